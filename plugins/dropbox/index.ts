@@ -1,0 +1,30 @@
+// The Dropbox plugin: registers the `dropbox` connection type, its tasks and commands.
+import type { Plugin } from '../../src/plugin.ts';
+import { connectionSchema, checkConnection } from './connection.ts';
+
+const plugin: Plugin = {
+  name: 'dropbox',
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'Settings of the Dropbox plugin.',
+    properties: {
+      appKey: { type: 'string', description: "The built-in app's key (public client, PKCE); or DROPCRON_DROPBOX_APP_KEY." },
+      sandboxPort: { type: 'integer', minimum: 0, maximum: 65535, default: 8471, description: 'Port of the bundled sandbox when `sandbox: true`.' },
+      sandboxData: { type: 'string', description: 'Directory where the sandbox keeps files (default: in memory).' },
+    },
+  },
+  connectionTypes: [
+    {
+      type: 'dropbox',
+      schema: connectionSchema,
+      check: checkConnection,
+      open() {
+        throw new Error('the Dropbox connector is not wired in yet');
+      },
+    },
+  ],
+  taskTypes: [],
+};
+
+export default plugin;

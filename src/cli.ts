@@ -1,0 +1,97 @@
+// `dropcron <command>`: parses arguments and calls one function per command.
+// Every failure ends as one clear line on stderr and a non-zero exit, never a stack trace.
+import { UsageError } from './args.ts';
+import type { CliCommand, CliContext } from './plugin.ts';
+import { ConfigError } from './config/problems.ts';
+import { startCommand } from './commands/start.ts';
+import { validateCommand } from './commands/validate.ts';
+import { connectionsCommand } from './commands/connections.ts';
+import { jobsCommand } from './commands/jobs.ts';
+import { resolveConfigFile } from './config/load.ts';
+import { loadPlugins } from './registry.ts';
+import { readYamlFile } from './config/yaml-file.ts';
+
+const core: CliCommand[] = [startCommand, validateCommand, connectionsCommand, jobsCommand];
+
+export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
+  const ctx: CliContext = {
+    configFile: undefined,
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    stdin: io.stdin ?? process.stdin,
+  };
+  // --config may come before the command too: `dropcron --config x.yaml validate`.
+  const args = [...argv];
+  const ci = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  if (ci >= 0) {
+    const a = args[ci]!;
+    ctx.configFile = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[ci + 1];
+    args.splice(ci, a.includes('=') ? 1 : 2);
+    if (!ctx.configFile) return fail(ctx, 'option --config needs a value');
+  }
+  const [name, ...rest] = args;
+  try {
+    const commands = await allCommands(ctx);
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      ctx.stdout.write(usage(commands));
+      return name ? 0 : 1;
+    }
+    if (name === '--version' || name === 'version') {
+      ctx.stdout.write('dropcron 0.1.0\n');
+      return 0;
+    }
+    const cmd = commands.find((c) => c.name === name);
+    if (!cmd) return fail(ctx, `unknown command '${name}' (see dropcron --help)`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      ctx.stdout.write(`${cmd.usage.trimEnd()}\n`);
+      return 0;
+    }
+    return await cmd.run(rest, ctx);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      ctx.stderr.write(err.message + '\n');
+      return 1;
+    }
+    return fail(ctx, err instanceof UsageError ? `${err.message} (see dropcron ${name} --help)` : oneLine(err));
+  }
+}
+
+/** Core commands plus those of the plugins named in the config file (if it can be read). */
+async function allCommands(ctx: CliContext): Promise<CliCommand[]> {
+  let names = ['dropbox'];
+  const yf = await readYamlFile(resolveConfigFile(ctx.configFile));
+  const plugins = (yf.data as { plugins?: unknown } | undefined)?.plugins;
+  if (Array.isArray(plugins) && plugins.every((p) => typeof p === 'string')) names = plugins as string[];
+  try {
+    const registry = await loadPlugins(names);
+    return [...core, ...registry.commands.values()];
+  } catch {
+    return core;
+  }
+}
+
+function usage(commands: CliCommand[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'dropcron: scheduled Dropbox transfer jobs',
+    '',
+    'Usage: dropcron [--config FILE] <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Config: --config FILE, else ./config.yaml if present, else ./config.example.yaml.',
+    'Run `dropcron <command> --help` for a command\'s options.',
+    '',
+  ].join('\n');
+}
+
+export function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]!;
+}
+
+function fail(ctx: CliContext, message: string): number {
+  ctx.stderr.write(`dropcron: ${message}\n`);
+  return 1;
+}

@@ -1,0 +1,28 @@
+import type { CliCommand } from '../plugin.ts';
+import { parseArgs } from '../args.ts';
+import { resolveConfigFile } from '../config/load.ts';
+import { startDaemon } from '../daemon.ts';
+
+export const startCommand: CliCommand = {
+  name: 'start',
+  summary: 'run the daemon (scheduler and admin server) until SIGINT/SIGTERM',
+  usage: `Usage: dropcron start [--config FILE]
+
+Runs the scheduler and the admin server in the foreground. SIGINT or SIGTERM stops
+new runs, lets running transfers finish within shutdownGraceSeconds, then exits 0.
+Logs are JSON lines on stdout (pretty on a terminal).`,
+  async run(argv, cli) {
+    parseArgs(argv, []);
+    const daemon = await startDaemon(resolveConfigFile(cli.configFile));
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    // A second signal while stopping means "now".
+    const force = () => process.exit(130);
+    process.once('SIGINT', force);
+    process.once('SIGTERM', force);
+    await daemon.stop(signal);
+    return 0;
+  },
+};

@@ -1,0 +1,302 @@
+// The one configuration loader: config.yaml, every connection file and every job
+// file, validated together so that all problems in all files come out in one run.
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import cron from 'node-cron';
+import type { ValidateFunction } from 'ajv';
+import configSchema from './schemas/config.schema.json' with { type: 'json' };
+import jobSchema from './schemas/job.schema.json' with { type: 'json' };
+import connectionSchema from './schemas/connection.schema.json' with { type: 'json' };
+import { readYamlFile, type Env, type YamlFile } from './yaml-file.ts';
+import { createAjv, validateData } from './validate.ts';
+import type { ConfigProblem } from './problems.ts';
+import { formatPath } from './problems.ts';
+import { parseDuration } from './duration.ts';
+import { proxyProblems } from '../net/proxy-check.ts';
+import type { DaemonConfig, JobDefinition, ConnectionDefinition } from './types.ts';
+import { loadPlugins, type Registry } from '../registry.ts';
+
+export interface LoadedConfig {
+  config: DaemonConfig;
+  registry: Registry;
+  connections: ConnectionDefinition[];
+  jobs: JobDefinition[];
+  problems: ConfigProblem[];
+  /** Files that had problems: a hot reload keeps their last valid version. */
+  invalidFiles: Set<string>;
+}
+
+/** `--config FILE`, else ./config.yaml if present, else ./config.example.yaml. */
+export function resolveConfigFile(explicit?: string, cwd = process.cwd()): string {
+  if (explicit) return resolve(cwd, explicit);
+  const own = resolve(cwd, 'config.yaml');
+  return existsSync(own) ? own : resolve(cwd, 'config.example.yaml');
+}
+
+export interface LoadOptions {
+  env?: Env;
+  /** Overrides `plugins:` from config.yaml (tests). */
+  registry?: Registry;
+}
+
+export async function loadConfig(configFile: string, opts: LoadOptions = {}): Promise<LoadedConfig> {
+  const env = opts.env ?? process.env;
+  const problems: ConfigProblem[] = [];
+  const invalidFiles = new Set<string>();
+  const file = resolve(configFile);
+  const yf = await readYamlFile(file, env);
+  problems.push(...yf.problems);
+
+  const raw = (isObject(yf.data) ? yf.data : {}) as Record<string, unknown>;
+  const pluginNames = Array.isArray(raw.plugins) && raw.plugins.every((p) => typeof p === 'string') ? (raw.plugins as string[]) : ['dropbox'];
+  let registry = opts.registry;
+  if (!registry) {
+    try {
+      registry = await loadPlugins(pluginNames);
+    } catch (err) {
+      const pos = yf.position(['plugins']);
+      problems.push({ file, ...pos, path: 'plugins', message: `cannot load plugin: ${(err as Error).message}` });
+      registry = await loadPlugins([]);
+    }
+  }
+  const ajv = createAjv();
+  const fullConfigSchema = structuredClone(configSchema) as { properties: Record<string, unknown> };
+  for (const p of registry.plugins) if (p.configSchema) fullConfigSchema.properties[p.name] = p.configSchema;
+  ajv.addSchema(fullConfigSchema);
+  const checkConfig = ajv.getSchema(configSchema.$id)!;
+  if (yf.data !== undefined) {
+    if (!isObject(yf.data)) problems.push({ file, ...yf.position([]), path: '', message: 'must be a mapping of settings' });
+    else problems.push(...validateData(checkConfig, yf, yf.data));
+  }
+  if (problems.length) invalidFiles.add(file);
+  const config = finishConfig(file, (isObject(yf.data) ? yf.data : {}) as Record<string, unknown>, checkConfig);
+  if (!isValidTimeZone(config.timezone)) {
+    problems.push({ file, ...yf.position(['timezone']), path: 'timezone', message: `'${config.timezone}' is not a known IANA time zone (e.g. Europe/Berlin, UTC)` });
+    config.timezone = 'UTC';
+  }
+
+  const connections = await loadConnections(config.connections, registry, ajv, env, problems, invalidFiles);
+  const jobs = await loadJobs(config, registry, ajv, env, problems, invalidFiles, new Set(connections.all));
+  return { config, registry, connections: connections.valid, jobs, problems, invalidFiles };
+}
+
+function finishConfig(file: string, data: Record<string, unknown>, check: ValidateFunction): DaemonConfig {
+  const copy = structuredClone(data);
+  check(copy); // applies defaults even when there are problems elsewhere
+  const base = dirname(file);
+  const c = copy as Record<string, any>;
+  const admin = { enabled: true, host: '127.0.0.1', port: 8470, ...(isObject(c.admin) ? c.admin : {}) };
+  return {
+    ...c,
+    file,
+    admin,
+    state: resolve(base, str(c.state, './state')),
+    timezone: str(c.timezone, 'UTC'),
+    connections: resolve(base, str(c.connections, './connections')),
+    jobs: resolve(base, str(c.jobs, './jobs')),
+    logLevel: str(c.logLevel, 'info'),
+    plugins: Array.isArray(c.plugins) ? c.plugins : ['dropbox'],
+    sandbox: c.sandbox === true,
+    maxConcurrentJobs: typeof c.maxConcurrentJobs === 'number' ? c.maxConcurrentJobs : 4,
+    shutdownGraceSeconds: typeof c.shutdownGraceSeconds === 'number' ? c.shutdownGraceSeconds : 30,
+    historyLimit: typeof c.historyLimit === 'number' ? c.historyLimit : 200,
+  } as DaemonConfig;
+}
+
+async function yamlFilesIn(dir: string): Promise<string[] | ConfigProblem> {
+  try {
+    const names = await readdir(dir);
+    return names.filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.')).sort().map((n) => join(dir, n));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { file: dir, line: 1, col: 1, path: '', message: code === 'ENOENT' ? 'directory not found' : `cannot read directory (${code})` };
+  }
+}
+
+async function loadConnections(
+  dir: string, registry: Registry, ajv: ReturnType<typeof createAjv>, env: Env,
+  problems: ConfigProblem[], invalidFiles: Set<string>,
+): Promise<{ valid: ConnectionDefinition[]; all: string[] }> {
+  const files = await yamlFilesIn(dir);
+  if (!Array.isArray(files)) {
+    problems.push(files);
+    return { valid: [], all: [] };
+  }
+  const base = ajv.compile(connectionSchema);
+  const typeChecks = new Map<string, ValidateFunction>();
+  for (const [type, ct] of registry.connectionTypes) typeChecks.set(type, ajv.compile(ct.schema));
+  const valid: ConnectionDefinition[] = [];
+  const all: string[] = [];
+  const byName = new Map<string, string>();
+  for (const file of files) {
+    const yf = await readYamlFile(file, env);
+    const mine: ConfigProblem[] = [...yf.problems];
+    if (yf.data !== undefined) {
+      if (!isObject(yf.data)) mine.push({ file, ...yf.position([]), path: '', message: 'must be a mapping (name, type, ...)' });
+      else {
+        const data = yf.data as Record<string, unknown>;
+        mine.push(...validateData(base, yf, data));
+        if (typeof data.name === 'string') {
+          all.push(data.name);
+          const other = byName.get(data.name);
+          if (other) mine.push({ file, ...yf.position(['name']), path: 'name', message: `duplicate connection name '${data.name}' (also in ${other})` });
+          else byName.set(data.name, file);
+        }
+        const type = typeof data.type === 'string' ? data.type : undefined;
+        const ct = type ? registry.connectionTypes.get(type) : undefined;
+        if (type && !ct) {
+          mine.push({ file, ...yf.position(['type']), path: 'type', message: `unknown connection type '${type}' (known: ${[...registry.connectionTypes.keys()].join(', ') || 'none'})` });
+        } else if (ct) {
+          mine.push(...validateData(typeChecks.get(ct.type)!, yf, data));
+          if (!mine.length && data.proxy !== undefined) {
+            for (const [path, message] of proxyProblems(data.proxy)) {
+              mine.push({ file, ...yf.position(['proxy', ...pathSegments(path)]), path: `proxy.${path}`, message });
+            }
+          }
+          if (!mine.length && ct.check) {
+            for (const [path, message] of ct.check({ ...data, file } as ConnectionDefinition)) {
+              mine.push({ file, ...yf.position(pathSegments(path)), path, message });
+            }
+          }
+        }
+        if (!mine.length) valid.push({ ...(data as object), file } as ConnectionDefinition);
+      }
+    }
+    if (mine.length) invalidFiles.add(file);
+    problems.push(...mine);
+  }
+  return { valid, all };
+}
+
+async function loadJobs(
+  config: DaemonConfig, registry: Registry, ajv: ReturnType<typeof createAjv>, env: Env,
+  problems: ConfigProblem[], invalidFiles: Set<string>, connectionNames: Set<string>,
+): Promise<JobDefinition[]> {
+  const files = await yamlFilesIn(config.jobs);
+  if (!Array.isArray(files)) {
+    problems.push(files);
+    return [];
+  }
+  const schema = structuredClone(jobSchema) as any;
+  schema.$id = 'job-with-tasks';
+  schema.properties.notify = configSchema.definitions.notify;
+  const task = schema.definitions.task;
+  task.properties = {};
+  task.additionalProperties = false;
+  for (const [name, tt] of registry.taskTypes) task.properties[name] = tt.schema;
+  const check = ajv.compile(schema);
+  const jobs: JobDefinition[] = [];
+  const byName = new Map<string, string>();
+  for (const file of files) {
+    const yf = await readYamlFile(file, env);
+    const mine: ConfigProblem[] = [...yf.problems];
+    let job: JobDefinition | undefined;
+    if (yf.data !== undefined) {
+      if (!isObject(yf.data)) mine.push({ file, ...yf.position([]), path: '', message: 'must be a mapping (name, schedule, connection, tasks)' });
+      else {
+        const data = yf.data as Record<string, any>;
+        mine.push(...validateData(check, yf, data));
+        mine.push(...checkJob(yf, data, config, registry, connectionNames));
+        if (typeof data.name === 'string') {
+          const other = byName.get(data.name);
+          if (other) mine.push({ file, ...yf.position(['name']), path: 'name', message: `duplicate job name '${data.name}' (also in ${other})` });
+          else byName.set(data.name, file);
+        }
+        if (!mine.length) job = toJob(file, data, config);
+      }
+    }
+    if (mine.length) invalidFiles.add(file);
+    else if (job) jobs.push(job);
+    problems.push(...mine);
+  }
+  return jobs;
+}
+
+function checkJob(
+  yf: YamlFile, data: Record<string, any>, config: DaemonConfig, registry: Registry, connectionNames: Set<string>,
+): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const at = (segs: Array<string | number>, message: string) => out.push({ file: yf.file, ...yf.position(segs), path: formatPath(segs), message });
+  if (typeof data.schedule === 'string') {
+    const msg = cronProblem(data.schedule);
+    if (msg) at(['schedule'], msg);
+  }
+  if (typeof data.timezone === 'string' && !isValidTimeZone(data.timezone)) {
+    at(['timezone'], `'${data.timezone}' is not a known IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`);
+  }
+  if (typeof data.connection === 'string' && !connectionNames.has(data.connection)) {
+    const known = [...connectionNames];
+    at(['connection'], `names connection '${data.connection}', which does not exist (known: ${known.join(', ') || 'none'}; add ${config.connections}/${data.connection}.yaml)`);
+  }
+  if (Array.isArray(data.tasks)) {
+    data.tasks.forEach((t: unknown, i: number) => {
+      if (!isObject(t)) return;
+      const [type] = Object.keys(t);
+      const tt = type ? registry.taskTypes.get(type) : undefined;
+      if (!tt?.check || !isObject((t as any)[type!])) return;
+      for (const [path, message] of tt.check((t as any)[type!])) {
+        const segs = ['tasks', i, type!, ...pathSegments(path)];
+        at(segs, message);
+      }
+    });
+  }
+  return out;
+}
+
+/** A one-line reason why a cron expression is invalid, or undefined when it is fine. */
+export function cronProblem(expr: string): string | undefined {
+  const fields = expr.trim().split(/\s+/);
+  if (fields.length < 5 || fields.length > 6) {
+    return `'${expr}' is not a cron expression: expected 5 fields (minute hour day month weekday) or 6 with seconds first, got ${fields.length}`;
+  }
+  const res = cron.validateDetailed(expr) as { valid: boolean; errors?: Array<{ field: string; value: string; message: string }> };
+  if (res.valid) return undefined;
+  const e = res.errors?.[0];
+  return e ? `'${expr}' is not a valid cron expression: '${e.value}' is not a valid ${e.field}` : `'${expr}' is not a valid cron expression`;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toJob(file: string, d: Record<string, any>, config: DaemonConfig): JobDefinition {
+  return {
+    name: d.name,
+    file,
+    description: d.description,
+    enabled: d.enabled !== false,
+    schedule: d.schedule,
+    timezone: d.timezone ?? config.timezone,
+    connection: d.connection,
+    overlap: d.overlap ?? 'skip',
+    timeoutMs: d.timeout ? parseDuration(d.timeout) : undefined,
+    catchUp: d.catchUp === true,
+    retries: { count: d.retries?.count ?? 0, backoffMs: parseDuration(d.retries?.backoff ?? '30s') ?? 30_000 },
+    notify: d.notify ?? config.notify,
+    tasks: (d.tasks as Array<Record<string, Record<string, unknown>>>).map((t) => {
+      const type = Object.keys(t)[0]!;
+      return { type, options: t[type]! };
+    }),
+  };
+}
+
+/** `a.b[0].c` -> ['a', 'b', 0, 'c'] */
+export function pathSegments(path: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown, d: string): string {
+  return typeof v === 'string' && v ? v : d;
+}

@@ -1,0 +1,52 @@
+import type { ConnectionDefinition } from '../plugin.ts';
+
+export interface NotifySettings {
+  webhook?: string;
+  onSuccess?: boolean;
+  onFailure?: boolean;
+}
+
+/** config.yaml after validation, defaults applied and paths made absolute. */
+export interface DaemonConfig {
+  /** Absolute path of the file it came from. */
+  file: string;
+  admin: { enabled: boolean; host: string; port: number; password?: string };
+  state: string;
+  timezone: string;
+  connections: string;
+  jobs: string;
+  logLevel: string;
+  plugins: string[];
+  sandbox: boolean;
+  maxConcurrentJobs: number;
+  shutdownGraceSeconds: number;
+  historyLimit: number;
+  notify?: NotifySettings;
+  /** Sections owned by plugins, keyed by plugin name (e.g. `dropbox`). */
+  [pluginSection: string]: unknown;
+}
+
+export interface TaskDefinition {
+  /** Task type, e.g. `upload`. */
+  type: string;
+  options: Record<string, unknown>;
+}
+
+export interface JobDefinition {
+  name: string;
+  file: string;
+  description?: string;
+  enabled: boolean;
+  schedule: string;
+  timezone: string;
+  connection: string;
+  overlap: 'skip' | 'queue';
+  /** Milliseconds, or undefined for no limit. */
+  timeoutMs?: number;
+  catchUp: boolean;
+  retries: { count: number; backoffMs: number };
+  notify?: NotifySettings;
+  tasks: TaskDefinition[];
+}
+
+export type { ConnectionDefinition };

@@ -1,0 +1,133 @@
+// Turns JSON Schema validation of a YAML file into one-line problems at the exact
+// line:col of the offending key or value.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { JsonSchema } from '../plugin.ts';
+import proxySchema from '../net/proxy.schema.json' with { type: 'json' };
+import type { YamlFile, Segment } from './yaml-file.ts';
+import type { ConfigProblem } from './problems.ts';
+import { formatPath } from './problems.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** One Ajv for config files: all errors (local files, not untrusted HTTP bodies), defaults applied. */
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, strictRequired: false, allowUnionTypes: true });
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: 'x-secret' });
+  ajv.addKeyword({ keyword: 'x-unsupported' });
+  ajv.addKeyword({ keyword: 'errorMessage' });
+  ajv.addSchema(proxySchema);
+  return ajv;
+}
+
+export function validateData(
+  validate: ValidateFunction, file: YamlFile, data: unknown, base: Segment[] = [],
+): ConfigProblem[] {
+  if (validate(data)) return [];
+  return toProblems(validate.errors ?? [], file, base);
+}
+
+export function toProblems(errors: ErrorObject[], file: YamlFile, base: Segment[] = []): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of prune(errors)) {
+    const segs = [...base, ...pointerToSegments(e.instancePath)];
+    let key: string | undefined;
+    let message: string;
+    let pathSegs = segs;
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        key = String(e.params.additionalProperty);
+        pathSegs = [...segs, key];
+        const schemaProps = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
+        const hint = closest(key, schemaProps);
+        message = `unknown key '${key}'` + (hint ? ` (did you mean '${hint}'?)` : schemaProps.length ? ` (allowed: ${schemaProps.join(', ')})` : '');
+        break;
+      }
+      case 'required':
+        message = `is missing required key '${e.params.missingProperty}'`;
+        break;
+      case 'enum':
+        message = `must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;
+        break;
+      case 'const':
+        message = `must be ${JSON.stringify(e.params.allowedValue)}`;
+        break;
+      case 'type':
+        message = `must be ${article(String(e.params.type))}`;
+        break;
+      case 'pattern':
+        message = (e.parentSchema as { errorMessage?: string })?.errorMessage ?? `has the wrong form (expected ${e.params.pattern})`;
+        break;
+      case 'format':
+        message = `must be a valid ${e.params.format}`;
+        break;
+      case 'minProperties':
+      case 'maxProperties':
+        message = (e.parentSchema as { errorMessage?: string })?.errorMessage ?? (e.message ?? 'is invalid');
+        break;
+      default:
+        message = (e.parentSchema as { errorMessage?: string })?.errorMessage ?? e.message ?? 'is invalid';
+    }
+    const { line, col } = file.position(segs, { key });
+    const p = { file: file.file, line, col, path: formatPath(pathSegs), message };
+    const id = `${p.line}:${p.col}:${p.path}:${p.message}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/** `anyOf`/`oneOf` failures repeat their branches' errors; keep the most specific ones. */
+function prune(errors: ErrorObject[]): ErrorObject[] {
+  const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if');
+  if (!unions.length) return errors;
+  return errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
+}
+
+export function pointerToSegments(pointer: string): Segment[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
+
+function article(type: string): string {
+  const t = type.replace(/,/g, ' or ');
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+/** The allowed key closest to a misspelt one, if it is close enough to be a typo. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+export type { JsonSchema };

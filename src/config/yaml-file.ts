@@ -1,0 +1,156 @@
+// Reads one YAML file into plain data while keeping a map back to line:col, and
+// applies ${VAR} / ${VAR:-default} interpolation to every string value.
+import { readFile } from 'node:fs/promises';
+import {
+  parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, Scalar, type Document, type Node, type ParsedNode,
+} from 'yaml';
+import type { ConfigProblem } from './problems.ts';
+
+export type Env = Record<string, string | undefined>;
+export type Segment = string | number;
+
+export interface YamlFile {
+  file: string;
+  source: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  /** Plain data after interpolation; undefined when the file could not be parsed. */
+  data: unknown;
+  problems: ConfigProblem[];
+  /** line:col of the node at `segs`, or of its nearest existing ancestor. */
+  position(segs: Segment[], opts?: { key?: string }): { line: number; col: number };
+}
+
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\$\{/g;
+
+export async function readYamlFile(file: string, env: Env = process.env): Promise<YamlFile> {
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return failed(file, '', code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`);
+  }
+  return parseYaml(file, source, env);
+}
+
+function failed(file: string, source: string, message: string): YamlFile {
+  const lines = new LineCounter();
+  const doc = parseDocument('', { lineCounter: lines });
+  return {
+    file, source, doc, lines, data: undefined,
+    problems: [{ file, line: 1, col: 1, path: '', message }],
+    position: () => ({ line: 1, col: 1 }),
+  };
+}
+
+export function parseYaml(file: string, source: string, env: Env = process.env): YamlFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const problems: ConfigProblem[] = [];
+  const at = (offset: number) => {
+    const p = lines.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  const position = (segs: Segment[], opts: { key?: string } = {}) => {
+    let node = findNode(doc, segs, opts.key);
+    for (let n = segs.length; node === undefined && n > 0; n--) node = findNode(doc, segs.slice(0, n - 1));
+    const range = node?.range ?? (doc.contents as ParsedNode | null)?.range;
+    return range ? at(range[0]) : { line: 1, col: 1 };
+  };
+  const result: YamlFile = { file, source, doc, lines, data: undefined, problems, position };
+
+  for (const e of doc.errors) {
+    const { line, col } = at(e.pos[0]);
+    problems.push({ file, line, col, path: '', message: yamlMessage(e.code, e.message) });
+  }
+  if (problems.length) return result;
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    problems.push({ file, line: 1, col: 1, path: '', message: 'file is empty' });
+    return result;
+  }
+  interpolate(doc, source, env, (offset, message, path) => {
+    const { line, col } = at(offset);
+    problems.push({ file, line, col, path, message });
+  });
+  result.data = doc.toJS({ maxAliasCount: 100 });
+  return result;
+}
+
+function yamlMessage(code: string, message: string): string {
+  // yaml's messages end with a source excerpt after a newline; keep the first line.
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (code === 'DUPLICATE_KEY') return first.replace(/^Map keys must be unique.*$/, 'duplicate key');
+  return `invalid YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+}
+
+function findNode(doc: Document.Parsed, segs: Segment[], key?: string): ParsedNode | undefined {
+  let node: unknown = doc.contents;
+  for (const s of segs) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(s));
+      node = pair?.value ?? undefined;
+    } else if (isSeq(node) && typeof s === 'number') {
+      node = node.items[s];
+    } else return undefined;
+    if (node === undefined || node === null) return undefined;
+  }
+  if (key !== undefined) {
+    if (!isMap(node)) return undefined;
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    return (pair?.key as ParsedNode | undefined) ?? undefined;
+  }
+  return node as ParsedNode;
+}
+
+/**
+ * Replaces ${VAR} and ${VAR:-default} in string values (never in keys). `$${` is a
+ * literal `${`. An unquoted value that is exactly one ${VAR} is re-read as a YAML
+ * scalar, so `port: ${PORT}` yields a number.
+ */
+function interpolate(
+  doc: Document.Parsed, source: string, env: Env,
+  report: (offset: number, message: string, path: string) => void,
+): void {
+  const walk = (node: unknown, segs: Segment[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isPair(pair) && isScalar(pair.key)) walk(pair.value, [...segs, String(pair.key.value)]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, [...segs, i]));
+    } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
+      const scalar = node as Scalar<string> & { range?: [number, number, number] };
+      const raw = scalar.range ? source.slice(scalar.range[0], scalar.range[1]) : '';
+      let whole = false;
+      const replaced = scalar.value.replace(VAR, (match, name: string | undefined, def: string | undefined, offset: number) => {
+        if (match === '$${') return '${';
+        const value = env[name!];
+        if (value !== undefined && value !== '') {
+          whole = match.length === scalar.value.length;
+          return value;
+        }
+        if (def !== undefined) {
+          whole = match.length === scalar.value.length;
+          return def;
+        }
+        const inRaw = raw.indexOf(match);
+        const base = scalar.range?.[0] ?? 0;
+        report(base + (inRaw >= 0 ? inRaw : 0), `environment variable ${name} is not set (referenced as ${match})`, formatSegs(segs));
+        void offset;
+        return '';
+      });
+      if (whole && scalar.type === Scalar.PLAIN) {
+        const reread = parseDocument(replaced).contents;
+        scalar.value = isScalar(reread) && reread.value !== null ? (reread.value as string) : replaced;
+      } else scalar.value = replaced;
+    }
+  };
+  walk(doc.contents, []);
+}
+
+function formatSegs(segs: Segment[]): string {
+  return segs.map((s, i) => (typeof s === 'number' ? `[${s}]` : i ? `.${s}` : s)).join('');
+}
+
+export type { Node };

@@ -1,0 +1,79 @@
+// The daemon: config -> plugins -> sandboxes -> scheduler -> admin server, and the
+// reverse on shutdown. Each part has start/stop so the order lives in one place.
+import { loadConfig, type LoadedConfig } from './config/load.ts';
+import { ConfigError, formatProblem } from './config/problems.ts';
+import { createLogger, type Logger } from './log.ts';
+import { ensureDir } from './store/atomic.ts';
+import { createServices, type OwnedServices } from './services.ts';
+
+export interface DaemonPart {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export interface Daemon {
+  loaded: LoadedConfig;
+  services: OwnedServices;
+  log: Logger;
+  /** URLs the daemon serves, by part (admin, sandbox:<plugin>). */
+  urls: Record<string, string>;
+  stop(reason?: string): Promise<void>;
+}
+
+export interface DaemonOptions {
+  log?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startDaemon(configFile: string, opts: DaemonOptions = {}): Promise<Daemon> {
+  const loaded = await loadConfig(configFile, { env: opts.env });
+  // config.yaml itself must be valid; a broken job or connection file is reported
+  // and skipped so one bad file never stops the others from running.
+  const own = loaded.problems.filter((p) => p.file === loaded.config.file);
+  if (own.length) throw new ConfigError(own);
+  const log = opts.log ?? createLogger({ level: loaded.config.logLevel });
+  for (const p of loaded.problems) log.warn({ file: p.file, line: p.line, col: p.col }, formatProblem(p));
+  await ensureDir(loaded.config.state);
+  const services = createServices(loaded.config, { log });
+  const parts: DaemonPart[] = [];
+  const urls: Record<string, string> = {};
+  const stopAll = async () => {
+    for (const part of parts.reverse()) {
+      try {
+        await part.stop();
+      } catch (err) {
+        log.error({ err }, `stopping ${part.name} failed`);
+      }
+    }
+    await services.close();
+  };
+  try {
+    if (loaded.config.sandbox) {
+      for (const plugin of loaded.registry.plugins) {
+        if (!plugin.startSandbox) continue;
+        const sandbox = await plugin.startSandbox(services);
+        services.sandboxes.set(plugin.name, sandbox);
+        urls[`sandbox:${plugin.name}`] = sandbox.url;
+        parts.push({ name: `${plugin.name} sandbox`, stop: () => sandbox.close() });
+        log.info({ url: sandbox.url }, `${plugin.name} sandbox listening`);
+      }
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  log.info({ connections: loaded.connections.length, jobs: loaded.jobs.length, config: loaded.config.file }, 'dropcron started');
+  let stopping: Promise<void> | undefined;
+  return {
+    loaded, services, log, urls,
+    stop(reason = 'stop requested') {
+      stopping ??= (async () => {
+        log.info({ reason }, 'dropcron stopping');
+        await stopAll();
+        log.info('dropcron stopped');
+        await new Promise<void>((r) => log.flush(() => r()));
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// One logger for the whole daemon: JSON lines to stdout, pretty only on a TTY,
+// and secrets censored wherever they sit in a logged object.
+import pino, { type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/** Keys whose values are secret wherever they appear (compared case-insensitively). */
+export const SECRET_KEYS = [
+  'appsecret', 'secret', 'client_secret', 'password', 'token', 'access_token', 'refresh_token',
+  'accesstoken', 'refreshtoken', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie',
+  'code_verifier', 'codeverifier', 'masterkey', 'apikey', 'adminpassword', 'admintoken',
+];
+const secretKeys = new Set(SECRET_KEYS);
+export const REDACTED = '[REDACTED]';
+
+/** A copy of `value` with every secret field, at any depth, replaced by [REDACTED]. */
+export function redact(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  if (value instanceof Error) {
+    return { type: value.name, message: value.message, ...(redact({ ...value }, seen) as object) };
+  }
+  if (Array.isArray(value)) return value.map((v) => redact(v, seen));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = secretKeys.has(k.toLowerCase()) && v !== undefined && v !== null && v !== '' ? REDACTED : redact(v, seen);
+  }
+  return out;
+}
+
+export interface LogOptions {
+  level?: string;
+  /** Where lines go; defaults to stdout. Tests pass a sink. */
+  destination?: DestinationStream;
+  pretty?: boolean;
+}
+
+/**
+ * pino's own `redact` matches fixed paths only (`*` is one level), which leaked
+ * `deep.a.appSecret` when tried; so every logged object is walked instead, by a
+ * formatter that runs before serialisation.
+ */
+export function createLogger(opts: LogOptions = {}): Logger {
+  const pretty = opts.pretty ?? (opts.destination === undefined && process.stdout.isTTY === true);
+  const options: pino.LoggerOptions = {
+    level: opts.level ?? 'info',
+    base: undefined,
+    formatters: { log: (obj) => redact(obj) as Record<string, unknown> },
+    serializers: { err: (e: unknown) => redact(e) },
+    hooks: {
+      // Messages themselves can carry secrets when someone interpolates a token into
+      // a string; scrub bearer tokens and URL credentials as a last line of defence.
+      logMethod(args, method) {
+        const scrubbed = args.map((a) => (typeof a === 'string' ? scrubString(a) : a));
+        method.apply(this, scrubbed as Parameters<typeof method>);
+      },
+    },
+  };
+  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  return pino(options, opts.destination ?? pino.destination({ fd: 1, sync: false }));
+}
+
+/** Removes bearer tokens and user:password@ credentials from free text. */
+export function scrubString(s: string): string {
+  return s
+    .replace(/(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`)
+    .replace(/(\/\/)[^/\s:@]+:[^/\s@]+@/g, `$1${REDACTED}@`);
+}

@@ -1,0 +1,134 @@
+// The contract between the core and a plugin. The core knows connection types and
+// task types only through these interfaces; everything service-specific (Dropbox)
+// lives in plugins/<name>/.
+import type { Dispatcher } from 'undici';
+import type { Logger } from './log.ts';
+import type { DaemonConfig } from './config/types.ts';
+
+export type JsonSchema = Record<string, unknown>;
+
+/** A validated connection file: `name` and `type` are the core's, the rest the plugin's. */
+export interface ConnectionDefinition {
+  name: string;
+  type: string;
+  /** The file it came from, for messages. */
+  file: string;
+  [key: string]: unknown;
+}
+
+/** Byte progress of one transfer, for the CLI progress bar and the admin UI. */
+export interface Progress {
+  /** What moves: a path or a name. */
+  item: string;
+  done: number;
+  total: number;
+}
+
+/** What the core offers a plugin. */
+export interface Services {
+  config: DaemonConfig;
+  log: Logger;
+  /** The state directory (0700); persist only through src/store/atomic.ts. */
+  stateDir: string;
+  /** Returns the proxy-aware dispatcher for a connection definition (src/net). */
+  dispatcherFor(def: ConnectionDefinition): Dispatcher;
+  /** Sandboxes started because config.yaml says `sandbox: true`, by plugin name. */
+  sandboxes: Map<string, Sandbox>;
+}
+
+/** A connection type, e.g. `dropbox`. `Conn` is the live client handed to tasks. */
+export interface ConnectionType<Conn = unknown> {
+  type: string;
+  /** JSON Schema of the whole connection file (must allow `name` and `type`). */
+  schema: JsonSchema;
+  /** Extra checks after the schema passed; returns problems as [path, message]. */
+  check?(def: ConnectionDefinition): Array<[path: string, message: string]>;
+  /** Builds the live client. Called lazily, once per definition version. */
+  open(def: ConnectionDefinition, services: Services): Conn | Promise<Conn>;
+  close?(conn: Conn): Promise<void>;
+  /** Whether the connection can be used now (authorised, needs authorisation, ...). */
+  status?(def: ConnectionDefinition, services: Services): Promise<ConnectionStatus>;
+}
+
+export interface ConnectionStatus {
+  state: 'authorised' | 'needs-authorisation' | 'needs-reauthorisation' | 'error';
+  /** e.g. the account's name and email. */
+  label?: string;
+  detail?: string;
+}
+
+/** A previous task's output, handed to the next task. */
+export interface TaskOutput {
+  kind: string;
+  items: unknown[];
+}
+
+export interface TaskContext<Conn = unknown> {
+  connection: Conn;
+  log: Logger;
+  signal: AbortSignal;
+  dryRun: boolean;
+  /** Output of the task before this one in the same run, if any. */
+  input?: TaskOutput;
+  progress(p: Progress): void;
+  /** Values for `{date}`-style placeholders. */
+  vars: { now: Date; timezone: string; job: string };
+}
+
+/** One action a task took or, in a dry run, would take. */
+export interface TaskAction {
+  action: string;
+  target: string;
+  reason?: string;
+  bytes?: number;
+}
+
+export interface TaskResult {
+  /** e.g. { uploaded: 3, skipped: 1 } */
+  counts: Record<string, number>;
+  bytes: number;
+  output?: TaskOutput;
+  actions: TaskAction[];
+  warnings: string[];
+}
+
+export interface TaskType<Opts = any, Conn = any> {
+  name: string;
+  /** JSON Schema of the task's options object. */
+  schema: JsonSchema;
+  /** Extra checks after the schema passed; returns problems as [path, message]. */
+  check?(opts: Opts): Array<[path: string, message: string]>;
+  run(opts: Opts, ctx: TaskContext<Conn>): Promise<TaskResult>;
+}
+
+/** A CLI command a plugin adds, e.g. `auth` or `emulator`. */
+export interface CliCommand {
+  name: string;
+  summary: string;
+  usage: string;
+  run(args: string[], cli: CliContext): Promise<number>;
+}
+
+export interface CliContext {
+  configFile: string | undefined;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+}
+
+/** A service stand-in started when config.yaml says `sandbox: true`. */
+export interface Sandbox {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface Plugin {
+  name: string;
+  /** Schema of the plugin's own section in config.yaml, under its name (e.g. `dropbox:`). */
+  configSchema?: JsonSchema;
+  connectionTypes: ConnectionType[];
+  taskTypes: TaskType[];
+  commands?: CliCommand[];
+  /** Starts the plugin's sandbox service for demos and tests. */
+  startSandbox?(services: Services): Promise<Sandbox>;
+}

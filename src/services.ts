@@ -1,0 +1,25 @@
+// What the core hands to plugins: config, logger, state directory, dispatchers.
+import type { DaemonConfig } from './config/types.ts';
+import type { Services, ConnectionDefinition, Sandbox } from './plugin.ts';
+import { createLogger, type Logger } from './log.ts';
+import { DispatcherPool } from './net/dispatcher.ts';
+
+export interface OwnedServices extends Services {
+  close(): Promise<void>;
+  dispatchers: DispatcherPool;
+}
+
+export function createServices(config: DaemonConfig, opts: { log?: Logger; quiet?: boolean } = {}): OwnedServices {
+  const log = opts.log ?? createLogger({ level: opts.quiet ? 'warn' : config.logLevel });
+  const dispatchers = new DispatcherPool();
+  return {
+    config,
+    log,
+    stateDir: config.state,
+    dispatchers,
+    sandboxes: new Map<string, Sandbox>(),
+    dispatcherFor: (def: ConnectionDefinition) =>
+      dispatchers.get(def.name, { proxy: def.proxy, timeoutSeconds: def.timeoutSeconds as number | undefined }),
+    close: () => dispatchers.close(),
+  };
+}

@@ -1,0 +1,60 @@
+// Every file the daemon persists goes through here, so a crash or power cut leaves
+// either the old file or the new one, never a torn one.
+import { open, rename, mkdir, unlink, chmod } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+/** Creates `dir` (and parents) with mode 0700 if missing. */
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+}
+
+/**
+ * Writes `data` to `file` atomically: temp file in the same directory (so rename
+ * never crosses file systems), fsync, rename over the target, fsync the directory
+ * so the rename itself survives a crash. Files are 0600.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = FILE_MODE): Promise<void> {
+  const dir = dirname(file);
+  await ensureDir(dir);
+  const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.chmod(mode); // umask may have narrowed or widened the open() mode
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const dh = await open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}
+
+/** Writes JSON atomically. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+export async function tightenMode(file: string, mode = FILE_MODE): Promise<void> {
+  await chmod(file, mode);
+}
