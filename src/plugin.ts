@@ -48,6 +48,41 @@ export interface ConnectionType<Conn = unknown> {
   close?(conn: Conn): Promise<void>;
   /** Whether the connection can be used now (authorised, needs authorisation, ...). */
   status?(def: ConnectionDefinition, services: Services): Promise<ConnectionStatus>;
+  /** Browser sign-in (OAuth), shared by the CLI and the admin UI. */
+  authorize?: Authorizer;
+  /** Checks the connection end to end; the report is shown as-is (no secrets in it). */
+  test?(def: ConnectionDefinition, services: Services): Promise<ConnectionTestReport>;
+  /** Revokes the grant at the service (best effort) and forgets it locally. */
+  disconnect?(def: ConnectionDefinition, services: Services): Promise<{ revoked: boolean; detail?: string }>;
+  /** Lists one folder for the admin UI's folder browser ('' is the root). */
+  browse?(def: ConnectionDefinition, services: Services, path: string): Promise<BrowseEntry[]>;
+}
+
+export interface Authorizer {
+  /**
+   * Starts a flow: returns the URL to open and the single-use `state` bound to this
+   * connection and flow. `redirect` flows come back to `redirectUrl` with ?code&state;
+   * `paste` flows show the code to the user, who pastes it into `complete`.
+   */
+  begin(def: ConnectionDefinition, services: Services, opts: { mode: 'redirect' | 'paste'; redirectUrl?: string }): Promise<{ url: string; state: string }>;
+  /** Finishes a flow with what came back (query of the callback, or a pasted code). */
+  complete(def: ConnectionDefinition, services: Services, params: { state: string; code?: string; error?: string; errorDescription?: string }): Promise<ConnectionStatus>;
+}
+
+export interface ConnectionTestReport {
+  ok: boolean;
+  /** Lines of `label: value` for people, e.g. ['account: Sandy (sandy@example.com)', ...]. */
+  lines: Array<[label: string, value: string]>;
+  /** Machine-readable details for the admin UI. */
+  details: Record<string, unknown>;
+}
+
+export interface BrowseEntry {
+  name: string;
+  path: string;
+  folder: boolean;
+  size?: number;
+  modified?: string;
 }
 
 export interface ConnectionStatus {

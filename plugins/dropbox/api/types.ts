@@ -1,0 +1,155 @@
+// The connector's public shape: what tasks, auth, the admin UI and the CLI may call.
+// Field names follow Dropbox's JSON (snake_case) so metadata passes through untouched.
+
+export interface FileMetadata {
+  '.tag': 'file';
+  name: string;
+  id: string;
+  path_lower?: string;
+  path_display?: string;
+  client_modified: string;
+  server_modified: string;
+  rev: string;
+  size: number;
+  content_hash?: string;
+  is_downloadable?: boolean;
+}
+
+export interface FolderMetadata {
+  '.tag': 'folder';
+  name: string;
+  id: string;
+  path_lower?: string;
+  path_display?: string;
+}
+
+export interface DeletedMetadata {
+  '.tag': 'deleted';
+  name: string;
+  path_lower?: string;
+  path_display?: string;
+}
+
+export type Metadata = FileMetadata | FolderMetadata | DeletedMetadata;
+
+export interface RootInfo {
+  '.tag': 'user' | 'team';
+  root_namespace_id: string;
+  home_namespace_id: string;
+  home_path?: string;
+}
+
+export interface Account {
+  account_id: string;
+  name: { display_name: string; given_name: string; surname: string; familiar_name: string; abbreviated_name: string };
+  email: string;
+  email_verified: boolean;
+  disabled: boolean;
+  country?: string;
+  locale: string;
+  account_type: { '.tag': 'basic' | 'pro' | 'business' };
+  team?: { id: string; name: string };
+  team_member_id?: string;
+  root_info: RootInfo;
+}
+
+export interface SpaceUsage {
+  used: number;
+  allocation:
+    | { '.tag': 'individual'; allocated: number }
+    | { '.tag': 'team'; used: number; allocated: number; user_within_team_space_allocated: number };
+}
+
+/** Bytes moved so far of one transfer. */
+export type ProgressFn = (done: number, total: number) => void;
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export type WriteMode = 'add' | 'overwrite' | { update: string };
+
+export interface UploadOptions extends CallOptions {
+  mode?: WriteMode;
+  autorename?: boolean;
+  /** Sent as client_modified (rounded to seconds); default: the local file's mtime. */
+  clientModified?: Date;
+  /** Fail on identical-content no-ops too (strict_conflict). */
+  strictConflict?: boolean;
+  onProgress?: ProgressFn;
+}
+
+export interface UploadManyItem {
+  localPath: string;
+  remotePath: string;
+  mode?: WriteMode;
+  clientModified?: Date;
+}
+
+export interface UploadManyResult {
+  item: UploadManyItem;
+  /** Set on success. */
+  metadata?: FileMetadata;
+  /** Set on failure: one entry failing never fails the others. */
+  error?: Error;
+}
+
+export interface DownloadOptions extends CallOptions {
+  onProgress?: ProgressFn;
+  /** Set the local file's mtime to the remote client_modified. Default true. */
+  keepModified?: boolean;
+}
+
+export interface ListOptions extends CallOptions {
+  recursive?: boolean;
+  /** Page size hint, 1-2000. */
+  limit?: number;
+  includeDeleted?: boolean;
+}
+
+export interface SearchOptions extends CallOptions {
+  path?: string;
+  maxResults?: number;
+  filenameOnly?: boolean;
+}
+
+/**
+ * One client per connection definition. Paths are Dropbox paths ('' is the root,
+ * otherwise '/a/b'; also `id:`, `ns:`, `rev:` forms) and are validated before any
+ * request. Errors are DropboxError subclasses (plugins/dropbox/api/errors.ts).
+ */
+export interface DropboxClient {
+  getCurrentAccount(opts?: CallOptions): Promise<Account>;
+  getSpaceUsage(opts?: CallOptions): Promise<SpaceUsage>;
+  /** Resolves to undefined when nothing is at `path` (not_found), never throws for that. */
+  getMetadata(path: string, opts?: CallOptions): Promise<FileMetadata | FolderMetadata | undefined>;
+  /** Every entry under `path`, page by page, never holding a whole listing in memory. */
+  listFolder(path: string, opts?: ListOptions): AsyncIterable<Metadata>;
+  /** Creates a folder; an existing folder is success when `ensure` is true (default). */
+  createFolder(path: string, opts?: CallOptions & { ensure?: boolean }): Promise<FolderMetadata>;
+  delete(path: string, opts?: CallOptions): Promise<Metadata>;
+  /** Deletes up to any number of paths in batches of 1000; one result per path. */
+  deleteBatch(paths: string[], opts?: CallOptions): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>>;
+  /** Streams a local file up (simple upload or upload session by size), verifies content_hash. */
+  upload(localPath: string, remotePath: string, opts?: UploadOptions): Promise<FileMetadata>;
+  /** Many files: sessions committed together with finish_batch_v2. */
+  uploadMany(items: UploadManyItem[], opts?: CallOptions & { onProgress?: (item: UploadManyItem, done: number, total: number) => void }): Promise<UploadManyResult[]>;
+  /** Streams to a temp file beside `localPath`, verifies content_hash, fsyncs, renames. */
+  download(remotePath: string, localPath: string, opts?: DownloadOptions): Promise<FileMetadata>;
+  copy(fromPath: string, toPath: string, opts?: CallOptions & { autorename?: boolean }): Promise<Metadata>;
+  move(fromPath: string, toPath: string, opts?: CallOptions & { autorename?: boolean }): Promise<Metadata>;
+  search(query: string, opts?: SearchOptions): AsyncIterable<Metadata>;
+  /** Closes nothing shared; the dispatcher belongs to the core. */
+}
+
+/** Where the client gets its access token. Implemented by plugins/dropbox/auth. */
+export interface TokenSource {
+  /** A currently valid access token (refreshing first if it is about to expire). */
+  token(signal?: AbortSignal): Promise<string>;
+  /**
+   * Called when Dropbox answered 401 expired/invalid for `stale`. Must be
+   * single-flight: 50 concurrent callers with the same stale token cause one refresh.
+   * Resolves to the new token; rejects (e.g. invalid_grant) when no token can be had.
+   */
+  refresh(stale: string, signal?: AbortSignal): Promise<string>;
+}
