@@ -46,7 +46,11 @@ export function createLogger(opts: LogOptions = {}): Logger {
   const options: pino.LoggerOptions = {
     level: opts.level ?? 'info',
     base: undefined,
-    formatters: { log: (obj) => redact(obj) as Record<string, unknown> },
+    formatters: {
+      log: (obj) => redact(obj) as Record<string, unknown>,
+      // Child-logger bindings are serialised once, apart from each line's object.
+      bindings: (b) => redact(b) as Record<string, unknown>,
+    },
     serializers: { err: (e: unknown) => redact(e) },
     hooks: {
       // Messages themselves can carry secrets when someone interpolates a token into
@@ -57,8 +61,21 @@ export function createLogger(opts: LogOptions = {}): Logger {
       },
     },
   };
-  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
-  return pino(options, opts.destination ?? pino.destination({ fd: 1, sync: false }));
+  const log = pretty
+    ? pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } })
+    : pino(options, opts.destination ?? pino.destination({ fd: 1, sync: false }));
+  return redactingChildren(log);
+}
+
+/**
+ * pino applies `formatters.bindings` to the root only (children reset it), so child
+ * bindings such as `log.child({ connection })` are redacted here, at every level.
+ */
+function redactingChildren(log: Logger): Logger {
+  const child = log.child.bind(log);
+  log.child = ((bindings: pino.Bindings, options?: pino.ChildLoggerOptions) =>
+    redactingChildren(child(redact(bindings) as pino.Bindings, options))) as unknown as Logger['child'];
+  return log;
 }
 
 /** Removes bearer tokens and user:password@ credentials from free text. */

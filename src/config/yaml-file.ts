@@ -61,7 +61,11 @@ export function parseYaml(file: string, source: string, env: Env = process.env):
   const result: YamlFile = { file, source, doc, lines, data: undefined, problems, position };
 
   for (const e of doc.errors) {
-    const { line, col } = at(e.pos[0]);
+    // An unterminated quote is reported where the file ends; point at where it opened.
+    let offset = e.pos[0];
+    const quote = /closing (["'])quote/.exec(e.message)?.[1];
+    if (e.code === 'MISSING_CHAR' && quote) offset = Math.max(0, source.lastIndexOf(quote, offset - 1));
+    const { line, col } = at(offset);
     problems.push({ file, line, col, path: '', message: yamlMessage(e.code, e.message) });
   }
   if (problems.length) return result;
