@@ -1,0 +1,118 @@
+// One token source per connection and process, so every job, test and browse of a
+// connection shares one access token and one single-flight refresh (RefreshingToken).
+// The refresh token is read from the vault on each refresh, never cached in memory
+// longer than the call. invalid_grant marks the connection "needs re-authorisation"
+// and every later refresh fails at once, without a request, until it is authorised again.
+import type { ConnectionDefinition, Services } from '../../../src/plugin.ts';
+import type { TokenSource } from '../api/types.ts';
+import { RefreshingToken, type AccessToken } from '../api/token.ts';
+import { AuthError, InvalidGrantError } from '../api/errors.ts';
+import { resolveApp, resolveEndpoints, asDropbox } from './app.ts';
+import { refreshAccessToken } from './oauth.ts';
+import { OAuthError } from './errors.ts';
+import { grantState, markNeedsReauthorisation, refreshTokenOf } from './grant.ts';
+
+/**
+ * The stable TokenSource a client holds. A new sign-in swaps the RefreshingToken
+ * inside, so clients already open switch to the new grant (e.g. one with more scopes)
+ * instead of using the old access token until it expires.
+ */
+export class ConnectionToken implements TokenSource {
+  private inner: RefreshingToken;
+
+  constructor(public def: ConnectionDefinition, public services: Services, initial?: AccessToken) {
+    this.inner = this.fresh(initial);
+  }
+
+  token(signal?: AbortSignal): Promise<string> {
+    return this.inner.token(signal);
+  }
+
+  refresh(stale: string, signal?: AbortSignal): Promise<string> {
+    return this.inner.refresh(stale, signal);
+  }
+
+  get snapshot(): AccessToken | undefined {
+    return this.inner.snapshot;
+  }
+
+  replace(initial?: AccessToken): void {
+    this.inner = this.fresh(initial);
+  }
+
+  private fresh(initial?: AccessToken): RefreshingToken {
+    return new RefreshingToken((signal) => refreshFor(this, signal), initial);
+  }
+}
+
+const sources = new Map<string, ConnectionToken>();
+const keyOf = (services: Services, name: string) => `${services.stateDir}\0${name}`;
+
+/** Signs a never-authorised sandbox connection in; set by the sandbox module. */
+export type AutoAuthorise = (def: ConnectionDefinition, services: Services) => Promise<void>;
+let autoAuthorise: AutoAuthorise | undefined;
+export function setSandboxAutoAuthorise(fn: AutoAuthorise): void {
+  autoAuthorise = fn;
+}
+
+export function tokenSourceFor(def: ConnectionDefinition, services: Services): ConnectionToken {
+  const key = keyOf(services, def.name);
+  let t = sources.get(key);
+  if (t) {
+    t.def = def;
+    t.services = services;
+  } else {
+    t = new ConnectionToken(def, services);
+    sources.set(key, t);
+  }
+  return t;
+}
+
+/** After a sign-in: the fresh access token is used at once instead of a refresh. */
+export function rememberAccessToken(def: ConnectionDefinition, services: Services, access: AccessToken): void {
+  tokenSourceFor(def, services).replace(access);
+}
+
+/** After a disconnect: drops the in-memory access token. */
+export function forgetAccessToken(services: Services, name: string): void {
+  sources.get(keyOf(services, name))?.replace();
+}
+
+/** The fix for a connection that has no usable grant, for messages. */
+export function reauthHint(def: ConnectionDefinition): string {
+  return `run: dropcron auth ${def.name} (or sign in from the admin UI)`;
+}
+
+async function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promise<AccessToken> {
+  const { def, services } = source;
+  const route = 'oauth2/token';
+  const st = await grantState(services, def.name);
+  if (st.reauthorisation?.kind === 'invalid_grant') {
+    throw new InvalidGrantError(`connection '${def.name}' needs re-authorisation (${st.reauthorisation.reason}); ${reauthHint(def)}`, { route, tags: ['invalid_grant'] });
+  }
+  let refreshToken = await refreshTokenOf(services, def.name);
+  if (!refreshToken && asDropbox(def).sandbox && !asDropbox(def).endpoints && autoAuthorise) {
+    await autoAuthorise(def, services);
+    // The sign-in remembered a fresh access token in a new source; use it.
+    const fresh = source.snapshot;
+    if (fresh) return fresh;
+    refreshToken = await refreshTokenOf(services, def.name);
+  }
+  if (!refreshToken) {
+    throw new AuthError(`connection '${def.name}' is not authorised; ${reauthHint(def)}`, { route, tags: ['not_authorised'] });
+  }
+  const app = await resolveApp(def, services);
+  try {
+    const grant = await refreshAccessToken({ dispatcher: services.dispatcherFor(def), endpoints: resolveEndpoints(def, services), app, signal }, refreshToken);
+    services.log.debug({ connection: def.name, expiresAt: new Date(grant.expiresAt).toISOString() }, 'access token refreshed');
+    return { accessToken: grant.accessToken, expiresAt: grant.expiresAt };
+  } catch (err) {
+    if (err instanceof OAuthError && err.code === 'invalid_grant') {
+      const reason = 'Dropbox refused the refresh token: the grant was revoked or expired';
+      await markNeedsReauthorisation(services, def.name, { kind: 'invalid_grant', reason });
+      services.log.warn({ connection: def.name }, `connection needs re-authorisation: ${reason}`);
+      throw new InvalidGrantError(`connection '${def.name}' needs re-authorisation (${reason}); ${reauthHint(def)}`, { route, status: err.status, tags: ['invalid_grant'] });
+    }
+    throw err;
+  }
+}
