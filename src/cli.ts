@@ -7,11 +7,12 @@ import { startCommand } from './commands/start.ts';
 import { validateCommand } from './commands/validate.ts';
 import { connectionsCommand } from './commands/connections.ts';
 import { jobsCommand } from './commands/jobs.ts';
+import { disconnectCommand } from './commands/disconnect.ts';
 import { resolveConfigFile } from './config/load.ts';
 import { loadPlugins } from './registry.ts';
 import { readYamlFile } from './config/yaml-file.ts';
 
-const core: CliCommand[] = [startCommand, validateCommand, connectionsCommand, jobsCommand];
+const core: CliCommand[] = [startCommand, validateCommand, connectionsCommand, jobsCommand, disconnectCommand];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
   const ctx: CliContext = {

@@ -1,6 +1,7 @@
 // The Dropbox plugin: registers the `dropbox` connection type, its tasks and commands.
 import type { Plugin } from '../../src/plugin.ts';
 import { connectionSchema, checkConnection } from './connection.ts';
+import { dropboxConnectionOps, authCommands } from './auth/index.ts';
 
 const plugin: Plugin = {
   name: 'dropbox',
@@ -19,12 +20,11 @@ const plugin: Plugin = {
       type: 'dropbox',
       schema: connectionSchema,
       check: checkConnection,
-      open() {
-        throw new Error('the Dropbox connector is not wired in yet');
-      },
+      ...dropboxConnectionOps,
     },
   ],
   taskTypes: [],
+  commands: [...authCommands],
 };
 
 export default plugin;

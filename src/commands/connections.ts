@@ -1,4 +1,4 @@
-import type { CliCommand, ConnectionStatus } from '../plugin.ts';
+import type { CliCommand, CliContext, ConnectionStatus } from '../plugin.ts';
 import { parseArgs, UsageError } from '../args.ts';
 import { loadConfig, resolveConfigFile } from '../config/load.ts';
 import { formatProblem } from '../config/problems.ts';
@@ -7,15 +7,20 @@ import { table } from './table.ts';
 
 export const connectionsCommand: CliCommand = {
   name: 'connections',
-  summary: 'list connections and whether each is authorised',
+  summary: 'list connections and whether each is authorised; test one end to end',
   usage: `Usage: dropcron connections list [--config FILE]
+       dropcron connections test <name> [--config FILE]
 
-Lists every valid connection: name, type, account, app, proxy and status
-(authorised, needs-authorisation, needs-reauthorisation). Problems in connection
-files are printed to stderr. Plugins add more subcommands (e.g. test).`,
+list  every valid connection: name, type, account, app, proxy and status
+      (authorised, needs-authorisation, needs-reauthorisation). Problems in
+      connection files are printed to stderr.
+test  signs in or refreshes, then reports the account, granted scopes, quota, the
+      round-trip time through the configured proxy, and which roots (namespaces)
+      it can reach. Exits 1 when the test fails.`,
   async run(argv, cli) {
     const { positionals } = parseArgs(argv, []);
     const sub = positionals[0] ?? 'list';
+    if (sub === 'test') return testOne(positionals.slice(1), cli);
     if (sub !== 'list') throw new UsageError(`unknown connections subcommand '${sub}'`);
     const loaded = await loadConfig(resolveConfigFile(cli.configFile));
     for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
@@ -39,3 +44,28 @@ files are printed to stderr. Plugins add more subcommands (e.g. test).`,
     return loaded.problems.length ? 1 : 0;
   },
 };
+
+async function testOne(args: string[], cli: CliContext): Promise<number> {
+  const name = args[0];
+  if (!name) throw new UsageError('name the connection to test: dropcron connections test <name>');
+  if (args.length > 1) throw new UsageError(`unexpected argument '${args[1]}'`);
+  const loaded = await loadConfig(resolveConfigFile(cli.configFile));
+  const def = loaded.connections.find((c) => c.name === name);
+  if (!def) {
+    for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
+    throw new Error(`no valid connection named '${name}' in ${loaded.config.connections}`);
+  }
+  const ct = loaded.registry.connectionTypes.get(def.type);
+  if (!ct?.test) throw new Error(`connections of type '${def.type}' cannot be tested`);
+  const services = createServices(loaded.config, { quiet: true });
+  try {
+    const report = await ct.test(def, services);
+    const width = Math.max(...report.lines.map(([label]) => label.length));
+    for (const [label, value] of report.lines) cli.stdout.write(`${`${label}:`.padEnd(width + 1)} ${value}\n`);
+    cli.stdout.write(report.ok ? `ok: '${name}' works\n` : '');
+    if (!report.ok) cli.stderr.write(`dropcron: connection '${name}' failed its test\n`);
+    return report.ok ? 0 : 1;
+  } finally {
+    await services.close();
+  }
+}

@@ -1,0 +1,197 @@
+// The dropbox ConnectionType's operations besides sign-in: open (the live client),
+// status, test, disconnect and browse. The CLI, the scheduler and the admin UI all
+// call these; nothing here prints or renders.
+import type { BrowseEntry, ConnectionDefinition, ConnectionStatus, ConnectionTestReport, Services } from '../../../src/plugin.ts';
+import { normaliseProxy } from '../../../src/net/proxy-check.ts';
+import { createDropboxClient } from '../api/client.ts';
+import { MissingScopeError, formatBytes } from '../api/errors.ts';
+import type { DropboxClient } from '../api/types.ts';
+import { asDropbox, resolveApp, resolveEndpoints, scopesOf } from './app.ts';
+import { forgetGrant, grantState, markNeedsReauthorisation, refreshTokenOf, vaultOf, REFRESH_TOKEN } from './grant.ts';
+import { forgetAccessToken, reauthHint, tokenSourceFor } from './token-provider.ts';
+import { refreshAccessToken, revokeToken, type OAuthContext } from './oauth.ts';
+import { OAuthError } from './errors.ts';
+import { accountLabel } from './account.ts';
+
+export function openConnection(def: ConnectionDefinition, services: Services): DropboxClient {
+  const d = asDropbox(def);
+  const client = createDropboxClient({
+    dispatcher: services.dispatcherFor(def),
+    token: tokenSourceFor(def, services),
+    endpoints: resolveEndpoints(def, services),
+    business: d.business,
+    appFolder: d.access === 'app-folder',
+    log: services.log.child({ connection: def.name }),
+  });
+  return watchScopes(client, async (err) => {
+    await markNeedsReauthorisation(services, def.name, {
+      kind: 'missing_scope',
+      scope: err.requiredScope,
+      reason: `Dropbox refused a call for lack of the scope '${err.requiredScope}' (enable it in the App Console, Permissions tab; the current grant keeps its old scopes)`,
+    });
+    services.log.warn({ connection: def.name, scope: err.requiredScope }, 'connection needs re-authorisation: missing scope');
+  });
+}
+
+/**
+ * Wraps every method of the client so a missing_scope error, wherever it comes from
+ * (a promise or a listing), marks the connection before it reaches the caller.
+ */
+function watchScopes(client: DropboxClient, onMissing: (err: MissingScopeError) => Promise<void>): DropboxClient {
+  const seen = async (err: unknown): Promise<never> => {
+    if (err instanceof MissingScopeError) await onMissing(err).catch(() => {});
+    throw err;
+  };
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        const out = (v as (...a: unknown[]) => unknown).apply(target, args);
+        if (out instanceof Promise) return out.catch(seen);
+        if (out && typeof out === 'object' && Symbol.asyncIterator in out) {
+          return (async function* () {
+            try {
+              yield* out as AsyncIterable<unknown>;
+            } catch (err) {
+              await seen(err);
+            }
+          })();
+        }
+        return out;
+      };
+    },
+  });
+}
+
+export async function connectionStatus(def: ConnectionDefinition, services: Services): Promise<ConnectionStatus> {
+  let st;
+  let hasGrant;
+  try {
+    st = await grantState(services, def.name);
+    hasGrant = (await (await vaultOf(services)).secretNames(def.name)).includes(REFRESH_TOKEN);
+  } catch (err) {
+    return { state: 'error', detail: (err as Error).message };
+  }
+  const label = st.label;
+  if (st.reauthorisation) return { state: 'needs-reauthorisation', label, detail: `${st.reauthorisation.reason}; ${reauthHint(def)}` };
+  if (!hasGrant) {
+    return { state: 'needs-authorisation', detail: asDropbox(def).sandbox ? 'the sandbox signs it in automatically on first use' : reauthHint(def) };
+  }
+  const missing = st.scopes ? scopesOf(def).filter((s) => !st.scopes!.includes(s)) : [];
+  if (missing.length) {
+    return { state: 'needs-reauthorisation', label, detail: `the grant lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that the connection asks for; ${reauthHint(def)}` };
+  }
+  try {
+    const app = await resolveApp(def, services);
+    if (st.appKey && st.appKey !== app.appKey) {
+      return { state: 'needs-reauthorisation', label, detail: `the stored grant belongs to app ${st.appKey}, but the connection now uses app ${app.appKey}; ${reauthHint(def)}` };
+    }
+  } catch (err) {
+    return { state: 'error', label, detail: (err as Error).message };
+  }
+  return { state: 'authorised', label, detail: st.authorisedAt ? `since ${st.authorisedAt}` : undefined };
+}
+
+export async function testConnection(def: ConnectionDefinition, services: Services): Promise<ConnectionTestReport> {
+  const d = asDropbox(def);
+  const lines: Array<[string, string]> = [];
+  const details: Record<string, unknown> = {};
+  try {
+    const client = openConnection(def, services);
+    const token = tokenSourceFor(def, services);
+    await token.token(); // sign-in or refresh first, so the round trip below is one API call
+    const t0 = performance.now();
+    const account = await client.getCurrentAccount();
+    const rtt = Math.round(performance.now() - t0);
+    const usage = await client.getSpaceUsage();
+    const st = await grantState(services, def.name);
+
+    lines.push(['account', accountLabel(account)]);
+    lines.push(['account type', account.account_type['.tag'] + (account.team ? `, team ${account.team.name}` : '')]);
+    const missing = st.scopes ? scopesOf(def).filter((s) => !st.scopes!.includes(s)) : [];
+    lines.push(['scopes', st.scopes ? st.scopes.join(' ') + (missing.length ? ` (missing: ${missing.join(' ')})` : '') : '(not reported by Dropbox)']);
+    const allocated = usage.allocation.allocated;
+    lines.push(['quota', `${formatBytes(usage.used)} used of ${allocated ? formatBytes(allocated) : 'unlimited'}${usage.allocation['.tag'] === 'team' ? ' (team space)' : ''}`]);
+    lines.push(['round trip', `${rtt} ms ${viaProxy(def)}`]);
+    const ri = account.root_info;
+    if (d.access === 'app-folder') {
+      lines.push(['root', "the app's own folder (Apps/<app folder name> in the account's Dropbox); every path is inside it"]);
+    } else if (ri['.tag'] === 'team') {
+      lines.push(['namespaces', `team space root ns:${ri.root_namespace_id} (pathRoot: team); member home ns:${ri.home_namespace_id}${ri.home_path ? ` at ${ri.home_path}` : ''} (pathRoot: home)`]);
+      lines.push(['path root', d.business?.pathRoot ?? 'team']);
+    } else {
+      lines.push(['root', `the whole Dropbox (ns:${ri.root_namespace_id})${account.team ? '; team folders appear inside the member\'s home' : ''}`]);
+    }
+    Object.assign(details, {
+      account: { id: account.account_id, name: account.name.display_name, email: account.email, type: account.account_type['.tag'], team: account.team?.name },
+      scopes: st.scopes, missingScopes: missing,
+      quota: { used: usage.used, allocated },
+      roundTripMs: rtt, proxy: viaProxy(def),
+      rootInfo: ri, appFolder: d.access === 'app-folder',
+    });
+    return { ok: missing.length === 0, lines, details };
+  } catch (err) {
+    lines.push(['error', (err as Error).message.split('\n')[0]!]);
+    return { ok: false, lines, details: { ...details, error: (err as Error).message.split('\n')[0] } };
+  }
+}
+
+function viaProxy(def: ConnectionDefinition): string {
+  const p = normaliseProxy(def.proxy);
+  if (p.type === 'none') return 'direct (no proxy)';
+  if (p.type === 'system') return 'through the system proxy (environment)';
+  return `through ${p.type} proxy ${p.host}:${p.port}`;
+}
+
+/**
+ * Revokes the grant at Dropbox (best effort: an unreachable Dropbox must not keep a
+ * user from forgetting a token) and deletes the local grant either way.
+ */
+export async function disconnectConnection(def: ConnectionDefinition, services: Services): Promise<{ revoked: boolean; detail?: string }> {
+  let refreshToken: string | undefined;
+  try {
+    refreshToken = await refreshTokenOf(services, def.name);
+  } catch (err) {
+    await forgetGrant(services, def.name);
+    forgetAccessToken(services, def.name);
+    return { revoked: false, detail: `the stored token could not be read (${(err as Error).message}); it was deleted locally, so revoke dropcron at https://www.dropbox.com/account/connected_apps` };
+  }
+  let result: { revoked: boolean; detail?: string };
+  if (!refreshToken) {
+    result = { revoked: false, detail: 'it was not signed in; nothing to revoke' };
+  } else {
+    try {
+      const ctx: OAuthContext = { dispatcher: services.dispatcherFor(def), endpoints: resolveEndpoints(def, services), app: await resolveApp(def, services) };
+      // Revoke needs an access token; revoking it revokes the whole grant, refresh token included.
+      const held = tokenSourceFor(def, services).snapshot;
+      const access = held && held.expiresAt > Date.now() + 30_000 ? held.accessToken : (await refreshAccessToken(ctx, refreshToken)).accessToken;
+      await revokeToken(ctx, access);
+      result = { revoked: true, detail: 'revoked at Dropbox' };
+    } catch (err) {
+      result = err instanceof OAuthError && err.code === 'invalid_grant'
+        ? { revoked: true, detail: 'Dropbox had already revoked the grant' }
+        : { revoked: false, detail: `could not revoke at Dropbox (${(err as Error).message}); revoke dropcron at https://www.dropbox.com/account/connected_apps` };
+    }
+  }
+  await forgetGrant(services, def.name);
+  forgetAccessToken(services, def.name);
+  services.log.info({ connection: def.name, revoked: result.revoked }, 'connection disconnected');
+  return result;
+}
+
+/** One folder, folders first, for the admin UI's folder browser ('' is the root). */
+export async function browseConnection(def: ConnectionDefinition, services: Services, path: string): Promise<BrowseEntry[]> {
+  const client = openConnection(def, services);
+  const out: BrowseEntry[] = [];
+  for await (const m of client.listFolder(path)) {
+    if (m['.tag'] === 'deleted') continue;
+    out.push({
+      name: m.name,
+      path: m.path_display ?? m.path_lower ?? m.name,
+      folder: m['.tag'] === 'folder',
+      ...(m['.tag'] === 'file' ? { size: m.size, modified: m.server_modified } : {}),
+    });
+  }
+  return out.sort((a, b) => Number(b.folder) - Number(a.folder) || a.name.localeCompare(b.name));
+}
