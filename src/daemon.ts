@@ -5,6 +5,9 @@ import { ConfigError, formatProblem } from './config/problems.ts';
 import { createLogger, type Logger } from './log.ts';
 import { ensureDir } from './store/atomic.ts';
 import { createServices, type OwnedServices } from './services.ts';
+import type { Registry } from './registry.ts';
+import { Scheduler } from './scheduler/scheduler.ts';
+import { watchConfig, type ConfigWatcher } from './scheduler/reload.ts';
 
 export interface DaemonPart {
   name: string;
@@ -14,6 +17,7 @@ export interface DaemonPart {
 export interface Daemon {
   loaded: LoadedConfig;
   services: OwnedServices;
+  scheduler: Scheduler;
   log: Logger;
   /** URLs the daemon serves, by part (admin, sandbox:<plugin>). */
   urls: Record<string, string>;
@@ -23,10 +27,12 @@ export interface Daemon {
 export interface DaemonOptions {
   log?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** Overrides the plugins named in config.yaml (tests). */
+  registry?: Registry;
 }
 
 export async function startDaemon(configFile: string, opts: DaemonOptions = {}): Promise<Daemon> {
-  const loaded = await loadConfig(configFile, { env: opts.env });
+  const loaded = await loadConfig(configFile, { env: opts.env, registry: opts.registry });
   // config.yaml itself must be valid; a broken job or connection file is reported
   // and skipped so one bad file never stops the others from running.
   const own = loaded.problems.filter((p) => p.file === loaded.config.file);
@@ -47,17 +53,13 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
     }
     await services.close();
   };
+  const scheduler = new Scheduler({ config: loaded.config, registry: loaded.registry, services, log });
   try {
-    if (loaded.config.sandbox) {
-      for (const plugin of loaded.registry.plugins) {
-        if (!plugin.startSandbox) continue;
-        const sandbox = await plugin.startSandbox(services);
-        services.sandboxes.set(plugin.name, sandbox);
-        urls[`sandbox:${plugin.name}`] = sandbox.url;
-        parts.push({ name: `${plugin.name} sandbox`, stop: () => sandbox.close() });
-        log.info({ url: sandbox.url }, `${plugin.name} sandbox listening`);
-      }
-    }
+    await startSandboxes(loaded, services, log, parts, urls);
+    let watcher: ConfigWatcher | undefined;
+    parts.push({ name: 'scheduler', stop: async () => { watcher?.close(); await scheduler.stop(); } });
+    await scheduler.start(loaded.jobs, loaded.connections);
+    watcher = watchConfig({ config: loaded.config, registry: loaded.registry, scheduler, log, env: opts.env });
   } catch (err) {
     await stopAll();
     throw err;
@@ -65,7 +67,7 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
   log.info({ connections: loaded.connections.length, jobs: loaded.jobs.length, config: loaded.config.file }, 'dropcron started');
   let stopping: Promise<void> | undefined;
   return {
-    loaded, services, log, urls,
+    loaded, services, scheduler, log, urls,
     stop(reason = 'stop requested') {
       stopping ??= (async () => {
         log.info({ reason }, 'dropcron stopping');
@@ -76,4 +78,22 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
       return stopping;
     },
   };
+}
+
+/**
+ * Starts each plugin's sandbox when config.yaml says `sandbox: true`; shared by the
+ * daemon and `dropcron run` so a one-off run sees the same services.
+ */
+export async function startSandboxes(
+  loaded: LoadedConfig, services: OwnedServices, log: Logger, parts: DaemonPart[], urls: Record<string, string> = {},
+): Promise<void> {
+  if (!loaded.config.sandbox) return;
+  for (const plugin of loaded.registry.plugins) {
+    if (!plugin.startSandbox) continue;
+    const sandbox = await plugin.startSandbox(services);
+    services.sandboxes.set(plugin.name, sandbox);
+    urls[`sandbox:${plugin.name}`] = sandbox.url;
+    parts.push({ name: `${plugin.name} sandbox`, stop: () => sandbox.close() });
+    log.info({ url: sandbox.url }, `${plugin.name} sandbox listening`);
+  }
 }

@@ -1,0 +1,111 @@
+// Hot reload: watches the jobs and connections directories and, a moment after the
+// last change, re-runs the one config loader. Valid files take effect at once; a
+// file that became invalid is reported (file:line:col) and its last valid version
+// keeps running; a removed file's jobs or connection go away.
+import { watch, type FSWatcher } from 'node:fs';
+import { loadConfig } from '../config/load.ts';
+import { formatProblem } from '../config/problems.ts';
+import type { Registry } from '../registry.ts';
+import type { DaemonConfig } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import type { Scheduler } from './scheduler.ts';
+
+export interface ReloadOptions {
+  /** The running configuration: its file is re-read, its directories watched. */
+  config: DaemonConfig;
+  registry: Registry;
+  scheduler: Scheduler;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Editors write a file in several steps (temp file, rename, chmod); wait for quiet. */
+  debounceMs?: number;
+}
+
+export interface ConfigWatcher {
+  /** Reloads now (also what a file change triggers). */
+  reload(): Promise<void>;
+  close(): void;
+}
+
+/** Fresh definitions, plus the previous ones from files that are now invalid. */
+export function keepLastValid<T extends { name: string; file: string }>(fresh: T[], previous: T[], invalidFiles: Set<string>): T[] {
+  const names = new Set(fresh.map((d) => d.name));
+  return [...fresh, ...previous.filter((d) => invalidFiles.has(d.file) && !names.has(d.name))];
+}
+
+export function watchConfig(opts: ReloadOptions): ConfigWatcher {
+  const log = opts.log.child({ part: 'reload' });
+  const { scheduler } = opts;
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let reported = new Set<string>();
+  const dirs = { jobs: opts.config.jobs, connections: opts.config.connections };
+
+  const reloadOnce = async () => {
+    const loaded = await loadConfig(opts.config.file, { registry: opts.registry, env: opts.env });
+    const { config } = loaded;
+    // config.yaml itself is read at start only; a broken or moved one must not
+    // make every job look removed.
+    const blocking = loaded.problems.filter((p) => p.file === config.file || p.file === config.jobs || p.file === config.connections);
+    if (blocking.length || config.jobs !== dirs.jobs || config.connections !== dirs.connections) {
+      for (const p of blocking) log.warn({ file: p.file, line: p.line, col: p.col }, formatProblem(p));
+      log.warn('config.yaml or a config directory changed or broke; jobs left as they were (restart dropcron to apply config.yaml changes)');
+      return;
+    }
+    const now = new Set<string>();
+    for (const p of loaded.problems) {
+      const line = formatProblem(p);
+      now.add(line);
+      if (!reported.has(line)) log.warn({ file: p.file, line: p.line, col: p.col }, `${line} (the last valid version of this file keeps running)`);
+    }
+    reported = now;
+    const connections = keepLastValid(loaded.connections, scheduler.connectionDefinitions(), loaded.invalidFiles);
+    const jobs = keepLastValid(loaded.jobs, scheduler.jobDefinitions(), loaded.invalidFiles);
+    scheduler.update(jobs, connections);
+  };
+
+  const reload = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await reloadOnce();
+        } catch (err) {
+          log.error(`reload failed: ${(err as Error).message}`);
+        }
+      } while (again);
+      running = undefined;
+    })();
+    return running;
+  };
+
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void reload(), opts.debounceMs ?? 250);
+  };
+
+  for (const dir of [dirs.jobs, dirs.connections]) {
+    try {
+      const w = watch(dir, { persistent: false }, schedule);
+      w.on('error', (err) => log.warn(`watching ${dir} stopped: ${err.message}`));
+      watchers.push(w);
+    } catch (err) {
+      log.warn(`cannot watch ${dir} for changes: ${(err as Error).message}`);
+    }
+  }
+
+  return {
+    reload,
+    close() {
+      clearTimeout(timer);
+      for (const w of watchers) w.close();
+      watchers.length = 0;
+    },
+  };
+}

@@ -1,0 +1,229 @@
+// Runs one job once: leases the connection, runs the tasks in order (each gets the
+// previous task's output), enforces the job's timeout through the AbortSignal, and
+// turns whatever happened into one RunRecord. Policies (overlap, limits, retries)
+// live in scheduler.ts; this file knows nothing about them.
+import { randomUUID } from 'node:crypto';
+import type { JobDefinition } from '../config/types.ts';
+import type { Progress, TaskAction, TaskContext, TaskOutput, TaskResult } from '../plugin.ts';
+import type { Registry } from '../registry.ts';
+import { scrubString, type Logger } from '../log.ts';
+import type { RunOutcome, RunRecord, RunTrigger, TaskSummary } from '../store/history.ts';
+import type { ConnectionCache } from './connections.ts';
+import type { SchedulerEvents, RunLogEvent } from './events.ts';
+import { sleep, systemClock, type Clock } from './timers.ts';
+import { formatDuration } from '../config/duration.ts';
+
+export interface RunRequest {
+  job: JobDefinition;
+  trigger: RunTrigger;
+  attempt?: number;
+  dryRun?: boolean;
+  scheduledAt?: Date;
+  /** Chosen by the caller when it must hand the id out before the run starts. */
+  id?: string;
+}
+
+export interface RunnerDeps {
+  registry: Registry;
+  connections: ConnectionCache;
+  log: Logger;
+  events?: SchedulerEvents;
+  clock?: Clock;
+  /**
+   * How long an aborted task may take to settle (remove its temp files) before
+   * the run is recorded anyway; a task that ignores its signal must not hang
+   * shutdown forever.
+   */
+  abortSettleMs?: number;
+}
+
+export interface RunControl {
+  /** Aborts the run from outside (shutdown): the outcome is `aborted`. */
+  signal?: AbortSignal;
+  /** Every progress report, unthrottled (the CLI draws its bars from these). */
+  onProgress?(task: string, p: Progress): void;
+  onTaskStart?(task: string, index: number): void;
+}
+
+export interface RunResult {
+  record: RunRecord;
+  /** Every action each task took or, in a dry run, would take (not kept in history). */
+  actions: Array<TaskAction & { task: string }>;
+}
+
+/** Why a run was aborted; the signal's reason. */
+export class RunAborted extends Error {
+  constructor(readonly outcome: 'aborted' | 'timeout', message: string) {
+    super(message);
+    this.name = 'RunAborted';
+  }
+}
+
+const PROGRESS_EVENT_MS = 250;
+
+export function newRunId(): string {
+  return randomUUID();
+}
+
+export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunControl = {}): Promise<RunResult> {
+  const clock = deps.clock ?? systemClock;
+  const { job } = req;
+  const id = req.id ?? newRunId();
+  const attempt = req.attempt ?? 1;
+  const dryRun = req.dryRun ?? false;
+  const started = clock.now();
+  const startedAt = new Date(started).toISOString();
+  const runLog = tapLogger(deps.log.child({ job: job.name, runId: id }), (level, msg) =>
+    deps.events?.emit('run:log', { runId: id, job: job.name, level, msg }),
+  );
+  deps.events?.emit('run:start', { runId: id, job: job.name, trigger: req.trigger, attempt, dryRun, startedAt });
+
+  const ctrl = new AbortController();
+  const onOuterAbort = () => ctrl.abort(new RunAborted('aborted', 'aborted: dropcron is shutting down'));
+  if (control.signal?.aborted) onOuterAbort();
+  control.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const timer = new AbortController();
+  if (job.timeoutMs !== undefined) {
+    sleep(job.timeoutMs, clock, timer.signal).then(
+      () => ctrl.abort(new RunAborted('timeout', `timed out after ${formatDuration(job.timeoutMs!)}`)),
+      () => {},
+    );
+  }
+
+  const tasks: TaskSummary[] = [];
+  const actions: RunResult['actions'] = [];
+  let error: string | undefined;
+  let lease: Awaited<ReturnType<ConnectionCache['acquire']>> | undefined;
+  runLog.info({ trigger: req.trigger, attempt, dryRun }, `run started (${req.trigger}${dryRun ? ', dry run' : ''})`);
+  try {
+    lease = await untilAborted(deps.connections.acquire(job.connection), ctrl.signal, deps.abortSettleMs, clock);
+    let input: TaskOutput | undefined;
+    for (const [index, def] of job.tasks.entries()) {
+      if (ctrl.signal.aborted) break;
+      const type = deps.registry.taskTypes.get(def.type);
+      const summary: TaskSummary = { type: def.type, counts: {}, bytes: 0, actions: 0, warnings: [] };
+      tasks.push(summary);
+      if (!type) throw new Error(`task ${index + 1} (${def.type}): no loaded plugin provides this task type`);
+      control.onTaskStart?.(def.type, index);
+      const ctx: TaskContext = {
+        connection: lease.connection,
+        log: tapLogger(deps.log.child({ job: job.name, task: def.type, runId: id }), (level, msg) =>
+          deps.events?.emit('run:log', { runId: id, job: job.name, level, msg: `${def.type}: ${msg}` }),
+        ),
+        signal: ctrl.signal,
+        dryRun,
+        input,
+        progress: progressReporter(id, job.name, def.type, deps, clock, control),
+        vars: { now: req.scheduledAt ?? new Date(started), timezone: job.timezone, job: job.name },
+      };
+      let result: TaskResult;
+      try {
+        result = await untilAborted(type.run(def.options, ctx), ctrl.signal, deps.abortSettleMs, clock);
+      } catch (err) {
+        summary.error = oneLine(err);
+        throw new TaskFailed(`task ${index + 1} (${def.type}): ${oneLine(err)}`);
+      }
+      summary.counts = { ...result.counts };
+      summary.bytes = result.bytes;
+      summary.actions = result.actions.length;
+      // Warnings are kept in full in the log; history keeps the first few.
+      summary.warnings = result.warnings.slice(0, 20).map(scrubString);
+      for (const w of result.warnings) runLog.warn(`${def.type}: ${w}`);
+      for (const a of result.actions) actions.push({ task: def.type, ...a });
+      input = result.output;
+    }
+  } catch (err) {
+    error = err instanceof TaskFailed ? err.message : oneLine(err);
+  } finally {
+    timer.abort();
+    control.signal?.removeEventListener('abort', onOuterAbort);
+    lease?.release();
+  }
+
+  // An abort wins over whatever error the task threw because of it.
+  let outcome: RunOutcome = error ? 'failed' : 'success';
+  if (ctrl.signal.aborted) {
+    const reason = ctrl.signal.reason as RunAborted;
+    outcome = reason.outcome;
+    error = reason.message;
+  }
+  const ended = clock.now();
+  const record: RunRecord = {
+    id, job: job.name, trigger: req.trigger, attempt, dryRun,
+    ...(req.scheduledAt ? { scheduledAt: req.scheduledAt.toISOString() } : {}),
+    startedAt, endedAt: new Date(ended).toISOString(), durationMs: ended - started,
+    outcome,
+    ...(error ? { error: scrubString(error) } : {}),
+    bytes: tasks.reduce((n, t) => n + t.bytes, 0),
+    tasks,
+  };
+  if (outcome === 'success') runLog.info({ durationMs: record.durationMs, bytes: record.bytes }, `run succeeded in ${formatDuration(record.durationMs)}`);
+  else runLog.error({ outcome, durationMs: record.durationMs }, `run ${outcome}: ${record.error}`);
+  return { record, actions };
+}
+
+class TaskFailed extends Error {}
+
+/**
+ * Waits for `p`; once `signal` aborts, waits at most `settleMs` more for it to
+ * settle (tasks clean up on abort) and then gives up on it.
+ */
+async function untilAborted<T>(p: Promise<T>, signal: AbortSignal, settleMs = 10_000, clock: Clock = systemClock): Promise<T> {
+  if (signal.aborted && settleMs === 0) throw signal.reason;
+  let onAbort: (() => void) | undefined;
+  const settled = new AbortController();
+  const giveUp = new Promise<never>((_, reject) => {
+    onAbort = () => void sleep(settleMs, clock, settled.signal).then(() => reject(signal.reason), () => {});
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([p, giveUp]);
+  } finally {
+    settled.abort();
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
+function progressReporter(runId: string, job: string, task: string, deps: RunnerDeps, clock: Clock, control: RunControl) {
+  let lastEmit = 0;
+  let lastItem = '';
+  return (p: Progress) => {
+    control.onProgress?.(task, p);
+    if (!deps.events) return;
+    const now = clock.now();
+    // Throttled for the event stream, but never drop a new item or a finished one.
+    if (p.item === lastItem && p.done < p.total && now - lastEmit < PROGRESS_EVENT_MS) return;
+    lastEmit = now;
+    lastItem = p.item;
+    deps.events.emit('run:progress', { runId, job, task, item: p.item, done: p.done, total: p.total });
+  };
+}
+
+const TAPPED = ['debug', 'info', 'warn', 'error'] as const;
+
+/**
+ * A logger that also reports each line to `onLine` (the run:log event). Only the
+ * message text goes out, scrubbed; the structured fields stay in the log.
+ */
+function tapLogger(log: Logger, onLine: (level: RunLogEvent['level'], msg: string) => void): Logger {
+  return new Proxy(log, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof prop !== 'string' || !(TAPPED as readonly string[]).includes(prop) || typeof value !== 'function') return value;
+      const level = prop as RunLogEvent['level'];
+      return (...args: unknown[]) => {
+        if (target.isLevelEnabled(level)) {
+          const msg = typeof args[0] === 'string' ? args[0] : typeof args[1] === 'string' ? args[1] : args[0] instanceof Error ? args[0].message : '';
+          if (msg) onLine(level, scrubString(msg));
+        }
+        return (value as (...a: unknown[]) => void).apply(target, args);
+      };
+    },
+  });
+}
+
+export function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return (msg.split('\n')[0] ?? '').trim() || (err instanceof Error ? err.name : 'unknown error');
+}

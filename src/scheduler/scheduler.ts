@@ -1,0 +1,424 @@
+// The scheduler: one cron timer per enabled job, and the policies around each run:
+// overlap (skip | queue), a global limit on jobs running at once, retries with
+// backoff, catch-up after downtime, history, notifications and graceful shutdown.
+import type { ConnectionDefinition, DaemonConfig, JobDefinition } from '../config/types.ts';
+import type { Registry } from '../registry.ts';
+import type { Logger } from '../log.ts';
+import type { OwnedServices } from '../services.ts';
+import { formatDuration } from '../config/duration.ts';
+import { RunHistory, type RunOutcome, type RunRecord, type RunTrigger } from '../store/history.ts';
+import { startCron, type CronHandle } from './cron.ts';
+import { ConnectionCache } from './connections.ts';
+import { SchedulerEvents } from './events.ts';
+import { FireTimesStore } from './fire-times.ts';
+import { notify } from './notify.ts';
+import { newRunId, runJob, RunAborted, type RunRequest } from './runner.ts';
+import { backoffDelay, sleep, systemClock, type Clock } from './timers.ts';
+
+export interface SchedulerOptions {
+  config: DaemonConfig;
+  registry: Registry;
+  services: OwnedServices;
+  log: Logger;
+  clock?: Clock;
+  /** Jitter source for retry backoff (tests pass a constant). */
+  random?: () => number;
+  /** See RunnerDeps.abortSettleMs. */
+  abortSettleMs?: number;
+}
+
+export interface JobHealth {
+  name: string;
+  enabled: boolean;
+  schedule: string;
+  timezone: string;
+  /** ISO time of the next scheduled run; null when disabled. */
+  nextRun: string | null;
+  lastOutcome: RunOutcome | null;
+  lastRunAt: string | null;
+  running: boolean;
+  /** The id of the run in progress, for the live progress stream. */
+  runId: string | null;
+}
+
+export interface Health {
+  /** ISO time of the scheduler's last timer tick (a 30 s heartbeat, or a cron fire). */
+  lastTick: string;
+  jobs: JobHealth[];
+}
+
+export const HEARTBEAT_MS = 30_000;
+/** Longest wait between retries, whatever the job's backoff and retry count. */
+export const MAX_BACKOFF_MS = 3_600_000;
+
+interface Active {
+  req: RunRequest;
+  controller: AbortController;
+  started: boolean;
+}
+
+interface JobSlot {
+  def: JobDefinition;
+  cron?: CronHandle;
+  active?: Active;
+  /** overlap: queue keeps at most one run waiting; later fires fold into it. */
+  queued?: RunRequest;
+  retry?: AbortController;
+  lastOutcome: RunOutcome | null;
+  lastRunAt: string | null;
+}
+
+interface Waiter {
+  resolve(): void;
+}
+
+export class Scheduler {
+  readonly events = new SchedulerEvents();
+  readonly history: RunHistory;
+  private readonly jobs = new Map<string, JobSlot>();
+  private readonly connections: ConnectionCache;
+  private readonly fireTimes: FireTimesStore;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly waiters: Waiter[] = [];
+  private running = 0;
+  private lastTick: number;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log.child({ part: 'scheduler' });
+    this.history = new RunHistory(opts.config.state, opts.config.historyLimit);
+    this.connections = new ConnectionCache(opts.registry, opts.services);
+    this.fireTimes = new FireTimesStore(opts.config.state, (err) => this.log.error({ err }, 'cannot save scheduler state'));
+    this.lastTick = this.clock.now();
+  }
+
+  /** Schedules `jobs`, then runs once each `catchUp` job that missed a slot while the daemon was down. */
+  async start(jobs: JobDefinition[], connections: ConnectionDefinition[]): Promise<void> {
+    await this.fireTimes.load();
+    this.connections.setDefinitions(connections);
+    this.tick();
+    this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
+    const missed: Array<[string, Date]> = [];
+    for (const def of jobs) {
+      const prev = this.fireTimes.get(def.name);
+      await this.addJob(def);
+      const due = prev?.nextScheduledAt ? new Date(prev.nextScheduledAt) : undefined;
+      const sameSchedule = prev?.schedule === def.schedule && prev?.timezone === def.timezone;
+      if (def.enabled && def.catchUp && due && sameSchedule && due.getTime() <= this.clock.now()) missed.push([def.name, due]);
+    }
+    for (const [name, due] of missed) {
+      this.log.info({ job: name, missed: due.toISOString() }, `job ${name} missed its run at ${due.toISOString()} while dropcron was down; running it once now`);
+      this.trigger(name, 'catch-up', { scheduledAt: due });
+    }
+    this.log.info({ jobs: jobs.length }, 'scheduler started');
+  }
+
+  /** Hot reload: adds, replaces and removes jobs; changed connections get fresh clients. */
+  update(jobs: JobDefinition[], connections: ConnectionDefinition[]): { added: string[]; changed: string[]; removed: string[] } {
+    const out = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
+    if (this.stopping) return out;
+    this.connections.setDefinitions(connections);
+    this.opts.services.dispatchers.retain(connections.map((c) => c.name));
+    const next = new Map(jobs.map((j) => [j.name, j]));
+    for (const [name, slot] of this.jobs) {
+      if (next.has(name)) continue;
+      slot.cron?.stop();
+      slot.retry?.abort();
+      slot.queued = undefined;
+      this.jobs.delete(name);
+      this.fireTimes.delete(name);
+      out.removed.push(name);
+    }
+    for (const def of jobs) {
+      const slot = this.jobs.get(def.name);
+      if (!slot) {
+        void this.addJob(def);
+        out.added.push(def.name);
+      } else if (JSON.stringify(slot.def) !== JSON.stringify(def)) {
+        // A run in progress finishes with the definition it started with.
+        slot.cron?.stop();
+        slot.def = def;
+        slot.cron = this.startCron(slot);
+        this.saveFireTimes(slot);
+        out.changed.push(def.name);
+      }
+    }
+    if (out.added.length || out.changed.length || out.removed.length) this.log.info(out, 'jobs reloaded');
+    return out;
+  }
+
+  /** Starts a run now (the admin UI's Run now); returns its id. Follows the job's overlap policy. */
+  runNow(job: string, opts: { dryRun?: boolean } = {}): string {
+    if (this.stopping) throw new Error('dropcron is shutting down');
+    if (!this.jobs.has(job)) throw new Error(`no job named '${job}'`);
+    return this.trigger(job, 'manual', { dryRun: opts.dryRun });
+  }
+
+  health(): Health {
+    return {
+      lastTick: new Date(this.lastTick).toISOString(),
+      jobs: [...this.jobs.values()].map((s) => ({
+        name: s.def.name,
+        enabled: s.def.enabled,
+        schedule: s.def.schedule,
+        timezone: s.def.timezone,
+        nextRun: s.cron?.nextRun()?.toISOString() ?? null,
+        lastOutcome: s.lastOutcome,
+        lastRunAt: s.lastRunAt,
+        running: s.active?.started === true,
+        runId: s.active?.started ? s.active.req.id! : null,
+      })),
+    };
+  }
+
+  jobDefinitions(): JobDefinition[] {
+    return [...this.jobs.values()].map((s) => s.def);
+  }
+
+  connectionDefinitions(): ConnectionDefinition[] {
+    return this.connections.definitions();
+  }
+
+  /** Resolves when no run, history write or notification is in flight. */
+  async idle(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
+  /**
+   * Stops new runs, lets running ones finish for shutdownGraceSeconds, then aborts
+   * them through their AbortSignal and waits for them to settle.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      clearInterval(this.heartbeat);
+      for (const slot of this.jobs.values()) {
+        slot.cron?.stop();
+        slot.retry?.abort();
+        if (slot.queued) this.log.info({ job: slot.def.name }, `dropping the queued run of ${slot.def.name}: shutting down`);
+        slot.queued = undefined;
+      }
+      const abortAll = (message: string, onlyWaiting: boolean) => {
+        for (const slot of this.jobs.values()) {
+          const a = slot.active;
+          if (a && (!onlyWaiting || !a.started)) a.controller.abort(new RunAborted('aborted', message));
+        }
+      };
+      // Runs still waiting for a free slot never started: nothing to wait for.
+      abortAll('aborted: dropcron shut down before the run could start', true);
+      const running = [...this.jobs.values()].filter((s) => s.active).length;
+      if (running) {
+        const graceMs = this.opts.config.shutdownGraceSeconds * 1000;
+        this.log.info({ running, graceMs }, `waiting up to ${formatDuration(graceMs)} for ${running} running job(s)`);
+        const grace = new AbortController();
+        const finished = await Promise.race([
+          this.idle().then(() => true),
+          sleep(graceMs, this.clock, grace.signal).then(() => false, () => true),
+        ]);
+        grace.abort();
+        if (!finished) {
+          this.log.warn('grace period over: aborting running jobs');
+          abortAll('aborted: dropcron is shutting down', false);
+        }
+      }
+      await this.idle();
+      await this.history.flush();
+      await this.fireTimes.flush();
+      await this.connections.close();
+      this.log.info('scheduler stopped');
+    })();
+    return this.stopping;
+  }
+
+  private tick(): void {
+    this.lastTick = this.clock.now();
+  }
+
+  private async addJob(def: JobDefinition): Promise<JobSlot> {
+    const slot: JobSlot = { def, lastOutcome: null, lastRunAt: null };
+    this.jobs.set(def.name, slot);
+    slot.cron = this.startCron(slot);
+    this.saveFireTimes(slot);
+    // Health shows the last outcome from before a restart too.
+    const [last] = await this.history.list(def.name, 1).catch(() => []);
+    if (last && slot.lastRunAt === null) {
+      slot.lastOutcome = last.outcome;
+      slot.lastRunAt = last.startedAt;
+    }
+    return slot;
+  }
+
+  private startCron(slot: JobSlot): CronHandle | undefined {
+    if (!slot.def.enabled) return undefined;
+    const name = slot.def.name;
+    return startCron(slot.def.schedule, slot.def.timezone, {
+      fire: (scheduledAt) => {
+        this.tick();
+        if (this.jobs.get(name) !== slot || this.stopping) return;
+        this.saveFireTimes(slot, scheduledAt);
+        this.trigger(name, 'schedule', { scheduledAt });
+      },
+      missed: (scheduledAt) => {
+        this.tick();
+        this.log.warn({ job: name, slot: scheduledAt.toISOString() }, `job ${name} missed its run at ${scheduledAt.toISOString()} (the process was blocked or asleep)`);
+        if (slot.def.catchUp && !slot.active && this.jobs.get(name) === slot && !this.stopping) this.trigger(name, 'catch-up', { scheduledAt });
+      },
+    });
+  }
+
+  private saveFireTimes(slot: JobSlot, lastScheduledAt?: Date): void {
+    const prev = this.fireTimes.get(slot.def.name);
+    const last = lastScheduledAt?.toISOString() ?? (prev?.schedule === slot.def.schedule ? prev.lastScheduledAt : undefined);
+    this.fireTimes.set(slot.def.name, {
+      schedule: slot.def.schedule,
+      timezone: slot.def.timezone,
+      ...(last ? { lastScheduledAt: last } : {}),
+      ...(slot.cron?.nextRun() ? { nextScheduledAt: slot.cron.nextRun()!.toISOString() } : {}),
+    });
+  }
+
+  private trigger(name: string, trigger: RunTrigger, opts: { attempt?: number; dryRun?: boolean; scheduledAt?: Date }): string {
+    const slot = this.jobs.get(name)!;
+    const req: RunRequest = { id: newRunId(), job: slot.def, trigger, attempt: opts.attempt ?? 1, dryRun: opts.dryRun ?? false, scheduledAt: opts.scheduledAt };
+    if (slot.active) {
+      if (slot.def.overlap === 'queue') {
+        if (slot.queued) {
+          this.log.info({ job: name }, `job ${name} is running and a run is already queued; this ${trigger} run folds into it`);
+          return slot.queued.id!;
+        }
+        this.log.info({ job: name }, `job ${name} is still running; queued a ${trigger} run to follow it`);
+        slot.queued = req;
+        return req.id!;
+      }
+      this.track(this.finish(slot, skippedRecord(req, slot.active.req.id!, this.clock.now())));
+      return req.id!;
+    }
+    this.launch(slot, req);
+    return req.id!;
+  }
+
+  private launch(slot: JobSlot, req: RunRequest): void {
+    const active: Active = { req: { ...req, job: slot.def }, controller: new AbortController(), started: false };
+    slot.active = active;
+    this.track((async () => {
+      let record: RunRecord;
+      try {
+        await this.acquireSlot(active.controller.signal);
+      } catch (err) {
+        slot.active = undefined;
+        await this.finish(slot, notStartedRecord(active.req, (err as Error).message, this.clock.now()));
+        return;
+      }
+      active.started = true;
+      try {
+        ({ record } = await runJob(active.req, {
+          registry: this.opts.registry,
+          connections: this.connections,
+          log: this.opts.log,
+          events: this.events,
+          clock: this.clock,
+          abortSettleMs: this.opts.abortSettleMs,
+        }, { signal: active.controller.signal }));
+      } finally {
+        this.releaseSlot();
+        if (slot.active === active) slot.active = undefined;
+      }
+      await this.finish(slot, record);
+      this.afterRun(slot, active.req, record);
+    })());
+  }
+
+  /** Records the run, tells listeners and the webhook. */
+  private async finish(slot: JobSlot, record: RunRecord): Promise<void> {
+    if (record.outcome !== 'skipped' && !record.dryRun) {
+      slot.lastOutcome = record.outcome;
+      slot.lastRunAt = record.startedAt;
+    }
+    try {
+      await this.history.append(record);
+    } catch (err) {
+      this.log.error({ job: record.job }, `cannot write the history of ${record.job}: ${(err as Error).message}`);
+    }
+    this.events.emit('run:end', { run: record });
+    this.track(notify(slot.def.notify, record, this.log));
+  }
+
+  /** Retries a failed run, then starts the queued one. */
+  private afterRun(slot: JobSlot, req: RunRequest, record: RunRecord): void {
+    if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;
+    const attempt = req.attempt ?? 1;
+    const { count, backoffMs } = slot.def.retries;
+    // Aborted runs (shutdown) are not retried; timeouts and failures are.
+    if ((record.outcome === 'failed' || record.outcome === 'timeout') && !req.dryRun && attempt <= count) {
+      const delay = backoffDelay(attempt, backoffMs, MAX_BACKOFF_MS, this.opts.random);
+      this.log.info({ job: slot.def.name, attempt, delayMs: delay }, `retry ${attempt} of ${count} for ${slot.def.name} in ${formatDuration(delay)}`);
+      slot.retry?.abort();
+      const retry = new AbortController();
+      slot.retry = retry;
+      sleep(delay, this.clock, retry.signal).then(() => {
+        if (slot.retry === retry) slot.retry = undefined;
+        if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;
+        this.trigger(slot.def.name, 'retry', { attempt: attempt + 1, scheduledAt: req.scheduledAt });
+      }, () => {});
+    }
+    if (slot.queued && !slot.active) {
+      const next = slot.queued;
+      slot.queued = undefined;
+      this.launch(slot, next);
+    }
+  }
+
+  private acquireSlot(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.running < this.opts.config.maxConcurrentJobs) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Hands the slot to the longest waiter, or frees it. */
+  private releaseSlot(): void {
+    const next = this.waiters.shift();
+    if (next) next.resolve();
+    else this.running--;
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((err) => this.log.error({ err }, 'scheduler: unexpected error'));
+    this.inflight.add(tracked);
+    void tracked.finally(() => this.inflight.delete(tracked));
+  }
+}
+
+function skippedRecord(req: RunRequest, runningId: string, now: number): RunRecord {
+  const at = new Date(now).toISOString();
+  return {
+    id: req.id!, job: req.job.name, trigger: req.trigger, attempt: req.attempt ?? 1, dryRun: req.dryRun ?? false,
+    ...(req.scheduledAt ? { scheduledAt: req.scheduledAt.toISOString() } : {}),
+    startedAt: at, endedAt: at, durationMs: 0, outcome: 'skipped',
+    error: `skipped: the previous run (${runningId}) is still running (overlap: skip)`,
+    bytes: 0, tasks: [],
+  };
+}
+
+function notStartedRecord(req: RunRequest, message: string, now: number): RunRecord {
+  return { ...skippedRecord(req, '', now), outcome: 'aborted', error: message };
+}

@@ -1,0 +1,102 @@
+// Run history: one JSON file per job under <state>/history/, newest run last,
+// bounded to `limit` runs, rewritten atomically on every append so a crash leaves
+// the previous history, never a torn one.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomic } from './atomic.ts';
+
+export type RunOutcome = 'success' | 'failed' | 'skipped' | 'aborted' | 'timeout';
+export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry';
+
+export interface TaskSummary {
+  type: string;
+  counts: Record<string, number>;
+  bytes: number;
+  /** Number of actions the task took (or would take, in a dry run). */
+  actions: number;
+  warnings: string[];
+  error?: string;
+}
+
+/** What the history keeps of one run: no secrets, no per-file lists. */
+export interface RunRecord {
+  id: string;
+  job: string;
+  trigger: RunTrigger;
+  /** 1 for the first try, 2 for the first retry, ... */
+  attempt: number;
+  dryRun: boolean;
+  /** The cron slot this run belongs to (schedule, catch-up and their retries). */
+  scheduledAt?: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  outcome: RunOutcome;
+  /** One line; set unless the outcome is success. */
+  error?: string;
+  bytes: number;
+  tasks: TaskSummary[];
+}
+
+/** Job names are checked by the job schema; this guards paths built from CLI input. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export class RunHistory {
+  /** Appends are chained per job so concurrent runs never lose each other's record. */
+  private readonly writes = new Map<string, Promise<void>>();
+
+  constructor(readonly stateDir: string, private limit: number) {}
+
+  setLimit(limit: number): void {
+    this.limit = limit;
+  }
+
+  fileOf(job: string): string {
+    if (!SAFE_NAME.test(job)) throw new Error(`'${job}' is not a valid job name`);
+    return join(this.stateDir, 'history', `${job}.json`);
+  }
+
+  /** Runs of `job`, newest first; at most `limit` of them. */
+  async list(job: string, limit = Infinity): Promise<RunRecord[]> {
+    await this.writes.get(job);
+    const all = await this.read(job);
+    return all.reverse().slice(0, limit);
+  }
+
+  append(record: RunRecord): Promise<void> {
+    const job = record.job;
+    const prev = this.writes.get(job) ?? Promise.resolve();
+    const next = prev.then(async () => {
+      const all = await this.read(job);
+      all.push(record);
+      await writeJsonAtomic(this.fileOf(job), { job, runs: all.slice(-this.limit) });
+    });
+    const settled = next.catch(() => {});
+    this.writes.set(job, settled);
+    void settled.then(() => {
+      if (this.writes.get(job) === settled) this.writes.delete(job);
+    });
+    return next;
+  }
+
+  /** Waits for every pending write (shutdown). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writes.values()]);
+  }
+
+  private async read(job: string): Promise<RunRecord[]> {
+    let text: string;
+    try {
+      text = await readFile(this.fileOf(job), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    try {
+      const data = JSON.parse(text) as { runs?: unknown };
+      return Array.isArray(data.runs) ? (data.runs as RunRecord[]) : [];
+    } catch {
+      throw new Error(`${this.fileOf(job)} is not valid JSON; move it away to start a fresh history`);
+    }
+  }
+}
