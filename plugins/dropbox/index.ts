@@ -2,6 +2,7 @@
 import type { Plugin } from '../../src/plugin.ts';
 import { connectionSchema, checkConnection } from './connection.ts';
 import { dropboxConnectionOps, authCommands } from './auth/index.ts';
+import { dropboxTasks } from './tasks/index.ts';
 
 const plugin: Plugin = {
   name: 'dropbox',
@@ -23,7 +24,7 @@ const plugin: Plugin = {
       ...dropboxConnectionOps,
     },
   ],
-  taskTypes: [],
+  taskTypes: dropboxTasks,
   commands: [...authCommands],
 };
 

@@ -1,0 +1,111 @@
+// delete: removes matches inside a Dropbox folder (to the trash, restorable), with
+// retention (olderThan / keepLast) and a maxDelete guard. The plan is made from one
+// complete listing; the connector throws on a partial one and that error ends the
+// task, so a failed listing can never look like "nothing to keep".
+import type { TaskType } from '../../../src/plugin.ts';
+import type { DropboxClient } from '../api/types.ts';
+import { expand, placeholderProblems, varsOf } from './common.ts';
+import { compileFilter, filterProblems, parseWhen, sortAndLimit, type FilterOptions } from './filters.ts';
+import type { DropboxEntriesOutput } from './list.ts';
+import { listCandidates, toCandidate, type DateField, type EntryType, type RemoteCandidate } from './remote-entries.ts';
+import { ResultBuilder } from './result.ts';
+import { normalizeRemote, relativeRemote, remoteOrThrow } from './remote-paths.ts';
+import { selectForDeletion } from './retention.ts';
+import { deleteSchema } from './task-schemas.ts';
+
+export interface DeleteOptions extends FilterOptions {
+  path: string;
+  type?: EntryType;
+  dateField?: DateField;
+  keepLast?: number;
+  maxDelete?: number;
+}
+
+export const DEFAULT_MAX_DELETE = 100;
+
+export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
+  name: 'delete',
+  schema: deleteSchema,
+  check(o) {
+    const out = filterProblems(o);
+    if (o.path !== undefined && o.path !== 'previous') {
+      const n = normalizeRemote(o.path);
+      if ('problem' in n) out.push(['path', n.problem]);
+      else if (n.path === '') out.push(['path', "refuses the root of the connection ('/'): name the folder whose contents may be deleted"]);
+      else out.push(...placeholderProblems('path', o.path));
+    }
+    return out;
+  },
+  async run(o, ctx) {
+    const r = new ResultBuilder();
+    const vars = varsOf(ctx);
+    const maxDelete = o.maxDelete ?? DEFAULT_MAX_DELETE;
+    const dateField = o.dateField ?? 'uploaded';
+    // olderThan is a retention rule here (keepLast ranks all matches, old or not).
+    const filterOpts = { ...o, olderThan: undefined, sort: undefined, limit: undefined };
+
+    let matches: RemoteCandidate[];
+    if (o.path === 'previous') {
+      const input = ctx.input as DropboxEntriesOutput | undefined;
+      if (input?.kind !== 'dropbox-entries') {
+        throw new Error(`path: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`);
+      }
+      const filter = compileFilter({ ...filterOpts, recursive: true }, vars.now, vars.timezone);
+      const type = o.type ?? 'all';
+      matches = [];
+      for (const meta of input.items) {
+        const full = meta.path_display ?? meta.path_lower ?? '';
+        const rel = relativeRemote(input.root ?? '', full) ?? meta.name;
+        const c = toCandidate(meta, rel, dateField);
+        if (!c || c.path === '' || (c.folder ? type === 'files' : type === 'folders')) continue;
+        if (filter.accepts(c)) matches.push(c);
+      }
+    } else {
+      const folder = remoteOrThrow(expand(o.path, ctx));
+      if (folder === '') throw new Error("delete refuses the root of the connection ('/')");
+      matches = await listCandidates(ctx.connection, {
+        folder,
+        type: o.type ?? 'all',
+        recursive: o.recursive === true,
+        dateField,
+        needFolderDates: true,
+        filter: compileFilter(filterOpts, vars.now, vars.timezone),
+        signal: ctx.signal,
+      });
+    }
+
+    const olderThan = o.olderThan !== undefined ? parseWhen(o.olderThan, vars.now, vars.timezone) : undefined;
+    const { remove: selected, keep } = selectForDeletion(matches, { olderThan, keepLast: o.keepLast });
+    for (const k of keep) r.act('keep', k.item.path, k.reason);
+    let remove = o.sort || o.limit !== undefined ? sortAndLimit(selected, o) : selected;
+    // Inside a folder that goes anyway: deleting it separately would fail or double count.
+    const folders = remove.filter((c) => c.folder).map((c) => c.path.toLowerCase() + '/');
+    remove = remove.filter((c) => !folders.some((f) => c.path.toLowerCase().startsWith(f)));
+    remove.sort((a, b) => (a.path < b.path ? -1 : 1));
+
+    const why = (c: RemoteCandidate) =>
+      [olderThan ? `older than ${o.olderThan}` : 'matches', o.keepLast !== undefined ? `not among the ${o.keepLast} newest` : '']
+        .filter(Boolean).join(', ') + (c.modified ? ` (${dateField} ${c.modified.toISOString()})` : '');
+    for (const c of remove) r.act('delete', c.path, why(c), c.size);
+
+    if (remove.length > maxDelete) {
+      const msg = `would delete ${remove.length} entries, more than maxDelete (${maxDelete}); nothing was deleted. Raise maxDelete if this is intended`;
+      if (!ctx.dryRun) throw new Error(msg);
+      r.warn(`a real run would stop here: ${msg}`);
+    }
+    if (ctx.dryRun) {
+      r.count('wouldDelete', remove.length);
+      r.count('kept', keep.length);
+      return r.finish();
+    }
+    if (remove.length) {
+      const results = await ctx.connection.deleteBatch(remove.map((c) => c.path), { signal: ctx.signal });
+      for (const res of results) {
+        if (res.error) r.fail(res.path, res.error);
+        else r.count('deleted');
+      }
+    }
+    r.count('kept', keep.length);
+    return r.finish();
+  },
+};

@@ -1,0 +1,156 @@
+// download: Dropbox files -> a local folder. Remote names are untrusted input: each is
+// checked by localPathFor() and a name that could leave the target folder is skipped
+// with a warning, never followed. The connector writes to a temp file and renames, so
+// an aborted run leaves no partial file.
+import { lstat, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { TaskType } from '../../../src/plugin.ts';
+import type { DropboxClient, FileMetadata } from '../api/types.ts';
+import { expand, localContentHash, placeholderProblems, rethrowIfAborted, varsOf } from './common.ts';
+import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from './filters.ts';
+import type { DropboxEntriesOutput } from './list.ts';
+import { localPathFor, resolveLocal } from './local-paths.ts';
+import { decide, type OverwritePolicy } from './overwrite.ts';
+import { listCandidates, toCandidate, type DateField, type RemoteCandidate } from './remote-entries.ts';
+import { ResultBuilder } from './result.ts';
+import { relativeRemote, remoteOrThrow, normalizeRemote } from './remote-paths.ts';
+import { downloadSchema } from './task-schemas.ts';
+
+export interface DownloadOptions extends FilterOptions {
+  from: string;
+  to: string;
+  dateField?: DateField;
+  overwrite?: OverwritePolicy;
+  keepModified?: boolean;
+  deleteSource?: boolean;
+}
+
+export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
+  name: 'download',
+  schema: downloadSchema,
+  check(o) {
+    const out = [...filterProblems(o), ...placeholderProblems('to', o.to)];
+    if (o.from !== 'previous' && o.from !== undefined) {
+      const n = normalizeRemote(o.from);
+      if ('problem' in n) out.push(['from', n.problem]);
+      else out.push(...placeholderProblems('from', o.from));
+    }
+    return out;
+  },
+  async run(o, ctx) {
+    const r = new ResultBuilder();
+    const vars = varsOf(ctx);
+    const policy = o.overwrite ?? 'if-different';
+    const dateField = o.dateField ?? 'modified';
+    const target = resolveLocal(expand(o.to, ctx), vars.baseDir);
+
+    let found: RemoteCandidate[];
+    if (o.from === 'previous') {
+      const input = ctx.input as DropboxEntriesOutput | undefined;
+      if (input?.kind !== 'dropbox-entries') {
+        throw new Error(`from: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`);
+      }
+      // The list already chose the depth; keep sub paths below the folder it listed.
+      const filter = compileFilter({ ...o, recursive: true }, vars.now, vars.timezone);
+      found = [];
+      for (const meta of input.items) {
+        if (meta['.tag'] !== 'file') continue;
+        const full = meta.path_display ?? meta.path_lower ?? '';
+        const rel = (input.root !== undefined ? relativeRemote(input.root, full) : undefined) ?? meta.name;
+        const c = toCandidate(meta, rel, dateField);
+        if (c && filter.accepts(c)) found.push(c);
+      }
+    } else {
+      found = await listCandidates(ctx.connection, {
+        folder: remoteOrThrow(expand(o.from, ctx)),
+        type: 'files',
+        recursive: o.recursive === true,
+        dateField,
+        needFolderDates: false,
+        filter: compileFilter(o, vars.now, vars.timezone),
+        signal: ctx.signal,
+      });
+    }
+    const matches = sortAndLimit(found.sort((a, b) => (a.relPath < b.relPath ? -1 : 1)), o);
+
+    const plan: Array<{ c: RemoteCandidate; local: string }> = [];
+    for (const c of matches) {
+      ctx.signal.throwIfAborted();
+      const meta = c.meta as FileMetadata;
+      const where = localPathFor(target, c.relPath);
+      if ('problem' in where) {
+        r.warn(`skipped ${JSON.stringify(c.path)}: unsafe name, ${where.problem}`);
+        r.count('unsafe');
+        r.act('skip', c.path, `unsafe name: ${where.problem}`);
+        continue;
+      }
+      if (meta.is_downloadable === false) {
+        r.warn(`skipped ${c.path}: Dropbox cannot download it (a Paper doc or similar; export it instead)`);
+        r.count('skipped');
+        r.act('skip', c.path, 'not downloadable');
+        continue;
+      }
+      const st = await lstat(where.path).catch(() => undefined);
+      if (st && !st.isFile()) {
+        const what = st.isSymbolicLink() ? 'a symbolic link (not written through)' : st.isDirectory() ? 'a folder' : 'not a regular file';
+        r.warn(`skipped ${c.path}: ${where.path} is ${what}`);
+        r.count('skipped');
+        r.act('skip', c.path, `local target is ${what}`);
+        continue;
+      }
+      const d = await decide(policy,
+        { size: meta.size, modified: new Date(meta.client_modified), hash: async () => meta.content_hash },
+        st && { size: st.size, modified: st.mtime, hash: () => localContentHash(where.path, st.size, ctx.signal) });
+      if (d.transfer) {
+        plan.push({ c, local: where.path });
+        r.act('download', c.path, `${d.reason} (to ${where.path})`, meta.size);
+      } else {
+        r.count('skipped');
+        r.act('skip', c.path, d.reason);
+      }
+    }
+    if (ctx.dryRun) {
+      r.count('wouldDownload', plan.length);
+      return r.finish();
+    }
+
+    for (const { c, local } of plan) {
+      const listed = c.meta as FileMetadata;
+      try {
+        await mkdir(dirname(local), { recursive: true });
+        const meta = await ctx.connection.download(c.path, local, {
+          keepModified: o.keepModified !== false,
+          signal: ctx.signal,
+          onProgress: (done, total) => ctx.progress({ item: c.path, done, total }),
+        });
+        r.count('downloaded');
+        r.bytes += meta.size;
+        if (o.deleteSource) await deleteVerified(c.path, local, listed, meta, r, ctx);
+      } catch (err) {
+        rethrowIfAborted(ctx.signal, err);
+        r.fail(c.path, err);
+      }
+    }
+    return r.finish();
+  },
+};
+
+/** Deletes the Dropbox file only when the local copy is proven to be the version listed. */
+async function deleteVerified(
+  path: string, local: string, listed: FileMetadata, got: FileMetadata, r: ResultBuilder,
+  ctx: Parameters<typeof downloadTask.run>[1],
+): Promise<void> {
+  const st = await lstat(local);
+  const hash = await localContentHash(local, st.size, ctx.signal);
+  if (got.rev !== listed.rev) {
+    r.warn(`kept ${path} in Dropbox: it changed between listing and download (rev ${listed.rev} -> ${got.rev})`);
+    return;
+  }
+  if (st.size !== got.size || !got.content_hash || hash !== got.content_hash) {
+    r.fail(path, new Error(`not deleted from Dropbox: the local copy ${local} does not match (size ${st.size}/${got.size})`));
+    return;
+  }
+  await ctx.connection.delete(path, { signal: ctx.signal });
+  r.count('deletedSource');
+  r.act('delete-remote', path, `downloaded and verified as ${local}`);
+}

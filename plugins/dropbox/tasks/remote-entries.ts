@@ -1,0 +1,78 @@
+// Dropbox listings as filter candidates. A folder has no date in Dropbox metadata, so
+// when folders are candidates and a date matters, the listing goes one level deeper
+// than asked (recursive) and a folder takes the time of the newest file inside it:
+// "a backup folder is as old as its newest file".
+import type { DropboxClient, FileMetadata, FolderMetadata, Metadata } from '../api/types.ts';
+import type { Candidate, CompiledFilter } from './filters.ts';
+import { relativeRemote } from './remote-paths.ts';
+
+export type EntryType = 'files' | 'folders' | 'all';
+export type DateField = 'modified' | 'uploaded';
+
+export interface RemoteCandidate extends Candidate {
+  meta: FileMetadata | FolderMetadata;
+  /** The Dropbox path to act on (path_display, else path_lower). */
+  path: string;
+}
+
+export function fileTime(f: FileMetadata, field: DateField): Date {
+  return new Date(field === 'uploaded' ? f.server_modified : f.client_modified);
+}
+
+export function toCandidate(meta: Metadata, relPath: string, field: DateField): RemoteCandidate | undefined {
+  if (meta['.tag'] === 'deleted') return undefined;
+  const path = meta.path_display ?? meta.path_lower;
+  if (!path) return undefined; // not mounted: nothing can be done with it by path
+  return meta['.tag'] === 'file'
+    ? { relPath, folder: false, size: meta.size, modified: fileTime(meta, field), meta, path }
+    : { relPath, folder: true, meta, path };
+}
+
+export interface ListRequest {
+  folder: string;
+  type: EntryType;
+  recursive: boolean;
+  dateField: DateField;
+  /** True when a date filter, a date sort or retention needs folder times. */
+  needFolderDates: boolean;
+  filter: CompiledFilter;
+  signal: AbortSignal;
+}
+
+/**
+ * Every matching entry below `folder`. The connector's iterator throws on a partial
+ * listing; that error propagates: a listing that failed is never "nothing there".
+ */
+export async function listCandidates(client: DropboxClient, req: ListRequest): Promise<RemoteCandidate[]> {
+  const wantFolders = req.type !== 'files';
+  const deep = req.recursive || (wantFolders && req.needFolderDates);
+  const out: RemoteCandidate[] = [];
+  const folders = new Map<string, RemoteCandidate>(); // by lower-case relPath
+  const newest = new Map<string, number>(); // folder relPath (lower) -> newest file time
+  for await (const meta of client.listFolder(req.folder, { recursive: deep, signal: req.signal })) {
+    const full = meta.path_display ?? meta.path_lower;
+    if (!full) continue;
+    const rel = relativeRemote(req.folder, full);
+    if (rel === undefined || rel === '') continue; // the folder itself
+    const c = toCandidate(meta, rel, req.dateField);
+    if (!c) continue;
+    if (!c.folder && wantFolders && req.needFolderDates) {
+      const t = c.modified!.getTime();
+      const parts = rel.toLowerCase().split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const k = parts.slice(0, i).join('/');
+        if ((newest.get(k) ?? -Infinity) < t) newest.set(k, t);
+      }
+    }
+    if (!req.recursive && rel.includes('/')) continue; // only listed for folder dates
+    if (c.folder ? !wantFolders : req.type === 'folders') continue;
+    if (c.folder) folders.set(rel.toLowerCase(), c);
+    else if (req.filter.accepts(c)) out.push(c);
+  }
+  for (const [k, c] of folders) {
+    const t = newest.get(k);
+    if (t !== undefined) c.modified = new Date(t);
+    if (req.filter.accepts(c)) out.push(c);
+  }
+  return out;
+}
