@@ -3,7 +3,8 @@
 // changes or goes away. Plugins never build their own agents.
 import { Agent, ProxyAgent, Socks5ProxyAgent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { readFileSync } from 'node:fs';
-import { normaliseProxy, type ProxySettings } from './proxy-check.ts';
+import { normaliseProxy, proxyProblems, type ProxySettings } from './proxy-check.ts';
+import { labelDispatcher } from './net-errors.ts';
 
 export interface TransportSettings {
   proxy?: unknown;
@@ -14,6 +15,9 @@ export interface TransportSettings {
 /** Builds a dispatcher for the given settings. */
 export function createDispatcher(settings: TransportSettings, env: NodeJS.ProcessEnv = process.env): Dispatcher {
   const proxy = normaliseProxy(settings.proxy);
+  // The loader rejects these already; a direct caller gets the same message, not an undici one.
+  const problems = proxyProblems(proxy);
+  if (problems.length) throw new Error(`proxy ${problems.map(([k, m]) => `${k}: ${m}`).join('; ')}`);
   const timeoutMs = (settings.timeoutSeconds ?? 60) * 1000;
   // headersTimeout bounds a stalled server; bodyTimeout counts between chunks, so a
   // slow but moving multi-GiB transfer is never cut off by a whole-request limit.
@@ -26,33 +30,66 @@ export function createDispatcher(settings: TransportSettings, env: NodeJS.Proces
   switch (proxy.type) {
     case 'none':
       return new Agent(base);
-    case 'system':
-      return new EnvHttpProxyAgent({
+    case 'system': {
+      // Only `env` counts (not process.env behind its back): '' means "no proxy" to undici.
+      const httpProxy = env.http_proxy ?? env.HTTP_PROXY ?? '';
+      const httpsProxy = env.https_proxy ?? env.HTTPS_PROXY ?? httpProxy;
+      const d = new EnvHttpProxyAgent({
         ...base,
-        httpProxy: env.http_proxy ?? env.HTTP_PROXY,
-        httpsProxy: env.https_proxy ?? env.HTTPS_PROXY,
-        noProxy: proxy.noProxy?.join(',') ?? env.no_proxy ?? env.NO_PROXY,
+        httpProxy,
+        httpsProxy,
+        noProxy: proxy.noProxy?.join(',') ?? env.no_proxy ?? env.NO_PROXY ?? '',
       });
+      const shown = httpsProxy || httpProxy;
+      if (shown) {
+        const u = safeUrl(shown);
+        if (u) labelDispatcher(d, { label: `system proxy ${u.host}`, host: u.hostname, port: Number(u.port) || 80 });
+      }
+      return d;
+    }
     case 'http':
-    case 'https':
-      return new ProxyAgent({
+    case 'https': {
+      const d = new ProxyAgent({
         ...base,
-        uri: `${proxy.type}://${proxy.host}:${proxy.port}`,
+        uri: `${proxy.type}://${hostPort(proxy)}`,
         token: proxy.username !== undefined ? basic(proxy) : undefined,
         // undici's docs say false but its code defaults to true; be explicit.
         proxyTunnel: proxy.proxyTunnel ?? true,
         proxyTls: proxy.ca ? { ca: readFileSync(proxy.ca) } : undefined,
       });
-    case 'socks5':
-      return new Socks5ProxyAgent(`socks5://${proxy.host}:${proxy.port}`, {
-        headersTimeout: base.headersTimeout,
-        bodyTimeout: base.bodyTimeout,
-        keepAliveTimeout: base.keepAliveTimeout,
+      return labelDispatcher(d, { label: describe(proxy), host: proxy.host!, port: proxy.port! });
+    }
+    case 'socks5': {
+      const agent = new Socks5ProxyAgent(`socks5://${hostPort(proxy)}`, {
         username: proxy.username,
         password: proxy.password,
       });
+      // undici 7.30's Socks5ProxyAgent builds its per-origin Pools without the
+      // constructor's timeouts, so they are set on every request instead.
+      const d = agent.compose((dispatch) => (opts, handler) =>
+        dispatch({ ...opts, headersTimeout: opts.headersTimeout ?? base.headersTimeout, bodyTimeout: opts.bodyTimeout ?? base.bodyTimeout }, handler));
+      return labelDispatcher(d, { label: describe(proxy), host: proxy.host!, port: proxy.port! });
+    }
     default:
       throw new Error(`proxy type '${proxy.type}' is not supported`);
+  }
+}
+
+function hostPort(p: ProxySettings): string {
+  const host = p.host!.includes(':') && !p.host!.startsWith('[') ? `[${p.host}]` : p.host!;
+  return `${host}:${p.port}`;
+}
+
+/** "http proxy 127.0.0.1:3128 (user svc)": what error messages name; never the password. */
+function describe(p: ProxySettings): string {
+  return `${p.type} proxy ${hostPort(p)}${p.username ? ` (user ${p.username})` : ''}`;
+}
+
+function safeUrl(s: string): URL | undefined {
+  try {
+    return new URL(s.includes('://') ? s : `http://${s}`);
+  } catch {
+    return undefined;
   }
 }
 

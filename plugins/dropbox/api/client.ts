@@ -1,0 +1,314 @@
+// The Dropbox connector: DropboxClient over the transport. It validates paths,
+// adds the Business headers, routes commits through the namespace queue, and hands
+// transfers to upload.ts / download.ts and listings to list.ts.
+import { randomUUID } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../../../src/log.ts';
+import type {
+  Account, CallOptions, DownloadOptions, DropboxClient, FileMetadata, FolderMetadata, ListOptions, Metadata,
+  RootInfo, SearchOptions, SpaceUsage, TokenSource, UploadManyItem, UploadManyResult, UploadOptions,
+} from './types.ts';
+import { Transport } from './http.ts';
+import { encodeArg } from './arg-header.ts';
+import { normalizePath } from './paths.ts';
+import { ConflictError, DropboxError, InsufficientSpaceError, NotFoundError, PathRootError, errorFromUnion, formatBytes } from './errors.ts';
+import { inNamespace } from './namespace-queue.ts';
+import { listFolderPages, searchPages } from './list.ts';
+import { uploadFile, uploadMany, pollJob, MAX_REQUEST_BODY, type UploadContext } from './upload.ts';
+import { downloadFile } from './download.ts';
+import { BLOCK_SIZE } from './content-hash.ts';
+import type { RetryPolicy } from './retry.ts';
+
+export const DEFAULT_ENDPOINTS = { api: 'https://api.dropboxapi.com', content: 'https://content.dropboxapi.com' };
+
+// Chosen with bench/connector.bench.ts (see bench/RESULTS.md).
+export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+/** Files in flight in uploadMany: 16 × 40 ms round trips hide latency (bench: ≥10× faster than one by one). */
+export const DEFAULT_MANY_CONCURRENCY = 16;
+
+export interface ClientOptions {
+  dispatcher: Dispatcher;
+  token: TokenSource;
+  endpoints?: { api?: string; content?: string };
+  business?: { pathRoot?: string; selectUser?: string; selectAdmin?: string };
+  appFolder?: boolean;
+  log?: Logger;
+  /** Multiple of 4 MiB, at most 148 MiB. */
+  chunkSize?: number;
+  /** Parallel appends for one large file (concurrent upload session); default 1. */
+  parallelChunks?: number;
+  /** Files in flight in uploadMany. */
+  manyConcurrency?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+export function createDropboxClient(opts: ClientOptions): DropboxClient & DropboxClientExtras {
+  return new Client(opts);
+}
+
+export interface DropboxClientExtras {
+  /** The effective root (after get_current_account), for "files land in ..." displays. */
+  rootInfo(opts?: CallOptions): Promise<RootInfo>;
+}
+
+class Client implements DropboxClient, DropboxClientExtras {
+  private readonly t: Transport;
+  private readonly up: UploadContext;
+  private accountLoad: Promise<Account> | undefined;
+  private root: RootInfo | undefined;
+  private readonly fallbackNamespace = `client:${randomUUID()}`;
+  private readonly api: string;
+
+  constructor(private readonly o: ClientOptions) {
+    const chunk = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    if (chunk <= 0 || chunk % BLOCK_SIZE !== 0 || chunk > MAX_REQUEST_BODY) {
+      throw new Error(`chunkSize must be a positive multiple of 4 MiB up to 148 MiB, not ${chunk}`);
+    }
+    const pr = o.business?.pathRoot;
+    if (pr !== undefined && pr !== 'home' && pr !== 'team' && !/^ns:[-_0-9a-zA-Z:]+$/.test(pr)) {
+      throw new Error(`business.pathRoot must be home, team or ns:<namespace id>, not ${JSON.stringify(pr)}`);
+    }
+    this.api = o.endpoints?.api ?? DEFAULT_ENDPOINTS.api;
+    this.t = new Transport({
+      dispatcher: o.dispatcher,
+      token: o.token,
+      api: this.api,
+      content: o.endpoints?.content ?? DEFAULT_ENDPOINTS.content,
+      log: o.log,
+      retry: o.retry,
+      namespaceHeaders: (withPathRoot) => this.headers(withPathRoot),
+      onInvalidRoot: async (err: PathRootError) => {
+        this.root = err.rootInfo;
+        if (!this.root) this.accountLoad = undefined;
+      },
+    });
+    this.up = {
+      t: this.t,
+      commit: (fn) => this.commit(fn),
+      chunkSize: chunk,
+      simpleMax: Math.min(chunk, MAX_REQUEST_BODY),
+      parallelChunks: Math.max(1, o.parallelChunks ?? 1),
+      manyConcurrency: Math.max(1, o.manyConcurrency ?? DEFAULT_MANY_CONCURRENCY),
+      getMetadata: (p, signal) => this.getMetadata(p, { signal }),
+    };
+  }
+
+  // --- Business headers and the namespace -------------------------------------------
+
+  private async headers(withPathRoot: boolean): Promise<Record<string, string>> {
+    const h: Record<string, string> = {};
+    const b = this.o.business;
+    if (b?.selectUser) h['dropbox-api-select-user'] = b.selectUser;
+    if (b?.selectAdmin) h['dropbox-api-select-admin'] = b.selectAdmin;
+    // App-folder apps work in their own folder: Dropbox rejects Path-Root for them.
+    if (!withPathRoot || this.o.appFolder || !b?.pathRoot || b.pathRoot === 'home') return h;
+    if (b.pathRoot === 'team') {
+      const root = await this.rootInfo();
+      h['dropbox-api-path-root'] = encodeArg({ '.tag': 'root', root: root.root_namespace_id });
+    } else {
+      h['dropbox-api-path-root'] = encodeArg({ '.tag': 'namespace_id', namespace_id: b.pathRoot.slice(3) });
+    }
+    return h;
+  }
+
+  private account(signal?: AbortSignal): Promise<Account> {
+    if (!this.accountLoad) {
+      const p = this.t.send<Account>({ route: 'users/get_current_account', style: 'rpc', idempotency: 'safe', noPathRoot: true, signal }).then((r) => r.result);
+      this.accountLoad = p;
+      p.then((a) => { this.root ??= a.root_info; }, () => { if (this.accountLoad === p) this.accountLoad = undefined; });
+    }
+    return this.accountLoad;
+  }
+
+  async rootInfo(opts: CallOptions = {}): Promise<RootInfo> {
+    if (this.root) return this.root;
+    const a = await this.account(opts.signal);
+    this.root ??= a.root_info;
+    return this.root;
+  }
+
+  /** Commits in one namespace run one at a time, process-wide. */
+  private async commit<T>(fn: () => Promise<T>): Promise<T> {
+    return inNamespace(await this.namespaceKey(), fn);
+  }
+
+  private async namespaceKey(): Promise<string> {
+    const pr = this.o.business?.pathRoot;
+    if (!this.o.appFolder && pr?.startsWith('ns:')) return `${this.api} ${pr}`;
+    try {
+      const root = await this.rootInfo();
+      const ns = !this.o.appFolder && pr === 'team' ? root.root_namespace_id : root.home_namespace_id;
+      return `${this.api} ns:${ns}`;
+    } catch {
+      // Without account_info.read the namespace is unknown: serialise within this client.
+      return this.fallbackNamespace;
+    }
+  }
+
+  // --- account -------------------------------------------------------------------------
+
+  async getCurrentAccount(opts: CallOptions = {}): Promise<Account> {
+    const a = (await this.t.send<Account>({ route: 'users/get_current_account', style: 'rpc', idempotency: 'safe', noPathRoot: true, signal: opts.signal })).result;
+    this.root = a.root_info;
+    this.accountLoad = Promise.resolve(a);
+    return a;
+  }
+
+  async getSpaceUsage(opts: CallOptions = {}): Promise<SpaceUsage> {
+    return (await this.t.send<SpaceUsage>({ route: 'users/get_space_usage', style: 'rpc', idempotency: 'safe', signal: opts.signal })).result;
+  }
+
+  // --- metadata and listings ---------------------------------------------------------------
+
+  async getMetadata(path: string, opts: CallOptions = {}): Promise<FileMetadata | FolderMetadata | undefined> {
+    const p = normalizePath(path, 'read', 'files/get_metadata');
+    try {
+      return (await this.t.send<FileMetadata | FolderMetadata>({ route: 'files/get_metadata', style: 'rpc', arg: { path: p }, idempotency: 'safe', paths: [p], signal: opts.signal })).result;
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  listFolder(path: string, opts: ListOptions = {}): AsyncIterable<Metadata> {
+    const p = normalizePath(path, 'root-ok', 'files/list_folder');
+    return listFolderPages(this.t, p, opts);
+  }
+
+  search(query: string, opts: SearchOptions = {}): AsyncIterable<Metadata> {
+    if (typeof query !== 'string' || query.length === 0 || query.length > 1000) {
+      throw new DropboxError('files/search_v2: the query must be 1 to 1000 characters', { route: 'files/search_v2', tags: ['invalid_argument'] });
+    }
+    const options: Record<string, unknown> = {};
+    if (opts.path !== undefined) {
+      const p = normalizePath(opts.path, 'root-ok', 'files/search_v2');
+      if (p !== '') options.path = p;
+    }
+    if (opts.maxResults !== undefined) options.max_results = Math.max(1, Math.min(1000, opts.maxResults));
+    if (opts.filenameOnly !== undefined) options.filename_only = opts.filenameOnly;
+    return searchPages(this.t, query, options, opts.signal);
+  }
+
+  // --- writes ------------------------------------------------------------------------------------
+
+  async createFolder(path: string, opts: CallOptions & { ensure?: boolean } = {}): Promise<FolderMetadata> {
+    const p = normalizePath(path, 'write', 'files/create_folder_v2');
+    const ensure = opts.ensure ?? true;
+    try {
+      return await this.commit(async () => (await this.t.send<{ metadata: FolderMetadata }>({
+        route: 'files/create_folder_v2', style: 'rpc', arg: { path: p, autorename: false },
+        // With ensure, a repeat that finds the folder made by the first attempt is success.
+        idempotency: ensure ? 'safe' : 'once', paths: [p], signal: opts.signal,
+      })).result.metadata);
+    } catch (err) {
+      if (ensure && err instanceof ConflictError && err.mentions('folder')) {
+        const md = await this.getMetadata(p, opts);
+        if (md?.['.tag'] === 'folder') return md;
+      }
+      throw err;
+    }
+  }
+
+  async delete(path: string, opts: CallOptions = {}): Promise<Metadata> {
+    const p = normalizePath(path, 'write', 'files/delete_v2');
+    return this.commit(async () => (await this.t.send<{ metadata: Metadata }>({
+      route: 'files/delete_v2', style: 'rpc', arg: { path: p }, idempotency: 'safe', paths: [p], signal: opts.signal,
+    })).result.metadata);
+  }
+
+  async deleteBatch(paths: string[], opts: CallOptions = {}): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>> {
+    const out: Array<{ path: string; metadata?: Metadata; error?: Error }> = paths.map((path) => ({ path }));
+    const valid: Array<{ i: number; p: string }> = [];
+    paths.forEach((path, i) => {
+      try { valid.push({ i, p: normalizePath(path, 'write', 'files/delete_batch') }); } catch (err) { out[i]!.error = err as Error; }
+    });
+    for (let k = 0; k < valid.length; k += 1000) {
+      const batch = valid.slice(k, k + 1000);
+      try {
+        const entries = await this.commit(async () => {
+          const r = (await this.t.send<Record<string, unknown>>({
+            route: 'files/delete_batch', style: 'rpc', arg: { entries: batch.map((b) => ({ path: b.p })) }, idempotency: 'safe', signal: opts.signal,
+          })).result;
+          type Done = { entries: Array<Record<string, unknown>> };
+          if (r['.tag'] === 'complete') return ((r.complete as Done | undefined) ?? (r as unknown as Done)).entries;
+          if (r['.tag'] === 'async_job_id') return (await pollJob<Done>(this.t, 'files/delete_batch/check', r.async_job_id as string, opts.signal)).entries;
+          throw new DropboxError(`files/delete_batch: unexpected reply ${String(r['.tag'])}`, { route: 'files/delete_batch' });
+        });
+        batch.forEach((b, j) => {
+          const e = entries[j];
+          if (e?.['.tag'] === 'success') out[b.i]!.metadata = e.metadata as Metadata;
+          else out[b.i]!.error = errorFromUnion('files/delete_batch', e?.failure ?? e, [b.p]);
+        });
+      } catch (err) {
+        for (const b of batch) out[b.i]!.error = err as Error;
+      }
+    }
+    return out;
+  }
+
+  async copy(fromPath: string, toPath: string, opts: CallOptions & { autorename?: boolean } = {}): Promise<Metadata> {
+    return this.relocate('files/copy_v2', fromPath, toPath, opts);
+  }
+
+  async move(fromPath: string, toPath: string, opts: CallOptions & { autorename?: boolean } = {}): Promise<Metadata> {
+    return this.relocate('files/move_v2', fromPath, toPath, opts);
+  }
+
+  private async relocate(route: string, fromPath: string, toPath: string, opts: CallOptions & { autorename?: boolean }): Promise<Metadata> {
+    const from = normalizePath(fromPath, 'write', route);
+    const to = normalizePath(toPath, 'write', route);
+    // A repeat of a copy that went through makes a second copy (or a conflict), of a
+    // move a not_found: retried only when Dropbox certainly did nothing.
+    return this.commit(async () => (await this.t.send<{ metadata: Metadata }>({
+      route, style: 'rpc', arg: { from_path: from, to_path: to, autorename: opts.autorename ?? false, allow_ownership_transfer: false },
+      idempotency: 'once', paths: [from, to], signal: opts.signal,
+    })).result.metadata);
+  }
+
+  // --- transfers ------------------------------------------------------------------------------
+
+  async upload(localPath: string, remotePath: string, opts: UploadOptions = {}): Promise<FileMetadata> {
+    const p = normalizePath(remotePath, 'write', 'files/upload');
+    try {
+      return await uploadFile(this.up, localPath, p, opts);
+    } catch (err) {
+      throw await this.explainSpace(err, opts.signal);
+    }
+  }
+
+  async uploadMany(items: UploadManyItem[], opts: CallOptions & { onProgress?: (item: UploadManyItem, done: number, total: number) => void } = {}): Promise<UploadManyResult[]> {
+    const paths: string[] = [];
+    const bad = new Map<number, Error>();
+    items.forEach((it, i) => {
+      try { paths[i] = normalizePath(it.remotePath, 'write', 'files/upload'); } catch (err) { bad.set(i, err as Error); }
+    });
+    const okIdx = items.map((_, i) => i).filter((i) => !bad.has(i));
+    const res = await uploadMany(this.up, okIdx.map((i) => items[i]!), okIdx.map((i) => paths[i]!), { ...opts, retryLimit: this.t.policy.maxAttempts });
+    const out: UploadManyResult[] = items.map((item, i) => (bad.has(i) ? { item, error: bad.get(i) } : { item }));
+    okIdx.forEach((i, k) => { out[i] = res[k]!; });
+    return out;
+  }
+
+  async download(remotePath: string, localPath: string, opts: DownloadOptions = {}): Promise<FileMetadata> {
+    const p = normalizePath(remotePath, 'read', 'files/download');
+    return downloadFile(this.t, p, localPath, opts);
+  }
+
+  /** insufficient_space: say how much is missing, from the account's usage. */
+  private async explainSpace(err: unknown, signal?: AbortSignal): Promise<unknown> {
+    if (!(err instanceof InsufficientSpaceError) || err.neededBytes === undefined) return err;
+    try {
+      const u = await this.getSpaceUsage({ signal });
+      const allocated = u.allocation['.tag'] === 'team' ? u.allocation.allocated : u.allocation.allocated;
+      const used = u.allocation['.tag'] === 'team' ? u.allocation.used : u.used;
+      const free = Math.max(0, allocated - used);
+      const short = Math.max(0, err.neededBytes - free);
+      return new InsufficientSpaceError(
+        `${err.route}: the Dropbox account is out of space: the file needs ${formatBytes(err.neededBytes)}, ${formatBytes(free)} is free (${formatBytes(used)} of ${formatBytes(allocated)} used); free at least ${formatBytes(short)} or upgrade the plan`,
+        { route: err.route, status: err.status, tags: err.tags, summary: err.summary, requestId: err.requestId, error: err.error, cause: err }, err.neededBytes,
+      );
+    } catch {
+      return err;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// Downloads stream into a temp file beside the target, hashing the bytes as they
+// are written; a dropped connection resumes with Range from the bytes on disk (only
+// if Dropbox still serves the same rev); at the end the size and content_hash are
+// checked, the file is fsynced and renamed over the target, and the directory is
+// fsynced. Any failure removes the temp file; the target is never half-written.
+import { open, rename, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Transport } from './http.ts';
+import type { DownloadOptions, FileMetadata } from './types.ts';
+import { ContentHasher } from './content-hash.ts';
+import { IntegrityError, NetworkError } from './errors.ts';
+import { backoff, sleep } from './retry.ts';
+
+export async function downloadFile(t: Transport, path: string, localPath: string, opts: DownloadOptions): Promise<FileMetadata> {
+  const route = 'files/download';
+  const dir = dirname(localPath);
+  const tmp = join(dir, `.${basename(localPath)}.${randomBytes(4).toString('hex')}.dropcron-part`);
+  let fh: FileHandle | undefined = await open(tmp, 'wx', 0o600);
+  try {
+    let hasher = new ContentHasher();
+    let written = 0;
+    let first: FileMetadata | undefined;
+    for (let drops = 0; ; ) {
+      const res = await t.send<FileMetadata>({
+        route, style: 'download', arg: { path }, idempotency: 'safe', paths: [path], signal: opts.signal,
+        headers: written > 0 ? { range: `bytes=${written}-` } : undefined,
+      });
+      const md = res.result;
+      const resumedOk = written > 0 && res.status === 206 && md.rev === first?.rev && contentRangeStart(res.headers['content-range']) === written;
+      if (written > 0 && !resumedOk) {
+        // The file changed since the first bytes, or Range was ignored: start over.
+        await res.body?.dump();
+        await fh.truncate(0);
+        hasher = new ContentHasher();
+        written = 0;
+        first = undefined;
+        if (++drops >= t.policy.maxAttempts) throw new NetworkError(`${route}: ${JSON.stringify(path)} could not be resumed`, { route, tags: ['network', 'resume_failed'] });
+        continue;
+      }
+      first ??= md;
+      const total = first.size;
+      opts.onProgress?.(written, total);
+      try {
+        for await (const chunk of res.body!) {
+          const b = chunk as Buffer;
+          await fh.write(b, 0, b.length, written);
+          hasher.update(b);
+          written += b.length;
+          opts.onProgress?.(written, total);
+        }
+      } catch (err) {
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        drops++;
+        const e = t.networkError(route, err, 'content');
+        if (!(e instanceof NetworkError) || !e.retryable || drops >= t.policy.maxAttempts) throw e;
+        await sleep(backoff(drops, t.policy), opts.signal);
+        continue;
+      }
+      if (written < total) {
+        // The body ended early without an error: treat like a drop.
+        drops++;
+        if (drops >= t.policy.maxAttempts) throw new NetworkError(`${route}: ${JSON.stringify(path)} ended after ${written} of ${total} bytes`, { route, tags: ['network', 'short_body'] });
+        continue;
+      }
+      break;
+    }
+    const md = first!;
+    if (written !== md.size) {
+      throw new IntegrityError(`${route}: ${JSON.stringify(path)} is ${md.size} bytes but ${written} arrived`, { route, tags: ['size_mismatch'] });
+    }
+    const local = hasher.digest();
+    if (md.content_hash !== undefined && md.content_hash !== local) {
+      throw new IntegrityError(`${route}: ${JSON.stringify(path)} arrived with content_hash ${local} but Dropbox has ${md.content_hash}; the download was corrupted and was discarded`, { route, tags: ['content_hash_mismatch'] });
+    }
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    if (opts.keepModified !== false && md.client_modified) {
+      const m = new Date(md.client_modified);
+      if (!Number.isNaN(m.getTime())) await utimes(tmp, m, m);
+    }
+    await rename(tmp, localPath);
+    await syncDir(dir);
+    return md;
+  } catch (err) {
+    await fh?.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+function contentRangeStart(v: string | string[] | undefined): number | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  const m = s ? /bytes (\d+)-/.exec(s) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    await d.close();
+  }
+}

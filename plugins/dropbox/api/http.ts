@@ -1,0 +1,165 @@
+// The transport: one POST per attempt over the core's dispatcher, Dropbox's three
+// request styles, error decoding, and the retry loop driven by retry.ts. It logs
+// route, status, request id and duration per attempt, never headers or tokens.
+import { request, type Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
+import type { Logger } from '../../../src/log.ts';
+import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
+import type { TokenSource } from './types.ts';
+import { encodeArg, parseResultHeader } from './arg-header.ts';
+import { DropboxError, NetworkError, PathRootError, ProxyError, errorFromResponse } from './errors.ts';
+import { shouldRetry, sleep, DEFAULT_RETRY, type Idempotency, type RetryPolicy } from './retry.ts';
+
+export type BodyReadable = Dispatcher.ResponseData['body'];
+
+export interface Body {
+  data: Buffer | Readable;
+  length: number;
+}
+
+export interface Call {
+  /** e.g. 'files/upload_session/append_v2'. */
+  route: string;
+  style: 'rpc' | 'upload' | 'download';
+  arg?: unknown;
+  /** Makes the body for one attempt; called again for each replay (re-opening the file at its offset). */
+  body?: () => Body | Promise<Body>;
+  idempotency: Idempotency;
+  /** Set false when the body cannot be made again. */
+  replayable?: boolean;
+  /** Paths and byte count named in error messages. */
+  paths?: string[];
+  bytes?: number;
+  headers?: Record<string, string>;
+  /** Skip Path-Root (users/get_current_account while finding the root); Select-* are still sent. */
+  noPathRoot?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface Response<T> {
+  result: T;
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Download style only: the content, to be consumed by the caller. */
+  body?: BodyReadable;
+}
+
+export interface TransportOptions {
+  dispatcher: Dispatcher;
+  token: TokenSource;
+  api: string;
+  content: string;
+  log?: Logger;
+  retry?: Partial<RetryPolicy>;
+  /** Path-Root / Select-User / Select-Admin headers for a call. */
+  namespaceHeaders?: (withPathRoot: boolean) => Promise<Record<string, string>>;
+  /** 422 invalid_root: update the cached root from the error, so the replay uses the new one. */
+  onInvalidRoot?: (err: PathRootError) => Promise<void>;
+}
+
+export class Transport {
+  readonly policy: RetryPolicy;
+
+  constructor(private readonly o: TransportOptions) {
+    this.policy = { ...DEFAULT_RETRY, ...o.retry };
+  }
+
+  /** Sends the call with retries; resolves to the decoded result (and the open body for downloads). */
+  async send<T>(call: Call): Promise<Response<T>> {
+    let attempt = 0;
+    let refreshed = false;
+    let rootRefreshed = false;
+    let token = await this.o.token.token(call.signal);
+    for (;;) {
+      attempt++;
+      try {
+        return await this.once<T>(call, token, attempt);
+      } catch (err) {
+        if (err instanceof PathRootError && err.tags[0] === 'invalid_root' && !rootRefreshed && this.o.onInvalidRoot) {
+          rootRefreshed = true;
+          await this.o.onInvalidRoot(err);
+          continue;
+        }
+        const d = shouldRetry(err, { idempotency: call.idempotency, replayable: call.replayable !== false, attempt, refreshed, signal: call.signal }, this.policy);
+        if (!d.retry) throw err;
+        this.o.log?.debug({ route: call.route, attempt, delayMs: d.delayMs, reason: d.reason }, 'dropbox retry');
+        if (d.refreshToken) {
+          refreshed = true;
+          token = await this.o.token.refresh(token, call.signal);
+        } else {
+          await sleep(d.delayMs, call.signal);
+        }
+      }
+    }
+  }
+
+  private async once<T>(call: Call, token: string, attempt: number): Promise<Response<T>> {
+    const host = call.style === 'rpc' ? this.o.api : this.o.content;
+    const url = `${host.replace(/\/+$/, '')}/2/${call.route}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(await this.o.namespaceHeaders?.(!call.noPathRoot)), ...call.headers };
+    let body: Buffer | Readable | string | undefined;
+    if (call.style === 'rpc') {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(call.arg ?? null);
+    } else {
+      headers['dropbox-api-arg'] = encodeArg(call.arg ?? {});
+      if (call.style === 'upload') {
+        headers['content-type'] = 'application/octet-stream';
+        const b = call.body ? await call.body() : { data: Buffer.alloc(0), length: 0 };
+        headers['content-length'] = String(b.length);
+        body = b.data;
+      }
+    }
+    const started = performance.now();
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, { method: 'POST', dispatcher: this.o.dispatcher, headers, body, signal: call.signal });
+    } catch (err) {
+      if (body && typeof body === 'object' && 'destroy' in body) (body as Readable).destroy();
+      if (call.signal?.aborted) throw call.signal.reason;
+      throw this.networkError(call.route, err, host);
+    }
+    const requestId = header(res.headers, 'x-dropbox-request-id');
+    this.o.log?.debug({ route: call.route, status: res.statusCode, requestId, ms: Math.round(performance.now() - started), attempt }, 'dropbox request');
+    if (res.statusCode >= 400) {
+      const text = await readText(res.body).catch(() => '');
+      throw errorFromResponse({
+        route: call.route, status: res.statusCode, body: text, contentType: header(res.headers, 'content-type'),
+        requestId, retryAfter: header(res.headers, 'retry-after'), paths: call.paths, bytes: call.bytes,
+      });
+    }
+    if (call.style === 'download') {
+      const result = parseResultHeader<T>(res.headers['dropbox-api-result'], call.route);
+      return { result, status: res.statusCode, headers: res.headers, body: res.body };
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      if (call.signal?.aborted) throw call.signal.reason;
+      throw this.networkError(call.route, err, host);
+    }
+    const result = (text === '' ? null : JSON.parse(text)) as T;
+    return { result, status: res.statusCode, headers: res.headers };
+  }
+
+  networkError(route: string, err: unknown, target: string): DropboxError {
+    if (err instanceof DropboxError) return err;
+    const f = describeNetworkFailure(err, this.o.dispatcher, target);
+    const Cls = f.proxy ? ProxyError : NetworkError;
+    return new Cls(`${route}: ${f.message}`, { route, tags: [f.proxy ? 'proxy' : 'network', ...(f.code ? [f.code] : [])], retryable: f.transient, cause: err }, f.code);
+  }
+}
+
+function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function readText(body: BodyReadable, limit = 64 * 1024): Promise<string> {
+  let out = '';
+  for await (const chunk of body) {
+    if (out.length < limit) out += (chunk as Buffer).toString('utf8');
+  }
+  return out.slice(0, limit);
+}

@@ -1,0 +1,81 @@
+// Listings page by page: list_folder then list_folder/continue while has_more, and
+// search_v2 then search/continue_v2. Only one page is held at a time. A listing that
+// cannot be finished throws IncompleteListingError: a short list must never pass for
+// the whole folder (deletes and syncs act on it; PAINPOINTS L2, D3).
+import type { Transport } from './http.ts';
+import { DropboxError, IncompleteListingError } from './errors.ts';
+import type { ListOptions, Metadata } from './types.ts';
+
+interface Page {
+  entries: Metadata[];
+  cursor: string;
+  has_more: boolean;
+}
+
+export async function* listFolderPages(t: Transport, path: string, opts: ListOptions): AsyncGenerator<Metadata> {
+  const arg: Record<string, unknown> = { path, recursive: opts.recursive ?? false, include_deleted: opts.includeDeleted ?? false };
+  if (opts.limit !== undefined) arg.limit = Math.max(1, Math.min(2000, Math.floor(opts.limit)));
+  let restarted = false;
+  // After a `reset` the listing starts over once; entries already handed out are then
+  // skipped by path_lower. So the names (not the metadata) of handed-out entries are
+  // kept: about 100 B each, 100 MB for a million-entry listing is the worst case.
+  let seen: Set<string> | undefined;
+  let yielded = 0;
+  const given: string[] = [];
+  for (;;) {
+    let page = (await t.send<Page>({ route: 'files/list_folder', style: 'rpc', arg, idempotency: 'safe', paths: [path], signal: opts.signal })).result;
+    let reset = false;
+    for (;;) {
+      for (const e of page.entries) {
+        const key = e.path_lower ?? e.name;
+        if (seen?.has(key)) continue;
+        if (!restarted) given.push(key);
+        yielded++;
+        yield e;
+      }
+      if (!page.has_more) return;
+      if (!page.cursor) throw new IncompleteListingError(`files/list_folder: listing of ${JSON.stringify(path)} stopped after ${yielded} entries: has_more without a cursor`, { route: 'files/list_folder/continue' });
+      try {
+        page = (await t.send<Page>({ route: 'files/list_folder/continue', style: 'rpc', arg: { cursor: page.cursor }, idempotency: 'safe', paths: [path], signal: opts.signal })).result;
+      } catch (err) {
+        if (err instanceof DropboxError && err.tags[0] === 'reset' && !restarted) {
+          reset = true;
+          break;
+        }
+        if (opts.signal?.aborted) throw err;
+        const why = err instanceof Error ? err.message : String(err);
+        throw new IncompleteListingError(`files/list_folder: listing of ${JSON.stringify(path)} is incomplete after ${yielded} entries: ${why}`,
+          { route: 'files/list_folder/continue', tags: err instanceof DropboxError ? err.tags : [], status: err instanceof DropboxError ? err.status : 0, requestId: err instanceof DropboxError ? err.requestId : undefined, cause: err });
+      }
+    }
+    if (!reset) return;
+    restarted = true;
+    seen = new Set(given);
+    given.length = 0;
+  }
+}
+
+interface SearchPage {
+  matches: Array<{ metadata: { '.tag': string; metadata?: Metadata } }>;
+  has_more: boolean;
+  cursor?: string;
+}
+
+export async function* searchPages(t: Transport, query: string, options: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<Metadata> {
+  let page = (await t.send<SearchPage>({ route: 'files/search_v2', style: 'rpc', arg: { query, options }, idempotency: 'safe', signal })).result;
+  let n = 0;
+  for (;;) {
+    for (const m of page.matches) {
+      const md = m.metadata?.metadata ?? (m.metadata as unknown as Metadata);
+      if (md) { n++; yield md; }
+    }
+    if (!page.has_more || !page.cursor) return;
+    try {
+      page = (await t.send<SearchPage>({ route: 'files/search/continue_v2', style: 'rpc', arg: { cursor: page.cursor }, idempotency: 'safe', signal })).result;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new IncompleteListingError(`files/search_v2: search for ${JSON.stringify(query)} is incomplete after ${n} matches: ${(err as Error).message}`,
+        { route: 'files/search/continue_v2', tags: err instanceof DropboxError ? err.tags : [], cause: err });
+    }
+  }
+}

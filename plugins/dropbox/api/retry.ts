@@ -1,0 +1,94 @@
+// The one place that decides whether a failed call is tried again, and when.
+// Order: aborted -> token refresh -> not replayable -> throttled (Retry-After) ->
+// transient (backoff with jitter, only where a repeat cannot duplicate an effect) -> give up.
+import { DropboxError, ExpiredTokenError, NetworkError, ProxyError, RateLimitError, ServerError, RouteError } from './errors.ts';
+
+export interface RetryPolicy {
+  /** Total attempts including the first. */
+  maxAttempts: number;
+  /** First backoff delay; doubles each attempt. */
+  baseDelayMs: number;
+  /** Backoff cap. */
+  maxDelayMs: number;
+  /** Longest Retry-After we obey; a longer one fails the call (the job can be rescheduled). */
+  maxRetryAfterMs: number;
+  /** Delay when a 429 carries no Retry-After (the Python SDK uses 5 s). */
+  defaultRetryAfterMs: number;
+  /** Random in [0,1); injectable so tests are deterministic. */
+  random: () => number;
+}
+
+// 6 attempts with 1 s doubling to 30 s: about a minute of trying, in line with the
+// Python SDK (4 retries, 2^n s) and undici's RetryHandler (30 s cap).
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 300_000,
+  defaultRetryAfterMs: 5000,
+  random: Math.random,
+};
+
+/**
+ * What a repeat of this call may do:
+ * - 'safe': reads, and writes that converge (overwrite, ensure-folder, session appends that resync by offset);
+ * - 'once': a repeat could duplicate the effect (autorename, copy): retried only when Dropbox
+ *   certainly did nothing (429, too_many_write_operations, 401 before processing).
+ */
+export type Idempotency = 'safe' | 'once';
+
+export interface CallFacts {
+  idempotency: Idempotency;
+  /** Whether the body can be sent again from the start (buffer, or a file re-opened at its offset). */
+  replayable: boolean;
+  /** 1-based number of the attempt that just failed. */
+  attempt: number;
+  /** Whether this call already refreshed its token once. */
+  refreshed: boolean;
+  signal?: AbortSignal;
+}
+
+export type Decision =
+  | { retry: false; reason: string }
+  | { retry: true; delayMs: number; refreshToken: boolean; reason: string };
+
+export function shouldRetry(err: unknown, call: CallFacts, policy: RetryPolicy = DEFAULT_RETRY): Decision {
+  if (call.signal?.aborted) return { retry: false, reason: 'aborted' };
+  if (!(err instanceof DropboxError)) return { retry: false, reason: 'not a Dropbox error' };
+  if (!call.replayable) return { retry: false, reason: 'body cannot be replayed' };
+
+  if (err instanceof ExpiredTokenError) {
+    // Exactly one refresh per call: a second 401 means the new token is bad too.
+    return call.refreshed ? { retry: false, reason: 'token expired again after refresh' } : { retry: true, delayMs: 0, refreshToken: true, reason: 'expired token' };
+  }
+  if (call.attempt >= policy.maxAttempts) return { retry: false, reason: `gave up after ${call.attempt} attempts` };
+
+  if (err instanceof RateLimitError) {
+    // Throttled calls were rejected before doing anything, so even 'once' calls may repeat.
+    const wait = err.retryAfterMs ?? backoff(call.attempt, policy, policy.defaultRetryAfterMs);
+    if (wait > policy.maxRetryAfterMs) return { retry: false, reason: `Retry-After ${Math.round(wait / 1000)} s is too long` };
+    return { retry: true, delayMs: wait, refreshToken: false, reason: err.tags.join('/') || 'rate limited' };
+  }
+  if (err instanceof ProxyError) return { retry: false, reason: 'proxy refused' };
+  const transient = err instanceof ServerError || ((err instanceof NetworkError || err instanceof RouteError) && err.retryable);
+  if (!transient) return { retry: false, reason: 'not transient' };
+  // A refused connection never reached Dropbox, so it cannot have had an effect.
+  const untouched = err instanceof NetworkError && err.code === 'ECONNREFUSED';
+  if (call.idempotency !== 'safe' && !untouched) return { retry: false, reason: 'a repeat could duplicate the effect' };
+  return { retry: true, delayMs: err.retryAfterMs ?? backoff(call.attempt, policy), refreshToken: false, reason: err.tags.join('/') || err.name };
+}
+
+/** base·2^(n-1), capped, with "equal jitter": half fixed, half random, so retries spread but never collapse to 0. */
+export function backoff(attempt: number, policy: RetryPolicy, base = policy.baseDelayMs): number {
+  const exp = Math.min(policy.maxDelayMs, base * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + (exp / 2) * policy.random());
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(t); reject(signal!.reason); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,363 @@
+// Uploads, streamed from disk with bounded memory:
+// - files up to `simpleMax` go in one files/upload (content_hash from a first read,
+//   sent so Dropbox rejects a mismatch);
+// - bigger files go through an upload session in fixed chunks (a multiple of 4 MiB),
+//   each chunk streamed from the file and re-opened at its offset on a replay, never
+//   buffered; the last chunk closes the session; the commit (finish) is queued per namespace;
+// - uploadMany closes one session per file and commits them with finish_batch_v2,
+//   up to 1000 entries per call.
+// The content_hash is computed from the bytes as they are sent and compared with the
+// one Dropbox returns; it is also sent with the commit.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Transport, Body } from './http.ts';
+import type { FileMetadata, UploadManyItem, UploadManyResult, UploadOptions, WriteMode } from './types.ts';
+import { BLOCK_SIZE, ContentHasher, combineBlockDigests, hashFileRegion } from './content-hash.ts';
+import { DropboxError, IncorrectOffsetError, IntegrityError, RateLimitError, errorFromUnion } from './errors.ts';
+import { backoff, sleep, type Idempotency } from './retry.ts';
+
+export const MAX_REQUEST_BODY = 150 * 1024 * 1024;
+
+export interface UploadContext {
+  t: Transport;
+  /** Runs a commit in the target namespace's queue. */
+  commit: <T>(fn: () => Promise<T>) => Promise<T>;
+  chunkSize: number;
+  /** Largest file sent with one files/upload. */
+  simpleMax: number;
+  /** Parallel appends for one large file (concurrent session); 1 = one sequential session. */
+  parallelChunks: number;
+  /** Files in flight in uploadMany. */
+  manyConcurrency: number;
+  getMetadata: (path: string, signal?: AbortSignal) => Promise<FileMetadata | { '.tag': 'folder' } | undefined>;
+}
+
+interface CommitInfo {
+  path: string;
+  mode: unknown;
+  autorename: boolean;
+  client_modified: string;
+  mute: boolean;
+  strict_conflict: boolean;
+}
+
+function modeArg(m: WriteMode | undefined): unknown {
+  if (m === undefined || m === 'add') return { '.tag': 'add' };
+  if (m === 'overwrite') return { '.tag': 'overwrite' };
+  return { '.tag': 'update', update: m.update };
+}
+
+/** Dropbox wants UTC seconds: YYYY-MM-DDTHH:MM:SSZ. */
+function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A repeat of a commit with autorename or strict_conflict could add a second copy or fail falsely. */
+function commitIdempotency(c: CommitInfo): Idempotency {
+  return c.autorename || c.strict_conflict ? 'once' : 'safe';
+}
+
+interface Progress {
+  add(n: number): void;
+}
+
+/** Streams file bytes [start, start+length) through `onData`; a fresh stream per attempt. */
+function fileBody(path: string, start: number, length: number, onData: (b: Buffer) => void): () => Body {
+  return () => {
+    if (length === 0) return { data: Buffer.alloc(0), length: 0 };
+    const rs = createReadStream(path, { start, end: start + length - 1, highWaterMark: 1024 * 1024 });
+    return {
+      length,
+      data: (async function* () {
+        for await (const c of rs) {
+          onData(c as Buffer);
+          yield c as Buffer;
+        }
+      })() as unknown as Body['data'],
+    };
+  };
+}
+
+interface SessionResult {
+  sessionId: string;
+  size: number;
+  contentHash: string;
+}
+
+/**
+ * Sends a whole file into a new upload session and closes it. Chunks are
+ * `chunkSize` bytes; with parallelChunks > 1 a concurrent session takes them in
+ * parallel (each a multiple of 4 MiB, as Dropbox requires).
+ */
+export async function uploadSessionData(ctx: UploadContext, localPath: string, size: number, progress: Progress, signal?: AbortSignal): Promise<SessionResult> {
+  const chunk = ctx.chunkSize;
+  const nChunks = Math.max(1, Math.ceil(size / chunk));
+  const digests: Buffer[][] = new Array(nChunks);
+  const concurrent = ctx.parallelChunks > 1 && nChunks > 2;
+
+  /** Sends chunk i (bytes from `from` to its end) once, with replays from the file; records its block digests. */
+  const sendChunk = async (i: number, route: string, arg: (offset: number) => unknown, close: boolean): Promise<unknown> => {
+    const start = i * chunk;
+    const end = Math.min(size, start + chunk);
+    let from = start;
+    for (let resyncs = 0; ; resyncs++) {
+      let hasher = new ContentHasher();
+      let counted = 0;
+      const body = fileBody(localPath, from, end - from, (b) => { hasher.update(b); counted += b.length; progress.add(b.length); });
+      try {
+        const res = await ctx.t.send<unknown>({
+          route, style: 'upload', arg: arg(from), idempotency: 'safe', signal, bytes: end - from,
+          body: () => { progress.add(-counted); counted = 0; hasher = new ContentHasher(); return body(); },
+        });
+        // A chunk sent whole is hashed already; one finished after a resync is re-read once.
+        digests[i] = from === start && hasher.bytes === end - start ? hasher.blockDigests() : (await hashFileRegion(localPath, start, end - start, signal)).blockDigests();
+        return res.result;
+      } catch (err) {
+        progress.add(-counted);
+        // The previous attempt reached Dropbox but its reply was lost: continue from
+        // where the server is (rclone does the same), if that is inside this chunk.
+        // A closing append whose reply was lost finds the session closed: it went in whole.
+        if (close && err instanceof DropboxError && err.mentions('closed') && resyncs === 0 && i > 0) {
+          progress.add(end - from);
+          digests[i] = (await hashFileRegion(localPath, start, end - start, signal)).blockDigests();
+          return null;
+        }
+        if (err instanceof IncorrectOffsetError && !concurrent && resyncs < 3) {
+          const c = err.correctOffset;
+          if (c === end && !close) {
+            progress.add(end - from);
+            digests[i] = (await hashFileRegion(localPath, start, end - start, signal)).blockDigests();
+            return null;
+          }
+          if (c > from && c < end) {
+            progress.add(c - from);
+            from = c;
+            continue;
+          }
+        }
+        throw err;
+      }
+    }
+  };
+
+  let sessionId: string;
+  if (!concurrent) {
+    const r = (await sendChunk(0, 'files/upload_session/start', () => ({ close: nChunks === 1 }), nChunks === 1)) as { session_id: string } | null;
+    if (!r) throw new DropboxError('files/upload_session/start: no session id returned', { route: 'files/upload_session/start' });
+    sessionId = r.session_id;
+    for (let i = 1; i < nChunks; i++) {
+      const close = i === nChunks - 1;
+      await sendChunk(i, 'files/upload_session/append_v2', (offset) => ({ cursor: { session_id: sessionId, offset }, close }), close);
+    }
+  } else {
+    const r = await ctx.t.send<{ session_id: string }>({ route: 'files/upload_session/start', style: 'upload', arg: { close: false, session_type: { '.tag': 'concurrent' } }, idempotency: 'safe', signal });
+    sessionId = r.result.session_id;
+    let next = 0;
+    const last = nChunks - 1;
+    const worker = async () => {
+      while (next < last) {
+        const i = next++;
+        await sendChunk(i, 'files/upload_session/append_v2', (offset) => ({ cursor: { session_id: sessionId, offset }, close: false }), false);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ctx.parallelChunks, last) }, worker));
+    // The closing append goes last, once every other chunk is in.
+    await sendChunk(last, 'files/upload_session/append_v2', (offset) => ({ cursor: { session_id: sessionId, offset }, close: true }), true);
+  }
+  return { sessionId, size, contentHash: combineBlockDigests(digests.flat()) };
+}
+
+export async function uploadFile(ctx: UploadContext, localPath: string, path: string, opts: UploadOptions): Promise<FileMetadata> {
+  const st = await stat(localPath);
+  if (!st.isFile()) throw new DropboxError(`files/upload: ${localPath} is not a regular file`, { route: 'files/upload' });
+  const size = st.size;
+  const commit: CommitInfo = {
+    path,
+    mode: modeArg(opts.mode),
+    autorename: opts.autorename ?? false,
+    client_modified: isoSeconds(opts.clientModified ?? st.mtime),
+    mute: false,
+    strict_conflict: opts.strictConflict ?? false,
+  };
+  let done = 0;
+  const progress: Progress = { add: (n) => { done += n; opts.onProgress?.(done, size); } };
+  opts.onProgress?.(0, size);
+
+  if (size <= ctx.simpleMax) {
+    // One request does data and commit. The hash comes from a first read (the second
+    // read is served from the page cache) so Dropbox itself rejects changed bytes.
+    const expected = (await hashFileRegion(localPath, 0, size, opts.signal)).digest();
+    let sentHash: ContentHasher | undefined;
+    let counted = 0;
+    const md = await ctx.commit(async () => (await ctx.t.send<FileMetadata>({
+      route: 'files/upload', style: 'upload', arg: { ...commit, content_hash: expected }, idempotency: commitIdempotency(commit),
+      paths: [path], bytes: size, signal: opts.signal,
+      body: () => {
+        progress.add(-counted);
+        counted = 0;
+        sentHash = new ContentHasher();
+        const h = sentHash;
+        return fileBody(localPath, 0, size, (b) => { h.update(b); counted += b.length; progress.add(b.length); })();
+      },
+    })).result);
+    const local = sentHash && sentHash.bytes === size ? sentHash.digest() : expected;
+    return verify('files/upload', path, md, local);
+  }
+
+  const s = await uploadSessionData(ctx, localPath, size, progress, opts.signal);
+  const md = await finishSession(ctx, s, commit, opts.signal);
+  return verify('files/upload_session/finish', path, md, s.contentHash);
+}
+
+async function finishSession(ctx: UploadContext, s: SessionResult, commit: CommitInfo, signal?: AbortSignal): Promise<FileMetadata> {
+  try {
+    return await ctx.commit(async () => (await ctx.t.send<FileMetadata>({
+      route: 'files/upload_session/finish', style: 'upload',
+      arg: { cursor: { session_id: s.sessionId, offset: s.size }, commit, content_hash: s.contentHash },
+      idempotency: commitIdempotency(commit), paths: [commit.path], bytes: s.size, signal,
+    })).result);
+  } catch (err) {
+    // A replayed finish whose first attempt committed finds its session gone; the
+    // file is there with our hash if so.
+    if (err instanceof DropboxError && err.tags[0] === 'lookup_failed' && !commit.autorename) {
+      const md = await ctx.getMetadata(commit.path, signal);
+      if (md && md['.tag'] === 'file' && md.content_hash === s.contentHash) return md;
+    }
+    throw err;
+  }
+}
+
+function verify(route: string, path: string, md: FileMetadata, local: string): FileMetadata {
+  if (md.content_hash !== undefined && md.content_hash !== local) {
+    throw new IntegrityError(`${route}: ${JSON.stringify(path)} was stored with content_hash ${md.content_hash} but the bytes sent hash to ${local}; the file changed while uploading or was corrupted in transit`, { route, tags: ['content_hash_mismatch'] });
+  }
+  return md;
+}
+
+// --- many files -----------------------------------------------------------------------
+
+interface Ready {
+  index: number;
+  session: SessionResult;
+  commit: CommitInfo;
+  tries: number;
+}
+
+export const FINISH_BATCH_MAX = 1000;
+
+export async function uploadMany(
+  ctx: UploadContext,
+  items: UploadManyItem[],
+  paths: string[],
+  opts: { signal?: AbortSignal; onProgress?: (item: UploadManyItem, done: number, total: number) => void; batchSize?: number; retryLimit: number },
+): Promise<UploadManyResult[]> {
+  const results: UploadManyResult[] = items.map((item) => ({ item }));
+  const batchSize = Math.min(FINISH_BATCH_MAX, opts.batchSize ?? FINISH_BATCH_MAX);
+  let ready: Ready[] = [];
+  let committing = Promise.resolve();
+  const flush = () => {
+    const batch = ready.splice(0, batchSize);
+    if (batch.length) committing = committing.then(() => commitBatch(ctx, batch, results, opts.signal, opts.retryLimit));
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      const item = items[index]!;
+      try {
+        const st = await stat(item.localPath);
+        if (!st.isFile()) throw new DropboxError(`files/upload: ${item.localPath} is not a regular file`, { route: 'files/upload' });
+        let done = 0;
+        opts.onProgress?.(item, 0, st.size);
+        const session = await uploadSessionData(ctx, item.localPath, st.size, { add: (n) => { done += n; opts.onProgress?.(item, done, st.size); } }, opts.signal);
+        const commit: CommitInfo = {
+          path: paths[index]!, mode: modeArg(item.mode), autorename: false,
+          client_modified: isoSeconds(item.clientModified ?? st.mtime), mute: false, strict_conflict: false,
+        };
+        ready.push({ index, session, commit, tries: 0 });
+        if (ready.length >= batchSize) flush();
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        results[index]!.error = err as Error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(ctx.manyConcurrency, items.length)) }, worker));
+  while (ready.length) flush();
+  await committing;
+  // Entries that failed transiently were put back; commit them until none remain.
+  while (ready.length) {
+    flush();
+    await committing;
+  }
+  return results;
+
+  async function commitBatch(c: UploadContext, batch: Ready[], out: UploadManyResult[], signal: AbortSignal | undefined, retryLimit: number): Promise<void> {
+    let entries: Array<Record<string, unknown>>;
+    try {
+      entries = await c.commit(() => finishBatch(c, batch, signal));
+    } catch (err) {
+      for (const r of batch) out[r.index]!.error = err as Error;
+      return;
+    }
+    const again: Ready[] = [];
+    for (let k = 0; k < batch.length; k++) {
+      const r = batch[k]!;
+      const e = entries[k];
+      if (e && e['.tag'] === 'success') {
+        const md = e as unknown as FileMetadata;
+        try {
+          out[r.index]!.metadata = verify('files/upload_session/finish_batch_v2', r.commit.path, { ...md, '.tag': 'file' }, r.session.contentHash);
+        } catch (err) {
+          out[r.index]!.error = err as Error;
+        }
+        continue;
+      }
+      const err = errorFromUnion('files/upload_session/finish_batch_v2', e?.failure ?? e, [r.commit.path], r.session.size);
+      if ((err instanceof RateLimitError || err.retryable) && r.tries + 1 < retryLimit) {
+        again.push({ ...r, tries: r.tries + 1 });
+        continue;
+      }
+      if (err.tags[0] === 'lookup_failed') {
+        const md = await c.getMetadata(r.commit.path, signal).catch(() => undefined);
+        if (md && md['.tag'] === 'file' && md.content_hash === r.session.contentHash) {
+          out[r.index]!.metadata = md;
+          continue;
+        }
+      }
+      out[r.index]!.error = err;
+    }
+    if (again.length) {
+      await sleep(backoff(Math.max(...again.map((r) => r.tries)), c.t.policy), signal);
+      ready.push(...again);
+    }
+  }
+}
+
+async function finishBatch(ctx: UploadContext, batch: Ready[], signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
+  const arg = { entries: batch.map((r) => ({ cursor: { session_id: r.session.sessionId, offset: r.session.size }, commit: r.commit, content_hash: r.session.contentHash })) };
+  const res = (await ctx.t.send<{ entries?: Array<Record<string, unknown>>; '.tag'?: string; async_job_id?: string }>({
+    route: 'files/upload_session/finish_batch_v2', style: 'rpc', arg, idempotency: 'safe', signal,
+  })).result;
+  if (res.entries) return res.entries;
+  // v1-style answer: poll until the job completes.
+  if (res['.tag'] === 'async_job_id' && res.async_job_id) {
+    return (await pollJob<{ entries: Array<Record<string, unknown>> }>(ctx.t, 'files/upload_session/finish_batch/check', res.async_job_id, signal)).entries;
+  }
+  throw new DropboxError('files/upload_session/finish_batch_v2: unexpected reply without entries', { route: 'files/upload_session/finish_batch_v2' });
+}
+
+/** Polls an async job's /check route until complete (backoff 100 ms doubling to 2 s). */
+export async function pollJob<T>(t: Transport, route: string, jobId: string, signal?: AbortSignal): Promise<T> {
+  for (let i = 0; ; i++) {
+    const r = (await t.send<Record<string, unknown>>({ route, style: 'rpc', arg: { async_job_id: jobId }, idempotency: 'safe', signal })).result;
+    const tag = r['.tag'];
+    if (tag === 'complete') return ('complete' in r && r.complete && typeof r.complete === 'object' ? r.complete : r) as T;
+    if (tag === 'failed') throw errorFromUnion(route, r.failed ?? r);
+    if (tag !== 'in_progress') throw new DropboxError(`${route}: unexpected job state ${String(tag)}`, { route });
+    await sleep(Math.min(2000, 100 * 2 ** i), signal);
+  }
+}
+
+export { BLOCK_SIZE };
