@@ -120,8 +120,8 @@ describe('token refresh on 401', () => {
     pool.intercept({ path: '/2/users/get_space_usage', method: 'POST' }).reply((o) => {
       const auth = (o.headers as Record<string, string>).authorization;
       return auth === 'Bearer fresh'
-        ? { statusCode: 200, data: { used: 5 }, responseOptions: { headers: json } }
-        : { statusCode: 401, data: { error: { '.tag': 'expired_access_token' } }, responseOptions: { headers: json } };
+        ? { statusCode: 200, data: JSON.stringify({ used: 5 }), responseOptions: { headers: json } }
+        : { statusCode: 401, data: JSON.stringify({ error: { '.tag': 'expired_access_token' } }), responseOptions: { headers: json } };
     }).persist();
     const rs = await Promise.all(Array.from({ length: 50 }, () => t.send<{ used: number }>({ route: 'users/get_space_usage', style: 'rpc', idempotency: 'safe' })));
     expect(rs.every((r) => r.result.used === 5)).toBe(true);
