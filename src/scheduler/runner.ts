@@ -120,7 +120,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
       try {
         result = await untilAborted(type.run(def.options, ctx), ctrl.signal, deps.abortSettleMs, clock);
       } catch (err) {
-        summary.error = oneLine(err);
+        summary.error = scrubString(oneLine(err));
         throw new TaskFailed(`task ${index + 1} (${def.type}): ${oneLine(err)}`);
       }
       summary.counts = { ...result.counts };

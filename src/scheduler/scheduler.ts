@@ -303,16 +303,20 @@ export class Scheduler {
   private launch(slot: JobSlot, req: RunRequest): void {
     const active: Active = { req: { ...req, job: slot.def }, controller: new AbortController(), started: false };
     slot.active = active;
+    // Taken synchronously when free, so a stop() right after runNow() sees a started run.
+    active.started = this.tryAcquireSlot();
     this.track((async () => {
       let record: RunRecord;
-      try {
-        await this.acquireSlot(active.controller.signal);
-      } catch (err) {
-        slot.active = undefined;
-        await this.finish(slot, notStartedRecord(active.req, (err as Error).message, this.clock.now()));
-        return;
+      if (!active.started) {
+        try {
+          await this.waitForSlot(active.controller.signal);
+        } catch (err) {
+          slot.active = undefined;
+          await this.finish(slot, notStartedRecord(active.req, (err as Error).message, this.clock.now()));
+          return;
+        }
+        active.started = true;
       }
-      active.started = true;
       try {
         ({ record } = await runJob(active.req, {
           registry: this.opts.registry,
@@ -371,12 +375,15 @@ export class Scheduler {
     }
   }
 
-  private acquireSlot(signal: AbortSignal): Promise<void> {
+  private tryAcquireSlot(): boolean {
+    if (this.running >= this.opts.config.maxConcurrentJobs) return false;
+    this.running++;
+    return true;
+  }
+
+  /** Waits in line for a slot; `releaseSlot` hands it over without freeing it. */
+  private waitForSlot(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.reject(signal.reason);
-    if (this.running < this.opts.config.maxConcurrentJobs) {
-      this.running++;
-      return Promise.resolve();
-    }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve: () => {

@@ -120,7 +120,7 @@ export function createTestPlugin(): { plugin: Plugin; registry: Registry; state:
 export async function configTree(files: Record<string, string>, config = ''): Promise<{ dir: string; configFile: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-sched-'));
   const all: Record<string, string> = {
-    'config.yaml': `state: ./state\ntimezone: UTC\nlogLevel: silent\nshutdownGraceSeconds: 2\n${config}`,
+    'config.yaml': configYaml(config),
     'connections/main.yaml': 'name: main\ntype: test\nlabel: one\n',
     ...files,
   };
@@ -130,6 +130,13 @@ export async function configTree(files: Record<string, string>, config = ''): Pr
     await writeFile(join(dir, name), text.replaceAll('$DIR', dir));
   }
   return { dir, configFile: join(dir, 'config.yaml') };
+}
+
+/** config.yaml: test defaults, each overridable by a `key: value` line in `extra`. */
+function configYaml(extra: string): string {
+  const defaults: Record<string, string> = { state: './state', timezone: 'UTC', logLevel: 'silent', shutdownGraceSeconds: '2', plugins: '[]' };
+  const own = new Set(extra.split('\n').map((l) => /^([A-Za-z]+):/.exec(l)?.[1]).filter(Boolean));
+  return Object.entries(defaults).filter(([k]) => !own.has(k)).map(([k, v]) => `${k}: ${v}\n`).join('') + extra;
 }
 
 /** A job file's text. */

@@ -3,12 +3,13 @@
 import { describe, it, expect, afterEach, vi } from 'vitest';
 import { startCron } from '../../src/scheduler/cron.ts';
 import { formatInZone } from '../../src/scheduler/next-run.ts';
+import { FAKE } from './wait.ts';
 
 afterEach(() => vi.useRealTimers());
 
 /** The slots `expr` fires between `from` and `to` (ISO, UTC) in `tz`, driven by fake timers. */
 async function fires(expr: string, tz: string, from: string, to: string): Promise<string[]> {
-  vi.useFakeTimers({ now: new Date(from), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  vi.useFakeTimers({ now: new Date(from), ...FAKE });
   const out: string[] = [];
   const handle = startCron(expr, tz, { fire: (d) => out.push(d.toISOString()), missed: (d) => out.push(`missed ${d.toISOString()}`) });
   try {
