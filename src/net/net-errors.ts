@@ -36,8 +36,9 @@ export function describeNetworkFailure(err: unknown, d: Dispatcher, target: stri
   const proxy = proxyOf(d);
   if (proxy) {
     const status = /Proxy (?:response|Authentication Required)\D*\((\d{3})\)/.exec(msg)?.[1];
-    if (status === '407' || code?.startsWith('UND_ERR_SOCKS5_AUTH')) {
-      return { message: `the ${proxy.label} rejected the credentials${status ? ' (407 Proxy Authentication Required)' : ''}; check the proxy username and password`, proxy: true, transient: false, code };
+    // tinyproxy answers a bad BasicAuth with 401, others with 407.
+    if (status === '407' || status === '401' || code?.startsWith('UND_ERR_SOCKS5_AUTH')) {
+      return { message: proxyAuthMessage(proxy, status), proxy: true, transient: false, code };
     }
     if (status) {
       return { message: `the ${proxy.label} refused to connect to ${target} (HTTP ${status})`, proxy: true, transient: false, code };
@@ -52,4 +53,8 @@ export function describeNetworkFailure(err: unknown, d: Dispatcher, target: stri
   const via = proxy ? ` via the ${proxy.label}` : '';
   const transient = code === undefined || /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|UND_ERR_CLOSED|UND_ERR_ABORTED)$/.test(code);
   return { message: `network error talking to ${target}${via}: ${code ? `${code} ` : ''}${msg.split('\n')[0]}`, proxy: false, transient, code };
+}
+
+export function proxyAuthMessage(proxy: ProxyLabel, status?: string | number): string {
+  return `the ${proxy.label} rejected the credentials${status ? ` (HTTP ${status})` : ''}; check the proxy username and password`;
 }

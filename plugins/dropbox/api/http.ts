@@ -4,7 +4,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../src/log.ts';
-import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
+import { describeNetworkFailure, proxyAuthMessage, proxyOf } from '../../../src/net/net-errors.ts';
 import type { TokenSource } from './types.ts';
 import { encodeArg, parseResultHeader } from './arg-header.ts';
 import { DropboxError, NetworkError, PathRootError, ProxyError, errorFromResponse } from './errors.ts';
@@ -123,6 +123,11 @@ export class Transport {
     this.o.log?.debug({ route: call.route, status: res.statusCode, requestId, ms: Math.round(performance.now() - started), attempt }, 'dropbox request');
     if (res.statusCode >= 400) {
       const text = await readText(res.body).catch(() => '');
+      // Without a tunnel the proxy's own refusal arrives as a response. Dropbox's 401s are JSON.
+      const proxy = proxyOf(this.o.dispatcher);
+      if (proxy && (res.statusCode === 407 || (res.statusCode === 401 && !header(res.headers, 'content-type')?.includes('json')))) {
+        throw new ProxyError(`${call.route}: ${proxyAuthMessage(proxy, res.statusCode)}`, { route: call.route, status: res.statusCode, tags: ['proxy', 'auth'] });
+      }
       throw errorFromResponse({
         route: call.route, status: res.statusCode, body: text, contentType: header(res.headers, 'content-type'),
         requestId, retryAfter: header(res.headers, 'retry-after'), paths: call.paths, bytes: call.bytes,
