@@ -151,6 +151,7 @@ describe('graceful shutdown', () => {
     await vi.advanceTimersByTimeAsync(500);
     await stopping;
     expect(h.state.events).toEqual(['start:a', 'end:a']);
-    expect(h.ended.map((r) => [r.job, r.outcome])).toEqual([['b', 'aborted'], ['a', 'success']]);
+    expect(h.ended.map((r) => [r.job, r.outcome]).sort()).toEqual([['a', 'success'], ['b', 'aborted']]);
+    expect(h.ended.find((r) => r.job === 'b')!.error).toBe('aborted: dropcron shut down before the run could start');
   });
 });
