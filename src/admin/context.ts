@@ -1,0 +1,71 @@
+// What the admin server needs from the daemon, as one object handed to every route
+// file. Kept narrow so the API tests can build it from a config directory alone.
+import { EventEmitter } from 'node:events';
+import type { LoadedConfig } from '../config/load.ts';
+import type { Env } from '../config/yaml-file.ts';
+import type { Logger } from '../log.ts';
+import type { Services, ConnectionDefinition, ConnectionType } from '../plugin.ts';
+import type { SchedulerEvents } from '../scheduler/events.ts';
+import type { RunHistory } from '../store/history.ts';
+
+/** The parts of the scheduler the UI uses (src/scheduler). */
+export interface AdminScheduler {
+  events: SchedulerEvents;
+  history: RunHistory;
+  health(): unknown;
+  runNow(job: string, opts?: { dryRun?: boolean }): string | Promise<string>;
+  /** Next fire time of a job, if the scheduler knows it. */
+  nextRun?(job: string): Date | undefined | null;
+  /** Ids of runs in progress, by job. */
+  running?(): Array<{ runId: string; job: string }>;
+}
+
+/** Events of the admin server itself (a connection changed), streamed to the page. */
+export interface AdminEventMap {
+  connection: [{ name: string; reason: string }];
+}
+
+export interface AdminContext {
+  loaded(): LoadedConfig;
+  /** Re-reads every file (hand edits show up in the lists). */
+  refresh(): Promise<void>;
+  /** Re-reads every file after an edit, so the scheduler and the UI see the change. */
+  reload(): Promise<void>;
+  services: Services;
+  log: Logger;
+  env: Env;
+  scheduler?: AdminScheduler;
+  /** The browser-facing origin of this server, e.g. http://127.0.0.1:8470. */
+  origin(): string;
+  bus: EventEmitter<AdminEventMap>;
+}
+
+export class HttpError extends Error {
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+  }
+}
+
+export function connectionOf(ctx: AdminContext, name: string): { def: ConnectionDefinition; ct: ConnectionType } {
+  const loaded = ctx.loaded();
+  const def = loaded.connections.find((c) => c.name === name);
+  if (!def) {
+    const broken = loaded.problems.find((p) => p.file.endsWith(`/${name}.yaml`) || p.file.endsWith(`/${name}.yml`));
+    throw new HttpError(404, broken ? `connection '${name}' has a problem in its file: ${broken.path ? broken.path + ' ' : ''}${broken.message}` : `no connection named '${name}'`);
+  }
+  const ct = loaded.registry.connectionTypes.get(def.type);
+  if (!ct) throw new HttpError(409, `connection '${name}' has type '${def.type}', which no loaded plugin provides`);
+  return { def, ct };
+}
+
+/** Errors from plugins become 4xx/502 with their one-line message (never a stack). */
+export function pluginError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const e = err as Error;
+  const status = e?.name === 'AuthFlowError' || e?.name === 'ConnectionSetupError' ? 400 : e?.name === 'NotAuthorisedError' ? 409 : 502;
+  return new HttpError(status, firstLine(e?.message ?? String(err)));
+}
+
+export function firstLine(s: string): string {
+  return String(s).split('\n')[0]!.slice(0, 500);
+}

@@ -1,0 +1,49 @@
+// The log lines and latest progress of recent runs, kept in memory so a page opened
+// mid-run (or just after) can show them; SSE carries the live ones.
+import type { AdminScheduler } from './context.ts';
+import type { RunLogEvent, RunProgressEvent } from '../scheduler/events.ts';
+
+const RUNS = 50;
+const LINES = 1000;
+
+export interface RunView {
+  runId: string;
+  job: string;
+  lines: Array<{ at: string; level: RunLogEvent['level']; msg: string }>;
+  progress?: Omit<RunProgressEvent, 'runId' | 'job'>;
+  ended: boolean;
+}
+
+export class RunLogs {
+  private readonly runs = new Map<string, RunView>();
+
+  constructor(scheduler: AdminScheduler | undefined) {
+    if (!scheduler) return;
+    const ev = scheduler.events;
+    ev.on('run:start', (e) => void this.view(e.runId, e.job));
+    ev.on('run:log', (e) => {
+      const v = this.view(e.runId, e.job);
+      if (v.lines.length < LINES) v.lines.push({ at: new Date().toISOString(), level: e.level, msg: e.msg });
+    });
+    ev.on('run:progress', (e) => {
+      this.view(e.runId, e.job).progress = { task: e.task, item: e.item, done: e.done, total: e.total };
+    });
+    ev.on('run:end', (e) => {
+      this.view(e.run.id, e.run.job).ended = true;
+    });
+  }
+
+  get(runId: string): RunView | undefined {
+    return this.runs.get(runId);
+  }
+
+  private view(runId: string, job: string): RunView {
+    let v = this.runs.get(runId);
+    if (!v) {
+      v = { runId, job, lines: [], ended: false };
+      this.runs.set(runId, v);
+      while (this.runs.size > RUNS) this.runs.delete(this.runs.keys().next().value!);
+    }
+    return v;
+  }
+}

@@ -1,0 +1,63 @@
+// Which fields of a connection are secret (marked "x-secret": true in its schema),
+// and how to describe them to the browser without ever sending a value.
+import proxySchema from '../net/proxy.schema.json' with { type: 'json' };
+import type { JsonSchema } from '../plugin.ts';
+
+const REFS: Record<string, JsonSchema> = { [proxySchema.$id]: proxySchema as JsonSchema };
+
+/** Dotted paths of every x-secret field in a schema, e.g. ['appSecret', 'proxy.password']. */
+export function secretPaths(schema: JsonSchema, prefix = '', depth = 0): string[] {
+  if (depth > 8) return [];
+  const out = new Set<string>();
+  const ref = typeof schema.$ref === 'string' ? REFS[schema.$ref] : undefined;
+  if (ref) for (const p of secretPaths(ref, prefix, depth + 1)) out.add(p);
+  const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  for (const [key, sub] of Object.entries(props)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (sub['x-secret'] === true) out.add(path);
+    for (const p of secretPaths(sub, path, depth + 1)) out.add(p);
+  }
+  for (const branch of ['then', 'else', 'allOf', 'anyOf', 'oneOf'] as const) {
+    const b = schema[branch];
+    for (const s of Array.isArray(b) ? b : b ? [b] : []) for (const p of secretPaths(s as JsonSchema, prefix, depth + 1)) out.add(p);
+  }
+  return [...out];
+}
+
+export function getPath(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const seg of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** A deep copy of `obj` without the secret paths. */
+export function withoutSecrets<T>(obj: T, paths: string[]): T {
+  const copy = structuredClone(obj) as Record<string, unknown>;
+  for (const path of paths) {
+    const segs = path.split('.');
+    let cur: unknown = copy;
+    for (const seg of segs.slice(0, -1)) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+    if (cur && typeof cur === 'object') delete (cur as Record<string, unknown>)[segs.at(-1)!];
+  }
+  return copy as T;
+}
+
+/** Where a secret is set: the vault, an ${ENV} reference in the YAML, or a literal in the YAML. */
+export type SecretSource = 'vault' | 'env' | 'yaml';
+export interface SecretInfo {
+  set: boolean;
+  source?: SecretSource;
+  /** The variable's name when the YAML refers to one (a name, never a value). */
+  variable?: string;
+}
+
+/** Describes a secret from the raw (uninterpolated) YAML value and whether the vault holds it. */
+export function describeSecret(raw: unknown, inVault: boolean): SecretInfo {
+  if (inVault) return { set: true, source: 'vault' };
+  if (typeof raw !== 'string' || raw === '') return { set: false };
+  const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/.exec(raw.trim());
+  return m ? { set: true, source: 'env', variable: m[1] } : { set: true, source: 'yaml' };
+}

@@ -1,0 +1,120 @@
+// The admin server: Fastify with helmet (strict CSP), cookie sessions, CSRF on every
+// state-changing request, rate limits on sign-in and OAuth routes, a JSON API under
+// /api with schemas, and the static page. Nothing but sign-in, /health, the OAuth
+// callback (authenticated by its single-use state) and the page's own files answers
+// without a session.
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import { Sessions, SESSION_COOKIE, type Session } from './session.ts';
+import { checkCsrf } from './csrf.ts';
+import type { PasswordCheck } from './password.ts';
+import { HttpError, firstLine, type AdminContext } from './context.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { connectionRoutes } from './routes/connections.ts';
+import { oauthRoutes } from './routes/oauth.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { eventRoutes } from './routes/events.ts';
+import { openApiDocument, type RouteInfo } from './openapi.ts';
+import { RunLogs } from './run-logs.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session?: Session;
+  }
+}
+
+const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+/** Routes answered without a session (the callback is authenticated by its single-use state). */
+const OPEN_ROUTES = new Set(['GET /health', 'GET /api/session', 'POST /api/session', 'GET /oauth2/callback']);
+
+export interface AdminServerOptions {
+  password: PasswordCheck;
+}
+
+export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    // Unknown keys are errors, not silently dropped; one error at a time (untrusted input).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  const sessions = new Sessions();
+  const routes: RouteInfo[] = [];
+  const openFiles = new Set(['/', ...readdirSync(PUBLIC_DIR).map((f) => `/${f}`)]);
+
+  app.addHook('onRoute', (r) => {
+    if (r.url.startsWith('/api/') && !r.url.includes('*')) routes.push({ method: r.method, url: r.url, schema: r.schema });
+  });
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // The page opens the sign-in popup and needs to hear back from it.
+    crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+    // Served over plain HTTP on loopback; HSTS would only confuse a TLS proxy in front.
+    strictTransportSecurity: false,
+  });
+  await app.register(rateLimit, { global: false });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0]!;
+    const session = sessions.get(req.cookies[SESSION_COOKIE]);
+    if (session) req.session = session;
+    if (OPEN_ROUTES.has(`${req.method} ${path}`) || (req.method === 'GET' && openFiles.has(path))) return;
+    if (!session) return reply.code(401).send({ error: 'sign in first' });
+    if (!checkCsrf(req, reply, session)) return reply;
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err.validation) return reply.code(400).send({ error: `${req.method} ${req.routeOptions.url ?? req.url}: ${err.message}` });
+    const status = err instanceof HttpError ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status >= 500) ctx.log.error({ err: { name: err.name, message: err.message } }, `admin ${req.method} ${req.url} failed`);
+    return reply.code(status).send({ error: status === 500 ? `internal error: ${firstLine(err.message)}` : firstLine(err.message) });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  app.get('/health', async (_req, reply) => {
+    const health = ctx.scheduler ? ctx.scheduler.health() : { ok: true, scheduler: 'not running' };
+    const ok = typeof health === 'object' && health !== null && 'ok' in health ? (health as { ok: unknown }).ok !== false : true;
+    return reply.code(ok ? 200 : 503).send(health);
+  });
+
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', wildcard: false });
+
+  const deps = { ctx, sessions, password: opts.password };
+  const logs = new RunLogs(ctx.scheduler);
+  await app.register(async (api) => {
+    sessionRoutes(api, deps);
+    connectionRoutes(api, ctx);
+    oauthRoutes(api, ctx);
+    jobRoutes(api, ctx, logs);
+    eventRoutes(api, ctx);
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => openApiDocument(routes));
+  return app;
+}
+
+/** The origin a browser uses for this server (wildcard binds are reached via loopback). */
+export function originOf(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}

@@ -1,0 +1,130 @@
+// Writes connection files for the admin UI. Edits go through yaml's Document API, so
+// comments, key order and ${VAR} references the user wrote survive; the result is
+// checked by the one config loader before it replaces the file atomically.
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { Document, isMap, parseDocument } from 'yaml';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { formatProblem, type ConfigProblem } from '../config/problems.ts';
+import { parseYaml, type Env } from '../config/yaml-file.ts';
+import { writeFileAtomic } from '../store/atomic.ts';
+
+/** The file was not written: every problem, each as `file:line:col path message`. */
+export class InvalidEditError extends Error {
+  override name = 'InvalidEditError';
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map((p) => formatProblem(p)).join('; '));
+  }
+}
+
+type Settings = Record<string, unknown>;
+
+export interface Edit {
+  /** Non-secret settings; `replace` makes the file hold exactly these, `merge` touches only the keys given (null deletes). */
+  settings: Settings;
+  mode: 'replace' | 'merge';
+  /** Secret fields never written or removed by a settings edit (dotted paths). */
+  secretPaths: string[];
+  /** Secret fields to remove from the YAML (moved to the vault, or cleared). */
+  dropSecrets?: string[];
+}
+
+const FIXED = new Set(['name', 'type', '$schema']);
+
+function isPlain(v: unknown): v is Settings {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The new text of an existing connection file after `edit`. */
+export function editedText(file: string, source: string, env: Env, edit: Edit): string {
+  const doc = parseDocument(source); // raw: ${VAR} stays as written
+  if (doc.errors.length) throw new InvalidEditError(parseYaml(file, source, env).problems);
+  const current = (parseYaml(file, source, env).data ?? {}) as Settings;
+  const secret = new Set(edit.secretPaths);
+  const apply = (segs: string[], cur: unknown, next: unknown): void => {
+    if (secret.has(segs.join('.'))) return;
+    if (next === undefined || next === null) {
+      if (doc.hasIn(segs)) doc.deleteIn(segs);
+    } else if (isPlain(next) && isPlain(cur) && isMap(doc.getIn(segs, true))) {
+      for (const k of new Set([...Object.keys(cur), ...Object.keys(next)])) apply([...segs, k], cur[k], next[k]);
+    } else if (!isDeepStrictEqual(cur, next)) {
+      // Unchanged values are left alone, so `${VAR}` references keep their form.
+      doc.setIn(segs, next);
+    }
+  };
+  const keys = edit.mode === 'replace' ? new Set([...Object.keys(current), ...Object.keys(edit.settings)]) : new Set(Object.keys(edit.settings));
+  for (const k of keys) if (!FIXED.has(k)) apply([k], current[k], edit.settings[k]);
+  for (const path of edit.dropSecrets ?? []) {
+    const segs = path.split('.');
+    if (doc.hasIn(segs)) doc.deleteIn(segs);
+  }
+  return String(doc);
+}
+
+/** `source` with `values` set under `base` (e.g. a job's task options); other nodes untouched. */
+export function textWithValues(source: string, base: Array<string | number>, values: Record<string, unknown>): string {
+  const doc = parseDocument(source);
+  for (const [k, v] of Object.entries(values)) {
+    if (!isDeepStrictEqual(doc.getIn([...base, k]), v)) doc.setIn([...base, k], v);
+  }
+  return String(doc);
+}
+
+/** The text of a new connection file, keys in the schema's order. */
+export function newFileText(name: string, type: string, settings: Settings, order: string[]): string {
+  const data: Settings = { name, type };
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+  for (const k of Object.keys(settings).sort((a, b) => rank(a) - rank(b))) {
+    if (!FIXED.has(k) && settings[k] !== undefined && settings[k] !== null) data[k] = settings[k];
+  }
+  const doc = new Document(data);
+  doc.commentBefore = ' Created in the dropcron admin UI. Secrets entered there live in the encrypted vault, not here.';
+  return String(doc);
+}
+
+/**
+ * Checks a connection or job file's candidate text with the real loader: a scratch
+ * copy of that directory with the candidate in place, loaded against the same config
+ * and plugins (and the real connections, for jobs). Returns the candidate's problems
+ * with the real path.
+ */
+export async function checkCandidate(loaded: LoadedConfig, env: Env, file: string, text: string): Promise<ConfigProblem[]> {
+  const kind = dirname(file) === loaded.config.jobs ? 'jobs' : 'connections';
+  const scratch = await mkdtemp(join(tmpdir(), 'dropcron-check-'));
+  try {
+    const dir = join(scratch, kind);
+    await mkdir(dir, { mode: 0o700 });
+    const real = loaded.config[kind];
+    for (const n of await readdir(real).catch(() => [] as string[])) {
+      if (/\.ya?ml$/.test(n) && !n.startsWith('.') && join(real, n) !== file) await copyFile(join(real, n), join(dir, n));
+    }
+    const candidate = join(dir, basename(file));
+    await writeFileAtomic(candidate, text);
+    // config.yaml minus the admin section (it may hold the password), pointing at the scratch copy.
+    const cfg = parseDocument(await readFile(loaded.config.file, 'utf8'));
+    if (!isMap(cfg.contents)) cfg.contents = cfg.createNode({}) as never;
+    cfg.deleteIn(['admin']);
+    await mkdir(join(scratch, 'empty'));
+    cfg.setIn(['connections'], kind === 'connections' ? dir : loaded.config.connections);
+    cfg.setIn(['jobs'], kind === 'jobs' ? dir : join(scratch, 'empty'));
+    cfg.setIn(['state'], join(scratch, 'state'));
+    const cfgFile = join(scratch, 'config.yaml');
+    await writeFileAtomic(cfgFile, String(cfg));
+    const checked = await loadConfig(cfgFile, { env, registry: loaded.registry });
+    return checked.problems
+      .filter((p) => p.file === candidate)
+      .map((p) => ({ ...p, file, message: p.message.split(dir).join(real) }));
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Validates `text` for `file` and, only when it is valid, replaces the file atomically. */
+export async function writeChecked(loaded: LoadedConfig, env: Env, file: string, text: string): Promise<void> {
+  const problems = await checkCandidate(loaded, env, file, text);
+  if (problems.length) throw new InvalidEditError(problems);
+  const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o600);
+  await writeFileAtomic(file, text, mode);
+}

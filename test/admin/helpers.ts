@@ -1,0 +1,62 @@
+// A config directory in a temp folder and an admin server on it, driven with inject().
+import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { loadConfig } from '../../src/config/load.ts';
+import { createLogger } from '../../src/log.ts';
+import { createServices } from '../../src/services.ts';
+import { createAdminContext } from '../../src/admin/index.ts';
+import { adminPassword } from '../../src/admin/password.ts';
+import { buildAdminServer } from '../../src/admin/server.ts';
+import type { AdminContext, AdminScheduler } from '../../src/admin/context.ts';
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface Fixture {
+  dir: string;
+  app: FastifyInstance;
+  ctx: AdminContext;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function fixture(files: Record<string, string> = {}, opts: { env?: Record<string, string>; scheduler?: (f: Omit<Fixture, 'app' | 'close' | 'ctx'>) => AdminScheduler } = {}): Promise<Fixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'dropcron-admin-'));
+  await mkdir(join(dir, 'connections'));
+  await mkdir(join(dir, 'jobs'));
+  const all: Record<string, string> = {
+    'config.yaml': 'admin:\n  port: 0\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: silent\n',
+    ...files,
+  };
+  for (const [name, text] of Object.entries(all)) await writeFile(join(dir, name), text);
+  // A fresh master key per fixture, in the temp state directory.
+  const env = { ...(opts.env ?? {}) };
+  const loaded = await loadConfig(join(dir, 'config.yaml'), { env });
+  const log = createLogger({ level: 'silent', destination: { write() {} } as never });
+  const services = createServices(loaded.config, { log });
+  const ctx = createAdminContext({ loaded, services, log, env, scheduler: opts.scheduler?.({ dir, env }) }, () => 'http://127.0.0.1:8470');
+  const app = await buildAdminServer(ctx, { password: await adminPassword(PASSWORD, loaded.config.state, () => {}) });
+  return {
+    dir, app, ctx, env,
+    async close() {
+      await app.close();
+      await services.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in; returns the cookie header and CSRF token to send. */
+export async function signIn(app: FastifyInstance): Promise<{ cookie: string; csrf: string; headers: Record<string, string> }> {
+  const res = await app.inject({ method: 'POST', url: '/api/session', payload: { password: PASSWORD } });
+  if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
+  const set = res.headers['set-cookie'];
+  const cookie = String(Array.isArray(set) ? set[0] : set).split(';')[0]!;
+  const csrf = res.json().csrf as string;
+  return { cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } };
+}
+
+export function errorOf(res: LightMyRequestResponse): string {
+  return (res.json() as { error: string }).error;
+}
