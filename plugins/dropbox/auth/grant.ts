@@ -3,8 +3,10 @@
 // must sign in again and why. Access tokens are never stored; they live in memory.
 import type { Services } from '../../../src/plugin.ts';
 import { openVault, type Vault } from '../../../src/store/vault.ts';
+import { APP_SECRET } from './app.ts';
 
 export const REFRESH_TOKEN = 'refreshToken';
+export { APP_SECRET };
 
 export interface Reauthorisation {
   kind: 'invalid_grant' | 'missing_scope';
@@ -60,4 +62,18 @@ export async function forgetGrant(services: Services, name: string): Promise<boo
     state: { label: undefined, accountId: undefined, teamId: undefined, scopes: undefined, authorisedAt: undefined, appKey: undefined, reauthorisation: undefined },
   });
   return names.includes(REFRESH_TOKEN);
+}
+
+/**
+ * The admin UI's way to store a custom app's secret typed into a form: encrypted in
+ * the vault, never in the YAML. undefined removes it. A secret in the connection file
+ * (`appSecret: ${ENV}`) takes precedence over this one.
+ */
+export async function saveAppSecret(services: Services, name: string, secret: string | undefined): Promise<void> {
+  await (await vaultOf(services)).update(name, { secrets: { [APP_SECRET]: secret } });
+}
+
+/** Whether a UI-entered app secret is stored (never the value). */
+export async function hasAppSecret(services: Services, name: string): Promise<boolean> {
+  return (await (await vaultOf(services)).secretNames(name)).includes(APP_SECRET);
 }

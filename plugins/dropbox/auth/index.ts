@@ -20,3 +20,6 @@ export const dropboxConnectionOps: Pick<ConnectionType<DropboxClient>, 'open' | 
 };
 
 export const authCommands = [authCommand];
+
+/** For the admin UI: store or remove a custom app secret typed into a form (encrypted). */
+export { saveAppSecret, hasAppSecret } from './grant.ts';

@@ -4,6 +4,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { AppCredentials, Endpoints } from './app.ts';
 import { OAuthError } from './errors.ts';
+import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
 
 export interface OAuthContext {
   dispatcher: Dispatcher;
@@ -118,9 +119,8 @@ async function send(ctx: OAuthContext, url: string, opts: { headers: Record<stri
     return await request(url, { method: 'POST', dispatcher: ctx.dispatcher, signal: ctx.signal, headers: opts.headers, body: opts.body });
   } catch (err) {
     if (ctx.signal?.aborted) throw err;
-    const e = err as NodeJS.ErrnoException;
-    const origin = new URL(url).origin;
-    throw new OAuthError(`could not ${what}: cannot reach ${origin} (${e.code ? `${e.code} ` : ''}${oneLine(e.message)}); check the network and the connection's proxy settings`, 'network');
+    const f = describeNetworkFailure(err, ctx.dispatcher, new URL(url).origin);
+    throw new OAuthError(`could not ${what}: ${oneLine(f.message)}; check the network and the connection's proxy settings`, 'network');
   }
 }
 

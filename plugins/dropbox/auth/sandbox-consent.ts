@@ -132,8 +132,11 @@ export function authoriseInSandbox(def: ConnectionDefinition, services: Services
   return p;
 }
 
-/** A personal connection signs in as the sandbox's personal account, business as a team member. */
+/**
+ * A personal connection signs in as the sandbox's personal account, a business one as
+ * a team member: the sandbox labels team members "Name (email) - Team".
+ */
 function pickAccount(options: Array<[string, string]>, kind: 'personal' | 'business'): string | undefined {
-  const business = (o: [string, string]) => /team|business|acme|alice|bob/i.test(o.join(' '));
-  return (kind === 'business' ? options.find(business) : options.find((o) => !business(o)))?.[0] ?? options[0]?.[0];
+  const inTeam = (o: [string, string]) => / - /.test(o[1]);
+  return (kind === 'business' ? options.find(inTeam) : options.find((o) => !inTeam(o)))?.[0] ?? options[0]?.[0];
 }
