@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../store/atomic.ts';
 /** The file was not written: every problem, each as `file:line:col path message`. */
 export class InvalidEditError extends Error {
   override name = 'InvalidEditError';
+  readonly statusCode = 400;
   constructor(readonly problems: ConfigProblem[]) {
     super(problems.map((p) => formatProblem(p)).join('; '));
   }
