@@ -68,7 +68,8 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
         type: o.type ?? 'all',
         recursive: o.recursive === true,
         dateField,
-        needFolderDates: true,
+        // Folder dates cost a recursive listing: only when a rule needs them.
+        needFolderDates: !!(o.olderThan || o.newerThan || o.keepLast !== undefined || o.sort?.by === 'modified'),
         filter: compileFilter(filterOpts, vars.now, vars.timezone),
         signal: ctx.signal,
       });
