@@ -8,6 +8,7 @@ import { createServices, type OwnedServices } from './services.ts';
 import type { Registry } from './registry.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { watchConfig, type ConfigWatcher } from './scheduler/reload.ts';
+import { startAdmin } from './admin/index.ts';
 
 export interface DaemonPart {
   name: string;
@@ -60,6 +61,13 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
     parts.push({ name: 'scheduler', stop: async () => { watcher?.close(); await scheduler.stop(); } });
     await scheduler.start(loaded.jobs, loaded.connections);
     watcher = watchConfig({ config: loaded.config, registry: loaded.registry, scheduler, log, env: opts.env });
+    // Started last so it is stopped first: no request lands on a stopping scheduler.
+    if (loaded.config.admin.enabled) {
+      const w = watcher;
+      const admin = await startAdmin({ loaded, services, log, env: opts.env, scheduler, onChange: () => w.reload() });
+      urls.admin = admin.url;
+      parts.push({ name: 'admin server', stop: () => admin.close() });
+    }
   } catch (err) {
     await stopAll();
     throw err;

@@ -14,10 +14,6 @@ export interface AdminScheduler {
   history: RunHistory;
   health(): unknown;
   runNow(job: string, opts?: { dryRun?: boolean }): string | Promise<string>;
-  /** Next fire time of a job, if the scheduler knows it. */
-  nextRun?(job: string): Date | undefined | null;
-  /** Ids of runs in progress, by job. */
-  running?(): Array<{ runId: string; job: string }>;
 }
 
 /** Events of the admin server itself (a connection changed), streamed to the page. */

@@ -28,6 +28,8 @@ declare module 'fastify' {
   }
 }
 
+/** The scheduler ticks every 30 s; two missed ticks mean it is stuck. */
+const HEALTHY_TICK_MS = 75_000;
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 /** Routes answered without a session (the callback is authenticated by its single-use state). */
 const OPEN_ROUTES = new Set(['GET /health', 'GET /api/session', 'POST /api/session', 'GET /oauth2/callback']);
@@ -92,10 +94,20 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
-  app.get('/health', async (_req, reply) => {
-    const health = ctx.scheduler ? ctx.scheduler.health() : { ok: true, scheduler: 'not running' };
-    const ok = typeof health === 'object' && health !== null && 'ok' in health ? (health as { ok: unknown }).ok !== false : true;
-    return reply.code(ok ? 200 : 503).send(health);
+  // For uptime monitors: no session, and no more than names and outcomes.
+  app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
+    const h = ctx.scheduler?.health() as { lastTick: string; jobs: Array<{ name: string; running: boolean; lastOutcome: string | null }> } | undefined;
+    if (!h) return reply.code(503).send({ ok: false, error: 'the scheduler is not running' });
+    const age = Date.now() - Date.parse(h.lastTick);
+    const ok = age < HEALTHY_TICK_MS;
+    return reply.code(ok ? 200 : 503).send({
+      ok,
+      lastTick: h.lastTick,
+      ...(ok ? {} : { error: `the scheduler has not ticked for ${Math.round(age / 1000)} s` }),
+      jobs: h.jobs.length,
+      running: h.jobs.filter((j) => j.running).length,
+      failing: h.jobs.filter((j) => j.lastOutcome === 'failed' || j.lastOutcome === 'timeout').map((j) => j.name),
+    });
   });
 
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', wildcard: false });
