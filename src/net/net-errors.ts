@@ -51,7 +51,7 @@ export function describeNetworkFailure(err: unknown, d: Dispatcher, target: stri
     }
   }
   const via = proxy ? ` via the ${proxy.label}` : '';
-  const transient = code === undefined || /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|UND_ERR_CLOSED|UND_ERR_ABORTED)$/.test(code);
+  const transient = code === undefined || /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|UND_ERR_CLOSED|UND_ERR_ABORTED|UND_ERR_RES_CONTENT_LENGTH_MISMATCH)$/.test(code);
   return { message: `network error talking to ${target}${via}: ${code ? `${code} ` : ''}${msg.split('\n')[0]}`, proxy: false, transient, code };
 }
 

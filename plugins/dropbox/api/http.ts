@@ -69,9 +69,12 @@ export class Transport {
     let attempt = 0;
     let refreshed = false;
     let rootRefreshed = false;
-    let token = await this.o.token.token(call.signal);
+    let fresh: string | undefined;
     for (;;) {
       attempt++;
+      // Asked each attempt (cheap when cached): a Retry-After wait may outlast the token.
+      const token = fresh ?? (await this.o.token.token(call.signal));
+      fresh = undefined;
       try {
         return await this.once<T>(call, token, attempt);
       } catch (err) {
@@ -85,7 +88,7 @@ export class Transport {
         this.o.log?.debug({ route: call.route, attempt, delayMs: d.delayMs, reason: d.reason }, 'dropbox retry');
         if (d.refreshToken) {
           refreshed = true;
-          token = await this.o.token.refresh(token, call.signal);
+          fresh = await this.o.token.refresh(token, call.signal);
         } else {
           await sleep(d.delayMs, call.signal);
         }
