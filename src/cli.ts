@@ -7,12 +7,13 @@ import { startCommand } from './commands/start.ts';
 import { validateCommand } from './commands/validate.ts';
 import { connectionsCommand } from './commands/connections.ts';
 import { jobsCommand } from './commands/jobs.ts';
+import { runCommand } from './commands/run.ts';
 import { disconnectCommand } from './commands/disconnect.ts';
 import { resolveConfigFile } from './config/load.ts';
 import { loadPlugins } from './registry.ts';
 import { readYamlFile } from './config/yaml-file.ts';
 
-const core: CliCommand[] = [startCommand, validateCommand, connectionsCommand, jobsCommand, disconnectCommand];
+const core: CliCommand[] = [startCommand, validateCommand, connectionsCommand, jobsCommand, disconnectCommand, runCommand];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
   const ctx: CliContext = {

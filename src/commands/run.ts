@@ -1,0 +1,108 @@
+import type { CliCommand, CliContext } from '../plugin.ts';
+import { parseArgs, UsageError } from '../args.ts';
+import { loadConfig, resolveConfigFile } from '../config/load.ts';
+import { ConfigError, formatProblem } from '../config/problems.ts';
+import { createLogger } from '../log.ts';
+import { createServices } from '../services.ts';
+import { startSandboxes, type DaemonPart } from '../daemon.ts';
+import { ensureDir } from '../store/atomic.ts';
+import { RunHistory } from '../store/history.ts';
+import type { Registry } from '../registry.ts';
+import { ConnectionCache } from '../scheduler/connections.ts';
+import { runJob } from '../scheduler/runner.ts';
+import { ProgressDisplay, formatBytes } from '../scheduler/progress-bar.ts';
+import { formatDuration } from '../config/duration.ts';
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'run one job now in the foreground (--dry-run: show what it would do)',
+  usage: `Usage: dropcron run <job> [--dry-run] [--config FILE]
+
+Runs the job once, now, with the same plugins, sandboxes and connection the daemon
+would use, and records the run in the job's history. Shows a progress bar per
+transfer on a terminal and plain lines otherwise. With --dry-run, prints every
+action the tasks would take (each file to upload, download or delete, and why)
+and changes nothing. Ctrl-C aborts the run cleanly. Exits 0 on success, 1 otherwise.`,
+  run: (argv, cli) => runJobCommand(argv, cli),
+};
+
+/** `registry` and `env` let tests run jobs with their own plugin. */
+export async function runJobCommand(argv: string[], cli: CliContext, opts: { registry?: Registry; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, [{ name: 'dry-run' }]);
+  const [name, extra] = positionals;
+  if (!name) throw new UsageError('name the job to run: dropcron run <job>');
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
+  const dryRun = flags['dry-run'] === true;
+  const loaded = await loadConfig(resolveConfigFile(cli.configFile), { registry: opts.registry, env: opts.env });
+  const own = loaded.problems.filter((p) => p.file === loaded.config.file);
+  if (own.length) throw new ConfigError(own);
+  const job = loaded.jobs.find((j) => j.name === name);
+  if (!job) {
+    for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
+    const known = loaded.jobs.map((j) => j.name);
+    cli.stderr.write(`dropcron: no valid job named '${name}' (valid jobs: ${known.join(', ') || 'none'})\n`);
+    return 1;
+  }
+
+  const tty = (cli.stdout as NodeJS.WriteStream).isTTY === true;
+  const display = new ProgressDisplay(cli.stdout, tty);
+  // Plain, human log lines: the JSON of the daemon's log is for machines.
+  const log = createLogger({
+    level: loaded.config.logLevel,
+    pretty: false,
+    destination: { write: (s: string) => display.line(plainLine(s)) },
+  });
+  await ensureDir(loaded.config.state);
+  const services = createServices(loaded.config, { log });
+  const parts: DaemonPart[] = [];
+  const connections = new ConnectionCache(loaded.registry, services);
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await startSandboxes(loaded, services, log, parts);
+    connections.setDefinitions(loaded.connections);
+    const { record, actions } = await runJob({ job, trigger: 'manual', dryRun }, { registry: loaded.registry, connections, log }, {
+      signal: abort.signal,
+      onProgress: (task, p) => display.update(task, p),
+    });
+    display.endLine();
+    await new RunHistory(loaded.config.state, loaded.config.historyLimit).append(record);
+
+    const out = (s: string) => cli.stdout.write(s + '\n');
+    if (dryRun) {
+      for (const a of actions) out(`would ${a.action} ${a.target}${a.reason ? ` (${a.reason})` : ''}${a.bytes !== undefined ? `, ${formatBytes(a.bytes)}` : ''}`);
+      out(`dry run: ${actions.length} action${actions.length === 1 ? '' : 's'} planned, nothing changed`);
+    }
+    for (const t of record.tasks) {
+      const counts = Object.entries(t.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'nothing to do';
+      out(`${t.type}: ${counts}${t.bytes ? `; ${formatBytes(t.bytes)}` : ''}${t.warnings.length ? `; ${t.warnings.length} warning(s)` : ''}`);
+    }
+    if (record.outcome === 'success') {
+      out(`job ${job.name} ${dryRun ? 'dry run ' : ''}succeeded in ${formatDuration(record.durationMs)}`);
+      return 0;
+    }
+    cli.stderr.write(`dropcron: job ${job.name} ${record.outcome}: ${record.error}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await connections.close();
+    for (const part of parts.reverse()) await part.stop().catch(() => {});
+    await services.close();
+    await new Promise<void>((r) => log.flush(() => r()));
+  }
+}
+
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** `{"level":30,"time":...,"task":"upload","msg":"x"}` -> `info  upload: x`. */
+function plainLine(json: string): string {
+  try {
+    const o = JSON.parse(json) as { level: number; msg?: string; task?: string };
+    return `${(LEVELS[o.level] ?? String(o.level)).padEnd(5)} ${o.task ? `${o.task}: ` : ''}${o.msg ?? ''}`;
+  } catch {
+    return json.trimEnd();
+  }
+}
