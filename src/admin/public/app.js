@@ -212,7 +212,8 @@ async function connectionView(name, tab = 'overview') {
     h('div', { class: 'page-head' },
       h('div', {}, h('a', { href: '#/connections', class: 'back', text: '← Connections' }),
         h('h1', {}, c.name, ' ', badge(c.status.state)),
-        h('p', { class: 'muted' }, c.status.label ? `Signed in as ${c.status.label}. ` : '', c.status.detail && c.status.state !== 'authorised' ? c.status.detail : '', ' File: ', h('code', { text: c.file }))),
+        h('p', { class: 'muted' }, c.status.label ? `Signed in as ${c.status.label}.` : c.description ?? '', ' ', h('span', { class: 'small' }, '· ', h('code', { text: `connections/${c.file}` }))),
+        c.status.detail && c.status.state !== 'authorised' ? h('p', { class: 'muted small', text: c.status.detail }) : null),
       authButtons(c)),
     h('nav', { class: 'tabs', 'aria-label': 'Connection sections' }, tabs.map(([id, label]) => h('a', { href: `${base}/${id}`, 'aria-current': id === tab ? 'page' : 'false', text: label }))),
     body);
