@@ -4,7 +4,7 @@
 import type { BrowseEntry, ConnectionDefinition, ConnectionStatus, ConnectionTestReport, Services } from '../../../src/plugin.ts';
 import { normaliseProxy } from '../../../src/net/proxy-check.ts';
 import { createDropboxClient } from '../api/client.ts';
-import { MissingScopeError, formatBytes } from '../api/errors.ts';
+import { InvalidTokenError, MissingScopeError, formatBytes } from '../api/errors.ts';
 import type { DropboxClient } from '../api/types.ts';
 import { asDropbox, resolveApp, resolveEndpoints, scopesOf } from './app.ts';
 import { forgetGrant, grantState, markNeedsReauthorisation, refreshTokenOf, vaultOf, REFRESH_TOKEN } from './grant.ts';
@@ -15,46 +15,68 @@ import { accountLabel } from './account.ts';
 
 export function openConnection(def: ConnectionDefinition, services: Services): DropboxClient {
   const d = asDropbox(def);
+  const token = tokenSourceFor(def, services);
   const client = createDropboxClient({
     dispatcher: services.dispatcherFor(def),
-    token: tokenSourceFor(def, services),
+    token,
     endpoints: resolveEndpoints(def, services),
     business: d.business,
     appFolder: d.access === 'app-folder',
     log: services.log.child({ connection: def.name }),
   });
-  return watchScopes(client, async (err) => {
-    await markNeedsReauthorisation(services, def.name, {
-      kind: 'missing_scope',
-      scope: err.requiredScope,
-      reason: `Dropbox refused a call for lack of the scope '${err.requiredScope}' (enable it in the App Console, Permissions tab; the current grant keeps its old scopes)`,
-    });
-    services.log.warn({ connection: def.name, scope: err.requiredScope }, 'connection needs re-authorisation: missing scope');
+  return watchAuth(client, {
+    async missingScope(err) {
+      await markNeedsReauthorisation(services, def.name, {
+        kind: 'missing_scope',
+        scope: err.requiredScope,
+        reason: `Dropbox refused a call for lack of the scope '${err.requiredScope}' (enable it in the App Console, Permissions tab; the current grant keeps its old scopes)`,
+      }).catch(() => {});
+      services.log.warn({ connection: def.name, scope: err.requiredScope }, 'connection needs re-authorisation: missing scope');
+    },
+    // A revoked access token (invalid_access_token) says nothing about the grant; a
+    // refresh does: it either gets a new token or marks the connection (invalid_grant).
+    async invalidToken() {
+      await token.refresh(token.snapshot?.accessToken ?? '');
+    },
   });
 }
 
 /**
- * Wraps every method of the client so a missing_scope error, wherever it comes from
- * (a promise or a listing), marks the connection before it reaches the caller.
+ * Wraps every method of the client so auth failures, wherever they come from (a
+ * promise or a listing), are acted on before they reach the caller: missing_scope
+ * marks the connection; invalid_access_token checks the grant with a refresh (whose
+ * invalid_grant then replaces the error) and retries a promise call once, which is
+ * safe because Dropbox rejected the request before doing anything.
  */
-function watchScopes(client: DropboxClient, onMissing: (err: MissingScopeError) => Promise<void>): DropboxClient {
-  const seen = async (err: unknown): Promise<never> => {
-    if (err instanceof MissingScopeError) await onMissing(err).catch(() => {});
-    throw err;
-  };
+function watchAuth(client: DropboxClient, on: { missingScope(err: MissingScopeError): Promise<void>; invalidToken(): Promise<void> }): DropboxClient {
   return new Proxy(client, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
       if (typeof v !== 'function') return v;
+      const call = (args: unknown[]) => (v as (...a: unknown[]) => unknown).apply(target, args);
       return (...args: unknown[]) => {
-        const out = (v as (...a: unknown[]) => unknown).apply(target, args);
-        if (out instanceof Promise) return out.catch(seen);
+        const out = call(args);
+        if (out instanceof Promise) {
+          return out.catch(async (err: unknown) => {
+            if (err instanceof InvalidTokenError) {
+              await on.invalidToken();
+              return (call(args) as Promise<unknown>).catch(async (again: unknown) => {
+                if (again instanceof MissingScopeError) await on.missingScope(again);
+                throw again;
+              });
+            }
+            if (err instanceof MissingScopeError) await on.missingScope(err);
+            throw err;
+          });
+        }
         if (out && typeof out === 'object' && Symbol.asyncIterator in out) {
           return (async function* () {
             try {
               yield* out as AsyncIterable<unknown>;
             } catch (err) {
-              await seen(err);
+              if (err instanceof MissingScopeError) await on.missingScope(err);
+              if (err instanceof InvalidTokenError) await on.invalidToken();
+              throw err;
             }
           })();
         }

@@ -110,6 +110,8 @@ async function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promis
     if (err instanceof OAuthError && err.code === 'invalid_grant') {
       const reason = 'Dropbox refused the refresh token: the grant was revoked or expired';
       await markNeedsReauthorisation(services, def.name, { kind: 'invalid_grant', reason });
+      // Drop the access token too: every later call then fails here, before any request.
+      source.replace();
       services.log.warn({ connection: def.name }, `connection needs re-authorisation: ${reason}`);
       throw new InvalidGrantError(`connection '${def.name}' needs re-authorisation (${reason}); ${reauthHint(def)}`, { route, status: err.status, tags: ['invalid_grant'] });
     }
