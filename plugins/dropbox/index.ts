@@ -3,6 +3,8 @@ import type { Plugin } from '../../src/plugin.ts';
 import { connectionSchema, checkConnection } from './connection.ts';
 import { dropboxConnectionOps, authCommands } from './auth/index.ts';
 import { dropboxTasks } from './tasks/index.ts';
+import { emulatorCommand } from './emulator/command.ts';
+import { startSandbox } from './emulator/sandbox.ts';
 
 const plugin: Plugin = {
   name: 'dropbox',
@@ -25,7 +27,8 @@ const plugin: Plugin = {
     },
   ],
   taskTypes: dropboxTasks,
-  commands: [...authCommands],
+  commands: [...authCommands, emulatorCommand],
+  startSandbox,
 };
 
 export default plugin;

@@ -1,0 +1,195 @@
+// File contents. In memory by default (a list of chunks, never concatenated); with a
+// data directory, on disk and content-addressed, so multi-GiB files never sit in RAM.
+// A Spool collects bytes of one upload or session: writes are pending until commit(),
+// and rollback() forgets them (an append whose connection dropped stores nothing).
+import { mkdirSync, createReadStream, rmSync } from 'node:fs';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { ContentHasher } from './content-hash.ts';
+
+export interface Blob {
+  readonly size: number;
+  readonly contentHash: string;
+  /** Bytes [start, end) as a stream. */
+  read(start?: number, end?: number): Readable;
+}
+
+export interface Spool {
+  /** Committed bytes. */
+  readonly size: number;
+  write(chunk: Buffer): Promise<void>;
+  /** Bytes written since the last commit. */
+  readonly pending: number;
+  commit(): void;
+  rollback(): void;
+  /** The content hash of the committed bytes. */
+  hash(): string;
+  seal(): Promise<Blob>;
+  discard(): Promise<void>;
+}
+
+export interface BlobStore {
+  spool(): Spool;
+  fromBuffer(data: Buffer): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+class MemoryBlob implements Blob {
+  constructor(
+    private chunks: Buffer[],
+    readonly size: number,
+    readonly contentHash: string,
+  ) {}
+  read(start = 0, end = this.size): Readable {
+    const chunks = this.chunks;
+    return Readable.from(
+      (function* () {
+        let pos = 0;
+        for (const c of chunks) {
+          const s = Math.max(start - pos, 0);
+          const e = Math.min(end - pos, c.length);
+          if (e > s) yield c.subarray(s, e);
+          pos += c.length;
+          if (pos >= end) break;
+        }
+      })(),
+      { objectMode: false },
+    );
+  }
+}
+
+class MemorySpool implements Spool {
+  private chunks: Buffer[] = [];
+  private committedChunks = 0;
+  size = 0;
+  pending = 0;
+  private hasher = new ContentHasher();
+  private committedHasher = new ContentHasher();
+  async write(chunk: Buffer): Promise<void> {
+    // Copy: the socket may reuse its buffers.
+    this.chunks.push(Buffer.from(chunk));
+    this.hasher.update(chunk);
+    this.pending += chunk.length;
+  }
+  commit(): void {
+    this.size += this.pending;
+    this.pending = 0;
+    this.committedChunks = this.chunks.length;
+    this.committedHasher = this.hasher.copy();
+  }
+  rollback(): void {
+    this.chunks.length = this.committedChunks;
+    this.pending = 0;
+    this.hasher = this.committedHasher.copy();
+  }
+  hash(): string {
+    return this.committedHasher.digest();
+  }
+  async seal(): Promise<Blob> {
+    this.rollback();
+    return new MemoryBlob(this.chunks, this.size, this.hash());
+  }
+  async discard(): Promise<void> {
+    this.chunks = [];
+  }
+}
+
+class DiskBlob implements Blob {
+  constructor(
+    private file: string,
+    readonly size: number,
+    readonly contentHash: string,
+  ) {}
+  read(start = 0, end = this.size): Readable {
+    if (end <= start) return Readable.from([]);
+    return createReadStream(this.file, { start, end: end - 1, highWaterMark: 256 * 1024 });
+  }
+}
+
+class DiskSpool implements Spool {
+  size = 0;
+  pending = 0;
+  private fh: Promise<FileHandle>;
+  private hasher = new ContentHasher();
+  private committedHasher = new ContentHasher();
+  constructor(
+    private dir: string,
+    private file: string,
+  ) {
+    this.fh = open(file, 'w+');
+  }
+  async write(chunk: Buffer): Promise<void> {
+    const fh = await this.fh;
+    let off = 0;
+    while (off < chunk.length) {
+      const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, this.size + this.pending + off);
+      off += bytesWritten;
+    }
+    this.hasher.update(chunk);
+    this.pending += chunk.length;
+  }
+  commit(): void {
+    this.size += this.pending;
+    this.pending = 0;
+    this.committedHasher = this.hasher.copy();
+  }
+  rollback(): void {
+    this.pending = 0;
+    this.hasher = this.committedHasher.copy();
+  }
+  hash(): string {
+    return this.committedHasher.digest();
+  }
+  async seal(): Promise<Blob> {
+    this.rollback();
+    const fh = await this.fh;
+    await fh.truncate(this.size);
+    await fh.close();
+    const hash = this.hash();
+    // Content-addressed: identical contents share one file.
+    const target = join(this.dir, 'blobs', `${hash}-${this.size}`);
+    const exists = await stat(target).then(() => true, () => false);
+    if (exists) await unlink(this.file);
+    else await rename(this.file, target);
+    return new DiskBlob(target, this.size, hash);
+  }
+  async discard(): Promise<void> {
+    const fh = await this.fh;
+    await fh.close().catch(() => undefined);
+    await unlink(this.file).catch(() => undefined);
+  }
+}
+
+export function memoryBlobStore(): BlobStore {
+  return {
+    spool: () => new MemorySpool(),
+    async fromBuffer(data) {
+      const s = new MemorySpool();
+      await s.write(data);
+      s.commit();
+      return s.seal();
+    },
+    async close() {},
+  };
+}
+
+export function diskBlobStore(dir: string): BlobStore {
+  mkdirSync(join(dir, 'blobs'), { recursive: true });
+  const spools = join(dir, 'spool');
+  // Spools of an earlier run are unreachable: their sessions lived in memory.
+  rmSync(spools, { recursive: true, force: true });
+  mkdirSync(spools, { recursive: true });
+  const spool = () => new DiskSpool(dir, join(spools, randomBytes(12).toString('hex')));
+  return {
+    spool,
+    async fromBuffer(data) {
+      const s = spool();
+      await s.write(data);
+      s.commit();
+      return s.seal();
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,61 @@
+// Metadata JSON exactly as Dropbox writes it. `tagged` adds ".tag": fields typed as the
+// polymorphic Metadata carry it; concrete FileMetadata/FolderMetadata results do not.
+import { relPaths, type PathScope } from './paths.ts';
+import { fold, type FileVersion, type JournalEntry, type Node } from './tree.ts';
+
+type Json = Record<string, unknown>;
+
+function pathFields(lower: string | undefined, display: string | undefined): Json {
+  return lower === undefined ? {} : { path_lower: lower, path_display: display };
+}
+
+export function fileMeta(s: PathScope, node: Node & { kind: 'file' }, tagged: boolean, version: FileVersion = node): Json {
+  const p = relPaths(s, node);
+  const shared = s.tree.sharedFolderOf(node);
+  return {
+    ...(tagged ? { '.tag': 'file' } : {}),
+    name: node.name,
+    ...pathFields(p?.lower, p?.display),
+    ...(shared ? { parent_shared_folder_id: shared.nsId } : {}),
+    id: node.id,
+    client_modified: version.clientModified,
+    server_modified: version.serverModified,
+    rev: version.rev,
+    size: version.blob.size,
+    ...(shared ? { sharing_info: { read_only: false, parent_shared_folder_id: shared.nsId } } : {}),
+    is_downloadable: true,
+    content_hash: version.blob.contentHash,
+  };
+}
+
+export function folderMeta(s: PathScope, node: Node & { kind: 'folder' }, tagged: boolean): Json {
+  const p = relPaths(s, node);
+  const shared = s.tree.sharedFolderOf(node);
+  const sharing = node.shared
+    ? { read_only: false, ...(shared ? { parent_shared_folder_id: shared.nsId } : {}), shared_folder_id: node.nsId, traverse_only: false, no_access: false }
+    : shared
+      ? { read_only: false, parent_shared_folder_id: shared.nsId, traverse_only: false, no_access: false }
+      : undefined;
+  return {
+    ...(tagged ? { '.tag': 'folder' } : {}),
+    name: node.name,
+    ...pathFields(p?.lower, p?.display),
+    ...(shared ? { parent_shared_folder_id: shared.nsId } : {}),
+    id: node.id,
+    ...(node.shared ? { shared_folder_id: node.nsId } : {}),
+    ...(sharing ? { sharing_info: sharing } : {}),
+  };
+}
+
+export function meta(s: PathScope, node: Node, tagged = true): Json {
+  return node.kind === 'file' ? fileMeta(s, node, tagged) : folderMeta(s, node, tagged);
+}
+
+/** A journal entry as list_folder/continue reports it (paths as they were then). */
+export function entryMeta(s: PathScope, e: JournalEntry, rootDisplay: string): Json {
+  const display = e.display.slice(rootDisplay.length);
+  const lower = fold(display);
+  if (!e.node) return { '.tag': 'deleted', name: e.name, path_lower: lower, path_display: display };
+  const m = e.node.kind === 'file' ? fileMeta(s, e.node, true, e.version) : folderMeta(s, e.node, true);
+  return { ...m, name: e.name, path_lower: lower, path_display: display };
+}

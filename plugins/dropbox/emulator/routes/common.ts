@@ -1,0 +1,37 @@
+// Pieces shared by the files/* routes.
+import { t, dflt, opt } from '../args.ts';
+import { LookupFailure, WriteFailure, nest, routeError, badRequest, type ApiError } from '../errors.ts';
+import type { Call } from '../state.ts';
+import { fold } from '../tree.ts';
+
+export const bool = (v: boolean) => dflt(t.bool, v);
+export { t, opt, dflt };
+
+/** Runs `fn`, turning storage failures into the route's union member `member`. */
+export function asRouteError<T>(member: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof LookupFailure || err instanceof WriteFailure) throw routeError(nest(member, err.error));
+    throw err;
+  }
+}
+
+export function rootPathError(call: Call, message: string): ApiError {
+  return badRequest(call.route.name, `request body: path: ${message}`);
+}
+
+/** Namespace roots under which this caller must see nothing (other members' homes). */
+export function hiddenPrefixes(call: Call): string[] {
+  const { caller, st } = call;
+  const out: string[] = [];
+  for (const [id, ns] of st.tree.namespaces) {
+    if (caller.accessible.has(id) || st.tree.isUnder(caller.root, ns)) continue;
+    out.push(fold(st.tree.displayPath(ns)));
+  }
+  return out;
+}
+
+export function isHidden(lower: string, hidden: string[]): boolean {
+  return hidden.some((h) => lower === h || lower.startsWith(h + '/'));
+}

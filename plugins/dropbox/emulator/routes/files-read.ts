@@ -1,0 +1,346 @@
+// files/list_folder (+ continue, get_latest_cursor), files/get_metadata,
+// files/search_v2 (+ continue_v2).
+import { badRequest, routeError, nest, tag } from '../errors.ts';
+import { entryMeta, fileMeta, meta } from '../metadata.ts';
+import { PATH_R_OR_ID, READ_PATH, lookup, lookupRev, visibleChildren } from '../paths.ts';
+import type { Call, ListCursor, RouteDef } from '../state.ts';
+import { fold, type FolderNode, type JournalEntry, type Node } from '../tree.ts';
+import { asRouteError, bool, hiddenPrefixes, isHidden, opt, t } from './common.ts';
+
+const TEMPLATE_FILTER = t.union({ filter_some: t.list(t.str()) });
+
+const LIST_FOLDER_ARG = t.struct({
+  path: t.str({ pattern: PATH_R_OR_ID }),
+  recursive: bool(false),
+  include_media_info: bool(false),
+  include_deleted: bool(false),
+  include_has_explicit_shared_members: bool(false),
+  include_mounted_folders: bool(true),
+  limit: opt(t.uint({ min: 1, max: 2000 })),
+  shared_link: opt(t.struct({ url: t.str(), password: opt(t.str()) })),
+  include_property_groups: opt(TEMPLATE_FILTER),
+  include_non_downloadable_files: bool(true),
+  include_restorable_info: bool(false),
+});
+
+/** Dropbox pages at most 2000 entries. */
+const DEFAULT_LIMIT = 2000;
+
+function ownerKey(call: Call): string {
+  return `${call.caller.account.id}|${call.caller.app.key}|${call.caller.root.id}`;
+}
+
+function listTarget(call: Call): FolderNode {
+  const { arg, caller } = call;
+  if (arg.path === '/') throw badRequest(call.route.name, 'request body: path: Specify the root folder as an empty string rather than as "/".');
+  if (arg.shared_link) throw routeError(nest('path', tag('not_found')));
+  const node = asRouteError('path', () => lookup(caller, arg.path));
+  if (node.kind !== 'folder') throw routeError(nest('path', tag('not_folder')));
+  return node;
+}
+
+/** Deleted entries under `folder` whose last journal record is a deletion. */
+function deletedUnder(call: Call, folderLower: string, recursive: boolean): JournalEntry[] {
+  const last = new Map<string, JournalEntry>();
+  for (const e of call.st.tree.journal) {
+    if (!e.lower.startsWith(folderLower + '/')) continue;
+    if (!recursive && e.lower.slice(folderLower.length + 1).includes('/')) continue;
+    last.set(e.lower, e);
+  }
+  return [...last.values()].filter((e) => e.node === null);
+}
+
+function snapshot(call: Call, folder: FolderNode): Array<Node | Record<string, unknown>> {
+  const { arg, caller, st } = call;
+  const items: Array<Node | Record<string, unknown>> = [];
+  const walk = (dir: FolderNode) => {
+    for (const c of visibleChildren(caller, dir)) {
+      if (!arg.include_mounted_folders && c.kind === 'folder' && c.nsId) continue;
+      items.push(c);
+      if (arg.recursive && c.kind === 'folder') walk(c);
+    }
+  };
+  if (arg.recursive && folder !== caller.root) items.push(folder);
+  walk(folder);
+  if (arg.include_deleted) {
+    const rootDisplay = st.tree.displayPath(caller.root);
+    for (const e of deletedUnder(call, fold(st.tree.displayPath(folder)), arg.recursive)) items.push(entryMeta(caller, e, rootDisplay));
+  }
+  return items;
+}
+
+function render(call: Call, item: Node | Record<string, unknown>): Record<string, unknown> {
+  // Nodes render as they are now; deleted entries are already metadata.
+  return 'kind' in item ? meta(call.caller, item as Node) : item;
+}
+
+function saveCursor(call: Call, c: ListCursor): string {
+  const id = call.st.newId('AAE');
+  call.st.cursors.set(id, c);
+  return id;
+}
+
+function page(call: Call, c: ListCursor): { entries: unknown[]; cursor: string; has_more: boolean } {
+  const snap = c.snapshot!;
+  const end = Math.min(snap.index + c.limit, snap.items.length);
+  const entries = snap.items.slice(snap.index, end).map((i) => render(call, i));
+  const hasMore = end < snap.items.length;
+  const next: ListCursor = { ...c, snapshot: hasMore ? { items: snap.items, index: end } : undefined };
+  return { entries, cursor: saveCursor(call, next), has_more: hasMore };
+}
+
+function changes(call: Call, c: ListCursor): { entries: unknown[]; cursor: string; has_more: boolean } {
+  const { st, caller } = call;
+  if (!st.tree.isUnder(c.folder, st.tree.root) || !c.folder.parent) throw routeError(nest('path', tag('not_found')));
+  const folderLower = fold(c.folderDisplay);
+  const hidden = hiddenPrefixes(call);
+  const latest = new Map<string, JournalEntry>();
+  // The journal's entry i has seq i + 1.
+  for (let i = c.seq; i < st.tree.journal.length; i++) {
+    const e = st.tree.journal[i]!;
+    if (!e.lower.startsWith(folderLower + '/')) continue;
+    if (!c.recursive && e.lower.slice(folderLower.length + 1).includes('/')) continue;
+    if (isHidden(e.lower, hidden)) continue;
+    latest.delete(e.lower);
+    latest.set(e.lower, e);
+  }
+  const all = [...latest.values()];
+  const taken = all.slice(0, c.limit);
+  const hasMore = all.length > taken.length;
+  const seq = hasMore ? taken[taken.length - 1]!.seq : st.tree.seq;
+  const rootDisplay = st.tree.displayPath(caller.root);
+  const rootLower = fold(rootDisplay);
+  const entries = taken.map((e) =>
+    e.lower.startsWith(rootLower + '/') ? entryMeta(caller, e, rootDisplay) : { ...entryMeta(caller, e, e.display), path_lower: undefined, path_display: undefined },
+  );
+  return { entries: entries.map((e) => JSON.parse(JSON.stringify(e))), cursor: saveCursor(call, { ...c, seq, snapshot: undefined }), has_more: hasMore };
+}
+
+function takeCursor(call: Call, cursor: string): ListCursor {
+  const c = call.st.cursors.get(cursor);
+  if (!c || c.owner !== ownerKey(call)) throw badRequest(call.route.name, `Invalid "cursor" parameter: '${cursor}'`);
+  if (c.epoch !== call.st.cursorEpoch) throw routeError(tag('reset'));
+  return c;
+}
+
+// ---- search ---------------------------------------------------------------------------
+
+const CATEGORY: Record<string, string[]> = {
+  image: ['jpg', 'jpeg', 'png', 'gif', 'bmp', 'tif', 'tiff', 'heic', 'webp', 'svg'],
+  document: ['doc', 'docx', 'txt', 'odt', 'rtf', 'md', 'pages'],
+  pdf: ['pdf'],
+  spreadsheet: ['xls', 'xlsx', 'csv', 'ods', 'numbers'],
+  presentation: ['ppt', 'pptx', 'odp', 'key'],
+  audio: ['mp3', 'wav', 'flac', 'aac', 'm4a', 'ogg'],
+  video: ['mp4', 'mov', 'avi', 'mkv', 'webm', 'm4v'],
+};
+const extOf = (name: string) => (name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '');
+
+function category(n: Node): string {
+  if (n.kind === 'folder') return 'folder';
+  const ext = extOf(n.name);
+  for (const [cat, exts] of Object.entries(CATEGORY)) if (exts.includes(ext)) return cat;
+  return 'others';
+}
+
+const SEARCH_OPTIONS = t.struct({
+  path: opt(t.str({ pattern: PATH_R_OR_ID })),
+  max_results: { ty: t.uint({ min: 1, max: 1000 }), default: 100 },
+  order_by: opt(t.union({ relevance: null, last_modified_time: null })),
+  file_status: { ty: t.union({ active: null, deleted: null }), default: { tag: 'active' } },
+  filename_only: bool(false),
+  file_extensions: opt(t.list(t.str())),
+  file_categories: opt(t.list(t.union(Object.fromEntries([...Object.keys(CATEGORY), 'folder', 'paper', 'others'].map((k) => [k, null]))))),
+  account_id: opt(t.str({ min: 40, max: 40 })),
+});
+
+function highlightSpans(name: string, words: string[]): Array<{ highlight_str: string; is_highlighted: boolean }> {
+  const lower = name.toLowerCase();
+  const marks = new Array<boolean>(name.length).fill(false);
+  for (const w of words) for (let i = lower.indexOf(w); i >= 0 && w; i = lower.indexOf(w, i + 1)) marks.fill(true, i, i + w.length);
+  const spans: Array<{ highlight_str: string; is_highlighted: boolean }> = [];
+  for (let i = 0; i < name.length; ) {
+    let j = i;
+    while (j < name.length && marks[j] === marks[i]) j++;
+    spans.push({ highlight_str: name.slice(i, j), is_highlighted: marks[i]! });
+    i = j;
+  }
+  return spans;
+}
+
+interface SearchPage {
+  items: Array<Node | Record<string, unknown>>;
+  index: number;
+  max: number;
+  words: string[];
+  highlights: boolean;
+}
+
+function searchPage(call: Call, s: SearchPage) {
+  const end = Math.min(s.index + s.max, s.items.length);
+  const matches = s.items.slice(s.index, end).map((i) => {
+    const m = render(call, i);
+    return {
+      metadata: { '.tag': 'metadata', metadata: m },
+      match_type: { '.tag': 'filename' },
+      ...(s.highlights ? { highlight_spans: highlightSpans(String(m.name), s.words) } : {}),
+    };
+  });
+  const hasMore = end < s.items.length;
+  if (!hasMore) return { matches, has_more: false };
+  const id = call.st.newId('SRC');
+  call.st.searchCursors.set(id, { owner: ownerKey(call), ...s, index: end } as never);
+  return { matches, has_more: true, cursor: id };
+}
+
+export const readRoutes: RouteDef[] = [
+  {
+    name: 'files/list_folder',
+    style: 'rpc',
+    auth: 'user',
+    scope: 'files.metadata.read',
+    arg: LIST_FOLDER_ARG,
+    async handle(call) {
+      const folder = listTarget(call);
+      const c: ListCursor = {
+        epoch: call.st.cursorEpoch,
+        owner: ownerKey(call),
+        folder,
+        folderDisplay: call.st.tree.displayPath(folder),
+        recursive: call.arg.recursive,
+        limit: call.arg.limit ?? DEFAULT_LIMIT,
+        seq: call.st.tree.seq,
+        snapshot: { items: snapshot(call, folder), index: 0 },
+      };
+      return page(call, c);
+    },
+  },
+  {
+    name: 'files/list_folder/continue',
+    style: 'rpc',
+    auth: 'user',
+    scope: 'files.metadata.read',
+    arg: t.struct({ cursor: t.str({ min: 1 }) }),
+    async handle(call) {
+      const c = takeCursor(call, call.arg.cursor);
+      return c.snapshot ? page(call, c) : changes(call, c);
+    },
+  },
+  {
+    name: 'files/list_folder/get_latest_cursor',
+    style: 'rpc',
+    auth: 'user',
+    scope: 'files.metadata.read',
+    arg: LIST_FOLDER_ARG,
+    async handle(call) {
+      const folder = listTarget(call);
+      const c: ListCursor = {
+        epoch: call.st.cursorEpoch,
+        owner: ownerKey(call),
+        folder,
+        folderDisplay: call.st.tree.displayPath(folder),
+        recursive: call.arg.recursive,
+        limit: call.arg.limit ?? DEFAULT_LIMIT,
+        seq: call.st.tree.seq,
+      };
+      return { cursor: saveCursor(call, c) };
+    },
+  },
+  {
+    name: 'files/get_metadata',
+    style: 'rpc',
+    auth: 'user',
+    scope: 'files.metadata.read',
+    arg: t.struct({
+      path: t.str({ pattern: READ_PATH }),
+      include_media_info: bool(false),
+      include_deleted: bool(false),
+      include_has_explicit_shared_members: bool(false),
+      include_property_groups: opt(TEMPLATE_FILTER),
+    }),
+    async handle(call) {
+      const { arg, caller, st } = call;
+      if (arg.path === '/') throw badRequest(call.route.name, 'request body: path: The root folder is unsupported.');
+      if (arg.path.startsWith('rev:')) {
+        const r = asRouteError('path', () => lookupRev(caller, arg.path.slice(4)));
+        const live = st.tree.byId.get(r.id);
+        if (live && live.kind === 'file') return fileMeta(caller, live, true, r);
+        return { '.tag': 'file', name: r.name, id: r.id, client_modified: r.clientModified, server_modified: r.serverModified, rev: r.rev, size: r.blob.size, is_downloadable: true, content_hash: r.blob.contentHash };
+      }
+      try {
+        return meta(caller, lookup(caller, arg.path));
+      } catch (err) {
+        if (arg.include_deleted && arg.path.startsWith('/')) {
+          const rootDisplay = st.tree.displayPath(caller.root);
+          const lower = fold(rootDisplay + arg.path);
+          const last = [...st.tree.journal].reverse().find((e) => e.lower === lower);
+          if (last && last.node === null) return entryMeta(caller, last, rootDisplay);
+        }
+        return asRouteError('path', () => {
+          throw err;
+        });
+      }
+    },
+  },
+  {
+    name: 'files/search_v2',
+    style: 'rpc',
+    auth: 'user',
+    scope: 'files.metadata.read',
+    arg: t.struct({
+      query: t.str({ max: 1000 }),
+      options: opt(SEARCH_OPTIONS),
+      match_field_options: opt(t.struct({ include_highlights: bool(false) })),
+      include_highlights: opt(t.bool),
+    }),
+    async handle(call) {
+      const { arg, caller, st } = call;
+      const o = arg.options ?? SEARCH_OPTIONS.parse({}, '');
+      const words = String(arg.query).toLowerCase().split(/\s+/).filter(Boolean);
+      if (!words.length) throw routeError(nest('invalid_argument', 'query must not be empty'));
+      const scope = o.path ? asRouteError('path', () => lookup(caller, o.path)) : caller.root;
+      if (scope.kind !== 'folder') throw routeError(nest('path', tag('not_folder')));
+      const matchesName = (name: string) => words.every((w) => name.toLowerCase().includes(w));
+      const exts: string[] | undefined = o.file_extensions?.map((e: string) => e.replace(/^\./, '').toLowerCase());
+      const cats: string[] | undefined = o.file_categories?.map((c: { tag: string }) => c.tag);
+      const keep = (n: Node) => matchesName(n.name) && (!exts || (n.kind === 'file' && exts.includes(extOf(n.name)))) && (!cats || cats.includes(category(n)));
+      let items: Array<Node | Record<string, unknown>> = [];
+      if (o.file_status.tag === 'deleted') {
+        const rootDisplay = st.tree.displayPath(caller.root);
+        for (const e of deletedUnder(call, fold(st.tree.displayPath(scope)), true)) if (matchesName(e.name)) items.push(entryMeta(caller, e, rootDisplay));
+      } else {
+        const found: Node[] = [];
+        const walk = (dir: FolderNode) => {
+          for (const c of visibleChildren(caller, dir)) {
+            if (keep(c)) found.push(c);
+            if (c.kind === 'folder') walk(c);
+          }
+        };
+        walk(scope);
+        if (o.order_by?.tag === 'last_modified_time') {
+          const when = (n: Node) => (n.kind === 'file' ? n.serverModified : '');
+          found.sort((a, b) => when(b).localeCompare(when(a)));
+        } else {
+          // Relevance, roughly: exact names first, then shorter names.
+          const q = words.join(' ');
+          found.sort((a, b) => Number(b.name.toLowerCase() === q) - Number(a.name.toLowerCase() === q) || a.name.length - b.name.length);
+        }
+        items = found;
+      }
+      const highlights = !!(arg.match_field_options?.include_highlights ?? arg.include_highlights);
+      return searchPage(call, { items, index: 0, max: o.max_results, words, highlights });
+    },
+  },
+  {
+    name: 'files/search/continue_v2',
+    style: 'rpc',
+    auth: 'user',
+    scope: 'files.metadata.read',
+    arg: t.struct({ cursor: t.str({ min: 1 }) }),
+    async handle(call) {
+      const s = call.st.searchCursors.get(call.arg.cursor) as (SearchPage & { owner: string }) | undefined;
+      if (!s || s.owner !== ownerKey(call)) throw badRequest(call.route.name, `Invalid "cursor" parameter: '${call.arg.cursor}'`);
+      return searchPage(call, s);
+    },
+  },
+];

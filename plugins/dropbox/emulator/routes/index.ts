@@ -1,0 +1,12 @@
+// Every route the emulator serves, by name.
+import type { RouteDef } from '../state.ts';
+import { downloadRoutes } from './download.ts';
+import { readRoutes } from './files-read.ts';
+import { writeRoutes } from './files-write.ts';
+import { uploadRoutes } from './upload.ts';
+import { userRoutes } from './users.ts';
+
+export function allRoutes(): Map<string, RouteDef> {
+  const all = [...userRoutes, ...readRoutes, ...writeRoutes, ...uploadRoutes, ...downloadRoutes];
+  return new Map(all.map((r) => [r.name, r]));
+}

@@ -1,0 +1,53 @@
+// Small HTTP helpers for the emulator's tests: real requests over loopback.
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../plugins/dropbox/emulator/index.ts';
+import { headerSafeJson } from '../../plugins/dropbox/emulator/args.ts';
+
+export { startEmulator, headerSafeJson, type Emulator, type EmulatorOptions };
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: T;
+}
+
+async function reply(res: Response): Promise<Reply> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export function client(emu: Emulator, token: string, extra: Record<string, string> = {}) {
+  const auth = { Authorization: `Bearer ${token}`, ...extra };
+  return {
+    async rpc(route: string, arg?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+      const res = await fetch(`${emu.url}/2/${route}`, {
+        method: 'POST',
+        headers: { ...auth, ...(arg === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+        body: arg === undefined ? undefined : JSON.stringify(arg),
+      });
+      return reply(res);
+    },
+    async upload(route: string, arg: unknown, body: Buffer | string, headers: Record<string, string> = {}): Promise<Reply> {
+      const res = await fetch(`${emu.url}/2/${route}`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/octet-stream', 'Dropbox-API-Arg': headerSafeJson(arg), ...headers },
+        body,
+      });
+      return reply(res);
+    },
+    async download(arg: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Buffer; result?: any }> {
+      const res = await fetch(`${emu.url}/2/files/download`, { method: 'POST', headers: { ...auth, 'Dropbox-API-Arg': headerSafeJson(arg), ...headers } });
+      const body = Buffer.from(await res.arrayBuffer());
+      const r = res.headers.get('dropbox-api-result');
+      return { status: res.status, headers: res.headers, body, result: r ? JSON.parse(r) : undefined };
+    },
+  };
+}
+
+export type Client = ReturnType<typeof client>;
