@@ -13,8 +13,9 @@
 //   the second (standard time), in zones west of UTC (New York) the first (daylight
 //   time). Interval jobs (`*/15`) therefore pause for the repeated hour.
 // - A fire that comes more than MISSED_TOLERANCE_MS late (event loop blocked,
-//   laptop asleep) is reported as missed instead of running late; catch-up after
-//   downtime is the scheduler's job (catchUp: true), not the timer's.
+//   laptop asleep) is reported as missed instead of running late. The scheduler
+//   logs it and, for `catchUp: true` jobs, runs once for the whole burst unless a
+//   slot ran on time right after it (the same rule as after downtime).
 import cron, { type ScheduledTask } from 'node-cron';
 
 export interface CronHandle {

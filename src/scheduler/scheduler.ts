@@ -64,6 +64,9 @@ interface JobSlot {
   /** overlap: queue keeps at most one run waiting; later fires fold into it. */
   queued?: RunRequest;
   retry?: AbortController;
+  /** The latest slot that fired on time, and the earliest missed one waiting for a decision. */
+  lastFired?: Date;
+  missed?: { at: Date; timer: NodeJS.Timeout };
   lastOutcome: RunOutcome | null;
   lastRunAt: string | null;
 }
@@ -128,6 +131,7 @@ export class Scheduler {
       if (next.has(name)) continue;
       slot.cron?.stop();
       slot.retry?.abort();
+      clearTimeout(slot.missed?.timer);
       slot.queued = undefined;
       this.jobs.delete(name);
       this.fireTimes.delete(name);
@@ -198,6 +202,7 @@ export class Scheduler {
       for (const slot of this.jobs.values()) {
         slot.cron?.stop();
         slot.retry?.abort();
+        clearTimeout(slot.missed?.timer);
         if (slot.queued) this.log.info({ job: slot.def.name }, `dropping the queued run of ${slot.def.name}: shutting down`);
         slot.queued = undefined;
       }
@@ -258,13 +263,24 @@ export class Scheduler {
       fire: (scheduledAt) => {
         this.tick();
         if (this.jobs.get(name) !== slot || this.stopping) return;
+        slot.lastFired = scheduledAt;
         this.saveFireTimes(slot, scheduledAt);
         this.trigger(name, 'schedule', { scheduledAt });
       },
       missed: (scheduledAt) => {
         this.tick();
         this.log.warn({ job: name, slot: scheduledAt.toISOString() }, `job ${name} missed its run at ${scheduledAt.toISOString()} (the process was blocked or asleep)`);
-        if (slot.def.catchUp && !slot.active && this.jobs.get(name) === slot && !this.stopping) this.trigger(name, 'catch-up', { scheduledAt });
+        if (!slot.def.catchUp || slot.missed) return;
+        // node-cron reports every missed slot, then maybe runs a current one; decide
+        // a moment later so a burst of missed slots becomes at most one catch-up run,
+        // and none when a slot ran on time after them.
+        const timer = setTimeout(() => {
+          slot.missed = undefined;
+          if (this.stopping || this.jobs.get(name) !== slot || slot.active) return;
+          if (slot.lastFired && slot.lastFired > scheduledAt) return;
+          this.trigger(name, 'catch-up', { scheduledAt });
+        }, 1_000);
+        slot.missed = { at: scheduledAt, timer };
       },
     });
   }

@@ -65,6 +65,43 @@ describe('catch-up after downtime', () => {
   });
 });
 
+describe('missed slots while running (process asleep or blocked)', () => {
+  it('logs them; a catchUp job runs once for all of them, others wait for the next slot', async () => {
+    vi.useFakeTimers({ now: new Date('2026-06-01T12:00:30Z'), ...FAKE });
+    const { configFile } = await configTree({
+      'jobs/late.yaml': jobYaml('late', '*/2 * * * *', '  - emit: { items: [] }\n', 'catchUp: true\n'),
+      'jobs/plain.yaml': jobYaml('plain', '*/2 * * * *', '  - emit: { items: [] }\n'),
+    });
+    const h = await boot(configFile);
+    // The wall clock jumps while no timer runs, as after a suspend: the timer due
+    // at 12:02 wakes at 12:05:30, past the 12:02 and 12:04 slots.
+    vi.setSystemTime(new Date('2026-06-01T12:04:00Z'));
+    await vi.advanceTimersByTimeAsync(91_000);
+    await until(() => h.ended.length === 1, 'the catch-up run');
+    await h.scheduler.idle();
+    expect(h.ended.map((r) => [r.job, r.trigger, r.scheduledAt])).toEqual([['late', 'catch-up', '2026-06-01T12:02:00.000Z']]);
+    expect(h.lines.filter((l) => /^job plain missed its run at /.test(String(l.msg)))).toHaveLength(2);
+    // Back on schedule afterwards.
+    await vi.advanceTimersByTimeAsync(30_000);
+    await until(() => h.ended.length === 3, 'the next slot');
+    expect(h.ended.slice(1).map((r) => [r.job, r.trigger, r.scheduledAt]).sort()).toEqual([
+      ['late', 'schedule', '2026-06-01T12:06:00.000Z'], ['plain', 'schedule', '2026-06-01T12:06:00.000Z'],
+    ]);
+  });
+
+  it('no catch-up when a slot runs on time right after the missed ones', async () => {
+    vi.useFakeTimers({ now: new Date('2026-06-01T12:00:30Z'), ...FAKE });
+    const { configFile } = await configTree({ 'jobs/late.yaml': jobYaml('late', '* * * * *', '  - emit: { items: [] }\n', 'catchUp: true\n') });
+    const h = await boot(configFile);
+    // The timer due at 12:01 wakes at 12:05:30: 12:01-12:04 missed, 12:05 within tolerance.
+    vi.setSystemTime(new Date('2026-06-01T12:05:00Z'));
+    await vi.advanceTimersByTimeAsync(32_000);
+    await until(() => h.ended.length === 1, 'the run');
+    await h.scheduler.idle();
+    expect(h.ended.map((r) => [r.trigger, r.scheduledAt])).toEqual([['schedule', '2026-06-01T12:05:00.000Z']]);
+  });
+});
+
 describe('history', () => {
   it('keeps the newest historyLimit runs per job, across restarts', async () => {
     vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z'), ...FAKE });

@@ -190,3 +190,44 @@ describe('retries', () => {
     expect(backoffDelay(20, 1000, 60_000, () => 0.5)).toBe(60_000);
   });
 });
+
+describe('health and events', () => {
+  it('a 30 s heartbeat moves lastTick; jobs show next run, last outcome and whether they run', async () => {
+    const { h } = await start({
+      'jobs/a.yaml': jobYaml('a', '0 3 * * *', sleepTask(5_000, 'a'), 'timezone: Europe/Berlin\n'),
+      'jobs/off.yaml': jobYaml('off', YEARLY, sleepTask(1, 'off'), 'enabled: false\n'),
+    });
+    expect(h.scheduler.health().lastTick).toBe('2026-06-01T12:00:30.000Z');
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(h.scheduler.health().lastTick).toBe('2026-06-01T12:00:30.000Z');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.scheduler.health().lastTick).toBe('2026-06-01T12:01:00.000Z');
+    const id = h.scheduler.runNow('a');
+    expect(h.scheduler.health().jobs).toEqual([
+      { name: 'a', enabled: true, schedule: '0 3 * * *', timezone: 'Europe/Berlin', nextRun: '2026-06-02T01:00:00.000Z', lastOutcome: null, lastRunAt: null, running: true, runId: id },
+      { name: 'off', enabled: false, schedule: YEARLY, timezone: 'UTC', nextRun: null, lastOutcome: null, lastRunAt: null, running: false, runId: null },
+    ]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await until(() => h.ended.length === 1, 'the run');
+    expect(h.scheduler.health().jobs[0]).toMatchObject({ lastOutcome: 'success', lastRunAt: '2026-06-01T12:01:00.000Z', running: false, runId: null });
+    // A disabled job can still be run by hand.
+    h.scheduler.runNow('off');
+    await vi.advanceTimersByTimeAsync(1);
+    await until(() => h.ended.length === 2, 'the manual run');
+    expect(() => h.scheduler.runNow('nope')).toThrow("no job named 'nope'");
+  });
+
+  it('run:start, run:log and run:end carry names, counts and messages only', async () => {
+    const { h } = await start({ 'connections/main.yaml': 'name: main\ntype: test\nlabel: secret-label\n', 'jobs/e.yaml': jobYaml('e', YEARLY, '  - write: { file: $DIR/e.txt, content: abc }\n') });
+    const seen: Array<[string, unknown]> = [];
+    for (const ev of ['run:start', 'run:progress', 'run:log', 'run:end'] as const) h.scheduler.events.on(ev, (p: unknown) => seen.push([ev, p]));
+    const id = h.scheduler.runNow('e', { dryRun: false });
+    await until(() => h.ended.length === 1, 'the run');
+    expect(seen[0]).toEqual(['run:start', { runId: id, job: 'e', trigger: 'manual', attempt: 1, dryRun: false, startedAt: '2026-06-01T12:00:30.000Z' }]);
+    expect(seen.map(([ev]) => ev)).toEqual(['run:start', 'run:log', 'run:progress', 'run:log', 'run:log', 'run:end']);
+    expect(seen.filter(([ev]) => ev === 'run:log').map(([, p]) => (p as { msg: string }).msg)).toEqual([
+      'run started (manual)', expect.stringMatching(/^write: wrote .*e\.txt$/), expect.stringMatching(/^run succeeded in /),
+    ]);
+    expect(JSON.stringify(seen)).not.toContain('secret-label');
+  });
+});
