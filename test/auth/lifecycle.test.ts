@@ -10,7 +10,8 @@ import { FlowStore } from '../../plugins/dropbox/auth/flow-state.ts';
 import { submitConsent } from '../../plugins/dropbox/auth/sandbox-consent.ts';
 import { openConnection, connectionStatus, disconnectConnection, testConnection, browseConnection } from '../../plugins/dropbox/auth/connection-ops.ts';
 import { tokenSourceFor } from '../../plugins/dropbox/auth/token-provider.ts';
-import { refreshTokenOf, grantState, vaultOf } from '../../plugins/dropbox/auth/grant.ts';
+import { refreshTokenOf, grantState, vaultOf, saveGrant } from '../../plugins/dropbox/auth/grant.ts';
+import { DEFAULT_SCOPES } from '../../plugins/dropbox/connection.ts';
 import { refreshAccessToken } from '../../plugins/dropbox/auth/oauth.ts';
 import { InvalidGrantError, MissingScopeError } from '../../plugins/dropbox/api/errors.ts';
 import type { ConnectionDefinition } from '../../src/plugin.ts';
@@ -86,6 +87,19 @@ describe('token lifecycle', () => {
     expect(st.detail).toMatch(/lack of the scope 'files\.metadata\.read'/);
   });
 
+  it('after a new sign-in elsewhere (another process), a missing_scope call switches to the new grant', async () => {
+    const def = w.def({ app: 'custom', appKey: 'custom-app', appSecret: 'custom-secret', scopes: ['account_info.read'] });
+    await signIn(def);
+    const client = openConnection(def, w.services);
+    await client.getCurrentAccount();
+    // What `dropcron auth` in another process leaves in the vault: a new grant with all scopes.
+    const fresh = w.emu.issueToken({ app: 'custom-app' });
+    await saveGrant(w.services, 'work', fresh.refreshToken, { scopes: [...DEFAULT_SCOPES], authorisedAt: new Date(Date.now() + 1000).toISOString(), appKey: 'custom-app' });
+    const folder = await client.createFolder('/after-reauth');
+    expect(folder.name).toBe('after-reauth');
+    expect((await connectionStatus(w.def({ app: 'custom', appKey: 'custom-app', appSecret: 'custom-secret' }), w.services)).state).toBe('authorised');
+  });
+
   it('status says which requested scopes the stored grant lacks', async () => {
     await signIn(w.def({ scopes: ['account_info.read'] }));
     const st = await connectionStatus(w.def(), w.services);
@@ -153,6 +167,7 @@ describe('connections test and browse', () => {
     expect(lines.quota).toMatch(/ used of 2\.0 GiB$/);
     expect(lines['round trip']).toMatch(/^\d+ ms direct \(no proxy\)$/);
     expect(lines.root).toMatch(/^the whole Dropbox \(ns:1001\)/);
+    expect(lines['access token']).toMatch(/^valid until \d{4}-\d\d-\d\dT.*Z \(refreshed automatically\)$/);
   });
 
   it('shows the namespaces a business member can reach', async () => {
@@ -211,6 +226,13 @@ describe('sandbox demo', () => {
     expect(account.email).toBe('sandy@example.com');
     expect(w.emu.requests.filter((r) => r.route === 'oauth2/authorize').map((r) => r.method)).toEqual(['GET', 'POST']);
     expect((await connectionStatus(def, w.services)).state).toBe('authorised');
+  });
+
+  it('signs a business sandbox connection in as a team member', async () => {
+    w.services.sandboxes.set('dropbox', { url: w.emu.url, close: async () => {} });
+    const def: ConnectionDefinition = { name: 'team', type: 'dropbox', file: 'team.yaml', account: 'business', app: 'builtin', sandbox: true };
+    const account = await openConnection(def, w.services).getCurrentAccount();
+    expect(account.team?.name).toBe('Acme Corp');
   });
 
   it('never does so for a connection that is not a sandbox one', async () => {

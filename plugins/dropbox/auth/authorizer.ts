@@ -75,7 +75,7 @@ export function createAuthorizer(flows: FlowStore = defaultFlows): DropboxAuthor
       await saveGrant(services, def.name, grant.refreshToken!, {
         label, accountId: grant.accountId, teamId: grant.teamId, scopes: grant.scopes, authorisedAt, appKey: ctx.app.appKey,
       });
-      rememberAccessToken(def, services, { accessToken: grant.accessToken, expiresAt: grant.expiresAt });
+      rememberAccessToken(def, services, { accessToken: grant.accessToken, expiresAt: grant.expiresAt }, authorisedAt);
       services.log.info({ connection: def.name, flow: pending.flow, account: grant.accountId, scopes: grant.scopes }, 'connection authorised');
       return { state: 'authorised', label, detail: `authorised ${authorisedAt}` };
     },

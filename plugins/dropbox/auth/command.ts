@@ -106,6 +106,7 @@ async function browserFlow(
     cli.stdout.write(opened
       ? `Your browser was opened to sign in to Dropbox. If it did not open, visit:\n\n  ${begun.url}\n\n`
       : `Open this URL in a browser on this machine to sign in to Dropbox:\n\n  ${begun.url}\n\n`);
+    cli.stdout.write(`If Dropbox says the redirect URI is invalid, register exactly ${redirectUrl} for the app in the Dropbox App Console, or use --code.\n`);
     cli.stdout.write(`Waiting for Dropbox to redirect to ${redirectUrl} (up to ${duration(timeoutS)})...\n`);
     const outcome = await withTimeout(lb.done, timeoutS);
     if (!outcome) {

@@ -25,6 +25,13 @@ export function openConnection(def: ConnectionDefinition, services: Services): D
     log: services.log.child({ connection: def.name }),
   });
   return watchAuth(client, {
+    // Signed in again elsewhere (e.g. `dropcron auth` while the daemon runs, after
+    // adding a scope): switch to the new grant and retry instead of marking.
+    async newerGrant() {
+      if (!(await token.grantChanged())) return false;
+      token.replace();
+      return true;
+    },
     async missingScope(err) {
       await markNeedsReauthorisation(services, def.name, {
         kind: 'missing_scope',
@@ -44,11 +51,15 @@ export function openConnection(def: ConnectionDefinition, services: Services): D
 /**
  * Wraps every method of the client so auth failures, wherever they come from (a
  * promise or a listing), are acted on before they reach the caller: missing_scope
- * marks the connection; invalid_access_token checks the grant with a refresh (whose
- * invalid_grant then replaces the error) and retries a promise call once, which is
- * safe because Dropbox rejected the request before doing anything.
+ * marks the connection (unless a newer grant is stored: then the call is retried with
+ * it); invalid_access_token checks the grant with a refresh (whose invalid_grant then
+ * replaces the error) and retries a promise call once. Retrying is safe because
+ * Dropbox rejected the request before doing anything.
  */
-function watchAuth(client: DropboxClient, on: { missingScope(err: MissingScopeError): Promise<void>; invalidToken(): Promise<void> }): DropboxClient {
+function watchAuth(
+  client: DropboxClient,
+  on: { newerGrant(): Promise<boolean>; missingScope(err: MissingScopeError): Promise<void>; invalidToken(): Promise<void> },
+): DropboxClient {
   return new Proxy(client, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
@@ -57,15 +68,19 @@ function watchAuth(client: DropboxClient, on: { missingScope(err: MissingScopeEr
       return (...args: unknown[]) => {
         const out = call(args);
         if (out instanceof Promise) {
+          const retry = () => (call(args) as Promise<unknown>).catch(async (again: unknown) => {
+            if (again instanceof MissingScopeError) await on.missingScope(again);
+            throw again;
+          });
           return out.catch(async (err: unknown) => {
             if (err instanceof InvalidTokenError) {
               await on.invalidToken();
-              return (call(args) as Promise<unknown>).catch(async (again: unknown) => {
-                if (again instanceof MissingScopeError) await on.missingScope(again);
-                throw again;
-              });
+              return retry();
             }
-            if (err instanceof MissingScopeError) await on.missingScope(err);
+            if (err instanceof MissingScopeError) {
+              if (await on.newerGrant()) return retry();
+              await on.missingScope(err);
+            }
             throw err;
           });
         }
@@ -74,7 +89,8 @@ function watchAuth(client: DropboxClient, on: { missingScope(err: MissingScopeEr
             try {
               yield* out as AsyncIterable<unknown>;
             } catch (err) {
-              if (err instanceof MissingScopeError) await on.missingScope(err);
+              // A listing cannot be replayed from the middle: act, then let it fail.
+              if (err instanceof MissingScopeError && !(await on.newerGrant())) await on.missingScope(err);
               if (err instanceof InvalidTokenError) await on.invalidToken();
               throw err;
             }
@@ -136,6 +152,8 @@ export async function testConnection(def: ConnectionDefinition, services: Servic
     const allocated = usage.allocation.allocated;
     lines.push(['quota', `${formatBytes(usage.used)} used of ${allocated ? formatBytes(allocated) : 'unlimited'}${usage.allocation['.tag'] === 'team' ? ' (team space)' : ''}`]);
     lines.push(['round trip', `${rtt} ms ${viaProxy(def)}`]);
+    const held = token.snapshot;
+    if (held) lines.push(['access token', `valid until ${new Date(held.expiresAt).toISOString()} (refreshed automatically)`]);
     const ri = account.root_info;
     if (d.access === 'app-folder') {
       lines.push(['root', "the app's own folder (Apps/<app folder name> in the account's Dropbox); every path is inside it"]);

@@ -19,6 +19,8 @@ import { grantState, markNeedsReauthorisation, refreshTokenOf } from './grant.ts
  */
 export class ConnectionToken implements TokenSource {
   private inner: RefreshingToken;
+  /** authorisedAt of the grant the current access token came from. */
+  grantAt?: string;
 
   constructor(public def: ConnectionDefinition, public services: Services, initial?: AccessToken) {
     this.inner = this.fresh(initial);
@@ -36,8 +38,18 @@ export class ConnectionToken implements TokenSource {
     return this.inner.snapshot;
   }
 
-  replace(initial?: AccessToken): void {
+  replace(initial?: AccessToken, grantAt?: string): void {
     this.inner = this.fresh(initial);
+    this.grantAt = grantAt;
+  }
+
+  /**
+   * Whether the vault now holds a newer grant than the one in use: another process
+   * (dropcron auth while the daemon runs) signed the connection in again.
+   */
+  async grantChanged(): Promise<boolean> {
+    const at = (await grantState(this.services, this.def.name)).authorisedAt;
+    return at !== undefined && at !== this.grantAt;
   }
 
   private fresh(initial?: AccessToken): RefreshingToken {
@@ -69,8 +81,8 @@ export function tokenSourceFor(def: ConnectionDefinition, services: Services): C
 }
 
 /** After a sign-in: the fresh access token is used at once instead of a refresh. */
-export function rememberAccessToken(def: ConnectionDefinition, services: Services, access: AccessToken): void {
-  tokenSourceFor(def, services).replace(access);
+export function rememberAccessToken(def: ConnectionDefinition, services: Services, access: AccessToken, authorisedAt: string): void {
+  tokenSourceFor(def, services).replace(access, authorisedAt);
 }
 
 /** After a disconnect: drops the in-memory access token. */
@@ -104,6 +116,7 @@ async function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promis
   const app = await resolveApp(def, services);
   try {
     const grant = await refreshAccessToken({ dispatcher: services.dispatcherFor(def), endpoints: resolveEndpoints(def, services), app, signal }, refreshToken);
+    source.grantAt = st.authorisedAt;
     services.log.debug({ connection: def.name, expiresAt: new Date(grant.expiresAt).toISOString() }, 'access token refreshed');
     return { accessToken: grant.accessToken, expiresAt: grant.expiresAt };
   } catch (err) {
