@@ -72,6 +72,10 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
         needFolderDates: !!(o.olderThan || o.newerThan || o.keepLast !== undefined || o.sort?.by === 'modified'),
         filter: compileFilter(filterOpts, vars.now, vars.timezone),
         signal: ctx.signal,
+        onUnsafe: (path, why) => {
+          r.warn(`skipped ${JSON.stringify(path)}: ${why}`);
+          r.count('unsafe');
+        },
       });
     }
 

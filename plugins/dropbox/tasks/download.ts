@@ -11,7 +11,7 @@ import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from 
 import type { DropboxEntriesOutput } from './list.ts';
 import { localPathFor, resolveLocal } from './local-paths.ts';
 import { decide, type OverwritePolicy } from './overwrite.ts';
-import { listCandidates, toCandidate, type DateField, type RemoteCandidate } from './remote-entries.ts';
+import { impossibleRemote, listCandidates, toCandidate, type DateField, type RemoteCandidate } from './remote-entries.ts';
 import { ResultBuilder } from './result.ts';
 import { relativeRemote, remoteOrThrow, normalizeRemote } from './remote-paths.ts';
 import { downloadSchema } from './task-schemas.ts';
@@ -44,6 +44,11 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
     const dateField = o.dateField ?? 'modified';
     const target = resolveLocal(expand(o.to, ctx), vars.baseDir);
 
+    const unsafe = (path: string, why: string) => {
+      r.warn(`skipped ${JSON.stringify(path)}: unsafe name, ${why}`);
+      r.count('unsafe');
+      r.act('skip', path, `unsafe name: ${why}`);
+    };
     let found: RemoteCandidate[];
     if (o.from === 'previous') {
       const input = ctx.input as DropboxEntriesOutput | undefined;
@@ -58,7 +63,10 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
         const full = meta.path_display ?? meta.path_lower ?? '';
         const rel = (input.root !== undefined ? relativeRemote(input.root, full) : undefined) ?? meta.name;
         const c = toCandidate(meta, rel, dateField);
-        if (c && filter.accepts(c)) found.push(c);
+        if (!c) continue;
+        const impossible = impossibleRemote(rel, meta.name);
+        if (impossible) unsafe(c.path, impossible);
+        else if (filter.accepts(c)) found.push(c);
       }
     } else {
       found = await listCandidates(ctx.connection, {
@@ -69,6 +77,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
         needFolderDates: false,
         filter: compileFilter(o, vars.now, vars.timezone),
         signal: ctx.signal,
+        onUnsafe: (path, why) => unsafe(path, why),
       });
     }
     const matches = sortAndLimit(found.sort((a, b) => (a.relPath < b.relPath ? -1 : 1)), o);
@@ -79,9 +88,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
       const meta = c.meta as FileMetadata;
       const where = localPathFor(target, c.relPath);
       if ('problem' in where) {
-        r.warn(`skipped ${JSON.stringify(c.path)}: unsafe name, ${where.problem}`);
-        r.count('unsafe');
-        r.act('skip', c.path, `unsafe name: ${where.problem}`);
+        unsafe(c.path, where.problem);
         continue;
       }
       if (meta.is_downloadable === false) {

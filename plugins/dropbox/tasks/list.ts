@@ -45,6 +45,10 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
       needFolderDates: !!(o.newerThan || o.olderThan || o.sort?.by === 'modified'),
       filter: compileFilter(o, vars.now, vars.timezone),
       signal: ctx.signal,
+      onUnsafe: (path, why) => {
+        r.warn(`skipped ${JSON.stringify(path)}: ${why}`);
+        r.count('unsafe');
+      },
     });
     const matches = sortAndLimit(found.sort((a, b) => (a.relPath < b.relPath ? -1 : 1)), o);
     const items = matches.map((m) => m.meta);

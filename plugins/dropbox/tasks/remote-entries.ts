@@ -37,6 +37,16 @@ export interface ListRequest {
   needFolderDates: boolean;
   filter: CompiledFilter;
   signal: AbortSignal;
+  /** An entry whose path could not have come from Dropbox ('..', empty parts): skipped, reported here. */
+  onUnsafe(path: string, reason: string): void;
+}
+
+/** Why a listed path is impossible for Dropbox (so hostile or broken), or undefined. */
+export function impossibleRemote(rel: string, name: string): string | undefined {
+  const parts = rel.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) return `its path has an empty, '.' or '..' part`;
+  if (parts[parts.length - 1] !== name) return `its name ${JSON.stringify(name)} is not the last part of its path`;
+  return undefined;
 }
 
 /**
@@ -56,6 +66,11 @@ export async function listCandidates(client: DropboxClient, req: ListRequest): P
     if (rel === undefined || rel === '') continue; // the folder itself
     const c = toCandidate(meta, rel, req.dateField);
     if (!c) continue;
+    const impossible = impossibleRemote(rel, meta.name);
+    if (impossible) {
+      req.onUnsafe(full, impossible);
+      continue;
+    }
     if (!c.folder && wantFolders && req.needFolderDates) {
       const t = c.modified!.getTime();
       const parts = rel.toLowerCase().split('/');

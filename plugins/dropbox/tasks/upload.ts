@@ -194,7 +194,7 @@ async function uploaded(p: Planned, meta: FileMetadata, o: UploadOptions, r: Res
   try {
     const now = await stat(p.file.abs);
     // Changed since it was read: the upload is of an older version, so keep it.
-    if (now.size !== p.file.size || now.mtimeMs !== p.file.modified.getTime()) {
+    if (now.size !== p.file.size || now.mtime.getTime() !== p.file.modified.getTime()) {
       r.warn(`kept ${p.file.abs}: it changed during the upload`);
       return;
     }

@@ -1,0 +1,111 @@
+// Runs tasks for real: the emulator on loopback, the real connector, a TaskContext like
+// the runner's. Local files live in a fresh temp folder that doubles as baseDir.
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from 'undici';
+import pino from 'pino';
+import { startEmulator } from '../../plugins/dropbox/emulator/index.ts';
+import { createDropboxClient } from '../../plugins/dropbox/api/client.ts';
+import type { DropboxClient, TokenSource } from '../../plugins/dropbox/api/types.ts';
+import type { Progress, TaskContext, TaskOutput, TaskResult, TaskType } from '../../src/plugin.ts';
+
+export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+export interface Harness {
+  emu: Emulator;
+  client: DropboxClient;
+  agent: Agent;
+  dir: string;
+  progress: Progress[];
+  ctx(over?: Partial<TaskContext<DropboxClient>> & { now?: Date }): TaskContext<DropboxClient>;
+  run<O>(task: TaskType<O, DropboxClient>, opts: O, over?: Partial<TaskContext<DropboxClient>> & { now?: Date }): Promise<TaskResult>;
+  close(): Promise<void>;
+}
+
+export function tokenSource(emu: Emulator, account = 'sandy'): TokenSource {
+  let current: string | undefined;
+  const fresh = async () => (current = (await emu.issueToken({ account })).accessToken);
+  return {
+    token: async () => current ?? fresh(),
+    refresh: async () => fresh(),
+  };
+}
+
+export async function startHarness(opts: { endpoints?: (emu: Emulator) => { api: string; content: string } } = {}): Promise<Harness> {
+  const emu = await startEmulator({ port: 0 });
+  const agent = new Agent();
+  const client = createDropboxClient({
+    dispatcher: agent,
+    token: tokenSource(emu),
+    endpoints: opts.endpoints?.(emu) ?? { api: emu.url, content: emu.url },
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'dropcron-tasks-'));
+  const progress: Progress[] = [];
+  const ctx = (over: Partial<TaskContext<DropboxClient>> & { now?: Date } = {}): TaskContext<DropboxClient> => {
+    const { now, ...rest } = over;
+    return {
+      connection: client,
+      log: pino({ level: 'silent' }),
+      signal: new AbortController().signal,
+      dryRun: false,
+      progress: (p) => progress.push(p),
+      vars: { now: now ?? new Date(), timezone: 'UTC', job: 'test-job', baseDir: dir } as TaskContext['vars'],
+      ...rest,
+    };
+  };
+  return {
+    emu, client, agent, dir, progress, ctx,
+    run: (task, o, over) => task.run(o, ctx(over)),
+    async close() {
+      await emu.close();
+      await agent.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every file under `dir` (relative path -> size and mtime), for before/after comparisons. */
+export async function localTree(dir: string): Promise<Record<string, { size: number; mtimeMs: number }>> {
+  const out: Record<string, { size: number; mtimeMs: number }> = {};
+  const walk = async (d: string, rel: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(join(d, e.name), r);
+      else {
+        const s = await stat(join(d, e.name));
+        out[r] = { size: s.size, mtimeMs: s.mtimeMs };
+      }
+    }
+  };
+  await walk(dir, '');
+  return out;
+}
+
+export const text = (p: string) => readFile(p, 'utf8');
+
+export function entriesOutput(out: TaskOutput | undefined): { items: Array<{ name: string; path_display?: string }> } {
+  return out as unknown as { items: Array<{ name: string; path_display?: string }> };
+}
+
+/** Every entry below `folder` (recursive, not the folder itself), by path_display, through the real connector. */
+export async function remoteTree(client: DropboxClient, folder = ''): Promise<Map<string, import('../../plugins/dropbox/api/types.ts').Metadata>> {
+  const out = new Map<string, import('../../plugins/dropbox/api/types.ts').Metadata>();
+  try {
+    for await (const m of client.listFolder(folder, { recursive: true })) {
+      if (m.path_lower === folder.toLowerCase()) continue; // a recursive listing includes the folder itself
+      out.set(m.path_display ?? m.path_lower ?? m.name, m);
+    }
+  } catch (err) {
+    if (folder !== '' && (await client.getMetadata(folder)) === undefined) return out;
+    throw err;
+  }
+  return out;
+}
+
+/** A comparable snapshot of a remote tree: path -> rev/size (folders as 'folder'). */
+export async function remoteSnapshot(client: DropboxClient, folder = ''): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [p, m] of await remoteTree(client, folder)) out[p] = m['.tag'] === 'file' ? `${m.rev}:${m.size}:${m.content_hash}` : m['.tag'];
+  return out;
+}
