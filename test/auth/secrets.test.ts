@@ -10,7 +10,7 @@ import { createAuthorizer } from '../../plugins/dropbox/auth/authorizer.ts';
 import { FlowStore, type PendingFlow } from '../../plugins/dropbox/auth/flow-state.ts';
 import { submitConsent } from '../../plugins/dropbox/auth/sandbox-consent.ts';
 import { listenLoopback } from '../../plugins/dropbox/auth/loopback.ts';
-import { openConnection, testConnection, disconnectConnection } from '../../plugins/dropbox/auth/connection-ops.ts';
+import { openConnection, testConnection, disconnectConnection, connectionStatus } from '../../plugins/dropbox/auth/connection-ops.ts';
 import { tokenSourceFor } from '../../plugins/dropbox/auth/token-provider.ts';
 import { refreshTokenOf } from '../../plugins/dropbox/auth/grant.ts';
 import { startWorld, type World } from './harness.ts';
@@ -109,5 +109,30 @@ describe('secrets at rest and in logs', () => {
     const entry = JSON.parse(await readFile(join(w.stateDir, 'vault', 'work.json'), 'utf8'));
     expect(Object.keys(entry.secrets)).toEqual(['refreshToken']);
     expect(entry.state.label).toBe('Sandy Sandbox <sandy@example.com>');
+  });
+});
+
+describe('a wrong master key', () => {
+  it('gives one clear line from status and from calls, never garbage', async () => {
+    w = await startWorld();
+    const def = w.def();
+    const auth = createAuthorizer(new FlowStore());
+    const { url, state } = await auth.begin(def, w.services, { mode: 'paste' });
+    const q = await submitConsent(url, new Agent(), { decision: 'allow' });
+    await auth.complete(def, w.services, { state, code: q.get('code')! });
+    const saved = process.env.DROPCRON_MASTER_KEY;
+    process.env.DROPCRON_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+    try {
+      const st = await connectionStatus(def, w.services);
+      expect(st.state).toBe('error');
+      expect(st.detail).toMatch(/^cannot decrypt the vault: the master key does not match the one that encrypted .*work\.json \(refreshToken\) .*from DROPCRON_MASTER_KEY\); restore that key, or delete the file and authorise 'work' again$/);
+      w.emu.expireAccessTokens();
+      const err = await openConnection(def, w.services).getCurrentAccount().catch((e) => e);
+      expect(err.message).toMatch(/^cannot decrypt the vault: the master key does not match/);
+      expect(err.message).not.toContain('\n');
+    } finally {
+      if (saved === undefined) delete process.env.DROPCRON_MASTER_KEY;
+      else process.env.DROPCRON_MASTER_KEY = saved;
+    }
   });
 });

@@ -7,7 +7,7 @@ import { createDropboxClient } from '../api/client.ts';
 import { InvalidTokenError, MissingScopeError, formatBytes } from '../api/errors.ts';
 import type { DropboxClient } from '../api/types.ts';
 import { asDropbox, resolveApp, resolveEndpoints, scopesOf } from './app.ts';
-import { forgetGrant, grantState, markNeedsReauthorisation, refreshTokenOf, vaultOf, REFRESH_TOKEN } from './grant.ts';
+import { forgetGrant, grantState, markNeedsReauthorisation, refreshTokenOf } from './grant.ts';
 import { forgetAccessToken, reauthHint, tokenSourceFor } from './token-provider.ts';
 import { refreshAccessToken, revokeToken, type OAuthContext } from './oauth.ts';
 import { OAuthError } from './errors.ts';
@@ -107,7 +107,8 @@ export async function connectionStatus(def: ConnectionDefinition, services: Serv
   let hasGrant;
   try {
     st = await grantState(services, def.name);
-    hasGrant = (await (await vaultOf(services)).secretNames(def.name)).includes(REFRESH_TOKEN);
+    // Decrypting (not just listing) proves the master key still matches.
+    hasGrant = (await refreshTokenOf(services, def.name)) !== undefined;
   } catch (err) {
     return { state: 'error', detail: (err as Error).message };
   }
