@@ -43,7 +43,7 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
     logger: false,
     bodyLimit: 64 * 1024,
     // Unknown keys are errors, not silently dropped; one error at a time (untrusted input).
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   const sessions = new Sessions();
   const routes: RouteInfo[] = [];

@@ -2,13 +2,25 @@
 // bundled Dropbox sandbox: sign in, create a connection, authenticate in the popup,
 // browse and pick a folder, edit the proxy, run a job and watch it, history, disconnect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launch, daemonIn, shot, type DaemonFixture } from './browser.ts';
 
 const PASSWORD = 'e2e-admin-password-123';
 const PROXY_PASSWORD = 'e2e-proxy-secret-8812';
+const SANDY = 'dbid:sandy';
+
+const JOB = `# Copies the local folder into the sandbox every night.
+name: e2e-upload
+description: Nightly copy of the local folder
+schedule: "30 2 * * *"
+timezone: Europe/Berlin
+connection: e2e
+tasks:
+  # where the files go is picked in the admin UI
+  - upload: { from: $DIR/local, to: /Inbox }
+`;
 
 describe('admin UI in Chromium', () => {
   let browser: Browser;
@@ -17,15 +29,25 @@ describe('admin UI in Chromium', () => {
   let f: DaemonFixture;
 
   beforeAll(async () => {
-    f = await daemonIn({}, `admin:\n  host: 127.0.0.1\n  port: 0\n  password: ${PASSWORD}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: warn\nsandbox: true\ndropbox:\n  sandboxPort: 0\n`);
+    f = await daemonIn({ 'jobs/e2e-upload.yaml': JOB }, (_dir, sandboxPort) =>
+      `admin:\n  host: 127.0.0.1\n  port: 0\n  password: ${PASSWORD}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: warn\nsandbox: true\ndropbox:\n  appKey: dropcron-sandbox\n  sandboxPort: ${sandboxPort}\n`);
+    f.emulator.registerRedirectUri('dropcron-sandbox', `${f.url}/oauth2/callback`);
+    await f.emulator.files.put(SANDY, '/Projects/2026/plan.txt', 'the plan');
+    await f.emulator.files.put(SANDY, '/Projects/Archive/old.txt', 'old');
+    await f.emulator.files.put(SANDY, '/Photos/cat.jpg', 'meow');
+    for (let i = 1; i <= 3; i++) await writeFile(join(f.dir, 'local', `report-${i}.csv`), `id,value\n${'1,2\n'.repeat(20_000 * i)}`);
     browser = await launch();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
+    page.on('dialog', (d) => void d.accept());
   });
   afterAll(async () => {
     await browser?.close();
     await f?.close();
   });
+
+  const yamlOf = (file: string) => readFile(join(f.dir, file), 'utf8');
+  const heading = () => page.locator('#view h1').first().textContent();
 
   it('signs in', async () => {
     await page.goto(f.url);
@@ -42,14 +64,35 @@ describe('admin UI in Chromium', () => {
   it('creates a connection', async () => {
     await page.getByRole('link', { name: '+ New connection' }).click();
     await page.getByLabel('Name').fill('e2e');
-    await page.getByLabel('Description').fill('Sandbox account for the browser test');
+    await page.getByLabel('Description').fill('Sandy in the sandbox');
     await page.getByLabel('Use the bundled Dropbox sandbox (testing)').check();
     await shot(page, '02-new-connection');
     await page.getByRole('button', { name: 'Create connection' }).click();
-    await page.getByRole('heading', { name: /^e2e/ }).waitFor();
-    const yaml = await readFile(join(f.dir, 'connections/e2e.yaml'), 'utf8');
+    await expect.poll(heading).toMatch(/^e2e/);
+    const yaml = await yamlOf('connections/e2e.yaml');
     expect(yaml).toContain('name: e2e');
     expect(yaml).toContain('sandbox: true');
+  });
+
+  it('authenticates through the popup against the sandbox consent page; the list updates live', async () => {
+    await expect.poll(() => page.locator('#view h1 .badge').textContent()).toBe('Needs authorisation');
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Authenticate' }).click()]);
+    await popup.locator('#allow').waitFor();
+    await shot(popup, '04-consent');
+    await popup.locator('#allow').click();
+    await popup.waitForEvent('close', { timeout: 15_000 });
+    await expect.poll(() => page.locator('#view h1 .badge').textContent(), { timeout: 10_000 }).toBe('Authorised');
+    await expect.poll(() => page.locator('#view .page-head p').first().textContent()).toMatch(/Signed in as .*Sandy/);
+    await page.getByRole('link', { name: '← Connections' }).click();
+    await expect.poll(() => page.locator('#connections tr[data-name="e2e"] .badge').textContent()).toBe('Authorised');
+    await shot(page, '05-connections');
+  });
+
+  it('tests the connection: account and quota', async () => {
+    await page.getByRole('link', { name: 'e2e', exact: true }).click();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(() => page.locator('#test-report').textContent(), { timeout: 15_000 }).toMatch(/Sandy/);
+    await shot(page, '06-test');
   });
 
   it('edits the proxy; the password goes to the vault, never to the page or the YAML', async () => {
@@ -60,16 +103,78 @@ describe('admin UI in Chromium', () => {
     await page.getByLabel('Username').fill('svc');
     await page.getByLabel('Password', { exact: true }).fill(PROXY_PASSWORD);
     await page.getByRole('button', { name: 'Save proxy' }).click();
-    await expect.poll(() => page.locator('#toast').textContent()).toBe('Proxy saved.');
     await expect.poll(() => page.locator('#proxy-password').getAttribute('placeholder')).toMatch(/set/);
     await shot(page, '03-proxy');
-    const yaml = await readFile(join(f.dir, 'connections/e2e.yaml'), 'utf8');
+    const yaml = await yamlOf('connections/e2e.yaml');
     expect(yaml).toMatch(/proxy:\n {2}type: http\n {2}host: 127\.0\.0\.1\n {2}port: 3128\n {2}username: svc\n/);
     expect(yaml).not.toContain(PROXY_PASSWORD);
     expect(await page.content()).not.toContain(PROXY_PASSWORD);
     // back to no proxy for the rest of the run
     await page.getByLabel('Proxy type').selectOption('none');
     await page.getByRole('button', { name: 'Save proxy' }).click();
-    await expect.poll(() => readFile(join(f.dir, 'connections/e2e.yaml'), 'utf8')).toContain('proxy: none');
+    await expect.poll(() => yamlOf('connections/e2e.yaml')).toContain('proxy: none');
+  });
+
+  it("browses folders and picks one for the job's upload task; the job file keeps its comments", async () => {
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    const row = page.locator('#jobs tr[data-name="e2e-upload"]');
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/every day at 02:30/);
+    await row.getByRole('link', { name: 'e2e-upload' }).click();
+    await page.locator('#task-0-to').waitFor({ timeout: 5000 }).catch(async (e) => { await shot(page, 'debug'); throw e; });
+    await page.locator('[data-choose="task-0-to"]').click();
+    const dialog = page.locator('#browser');
+    await dialog.getByRole('option', { name: /Projects/ }).dblclick();
+    await dialog.getByRole('option', { name: /2026/ }).waitFor();
+    await dialog.getByRole('button', { name: 'Up' }).click();
+    await dialog.getByRole('option', { name: /Photos/ }).waitFor();
+    await dialog.getByRole('option', { name: /Projects/ }).dblclick();
+    await dialog.getByRole('option', { name: /2026/ }).click();
+    await expect.poll(() => dialog.locator('.picked code').textContent()).toBe('/Projects/2026');
+    await shot(page, '07-folder-browser');
+    await dialog.getByRole('button', { name: 'Use this folder' }).click();
+    await expect.poll(() => page.locator('#task-0-to').inputValue()).toBe('/Projects/2026');
+    await page.locator('[data-save="task-0-to"]').click();
+    await expect.poll(() => yamlOf('jobs/e2e-upload.yaml')).toContain('to: /Projects/2026');
+    const job = await yamlOf('jobs/e2e-upload.yaml');
+    expect(job).toContain('# Copies the local folder into the sandbox every night.');
+    expect(job).toContain('# where the files go is picked in the admin UI');
+  });
+
+  it('runs the job, shows live progress and log lines, then the history', async () => {
+    // the scheduler's hot reload picks the edited file up; then Run now
+    await page.reload();
+    await page.locator('#task-0-to').waitFor();
+    await expect.poll(() => page.locator('#task-0-to').inputValue()).toBe('/Projects/2026');
+    await page.getByRole('button', { name: 'Run now' }).click();
+    const live = page.locator('#live-body');
+    await expect.poll(() => live.textContent(), { timeout: 30_000 }).toMatch(/success/);
+    expect(await live.locator('pre.log').textContent()).not.toBe('');
+    await shot(page, '08-run');
+    const history = page.locator('#history tbody tr').first();
+    await expect.poll(() => history.textContent(), { timeout: 10_000 }).toMatch(/success/);
+    expect(await history.textContent()).toMatch(/upload/);
+    expect(await f.emulator.files.get(SANDY, '/Projects/2026/report-2.csv')).toBeDefined();
+    await page.getByRole('link', { name: '← Jobs' }).click();
+    await expect.poll(() => page.locator('#jobs tr[data-name="e2e-upload"] .badge').textContent()).toBe('success');
+    await shot(page, '09-jobs');
+  });
+
+  it('disconnects (revokes) the connection', async () => {
+    await page.goto(`${f.url}/#/connections/e2e`);
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await expect.poll(() => page.locator('#view h1 .badge').textContent(), { timeout: 10_000 }).toMatch(/Needs/);
+  });
+
+  it('works at phone width', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const p = await phone.newPage();
+    await p.goto(f.url);
+    await p.getByLabel('Admin password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('heading', { name: 'Connections' }).waitFor();
+    // nothing wider than the screen
+    expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await shot(p, '10-phone');
+    await phone.close();
   });
 });

@@ -3,6 +3,9 @@ import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startEmulator, type Emulator } from '../../plugins/dropbox/emulator/index.ts';
+import dropbox from '../../plugins/dropbox/index.ts';
+import { Registry } from '../../src/registry.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
 
@@ -20,20 +23,48 @@ export interface DaemonFixture {
   dir: string;
   daemon: Daemon;
   url: string;
+  /** The Dropbox sandbox the daemon's sandbox connections talk to. */
+  emulator: Emulator;
   close(): Promise<void>;
 }
 
-/** A daemon on free loopback ports with its own config, connections, jobs and state. */
-export async function daemonIn(files: Record<string, string>, config: string): Promise<DaemonFixture> {
+/**
+ * The real Dropbox plugin, except that its sandbox is started here so the test keeps
+ * the emulator's handle (plugins/dropbox/emulator/sandbox.ts returns only {url, close},
+ * and the admin's callback URL on a free port must be registered with the sandbox app).
+ */
+function pluginsKeepingTheEmulator(): { registry: Registry; emulator: () => Emulator } {
+  let emulator: Emulator | undefined;
+  const registry = new Registry();
+  registry.add({
+    ...dropbox,
+    async startSandbox(services) {
+      const port = (services.config.dropbox as { sandboxPort?: number } | undefined)?.sandboxPort ?? 0;
+      emulator = await startEmulator({ port, host: '127.0.0.1' });
+      return { url: emulator.url, close: () => emulator!.close() };
+    },
+  });
+  return { registry, emulator: () => emulator! };
+}
+
+/**
+ * A daemon on free loopback ports with its own config, connections, jobs and state.
+ * `config` is a function of the temp folder and the sandbox port (0: any free one).
+ */
+export async function daemonIn(files: Record<string, string>, config: (dir: string, sandboxPort: number) => string): Promise<DaemonFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-e2e-'));
   for (const d of ['connections', 'jobs', 'local']) await mkdir(join(dir, d));
-  await writeFile(join(dir, 'config.yaml'), config);
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  const sandboxPort = 0;
+  await writeFile(join(dir, 'config.yaml'), config(dir, sandboxPort));
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text.replaceAll('$DIR', dir));
+  const plugins = pluginsKeepingTheEmulator();
   const daemon = await startDaemon(join(dir, 'config.yaml'), {
-    log: createLogger({ level: process.env.E2E_LOG ? 'debug' : 'silent', destination: process.env.E2E_LOG ? undefined : ({ write() {} } as never), pretty: false }),
+    registry: plugins.registry,
+    // info, not silent: the scheduler streams a run's log lines only at enabled levels.
+    log: createLogger({ level: process.env.E2E_LOG ? 'debug' : 'info', destination: process.env.E2E_LOG ? undefined : ({ write() {} } as never), pretty: false }),
   });
   return {
-    dir, daemon, url: daemon.urls.admin!,
+    dir, daemon, url: daemon.urls.admin!, emulator: plugins.emulator(),
     async close() {
       await daemon.stop();
       await rm(dir, { recursive: true, force: true });

@@ -166,6 +166,7 @@ async function route(opts = {}) {
     // A quiet refresh must not throw away what someone is typing.
     if (opts.quiet && view.contains(document.activeElement) && document.activeElement.matches('input, select, textarea')) return;
     view.replaceChildren(node);
+    node.afterMount?.();
     if (!opts.quiet) $('#main').focus({ preventScroll: true });
   } catch (ex) {
     if (ex.status === 401) return;
@@ -531,12 +532,16 @@ function runButton(j, dry = false) {
 
 async function jobView(name) {
   const [{ job }, { runs }] = await Promise.all([api('GET', `/api/jobs/${encodeURIComponent(name)}`), api('GET', `/api/jobs/${encodeURIComponent(name)}/runs?limit=20`)]);
-  const liveId = job.runId ?? [...state.live.entries()].reverse().find(([, r]) => r.job === name)?.[0];
-  if (job.runId && !state.live.has(job.runId)) {
-    const kept = await api('GET', `/api/runs/${encodeURIComponent(job.runId)}/log`).catch(() => null);
-    state.live.set(job.runId, { job: name, lines: kept?.lines ?? [], progress: kept?.progress ?? null });
+  // The run to show: the one in progress, else the last one started here, else the newest in history.
+  const liveId = job.runId ?? [...state.live.entries()].reverse().find(([, r]) => r.job === name)?.[0] ?? runs[0]?.id;
+  if (liveId && !state.live.get(liveId)?.lines.length) {
+    const kept = await api('GET', `/api/runs/${encodeURIComponent(liveId)}/log`).catch(() => null);
+    if (kept) {
+      const ended = runs.find((r) => r.id === liveId);
+      state.live.set(liveId, { job: name, lines: kept.lines, progress: kept.progress ?? null, ended: kept.ended ? ended ?? state.live.get(liveId)?.ended : undefined, dryRun: ended?.dryRun });
+    }
   }
-  return h('section', { class: 'stack' },
+  const section = h('section', { class: 'stack' },
     h('div', { class: 'page-head' },
       h('div', {}, h('a', { href: '#/jobs', class: 'back', text: '← Jobs' }), h('h1', {}, job.name, ' ', job.running ? h('span', { class: 'badge running', text: 'running' }) : outcomeBadge(job.lastOutcome)),
         h('p', { class: 'muted' }, `${job.scheduleWords} (${job.timezone}) · connection `, h('a', { href: `#/connections/${encodeURIComponent(job.connection)}`, text: job.connection }), ' · file ', h('code', { text: job.file }))),
@@ -547,9 +552,11 @@ async function jobView(name) {
         h('dt', { text: 'Next runs' }), h('dd', {}, job.nextRuns.length ? h('ul', { class: 'plain' }, job.nextRuns.map((r) => h('li', {}, new Date(r).toLocaleString(undefined, { timeZone: job.timezone, dateStyle: 'medium', timeStyle: 'short' }), ' ', h('span', { class: 'muted small' }, '(', timeEl(r), ')')))) : 'disabled'),
         h('dt', { text: 'Overlap' }), h('dd', { text: job.overlap === 'queue' ? 'queue the next run' : 'skip while running' }))),
       tasksCard(job)),
-    h('div', { class: 'card', id: 'live' }, h('h2', { text: 'Current run' }), h('div', { id: 'live-body', dataset: { run: liveId ?? '' } }, liveId ? '' : h('p', { class: 'muted', text: 'Not running. Press Run now to start it.' }))),
+    h('div', { class: 'card', id: 'live' }, h('h2', { text: 'Latest run' }), h('div', { id: 'live-body', dataset: { run: liveId ?? '' } }, h('p', { class: 'muted', text: 'Not running. Press Run now to start it.' }))),
     h('div', { class: 'card flush' }, h('h2', { class: 'pad', text: 'History' }), historyTable(runs)),
   );
+  section.afterMount = () => { if (liveId && state.live.has(liveId)) renderLive(liveId); };
+  return section;
 }
 
 function tasksCard(job) {
