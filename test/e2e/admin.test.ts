@@ -120,7 +120,7 @@ describe('admin UI in Chromium', () => {
     const row = page.locator('#jobs tr[data-name="e2e-upload"]');
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/every day at 02:30/);
     await row.getByRole('link', { name: 'e2e-upload' }).click();
-    await page.locator('#task-0-to').waitFor({ timeout: 5000 }).catch(async (e) => { await shot(page, 'debug'); throw e; });
+    await page.locator('#task-0-to').waitFor();
     await page.locator('[data-choose="task-0-to"]').click();
     const dialog = page.locator('#browser');
     await dialog.getByRole('option', { name: /Projects/ }).dblclick();

@@ -74,5 +74,7 @@ export async function daemonIn(files: Record<string, string>, config: (dir: stri
 
 export async function shot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
+  // A passing toast would cover part of the screen in the picture.
+  await page.evaluate("for (const t of document.querySelectorAll('#toast')) t.hidden = true");
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }

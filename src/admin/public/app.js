@@ -44,13 +44,20 @@ function toast(text, kind = 'ok') {
   toast.timer = setTimeout(() => { t.hidden = true; }, kind === 'error' ? 8000 : 3500);
 }
 
+// Phones show table rows as cards; each cell carries its column's name.
+function labelled(table) {
+  const names = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  for (const tr of table.querySelectorAll('tbody tr')) [...tr.children].forEach((td, i) => { if (names[i]) td.dataset.label = names[i]; });
+  return table;
+}
+
 // ---------- formatting ----------
 const STATUS_TEXT = {
   'authorised': 'Authorised', 'needs-authorisation': 'Needs authorisation', 'needs-reauthorisation': 'Needs re-authorisation',
   'error': 'Error', 'unknown': 'Unknown',
 };
 const badge = (s) => h('span', { class: `badge ${s}`, text: STATUS_TEXT[s] ?? s });
-const outcomeBadge = (o) => o ? h('span', { class: `badge outcome-${o}`, text: o }) : h('span', { class: 'muted', text: 'never run' });
+const outcomeBadge = (o) => h('span', { class: `badge outcome-${o ?? 'none'}`, text: o ?? 'never run' });
 function when(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
@@ -64,9 +71,9 @@ function when(iso) {
 const timeEl = (iso) => iso ? h('time', { datetime: iso, title: new Date(iso).toLocaleString(), text: when(iso) }) : h('span', { class: 'muted', text: '—' });
 function bytes(n) {
   if (!n) return '0 B';
-  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
-  const i = Math.min(u.length - 1, Math.floor(Math.log(n) / Math.log(1000)));
-  return `${(n / 1000 ** i).toFixed(i ? 1 : 0)} ${u[i]}`;
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const i = Math.min(u.length - 1, Math.floor(Math.log(n) / Math.log(1024)));
+  return `${(n / 1024 ** i).toFixed(i ? 1 : 0)} ${u[i]}`;
 }
 function duration(ms) {
   if (ms < 1000) return `${ms} ms`;
@@ -191,9 +198,9 @@ async function connectionsView() {
       h('div', {}, h('h1', { text: 'Connections' }), h('p', { class: 'muted', text: 'Dropbox accounts your jobs use. Each is a YAML file in the connections folder; secrets entered here are kept encrypted.' })),
       h('a', { class: 'btn primary', href: '#/connections/new', text: '+ New connection' })),
     problemsBox(problems),
-    connections.length ? h('div', { class: 'card flush' }, h('table', { class: 'table', id: 'connections' },
+    connections.length ? h('div', { class: 'card flush' }, labelled(h('table', { class: 'table', id: 'connections' },
       h('thead', {}, h('tr', {}, ...['Name', 'Status', 'Account', 'Type', 'Proxy', 'Last used'].map((t) => h('th', { scope: 'col', text: t })))),
-      h('tbody', {}, rows)))
+      h('tbody', {}, rows))))
       : h('div', { class: 'card empty' }, h('p', { text: 'No connections yet.' }), h('a', { class: 'btn primary', href: '#/connections/new', text: 'Create the first one' })),
   );
 }
@@ -289,7 +296,8 @@ function overview(c) {
     } catch (ex) { report.replaceChildren(h('p', { class: 'error', role: 'alert', text: ex.message })); }
     testBtn.disabled = false;
   } }, 'Test connection');
-  const secretList = Object.entries(c.secrets).map(([k, s]) => h('li', {}, h('code', { text: k }), ': ',
+  const applies = (k) => k === 'appSecret' ? c.settings.app === 'custom' : k.startsWith('proxy.') ? typeof c.settings.proxy === 'object' : true;
+  const secretList = Object.entries(c.secrets).filter(([k, s]) => s.set || applies(k)).map(([k, s]) => h('li', {}, h('code', { text: k }), ': ',
     s.set ? h('span', { class: 'ok-text', text: s.source === 'vault' ? 'set (encrypted)' : s.source === 'env' ? `set (from \${${s.variable}})` : 'set in the YAML file (move it here to encrypt it)' }) : h('span', { class: 'muted', text: 'not set' })));
   return h('div', { class: 'grid two' },
     h('div', { class: 'card' },
@@ -467,7 +475,7 @@ function browseFolders(connection, start) {
       const sorted = [...entries].sort((a, b) => (b.folder - a.folder) || a.name.localeCompare(b.name));
       for (const e of sorted) {
         const li = h('li', { role: 'option', 'aria-selected': 'false', class: e.folder ? 'folder' : 'file', tabindex: -1, dataset: { path: e.path } },
-          h('span', { class: 'icon', 'aria-hidden': 'true', text: e.folder ? '📁' : '📄' }), h('span', { class: 'ename', text: e.name }),
+          h('span', { class: `icon ${e.folder ? 'i-folder' : 'i-file'}`, 'aria-hidden': 'true' }), h('span', { class: 'ename', text: e.name }),
           e.folder ? null : h('span', { class: 'muted small', text: bytes(e.size ?? 0) }));
         if (e.folder) {
           li.addEventListener('click', () => select(e.path, li));
@@ -511,9 +519,9 @@ async function jobsView() {
   return h('section', { class: 'stack' },
     h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: 'Jobs' }), h('p', { class: 'muted', text: 'Scheduled transfers. Each is a YAML file in the jobs folder.' }))),
     problemsBox(problems),
-    jobs.length ? h('div', { class: 'card flush' }, h('table', { class: 'table', id: 'jobs' },
+    jobs.length ? h('div', { class: 'card flush' }, labelled(h('table', { class: 'table', id: 'jobs' },
       h('thead', {}, h('tr', {}, ...['Job', 'Schedule', 'Time zone', 'Next run', 'Last run', ''].map((t) => h('th', { scope: 'col', text: t })))),
-      h('tbody', {}, rows)))
+      h('tbody', {}, rows))))
       : h('div', { class: 'card empty' }, h('p', { text: 'No jobs yet: add a YAML file to the jobs folder (see jobs/*.yaml examples).' })));
 }
 
@@ -587,18 +595,18 @@ function renderLive(runId) {
   body.dataset.run = runId;
   const p = run.progress;
   const pct = p && p.total > 0 ? Math.min(100, Math.round((p.done / p.total) * 100)) : null;
-  body.replaceChildren(
+  body.replaceChildren(...[
     h('p', {}, run.ended ? outcomeBadge(run.ended.outcome) : h('span', { class: 'badge running', text: 'running' }), ' ', h('code', { class: 'muted small', text: runId }), run.dryRun ? h('span', { class: 'tag', text: 'dry run' }) : null),
     p ? h('div', { class: 'progress' }, h('label', { for: 'live-progress' }, `${p.task}: ${p.item} — ${bytes(p.done)} of ${bytes(p.total)}`), h('progress', { id: 'live-progress', max: p.total || 1, value: p.done })) : null,
     run.ended?.error ? h('p', { class: 'error', text: run.ended.error }) : null,
-    h('pre', { class: 'log', 'aria-label': 'Run log', tabindex: 0 }, run.lines.map((l) => h('div', { class: `log-${l.level}` }, h('span', { class: 'lvl', text: l.level }), ' ', l.msg))));
+    h('pre', { class: 'log', 'aria-label': 'Run log', tabindex: 0 }, run.lines.map((l) => h('div', { class: `log-${l.level}` }, h('span', { class: 'lvl', text: l.level }), ' ', l.msg)))].filter(Boolean));
   const pre = $('pre.log', body);
   pre.scrollTop = pre.scrollHeight;
 }
 
 function historyTable(runs) {
   if (!runs.length) return h('p', { class: 'muted pad', text: 'No runs yet.' });
-  return h('div', { class: 'scroll' }, h('table', { class: 'table', id: 'history' },
+  return h('div', { class: 'scroll' }, labelled(h('table', { class: 'table', id: 'history' },
     h('thead', {}, h('tr', {}, ...['Started', 'Trigger', 'Outcome', 'Duration', 'Bytes', 'Tasks', 'Error'].map((t) => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, runs.map((r) => h('tr', {},
       h('td', {}, timeEl(r.startedAt)),
@@ -610,7 +618,7 @@ function historyTable(runs) {
         Object.entries(t.counts).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing to do',
         t.warnings?.length ? h('span', { class: 'warn-text', text: ` · ${t.warnings.length} warning${t.warnings.length > 1 ? 's' : ''}` }) : null,
         t.error ? h('div', { class: 'error', text: t.error }) : null)))),
-      h('td', { class: 'error', text: r.error ?? '' }))))));
+      h('td', { class: 'error', text: r.error ?? '' })))))));
 }
 
 // ---------- start ----------
