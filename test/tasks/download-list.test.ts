@@ -67,8 +67,11 @@ describe('list', () => {
     expect(d.actions.at(-1)!.reason).toMatch(/would write 4 entries/);
   });
 
-  it('a missing folder fails; it is never an empty list', async () => {
-    await expect(h.run(listTask, { path: '/does-not-exist' })).rejects.toThrow();
+  it('a folder that does not exist lists nothing, with a warning; a file is not a folder', async () => {
+    const res = await h.run(listTask, { path: '/does-not-exist' });
+    expect(names(res.output)).toEqual([]);
+    expect(res.warnings).toEqual(['/does-not-exist does not exist: nothing to list']);
+    await expect(h.run(listTask, { path: '/data/old.log' })).rejects.toThrow(/is a file, not a folder/);
   });
 });
 

@@ -32,13 +32,20 @@ export function tokenSource(emu: Emulator, account = 'sandy'): TokenSource {
   };
 }
 
-export async function startHarness(opts: { endpoints?: (emu: Emulator) => { api: string; content: string } } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  endpoints?: (emu: Emulator) => { api: string; content: string };
+  /** The connector's retry policy; tests of failures shorten the backoff. */
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const emu = await startEmulator({ port: 0 });
   const agent = new Agent();
   const client = createDropboxClient({
     dispatcher: agent,
     token: tokenSource(emu),
     endpoints: opts.endpoints?.(emu) ?? { api: emu.url, content: emu.url },
+    ...(opts.retry ? { retry: opts.retry } : {}),
   });
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-tasks-'));
   const progress: Progress[] = [];

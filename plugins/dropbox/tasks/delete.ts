@@ -72,6 +72,7 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
         needFolderDates: !!(o.olderThan || o.newerThan || o.keepLast !== undefined || o.sort?.by === 'modified'),
         filter: compileFilter(filterOpts, vars.now, vars.timezone),
         signal: ctx.signal,
+        onMissing: (folder) => r.warn(`${folder} does not exist: nothing to delete`),
         onUnsafe: (path, why) => {
           r.warn(`skipped ${JSON.stringify(path)}: ${why}`);
           r.count('unsafe');

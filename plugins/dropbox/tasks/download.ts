@@ -77,6 +77,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
         needFolderDates: false,
         filter: compileFilter(o, vars.now, vars.timezone),
         signal: ctx.signal,
+        onMissing: (folder) => r.warn(`${folder} does not exist: nothing to download`),
         onUnsafe: (path, why) => unsafe(path, why),
       });
     }

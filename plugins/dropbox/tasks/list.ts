@@ -45,6 +45,7 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
       needFolderDates: !!(o.newerThan || o.olderThan || o.sort?.by === 'modified'),
       filter: compileFilter(o, vars.now, vars.timezone),
       signal: ctx.signal,
+      onMissing: (folder) => r.warn(`${folder} does not exist: nothing to list`),
       onUnsafe: (path, why) => {
         r.warn(`skipped ${JSON.stringify(path)}: ${why}`);
         r.count('unsafe');

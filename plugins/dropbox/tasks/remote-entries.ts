@@ -37,6 +37,11 @@ export interface ListRequest {
   needFolderDates: boolean;
   filter: CompiledFilter;
   signal: AbortSignal;
+  /**
+   * The folder does not exist. Dropbox said so (get_metadata: not_found), which is an
+   * answer, not a failed listing: there is nothing in it, and the task says so.
+   */
+  onMissing(folder: string): void;
   /** An entry whose path could not have come from Dropbox ('..', empty parts): skipped, reported here. */
   onUnsafe(path: string, reason: string): void;
 }
@@ -54,6 +59,14 @@ export function impossibleRemote(rel: string, name: string): string | undefined 
  * listing; that error propagates: a listing that failed is never "nothing there".
  */
 export async function listCandidates(client: DropboxClient, req: ListRequest): Promise<RemoteCandidate[]> {
+  if (req.folder !== '') {
+    const top = await client.getMetadata(req.folder, { signal: req.signal });
+    if (!top) {
+      req.onMissing(req.folder);
+      return [];
+    }
+    if (top['.tag'] === 'file') throw new Error(`${req.folder} is a file, not a folder`);
+  }
   const wantFolders = req.type !== 'files';
   const deep = req.recursive || (wantFolders && req.needFolderDates);
   const out: RemoteCandidate[] = [];
