@@ -165,6 +165,23 @@ describe('admin UI in Chromium', () => {
     await expect.poll(() => page.locator('#view h1 .badge').textContent(), { timeout: 10_000 }).toMatch(/Needs/);
   });
 
+  it('authenticates in an external browser: copy the link, paste the code', async () => {
+    await page.getByRole('button', { name: 'External browser…' }).click();
+    const link = await page.getByLabel('Authorize URL').inputValue();
+    expect(new URL(link).pathname).toBe('/oauth2/authorize');
+    await shot(page, '11-external-browser');
+    // "another browser": a separate context with no admin session
+    const other = await browser.newContext();
+    const dropbox = await other.newPage();
+    await dropbox.goto(link);
+    await dropbox.locator('#allow').click();
+    const code = (await dropbox.locator('#code').textContent())!;
+    await other.close();
+    await page.getByLabel('Code from Dropbox').fill(code);
+    await page.getByRole('button', { name: 'Finish' }).click();
+    await expect.poll(() => page.locator('#view h1 .badge').textContent(), { timeout: 10_000 }).toBe('Authorised');
+  });
+
   it('works at phone width', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const p = await phone.newPage();

@@ -157,8 +157,11 @@ window.addEventListener('message', (e) => {
 
 // ---------- routing ----------
 window.addEventListener('hashchange', () => void route());
+let routeSeq = 0;
 async function route(opts = {}) {
   if (!state.csrf) return;
+  // Only the newest call may paint: a slow refresh must not replace a newer page.
+  const seq = ++routeSeq;
   const parts = (location.hash.replace(/^#\/?/, '') || 'connections').split('/').map(decodeURIComponent);
   state.route = parts;
   for (const a of document.querySelectorAll('[data-nav]')) a.setAttribute('aria-current', a.dataset.nav === parts[0] ? 'page' : 'false');
@@ -170,13 +173,14 @@ async function route(opts = {}) {
     else if (parts[0] === 'connections' && parts[1] === 'new') node = connectionForm(null);
     else if (parts[0] === 'connections' && parts[1]) node = await connectionView(parts[1], parts[2]);
     else node = await connectionsView();
+    if (seq !== routeSeq) return;
     // A quiet refresh must not throw away what someone is typing.
     if (opts.quiet && view.contains(document.activeElement) && document.activeElement.matches('input, select, textarea')) return;
     view.replaceChildren(node);
     node.afterMount?.();
     if (!opts.quiet) $('#main').focus({ preventScroll: true });
   } catch (ex) {
-    if (ex.status === 401) return;
+    if (ex.status === 401 || seq !== routeSeq) return;
     view.replaceChildren(h('div', { class: 'card' }, h('p', { class: 'error', role: 'alert', text: ex.message }), h('a', { href: '#/connections', text: 'Back to connections' })));
   }
 }
