@@ -11,6 +11,10 @@ import { decide } from '../../plugins/dropbox/tasks/overwrite.ts';
 import { selectForDeletion } from '../../plugins/dropbox/tasks/retention.ts';
 import { csvField, entriesToCsv } from '../../plugins/dropbox/tasks/csv.ts';
 import { normalizeRemote, relativeRemote } from '../../plugins/dropbox/tasks/remote-paths.ts';
+import { impossibleRemote } from '../../plugins/dropbox/tasks/remote-entries.ts';
+import { walkLocal } from '../../plugins/dropbox/tasks/local-paths.ts';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { FileMetadata, FolderMetadata } from '../../plugins/dropbox/api/types.ts';
 
 const m = (masks: string[], path: string, opts = {}) => matchesAny(compileMasks(masks, opts), path);
@@ -254,5 +258,35 @@ describe('remote paths', () => {
     expect(relativeRemote('/Backups', '/backups/X/y.txt')).toBe('X/y.txt');
     expect(relativeRemote('', '/a.txt')).toBe('a.txt');
     expect(relativeRemote('/a', '/ab/c')).toBeUndefined();
+  });
+});
+
+describe('listed paths that Dropbox cannot produce', () => {
+  it.each([['../x', '../x'], ['a/../x', 'x'], ['/abs', 'abs'], ['a//b', 'b'], ['a/b', 'a/b']])('%j (name %j) is impossible', (rel, name) => {
+    expect(impossibleRemote(rel, name)).toBeDefined();
+  });
+  it('an ordinary path is fine', () => {
+    expect(impossibleRemote('a b/ü.txt', 'ü.txt')).toBeUndefined();
+  });
+});
+
+describe('walking local folders', () => {
+  it('yields files in name order, prunes folders, does not follow folder links', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'dropcron-walk-'));
+    try {
+      await mkdir(join(root, 'b', 'skip'), { recursive: true });
+      await writeFile(join(root, 'a.txt'), 'a');
+      await writeFile(join(root, 'b', 'c.txt'), 'c');
+      await writeFile(join(root, 'b', 'skip', 'd.txt'), 'd');
+      await symlink(join(root, 'b'), join(root, 'loop'));
+      await symlink(join(root, 'a.txt'), join(root, 'link.txt'));
+      const warnings: string[] = [];
+      const seen: string[] = [];
+      for await (const f of walkLocal(root, { descend: (rel) => rel !== 'b/skip', warn: (m) => warnings.push(m) })) seen.push(f.relPath);
+      expect(seen).toEqual(['a.txt', 'b/c.txt', 'link.txt']);
+      expect(warnings).toEqual([expect.stringMatching(/loop: symbolic link to a folder is not followed/)]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
