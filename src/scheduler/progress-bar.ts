@@ -19,17 +19,17 @@ export class ProgressDisplay {
 
   update(task: string, p: Progress): void {
     const now = this.clock.now();
-    if (!this.current || this.current.item !== p.item || this.current.task !== task) {
-      this.current = { task, item: p.item, started: now, total: p.total };
-    }
+    const isNew = !this.current || this.current.item !== p.item || this.current.task !== task;
+    if (isNew) this.current = { task, item: p.item, started: now, total: p.total };
+    const current = this.current!;
     const finished = p.total > 0 ? p.done >= p.total : false;
     if (!this.tty) {
-      if (finished) this.out.write(`${task}: ${p.item} ${formatBytes(p.total)} done${rateText(p.done, now - this.current.started)}\n`);
+      if (finished) this.out.write(`${task}: ${p.item} ${formatBytes(p.total)} done${rateText(p.done, now - current.started)}\n`);
       return;
     }
-    if (!finished && now - this.lastDraw < REDRAW_MS) return;
+    if (!isNew && !finished && now - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = now;
-    this.out.write(`\r\x1b[2K${barLine(task, p, now - this.current.started)}`);
+    this.out.write(`\r\x1b[2K${barLine(task, p, now - current.started)}`);
     this.drawn = true;
     if (finished) this.endLine();
   }
