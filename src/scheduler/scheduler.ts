@@ -42,12 +42,18 @@ export interface JobHealth {
 }
 
 export interface Health {
-  /** ISO time of the scheduler's last timer tick (a 30 s heartbeat, or a cron fire). */
+  /** ISO time of the scheduler's last timer tick (the 30 s heartbeat, or a cron fire). */
   lastTick: string;
   jobs: JobHealth[];
 }
 
 export const HEARTBEAT_MS = 30_000;
+/**
+ * A slot this long overdue, with neither a fire nor a missed report from its
+ * timer, means the timer is not coming (the machine slept through a long
+ * setTimeout, the clock was stepped, or node-cron stopped: node-cron#492).
+ */
+export const STUCK_TIMER_MS = 5 * 60_000;
 /** Longest wait between retries, whatever the job's backoff and retry count. */
 export const MAX_BACKOFF_MS = 3_600_000;
 
@@ -104,7 +110,7 @@ export class Scheduler {
     await this.fireTimes.load();
     this.connections.setDefinitions(connections);
     this.tick();
-    this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.watchdog(), HEARTBEAT_MS);
     const missed: Array<[string, Date]> = [];
     for (const def of jobs) {
       const prev = this.fireTimes.get(def.name);
@@ -242,6 +248,22 @@ export class Scheduler {
     this.lastTick = this.clock.now();
   }
 
+  /** The heartbeat: updates lastTick and re-arms the timers of jobs whose slot is long overdue. */
+  private watchdog(): void {
+    this.tick();
+    for (const slot of this.jobs.values()) {
+      const name = slot.def.name;
+      const expected = this.fireTimes.get(name)?.nextScheduledAt;
+      if (!slot.cron || this.stopping || !expected || this.lastTick - Date.parse(expected) < STUCK_TIMER_MS) continue;
+      this.log.warn({ job: name, slot: expected }, `the timer of job ${name} did not fire for its ${expected} slot (suspend, clock change or a stuck timer); re-arming it`);
+      slot.cron.stop();
+      slot.cron = this.startCron(slot);
+      this.saveFireTimes(slot);
+      // The same rule as after downtime: once, and only for catchUp jobs.
+      if (slot.def.catchUp && !slot.active) this.trigger(name, 'catch-up', { scheduledAt: new Date(expected) });
+    }
+  }
+
   private async addJob(def: JobDefinition): Promise<JobSlot> {
     const slot: JobSlot = { def, lastOutcome: null, lastRunAt: null };
     this.jobs.set(def.name, slot);
@@ -270,6 +292,7 @@ export class Scheduler {
       missed: (scheduledAt) => {
         this.tick();
         this.log.warn({ job: name, slot: scheduledAt.toISOString() }, `job ${name} missed its run at ${scheduledAt.toISOString()} (the process was blocked or asleep)`);
+        if (this.jobs.get(name) === slot) this.saveFireTimes(slot);
         if (!slot.def.catchUp || slot.missed) return;
         // node-cron reports every missed slot, then maybe runs a current one; decide
         // a moment later so a burst of missed slots becomes at most one catch-up run,

@@ -102,6 +102,31 @@ describe('missed slots while running (process asleep or blocked)', () => {
   });
 });
 
+describe('watchdog', () => {
+  it('re-arms a timer that slept through its slot and catches the slot up once', async () => {
+    vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z'), ...FAKE });
+    const { configFile } = await configTree({
+      'jobs/daily.yaml': jobYaml('daily', '0 3 * * *', '  - emit: { items: [] }\n', 'catchUp: true\n'),
+      'jobs/other.yaml': jobYaml('other', '0 3 * * *', '  - emit: { items: [] }\n'),
+    });
+    const h = await boot(configFile);
+    // Suspended for 23 h: the wall clock moved, the 15 h timer to 03:00 did not.
+    vi.setSystemTime(new Date('2026-06-02T11:00:00Z'));
+    await vi.advanceTimersByTimeAsync(30_000);
+    await until(() => h.ended.length === 1, 'the catch-up run');
+    expect(h.ended.map((r) => [r.job, r.trigger, r.scheduledAt])).toEqual([['daily', 'catch-up', '2026-06-02T03:00:00.000Z']]);
+    expect(h.lines.filter((l) => /^the timer of job \w+ did not fire for its 2026-06-02T03:00:00.000Z slot/.test(String(l.msg)))).toHaveLength(2);
+    expect(h.scheduler.health().jobs.map((j) => j.nextRun)).toEqual(['2026-06-03T03:00:00.000Z', '2026-06-03T03:00:00.000Z']);
+    // The old timers are gone: the next slot runs each job once.
+    await vi.advanceTimersByTimeAsync(16 * 3_600_000);
+    await until(() => h.ended.length === 3, 'the next slot');
+    await h.scheduler.idle();
+    expect(h.ended.slice(1).map((r) => [r.job, r.trigger, r.scheduledAt]).sort()).toEqual([
+      ['daily', 'schedule', '2026-06-03T03:00:00.000Z'], ['other', 'schedule', '2026-06-03T03:00:00.000Z'],
+    ]);
+  });
+});
+
 describe('history', () => {
   it('keeps the newest historyLimit runs per job, across restarts', async () => {
     vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z'), ...FAKE });
