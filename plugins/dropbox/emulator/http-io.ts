@@ -1,7 +1,6 @@
 // Reading and writing HTTP bodies under the realism settings: bandwidth pacing, and
 // connections dropped after a number of bytes (request first, else response).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, ConnectionDropped } from './errors.ts';
 import type { Faults } from './faults.ts';
@@ -13,6 +12,8 @@ export class Io {
   /** Armed by a dropAfterBytes fault. */
   dropAfter?: number;
   dropped = false;
+  /** Called just before the last byte of a response goes out (the request log uses it). */
+  onComplete?: () => void;
   private inStart = 0;
   private outStart = 0;
 
@@ -86,15 +87,30 @@ export class Io {
           await sleep(20);
           this.drop();
         }
+        // Pace before writing, so the last piece too arrives no earlier than the cap allows.
+        await this.pace(this.outStart, this.bytesOut + piece.length);
         this.bytesOut += piece.length;
         if (!res.write(piece)) {
-          await Promise.race([once(res, 'drain'), once(res, 'close')]);
+          await drained(res);
           if (res.destroyed) throw new ConnectionDropped('client closed the connection');
         }
-        await this.pace(this.outStart, this.bytesOut);
       }
     }
     if (this.dropAfter !== undefined && this.bytesOut >= this.dropAfter) this.drop();
+    this.onComplete?.();
     res.end();
   }
+}
+
+/** Resolves on 'drain' or 'close', leaving no listener behind (long downloads wait often). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -135,7 +135,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       } else {
         const acct = o.account ? account(o.account) : (world.accounts.find((a) => !a.team) ?? world.accounts[0]!);
         if (app.access === 'app_folder') world.appFolder(acct, app);
-        grant = tokens.newGrant({ app, account: acct, scopes: o.scopes ?? [...app.scopes!], pkce: false }, true);
+        // As if linked with PKCE: refreshing needs no secret (a wrong one still fails).
+        grant = tokens.newGrant({ app, account: acct, scopes: o.scopes ?? [...app.scopes!], pkce: true }, true);
       }
       const ttl = o.ttlSeconds ?? tokens.defaultTtlSeconds;
       const t = tokens.mintAccess(grant, ttl);

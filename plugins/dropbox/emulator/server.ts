@@ -45,14 +45,21 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   const route = url.pathname.startsWith('/2/') ? url.pathname.slice(3) : url.pathname.slice(1);
   const io = new Io(req, res, st.faults);
   res.setHeader('X-Dropbox-Request-Id', randomBytes(16).toString('hex'));
-  res.on('close', () => {
+  let recorded = false;
+  const record = () => {
+    if (recorded) return;
+    recorded = true;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = k === 'authorization' ? '[REDACTED]' : String(v);
     const rec: RequestRecord = { at, method: req.method ?? '', route, status: io.dropped ? 0 : res.statusCode, bytesIn: io.bytesIn, bytesOut: io.bytesOut, headers };
     deps.requests.push(rec);
     if (deps.requests.length > MAX_RECORDS) deps.requests.splice(0, deps.requests.length - MAX_RECORDS);
     deps.log?.({ msg: 'request', method: rec.method, route, status: rec.status, bytesIn: rec.bytesIn, bytesOut: rec.bytesOut, ms: Date.now() - at });
-  });
+  };
+  // Recorded before the answer's last byte leaves, so a client that got its answer finds it
+  // in the log; dropped and aborted requests are recorded when the socket closes.
+  io.onComplete = record;
+  res.on('close', record);
 
   try {
     const isApi = url.pathname.startsWith('/2/');

@@ -93,7 +93,8 @@ function lookupError(s: Session | undefined, offset: number, closing = false): T
 
 async function appendTo(call: Call, s: Session, offset: number, close: boolean, contentHash: string | undefined, wrapLookup: (e: Tagged) => Tagged): Promise<void> {
   if (s.type === 'concurrent') {
-    if (s.closed) throw routeError(wrapLookup(tag('closed')));
+    // Pieces arrive in any order: closing fixes the end, earlier pieces may still come.
+    if (s.closed && offset >= s.end!) throw routeError(wrapLookup(tag('closed')));
     if (offset % BLOCK_SIZE !== 0) throw routeError(wrapLookup(tag('concurrent_session_invalid_offset')));
     const spool = call.st.blobs.spool();
     try {
@@ -356,6 +357,18 @@ export const uploadRoutes: RouteDef[] = [
       const id = call.st.newId('dbjid:');
       call.st.jobs.set(id, { '.tag': 'complete', entries: await finishBatch(call) });
       return { '.tag': 'async_job_id', async_job_id: id };
+    },
+  },
+  {
+    name: 'files/upload_session/finish_batch/check',
+    style: 'rpc',
+    auth: 'user',
+    scope: 'files.content.write',
+    arg: t.struct({ async_job_id: t.str({ min: 1 }) }),
+    async handle(call) {
+      const job = call.st.jobs.get(call.arg.async_job_id);
+      if (!job) throw routeError(tag('invalid_async_job_id'));
+      return job;
     },
   },
   {
