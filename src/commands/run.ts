@@ -76,7 +76,7 @@ export async function runJobCommand(argv: string[], cli: CliContext, opts: { reg
       out(`dry run: ${actions.length} action${actions.length === 1 ? '' : 's'} planned, nothing changed`);
     }
     for (const t of record.tasks) {
-      const counts = Object.entries(t.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'nothing to do';
+      const counts = t.error ? 'failed' : Object.entries(t.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'nothing to do';
       out(`${t.type}: ${counts}${t.bytes ? `; ${formatBytes(t.bytes)}` : ''}${t.warnings.length ? `; ${t.warnings.length} warning(s)` : ''}`);
     }
     if (record.outcome === 'success') {

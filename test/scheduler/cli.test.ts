@@ -85,6 +85,7 @@ describe('dropcron run', () => {
     const r = await run(configFile, ['f']);
     expect(r.code).toBe(1);
     expect(r.err).toBe('dropcron: job f failed: task 1 (fail): remote folder is gone\n');
+    expect(r.out.trim().split('\n')).toContain('fail: failed');
     expect(r.out).not.toContain('stack line');
   });
 
