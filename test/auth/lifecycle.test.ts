@@ -228,6 +228,19 @@ describe('sandbox demo', () => {
     expect((await connectionStatus(def, w.services)).state).toBe('authorised');
   });
 
+  it('signs in again when the sandbox forgot the grant (it keeps grants in memory across restarts)', async () => {
+    w.services.sandboxes.set('dropbox', { url: w.emu.url, close: async () => {} });
+    const def: ConnectionDefinition = { name: 'sandbox', type: 'dropbox', file: 'sandbox.yaml', account: 'personal', app: 'builtin', sandbox: true };
+    const client = openConnection(def, w.services);
+    await client.getCurrentAccount();
+    const first = await refreshTokenOf(w.services, 'sandbox');
+    w.emu.revokeAll();
+    expect((await client.getCurrentAccount()).email).toBe('sandy@example.com');
+    expect(await refreshTokenOf(w.services, 'sandbox')).not.toBe(first);
+    expect((await connectionStatus(def, w.services)).state).toBe('authorised');
+    expect(w.emu.requests.filter((r) => r.route === 'oauth2/authorize').length).toBe(4);
+  });
+
   it('signs a business sandbox connection in as a team member', async () => {
     w.services.sandboxes.set('dropbox', { url: w.emu.url, close: async () => {} });
     const def: ConnectionDefinition = { name: 'team', type: 'dropbox', file: 'team.yaml', account: 'business', app: 'builtin', sandbox: true };

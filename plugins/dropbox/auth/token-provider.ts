@@ -95,21 +95,30 @@ export function reauthHint(def: ConnectionDefinition): string {
   return `run: dropcron auth ${def.name} (or sign in from the admin UI)`;
 }
 
+/** A connection the bundled sandbox signs in by itself (never one that talks to Dropbox). */
+function signsInBySandbox(def: ConnectionDefinition): boolean {
+  const d = asDropbox(def);
+  return d.sandbox === true && !d.endpoints && autoAuthorise !== undefined;
+}
+
+/** Runs the sandbox's consent flow; the sign-in leaves the fresh access token in `source`. */
+async function sandboxSignIn(source: ConnectionToken): Promise<AccessToken> {
+  await autoAuthorise!(source.def, source.services);
+  const fresh = source.snapshot;
+  if (!fresh) throw new AuthError(`the sandbox sign-in of '${source.def.name}' left no access token`, { route: 'oauth2/token', tags: ['not_authorised'] });
+  return fresh;
+}
+
 async function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promise<AccessToken> {
   const { def, services } = source;
   const route = 'oauth2/token';
+  const sandbox = signsInBySandbox(def);
   const st = await grantState(services, def.name);
-  if (st.reauthorisation?.kind === 'invalid_grant') {
+  if (st.reauthorisation?.kind === 'invalid_grant' && !sandbox) {
     throw new InvalidGrantError(`connection '${def.name}' needs re-authorisation (${st.reauthorisation.reason}); ${reauthHint(def)}`, { route, tags: ['invalid_grant'] });
   }
-  let refreshToken = await refreshTokenOf(services, def.name);
-  if (!refreshToken && asDropbox(def).sandbox && !asDropbox(def).endpoints && autoAuthorise) {
-    await autoAuthorise(def, services);
-    // The sign-in remembered a fresh access token in a new source; use it.
-    const fresh = source.snapshot;
-    if (fresh) return fresh;
-    refreshToken = await refreshTokenOf(services, def.name);
-  }
+  const refreshToken = await refreshTokenOf(services, def.name);
+  if (!refreshToken && sandbox) return sandboxSignIn(source);
   if (!refreshToken) {
     throw new AuthError(`connection '${def.name}' is not authorised; ${reauthHint(def)}`, { route, tags: ['not_authorised'] });
   }
@@ -120,14 +129,17 @@ async function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promis
     services.log.debug({ connection: def.name, expiresAt: new Date(grant.expiresAt).toISOString() }, 'access token refreshed');
     return { accessToken: grant.accessToken, expiresAt: grant.expiresAt };
   } catch (err) {
-    if (err instanceof OAuthError && err.code === 'invalid_grant') {
-      const reason = 'Dropbox refused the refresh token: the grant was revoked or expired';
-      await markNeedsReauthorisation(services, def.name, { kind: 'invalid_grant', reason });
-      // Drop the access token too: every later call then fails here, before any request.
-      source.replace();
-      services.log.warn({ connection: def.name }, `connection needs re-authorisation: ${reason}`);
-      throw new InvalidGrantError(`connection '${def.name}' needs re-authorisation (${reason}); ${reauthHint(def)}`, { route, status: err.status, tags: ['invalid_grant'] });
+    if (!(err instanceof OAuthError && err.code === 'invalid_grant')) throw err;
+    if (sandbox) {
+      // The sandbox keeps grants in memory, so a daemon restart forgets them: sign in again.
+      services.log.info({ connection: def.name }, 'the sandbox no longer knows this grant (restarted?); signing in again');
+      return sandboxSignIn(source);
     }
-    throw err;
+    const reason = 'Dropbox refused the refresh token: the grant was revoked or expired';
+    await markNeedsReauthorisation(services, def.name, { kind: 'invalid_grant', reason });
+    // Drop the access token too: every later call then fails here, before any request.
+    source.replace();
+    services.log.warn({ connection: def.name }, `connection needs re-authorisation: ${reason}`);
+    throw new InvalidGrantError(`connection '${def.name}' needs re-authorisation (${reason}); ${reauthHint(def)}`, { route, status: err.status, tags: ['invalid_grant'] });
   }
 }
