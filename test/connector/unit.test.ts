@@ -70,6 +70,8 @@ describe('error model', () => {
   it('follows the .tag chain through named members and upload reasons', () => {
     expect(tagChain({ '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } })).toEqual(['path', 'conflict', 'file']);
     expect(tagChain({ '.tag': 'path', path: { reason: { '.tag': 'insufficient_space' }, upload_session_id: 'x' } })).toEqual(['path', 'insufficient_space']);
+    // UploadError.path is a plain struct, so Stone inlines it next to the tag.
+    expect(tagChain({ '.tag': 'path', reason: { '.tag': 'conflict', conflict: { '.tag': 'file' } }, upload_session_id: 'x' })).toEqual(['path', 'conflict', 'file']);
     expect(tagChain({ '.tag': 'lookup_failed', lookup_failed: { '.tag': 'incorrect_offset', correct_offset: 8 } })).toEqual(['lookup_failed', 'incorrect_offset']);
   });
   it('conflict names the path and the mode that solves it', () => {

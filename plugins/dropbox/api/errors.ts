@@ -138,6 +138,7 @@ export function tagChain(u: unknown): string[] {
       const inner = o[tag];
       if (inner && typeof inner === 'object') cur = inner;
       else if (typeof inner === 'string') { out.push(inner); break; }
+      else if (o.reason && typeof o.reason === 'object') cur = o.reason; // inlined UploadWriteFailed
       else break;
     } else if (o.reason && typeof o.reason === 'object') {
       cur = o.reason; // UploadWriteFailed{reason}, RateLimitError{reason}
