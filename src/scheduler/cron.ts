@@ -15,7 +15,9 @@
 // - A fire that comes more than MISSED_TOLERANCE_MS late (event loop blocked,
 //   laptop asleep) is reported as missed instead of running late. The scheduler
 //   logs it and, for `catchUp: true` jobs, runs once for the whole burst unless a
-//   slot ran on time right after it (the same rule as after downtime).
+//   slot ran on time right after it (the same rule as after downtime). A timer that
+//   never comes (a machine asleep through a long setTimeout) is caught by the
+//   scheduler's 30 s watchdog once its slot is 5 minutes overdue.
 import cron, { type ScheduledTask } from 'node-cron';
 
 export interface CronHandle {
