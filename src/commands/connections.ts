@@ -3,6 +3,8 @@ import { parseArgs, UsageError } from '../args.ts';
 import { loadConfig, resolveConfigFile } from '../config/load.ts';
 import { formatProblem } from '../config/problems.ts';
 import { createServices } from '../services.ts';
+import { createLogger } from '../log.ts';
+import type { DestinationStream } from 'pino';
 import { table } from './table.ts';
 
 export const connectionsCommand: CliCommand = {
@@ -57,7 +59,7 @@ async function testOne(args: string[], cli: CliContext): Promise<number> {
   }
   const ct = loaded.registry.connectionTypes.get(def.type);
   if (!ct?.test) throw new Error(`connections of type '${def.type}' cannot be tested`);
-  const services = createServices(loaded.config, { quiet: true });
+  const services = createServices(loaded.config, { log: errorsToStderr(cli) });
   try {
     const report = await ct.test(def, services);
     const width = Math.max(...report.lines.map(([label]) => label.length));
@@ -68,4 +70,9 @@ async function testOne(args: string[], cli: CliContext): Promise<number> {
   } finally {
     await services.close();
   }
+}
+
+/** Errors only, as JSON on stderr: stdout holds just the command's own output. */
+function errorsToStderr(cli: CliContext) {
+  return createLogger({ level: 'error', destination: cli.stderr as unknown as DestinationStream, pretty: false });
 }

@@ -1,8 +1,10 @@
-import type { CliCommand } from '../plugin.ts';
+import type { CliCommand, CliContext } from '../plugin.ts';
 import { parseArgs, UsageError } from '../args.ts';
 import { loadConfig, resolveConfigFile } from '../config/load.ts';
 import { formatProblem } from '../config/problems.ts';
 import { createServices } from '../services.ts';
+import { createLogger } from '../log.ts';
+import type { DestinationStream } from 'pino';
 
 export const disconnectCommand: CliCommand = {
   name: 'disconnect',
@@ -25,7 +27,7 @@ in again with dropcron auth <connection>.`,
     }
     const ct = loaded.registry.connectionTypes.get(def.type);
     if (!ct?.disconnect) throw new Error(`connections of type '${def.type}' cannot be disconnected`);
-    const services = createServices(loaded.config, { quiet: true });
+    const services = createServices(loaded.config, { log: errorsToStderr(cli) });
     try {
       const r = await ct.disconnect(def, services);
       cli.stdout.write(`${r.revoked ? 'revoked' : 'not revoked'}: ${r.detail ?? (r.revoked ? 'revoked at the service' : 'unknown')}\n`);
@@ -36,3 +38,8 @@ in again with dropcron auth <connection>.`,
     }
   },
 };
+
+/** Errors only, as JSON on stderr: stdout holds just the command's own output. */
+function errorsToStderr(cli: CliContext) {
+  return createLogger({ level: 'error', destination: cli.stderr as unknown as DestinationStream, pretty: false });
+}
