@@ -119,6 +119,8 @@ class DiskSpool implements Spool {
     private file: string,
   ) {
     this.fh = open(file, 'w+');
+    // Failures surface where the handle is awaited; never as an unhandled rejection.
+    this.fh.catch(() => undefined);
   }
   async write(chunk: Buffer): Promise<void> {
     const fh = await this.fh;

@@ -44,6 +44,9 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   const url = new URL(req.url ?? '/', 'http://emulator');
   const route = url.pathname.startsWith('/2/') ? url.pathname.slice(3) : url.pathname.slice(1);
   const io = new Io(req, res, st.faults);
+  // A client that resets mid-request must not raise an unhandled 'error'.
+  req.on('error', () => undefined);
+  res.on('error', () => undefined);
   res.setHeader('X-Dropbox-Request-Id', randomBytes(16).toString('hex'));
   let recorded = false;
   const record = () => {

@@ -1,0 +1,148 @@
+// Ways to start the emulator: seed files and objects, TLS, IPv6, the daemon's sandbox
+// hook, the CLI's arguments; plus download niceties (GET, ETag, arg in the URL).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorCommand } from '../../plugins/dropbox/emulator/command.ts';
+import { startSandbox } from '../../plugins/dropbox/emulator/sandbox.ts';
+import plugin from '../../plugins/dropbox/index.ts';
+import type { Services } from '../../src/plugin.ts';
+import { client, headerSafeJson, startEmulator } from './helpers.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dropcron-emulator-setup-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('seeds', () => {
+  it('loads a YAML seed file with accounts and files', async () => {
+    const file = join(dir, 'seed.yaml');
+    await writeFile(
+      file,
+      `apps:\n  - key: my-app\n    secret: s3\n    redirectUris: [http://127.0.0.1:9999/cb]\n    scopes: [account_info.read, files.metadata.read, files.content.read]\naccounts:\n  - id: dbid:zed\n    name: Zed Zero\n    email: zed@example.com\n    quotaBytes: 1000\n    files: { "/hello.txt": "hi" }\n`,
+    );
+    const emu = await startEmulator({ seed: file });
+    try {
+      expect(emu.seed.apps.map((a) => a.key)).toEqual(['my-app']);
+      const c = client(emu, emu.issueToken({ app: 'my-app', account: 'zed' }).accessToken);
+      expect((await c.rpc('users/get_space_usage')).json).toEqual({ used: 2, allocation: { '.tag': 'individual', allocated: 1000 } });
+      expect((await c.download({ path: '/hello.txt' })).body.toString()).toBe('hi');
+      expect((await c.upload('files/upload', { path: '/x' }, 'x')).json.error).toEqual({ '.tag': 'missing_scope', required_scope: 'files.content.write' });
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('refuses a seed without apps or accounts', async () => {
+    await expect(startEmulator({ seed: { accounts: [] } as never })).rejects.toThrow(/apps/);
+  });
+
+  it('files.put/get/list work by short name or full id, for members too', async () => {
+    const emu = await startEmulator();
+    try {
+      await emu.files.put('dbmid:alice', '/Reports/q1.txt', 'q1', { clientModified: '2020-01-01T00:00:00Z' });
+      expect((await emu.files.get('alice', '/reports/Q1.TXT'))!.toString()).toBe('q1');
+      expect(emu.files.list('dbid:alice')).toEqual(['/Reports', '/Reports/q1.txt']);
+      expect(emu.files.list('bob')).toEqual([]);
+      const md = (await client(emu, emu.issueToken({ account: 'alice' }).accessToken).rpc('files/get_metadata', { path: '/reports/q1.txt' })).json;
+      expect(md.client_modified).toBe('2020-01-01T00:00:00Z');
+      expect(() => emu.files.list('nobody')).toThrow(/no account/);
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+describe('listening', () => {
+  it('serves HTTPS with a self-signed certificate exposed as ca', async () => {
+    const emu = await startEmulator({ tls: true });
+    try {
+      expect(emu.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(emu.ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      const token = emu.issueToken().accessToken;
+      const trusted = new Agent({ connect: { ca: emu.ca } });
+      const r = await request(`${emu.url}/2/users/get_current_account`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, dispatcher: trusted });
+      expect(r.statusCode).toBe(200);
+      expect(((await r.body.json()) as { email: string }).email).toBe('sandy@example.com');
+      await trusted.close();
+      await expect(request(`${emu.url}/2/users/get_current_account`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } })).rejects.toThrow();
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('listens on ::1', async () => {
+    const emu = await startEmulator({ host: '::1' });
+    try {
+      expect(emu.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      expect((await client(emu, emu.issueToken().accessToken).rpc('users/get_current_account')).status).toBe(200);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('startSandbox starts it on config.dropbox.sandboxPort and the plugin exposes it', async () => {
+    expect(plugin.startSandbox).toBe(startSandbox);
+    expect(plugin.commands).toContain(emulatorCommand);
+    const logged: unknown[] = [];
+    const log = { child: () => log, debug: (l: unknown) => logged.push(l) };
+    const services = { config: { dropbox: { sandboxPort: 0 } }, log } as unknown as Services;
+    const sb = await startSandbox(services);
+    try {
+      expect(sb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${sb.url}/`)).status).toBe(200);
+      expect(logged.length).toBeGreaterThan(0);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('CLI arguments', () => {
+  const io = () => {
+    let out = '';
+    const sink = new Writable({ write: (c, _e, cb) => ((out += c.toString()), cb()) });
+    return { cli: { configFile: undefined, stdout: sink, stderr: sink, stdin: process.stdin }, out: () => out };
+  };
+  it('rejects bad numbers and unknown options before starting', async () => {
+    await expect(emulatorCommand.run(['--port', 'abc'], io().cli)).rejects.toThrow(/--port needs a number/);
+    await expect(emulatorCommand.run(['--failure-rate', '2'], io().cli)).rejects.toThrow(/<= 1/);
+    await expect(emulatorCommand.run(['--warp'], io().cli)).rejects.toThrow(/unknown option --warp/);
+  });
+  it('prints its URL and stops on SIGTERM', async () => {
+    const { cli, out } = io();
+    const done = emulatorCommand.run(['--port', '0', '--latency', '5', '--write-contention'], cli);
+    for (let i = 0; i < 100 && !out().includes('listening'); i++) await new Promise((r) => setTimeout(r, 20));
+    const url = /listening on (\S+)/.exec(out())![1]!;
+    expect((await fetch(`${url}/`)).status).toBe(200);
+    process.emit('SIGTERM');
+    expect(await done).toBe(0);
+  });
+});
+
+describe('download niceties', () => {
+  it('GET with the arg in the URL, and ETag / If-None-Match', async () => {
+    const emu = await startEmulator();
+    try {
+      const token = emu.issueToken().accessToken;
+      await emu.files.put('sandy', '/e.txt', 'etag me');
+      const r = await fetch(`${emu.url}/2/files/download?arg=${encodeURIComponent(JSON.stringify({ path: '/e.txt' }))}`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(r.status).toBe(200);
+      expect(await r.text()).toBe('etag me');
+      const etag = r.headers.get('etag')!;
+      const again = await fetch(`${emu.url}/2/files/download`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Dropbox-API-Arg': headerSafeJson({ path: '/e.txt' }), 'If-None-Match': etag } });
+      expect(again.status).toBe(304);
+      const c = client(emu, token);
+      const id = (await c.upload('files/upload_session/start', {}, 'ab')).json.session_id;
+      expect((await c.upload('files/upload_session/append', { session_id: id, offset: 2 }, 'cd')).status).toBe(200);
+      const fin = await c.upload('files/upload_session/finish', { cursor: { session_id: id, offset: 4 }, commit: { path: '/v1.txt' } }, '');
+      expect(fin.json.size).toBe(4);
+    } finally {
+      await emu.close();
+    }
+  });
+});
