@@ -16,7 +16,7 @@ import { refreshAccessToken } from '../../plugins/dropbox/auth/oauth.ts';
 import { InvalidGrantError, MissingScopeError } from '../../plugins/dropbox/api/errors.ts';
 import type { ConnectionDefinition } from '../../src/plugin.ts';
 import { startWorld, writeCliConfig, type World } from './harness.ts';
-import { Capture } from './helpers.ts';
+import { Capture, freePort } from './helpers.ts';
 
 const browser = new Agent();
 let w: World;
@@ -252,6 +252,12 @@ describe('sandbox demo', () => {
     const def = w.def({ name: 'real' });
     await expect(openConnection(def, w.services).getCurrentAccount()).rejects.toThrow(/is not authorised/);
     expect(w.emu.requests.some((r) => r.route.startsWith('oauth2/'))).toBe(false);
+  });
+
+  it('says clearly when the sandbox cannot be reached', async () => {
+    w.services.sandboxes.set('dropbox', { url: `http://127.0.0.1:${await freePort()}`, close: async () => {} });
+    const def: ConnectionDefinition = { name: 'sandbox', type: 'dropbox', file: 'sandbox.yaml', sandbox: true };
+    await expect(openConnection(def, w.services).getCurrentAccount()).rejects.toThrow(/^cannot reach the sandbox consent page: .*ECONNREFUSED.*; is the daemon running with sandbox: true in config\.yaml\?$/);
   });
 
   it('says clearly when the sandbox is not running', async () => {

@@ -8,6 +8,7 @@ import type { ConnectionDefinition, Services } from '../../../src/plugin.ts';
 import { asDropbox } from './app.ts';
 import { authorizer } from './authorizer.ts';
 import { AuthFlowError } from './errors.ts';
+import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
 
 export interface ConsentForm {
   action: string;
@@ -78,7 +79,10 @@ export interface ConsentChoice {
  * (code and state, or error), or for a no-redirect flow the code shown on the page.
  */
 export async function submitConsent(authorizeUrl: string, dispatcher: Dispatcher, choice: ConsentChoice): Promise<URLSearchParams> {
-  const page = await request(authorizeUrl, { method: 'GET', dispatcher });
+  const page = await request(authorizeUrl, { method: 'GET', dispatcher }).catch((err: unknown) => {
+    const f = describeNetworkFailure(err, dispatcher, new URL(authorizeUrl).origin);
+    throw new AuthFlowError(`cannot reach the sandbox consent page: ${f.message.split('\n')[0]}; is the daemon running with sandbox: true in config.yaml?`);
+  });
   const html = await page.body.text();
   if (page.statusCode !== 200) throw new AuthFlowError(`the sandbox consent page answered HTTP ${page.statusCode}: ${html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200)}`);
   const form = parseForm(html, authorizeUrl);
