@@ -39,6 +39,8 @@ export interface ClientOptions {
   parallelChunks?: number;
   /** Files in flight in uploadMany. */
   manyConcurrency?: number;
+  /** Largest file sent with one files/upload (at most 150 MiB); default: the chunk size. */
+  simpleUploadMax?: number;
   retry?: Partial<RetryPolicy>;
 }
 
@@ -86,7 +88,7 @@ class Client implements DropboxClient, DropboxClientExtras {
       t: this.t,
       commit: (fn) => this.commit(fn),
       chunkSize: chunk,
-      simpleMax: Math.min(chunk, MAX_REQUEST_BODY),
+      simpleMax: Math.min(o.simpleUploadMax ?? chunk, MAX_REQUEST_BODY),
       parallelChunks: Math.max(1, o.parallelChunks ?? 1),
       manyConcurrency: Math.max(1, o.manyConcurrency ?? DEFAULT_MANY_CONCURRENCY),
       getMetadata: (p, signal) => this.getMetadata(p, { signal }),

@@ -120,7 +120,9 @@ export class Transport {
     } catch (err) {
       if (body && typeof body === 'object' && 'destroy' in body) (body as Readable).destroy();
       if (call.signal?.aborted) throw call.signal.reason;
-      throw this.networkError(call.route, err, host);
+      const e = this.networkError(call.route, err, host);
+      this.o.log?.debug({ route: call.route, status: 0, error: e.tags.join('/'), ms: Math.round(performance.now() - started), attempt }, 'dropbox request failed');
+      throw e;
     }
     const requestId = header(res.headers, 'x-dropbox-request-id');
     this.o.log?.debug({ route: call.route, status: res.statusCode, requestId, ms: Math.round(performance.now() - started), attempt }, 'dropbox request');

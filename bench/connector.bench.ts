@@ -1,0 +1,178 @@
+// The connector's benchmark (`npm run bench`): throughput against a raw undici
+// baseline, peak RSS at 1 and 4 GiB, the chunk-size table, and many small files.
+// The emulator (with a data directory, so files live on disk) runs in this process;
+// each transfer runs in a child process so its RSS is the connector's alone.
+// Timings are printed, never asserted: the machine is shared.
+import { spawn } from 'node:child_process';
+import { mkdtemp, open, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent } from 'undici';
+import { startEmulator } from '../plugins/dropbox/emulator/index.ts';
+import { createDropboxClient } from '../plugins/dropbox/api/client.ts';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const here = fileURLToPath(new URL('.', import.meta.url));
+const smoke = process.argv.includes('--smoke');
+const quick = smoke || process.argv.includes('--quick');
+
+interface ChildResult { seconds: number; bytes: number; peakRssMB: number; idleRssMB: number }
+
+let childScript = '';
+
+/**
+ * The child runs as one plain-JS bundle under bare node: under tsx an idle process
+ * already holds ~86 MB (its compiler), which would hide what the connector uses.
+ * (esbuild is tsx's own dependency, used here only to bundle the bench child.)
+ */
+async function bundleChild(dir: string): Promise<void> {
+  const { build } = await import('esbuild');
+  childScript = join(dir, 'transfer-child.mjs');
+  await build({
+    entryPoints: [join(here, 'transfer-child.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20',
+    outfile: childScript, logLevel: 'error',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+}
+
+function runChild(job: Record<string, unknown>): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [childScript, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`child ${String(job.kind)} failed (${code}): ${err.slice(-2000)}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult);
+    });
+  });
+}
+
+/** A file of `size` pseudo-random bytes (incompressible, not all zeros), written in 8 MiB pieces. */
+async function makeFile(path: string, size: number): Promise<void> {
+  const fh = await open(path, 'w');
+  const piece = Buffer.alloc(8 * MiB);
+  let x = 12345;
+  for (let i = 0; i < piece.length; i += 4) { x = (x * 1103515245 + 12345) >>> 0; piece.writeUInt32LE(x, i); }
+  for (let off = 0; off < size; off += piece.length) {
+    piece.writeUInt32LE(off / piece.length, 0); // each piece differs
+    await fh.write(piece, 0, Math.min(piece.length, size - off));
+  }
+  await fh.close();
+}
+
+const mbps = (r: ChildResult) => r.bytes / MiB / r.seconds;
+const fmt = (n: number, d = 1) => n.toFixed(d);
+
+function table(title: string, head: string[], rows: Array<Array<string | number>>): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const w = head.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |`;
+  return [`### ${title}`, '', line(head), `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...rows.map((r) => line(r.map(String))), ''].join('\n');
+}
+
+export async function runConnectorBench(): Promise<string> {
+  const work = await mkdtemp(join(tmpdir(), 'dropcron-bench-'));
+  await bundleChild(work);
+  const emu = await startEmulator({ port: 0, dataDir: join(work, 'emu-data') });
+  emu.faults.set({ quotaBytes: 64 * GiB });
+  const { accessToken } = await emu.issueToken({ account: 'sandy', ttlSeconds: 24 * 3600 });
+  const base = { url: emu.url, token: accessToken };
+  const out: string[] = [`dropcron connector benchmark, ${new Date().toISOString()}, node ${process.version}, ${smoke ? 'smoke' : quick ? 'quick' : 'full'} run`, ''];
+  const log = (s: string) => { process.stdout.write(`${s}\n`); out.push(s); };
+  try {
+    // --- chunk size ---------------------------------------------------------------------
+    const probe = join(work, 'probe.bin');
+    const probeSize = smoke ? 16 * MiB : quick ? 128 * MiB : 512 * MiB;
+    await makeFile(probe, probeSize);
+    const chunkRows: Array<Array<string | number>> = [];
+    for (const [chunk, par] of [[4, 1], [8, 1], [16, 1], [32, 1], [64, 1], [16, 2], [16, 4]] as const) {
+      const r = await runChild({ ...base, kind: 'upload', local: probe, remote: `/bench/probe-${chunk}-${par}.bin`, chunkSize: chunk * MiB, parallelChunks: par });
+      chunkRows.push([`${chunk} MiB`, par, fmt(mbps(r)), fmt(r.peakRssMB, 0)]);
+      process.stdout.write(`chunk ${chunk} MiB x${par}: ${fmt(mbps(r))} MiB/s\n`);
+    }
+    log(table(`Upload of ${probeSize / MiB} MiB by chunk size (connector, loopback emulator)`, ['chunk', 'parallel appends', 'MiB/s', 'peak RSS MB'], chunkRows));
+    await unlink(probe);
+
+    // --- one files/upload vs a session, for files that fit in one request ------------------------
+    const simpleRows: Array<Array<string | number>> = [];
+    for (const size of smoke ? [4 * MiB] : [4 * MiB, 16 * MiB, 64 * MiB, 148 * MiB]) {
+      const f = join(work, `simple-${size}.bin`);
+      await makeFile(f, size);
+      const reps = size <= 16 * MiB ? 5 : 2;
+      let simpleS = 0;
+      let sessionS = 0;
+      for (let i = 0; i < reps; i++) {
+        simpleS += (await runChild({ ...base, kind: 'upload', local: f, remote: `/bench/simple-${size}.bin`, chunkSize: 16 * MiB, simpleUploadMax: 150 * MiB })).seconds;
+        sessionS += (await runChild({ ...base, kind: 'upload', local: f, remote: `/bench/session-${size}.bin`, chunkSize: 16 * MiB, simpleUploadMax: 0 })).seconds;
+      }
+      simpleRows.push([`${size / MiB} MiB`, fmt((size / MiB) / (simpleS / reps)), fmt((size / MiB) / (sessionS / reps))]);
+      await unlink(f);
+    }
+    log(table('One files/upload vs an upload session (16 MiB chunks), same file (mean of 2-5 runs)', ['file', 'files/upload MiB/s', 'session MiB/s'], simpleRows));
+
+    // --- throughput and memory vs the raw baseline ------------------------------------------------
+    const rows: Array<Array<string | number>> = [];
+    const sizes = smoke ? [32 * MiB] : quick ? [256 * MiB] : [1 * GiB, 4 * GiB];
+    for (const size of sizes) {
+      const src = join(work, `src-${size}.bin`);
+      const dst = join(work, `dst-${size}.bin`);
+      await makeFile(src, size);
+      const label = size >= GiB ? `${size / GiB} GiB` : `${size / MiB} MiB`;
+      const remote = `/bench/big-${size}.bin`;
+      const chunk = 16 * MiB;
+      const rawUp = size <= GiB ? await runChild({ ...base, kind: 'raw-upload', local: src, remote, chunkSize: chunk }) : undefined;
+      const up = await runChild({ ...base, kind: 'upload', local: src, remote, chunkSize: chunk });
+      const rawDown = size <= GiB ? await runChild({ ...base, kind: 'raw-download', local: dst, remote, chunkSize: chunk }) : undefined;
+      await unlink(dst).catch(() => {});
+      const down = await runChild({ ...base, kind: 'download', local: dst, remote, chunkSize: chunk });
+      rows.push([`upload ${label}`, fmt(mbps(up)), rawUp ? fmt(mbps(rawUp)) : '-', rawUp ? `${fmt((100 * mbps(up)) / mbps(rawUp), 0)}%` : '-', fmt(up.peakRssMB, 0), rawUp ? fmt(rawUp.peakRssMB, 0) : '-', fmt(up.idleRssMB, 0)]);
+      rows.push([`download ${label}`, fmt(mbps(down)), rawDown ? fmt(mbps(rawDown)) : '-', rawDown ? `${fmt((100 * mbps(down)) / mbps(rawDown), 0)}%` : '-', fmt(down.peakRssMB, 0), rawDown ? fmt(rawDown.peakRssMB, 0) : '-', fmt(down.idleRssMB, 0)]);
+      process.stdout.write(`${label}: up ${fmt(mbps(up))} MiB/s, down ${fmt(mbps(down))} MiB/s\n`);
+      await unlink(src);
+      await unlink(dst).catch(() => {});
+    }
+    log(table('Large files: connector vs raw undici (baseline: plain undici.request streaming the same file to start/append_v2/finish with the same 16 MiB chunks, and files/download piped to a file; no hashing, retry layer, progress or fsync)',
+      ['transfer', 'connector MiB/s', 'raw MiB/s', 'connector/raw', 'connector peak RSS MB', 'raw peak RSS MB', 'idle process RSS MB'], rows));
+
+    // --- many small files ------------------------------------------------------------------------------
+    const n = smoke ? 20 : quick ? 200 : 1000;
+    const dir = join(work, 'small');
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir));
+    const items = [];
+    for (let i = 0; i < n; i++) {
+      const p = join(dir, `f${i}.bin`);
+      const fh = await open(p, 'w');
+      const b = Buffer.alloc(16 * 1024, i % 251);
+      b.writeUInt32LE(i, 0);
+      await fh.write(b);
+      await fh.close();
+      items.push({ localPath: p, remotePath: `/bench/small/f${i}.bin`, mode: 'overwrite' as const });
+    }
+    emu.faults.set({ latencyMs: 40 });
+    const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
+    const token = { token: async () => accessToken, refresh: async () => accessToken };
+    const client = createDropboxClient({ dispatcher, token, endpoints: { api: emu.url, content: emu.url } });
+    let t0 = performance.now();
+    const many = await client.uploadMany(items);
+    const manyS = (performance.now() - t0) / 1000;
+    const failed = many.filter((r) => r.error).length;
+    t0 = performance.now();
+    for (const it of items) await client.upload(it.localPath, it.remotePath.replace('/small/', '/small-one/'), { mode: 'overwrite' });
+    const oneS = (performance.now() - t0) / 1000;
+    emu.faults.set({ latencyMs: 0 });
+    await dispatcher.close();
+    log(table(`${n} files of 16 KiB, 40 ms emulated latency`, ['method', 'seconds', 'files/s', 'speed-up'], [
+      ['uploadMany (sessions + finish_batch_v2)', fmt(manyS, 2), fmt(n / manyS, 0), `${fmt(oneS / manyS, 1)}x`],
+      ['one by one (client.upload -> files/upload)', fmt(oneS, 2), fmt(n / oneS, 0), '1.0x'],
+    ]));
+    if (failed) log(`warning: ${failed} uploadMany entries failed`);
+  } finally {
+    await emu.close();
+    await rm(work, { recursive: true, force: true });
+  }
+  return out.join('\n');
+}
