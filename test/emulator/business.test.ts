@@ -146,3 +146,11 @@ describe('app folder apps', () => {
     expect(pr.status).toBe(400);
   });
 });
+
+describe('team token revoke', () => {
+  it('a team token revokes itself without selecting a member', async () => {
+    const t = emu.issueToken({ team: true, app: 'custom-app' }).accessToken;
+    expect((await client(emu, t).rpc('auth/token/revoke')).status).toBe(200);
+    expect((await client(emu, t, { 'Dropbox-API-Select-User': 'dbmid:bob' }).rpc('users/get_current_account')).status).toBe(401);
+  });
+});

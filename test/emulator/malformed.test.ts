@@ -181,3 +181,34 @@ describe('robustness', () => {
     expect(await emu.files.get('sandy', '/aborted.bin')).toBeUndefined();
   });
 });
+
+describe('every route against odd input', () => {
+  it('answers 4xx, never 5xx, and keeps serving', async () => {
+    const { allRoutes } = await import('../../plugins/dropbox/emulator/routes/index.ts');
+    const args = [
+      '{}', '[]', 'null', '"x"', '1', '{"path": 1}', '{"path": "/nope"}', '{"path": ""}', '{"path": "id:nope"}', '{"path": "ns:999/x"}', '{"path": "rev:0123456789"}',
+      '{"cursor": "x"}', '{"cursor": {"session_id": "x", "offset": 0}}', '{"cursor": {"session_id": "x", "offset": -1}}',
+      '{"cursor": {"session_id": "x", "offset": 0}, "commit": {"path": "/x"}}', '{"entries": [{}]}', '{"entries": "x"}',
+      '{"entries": [{"cursor": {"session_id": "x", "offset": 0}, "commit": {"path": "/x"}}]}', '{"entries": [{"path": "/x"}]}',
+      '{"paths": ["/a//b", "/ok"]}', '{"from_path": "/a", "to_path": "/b"}', '{"from_path": "", "to_path": ""}', '{"query": "a", "options": {"path": "/x"}}',
+      '{"async_job_id": "x"}', '{"num_sessions": 2}', '{"session_type": "concurrent", "close": true}', '{"path": "/x", "mode": {".tag": "update"}}',
+      '{"path": "/x", "mode": {".tag": "update", "update": "0123456789"}, "strict_conflict": true}', '{"path": "/x", "client_modified": "yesterday"}',
+    ];
+    for (const route of allRoutes().values()) {
+      if (route.name === 'auth/token/revoke') continue;
+      for (const a of args) {
+        const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+        let body: string | undefined = a;
+        if (route.style !== 'rpc') {
+          headers['Dropbox-API-Arg'] = a;
+          headers['Content-Type'] = 'application/octet-stream';
+          body = route.style === 'upload' ? 'some bytes' : undefined;
+        } else headers['Content-Type'] = 'application/json';
+        const r = await fetch(`${emu.url}/2/${route.name}`, { method: 'POST', headers, body });
+        const text = await r.text();
+        expect(r.status, `${route.name} ${a}: ${text}`).toBeLessThan(500);
+      }
+    }
+    expect((await c.rpc('users/get_current_account')).status).toBe(200);
+  });
+});

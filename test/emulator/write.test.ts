@@ -1,6 +1,6 @@
 // Write routes: upload modes, sessions and batch finishes, folders, delete, copy, move,
 // search and the include_deleted views.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { contentHash } from '../../plugins/dropbox/emulator/content-hash.ts';
@@ -15,6 +15,7 @@ beforeAll(async () => {
   c = client(emu, token);
 });
 afterAll(() => emu.close());
+afterEach(() => vi.useRealTimers());
 
 const MiB = 1024 * 1024;
 
@@ -147,6 +148,17 @@ describe('upload sessions', () => {
     const fin = await c.upload('files/upload_session/finish', { cursor: { session_id: id, offset: 8 * MiB + p2.length }, commit: { path: '/conc.bin' } }, '');
     const whole = Buffer.concat([p0, p1, p2]);
     expect(fin.json).toMatchObject({ size: whole.length, content_hash: contentHash(whole) });
+  });
+
+  it('sessions are private to their account and expire after 7 days', async () => {
+    const id = (await c.upload('files/upload_session/start', {}, 'abc')).json.session_id;
+    const other = client(emu, emu.issueToken({ account: 'bob' }).accessToken);
+    expect((await other.upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: 3 } }, 'd')).json.error).toEqual({ '.tag': 'not_found' });
+    const fresh = emu.issueToken({ ttlSeconds: 30 * 24 * 3600 }).accessToken;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 7 * 24 * 3600 * 1000 + 60_000);
+    const late = await client(emu, fresh).upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: 3 } }, 'd');
+    expect(late.json.error).toEqual({ '.tag': 'not_found' });
   });
 
   it('two sequential sessions run side by side; start_batch opens many', async () => {

@@ -32,7 +32,10 @@ export function resolveCaller(st: State, route: RouteDef, headers: IncomingHttpH
   const selectAdmin = header(headers, 'dropbox-api-select-admin');
   let account: Account;
   let asAdmin = false;
-  if (grant.team) {
+  if (grant.team && route.auth === 'token' && !selectUser && !selectAdmin) {
+    // Nothing member-specific happens on these routes: any admin stands for the team.
+    account = grant.team.members.find((m) => m.admin) ?? grant.team.members[0]!;
+  } else if (grant.team) {
     if (!selectUser && !selectAdmin) {
       throw badRequest(
         route.name,

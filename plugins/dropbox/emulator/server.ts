@@ -124,7 +124,7 @@ async function api(deps: ServerDeps, name: string, url: URL, req: IncomingMessag
   }
 
   // Authenticate before reading bodies, as Dropbox does.
-  const caller = route.auth === 'user' ? resolveCaller(st, route, req.headers, forceExpired) : (undefined as never);
+  const caller = route.auth === 'none' ? (undefined as never) : resolveCaller(st, route, req.headers, forceExpired);
   if (route.auth === 'none' && forceExpired) throw authError(tag('expired_access_token'));
   if (caller && st.faults.overRateLimit(caller.token.token)) throw rateLimited('too_many_requests', 1);
 

@@ -25,8 +25,11 @@ export interface RouteDef {
   /** e.g. 'files/list_folder' (stone `list_folder`, v2 routes end in _v2). */
   name: string;
   style: 'rpc' | 'upload' | 'download';
-  /** user: Bearer token of a user or a team acting as a member; none: no Authorization. */
-  auth: 'user' | 'none';
+  /**
+   * user: Bearer token of a user, or of a team acting as a member (Select-User/Admin);
+   * token: any valid token, team tokens without selecting a member (auth/token/revoke).
+   */
+  auth: 'user' | 'token' | 'none';
   scope?: string;
   arg: Ty;
   handle(call: Call): Promise<unknown>;

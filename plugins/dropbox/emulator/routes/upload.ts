@@ -56,8 +56,16 @@ function declaredTooLarge(call: Call): boolean {
   return Number.isFinite(n) && n > MAX_BODY;
 }
 
+/** Sessions live 7 days, as at Dropbox. */
+const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+
 function session(st: State, call: Call, id: string): Session | undefined {
   const s = st.sessions.get(id);
+  if (s && Date.now() - s.createdAt > SESSION_TTL_MS) {
+    st.sessions.delete(id);
+    void s.spool?.discard();
+    return undefined;
+  }
   return s && s.owner === call.caller.account.id ? s : undefined;
 }
 

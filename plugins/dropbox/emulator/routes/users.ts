@@ -90,7 +90,7 @@ export const userRoutes: RouteDef[] = [
   {
     name: 'auth/token/revoke',
     style: 'rpc',
-    auth: 'user',
+    auth: 'token',
     arg: VOID,
     async handle({ st, caller }) {
       st.tokens.revoke(caller.grant);
