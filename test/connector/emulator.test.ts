@@ -100,6 +100,20 @@ describe('folders, metadata, listings', () => {
     expect(seen.length).toBe(2);
   });
 
+  it('restarts once after a cursor reset, handing out each entry once', async () => {
+    const { client } = makeClient(emu);
+    for (let i = 0; i < 7; i++) await emu.files.put('sandy', `/reset/f${i}`, 'x');
+    const names: string[] = [];
+    let resetDone = false;
+    const n = emu.requests.length;
+    for await (const e of client.listFolder('/reset', { limit: 3 })) {
+      names.push(e.name);
+      if (!resetDone && names.length === 2) { emu.resetCursors(); resetDone = true; }
+    }
+    expect(names.sort()).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6']);
+    expect(since(n).filter((r) => r.route === 'files/list_folder').length).toBe(2);
+  });
+
   it('search finds by name', async () => {
     const { client } = makeClient(emu);
     await emu.files.put('sandy', '/search/quarterly-report.pdf', 'pdf');
@@ -309,6 +323,7 @@ describe('delete, copy, move', () => {
     expect(rs[2]!.error).toBeInstanceOf(InvalidPathError);
     expect(rs[3]!.metadata?.name).toBe('c');
     expect(await client.getMetadata('/del/c')).toBeUndefined();
+    expect(emu.requests.some((r) => r.route === 'files/delete_batch')).toBe(true);
   });
 
   it('copies and moves', async () => {
@@ -330,7 +345,9 @@ describe('uploadMany', () => {
     items.push({ localPath: await tmp.file('mx', 'new'), remotePath: '/many-up/exists.txt' });
     items.push({ localPath: await tmp.file('my', 'y'), remotePath: 'no-slash' });
     const n = emu.requests.length;
-    const rs = await client.uploadMany(items);
+    const last = new Map<string, [number, number]>();
+    const rs = await client.uploadMany(items, { onProgress: (it, d, t) => last.set(it.remotePath, [d, t]) });
+    expect(last.get('/many-up/f7.bin')).toEqual([16 * 1024, 16 * 1024]);
     expect(rs.slice(0, 30).every((r, i) => r.metadata?.content_hash === contentHash(pattern(16 * 1024, i)))).toBe(true);
     expect(rs[30]!.error).toBeInstanceOf(ConflictError);
     expect(rs[31]!.error).toBeInstanceOf(InvalidPathError);
@@ -382,6 +399,14 @@ describe('Business', () => {
     const a = await client.getCurrentAccount();
     expect(a.email).toBe('bob@acme.example');
     expect(since(n)[0]!.headers['dropbox-api-select-user']).toBe('dbmid:bob');
+  });
+
+  it('Select-Admin is sent for an admin acting on team content', async () => {
+    const { client } = makeClient(emu, { account: 'alice', team: true }, { business: { selectAdmin: 'dbmid:alice' } });
+    const n = emu.requests.length;
+    await client.getCurrentAccount();
+    expect(since(n)[0]!.headers['dropbox-api-select-admin']).toBe('dbmid:alice');
+    expect(since(n)[0]!.status).toBe(200);
   });
 
   it('a namespace without permission is a PathRootError', async () => {
