@@ -35,19 +35,20 @@ class TooLarge extends Error {}
  * Streams the request body into `spool` (pending until the caller commits), hashing the
  * chunk. Over 150 MiB the rest is read and thrown away, then TooLarge is thrown.
  */
-async function receive(call: Call, spool: Spool | undefined): Promise<{ bytes: number; hash: string }> {
-  const hasher = new ContentHasher();
+async function receive(call: Call, spool: Spool | undefined, wantHash = false): Promise<{ bytes: number; hash?: string }> {
+  // The spool hashes what it keeps; a chunk's own hash is computed only when asked for.
+  const hasher = wantHash ? new ContentHasher() : undefined;
   let bytes = 0;
   let over = false;
   for await (const chunk of call.body()) {
     bytes += chunk.length;
     if (bytes > MAX_BODY) over = true;
     if (over) continue;
-    hasher.update(chunk);
+    hasher?.update(chunk);
     if (spool) await spool.write(chunk);
   }
   if (over) throw new TooLarge();
-  return { bytes, hash: hasher.digest() };
+  return { bytes, hash: hasher?.digest() };
 }
 
 /** Answers at once when the declared length is already too much. */
@@ -106,7 +107,7 @@ async function appendTo(call: Call, s: Session, offset: number, close: boolean, 
     if (offset % BLOCK_SIZE !== 0) throw routeError(wrapLookup(tag('concurrent_session_invalid_offset')));
     const spool = call.st.blobs.spool();
     try {
-      const got = await receive(call, spool);
+      const got = await receive(call, spool, !!contentHash);
       if (!close && got.bytes % BLOCK_SIZE !== 0) throw routeError(wrapLookup(tag('concurrent_session_invalid_data_size')));
       if (contentHash && contentHash !== got.hash) throw routeError(tag('content_hash_mismatch'));
       spool.commit();
@@ -125,7 +126,7 @@ async function appendTo(call: Call, s: Session, offset: number, close: boolean, 
   const spool = s.spool!;
   s.busy = true;
   try {
-    const got = await receive(call, spool);
+    const got = await receive(call, spool, !!contentHash);
     if (spool.size + spool.pending > MAX_SESSION) throw routeError(wrapLookup(tag('too_large')));
     if (contentHash && contentHash !== got.hash) throw routeError(tag('content_hash_mismatch'));
     spool.commit();
@@ -289,7 +290,7 @@ export const uploadRoutes: RouteDef[] = [
       }
       const spool = call.st.blobs.spool();
       try {
-        const got = await receive(call, spool);
+        const got = await receive(call, spool, !!arg.content_hash);
         if (arg.content_hash && arg.content_hash !== got.hash) throw routeError(tag('content_hash_mismatch'));
       } catch (err) {
         await spool.discard();
