@@ -19,7 +19,7 @@ let emu: Emu;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 
 beforeAll(async () => {
-  emu = (await startEmulator({ port: 0 })) as unknown as Emu;
+  emu = await startEmulator({ port: 0 });
   tmp = await tempDir();
 });
 afterAll(async () => {

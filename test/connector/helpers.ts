@@ -6,18 +6,11 @@ import { join } from 'node:path';
 import { createDispatcher } from '../../src/net/dispatcher.ts';
 import { createDropboxClient, type ClientOptions } from '../../plugins/dropbox/api/client.ts';
 import { RefreshingToken } from '../../plugins/dropbox/api/token.ts';
+import type { Emulator } from '../../plugins/dropbox/emulator/index.ts';
 
-export interface Emu {
-  url: string;
-  issueToken(o?: Record<string, unknown>): { accessToken: string; refreshToken: string; expiresIn: number } | Promise<{ accessToken: string; refreshToken: string; expiresIn: number }>;
-  expireAccessTokens(): void;
-  faults: { inject(r: unknown): void; set(o: Record<string, unknown>): void; clear?(): void };
-  requests: Array<{ route: string; status: number; headers: Record<string, string | string[] | undefined>; bytesIn: number; bytesOut: number }>;
-  files: { put(account: string, path: string, content: string | Buffer): unknown; get(account: string, path: string): Buffer | string | undefined | Promise<Buffer | string | undefined> };
-  close(): Promise<void>;
-}
+export type Emu = Emulator;
 
-export function tokenSource(emu: Emu, issue: Record<string, unknown> = {}) {
+export function tokenSource(emu: Emu, issue: Parameters<Emu['issueToken']>[0] = {}) {
   const counter = { refreshes: 0 };
   const src = new RefreshingToken(async () => {
     counter.refreshes++;
@@ -27,7 +20,7 @@ export function tokenSource(emu: Emu, issue: Record<string, unknown> = {}) {
   return Object.assign(src, { counter });
 }
 
-export function makeClient(emu: Emu, issue: Record<string, unknown> = { account: 'sandy' }, extra: Partial<ClientOptions> = {}) {
+export function makeClient(emu: Emu, issue: Parameters<Emu['issueToken']>[0] = { account: 'sandy' }, extra: Partial<ClientOptions> = {}) {
   const dispatcher = createDispatcher({ timeoutSeconds: 30 });
   const token = tokenSource(emu, issue);
   const client = createDropboxClient({

@@ -16,7 +16,7 @@ let tiny: RunningProxy;
 let socks: RunningProxy;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {
-  emu = (await startEmulator({ port: 0 })) as unknown as Emu;
+  emu = await startEmulator({ port: 0 });
   [tiny, socks, tmp] = await Promise.all([startTinyproxy(), startMicrosocks(), tempDir()]);
 });
 afterAll(async () => {
