@@ -11,6 +11,9 @@ const PASSWORD = 'e2e-admin-password-123';
 const PROXY_PASSWORD = 'e2e-proxy-secret-8812';
 const SANDY = 'dbid:sandy';
 
+/** Polls until the assertion holds; generous, since the whole suite may share the machine. */
+const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 100 });
+
 const JOB = `# Copies the local folder into the sandbox every night.
 name: e2e-upload
 description: Nightly copy of the local folder
@@ -55,7 +58,7 @@ describe('admin UI in Chromium', () => {
     await shot(page, '01-sign-in');
     await page.getByLabel('Admin password').fill('wrong password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.locator('#signin-error').textContent()).toBe('wrong password');
+    await eventually(() => page.locator('#signin-error').textContent()).toBe('wrong password');
     await page.getByLabel('Admin password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Connections' }).waitFor();
@@ -68,30 +71,30 @@ describe('admin UI in Chromium', () => {
     await page.getByLabel('Use the bundled Dropbox sandbox (testing)').check();
     await shot(page, '02-new-connection');
     await page.getByRole('button', { name: 'Create connection' }).click();
-    await expect.poll(heading).toMatch(/^e2e/);
+    await eventually(heading).toMatch(/^e2e/);
     const yaml = await yamlOf('connections/e2e.yaml');
     expect(yaml).toContain('name: e2e');
     expect(yaml).toContain('sandbox: true');
   });
 
   it('authenticates through the popup against the sandbox consent page; the list updates live', async () => {
-    await expect.poll(() => page.locator('#view h1 .badge').textContent()).toBe('Needs authorisation');
+    await eventually(() => page.locator('#view h1 .badge').textContent()).toBe('Needs authorisation');
     const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Authenticate' }).click()]);
     await popup.locator('#allow').waitFor();
     await shot(popup, '04-consent');
     await popup.locator('#allow').click();
     await popup.waitForEvent('close', { timeout: 15_000 });
-    await expect.poll(() => page.locator('#view h1 .badge').textContent(), { timeout: 10_000 }).toBe('Authorised');
-    await expect.poll(() => page.locator('#view .page-head p').first().textContent()).toMatch(/Signed in as .*Sandy/);
+    await eventually(() => page.locator('#view h1 .badge').textContent()).toBe('Authorised');
+    await eventually(() => page.locator('#view .page-head p').first().textContent()).toMatch(/Signed in as .*Sandy/);
     await page.getByRole('link', { name: '← Connections' }).click();
-    await expect.poll(() => page.locator('#connections tr[data-name="e2e"] .badge').textContent()).toBe('Authorised');
+    await eventually(() => page.locator('#connections tr[data-name="e2e"] .badge').textContent()).toBe('Authorised');
     await shot(page, '05-connections');
   });
 
   it('tests the connection: account and quota', async () => {
     await page.getByRole('link', { name: 'e2e', exact: true }).click();
     await page.getByRole('button', { name: 'Test connection' }).click();
-    await expect.poll(() => page.locator('#test-report').textContent(), { timeout: 15_000 }).toMatch(/Sandy/);
+    await eventually(() => page.locator('#test-report').textContent()).toMatch(/Sandy/);
     await shot(page, '06-test');
   });
 
@@ -103,7 +106,7 @@ describe('admin UI in Chromium', () => {
     await page.getByLabel('Username').fill('svc');
     await page.getByLabel('Password', { exact: true }).fill(PROXY_PASSWORD);
     await page.getByRole('button', { name: 'Save proxy' }).click();
-    await expect.poll(() => page.locator('#proxy-password').getAttribute('placeholder')).toMatch(/set/);
+    await eventually(() => page.locator('#proxy-password').getAttribute('placeholder')).toMatch(/set/);
     await shot(page, '03-proxy');
     const yaml = await yamlOf('connections/e2e.yaml');
     expect(yaml).toMatch(/proxy:\n {2}type: http\n {2}host: 127\.0\.0\.1\n {2}port: 3128\n {2}username: svc\n/);
@@ -112,13 +115,13 @@ describe('admin UI in Chromium', () => {
     // back to no proxy for the rest of the run
     await page.getByLabel('Proxy type').selectOption('none');
     await page.getByRole('button', { name: 'Save proxy' }).click();
-    await expect.poll(() => yamlOf('connections/e2e.yaml')).toContain('proxy: none');
+    await eventually(() => yamlOf('connections/e2e.yaml')).toContain('proxy: none');
   });
 
   it("browses folders and picks one for the job's upload task; the job file keeps its comments", async () => {
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
     const row = page.locator('#jobs tr[data-name="e2e-upload"]');
-    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/every day at 02:30/);
+    await eventually(() => row.textContent()).toMatch(/every day at 02:30/);
     await row.getByRole('link', { name: 'e2e-upload' }).click();
     await page.locator('#task-0-to').waitFor();
     await page.locator('[data-choose="task-0-to"]').click();
@@ -129,12 +132,12 @@ describe('admin UI in Chromium', () => {
     await dialog.getByRole('option', { name: /Photos/ }).waitFor();
     await dialog.getByRole('option', { name: /Projects/ }).dblclick();
     await dialog.getByRole('option', { name: /2026/ }).click();
-    await expect.poll(() => dialog.locator('.picked code').textContent()).toBe('/Projects/2026');
+    await eventually(() => dialog.locator('.picked code').textContent()).toBe('/Projects/2026');
     await shot(page, '07-folder-browser');
     await dialog.getByRole('button', { name: 'Use this folder' }).click();
-    await expect.poll(() => page.locator('#task-0-to').inputValue()).toBe('/Projects/2026');
+    await eventually(() => page.locator('#task-0-to').inputValue()).toBe('/Projects/2026');
     await page.locator('[data-save="task-0-to"]').click();
-    await expect.poll(() => yamlOf('jobs/e2e-upload.yaml')).toContain('to: /Projects/2026');
+    await eventually(() => yamlOf('jobs/e2e-upload.yaml')).toContain('to: /Projects/2026');
     const job = await yamlOf('jobs/e2e-upload.yaml');
     expect(job).toContain('# Copies the local folder into the sandbox every night.');
     expect(job).toContain('# where the files go is picked in the admin UI');
@@ -144,25 +147,25 @@ describe('admin UI in Chromium', () => {
     // the scheduler's hot reload picks the edited file up; then Run now
     await page.reload();
     await page.locator('#task-0-to').waitFor();
-    await expect.poll(() => page.locator('#task-0-to').inputValue()).toBe('/Projects/2026');
+    await eventually(() => page.locator('#task-0-to').inputValue()).toBe('/Projects/2026');
     await page.getByRole('button', { name: 'Run now' }).click();
     const live = page.locator('#live-body');
-    await expect.poll(() => live.textContent(), { timeout: 30_000 }).toMatch(/success/);
+    await eventually(() => live.textContent()).toMatch(/success/);
     expect(await live.locator('pre.log').textContent()).not.toBe('');
     await shot(page, '08-run');
     const history = page.locator('#history tbody tr').first();
-    await expect.poll(() => history.textContent(), { timeout: 10_000 }).toMatch(/success/);
+    await eventually(() => history.textContent()).toMatch(/success/);
     expect(await history.textContent()).toMatch(/upload/);
     expect(await f.emulator.files.get(SANDY, '/Projects/2026/report-2.csv')).toBeDefined();
     await page.getByRole('link', { name: '← Jobs' }).click();
-    await expect.poll(() => page.locator('#jobs tr[data-name="e2e-upload"] .badge').textContent()).toBe('success');
+    await eventually(() => page.locator('#jobs tr[data-name="e2e-upload"] .badge').textContent()).toBe('success');
     await shot(page, '09-jobs');
   });
 
   it('disconnects (revokes) the connection', async () => {
     await page.goto(`${f.url}/#/connections/e2e`);
     await page.getByRole('button', { name: 'Disconnect' }).click();
-    await expect.poll(() => page.locator('#view h1 .badge').textContent(), { timeout: 10_000 }).toMatch(/Needs/);
+    await eventually(() => page.locator('#view h1 .badge').textContent()).toMatch(/Needs/);
   });
 
   it('authenticates in an external browser: copy the link, paste the code', async () => {
@@ -179,7 +182,7 @@ describe('admin UI in Chromium', () => {
     await other.close();
     await page.getByLabel('Code from Dropbox').fill(code);
     await page.getByRole('button', { name: 'Finish' }).click();
-    await expect.poll(() => page.locator('#view h1 .badge').textContent(), { timeout: 10_000 }).toBe('Authorised');
+    await eventually(() => page.locator('#view h1 .badge').textContent()).toBe('Authorised');
   });
 
   it('works at phone width', async () => {
