@@ -198,6 +198,22 @@ describe('upload and download', () => {
     expect((await readdir(tmp.dir)).filter((f) => f.includes('dropcron-part') || f === 'none.bin')).toEqual([]);
   });
 
+  it('an aborted download stops and leaves no temp file', async () => {
+    const { client } = makeClient(emu);
+    await emu.files.put('sandy', '/dl/slow.bin', pattern(2 * MiB, 8));
+    emu.faults.set({ bandwidthBytesPerSec: 512 * 1024 });
+    const ac = new AbortController();
+    let seen = 0;
+    const err = await client.download('/dl/slow.bin', join(tmp.dir, 'slow.bin'), {
+      signal: ac.signal,
+      onProgress: (d) => { seen = d; if (d > 0) ac.abort(new Error('job cancelled')); },
+    }).catch((e) => e);
+    emu.faults.set({ bandwidthBytesPerSec: 0 });
+    expect(err.message).toBe('job cancelled');
+    expect(seen).toBeGreaterThan(0);
+    expect((await readdir(tmp.dir)).filter((f) => f.includes('slow.bin'))).toEqual([]);
+  });
+
   it('resumes a download with Range after a dropped connection', async () => {
     const { client } = makeClient(emu);
     const data = pattern(3 * MiB, 5);

@@ -6,6 +6,8 @@ import type { Transport } from './http.ts';
 import { DropboxError, IncompleteListingError } from './errors.ts';
 import type { ListOptions, Metadata } from './types.ts';
 
+const REMEMBER_MAX = 200_000;
+
 interface Page {
   entries: Metadata[];
   cursor: string;
@@ -18,7 +20,8 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
   let restarted = false;
   // After a `reset` the listing starts over once; entries already handed out are then
   // skipped by path_lower. So the names (not the metadata) of handed-out entries are
-  // kept: about 100 B each, 100 MB for a million-entry listing is the worst case.
+  // kept, up to REMEMBER_MAX (~100 B each, ~20 MB); a reset past that is an error
+  // rather than duplicates or unbounded memory.
   let seen: Set<string> | undefined;
   let yielded = 0;
   const given: string[] = [];
@@ -29,7 +32,7 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
       for (const e of page.entries) {
         const key = e.path_lower ?? e.name;
         if (seen?.has(key)) continue;
-        if (!restarted) given.push(key);
+        if (!restarted && given.length < REMEMBER_MAX) given.push(key);
         yielded++;
         yield e;
       }
@@ -38,7 +41,7 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
       try {
         page = (await t.send<Page>({ route: 'files/list_folder/continue', style: 'rpc', arg: { cursor: page.cursor }, idempotency: 'safe', paths: [path], signal: opts.signal })).result;
       } catch (err) {
-        if (err instanceof DropboxError && err.tags[0] === 'reset' && !restarted) {
+        if (err instanceof DropboxError && err.tags[0] === 'reset' && !restarted && yielded <= REMEMBER_MAX) {
           reset = true;
           break;
         }
