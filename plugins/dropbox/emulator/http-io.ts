@@ -77,8 +77,10 @@ export class Io {
     const chunks: AsyncIterable<Buffer> | Buffer[] =
       typeof body === 'string' ? [Buffer.from(body)] : Buffer.isBuffer(body) ? [body] : (body as AsyncIterable<Buffer>);
     for await (const chunk of chunks) {
-      for (let off = 0; off < chunk.length; off += 64 * 1024) {
-        let piece = chunk.subarray(off, off + 64 * 1024);
+      // Slice only when pacing or cutting needs the granularity.
+      const step = this.faults.settings.bandwidthBytesPerSec || this.dropAfter !== undefined ? 64 * 1024 : Math.max(chunk.length, 1);
+      for (let off = 0; off < chunk.length; off += step) {
+        let piece = chunk.subarray(off, off + step);
         if (this.dropAfter !== undefined && this.bytesOut + piece.length > this.dropAfter) {
           piece = piece.subarray(0, this.dropAfter - this.bytesOut);
           if (piece.length) res.write(piece);

@@ -86,7 +86,7 @@ function relocate(call: Call, move: boolean): Record<string, unknown> {
   const caseRename = move && tg.existing === src;
   if (tg.existing && !caseRename) {
     if (!arg.autorename) throw routeError(nest('to', nest('conflict', tag(tg.existing.kind === 'file' ? 'file' : 'folder'))));
-    name = src.kind === 'file' ? freeName(tg.parent, name) : freeName(tg.parent, name);
+    name = freeName(tg.parent, name);
   }
   if (st.tree.countFiles(src) > MAX_ITEMS) throw routeError(tag('too_many_files'));
   if (!move) {
