@@ -373,6 +373,20 @@ describe('uploadMany', () => {
   });
 });
 
+describe('uploadMany batching', () => {
+  it('splits commits into batches of finishBatchSize and retries a throttled batch', async () => {
+    const { client } = makeClient(emu, { account: 'sandy' }, { finishBatchSize: 10 });
+    const items = [];
+    for (let i = 0; i < 25; i++) items.push({ localPath: await tmp.file(`b${i}`, `batch ${i}`), remotePath: `/batches/b${i}.txt`, mode: 'overwrite' as const });
+    emu.faults.inject({ route: 'files/upload_session/finish_batch_v2', times: 1, fault: { tooManyWriteOperations: true } });
+    const n = emu.requests.length;
+    const rs = await client.uploadMany(items);
+    expect(rs.filter((r) => r.metadata).length).toBe(25);
+    const batches = since(n).filter((r) => r.route === 'files/upload_session/finish_batch_v2');
+    expect(batches.map((r) => r.status)).toEqual([429, 200, 200, 200]);
+  });
+});
+
 describe('namespace queue', () => {
   it('parallel uploads into one namespace never collide on its lock', async () => {
     const { client } = makeClient(emu);

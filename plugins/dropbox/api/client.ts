@@ -39,6 +39,8 @@ export interface ClientOptions {
   parallelChunks?: number;
   /** Files in flight in uploadMany. */
   manyConcurrency?: number;
+  /** Entries per finish_batch_v2 (1-1000, default 1000). */
+  finishBatchSize?: number;
   /** Largest file sent with one files/upload (at most 150 MiB); default: the chunk size. */
   simpleUploadMax?: number;
   retry?: Partial<RetryPolicy>;
@@ -285,7 +287,7 @@ class Client implements DropboxClient, DropboxClientExtras {
       try { paths[i] = normalizePath(it.remotePath, 'write', 'files/upload'); } catch (err) { bad.set(i, err as Error); }
     });
     const okIdx = items.map((_, i) => i).filter((i) => !bad.has(i));
-    const res = await uploadMany(this.up, okIdx.map((i) => items[i]!), okIdx.map((i) => paths[i]!), { ...opts, retryLimit: this.t.policy.maxAttempts });
+    const res = await uploadMany(this.up, okIdx.map((i) => items[i]!), okIdx.map((i) => paths[i]!), { ...opts, batchSize: this.o.finishBatchSize, retryLimit: this.t.policy.maxAttempts });
     const out: UploadManyResult[] = items.map((item, i) => (bad.has(i) ? { item, error: bad.get(i) } : { item }));
     okIdx.forEach((i, k) => { out[i] = res[k]!; });
     return out;

@@ -252,7 +252,7 @@ export async function uploadMany(
   opts: { signal?: AbortSignal; onProgress?: (item: UploadManyItem, done: number, total: number) => void; batchSize?: number; retryLimit: number },
 ): Promise<UploadManyResult[]> {
   const results: UploadManyResult[] = items.map((item) => ({ item }));
-  const batchSize = Math.min(FINISH_BATCH_MAX, opts.batchSize ?? FINISH_BATCH_MAX);
+  const batchSize = Math.max(1, Math.min(FINISH_BATCH_MAX, opts.batchSize ?? FINISH_BATCH_MAX));
   let ready: Ready[] = [];
   let committing = Promise.resolve();
   const flush = () => {
