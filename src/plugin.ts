@@ -107,7 +107,13 @@ export interface TaskContext<Conn = unknown> {
   input?: TaskOutput;
   progress(p: Progress): void;
   /** Values for `{date}`-style placeholders. */
-  vars: { now: Date; timezone: string; job: string };
+  vars: {
+    now: Date;
+    timezone: string;
+    job: string;
+    /** Directory of config.yaml: relative local paths in task options are read from here. */
+    baseDir: string;
+  };
 }
 
 /** One action a task took or, in a dry run, would take. */

@@ -1,4 +1,5 @@
 import type { CliCommand, CliContext } from '../plugin.ts';
+import { dirname } from 'node:path';
 import { parseArgs, UsageError } from '../args.ts';
 import { loadConfig, resolveConfigFile } from '../config/load.ts';
 import { ConfigError, formatProblem } from '../config/problems.ts';
@@ -63,7 +64,7 @@ export async function runJobCommand(argv: string[], cli: CliContext, opts: { reg
   try {
     await startSandboxes(loaded, services, log, parts);
     connections.setDefinitions(loaded.connections);
-    const { record, actions } = await runJob({ job, trigger: 'manual', dryRun }, { registry: loaded.registry, connections, log }, {
+    const { record, actions } = await runJob({ job, trigger: 'manual', dryRun }, { registry: loaded.registry, connections, log, baseDir: dirname(loaded.config.file) }, {
       signal: abort.signal,
       onProgress: (task, p) => display.update(task, p),
     });

@@ -35,6 +35,8 @@ export interface RunnerDeps {
    * shutdown forever.
    */
   abortSettleMs?: number;
+  /** Directory that relative local paths in tasks are read from (config.yaml's). */
+  baseDir: string;
 }
 
 export interface RunControl {
@@ -114,7 +116,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
         dryRun,
         input,
         progress: progressReporter(id, job.name, def.type, deps, clock, control),
-        vars: { now: req.scheduledAt ?? new Date(started), timezone: job.timezone, job: job.name },
+        vars: { now: req.scheduledAt ?? new Date(started), timezone: job.timezone, job: job.name, baseDir: deps.baseDir },
       };
       let result: TaskResult;
       try {

@@ -1,6 +1,7 @@
 // The scheduler: one cron timer per enabled job, and the policies around each run:
 // overlap (skip | queue), a global limit on jobs running at once, retries with
 // backoff, catch-up after downtime, history, notifications and graceful shutdown.
+import { dirname } from 'node:path';
 import type { ConnectionDefinition, DaemonConfig, JobDefinition } from '../config/types.ts';
 import type { Registry } from '../registry.ts';
 import type { Logger } from '../log.ts';
@@ -364,6 +365,7 @@ export class Scheduler {
           events: this.events,
           clock: this.clock,
           abortSettleMs: this.opts.abortSettleMs,
+          baseDir: dirname(this.opts.config.file),
         }, { signal: active.controller.signal }));
       } finally {
         this.releaseSlot();

@@ -48,7 +48,7 @@ describe('firing', () => {
   });
 
   it('hands each task a context: child logger, signal, vars, progress', async () => {
-    const { h } = await start({ 'jobs/c.yaml': jobYaml('c', YEARLY, '  - write: { file: $DIR/c.txt, content: hello, chunks: 4 }\n', 'timezone: Europe/Berlin\n') });
+    const { h, dir } = await start({ 'jobs/c.yaml': jobYaml('c', YEARLY, '  - write: { file: $DIR/c.txt, content: hello, chunks: 4 }\n', 'timezone: Europe/Berlin\n') });
     const progress: number[] = [];
     h.scheduler.events.on('run:progress', (p) => progress.push(p.done));
     const logs: string[] = [];
@@ -56,7 +56,8 @@ describe('firing', () => {
     const id = h.scheduler.runNow('c');
     await until(() => h.ended.length === 1, 'the run');
     const { ctx } = h.state.contexts[0]!;
-    expect(ctx.vars).toEqual({ now: new Date('2026-06-01T12:00:30Z'), timezone: 'Europe/Berlin', job: 'c' });
+    // baseDir: relative local paths in tasks are read from config.yaml's folder.
+    expect(ctx.vars).toEqual({ now: new Date('2026-06-01T12:00:30Z'), timezone: 'Europe/Berlin', job: 'c', baseDir: dir });
     expect(ctx.dryRun).toBe(false);
     expect(ctx.connection).toEqual({ name: 'main', label: 'one' });
     expect(ctx.log.bindings()).toMatchObject({ job: 'c', task: 'write', runId: id });

@@ -95,7 +95,7 @@ describe('a job killed by its timeout', () => {
     const registry = new Registry();
     registry.add(dropbox);
     const connections = { acquire: async () => ({ connection: h.client, release() {} }) } as unknown as ConnectionCache;
-    return { registry, connections, log: pino({ level: 'silent' }) };
+    return { registry, connections, log: pino({ level: 'silent' }), baseDir: h.dir };
   };
 
   it('upload: nothing lands in Dropbox', async () => {

@@ -15,7 +15,6 @@ import { remoteTree, startHarness, type Harness } from './harness.ts';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 let h: Harness;
 let home: string;
-let cwd: string;
 let loaded: Awaited<ReturnType<typeof loadConfig>>;
 const day = 86_400_000;
 
@@ -25,12 +24,9 @@ beforeAll(async () => {
   await cp(join(repo, 'config.example.yaml'), join(home, 'config.example.yaml'));
   await cp(join(repo, 'connections'), join(home, 'connections'), { recursive: true });
   await cp(join(repo, 'jobs'), join(home, 'jobs'), { recursive: true });
-  cwd = process.cwd();
-  process.chdir(home); // relative paths in jobs resolve against config.yaml's folder
   loaded = await loadConfig(join(home, 'config.example.yaml'), { env: {} });
 });
 afterAll(async () => {
-  process.chdir(cwd);
   await h.close();
   await rm(home, { recursive: true, force: true });
 });
@@ -38,7 +34,7 @@ afterAll(async () => {
 async function run(name: string, scheduledAt?: Date) {
   const job = loaded.jobs.find((j) => j.name === name)!;
   const connections = { acquire: async () => ({ connection: h.client, release() {} }) } as unknown as ConnectionCache;
-  const r = await runJob({ job, trigger: 'manual', scheduledAt }, { registry: loaded.registry, connections, log: pino({ level: 'silent' }) });
+  const r = await runJob({ job, trigger: 'manual', scheduledAt }, { registry: loaded.registry, connections, log: pino({ level: 'silent' }), baseDir: home });
   expect(r.record.error, name).toBeUndefined();
   expect(r.record.outcome).toBe('success');
   return r;
@@ -106,7 +102,7 @@ describe('example jobs', () => {
     const mark = h.emu.requests.length;
     for (const job of loaded.jobs) {
       const connections = { acquire: async () => ({ connection: h.client, release() {} }) } as unknown as ConnectionCache;
-      const r = await runJob({ job, trigger: 'manual', dryRun: true, scheduledAt: new Date(Date.now() + 90 * day) }, { registry: loaded.registry, connections, log: pino({ level: 'silent' }) });
+      const r = await runJob({ job, trigger: 'manual', dryRun: true, scheduledAt: new Date(Date.now() + 90 * day) }, { registry: loaded.registry, connections, log: pino({ level: 'silent' }), baseDir: home });
       expect(r.record.outcome, job.name).toBe('success');
       expect(r.actions.length, job.name).toBeGreaterThan(0);
     }
