@@ -300,3 +300,32 @@ describe('search_v2', () => {
     expect((await c.rpc('files/search_v2', { query: 'x', options: { path: '/nowhere' } })).json.error).toEqual({ '.tag': 'path', path: { '.tag': 'not_found' } });
   });
 });
+
+describe('with a data directory', () => {
+  it('stores contents on disk, content-addressed, and joins concurrent pieces there too', async () => {
+    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'dropcron-emulator-data-'));
+    const disk = await startEmulator({ dataDir: dir });
+    try {
+      const d = client(disk, disk.issueToken().accessToken);
+      const a = await d.upload('files/upload', { path: '/a.txt' }, 'same bytes');
+      await d.upload('files/upload', { path: '/b.txt' }, 'same bytes');
+      expect(await readdir(join(dir, 'blobs'))).toEqual([`${a.json.content_hash}-10`]);
+      const id = (await d.upload('files/upload_session/start', { session_type: 'concurrent' }, '')).json.session_id;
+      const p0 = Buffer.alloc(4 * MiB, 3);
+      await d.upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: 4 * MiB }, close: true }, 'tail');
+      await d.upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: 0 } }, p0);
+      const fin = await d.upload('files/upload_session/finish', { cursor: { session_id: id, offset: 4 * MiB + 4 }, commit: { path: '/joined.bin' } }, '');
+      const whole = Buffer.concat([p0, Buffer.from('tail')]);
+      expect(fin.json.content_hash).toBe(contentHash(whole));
+      expect((await d.download({ path: '/joined.bin' })).body.equals(whole)).toBe(true);
+      // Pieces leave no spool files behind.
+      expect(await readdir(join(dir, 'spool'))).toEqual([]);
+    } finally {
+      await disk.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -26,6 +26,8 @@ export interface Spool {
   rollback(): void;
   /** The content hash of the committed bytes. */
   hash(): string;
+  /** The committed bytes as a stream (concurrent sessions join their pieces with it). */
+  readCommitted(): Readable;
   seal(): Promise<Blob>;
   discard(): Promise<void>;
 }
@@ -87,6 +89,9 @@ class MemorySpool implements Spool {
   hash(): string {
     return this.committedHasher.digest();
   }
+  readCommitted(): Readable {
+    return new MemoryBlob(this.chunks.slice(0, this.committedChunks), this.size, '').read();
+  }
   async seal(): Promise<Blob> {
     this.rollback();
     return new MemoryBlob(this.chunks, this.size, this.hash());
@@ -143,6 +148,9 @@ class DiskSpool implements Spool {
   }
   hash(): string {
     return this.committedHasher.digest();
+  }
+  readCommitted(): Readable {
+    return new DiskBlob(this.file, this.size, '').read();
   }
   async seal(): Promise<Blob> {
     this.rollback();

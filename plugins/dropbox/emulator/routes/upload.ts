@@ -152,8 +152,9 @@ async function assemble(call: Call, s: Session): Promise<Spool | Tagged> {
   if (pos !== s.end) return tag('concurrent_session_missing_data');
   const whole = call.st.blobs.spool();
   for (const o of offsets) {
-    const blob = await s.pieces!.get(o)!.seal();
-    for await (const c of blob.read()) await whole.write(c as Buffer);
+    const piece = s.pieces!.get(o)!;
+    for await (const c of piece.readCommitted()) await whole.write(c as Buffer);
+    await piece.discard();
   }
   whole.commit();
   s.pieces!.clear();
