@@ -5,6 +5,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { request, Agent } from 'undici';
 import { main } from '../../src/cli.ts';
+import { createAuthCommand } from '../../plugins/dropbox/auth/command.ts';
 import { createAuthorizer } from '../../plugins/dropbox/auth/authorizer.ts';
 import { FlowStore, FLOW_TTL_MS } from '../../plugins/dropbox/auth/flow-state.ts';
 import { submitConsent } from '../../plugins/dropbox/auth/sandbox-consent.ts';
@@ -74,6 +75,25 @@ describe('CLI browser flow (loopback callback)', () => {
       expect(st).toMatchObject({ state: 'authorised', label: 'Sandy Sandbox <sandy@example.com>' });
     });
   }
+
+  it('opens the browser when it can: the opener gets the URL, the user allows, the tab is told to close', async () => {
+    const port = await freePort();
+    const redirectUrl = `http://localhost:${port}/oauth2/callback`;
+    w.emu.registerRedirectUri('dropcron-sandbox', redirectUrl);
+    const cfg = await writeCliConfig(w, { name: 'work', redirectUrl });
+    let page: Promise<string> | undefined;
+    // Stands in for xdg-open: a "browser" that follows the URL it is given.
+    const cmd = createAuthCommand({
+      openBrowser: async (url) => {
+        page = submitConsent(url, browser, { decision: 'allow' }).then(async (q) => (await request(`${redirectUrl}?${q}`, { dispatcher: browser })).body.text());
+        return true;
+      },
+    });
+    const out = new Capture();
+    expect(await cmd.run(['work', '--timeout', '60'], { configFile: cfg, stdout: out, stderr: new Capture(), stdin: new PassThrough() })).toBe(0);
+    expect(out.text).toMatch(/^Your browser was opened to sign in to Dropbox\. If it did not open, visit:/);
+    expect(await page).toContain('is signed in as Sandy Sandbox &lt;sandy@example.com&gt;.');
+  });
 
   it('ends with a clear line when the user clicks Deny, storing nothing', async () => {
     const port = await freePort();
