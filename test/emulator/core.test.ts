@@ -175,3 +175,20 @@ describe('upload sessions', () => {
     expect(again.json.error).toEqual({ '.tag': 'not_found' });
   });
 });
+
+describe('list_folder/longpoll', () => {
+  it('needs no token, waits for a change in the folder, and ignores changes elsewhere', async () => {
+    await c.rpc('files/create_folder_v2', { path: '/poll' });
+    const cursor = (await c.rpc('files/list_folder/get_latest_cursor', { path: '/poll' })).json.cursor;
+    const poll = fetch(`${emu.url}/2/files/list_folder/longpoll`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cursor, timeout: 30 }) }).then((r) => r.json());
+    let done = false;
+    void poll.then(() => (done = true));
+    await c.upload('files/upload', { path: '/elsewhere-poll.txt' }, 'x');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(done).toBe(false);
+    await c.upload('files/upload', { path: '/poll/new.txt' }, 'y');
+    expect(await poll).toEqual({ changes: true });
+    const bad = await fetch(`${emu.url}/2/files/list_folder/longpoll`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cursor, timeout: 5 }) });
+    expect(bad.status).toBe(400);
+  });
+});

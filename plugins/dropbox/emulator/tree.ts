@@ -74,6 +74,8 @@ export class Tree {
   readonly revisions = new Map<string, FileVersion & { id: string; name: string; space: Space }>();
   readonly journal: JournalEntry[] = [];
   seq = 0;
+  /** Called after every change (list_folder/longpoll waits on it). */
+  readonly watchers = new Set<() => void>();
   private revCounter = 0x1000;
 
   constructor() {
@@ -125,6 +127,7 @@ export class Tree {
 
   private record(node: Node | null, lower: string, display: string, name: string, version?: FileVersion): void {
     this.journal.push({ seq: ++this.seq, lower, display, node, version, name });
+    for (const w of [...this.watchers]) w();
   }
 
   private recordNode(node: Node): void {

@@ -116,6 +116,18 @@ function changes(call: Call, c: ListCursor): { entries: unknown[]; cursor: strin
   return { entries: entries.map((e) => JSON.parse(JSON.stringify(e))), cursor: saveCursor(call, { ...c, seq, snapshot: undefined }), has_more: hasMore };
 }
 
+/** Whether the journal has entries for the cursor's folder after its position. */
+function changedSince(call: Call, c: ListCursor): boolean {
+  const folderLower = fold(c.folderDisplay);
+  for (let i = c.seq; i < call.st.tree.journal.length; i++) {
+    const e = call.st.tree.journal[i]!;
+    if (!e.lower.startsWith(folderLower + '/')) continue;
+    if (!c.recursive && e.lower.slice(folderLower.length + 1).includes('/')) continue;
+    return true;
+  }
+  return false;
+}
+
 function takeCursor(call: Call, cursor: string): ListCursor {
   const c = call.st.cursors.get(cursor);
   if (!c || c.owner !== ownerKey(call)) throw badRequest(call.route.name, `Invalid "cursor" parameter: '${cursor}'`);
@@ -224,6 +236,36 @@ export const readRoutes: RouteDef[] = [
     async handle(call) {
       const c = takeCursor(call, call.arg.cursor);
       return c.snapshot ? page(call, c) : changes(call, c);
+    },
+  },
+  {
+    // notify.dropboxapi.com: no Authorization; the cursor is the credential.
+    name: 'files/list_folder/longpoll',
+    style: 'rpc',
+    auth: 'none',
+    arg: t.struct({ cursor: t.str({ min: 1 }), timeout: { ty: t.uint({ min: 30, max: 480 }), default: 30 } }),
+    async handle(call) {
+      const c = call.st.cursors.get(call.arg.cursor);
+      if (!c) throw badRequest(call.route.name, `Invalid "cursor" parameter: '${call.arg.cursor}'`);
+      if (c.epoch !== call.st.cursorEpoch) throw routeError(tag('reset'));
+      if (changedSince(call, c)) return { changes: true };
+      const tree = call.st.tree;
+      const changes = await new Promise<boolean>((resolve) => {
+        const finish = (v: boolean) => {
+          clearTimeout(timer);
+          tree.watchers.delete(watch);
+          call.res.off('close', gone);
+          resolve(v);
+        };
+        const watch = () => {
+          if (changedSince(call, c)) finish(true);
+        };
+        const gone = () => finish(false);
+        const timer = setTimeout(() => finish(false), call.arg.timeout * 1000);
+        tree.watchers.add(watch);
+        call.res.on('close', gone);
+      });
+      return { changes };
     },
   },
   {
