@@ -262,6 +262,20 @@ describe('retries under injected faults', () => {
     expect(same(await asBuf(emu.files.get('sandy', '/retry/drop.bin')), data)).toBe(true);
   });
 
+  it('a finish whose reply was lost is confirmed by content_hash, not failed', async () => {
+    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB });
+    const data = pattern(5 * MiB, 12);
+    const local = await tmp.file('lost-finish.bin', data);
+    // finish has an empty body: a drop after 0 bytes cuts the reply after the commit.
+    emu.faults.inject({ route: 'files/upload_session/finish', times: 1, fault: { dropAfterBytes: 0 } });
+    const n = emu.requests.length;
+    const md = await client.upload(local, '/retry/lost-finish.bin', { mode: 'overwrite' });
+    expect(md.content_hash).toBe(contentHash(data));
+    const routes = since(n).map((r) => `${r.route} ${r.status}`);
+    expect(routes).toContain('files/upload_session/finish 0');
+    expect(routes).toContain('files/get_metadata 200');
+  });
+
   it('gives up with RateLimitError when throttled past maxAttempts', async () => {
     const { client } = makeClient(emu, { account: 'sandy' }, { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
     emu.faults.inject({ route: 'users/get_space_usage', times: 2, fault: { rateLimit: 0 } });
@@ -340,6 +354,19 @@ describe('delete, copy, move', () => {
     expect(rs[3]!.metadata?.name).toBe('c');
     expect(await client.getMetadata('/del/c')).toBeUndefined();
     expect(emu.requests.some((r) => r.route === 'files/delete_batch')).toBe(true);
+  });
+
+  it('a delete whose reply was lost is reported deleted, not not_found, on the replay', async () => {
+    const { client } = makeClient(emu);
+    await emu.files.put('sandy', '/del/lost', 'x');
+    await client.getSpaceUsage(); // token and connection ready
+    await client.createFolder('/del'); // namespace known, so the next request is the delete
+    // Drop after exactly the request body: Dropbox deletes, the reply is cut.
+    emu.faults.inject({ route: 'files/delete_v2', times: 1, fault: { dropAfterBytes: JSON.stringify({ path: '/del/lost' }).length } });
+    const n = emu.requests.length;
+    const md = await client.delete('/del/lost');
+    expect(md).toMatchObject({ '.tag': 'deleted', name: 'lost' });
+    expect(since(n).filter((r) => r.route === 'files/delete_v2').map((r) => r.status)).toEqual([0, 409]);
   });
 
   it('copies and moves', async () => {

@@ -215,9 +215,17 @@ class Client implements DropboxClient, DropboxClientExtras {
 
   async delete(path: string, opts: CallOptions = {}): Promise<Metadata> {
     const p = normalizePath(path, 'write', 'files/delete_v2');
-    return this.commit(async () => (await this.t.send<{ metadata: Metadata }>({
-      route: 'files/delete_v2', style: 'rpc', arg: { path: p }, idempotency: 'safe', paths: [p], signal: opts.signal,
-    })).result.metadata);
+    try {
+      return await this.commit(async () => (await this.t.send<{ metadata: Metadata }>({
+        route: 'files/delete_v2', style: 'rpc', arg: { path: p }, idempotency: 'safe', paths: [p], signal: opts.signal,
+      })).result.metadata);
+    } catch (err) {
+      // A replay finding nothing means the attempt whose reply was lost deleted it.
+      if (err instanceof NotFoundError && err.attempts > 1) {
+        return { '.tag': 'deleted', name: p.slice(p.lastIndexOf('/') + 1), path_display: p, path_lower: p.toLowerCase() };
+      }
+      throw err;
+    }
   }
 
   async deleteBatch(paths: string[], opts: CallOptions = {}): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>> {

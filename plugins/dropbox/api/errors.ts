@@ -29,6 +29,8 @@ export class DropboxError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
   readonly error?: unknown;
+  /** How many attempts the transport made before giving up (set by http.ts). */
+  attempts = 1;
 
   constructor(message: string, f: ErrorFields) {
     super(message, f.cause !== undefined ? { cause: f.cause } : undefined);

@@ -84,7 +84,10 @@ export class Transport {
           continue;
         }
         const d = shouldRetry(err, { idempotency: call.idempotency, replayable: call.replayable !== false, attempt, refreshed, signal: call.signal }, this.policy);
-        if (!d.retry) throw err;
+        if (!d.retry) {
+          if (err instanceof DropboxError) err.attempts = attempt;
+          throw err;
+        }
         this.o.log?.debug({ route: call.route, attempt, delayMs: d.delayMs, reason: d.reason }, 'dropbox retry');
         if (d.refreshToken) {
           refreshed = true;
@@ -149,7 +152,12 @@ export class Transport {
       if (call.signal?.aborted) throw call.signal.reason;
       throw this.networkError(call.route, err, host);
     }
-    const result = (text === '' ? null : JSON.parse(text)) as T;
+    let result: T;
+    try {
+      result = (text === '' ? null : JSON.parse(text)) as T;
+    } catch {
+      throw new DropboxError(`${call.route}: the reply is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}); is an endpoint or proxy misconfigured?`, { route: call.route, status: res.statusCode, requestId, tags: ['bad_reply'] });
+    }
     return { result, status: res.statusCode, headers: res.headers };
   }
 
