@@ -77,7 +77,13 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
   });
   await app.register(rateLimit, { global: false });
 
+  // Bound to loopback, the server answers only to loopback names: a web page that
+  // re-points its own host name at 127.0.0.1 (DNS rebinding) gets nothing.
+  const loopbackOnly = LOOPBACK.has(ctx.loaded().config.admin.host.replace(/^::1$/, '[::1]'));
   app.addHook('onRequest', async (req, reply) => {
+    if (loopbackOnly && !LOOPBACK.has(hostnameOf(req.headers.host))) {
+      return reply.code(421).send({ error: `this admin server answers only to 127.0.0.1, localhost or [::1], not '${hostnameOf(req.headers.host)}'` });
+    }
     const path = req.url.split('?')[0]!;
     const session = sessions.get(req.cookies[SESSION_COOKIE]);
     if (session) req.session = session;
@@ -88,6 +94,9 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.validation) return reply.code(400).send({ error: `${req.method} ${req.routeOptions.url ?? req.url}: ${err.message}` });
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.code(415).send({ error: `send JSON (content-type: application/json), not ${req.headers['content-type'] ?? 'no content-type'}` });
+    }
     const status = err instanceof HttpError ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) ctx.log.error({ err: { name: err.name, message: err.message } }, `admin ${req.method} ${req.url} failed`);
     return reply.code(status).send({ error: status === 500 ? `internal error: ${firstLine(err.message)}` : firstLine(err.message) });
@@ -123,6 +132,16 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => openApiDocument(routes));
   return app;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function hostnameOf(host: string | undefined): string {
+  try {
+    return new URL(`http://${host ?? ''}`).hostname;
+  } catch {
+    return '';
+  }
 }
 
 /** The origin a browser uses for this server (wildcard binds are reached via loopback). */

@@ -44,24 +44,33 @@ export function editedText(file: string, source: string, env: Env, edit: Edit): 
   if (doc.errors.length) throw new InvalidEditError(parseYaml(file, source, env).problems);
   const current = (parseYaml(file, source, env).data ?? {}) as Settings;
   const secret = new Set(edit.secretPaths);
+  let changed = false;
   const apply = (segs: string[], cur: unknown, next: unknown): void => {
     if (secret.has(segs.join('.'))) return;
     if (next === undefined || next === null) {
-      if (doc.hasIn(segs)) doc.deleteIn(segs);
+      if (doc.hasIn(segs)) {
+        doc.deleteIn(segs);
+        changed = true;
+      }
     } else if (isPlain(next) && isPlain(cur) && isMap(doc.getIn(segs, true))) {
       for (const k of new Set([...Object.keys(cur), ...Object.keys(next)])) apply([...segs, k], cur[k], next[k]);
     } else if (!isDeepStrictEqual(cur, next)) {
       // Unchanged values are left alone, so `${VAR}` references keep their form.
       doc.setIn(segs, next);
+      changed = true;
     }
   };
   const keys = edit.mode === 'replace' ? new Set([...Object.keys(current), ...Object.keys(edit.settings)]) : new Set(Object.keys(edit.settings));
   for (const k of keys) if (!FIXED.has(k)) apply([k], current[k], edit.settings[k]);
   for (const path of edit.dropSecrets ?? []) {
     const segs = path.split('.');
-    if (doc.hasIn(segs)) doc.deleteIn(segs);
+    if (doc.hasIn(segs)) {
+      doc.deleteIn(segs);
+      changed = true;
+    }
   }
-  return String(doc);
+  // yaml re-spaces inline comments when it prints; an edit that changed nothing keeps the file as it was.
+  return changed ? String(doc) : source;
 }
 
 /** `source` with `values` set under `base` (e.g. a job's task options); other nodes untouched. */

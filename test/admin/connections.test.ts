@@ -44,7 +44,7 @@ describe('connections API', () => {
     const one = await f.app.inject({ method: 'GET', url: '/api/connections/work', headers });
     const c = one.json().connection;
     expect(c.secrets).toEqual({ appSecret: { set: true, source: 'env', variable: 'WORK_SECRET' }, 'proxy.password': { set: true, source: 'env', variable: 'PROXY_PW' } });
-    expect(c.settings.proxy).toEqual({ type: 'http', host: '127.0.0.1', port: 3128, username: 'svc', auth: 'basic', proxyTunnel: true });
+    expect(c.settings.proxy).toEqual({ type: 'http', host: '127.0.0.1', port: 3128, username: 'svc' });
     expect(c.settings.appSecret).toBeUndefined();
     for (const res of [list, one]) {
       expect(res.body).not.toContain(ENV_SECRET);
@@ -91,6 +91,14 @@ describe('connections API', () => {
       const body = (await f.app.inject({ method: 'GET', url, headers })).body;
       for (const s of [TYPED_SECRET, TYPED_PROXY_PW, ENV_SECRET, ENV_PROXY_PW]) expect(body, url).not.toContain(s);
     }
+  });
+
+  it('saving the settings as the form got them changes nothing in the file (no defaults written)', async () => {
+    const before = await file();
+    const { settings } = (await f.app.inject({ method: 'GET', url: '/api/connections/work', headers })).json().connection;
+    const res = await f.app.inject({ method: 'PUT', url: '/api/connections/work', headers, payload: { settings } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await file()).toBe(before);
   });
 
   it('a full replace (PUT) removes left-out keys but keeps secret references it was not asked to change', async () => {

@@ -73,6 +73,18 @@ describe('admin sign-in, sessions and CSRF', () => {
     expect((await f.app.inject({ method: 'GET', url: '/api/connections', headers: { cookie } })).statusCode).toBe(200);
   });
 
+  it('takes sign-in only as JSON (a cross-site form cannot post it) and answers only to loopback host names', async () => {
+    const form = await f.app.inject({ method: 'POST', url: '/api/session', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'password=x' });
+    expect(form.statusCode).toBe(415);
+    expect(errorOf(form)).toMatch(/content-type/i);
+    const rebound = await f.app.inject({ method: 'GET', url: '/health', headers: { host: 'attacker.example:8470' } });
+    expect(rebound.statusCode).toBe(421);
+    expect(errorOf(rebound)).toMatch(/only to 127\.0\.0\.1, localhost or \[::1\], not 'attacker\.example'/);
+    for (const host of ['127.0.0.1:8470', 'localhost:8470', '[::1]:8470']) {
+      expect((await f.app.inject({ method: 'GET', url: '/', headers: { host } })).statusCode, host).toBe(200);
+    }
+  });
+
   it('signs out: the old cookie no longer works', async () => {
     const { headers } = await signIn(f.app);
     expect((await f.app.inject({ method: 'DELETE', url: '/api/session', headers })).statusCode).toBe(204);

@@ -370,15 +370,17 @@ function connectionForm(c) {
     const v = (id) => $(`#${id}`, form).value.trim();
     const settings = { ...(c ? s : {}) };
     delete settings.proxy; // edited on its own tab; kept as is
+    // A value equal to the schema's default is written only if the file already had the key.
+    const unlessDefault = (key, value, dflt) => (value === dflt && !(key in s) ? undefined : value);
     Object.assign(settings, {
       description: v('description') || undefined,
-      account: v('account'),
-      app: v('app'),
+      account: unlessDefault('account', v('account'), 'personal'),
+      app: unlessDefault('app', v('app'), 'builtin'),
       appKey: v('app') === 'custom' ? v('appKey') || undefined : undefined,
-      access: v('access'),
-      timeoutSeconds: v('timeoutSeconds') ? Number(v('timeoutSeconds')) : undefined,
+      access: unlessDefault('access', v('access'), 'full'),
+      timeoutSeconds: v('timeoutSeconds') ? unlessDefault('timeoutSeconds', Number(v('timeoutSeconds')), 60) : undefined,
       redirectUrl: v('redirectUrl') || undefined,
-      sandbox: $('#sandbox', form).checked || undefined,
+      sandbox: unlessDefault('sandbox', $('#sandbox', form).checked, false),
       business: v('account') === 'business' && v('pathRoot') ? { ...(s.business ?? {}), pathRoot: v('pathRoot') } : v('account') === 'business' ? s.business : undefined,
     });
     if (c && s.proxy !== undefined) settings.proxy = s.proxy;

@@ -6,6 +6,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { parseYaml } from '../../config/yaml-file.ts';
 import type { ConnectionDefinition, ConnectionStatus, ConnectionType } from '../../plugin.ts';
 import { fsyncDir } from '../../store/atomic.ts';
 import { openVault } from '../../store/vault.ts';
@@ -77,13 +78,17 @@ async function summary(ctx: AdminContext, def: ConnectionDefinition, ct: Connect
 /** Everything the edit form needs: settings without secrets, and where each secret is set. */
 async function details(ctx: AdminContext, def: ConnectionDefinition, ct: ConnectionType) {
   const paths = secretPaths(ct.schema);
-  const raw = parseDocument(await readFile(def.file, 'utf8'));
+  const source = await readFile(def.file, 'utf8');
+  const raw = parseDocument(source);
   const vault = await openVault(ctx.services.stateDir, ctx.env);
   const stored = new Set(await vault.secretNames(def.name));
   const secrets: Record<string, SecretInfo> = {};
   for (const p of paths) secrets[p] = describeSecret(raw.getIn(p.split('.')), stored.has(p));
-  const { name, type, file, ...rest } = def;
-  void name; void type; void file;
+  // What the file says (interpolated), not the definition with schema defaults filled
+  // in: the form sends it back, and defaults must not end up written into the file.
+  const written = (parseYaml(def.file, source, ctx.env).data ?? {}) as Record<string, unknown>;
+  const { name, type, ...rest } = written;
+  void name; void type;
   return {
     ...(await summary(ctx, def, ct, await lastUsedByConnection(ctx))),
     settings: withoutSecrets(rest, paths),
