@@ -114,14 +114,14 @@ export async function uploadSessionData(ctx: UploadContext, localPath: string, s
         return res.result;
       } catch (err) {
         progress.add(-counted);
-        // The previous attempt reached Dropbox but its reply was lost: continue from
-        // where the server is (rclone does the same), if that is inside this chunk.
         // A closing append whose reply was lost finds the session closed: it went in whole.
         if (close && err instanceof DropboxError && err.mentions('closed') && resyncs === 0 && i > 0) {
           progress.add(end - from);
           digests[i] = (await hashFileRegion(localPath, start, end - start, signal)).blockDigests();
           return null;
         }
+        // An append whose reply was lost is replayed and answered incorrect_offset:
+        // continue from where the server is (as rclone does), if that is in this chunk.
         if (err instanceof IncorrectOffsetError && !concurrent && resyncs < 3) {
           const c = err.correctOffset;
           if (c === end && !close) {
@@ -153,11 +153,17 @@ export async function uploadSessionData(ctx: UploadContext, localPath: string, s
     const r = await ctx.t.send<{ session_id: string }>({ route: 'files/upload_session/start', style: 'upload', arg: { close: false, session_type: { '.tag': 'concurrent' } }, idempotency: 'safe', signal });
     sessionId = r.result.session_id;
     let next = 0;
+    let failed = false;
     const last = nChunks - 1;
     const worker = async () => {
-      while (next < last) {
+      while (next < last && !failed) {
         const i = next++;
-        await sendChunk(i, 'files/upload_session/append_v2', (offset) => ({ cursor: { session_id: sessionId, offset }, close: false }), false);
+        try {
+          await sendChunk(i, 'files/upload_session/append_v2', (offset) => ({ cursor: { session_id: sessionId, offset }, close: false }), false);
+        } catch (err) {
+          failed = true; // the other workers stop taking chunks
+          throw err;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(ctx.parallelChunks, last) }, worker));
