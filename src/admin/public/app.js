@@ -581,7 +581,10 @@ function tasksCard(job) {
       const input = h('input', { id, value: t.folders[k] ?? '', placeholder: '/folder', spellcheck: 'false', 'data-task': t.index, 'data-key': k });
       return h('div', { class: 'field inline' }, h('label', { for: id, text: `${k} (Dropbox folder)` }), h('div', { class: 'row' }, input,
         h('button', { type: 'button', class: 'btn small', 'data-choose': id, onclick: async () => {
-          const path = await browseFolders(job.connection, (t.folders[k] ?? '').replace(/\/$/, '').replace(/\{.*$/, '').replace(/\/[^/]*$/, '') || '');
+          // Start in the parent of the current folder (before any {placeholder}).
+          const cur = input.value.trim();
+          const start = cur.startsWith('/') ? cur.replace(/\{.*$/, '').replace(/\/+$/, '').replace(/\/[^/]*$/, '') : '';
+          const path = await browseFolders(job.connection, start);
           if (path !== null) { input.value = path || '/'; input.dispatchEvent(new Event('input')); }
         } }, 'Choose…'),
         h('button', { type: 'button', class: 'btn small primary', 'data-save': id, onclick: async () => {

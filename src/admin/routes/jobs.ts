@@ -12,10 +12,17 @@ import type { RunLogs } from '../run-logs.ts';
 import { textWithValues, writeChecked } from '../yaml-edit.ts';
 import { errorReply, nameParams, anyObject } from './schemas.ts';
 
-/** Task option keys that hold a remote folder (task schemas mark them with the Dropbox path pattern). */
+/**
+ * Task option keys that hold a Dropbox folder. Task schemas mark those with a pattern
+ * that takes '/a' and refuses 'a' (local paths have no pattern).
+ */
 function folderKeys(ctx: AdminContext, type: string): string[] {
-  const props = (ctx.loaded().registry.taskTypes.get(type)?.schema.properties ?? {}) as Record<string, { pattern?: string }>;
-  return Object.entries(props).filter(([, s]) => s.pattern === '^(/.*)?$').map(([k]) => k);
+  const props = (ctx.loaded().registry.taskTypes.get(type)?.schema.properties ?? {}) as Record<string, { type?: unknown; pattern?: string }>;
+  return Object.entries(props).filter(([, s]) => {
+    if (s.type !== 'string' || typeof s.pattern !== 'string') return false;
+    const re = new RegExp(s.pattern);
+    return re.test('/a') && !re.test('a');
+  }).map(([k]) => k);
 }
 
 function jobOf(ctx: AdminContext, name: string): JobDefinition {
