@@ -302,7 +302,7 @@ describe('search_v2', () => {
 });
 
 describe('with a data directory', () => {
-  it('stores contents on disk, content-addressed, and joins concurrent pieces there too', async () => {
+  it('stores contents on disk, removes them when no version uses them, joins concurrent pieces there', async () => {
     const { mkdtemp, readdir, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
@@ -310,9 +310,20 @@ describe('with a data directory', () => {
     const disk = await startEmulator({ dataDir: dir });
     try {
       const d = client(disk, disk.issueToken().accessToken);
-      const a = await d.upload('files/upload', { path: '/a.txt' }, 'same bytes');
-      await d.upload('files/upload', { path: '/b.txt' }, 'same bytes');
-      expect(await readdir(join(dir, 'blobs'))).toEqual([`${a.json.content_hash}-10`]);
+      const blobs = () => readdir(join(dir, 'blobs'));
+      const a = await d.upload('files/upload', { path: '/a.txt' }, 'some bytes');
+      expect(await blobs()).toEqual([expect.stringMatching(new RegExp(`^${a.json.content_hash}-`))]);
+      await d.rpc('files/copy_v2', { from_path: '/a.txt', to_path: '/b.txt' });
+      await d.rpc('files/delete_v2', { path: '/a.txt' });
+      expect(await blobs()).toHaveLength(1); // the copy still uses it
+      await d.rpc('files/delete_v2', { path: '/b.txt' });
+      // Released bytes are unlinked in the background.
+      for (let i = 0; i < 50 && (await blobs()).length; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await blobs()).toEqual([]);
+      // Overwrites keep the last 3 versions (for rev: paths) and drop older bytes.
+      for (let i = 0; i < 6; i++) await d.upload('files/upload', { path: '/v.txt', mode: 'overwrite' }, `version ${i}`);
+      for (let i = 0; i < 50 && (await blobs()).length > 3; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await blobs()).toHaveLength(3);
       const id = (await d.upload('files/upload_session/start', { session_type: 'concurrent' }, '')).json.session_id;
       const p0 = Buffer.alloc(4 * MiB, 3);
       await d.upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: 4 * MiB }, close: true }, 'tail');

@@ -1,10 +1,11 @@
 // File contents. In memory by default (a list of chunks, never concatenated); with a
-// data directory, on disk and content-addressed, so multi-GiB files never sit in RAM.
+// data directory, one file per stored content under DIR/blobs, so multi-GiB files never
+// sit in RAM. Disk blobs are reference-counted by the tree and removed when unused.
 // A Spool collects bytes of one upload or session: writes are pending until commit(),
 // and rollback() forgets them (an append whose connection dropped stores nothing).
 import { mkdirSync, createReadStream, rmSync } from 'node:fs';
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { ContentHasher } from './content-hash.ts';
@@ -35,6 +36,9 @@ export interface Spool {
 export interface BlobStore {
   spool(): Spool;
   fromBuffer(data: Buffer): Promise<Blob>;
+  /** A file version (or a copy) starts or stops using a blob. */
+  retain(blob: Blob): void;
+  release(blob: Blob): void;
   close(): Promise<void>;
 }
 
@@ -103,7 +107,7 @@ class MemorySpool implements Spool {
 
 class DiskBlob implements Blob {
   constructor(
-    private file: string,
+    readonly file: string,
     readonly size: number,
     readonly contentHash: string,
   ) {}
@@ -158,11 +162,9 @@ class DiskSpool implements Spool {
     await fh.truncate(this.size);
     await fh.close();
     const hash = this.hash();
-    // Content-addressed: identical contents share one file.
-    const target = join(this.dir, 'blobs', `${hash}-${this.size}`);
-    const exists = await stat(target).then(() => true, () => false);
-    if (exists) await unlink(this.file);
-    else await rename(this.file, target);
+    // One file per sealed spool (the hash in the name is for people reading the folder).
+    const target = join(this.dir, 'blobs', `${hash}-${basename(this.file)}`);
+    await rename(this.file, target);
     return new DiskBlob(target, this.size, hash);
   }
   async discard(): Promise<void> {
@@ -181,16 +183,21 @@ export function memoryBlobStore(): BlobStore {
       s.commit();
       return s.seal();
     },
+    retain() {},
+    release() {},
     async close() {},
   };
 }
 
 export function diskBlobStore(dir: string): BlobStore {
-  mkdirSync(join(dir, 'blobs'), { recursive: true });
+  // Metadata lives in memory, so contents of an earlier run are unreachable: start clean
+  // (only the two folders this store owns).
+  for (const sub of ['blobs', 'spool']) {
+    rmSync(join(dir, sub), { recursive: true, force: true });
+    mkdirSync(join(dir, sub), { recursive: true });
+  }
   const spools = join(dir, 'spool');
-  // Spools of an earlier run are unreachable: their sessions lived in memory.
-  rmSync(spools, { recursive: true, force: true });
-  mkdirSync(spools, { recursive: true });
+  const refs = new Map<string, number>();
   const spool = () => new DiskSpool(dir, join(spools, randomBytes(12).toString('hex')));
   return {
     spool,
@@ -199,6 +206,17 @@ export function diskBlobStore(dir: string): BlobStore {
       await s.write(data);
       s.commit();
       return s.seal();
+    },
+    retain(blob) {
+      const f = (blob as DiskBlob).file;
+      refs.set(f, (refs.get(f) ?? 0) + 1);
+    },
+    release(blob) {
+      const f = (blob as DiskBlob).file;
+      const n = (refs.get(f) ?? 1) - 1;
+      if (n > 0) return void refs.set(f, n);
+      refs.delete(f);
+      void unlink(f).catch(() => undefined);
     },
     async close() {},
   };

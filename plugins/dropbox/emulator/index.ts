@@ -69,9 +69,9 @@ export interface Emulator {
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const seed = loadSeed(opts.seed);
-  const world = new World(seed);
-  const tokens = new Tokens(opts.accessTokenTtlSeconds ?? 14_400);
   const blobs = opts.dataDir ? diskBlobStore(opts.dataDir) : memoryBlobStore();
+  const world = new World(seed, blobs);
+  const tokens = new Tokens(opts.accessTokenTtlSeconds ?? 14_400);
   const faults = new Faults();
   faults.set({ latencyMs: opts.latencyMs, bandwidthBytesPerSec: opts.bandwidthBytesPerSec });
   const st = new State(seed, world, tokens, blobs, faults);

@@ -1,7 +1,7 @@
 // Metadata JSON exactly as Dropbox writes it. `tagged` adds ".tag": fields typed as the
 // polymorphic Metadata carry it; concrete FileMetadata/FolderMetadata results do not.
 import { relPaths, type PathScope } from './paths.ts';
-import { fold, type FileVersion, type JournalEntry, type Node } from './tree.ts';
+import { fold, infoOf, type JournalEntry, type Node, type VersionInfo } from './tree.ts';
 
 type Json = Record<string, unknown>;
 
@@ -9,7 +9,7 @@ function pathFields(lower: string | undefined, display: string | undefined): Jso
   return lower === undefined ? {} : { path_lower: lower, path_display: display };
 }
 
-export function fileMeta(s: PathScope, node: Node & { kind: 'file' }, tagged: boolean, version: FileVersion = node): Json {
+export function fileMeta(s: PathScope, node: Node & { kind: 'file' }, tagged: boolean, version: VersionInfo = infoOf(node)): Json {
   const p = relPaths(s, node);
   const shared = s.tree.sharedFolderOf(node);
   return {
@@ -21,10 +21,10 @@ export function fileMeta(s: PathScope, node: Node & { kind: 'file' }, tagged: bo
     client_modified: version.clientModified,
     server_modified: version.serverModified,
     rev: version.rev,
-    size: version.blob.size,
+    size: version.size,
     ...(shared ? { sharing_info: { read_only: false, parent_shared_folder_id: shared.nsId } } : {}),
     is_downloadable: true,
-    content_hash: version.blob.contentHash,
+    content_hash: version.contentHash,
   };
 }
 

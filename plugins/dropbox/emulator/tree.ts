@@ -33,6 +33,15 @@ export interface FileVersion {
   serverModified: string;
 }
 
+/** What metadata needs of a version; journal entries keep this, not the bytes. */
+export interface VersionInfo {
+  rev: string;
+  size: number;
+  contentHash: string;
+  clientModified: string;
+  serverModified: string;
+}
+
 export interface FileNode extends FileVersion {
   kind: 'file';
   id: string;
@@ -50,7 +59,7 @@ export interface JournalEntry {
   display: string;
   /** The node as it was (files: a frozen version), or null for a deletion. */
   node: Node | null;
-  version?: FileVersion;
+  version?: VersionInfo;
   /** For deletions: what was there (file or folder). */
   name: string;
 }
@@ -67,18 +76,28 @@ export function nowStamp(ms = Date.now()): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+/** Who keeps the bytes alive: the blob store counts references. */
+export interface BlobRefs {
+  retain(b: Blob): void;
+  release(b: Blob): void;
+}
+
+/** Old versions kept per file for rev: paths; each keeps its bytes alive. */
+const REVISIONS_PER_FILE = 3;
+
 export class Tree {
   readonly root: FolderNode;
   readonly namespaces = new Map<string, FolderNode>();
   readonly byId = new Map<string, Node>();
   readonly revisions = new Map<string, FileVersion & { id: string; name: string; space: Space }>();
+  private revsByFile = new Map<string, string[]>();
   readonly journal: JournalEntry[] = [];
   seq = 0;
   /** Called after every change (list_folder/longpoll waits on it). */
   readonly watchers = new Set<() => void>();
   private revCounter = 0x1000;
 
-  constructor() {
+  constructor(private refs: BlobRefs = { retain() {}, release() {} }) {
     const space: Space = { id: '', quota: 0, used: 0 };
     this.root = { kind: 'folder', id: 'id:root', name: '', parent: null, children: new Map(), space };
   }
@@ -125,14 +144,14 @@ export class Tree {
     return false;
   }
 
-  private record(node: Node | null, lower: string, display: string, name: string, version?: FileVersion): void {
+  private record(node: Node | null, lower: string, display: string, name: string, version?: VersionInfo): void {
     this.journal.push({ seq: ++this.seq, lower, display, node, version, name });
     for (const w of [...this.watchers]) w();
   }
 
   private recordNode(node: Node): void {
     const display = this.displayPath(node);
-    this.record(node, fold(display), display, node.name, node.kind === 'file' ? versionOf(node) : undefined);
+    this.record(node, fold(display), display, node.name, node.kind === 'file' ? infoOf(node) : undefined);
   }
 
   mkdir(parent: FolderNode, name: string): FolderNode {
@@ -159,9 +178,31 @@ export class Tree {
       this.byId.set(node.id, node);
     }
     parent.space.used += v.blob.size;
-    this.revisions.set(rev, { ...versionOf(node), id: node.id, name: node.name, space: node.space });
+    this.addRevision(node);
     this.recordNode(node);
     return node;
+  }
+
+  private addRevision(node: FileNode): void {
+    this.refs.retain(node.blob);
+    this.revisions.set(node.rev, { ...versionOf(node), id: node.id, name: node.name, space: node.space });
+    const revs = this.revsByFile.get(node.id) ?? [];
+    revs.push(node.rev);
+    while (revs.length > REVISIONS_PER_FILE) this.dropRevision(revs.shift()!);
+    this.revsByFile.set(node.id, revs);
+  }
+
+  private dropRevision(rev: string): void {
+    const r = this.revisions.get(rev);
+    if (!r) return;
+    this.revisions.delete(rev);
+    this.refs.release(r.blob);
+  }
+
+  /** A deleted file's versions go with it (the emulator has no restore). */
+  private dropRevisions(id: string): void {
+    for (const rev of this.revsByFile.get(id) ?? []) this.dropRevision(rev);
+    this.revsByFile.delete(id);
   }
 
   remove(node: Node): void {
@@ -169,10 +210,13 @@ export class Tree {
     const display = this.displayPath(node);
     this.forEach(node, (n) => {
       this.byId.delete(n.id);
-      if (n.kind === 'file') n.space.used -= n.blob.size;
+      if (n.kind === 'file') {
+        n.space.used -= n.blob.size;
+        this.dropRevisions(n.id);
+      }
     });
     node.parent.children.delete(fold(node.name));
-    this.record(null, fold(display), display, node.name, node.kind === 'file' ? versionOf(node) : undefined);
+    this.record(null, fold(display), display, node.name, node.kind === 'file' ? infoOf(node) : undefined);
   }
 
   /** Moves a node (with its subtree) to parent/name; ids stay. */
@@ -221,4 +265,8 @@ export class Tree {
 
 export function versionOf(f: FileNode): FileVersion {
   return { rev: f.rev, blob: f.blob, clientModified: f.clientModified, serverModified: f.serverModified };
+}
+
+export function infoOf(f: FileVersion): VersionInfo {
+  return { rev: f.rev, size: f.blob.size, contentHash: f.blob.contentHash, clientModified: f.clientModified, serverModified: f.serverModified };
 }

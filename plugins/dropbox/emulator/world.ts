@@ -2,7 +2,7 @@
 // teams in the team-space model (root namespace != home namespace), apps.
 import type { Seed, SeedApp, SeedTeam } from './seed.ts';
 import { idMatches } from './seed.ts';
-import { Tree, fold, type FolderNode, type Space } from './tree.ts';
+import { Tree, fold, type BlobRefs, type FolderNode, type Space } from './tree.ts';
 
 export interface Team {
   id: string;
@@ -27,11 +27,15 @@ export interface Account {
 }
 
 export class World {
-  readonly tree = new Tree();
+  readonly tree: Tree;
   readonly accounts: Account[] = [];
   readonly teams: Team[] = [];
 
-  constructor(readonly seed: Seed) {
+  constructor(
+    readonly seed: Seed,
+    refs?: BlobRefs,
+  ) {
+    this.tree = new Tree(refs);
     let nextNs = 9000;
     const ns = (given?: string) => given ?? String(nextNs++);
     for (const a of seed.accounts) {

@@ -3,7 +3,7 @@ import { ApiError, routeError, nest, tag } from '../errors.ts';
 import { fileMeta } from '../metadata.ts';
 import { READ_PATH, REV, lookup, lookupRev } from '../paths.ts';
 import type { RouteDef } from '../state.ts';
-import type { FileVersion } from '../tree.ts';
+import { infoOf, type FileVersion } from '../tree.ts';
 import { asRouteError, opt, t } from './common.ts';
 
 /** [start, end) of a single "bytes=" range, 'invalid' when unsatisfiable, undefined to send all. */
@@ -40,7 +40,7 @@ export const downloadRoutes: RouteDef[] = [
         version = r;
         result =
           live?.kind === 'file'
-            ? fileMeta(caller, live, false, r)
+            ? fileMeta(caller, live, false, infoOf(r))
             : { name: r.name, id: r.id, client_modified: r.clientModified, server_modified: r.serverModified, rev: r.rev, size: r.blob.size, is_downloadable: true, content_hash: r.blob.contentHash };
       } else {
         const node = asRouteError('path', () => lookup(caller, arg.path));

@@ -4,7 +4,7 @@ import { badRequest, routeError, nest, tag } from '../errors.ts';
 import { entryMeta, fileMeta, meta } from '../metadata.ts';
 import { PATH_R_OR_ID, READ_PATH, lookup, lookupRev, visibleChildren } from '../paths.ts';
 import type { Call, ListCursor, RouteDef } from '../state.ts';
-import { fold, type FolderNode, type JournalEntry, type Node } from '../tree.ts';
+import { fold, infoOf, type FolderNode, type JournalEntry, type Node } from '../tree.ts';
 import { asRouteError, bool, hiddenPrefixes, isHidden, opt, t } from './common.ts';
 
 const TEMPLATE_FILTER = t.union({ filter_some: t.list(t.str()) });
@@ -306,7 +306,7 @@ export const readRoutes: RouteDef[] = [
       if (arg.path.startsWith('rev:')) {
         const r = asRouteError('path', () => lookupRev(caller, arg.path.slice(4)));
         const live = st.tree.byId.get(r.id);
-        if (live && live.kind === 'file') return fileMeta(caller, live, true, r);
+        if (live && live.kind === 'file') return fileMeta(caller, live, true, infoOf(r));
         return { '.tag': 'file', name: r.name, id: r.id, client_modified: r.clientModified, server_modified: r.serverModified, rev: r.rev, size: r.blob.size, is_downloadable: true, content_hash: r.blob.contentHash };
       }
       try {
