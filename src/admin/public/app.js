@@ -234,7 +234,7 @@ async function connectionView(name, tab = 'overview') {
 function authButtons(c) {
   const authorised = c.status.state === 'authorised';
   return h('div', { class: 'actions' },
-    h('button', { class: `btn ${authorised ? '' : 'primary'}`, type: 'button', id: 'auth-popup', onclick: () => authorizePopup(c) }, authorised ? 'Re-authorise' : 'Authenticate'),
+    h('button', { class: `btn ${authorised ? '' : 'primary'}`, type: 'button', id: 'auth-popup', onclick: () => authorizePopup(c) }, c.status.state === 'needs-authorisation' ? 'Authenticate' : 'Re-authorise'),
     h('button', { class: 'btn', type: 'button', id: 'auth-external', onclick: () => authorizeExternal(c) }, 'External browser…'),
     authorised ? h('button', { class: 'btn danger-ghost', type: 'button', id: 'disconnect', onclick: () => disconnect(c) }, 'Disconnect') : null);
 }
@@ -269,11 +269,11 @@ async function authorizeExternal(c) {
   } },
   h('h2', { id: 'ext-title', text: 'Authenticate in another browser' }),
   h('p', { class: 'muted', text: 'Open this address in any browser (on any machine), sign in and allow access. Dropbox then shows a code: paste it below. The link works once, for 10 minutes.' }),
-  h('label', { for: 'auth-url', text: 'Authorize URL' }),
+  h('div', { class: 'field' }, h('label', { for: 'auth-url', text: 'Authorize URL' }),
   h('div', { class: 'row' }, urlBox, h('button', { type: 'button', class: 'btn', onclick: async () => {
     try { await navigator.clipboard.writeText(begun.url); toast('Copied.'); } catch { urlBox.select(); toast('Press Ctrl+C to copy.'); }
-  } }, 'Copy'), h('a', { class: 'btn', href: begun.url, target: '_blank', rel: 'noopener noreferrer', text: 'Open' })),
-  h('label', { for: 'auth-code', text: 'Code from Dropbox' }), code, err,
+  } }, 'Copy'), h('a', { class: 'btn', href: begun.url, target: '_blank', rel: 'noopener noreferrer', text: 'Open' }))),
+  h('div', { class: 'field' }, h('label', { for: 'auth-code', text: 'Code from Dropbox' }), code), err,
   h('div', { class: 'row end' }, h('button', { type: 'button', class: 'btn', onclick: () => dlg.close() }, 'Cancel'), h('button', { class: 'btn primary', type: 'submit' }, 'Finish'))));
   dlg.addEventListener('close', () => dlg.remove());
   document.body.append(dlg);
