@@ -4,6 +4,7 @@ import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { ConfigError, formatProblem } from './config/problems.ts';
 import { createLogger, type Logger } from './log.ts';
 import { ensureDir } from './store/atomic.ts';
+import { loadMasterKey } from './store/master-key.ts';
 import { createServices, type OwnedServices } from './services.ts';
 import type { Registry } from './registry.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
@@ -41,6 +42,9 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
   const log = opts.log ?? createLogger({ level: loaded.config.logLevel });
   for (const p of loaded.problems) log.warn({ file: p.file, line: p.line, col: p.col }, formatProblem(p));
   await ensureDir(loaded.config.state);
+  // Refuse a key file readable by others now, not at the first token refresh at 2 a.m.;
+  // on a first start this creates the key (0600).
+  await loadMasterKey(loaded.config.state, opts.env);
   const services = createServices(loaded.config, { log });
   const parts: DaemonPart[] = [];
   const urls: Record<string, string> = {};

@@ -14,6 +14,7 @@ import type { ConfigProblem } from './problems.ts';
 import { formatPath } from './problems.ts';
 import { parseDuration } from './duration.ts';
 import { proxyProblems } from '../net/proxy-check.ts';
+import { fillStoredSecrets } from './stored-secrets.ts';
 import type { DaemonConfig, JobDefinition, ConnectionDefinition } from './types.ts';
 import { loadPlugins, type Registry } from '../registry.ts';
 
@@ -78,6 +79,7 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
 
   const connections = await loadConnections(config.connections, registry, ajv, env, problems, invalidFiles);
   const jobs = await loadJobs(config, registry, ajv, env, problems, invalidFiles, new Set(connections.all));
+  await fillStoredSecrets(config.state, connections.valid, env);
   return { config, registry, connections: connections.valid, jobs, problems, invalidFiles };
 }
 
