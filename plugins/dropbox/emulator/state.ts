@@ -104,6 +104,14 @@ export class State {
     return prefix + randomBytes(18).toString('base64url');
   }
 
+  /** Keeps an async job's final status for its /check route (the newest 10,000). */
+  addJob(status: unknown): string {
+    const id = this.newId('dbjid:');
+    this.jobs.set(id, status);
+    if (this.jobs.size > 10_000) this.jobs.delete(this.jobs.keys().next().value!);
+    return id;
+  }
+
   quotaOf(space: { quota: number }): number {
     return this.faults.settings.quotaBytes ?? space.quota;
   }

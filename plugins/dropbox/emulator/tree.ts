@@ -4,6 +4,7 @@
 // Dropbox team space. File contents are Blobs; every change is appended to a journal
 // so list_folder/continue can replay what happened since a cursor.
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Blob } from './blobs.ts';
 
 /** Quota accounting unit: one personal account or one team. */
@@ -82,6 +83,12 @@ export interface BlobRefs {
   release(b: Blob): void;
 }
 
+const JOURNAL_MAX = 200_000;
+const JOURNAL_KEEP = 100_000;
+
+/** What a removed file node keeps (journal entries still point at the node). */
+const NO_BYTES: Blob = { size: 0, contentHash: '', read: () => Readable.from([]) };
+
 /** Old versions kept per file for rev: paths; each keeps its bytes alive. */
 const REVISIONS_PER_FILE = 3;
 
@@ -92,6 +99,8 @@ export class Tree {
   readonly revisions = new Map<string, FileVersion & { id: string; name: string; space: Space }>();
   private revsByFile = new Map<string, string[]>();
   readonly journal: JournalEntry[] = [];
+  /** The seq just before journal[0]: older entries were trimmed. */
+  journalStart = 0;
   seq = 0;
   /** Called after every change (list_folder/longpoll waits on it). */
   readonly watchers = new Set<() => void>();
@@ -146,6 +155,12 @@ export class Tree {
 
   private record(node: Node | null, lower: string, display: string, name: string, version?: VersionInfo): void {
     this.journal.push({ seq: ++this.seq, lower, display, node, version, name });
+    if (this.journal.length > JOURNAL_MAX) {
+      // Long runs keep memory flat; cursors from before the cut answer `reset`.
+      const drop = this.journal.length - JOURNAL_KEEP;
+      this.journal.splice(0, drop);
+      this.journalStart += drop;
+    }
     for (const w of [...this.watchers]) w();
   }
 
@@ -213,6 +228,7 @@ export class Tree {
       if (n.kind === 'file') {
         n.space.used -= n.blob.size;
         this.dropRevisions(n.id);
+        n.blob = NO_BYTES;
       }
     });
     node.parent.children.delete(fold(node.name));

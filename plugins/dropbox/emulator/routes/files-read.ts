@@ -74,11 +74,18 @@ function render(call: Call, item: Node | Record<string, unknown>): Record<string
   return 'kind' in item ? meta(call.caller, item as Node) : item;
 }
 
+/** Cursors kept; older ones answer `reset`, as an expired cursor does at Dropbox. */
+const MAX_CURSORS = 10_000;
+
 function saveCursor(call: Call, c: ListCursor): string {
-  const id = call.st.newId('AAE');
-  call.st.cursors.set(id, c);
+  const id = call.st.newId(CURSOR_PREFIX);
+  const cursors = call.st.cursors;
+  cursors.set(id, c);
+  if (cursors.size > MAX_CURSORS) cursors.delete(cursors.keys().next().value!);
   return id;
 }
+
+const CURSOR_PREFIX = 'AAE';
 
 function page(call: Call, c: ListCursor): { entries: unknown[]; cursor: string; has_more: boolean } {
   const snap = c.snapshot!;
@@ -95,8 +102,9 @@ function changes(call: Call, c: ListCursor): { entries: unknown[]; cursor: strin
   const folderLower = fold(c.folderDisplay);
   const hidden = hiddenPrefixes(call);
   const latest = new Map<string, JournalEntry>();
-  // The journal's entry i has seq i + 1.
-  for (let i = c.seq; i < st.tree.journal.length; i++) {
+  const first = c.seq - st.tree.journalStart;
+  if (first < 0) throw routeError(tag('reset'));
+  for (let i = first; i < st.tree.journal.length; i++) {
     const e = st.tree.journal[i]!;
     if (!e.lower.startsWith(folderLower + '/')) continue;
     if (!c.recursive && e.lower.slice(folderLower.length + 1).includes('/')) continue;
@@ -119,7 +127,9 @@ function changes(call: Call, c: ListCursor): { entries: unknown[]; cursor: strin
 /** Whether the journal has entries for the cursor's folder after its position. */
 function changedSince(call: Call, c: ListCursor): boolean {
   const folderLower = fold(c.folderDisplay);
-  for (let i = c.seq; i < call.st.tree.journal.length; i++) {
+  const first = c.seq - call.st.tree.journalStart;
+  if (first < 0) return true; // continue will answer reset
+  for (let i = first; i < call.st.tree.journal.length; i++) {
     const e = call.st.tree.journal[i]!;
     if (!e.lower.startsWith(folderLower + '/')) continue;
     if (!c.recursive && e.lower.slice(folderLower.length + 1).includes('/')) continue;
@@ -130,6 +140,8 @@ function changedSince(call: Call, c: ListCursor): boolean {
 
 function takeCursor(call: Call, cursor: string): ListCursor {
   const c = call.st.cursors.get(cursor);
+  // One of ours that is gone has expired; anything else was never a cursor.
+  if (!c && cursor.startsWith(CURSOR_PREFIX) && cursor.length > 20) throw routeError(tag('reset'));
   if (!c || c.owner !== ownerKey(call)) throw badRequest(call.route.name, `Invalid "cursor" parameter: '${cursor}'`);
   if (c.epoch !== call.st.cursorEpoch) throw routeError(tag('reset'));
   return c;
@@ -201,7 +213,9 @@ function searchPage(call: Call, s: SearchPage) {
   const hasMore = end < s.items.length;
   if (!hasMore) return { matches, has_more: false };
   const id = call.st.newId('SRC');
-  call.st.searchCursors.set(id, { owner: ownerKey(call), ...s, index: end } as never);
+  const kept = call.st.searchCursors;
+  kept.set(id, { owner: ownerKey(call), ...s, index: end } as never);
+  if (kept.size > 1000) kept.delete(kept.keys().next().value!);
   return { matches, has_more: true, cursor: id };
 }
 

@@ -158,9 +158,7 @@ export const writeRoutes: RouteDef[] = [
       }
       const result = { '.tag': 'complete', entries };
       if (!call.arg.force_async) return result;
-      const id = call.st.newId('dbjid:');
-      call.st.jobs.set(id, result);
-      return { '.tag': 'async_job_id', async_job_id: id };
+      return { '.tag': 'async_job_id', async_job_id: call.st.addJob(result) };
     },
   },
   {
@@ -208,9 +206,7 @@ export const writeRoutes: RouteDef[] = [
       } finally {
         release();
       }
-      const id = call.st.newId('dbjid:');
-      call.st.jobs.set(id, { '.tag': 'complete', entries });
-      return { '.tag': 'async_job_id', async_job_id: id };
+      return { '.tag': 'async_job_id', async_job_id: call.st.addJob({ '.tag': 'complete', entries }) };
     },
   },
   {

@@ -364,9 +364,7 @@ export const uploadRoutes: RouteDef[] = [
     scope: 'files.content.write',
     arg: t.struct({ entries: t.list(FINISH_ARG, { max: 1000 }) }),
     async handle(call) {
-      const id = call.st.newId('dbjid:');
-      call.st.jobs.set(id, { '.tag': 'complete', entries: await finishBatch(call) });
-      return { '.tag': 'async_job_id', async_job_id: id };
+      return { '.tag': 'async_job_id', async_job_id: call.st.addJob({ '.tag': 'complete', entries: await finishBatch(call) }) };
     },
   },
   {
