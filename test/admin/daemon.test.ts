@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtemp, mkdir, writeFile, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -44,6 +45,39 @@ describe('the admin server inside the daemon', () => {
     await d.stop();
     daemon = undefined;
     await expect(request(`${d.urls.admin}/health`)).rejects.toThrow();
+  });
+
+  it('without a password, prints a generated one once on stderr and signs in with it', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    let d: Daemon;
+    try {
+      d = await start('  port: 0');
+    } finally {
+      spy.mockRestore();
+    }
+    const printed = lines.filter((l) => l.includes('admin password'));
+    expect(printed).toHaveLength(1);
+    const password = /: (\S+)\n?$/.exec(printed[0]!)![1]!;
+    const ok = await request(`${d.urls.admin}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
+    expect(ok.statusCode).toBe(200);
+    await ok.body.dump();
+    const onDisk = await readFile(join(dir, 'state', 'admin-password.json'), 'utf8');
+    expect(onDisk).not.toContain(password);
+  });
+
+  it('names the port when it cannot listen', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      await expect(start(`  port: ${port}\n  password: a-long-enough-password`)).rejects.toThrow(new RegExp(`admin server cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+    } finally {
+      blocker.close();
+    }
   });
 
   it('is not started when admin.enabled is false', async () => {
