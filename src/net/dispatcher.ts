@@ -97,9 +97,16 @@ function basic(p: ProxySettings): string {
   return `Basic ${Buffer.from(`${p.username}:${p.password ?? ''}`).toString('base64')}`;
 }
 
-/** Caches one dispatcher per connection name; a changed definition gets a fresh one. */
+/**
+ * Caches one dispatcher per connection name; a changed definition gets a fresh one.
+ * The old one is retired, not closed: a job may be half-way through a 2-hour upload
+ * on it, and undici fails new requests on a closed dispatcher. The owner of the
+ * clients (the scheduler's connection cache) calls closeRetired() once the runs
+ * using the old definition have finished.
+ */
 export class DispatcherPool {
   private readonly byName = new Map<string, { key: string; dispatcher: Dispatcher }>();
+  private readonly retired = new Map<string, Set<Dispatcher>>();
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -107,26 +114,41 @@ export class DispatcherPool {
     const key = JSON.stringify([settings.proxy ?? null, settings.timeoutSeconds ?? null]);
     const cur = this.byName.get(name);
     if (cur && cur.key === key) return cur.dispatcher;
-    if (cur) void cur.dispatcher.close().catch(() => {});
+    if (cur) this.retire(name, cur.dispatcher);
     const dispatcher = createDispatcher(settings, this.env);
     this.byName.set(name, { key, dispatcher });
     return dispatcher;
   }
 
-  /** Closes dispatchers of connections no longer defined. */
+  /** Retires dispatchers of connections no longer defined. */
   retain(names: Iterable<string>): void {
     const keep = new Set(names);
     for (const [name, cur] of this.byName) {
       if (!keep.has(name)) {
-        void cur.dispatcher.close().catch(() => {});
+        this.retire(name, cur.dispatcher);
         this.byName.delete(name);
       }
     }
   }
 
+  /** Closes (gracefully: in-flight requests finish) the retired dispatchers of a connection. */
+  closeRetired(name: string): void {
+    const old = this.retired.get(name);
+    this.retired.delete(name);
+    for (const d of old ?? []) void d.close().catch(() => {});
+  }
+
   async close(): Promise<void> {
-    const all = [...this.byName.values()];
+    const all = [...this.byName.values()].map((c) => c.dispatcher);
+    for (const set of this.retired.values()) all.push(...set);
     this.byName.clear();
-    await Promise.all(all.map((c) => c.dispatcher.close().catch(() => {})));
+    this.retired.clear();
+    await Promise.all(all.map((d) => d.close().catch(() => {})));
+  }
+
+  private retire(name: string, d: Dispatcher): void {
+    let set = this.retired.get(name);
+    if (!set) this.retired.set(name, (set = new Set()));
+    set.add(d);
   }
 }

@@ -22,7 +22,10 @@ export class ConnectionCache {
   private readonly open = new Map<string, Entry>();
   private readonly retired = new Set<Entry>();
 
-  constructor(private readonly registry: Registry, private readonly services: Services) {}
+  constructor(
+    private readonly registry: Registry,
+    private readonly services: Services & { dispatchers?: { closeRetired(name: string): void } },
+  ) {}
 
   /** Replaces the known definitions; clients of changed or removed ones are retired. */
   setDefinitions(defs: ConnectionDefinition[]): void {
@@ -98,6 +101,10 @@ export class ConnectionCache {
     } catch {
       // A client that failed to open or to close has nothing left to release.
     }
+    // The old definition's dispatcher can go once no retired client of this
+    // connection is still running on it.
+    const name = entry.def.name;
+    if (![...this.retired].some((e) => e.def.name === name)) this.services.dispatchers?.closeRetired(name);
   }
 }
 

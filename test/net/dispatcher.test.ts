@@ -147,17 +147,26 @@ describe('no proxy and the pool', () => {
     }
   });
 
-  it('keeps one dispatcher per definition, replaces and closes it on change, drops removed ones', async () => {
+  it('keeps one dispatcher per definition; a replaced one keeps serving until its runs are done', async () => {
     const pool = new DispatcherPool({});
+    const closed = (d: unknown) => (d as { closed: boolean }).closed;
     const a = pool.get('work', { timeoutSeconds: 30 });
     expect(pool.get('work', { timeoutSeconds: 30 })).toBe(a);
     const b = pool.get('work', { timeoutSeconds: 31 });
     expect(b).not.toBe(a);
+    // A job half-way through a transfer on `a` can still make requests on it.
     await new Promise((r) => setTimeout(r, 10));
-    expect((a as unknown as { closed: boolean }).closed).toBe(true);
+    expect(closed(a)).toBe(false);
+    const still = await request(`${targetUrl}/`, { dispatcher: a });
+    await still.body.dump();
+    pool.closeRetired('work');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(closed(a)).toBe(true);
+    expect(closed(b)).toBe(false);
     pool.retain([]);
+    pool.closeRetired('work');
     await new Promise((r) => setTimeout(r, 10));
-    expect((b as unknown as { closed: boolean }).closed).toBe(true);
+    expect(closed(b)).toBe(true);
     await pool.close();
   });
 
