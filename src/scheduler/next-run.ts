@@ -1,13 +1,14 @@
-// Next fire times of a cron expression in a time zone, from node-cron's own matcher,
-// so what `jobs list` shows is what the scheduler will do.
-import cron from 'node-cron';
+// Next fire times of a cron expression in a time zone, from the same CronSchedule the
+// running timer uses (node-cron's slots plus the spring-forward rule in dst.ts), so
+// what `jobs list` shows is what the scheduler will do.
+import { CronSchedule } from './dst.ts';
 
 export function nextRuns(expr: string, timezone: string, count = 1): Date[] {
-  const task = cron.createTask(expr, () => {}, { timezone });
+  const schedule = new CronSchedule(expr, timezone);
   try {
-    return task.getNextRuns(count);
+    return schedule.nextRuns(count);
   } finally {
-    void task.destroy();
+    schedule.destroy();
   }
 }
 

@@ -1,0 +1,183 @@
+// The slots of a cron expression in a time zone: node-cron's, plus the spring-forward
+// rule node-cron lacks (PAINPOINTS S1). A wall-clock time that a spring-forward jump
+// skips (02:30 in Europe/Berlin on 2026-03-29) has no instant, so node-cron never
+// fires it; we fire it once at the first valid instant after the jump (the
+// transition itself, 03:00 CEST = 01:00Z), as Vixie cron does. All the slots that fall
+// in one gap collapse into that one run, so `*/15` does not fire a burst. Both the
+// running timer (cron.ts) and the listings (next-run.ts) ask CronSchedule, so
+// `jobs list`, /health and the fire-times store agree with what fires.
+import cron, { type ScheduledTask } from 'node-cron';
+
+export interface Slot {
+  at: Date;
+  /** True for a run node-cron would not make: skipped wall-clock times, fired at the jump. */
+  jump: boolean;
+}
+
+interface SpringForward {
+  /** The first instant in the new offset. */
+  at: number;
+  /** The skipped wall-clock interval [start, end), as "naive" ms (local fields read as UTC). */
+  gapStart: number;
+  gapEnd: number;
+}
+
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+/**
+ * How far apart the offset samples are. Current zone rules do not change the offset
+ * twice within a day, so a change between two samples is one transition (two that
+ * cancel out would go unseen); a shorter step would only cost more Intl calls when
+ * scanning up to a yearly job's next run.
+ */
+const SCAN_STEP_MS = DAY_MS;
+
+const noop = () => {};
+
+export class CronSchedule {
+  /** node-cron in the job's zone, never started: its slots are the ones that exist. */
+  private readonly zoned: ScheduledTask;
+  /**
+   * The same expression read in UTC, where every wall-clock time exists: matching a
+   * naive timestamp of a skipped local time asks node-cron's own field matching (day
+   * of month, L, W, #, weekday) whether the expression wanted that time.
+   */
+  private readonly wallClock: ScheduledTask;
+  private readonly seconds: number[];
+  private readonly minutes: number[];
+  private readonly hours: number[];
+
+  constructor(expr: string, private readonly timezone: string) {
+    this.zoned = cron.createTask(expr, noop, { timezone });
+    this.wallClock = cron.createTask(expr, noop, { timezone: 'UTC' });
+    const fields = cron.parse(expr);
+    const asc = (v: number[]) => [...new Set(v)].sort((a, b) => a - b);
+    this.seconds = asc(fields.second);
+    this.minutes = asc(fields.minute);
+    this.hours = asc(fields.hour);
+  }
+
+  /** The next `count` slots after now, jump runs included, in order. */
+  slots(count: number): Slot[] {
+    if (count <= 0) return [];
+    const from = Date.now();
+    const runs = this.zoned.getNextRuns(count);
+    const out: Slot[] = runs.map((at) => ({ at, jump: false }));
+    const until = runs.at(-1)!.getTime();
+    const taken = new Set(runs.map((d) => d.getTime()));
+    for (const sf of springForwards(this.timezone, from, until)) {
+      // A jump instant that is a slot of its own (03:00 for `*/15`) already runs once.
+      if (!taken.has(sf.at) && this.wantsAnyOf(sf.gapStart, sf.gapEnd)) out.push({ at: new Date(sf.at), jump: true });
+    }
+    return out.sort((a, b) => a.at.getTime() - b.at.getTime()).slice(0, count);
+  }
+
+  nextRuns(count: number): Date[] {
+    return this.slots(count).map((s) => s.at);
+  }
+
+  destroy(): void {
+    // createTask registers both tasks in node-cron's global registry; destroy removes them.
+    void this.zoned.destroy();
+    void this.wallClock.destroy();
+  }
+
+  /** Whether the expression matches a wall-clock second in [gapStart, gapEnd) (naive ms). */
+  private wantsAnyOf(gapStart: number, gapEnd: number): boolean {
+    for (let day = Math.floor(gapStart / DAY_MS) * DAY_MS; day < gapEnd; day += DAY_MS) {
+      const t = this.firstTimeIn(day, Math.max(gapStart, day), Math.min(gapEnd, day + DAY_MS));
+      // Its time fields match by construction, so match() decides the day fields, the
+      // same for every time of this day: one call per day is enough.
+      if (t !== null && this.wallClock.match(new Date(t))) return true;
+    }
+    return false;
+  }
+
+  /** The earliest naive time in [lo, hi) on `day` made of the expression's hour, minute and second values. */
+  private firstTimeIn(day: number, lo: number, hi: number): number | null {
+    // Walks whole hours and minutes outside the interval, so a 6-field `* * 2 * * *`
+    // costs a few dozen steps, not one per second of the gap.
+    for (const h of this.hours) {
+      const hour = day + h * HOUR_MS;
+      if (hour + HOUR_MS <= lo) continue;
+      if (hour >= hi) return null;
+      for (const m of this.minutes) {
+        const minute = hour + m * MINUTE_MS;
+        if (minute + MINUTE_MS <= lo) continue;
+        if (minute >= hi) break;
+        for (const s of this.seconds) {
+          const t = minute + s * SECOND_MS;
+          if (t < lo) continue;
+          if (t >= hi) break;
+          return t;
+        }
+      }
+    }
+    return null;
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's UTC offset at `t` in ms (local minus UTC), to the second. */
+export function offsetAt(timezone: string, t: number): number {
+  let fmt = formatters.get(timezone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone, hourCycle: 'h23',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(timezone, fmt);
+  }
+  const p: Record<string, number> = {};
+  for (const part of fmt.formatToParts(t)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const local = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return local - Math.floor(t / SECOND_MS) * SECOND_MS;
+}
+
+/**
+ * Per zone, the spring-forward transitions of the last scanned window. /health and the
+ * fire-times store ask for every job's next run again and again, and time only moves
+ * forward, so one scan a year ahead answers the jobs of a zone until it runs out.
+ */
+const scanned = new Map<string, { from: number; to: number; found: SpringForward[] }>();
+const SCAN_AHEAD_MS = 366 * DAY_MS;
+
+/** Offset increases in (from, to]. */
+export function springForwards(timezone: string, from: number, to: number): SpringForward[] {
+  const hit = scanned.get(timezone) ?? scan(timezone, from, Math.max(to, from + SCAN_AHEAD_MS));
+  const covering = hit.from <= from && to <= hit.to ? hit : scan(timezone, from, Math.max(to, from + SCAN_AHEAD_MS));
+  return covering.found.filter((sf) => sf.at > from && sf.at <= to);
+}
+
+function scan(timezone: string, from: number, to: number): { from: number; to: number; found: SpringForward[] } {
+  const found: SpringForward[] = [];
+  let t = from;
+  let off = offsetAt(timezone, t);
+  while (t < to) {
+    const u = Math.min(t + SCAN_STEP_MS, to);
+    const offU = offsetAt(timezone, u);
+    if (offU === off) {
+      t = u;
+      continue;
+    }
+    // Bisect to the first millisecond in the new offset; transitions fall on whole
+    // seconds, so this lands on one.
+    let lo = t;
+    let hi = u;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (offsetAt(timezone, mid) === off) lo = mid;
+      else hi = mid;
+    }
+    const next = offsetAt(timezone, hi);
+    if (next > off) found.push({ at: hi, gapStart: hi + off, gapEnd: hi + next });
+    t = hi;
+    off = next;
+  }
+  const window = { from, to, found };
+  scanned.set(timezone, window);
+  return window;
+}
