@@ -15,6 +15,7 @@ import { formatPath } from './problems.ts';
 import { parseDuration } from './duration.ts';
 import { proxyProblems } from '../net/proxy-check.ts';
 import { fillStoredSecrets } from './stored-secrets.ts';
+import { nextRuns } from '../scheduler/next-run.ts';
 import type { DaemonConfig, JobDefinition, ConnectionDefinition } from './types.ts';
 import { loadPlugins, type Registry } from '../registry.ts';
 
@@ -221,7 +222,8 @@ function checkJob(
   const out: ConfigProblem[] = [];
   const at = (segs: Array<string | number>, message: string) => out.push({ file: yf.file, ...yf.position(segs), path: formatPath(segs), message });
   if (typeof data.schedule === 'string') {
-    const msg = cronProblem(data.schedule);
+    const tz = typeof data.timezone === 'string' && isValidTimeZone(data.timezone) ? data.timezone : config.timezone;
+    const msg = cronProblem(data.schedule, tz);
     if (msg) at(['schedule'], msg);
   }
   if (typeof data.timezone === 'string' && !isValidTimeZone(data.timezone)) {
@@ -247,13 +249,22 @@ function checkJob(
 }
 
 /** A one-line reason why a cron expression is invalid, or undefined when it is fine. */
-export function cronProblem(expr: string): string | undefined {
+export function cronProblem(expr: string, timezone = 'UTC'): string | undefined {
   const fields = expr.trim().split(/\s+/);
   if (fields.length < 5 || fields.length > 6) {
     return `'${expr}' is not a cron expression: expected 5 fields (minute hour day month weekday) or 6 with seconds first, got ${fields.length}`;
   }
   const res = cron.validateDetailed(expr) as { valid: boolean; errors?: Array<{ field: string; value: string; message: string }> };
-  if (res.valid) return undefined;
+  if (res.valid) {
+    // Valid field by field can still never fire (February 30th); say so now rather
+    // than when the scheduler starts.
+    try {
+      nextRuns(expr, timezone, 1);
+      return undefined;
+    } catch (err) {
+      return `'${expr}' never fires (${(err as Error).message})`;
+    }
+  }
   const e = res.errors?.[0];
   return e ? `'${expr}' is not a valid cron expression: '${e.value}' is not a valid ${e.field}` : `'${expr}' is not a valid cron expression`;
 }

@@ -36,6 +36,8 @@ describe('config loader', () => {
     ['missing task option', { 'jobs/a.yaml': okJob.replace('from: /a, ', '') }, "jobs/a.yaml:5:11 tasks[0].copy is missing required key 'from'"],
     ['bad cron expression', { 'jobs/a.yaml': okJob.replace('0 2 * * *', '61 2 * * *') }, "jobs/a.yaml:2:11 schedule '61 2 * * *' is not a valid cron expression: '61' is not a valid minute"],
     ['cron with too few fields', { 'jobs/a.yaml': okJob.replace('0 2 * * *', '0 2 *') }, 'jobs/a.yaml:2:11 schedule \'0 2 *\' is not a cron expression: expected 5 fields'],
+    // 02:30 on the second Sunday of March never exists in New York (clocks jump 02:00 -> 03:00).
+    ['cron that never fires', { 'jobs/a.yaml': okJob.replace('0 2 * * *', '30 2 8-14 3 0').replace('connection: main', 'connection: main\ntimezone: America/New_York') }, "jobs/a.yaml:2:11 schedule '30 2 8-14 3 0' never fires"],
     ['bad timezone', { 'jobs/a.yaml': okJob.replace('connection: main', 'connection: main\ntimezone: Europe/Berlinn') }, "jobs/a.yaml:4:11 timezone 'Europe/Berlinn' is not a known IANA time zone"],
     ['missing env var', { 'jobs/a.yaml': okJob.replace('from: /a', 'from: "/in/${INBOX}"') }, 'jobs/a.yaml:5:24 tasks[0].copy.from environment variable INBOX is not set'],
     ['dangling connection', { 'jobs/a.yaml': okJob.replace('connection: main', 'connection: mian') }, "jobs/a.yaml:3:13 connection names connection 'mian', which does not exist (known: main;"],
