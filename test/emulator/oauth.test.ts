@@ -145,6 +145,19 @@ describe('code exchange', () => {
     expect(res.status).toBe(200);
   });
 
+  it('legacy access gives one long-lived token without expires_in', async () => {
+    const p = pkce();
+    const code = await codeFor({ client_id: 'dropcron-sandbox', response_type: 'code', redirect_uri: REDIRECT, code_challenge: p.challenge, code_challenge_method: 'S256', token_access_type: 'legacy' });
+    const t = await token(emu, { grant_type: 'authorization_code', code, client_id: 'dropcron-sandbox', code_verifier: p.verifier, redirect_uri: REDIRECT });
+    expect(t.status).toBe(200);
+    expect(t.json.expires_in).toBeUndefined();
+    expect(t.json.refresh_token).toBeUndefined();
+    expect(t.json.access_token).not.toMatch(/^sl\./);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 365 * 24 * 3600 * 1000);
+    expect((await client(emu, t.json.access_token).rpc('users/get_current_account')).status).toBe(200);
+  });
+
   it('grant type errors', async () => {
     expect(await token(emu, { client_id: 'dropcron-sandbox' })).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
     expect(await token(emu, { grant_type: 'password', client_id: 'dropcron-sandbox' })).toMatchObject({ status: 400, json: { error: 'unsupported_grant_type' } });
@@ -225,6 +238,15 @@ describe('token checks on API calls', () => {
     expect(r.json.error).toEqual({ '.tag': 'expired_access_token' });
     const fresh = await token(emu, { grant_type: 'refresh_token', refresh_token: issued.refreshToken, client_id: 'dropcron-sandbox', client_secret: 'dropcron-sandbox-secret' });
     expect((await client(emu, fresh.json.access_token).rpc('users/get_current_account')).status).toBe(200);
+  });
+
+  it('an upload with a bad token is answered 401 before its body is read', async () => {
+    const c = client(emu, 'sl.not-a-token');
+    const r = await c.upload('files/upload', { path: '/big.bin' }, Buffer.alloc(20 * 1024 * 1024));
+    expect(r.status).toBe(401);
+    expect(r.json.error['.tag']).toBe('invalid_access_token');
+    const log = emu.requests.filter((x) => x.route === 'files/upload').at(-1)!;
+    expect(log.bytesIn).toBe(0);
   });
 
   it('a short ttl expires by the clock', async () => {
