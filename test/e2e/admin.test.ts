@@ -130,6 +130,14 @@ describe('admin UI in Chromium', () => {
     await dialog.getByRole('option', { name: /2026/ }).waitFor();
     await dialog.getByRole('button', { name: 'Up' }).click();
     await dialog.getByRole('option', { name: /Photos/ }).waitFor();
+    // the keyboard works too: Backspace goes up, arrows move, Enter opens
+    await dialog.getByRole('option', { name: /Photos/ }).click();
+    await dialog.getByRole('option', { name: /Photos/ }).press('ArrowDown');
+    await eventually(() => dialog.locator('.picked code').textContent()).toBe('/Projects');
+    await page.keyboard.press('Enter');
+    await dialog.getByRole('option', { name: /Archive/ }).waitFor();
+    await page.keyboard.press('Backspace');
+    await dialog.getByRole('option', { name: /Photos/ }).waitFor();
     await dialog.getByRole('option', { name: /Projects/ }).dblclick();
     await dialog.getByRole('option', { name: /2026/ }).click();
     await eventually(() => dialog.locator('.picked code').textContent()).toBe('/Projects/2026');
@@ -166,6 +174,16 @@ describe('admin UI in Chromium', () => {
     await page.goto(`${f.url}/#/connections/e2e`);
     await page.getByRole('button', { name: 'Disconnect' }).click();
     await eventually(() => page.locator('#view h1 .badge').textContent()).toMatch(/Needs/);
+  });
+
+  it('the OAuth callback tells a forged or replayed response apart, without a session', async () => {
+    const other = await browser.newContext();
+    const p = await other.newPage();
+    await p.goto(`${f.url}/oauth2/callback?state=forged&code=x`);
+    await eventually(() => p.locator('h1').textContent()).toBe('Sign-in did not finish');
+    expect(await p.locator('#result').getAttribute('data-ok')).toBe('false');
+    await shot(p, '12-callback-refused');
+    await other.close();
   });
 
   it('authenticates in an external browser: copy the link, paste the code', async () => {

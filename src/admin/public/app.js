@@ -486,12 +486,30 @@ function browseFolders(connection, start) {
         if (e.folder) {
           li.addEventListener('click', () => select(e.path, li));
           li.addEventListener('dblclick', () => load(e.path));
-          li.addEventListener('keydown', (k) => { if (k.key === 'Enter') load(e.path); });
+          li.addEventListener('focus', () => select(e.path, li));
         }
         list.append(li);
       }
       status.textContent = entries.length ? `${entries.filter((e) => e.folder).length} folders, ${entries.filter((e) => !e.folder).length} files` : 'This folder is empty.';
+      // The focused entry was just replaced: keep the keyboard in the list.
+      if (dlg.contains(document.activeElement) || document.activeElement === document.body) list.focus({ preventScroll: true });
     } catch (ex) { status.textContent = ex.message; }
+  };
+  // Keyboard: arrows move between folders, Enter opens one, Backspace goes up.
+  list.onkeydown = (k) => {
+    const folders = [...list.querySelectorAll('li.folder')];
+    const at = folders.findIndex((li) => li.getAttribute('aria-selected') === 'true');
+    if (k.key === 'ArrowDown' || k.key === 'ArrowUp') {
+      k.preventDefault();
+      const next = folders[Math.max(0, Math.min(folders.length - 1, at + (k.key === 'ArrowDown' ? 1 : -1)))];
+      next?.focus();
+    } else if (k.key === 'Enter' && at >= 0) {
+      k.preventDefault();
+      load(folders[at].dataset.path);
+    } else if (k.key === 'Backspace') {
+      k.preventDefault();
+      load(parent(cwd));
+    }
   };
   return new Promise((resolve) => {
     const onClick = (e) => {
