@@ -17,6 +17,9 @@ const GiB = 1024 * MiB;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const smoke = process.argv.includes('--smoke');
 const quick = smoke || process.argv.includes('--quick');
+/** --only=chunks,simple,large,many runs just those sections. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const want = (section: string) => !only || only.includes(section);
 
 interface ChildResult { seconds: number; bytes: number; peakRssMB: number; idleRssMB: number }
 
@@ -65,6 +68,11 @@ async function makeFile(path: string, size: number): Promise<void> {
 }
 
 const mbps = (r: ChildResult) => r.bytes / MiB / r.seconds;
+const ROUNDS = smoke ? 1 : 3;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
 function table(title: string, head: string[], rows: Array<Array<string | number>>): string {
@@ -85,21 +93,33 @@ export async function runConnectorBench(): Promise<string> {
   const log = (s: string) => { process.stdout.write(`${s}\n`); out.push(s); };
   try {
     // --- chunk size ---------------------------------------------------------------------
+    if (want('chunks')) {
     const probe = join(work, 'probe.bin');
     const probeSize = smoke ? 16 * MiB : quick ? 128 * MiB : 512 * MiB;
     await makeFile(probe, probeSize);
     const chunkRows: Array<Array<string | number>> = [];
-    for (const [chunk, par] of [[4, 1], [8, 1], [16, 1], [32, 1], [64, 1], [16, 2], [16, 4]] as const) {
-      const r = await runChild({ ...base, kind: 'upload', local: probe, remote: `/bench/probe-${chunk}-${par}.bin`, chunkSize: chunk * MiB, parallelChunks: par });
-      chunkRows.push([`${chunk} MiB`, par, fmt(mbps(r)), fmt(r.peakRssMB, 0)]);
-      process.stdout.write(`chunk ${chunk} MiB x${par}: ${fmt(mbps(r))} MiB/s\n`);
+    const configs = [[4, 1], [8, 1], [16, 1], [32, 1], [64, 1], [16, 2], [16, 4], [32, 2]] as const;
+    const runs = new Map<string, ChildResult[]>();
+    // Rounds interleave the configurations, so a burst of load on the shared machine
+    // hits all of them alike; the median of the rounds is reported.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [chunk, par] of configs) {
+        const r = await runChild({ ...base, kind: 'upload', local: probe, remote: `/bench/probe-${chunk}-${par}.bin`, chunkSize: chunk * MiB, parallelChunks: par, simpleUploadMax: 0 });
+        runs.set(`${chunk}/${par}`, [...(runs.get(`${chunk}/${par}`) ?? []), r]);
+        process.stdout.write(`round ${round + 1}: chunk ${chunk} MiB x${par}: ${fmt(mbps(r))} MiB/s\n`);
+      }
     }
-    log(table(`Upload of ${probeSize / MiB} MiB by chunk size (connector, loopback emulator)`, ['chunk', 'parallel appends', 'MiB/s', 'peak RSS MB'], chunkRows));
+    for (const [chunk, par] of configs) {
+      const rs = runs.get(`${chunk}/${par}`)!;
+      chunkRows.push([`${chunk} MiB`, par, fmt(median(rs.map(mbps))), rs.map((r) => fmt(mbps(r), 0)).join(' / '), fmt(Math.max(...rs.map((r) => r.peakRssMB)), 0)]);
+    }
+    log(table(`Upload of ${probeSize / MiB} MiB by chunk size (connector, loopback emulator; median of ${ROUNDS} interleaved rounds)`, ['chunk', 'parallel appends', 'median MiB/s', 'each round MiB/s', 'peak RSS MB'], chunkRows));
     await unlink(probe);
+    }
 
     // --- one files/upload vs a session, for files that fit in one request ------------------------
     const simpleRows: Array<Array<string | number>> = [];
-    for (const size of smoke ? [4 * MiB] : [4 * MiB, 16 * MiB, 64 * MiB, 148 * MiB]) {
+    for (const size of !want('simple') ? [] : smoke ? [4 * MiB] : [4 * MiB, 16 * MiB, 64 * MiB, 148 * MiB]) {
       const f = join(work, `simple-${size}.bin`);
       await makeFile(f, size);
       const reps = size <= 16 * MiB ? 5 : 2;
@@ -112,33 +132,51 @@ export async function runConnectorBench(): Promise<string> {
       simpleRows.push([`${size / MiB} MiB`, fmt((size / MiB) / (simpleS / reps)), fmt((size / MiB) / (sessionS / reps))]);
       await unlink(f);
     }
-    log(table('One files/upload vs an upload session (16 MiB chunks), same file (mean of 2-5 runs)', ['file', 'files/upload MiB/s', 'session MiB/s'], simpleRows));
+    if (simpleRows.length) log(table('One files/upload vs an upload session (16 MiB chunks), same file (mean of 2-5 runs)', ['file', 'files/upload MiB/s', 'session MiB/s'], simpleRows));
 
     // --- throughput and memory vs the raw baseline ------------------------------------------------
     const rows: Array<Array<string | number>> = [];
-    const sizes = smoke ? [32 * MiB] : quick ? [256 * MiB] : [1 * GiB, 4 * GiB];
-    for (const size of sizes) {
+    const sizesArg = process.argv.find((a) => a.startsWith('--gib='))?.slice(6).split(',').map((x) => Number(x) * GiB);
+    const sizes = sizesArg ?? (smoke ? [32 * MiB] : quick ? [256 * MiB] : [1 * GiB, 4 * GiB]);
+    for (const size of want('large') ? sizes : []) {
       const src = join(work, `src-${size}.bin`);
       const dst = join(work, `dst-${size}.bin`);
       await makeFile(src, size);
       const label = size >= GiB ? `${size / GiB} GiB` : `${size / MiB} MiB`;
       const remote = `/bench/big-${size}.bin`;
       const chunk = 16 * MiB;
-      const rawUp = size <= GiB ? await runChild({ ...base, kind: 'raw-upload', local: src, remote, chunkSize: chunk }) : undefined;
-      const up = await runChild({ ...base, kind: 'upload', local: src, remote, chunkSize: chunk });
-      const rawDown = size <= GiB ? await runChild({ ...base, kind: 'raw-download', local: dst, remote, chunkSize: chunk }) : undefined;
-      await unlink(dst).catch(() => {});
-      const down = await runChild({ ...base, kind: 'download', local: dst, remote, chunkSize: chunk });
-      rows.push([`upload ${label}`, fmt(mbps(up)), rawUp ? fmt(mbps(rawUp)) : '-', rawUp ? `${fmt((100 * mbps(up)) / mbps(rawUp), 0)}%` : '-', fmt(up.peakRssMB, 0), rawUp ? fmt(rawUp.peakRssMB, 0) : '-', fmt(up.idleRssMB, 0)]);
-      rows.push([`download ${label}`, fmt(mbps(down)), rawDown ? fmt(mbps(rawDown)) : '-', rawDown ? `${fmt((100 * mbps(down)) / mbps(rawDown), 0)}%` : '-', fmt(down.peakRssMB, 0), rawDown ? fmt(rawDown.peakRssMB, 0) : '-', fmt(down.idleRssMB, 0)]);
+      const compare = size <= GiB;
+      const rounds = compare ? ROUNDS : 1;
+      const res: Record<'up' | 'rawUp' | 'down' | 'rawDown', ChildResult[]> = { up: [], rawUp: [], down: [], rawDown: [] };
+      for (let round = 0; round < rounds; round++) {
+        if (compare) res.rawUp.push(await runChild({ ...base, kind: 'raw-upload', local: src, remote, chunkSize: chunk }));
+        res.up.push(await runChild({ ...base, kind: 'upload', local: src, remote, chunkSize: chunk }));
+        if (compare) {
+          res.rawDown.push(await runChild({ ...base, kind: 'raw-download', local: dst, remote, chunkSize: chunk }));
+          await unlink(dst).catch(() => {});
+        }
+        res.down.push(await runChild({ ...base, kind: 'download', local: dst, remote, chunkSize: chunk }));
+        await unlink(dst).catch(() => {});
+      }
+      const row = (what: string, mine: ChildResult[], raw: ChildResult[]) => {
+        const m = median(mine.map(mbps));
+        const r = raw.length ? median(raw.map(mbps)) : undefined;
+        rows.push([`${what} ${label}`, fmt(m), mine.map((x) => fmt(mbps(x), 0)).join(' / '), r ? fmt(r) : '-', raw.map((x) => fmt(mbps(x), 0)).join(' / ') || '-', r ? `${fmt((100 * m) / r, 0)}%` : '-',
+          fmt(Math.max(...mine.map((x) => x.peakRssMB)), 0), raw.length ? fmt(Math.max(...raw.map((x) => x.peakRssMB)), 0) : '-', fmt(mine[0]!.idleRssMB, 0)]);
+      };
+      row('upload', res.up, res.rawUp);
+      row('download', res.down, res.rawDown);
+      const up = res.up[0]!;
+      const down = res.down[0]!;
       process.stdout.write(`${label}: up ${fmt(mbps(up))} MiB/s, down ${fmt(mbps(down))} MiB/s\n`);
       await unlink(src);
       await unlink(dst).catch(() => {});
     }
-    log(table('Large files: connector vs raw undici (baseline: plain undici.request streaming the same file to start/append_v2/finish with the same 16 MiB chunks, and files/download piped to a file; no hashing, retry layer, progress or fsync)',
-      ['transfer', 'connector MiB/s', 'raw MiB/s', 'connector/raw', 'connector peak RSS MB', 'raw peak RSS MB', 'idle process RSS MB'], rows));
+    if (rows.length) log(table('Large files: connector vs raw undici (baseline: plain undici.request streaming the same file to start/append_v2/finish with the same 16 MiB chunks, and files/download piped to a file; no hashing, retry layer, progress or fsync)',
+      ['transfer', 'connector MiB/s (median)', 'rounds', 'raw MiB/s (median)', 'rounds', 'connector/raw', 'connector peak RSS MB', 'raw peak RSS MB', 'idle process RSS MB'], rows));
 
     // --- many small files ------------------------------------------------------------------------------
+    if (want('many')) {
     const n = smoke ? 20 : quick ? 200 : 1000;
     const dir = join(work, 'small');
     await import('node:fs/promises').then((fs) => fs.mkdir(dir));
@@ -170,6 +208,7 @@ export async function runConnectorBench(): Promise<string> {
       ['one by one (client.upload -> files/upload)', fmt(oneS, 2), fmt(n / oneS, 0), '1.0x'],
     ]));
     if (failed) log(`warning: ${failed} uploadMany entries failed`);
+    }
   } finally {
     await emu.close();
     await rm(work, { recursive: true, force: true });

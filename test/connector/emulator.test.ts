@@ -144,7 +144,7 @@ describe('upload and download', () => {
   });
 
   it('streams a large file through an upload session in 4 MiB chunks, reporting progress', async () => {
-    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB });
+    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB, simpleUploadMax: 4 * MiB });
     const data = pattern(10 * MiB + 123, 7);
     const local = await tmp.file('big.bin', data);
     const n = emu.requests.length;
@@ -161,7 +161,7 @@ describe('upload and download', () => {
   });
 
   it('uploads a large file with parallel appends to a concurrent session', async () => {
-    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB, parallelChunks: 3 });
+    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB, simpleUploadMax: 4 * MiB, parallelChunks: 3 });
     const data = pattern(17 * MiB + 5, 9);
     const local = await tmp.file('par.bin', data);
     const md = await client.upload(local, '/big/par.bin');
@@ -232,7 +232,7 @@ describe('upload and download', () => {
 
 describe('retries under injected faults', () => {
   it('retries 503 and 429 (Retry-After) on upload, and too_many_write_operations on finish', async () => {
-    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB });
+    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB, simpleUploadMax: 4 * MiB });
     const small = await tmp.file('r1', 'retry me');
     emu.faults.inject({ route: 'files/upload', times: 2, fault: { status: 503 } });
     expect((await client.upload(small, '/retry/a.txt', { mode: 'overwrite' })).size).toBe(8);
@@ -253,7 +253,7 @@ describe('retries under injected faults', () => {
   });
 
   it('resumes an upload session after a connection dropped mid-append', async () => {
-    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB });
+    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB, simpleUploadMax: 4 * MiB });
     const data = pattern(13 * MiB, 11);
     const local = await tmp.file('drop.bin', data);
     emu.faults.inject({ route: 'files/upload_session/append_v2', times: 1, fault: { dropAfterBytes: MiB } });
@@ -263,7 +263,7 @@ describe('retries under injected faults', () => {
   });
 
   it('a finish whose reply was lost is confirmed by content_hash, not failed', async () => {
-    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB });
+    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB, simpleUploadMax: 4 * MiB });
     const data = pattern(5 * MiB, 12);
     const local = await tmp.file('lost-finish.bin', data);
     // finish has an empty body: a drop after 0 bytes cuts the reply after the commit.

@@ -16,7 +16,7 @@ afterEach(async () => { await mock?.close(); });
 function client(extra: Record<string, unknown> = {}) {
   mock = new MockAgent();
   mock.disableNetConnect();
-  const c = createDropboxClient({ dispatcher: mock, token: { token: async () => 't', refresh: async () => 't' }, endpoints: { api: O, content: O }, chunkSize: 4 * MiB, retry: { baseDelayMs: 1, maxDelayMs: 2 }, ...extra });
+  const c = createDropboxClient({ dispatcher: mock, token: { token: async () => 't', refresh: async () => 't' }, endpoints: { api: O, content: O }, chunkSize: 4 * MiB, simpleUploadMax: 4 * MiB, retry: { baseDelayMs: 1, maxDelayMs: 2 }, ...extra });
   return { c, pool: mock.get(O) };
 }
 const account = (root: string) => ({ account_id: 'dbid:x', root_info: { '.tag': 'team', root_namespace_id: root, home_namespace_id: '5' } });

@@ -33,7 +33,7 @@ describe.each([
     const p = proxy();
     const dispatcher = createDispatcher({ proxy: { type, host: p.host, port: p.port, username: p.username, password: p.password } });
     try {
-      const client = createDropboxClient({ dispatcher, token: tokenSource(emu, { account: 'sandy' }), endpoints: { api: emu.url, content: emu.url }, chunkSize: 4 * 1024 * 1024 });
+      const client = createDropboxClient({ dispatcher, token: tokenSource(emu, { account: 'sandy' }), endpoints: { api: emu.url, content: emu.url }, chunkSize: 4 * 1024 * 1024, simpleUploadMax: 4 * 1024 * 1024 });
       const data = pattern(9 * 1024 * 1024 + 1, type.length);
       const local = await tmp.file(`${type}.bin`, data);
       const before = count(await p.log());

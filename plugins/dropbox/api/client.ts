@@ -23,8 +23,10 @@ export const DEFAULT_ENDPOINTS = { api: 'https://api.dropboxapi.com', content: '
 
 // Chosen with bench/connector.bench.ts (see bench/RESULTS.md).
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
-/** Files in flight in uploadMany: 16 × 40 ms round trips hide latency (bench: ≥10× faster than one by one). */
-export const DEFAULT_MANY_CONCURRENCY = 16;
+/** Files in flight in uploadMany. 16 gave 9.6x over one-by-one files/upload for 1000 × 16 KiB at 40 ms latency (bench/RESULTS.md), 32 more. */
+export const DEFAULT_MANY_CONCURRENCY = 32;
+/** Largest file sent with one files/upload (data + commit in one request, held in the namespace queue). */
+export const DEFAULT_SIMPLE_UPLOAD_MAX = 16 * 1024 * 1024;
 
 export interface ClientOptions {
   dispatcher: Dispatcher;
@@ -41,7 +43,7 @@ export interface ClientOptions {
   manyConcurrency?: number;
   /** Entries per finish_batch_v2 (1-1000, default 1000). */
   finishBatchSize?: number;
-  /** Largest file sent with one files/upload (at most 150 MiB); default: the chunk size. */
+  /** Largest file sent with one files/upload (at most 150 MiB); default 16 MiB. */
   simpleUploadMax?: number;
   retry?: Partial<RetryPolicy>;
 }
@@ -90,7 +92,7 @@ class Client implements DropboxClient, DropboxClientExtras {
       t: this.t,
       commit: (fn) => this.commit(fn),
       chunkSize: chunk,
-      simpleMax: Math.min(o.simpleUploadMax ?? chunk, MAX_REQUEST_BODY),
+      simpleMax: Math.min(o.simpleUploadMax ?? DEFAULT_SIMPLE_UPLOAD_MAX, MAX_REQUEST_BODY),
       parallelChunks: Math.max(1, o.parallelChunks ?? 1),
       manyConcurrency: Math.max(1, o.manyConcurrency ?? DEFAULT_MANY_CONCURRENCY),
       getMetadata: (p, signal) => this.getMetadata(p, { signal }),

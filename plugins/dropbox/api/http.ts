@@ -13,7 +13,8 @@ import { shouldRetry, sleep, DEFAULT_RETRY, type Idempotency, type RetryPolicy }
 export type BodyReadable = Dispatcher.ResponseData['body'];
 
 export interface Body {
-  data: Buffer | Readable;
+  /** undici streams async iterables too (its types list only Readable). */
+  data: Buffer | Readable | AsyncIterable<Uint8Array>;
   length: number;
 }
 
@@ -103,7 +104,7 @@ export class Transport {
     const host = call.style === 'rpc' ? this.o.api : this.o.content;
     const url = `${host.replace(/\/+$/, '')}/2/${call.route}`;
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(await this.o.namespaceHeaders?.(!call.noPathRoot)), ...call.headers };
-    let body: Buffer | Readable | string | undefined;
+    let body: Body['data'] | string | undefined;
     if (call.style === 'rpc') {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(call.arg ?? null);
@@ -119,9 +120,9 @@ export class Transport {
     const started = performance.now();
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: 'POST', dispatcher: this.o.dispatcher, headers, body, signal: call.signal });
+      res = await request(url, { method: 'POST', dispatcher: this.o.dispatcher, headers, body: body as Buffer | Readable | string | undefined, signal: call.signal });
     } catch (err) {
-      if (body && typeof body === 'object' && 'destroy' in body) (body as Readable).destroy();
+      closeBody(body);
       if (call.signal?.aborted) throw call.signal.reason;
       const e = this.networkError(call.route, err, host);
       this.o.log?.debug({ route: call.route, status: 0, error: e.tags.join('/'), ms: Math.round(performance.now() - started), attempt }, 'dropbox request failed');
@@ -130,6 +131,7 @@ export class Transport {
     const requestId = header(res.headers, 'x-dropbox-request-id');
     this.o.log?.debug({ route: call.route, status: res.statusCode, requestId, ms: Math.round(performance.now() - started), attempt }, 'dropbox request');
     if (res.statusCode >= 400) {
+      closeBody(body); // an early refusal may leave the file stream half read
       const text = await readText(res.body).catch(() => '');
       // Without a tunnel the proxy's own refusal arrives as a response. Dropbox's 401s are JSON.
       const proxy = proxyOf(this.o.dispatcher);
@@ -167,6 +169,13 @@ export class Transport {
     const Cls = f.proxy ? ProxyError : NetworkError;
     return new Cls(`${route}: ${f.message}`, { route, tags: [f.proxy ? 'proxy' : 'network', ...(f.code ? [f.code] : [])], retryable: f.transient, cause: err }, f.code);
   }
+}
+
+/** Releases a request body that will not be read to its end (closes its file). */
+function closeBody(body: unknown): void {
+  if (!body || typeof body !== 'object') return;
+  if (typeof (body as Readable).destroy === 'function') (body as Readable).destroy();
+  else if (typeof (body as AsyncGenerator).return === 'function') void (body as AsyncGenerator).return(undefined).catch(() => {});
 }
 
 function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {

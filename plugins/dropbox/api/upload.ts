@@ -73,7 +73,7 @@ function fileBody(path: string, start: number, length: number, onData: (b: Buffe
           onData(c as Buffer);
           yield c as Buffer;
         }
-      })() as unknown as Body['data'],
+      })(),
     };
   };
 }
