@@ -1,6 +1,8 @@
 // `sandbox: true` in config.yaml: the daemon starts the emulator beside itself.
+import { request } from 'undici';
 import type { Sandbox, Services } from '../../../src/plugin.ts';
 import { startEmulator } from './index.ts';
+import { SANDBOX_SERVER } from './server.ts';
 
 interface DropboxSection {
   appKey?: string;
@@ -11,10 +13,33 @@ interface DropboxSection {
 export async function startSandbox(services: Services): Promise<Sandbox> {
   const section = (services.config.dropbox ?? {}) as DropboxSection;
   const log = services.log.child({ part: 'dropbox-sandbox' });
-  const emulator = await startEmulator({
-    port: section.sandboxPort ?? 8471,
-    dataDir: section.sandboxData,
-    log: (line) => log.debug(line),
-  });
-  return { url: emulator.url, close: () => emulator.close() };
+  const port = section.sandboxPort ?? 8471;
+  try {
+    const emulator = await startEmulator({
+      port,
+      dataDir: section.sandboxData,
+      log: (line) => log.debug(line),
+    });
+    return { url: emulator.url, close: () => emulator.close() };
+  } catch (err) {
+    // `dropcron run <job>` while the daemon runs: share the daemon's sandbox (and so
+    // its files and the grants in the shared state directory) instead of failing.
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    const url = `http://127.0.0.1:${port}`;
+    if (!(await isSandbox(url))) {
+      throw new Error(`port ${port} (dropbox.sandboxPort) is used by another program; choose another port in config.yaml`);
+    }
+    log.info({ url }, 'using the dropbox sandbox already running on this port');
+    return { url, close: async () => {} };
+  }
+}
+
+async function isSandbox(url: string): Promise<boolean> {
+  try {
+    const res = await request(`${url}/2/check/user`, { method: 'POST', headersTimeout: 3000, bodyTimeout: 3000 });
+    await res.body.dump();
+    return res.headers.server === SANDBOX_SERVER;
+  } catch {
+    return false;
+  }
 }

@@ -32,6 +32,9 @@ export interface ServerDeps {
 const MAX_RECORDS = 10_000;
 const MAX_RPC_BODY = 16 * 1024 * 1024;
 
+/** The Server header of every answer. */
+export const SANDBOX_SERVER = 'dropcron-sandbox';
+
 export function requestHandler(deps: ServerDeps) {
   return (req: IncomingMessage, res: ServerResponse) => {
     void handle(deps, req, res);
@@ -48,6 +51,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   req.on('error', () => undefined);
   res.on('error', () => undefined);
   res.setHeader('X-Dropbox-Request-Id', randomBytes(16).toString('hex'));
+  // Lets a second dropcron process recognise a sandbox already on the port (sandbox.ts).
+  res.setHeader('Server', SANDBOX_SERVER);
   let recorded = false;
   const record = () => {
     if (recorded) return;

@@ -1,0 +1,44 @@
+import { describe, it, expect } from 'vitest';
+import { createServer } from 'node:net';
+import { createServer as httpServer } from 'node:http';
+import { request } from 'undici';
+import pino from 'pino';
+import { startSandbox } from '../../plugins/dropbox/emulator/sandbox.ts';
+import { createServices } from '../../src/services.ts';
+import type { DaemonConfig } from '../../src/config/types.ts';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const servicesOn = (port: number) =>
+  createServices({ state: '/nonexistent', dropbox: { sandboxPort: port } } as unknown as DaemonConfig, { log: pino({ level: 'silent' }) });
+
+describe('the daemon sandbox', () => {
+  it('is shared by a second process on the same port (dropcron run beside the daemon)', async () => {
+    const port = await freePort();
+    const first = await startSandbox(servicesOn(port));
+    const second = await startSandbox(servicesOn(port));
+    expect(second.url).toBe(first.url);
+    await second.close(); // must not stop the daemon's sandbox
+    const res = await request(`${first.url}/2/users/get_current_account`, { method: 'POST' });
+    await res.body.dump();
+    expect(res.statusCode).toBe(400); // answered (no token given), so still running
+    await first.close();
+  });
+
+  it('refuses a port held by another program, saying which setting to change', async () => {
+    const other = httpServer((_req, res) => res.end('not dropbox'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    const port = (other.address() as { port: number }).port;
+    try {
+      await expect(startSandbox(servicesOn(port))).rejects.toThrow(`port ${port} (dropbox.sandboxPort) is used by another program`);
+    } finally {
+      other.close();
+    }
+  });
+});
