@@ -16,21 +16,36 @@ export interface RunView {
 
 export class RunLogs {
   private readonly runs = new Map<string, RunView>();
+  /** Detaches from the scheduler (the admin server closed; the scheduler lives on). */
+  readonly close: () => void;
 
   constructor(scheduler: AdminScheduler | undefined) {
-    if (!scheduler) return;
+    if (!scheduler) {
+      this.close = () => {};
+      return;
+    }
     const ev = scheduler.events;
-    ev.on('run:start', (e) => void this.view(e.runId, e.job));
-    ev.on('run:log', (e) => {
+    const start = (e: { runId: string; job: string }) => void this.view(e.runId, e.job);
+    const log = (e: RunLogEvent) => {
       const v = this.view(e.runId, e.job);
       if (v.lines.length < LINES) v.lines.push({ at: new Date().toISOString(), level: e.level, msg: e.msg });
-    });
-    ev.on('run:progress', (e) => {
+    };
+    const progress = (e: RunProgressEvent) => {
       this.view(e.runId, e.job).progress = { task: e.task, item: e.item, done: e.done, total: e.total };
-    });
-    ev.on('run:end', (e) => {
+    };
+    const end = (e: { run: { id: string; job: string } }) => {
       this.view(e.run.id, e.run.job).ended = true;
-    });
+    };
+    ev.on('run:start', start);
+    ev.on('run:log', log);
+    ev.on('run:progress', progress);
+    ev.on('run:end', end);
+    this.close = () => {
+      ev.off('run:start', start);
+      ev.off('run:log', log);
+      ev.off('run:progress', progress);
+      ev.off('run:end', end);
+    };
   }
 
   get(runId: string): RunView | undefined {

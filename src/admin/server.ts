@@ -123,6 +123,7 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
 
   const deps = { ctx, sessions, password: opts.password };
   const logs = new RunLogs(ctx.scheduler);
+  app.addHook('onClose', async () => logs.close());
   await app.register(async (api) => {
     sessionRoutes(api, deps);
     connectionRoutes(api, ctx);
