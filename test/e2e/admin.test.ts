@@ -95,6 +95,8 @@ describe('admin UI in Chromium', () => {
     await page.getByRole('link', { name: 'e2e', exact: true }).click();
     await page.getByRole('button', { name: 'Test connection' }).click();
     await eventually(() => page.locator('#test-report').textContent()).toMatch(/Sandy/);
+    // the quota as a bar: 2 GiB allocated in the sandbox seed
+    expect(await page.locator('#quota-bar').getAttribute('max')).toBe(String(2 * 1024 ** 3));
     await shot(page, '06-test');
   });
 
@@ -165,6 +167,10 @@ describe('admin UI in Chromium', () => {
     await eventually(() => history.textContent()).toMatch(/success/);
     expect(await history.textContent()).toMatch(/upload/);
     expect(await f.emulator.files.get(SANDY, '/Projects/2026/report-2.csv')).toBeDefined();
+    // a dry run is recorded as such and uploads nothing more
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await eventually(() => page.locator('#history tbody tr').count()).toBe(2);
+    await eventually(() => page.locator('#history tbody tr').first().textContent()).toMatch(/dry run/);
     await page.getByRole('link', { name: '← Jobs' }).click();
     await eventually(() => page.locator('#jobs tr[data-name="e2e-upload"] .badge').textContent()).toBe('success');
     await shot(page, '09-jobs');
@@ -213,6 +219,10 @@ describe('admin UI in Chromium', () => {
     // nothing wider than the screen
     expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot(p, '10-phone');
+    await p.goto(`${f.url}/#/jobs/e2e-upload`);
+    await eventually(() => p.locator('#history tbody tr').count()).toBeGreaterThan(0);
+    expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await shot(p, '13-phone-job');
     await phone.close();
   });
 });
