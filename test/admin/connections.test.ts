@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fixture, signIn, errorOf, type Fixture } from './helpers.ts';
 import { openVault } from '../../src/store/vault.ts';
@@ -91,6 +91,20 @@ describe('connections API', () => {
       const body = (await f.app.inject({ method: 'GET', url, headers })).body;
       for (const s of [TYPED_SECRET, TYPED_PROXY_PW, ENV_SECRET, ENV_PROXY_PW]) expect(body, url).not.toContain(s);
     }
+  });
+
+  it('a secret written in clear in a YAML file is reported as such, never sent', async () => {
+    const literal = 'literal-secret-in-yaml-551';
+    await writeFile(join(f.dir, 'connections/old.yaml'), `name: old\ntype: dropbox\napp: custom\nappKey: k\nappSecret: ${literal}\n`);
+    const list = await f.app.inject({ method: 'GET', url: '/api/connections', headers });
+    const one = await f.app.inject({ method: 'GET', url: '/api/connections/old', headers });
+    expect(one.json().connection.secrets.appSecret).toEqual({ set: true, source: 'yaml' });
+    for (const res of [list, one]) expect(res.body).not.toContain(literal);
+    // typing it into the form moves it to the vault and out of the file
+    const moved = await f.app.inject({ method: 'PATCH', url: '/api/connections/old', headers, payload: { settings: {}, secrets: { appSecret: literal } } });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.body).not.toContain(literal);
+    expect(await readFile(join(f.dir, 'connections/old.yaml'), 'utf8')).toBe('name: old\ntype: dropbox\napp: custom\nappKey: k\n');
   });
 
   it('saving the settings as the form got them changes nothing in the file (no defaults written)', async () => {
