@@ -134,6 +134,7 @@ function listen() {
     const d = JSON.parse(e.data);
     const run = state.live.get(d.runId);
     if (run) { run.progress = d; renderLive(d.runId); }
+    for (const bar of document.querySelectorAll(`[data-run-progress="${CSS.escape(d.runId)}"]`)) { bar.max = d.total || 1; bar.value = d.done; }
   });
   es.addEventListener('run:log', (e) => {
     const d = JSON.parse(e.data);
@@ -538,7 +539,8 @@ async function jobsView() {
     h('td', {}, h('div', { text: j.scheduleWords }), h('code', { class: 'muted small', text: j.schedule })),
     h('td', { text: j.timezone }),
     h('td', {}, j.enabled ? timeEl(j.nextRun) : h('span', { class: 'muted', text: 'disabled' })),
-    h('td', {}, j.running ? h('span', { class: 'badge running', text: 'running' }) : outcomeBadge(j.lastOutcome), j.lastRunAt ? h('div', { class: 'muted small' }, timeEl(j.lastRunAt)) : null),
+    h('td', {}, j.running ? h('span', { class: 'badge running', text: 'running' }) : outcomeBadge(j.lastOutcome),
+      j.running && j.runId ? miniProgress(j.runId) : j.lastRunAt ? h('div', { class: 'muted small' }, timeEl(j.lastRunAt)) : null),
     h('td', { class: 'right' }, runButton(j))));
   return h('section', { class: 'stack' },
     h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: 'Jobs' }), h('p', { class: 'muted', text: 'Scheduled transfers. Each is a YAML file in the jobs folder.' }))),
@@ -547,6 +549,12 @@ async function jobsView() {
       h('thead', {}, h('tr', {}, ...['Job', 'Schedule', 'Time zone', 'Next run', 'Last run', ''].map((t) => h('th', { scope: 'col', text: t })))),
       h('tbody', {}, rows))))
       : h('div', { class: 'card empty' }, h('p', { text: 'No jobs yet: add a YAML file to the jobs folder (see jobs/*.yaml examples).' })));
+}
+
+// A small bar in the job list, moved by run:progress events.
+function miniProgress(runId) {
+  const p = state.live.get(runId)?.progress;
+  return h('progress', { class: 'mini', 'data-run-progress': runId, 'aria-label': 'Transfer progress', max: p?.total || 1, value: p?.done ?? 0 });
 }
 
 function runButton(j, dry = false) {
