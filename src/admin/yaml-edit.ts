@@ -76,10 +76,14 @@ export function editedText(file: string, source: string, env: Env, edit: Edit): 
 /** `source` with `values` set under `base` (e.g. a job's task options); other nodes untouched. */
 export function textWithValues(source: string, base: Array<string | number>, values: Record<string, unknown>): string {
   const doc = parseDocument(source);
+  let changed = false;
   for (const [k, v] of Object.entries(values)) {
-    if (!isDeepStrictEqual(doc.getIn([...base, k]), v)) doc.setIn([...base, k], v);
+    if (!isDeepStrictEqual(doc.getIn([...base, k]), v)) {
+      doc.setIn([...base, k], v);
+      changed = true;
+    }
   }
-  return String(doc);
+  return changed ? String(doc) : source;
 }
 
 /** The text of a new connection file, keys in the schema's order. */
@@ -129,6 +133,23 @@ export async function checkCandidate(loaded: LoadedConfig, env: Env, file: strin
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs read-edit-write steps on one file one at a time, so two saves arriving
+ * together never lose each other's change.
+ */
+export function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(file) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  const settled = next.catch(() => {});
+  locks.set(file, settled);
+  void settled.then(() => {
+    if (locks.get(file) === settled) locks.delete(file);
+  });
+  return next;
 }
 
 /** Validates `text` for `file` and, only when it is valid, replaces the file atomically. */

@@ -107,6 +107,17 @@ describe('connections API', () => {
     expect(await readFile(join(f.dir, 'connections/old.yaml'), 'utf8')).toBe('name: old\ntype: dropbox\napp: custom\nappKey: k\n');
   });
 
+  it('two saves at once both land', async () => {
+    const [a, b] = await Promise.all([
+      f.app.inject({ method: 'PATCH', url: '/api/connections/work', headers, payload: { settings: { description: 'Office' } } }),
+      f.app.inject({ method: 'PATCH', url: '/api/connections/work', headers, payload: { settings: { timeoutSeconds: 120 } } }),
+    ]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    const text = await file();
+    expect(text).toContain('description: Office');
+    expect(text).toContain('timeoutSeconds: 120');
+  });
+
   it('saving the settings as the form got them changes nothing in the file (no defaults written)', async () => {
     const before = await file();
     const { settings } = (await f.app.inject({ method: 'GET', url: '/api/connections/work', headers })).json().connection;

@@ -12,7 +12,7 @@ import { fsyncDir } from '../../store/atomic.ts';
 import { openVault } from '../../store/vault.ts';
 import { connectionOf, HttpError, pluginError, firstLine, type AdminContext } from '../context.ts';
 import { describeSecret, secretPaths, withoutSecrets, type SecretInfo } from '../secrets.ts';
-import { editedText, newFileText, writeChecked, type Edit } from '../yaml-edit.ts';
+import { editedText, newFileText, withFileLock, writeChecked, type Edit } from '../yaml-edit.ts';
 import { anyObject, errorReply, nameParams, NAME_PATTERN, secretsBody, settingsBody } from './schemas.ts';
 
 export type StatusState = ConnectionStatus['state'] | 'unknown';
@@ -180,11 +180,13 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
     const { settings, secrets } = req.body;
     refuseSecretsInSettings(settings, paths);
     const changes = vaultChanges(secrets, paths);
-    const source = await readFile(def.file, 'utf8');
-    // A secret set or cleared here replaces whatever the YAML held for it.
-    const text = editedText(def.file, source, ctx.env, { settings, mode, secretPaths: paths, dropSecrets: Object.keys(changes) });
-    if (text !== source) await writeChecked(loaded, ctx.env, def.file, text);
-    if (Object.keys(changes).length) await (await vault()).update(def.name, { secrets: changes });
+    await withFileLock(def.file, async () => {
+      const source = await readFile(def.file, 'utf8');
+      // A secret set or cleared here replaces whatever the YAML held for it.
+      const text = editedText(def.file, source, ctx.env, { settings, mode, secretPaths: paths, dropSecrets: Object.keys(changes) });
+      if (text !== source) await writeChecked(loaded, ctx.env, def.file, text);
+      if (Object.keys(changes).length) await (await vault()).update(def.name, { secrets: changes });
+    });
     await ctx.reload();
     ctx.bus.emit('connection', { name: def.name, reason: 'edited' });
     const fresh = connectionOf(ctx, def.name);

@@ -9,7 +9,7 @@ import { nextRuns } from '../../scheduler/next-run.ts';
 import { cronToWords } from '../cron-words.ts';
 import { HttpError, firstLine, type AdminContext } from '../context.ts';
 import type { RunLogs } from '../run-logs.ts';
-import { textWithValues, writeChecked } from '../yaml-edit.ts';
+import { textWithValues, withFileLock, writeChecked } from '../yaml-edit.ts';
 import { errorReply, nameParams, anyObject } from './schemas.ts';
 
 /**
@@ -94,9 +94,11 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
     for (const k of Object.keys(req.body.folders)) {
       if (!keys.includes(k)) throw new HttpError(400, `'${k}' is not a folder of the ${task.type} task (folders: ${keys.join(', ') || 'none'})`);
     }
-    const source = await readFile(job.file, 'utf8');
-    const text = textWithValues(source, ['tasks', req.params.index, task.type], req.body.folders);
-    await writeChecked(ctx.loaded(), ctx.env, job.file, text);
+    await withFileLock(job.file, async () => {
+      const source = await readFile(job.file, 'utf8');
+      const text = textWithValues(source, ['tasks', req.params.index, task.type], req.body.folders);
+      if (text !== source) await writeChecked(ctx.loaded(), ctx.env, job.file, text);
+    });
     await ctx.reload();
     return { job: summary(ctx, jobOf(ctx, job.name)) };
   });
