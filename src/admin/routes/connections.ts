@@ -160,13 +160,15 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
     const ct = loaded.registry.connectionTypes.get(type);
     if (!ct) throw new HttpError(400, `unknown connection type '${type}' (known: ${[...loaded.registry.connectionTypes.keys()].join(', ')})`);
     const file = join(loaded.config.connections, `${name}.yaml`);
-    if (loaded.connections.some((c) => c.name === name) || existsSync(file)) throw new HttpError(409, `a connection named '${name}' already exists`);
     const paths = secretPaths(ct.schema);
     refuseSecretsInSettings(settings, paths);
     const changes = vaultChanges(secrets, paths);
     const order = Object.keys((ct.schema.properties ?? {}) as object);
-    await writeChecked(loaded, ctx.env, file, newFileText(name, type, settings, order));
-    if (Object.values(changes).some((v) => v !== undefined)) await (await vault()).update(name, { secrets: changes });
+    await withFileLock(file, async () => {
+      if (loaded.connections.some((c) => c.name === name) || existsSync(file)) throw new HttpError(409, `a connection named '${name}' already exists`);
+      await writeChecked(loaded, ctx.env, file, newFileText(name, type, settings, order));
+      if (Object.values(changes).some((v) => v !== undefined)) await (await vault()).update(name, { secrets: changes });
+    });
     await ctx.reload();
     ctx.bus.emit('connection', { name, reason: 'created' });
     const { def, ct: t } = connectionOf(ctx, name);
