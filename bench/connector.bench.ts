@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { startEmulator } from '../plugins/dropbox/emulator/index.ts';
-import { createDropboxClient } from '../plugins/dropbox/api/client.ts';
+import { createDropboxClient, DEFAULT_CHUNK_SIZE } from '../plugins/dropbox/api/client.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -144,7 +144,7 @@ export async function runConnectorBench(): Promise<string> {
       await makeFile(src, size);
       const label = size >= GiB ? `${size / GiB} GiB` : `${size / MiB} MiB`;
       const remote = `/bench/big-${size}.bin`;
-      const chunk = 16 * MiB;
+      const chunk = DEFAULT_CHUNK_SIZE;
       const compare = size <= GiB;
       const rounds = compare ? ROUNDS : 1;
       const res: Record<'up' | 'rawUp' | 'down' | 'rawDown', ChildResult[]> = { up: [], rawUp: [], down: [], rawDown: [] };
@@ -172,7 +172,7 @@ export async function runConnectorBench(): Promise<string> {
       await unlink(src);
       await unlink(dst).catch(() => {});
     }
-    if (rows.length) log(table('Large files: connector vs raw undici (baseline: plain undici.request streaming the same file to start/append_v2/finish with the same 16 MiB chunks, and files/download piped to a file; no hashing, retry layer, progress or fsync)',
+    if (rows.length) log(table(`Large files: connector vs raw undici (baseline: plain undici.request streaming the same file to start/append_v2/finish with the same chunks (the default, ${DEFAULT_CHUNK_SIZE / MiB} MiB), and files/download piped to a file; no hashing, retry layer, progress or fsync)`,
       ['transfer', 'connector MiB/s (median)', 'rounds', 'raw MiB/s (median)', 'rounds', 'connector/raw', 'connector peak RSS MB', 'raw peak RSS MB', 'idle process RSS MB'], rows));
 
     // --- many small files ------------------------------------------------------------------------------

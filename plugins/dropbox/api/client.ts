@@ -21,12 +21,23 @@ import type { RetryPolicy } from './retry.ts';
 
 export const DEFAULT_ENDPOINTS = { api: 'https://api.dropboxapi.com', content: 'https://content.dropboxapi.com' };
 
-// Chosen with bench/connector.bench.ts (see bench/RESULTS.md).
-export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
-/** Files in flight in uploadMany. 16 gave 9.6x over one-by-one files/upload for 1000 × 16 KiB at 40 ms latency (bench/RESULTS.md), 32 more. */
+// Chosen with bench/connector.bench.ts (bench/RESULTS.md): on loopback 8-64 MiB chunks
+// all ran at 290-330 MiB/s (4 MiB: 260), so any of them is at the wire's speed there;
+// 32 MiB halves the requests of 16 MiB where each costs a real round trip, while a
+// dropped chunk re-sends at most 32 MiB. Memory does not depend on it: chunks stream
+// from the file. Parallel appends (concurrent sessions) were slower on loopback
+// (16 MiB x2: 212, x4: 206 vs x1: 291 MiB/s), so they stay off by default.
+export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
+/** Files in flight in uploadMany: 1000 × 16 KiB at 40 ms latency took 4.9 s with 16 (9.6x
+ * one-by-one files/upload) and 2.4 s with 32 (20.9x) (bench/RESULTS.md). */
 export const DEFAULT_MANY_CONCURRENCY = 32;
-/** Largest file sent with one files/upload (data + commit in one request, held in the namespace queue). */
-export const DEFAULT_SIMPLE_UPLOAD_MAX = 16 * 1024 * 1024;
+/**
+ * Largest file sent with one files/upload. It saves the session's extra round trip but
+ * reads the file twice (the hash must be in the header) and holds the namespace queue
+ * while its data moves: on loopback it tied with a session at 4 MiB (88 vs 90 MiB/s)
+ * and lost from 16 MiB up (160 vs 172; 64 MiB: 174 vs 231), so only small files use it.
+ */
+export const DEFAULT_SIMPLE_UPLOAD_MAX = 8 * 1024 * 1024;
 
 export interface ClientOptions {
   dispatcher: Dispatcher;
@@ -43,7 +54,7 @@ export interface ClientOptions {
   manyConcurrency?: number;
   /** Entries per finish_batch_v2 (1-1000, default 1000). */
   finishBatchSize?: number;
-  /** Largest file sent with one files/upload (at most 150 MiB); default 16 MiB. */
+  /** Largest file sent with one files/upload (at most 150 MiB); default 8 MiB. */
   simpleUploadMax?: number;
   retry?: Partial<RetryPolicy>;
 }
