@@ -9,7 +9,6 @@ import { launch, daemonIn, shot, type DaemonFixture } from './browser.ts';
 
 const PASSWORD = 'e2e-admin-password-123';
 const PROXY_PASSWORD = 'e2e-proxy-secret-8812';
-const SANDY = 'dbid:sandy';
 
 /** Polls until the assertion holds; generous, since the whole suite may share the machine. */
 const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 100 });
@@ -30,11 +29,14 @@ describe('admin UI in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let f: DaemonFixture;
+  let SANDY: string;
 
   beforeAll(async () => {
     f = await daemonIn({ 'jobs/e2e-upload.yaml': JOB }, (_dir, sandboxPort) =>
       `admin:\n  host: 127.0.0.1\n  port: 0\n  password: ${PASSWORD}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: warn\nsandbox: true\ndropbox:\n  appKey: dropcron-sandbox\n  sandboxPort: ${sandboxPort}\n`);
     f.emulator.registerRedirectUri('dropcron-sandbox', `${f.url}/oauth2/callback`);
+    // Sandy, the seed's personal account, whatever id the seed gives her
+    SANDY = f.emulator.seed.accounts.find((a) => a.email === 'sandy@example.com')!.id;
     await f.emulator.files.put(SANDY, '/Projects/2026/plan.txt', 'the plan');
     await f.emulator.files.put(SANDY, '/Projects/Archive/old.txt', 'old');
     await f.emulator.files.put(SANDY, '/Photos/cat.jpg', 'meow');
