@@ -12,6 +12,7 @@ import {
 } from '../../plugins/dropbox/api/errors.ts';
 import { Transport } from '../../plugins/dropbox/api/http.ts';
 import { makeClient, tempDir, pattern, type Emu } from './helpers.ts';
+import { memberOf } from '../emulator/helpers.ts';
 import type { Metadata } from '../../plugins/dropbox/api/types.ts';
 
 const MiB = 1024 * 1024;
@@ -451,18 +452,20 @@ describe('Business', () => {
   });
 
   it('a team token acts as a member with Select-User', async () => {
-    const { client } = makeClient(emu, { account: 'alice', team: true }, { business: { selectUser: 'dbmid:bob' } });
+    const bob = memberOf(emu, 'bob').memberId;
+    const { client } = makeClient(emu, { account: 'alice', team: true }, { business: { selectUser: bob } });
     const n = emu.requests.length;
     const a = await client.getCurrentAccount();
     expect(a.email).toBe('bob@acme.example');
-    expect(since(n)[0]!.headers['dropbox-api-select-user']).toBe('dbmid:bob');
+    expect(since(n)[0]!.headers['dropbox-api-select-user']).toBe(bob);
   });
 
   it('Select-Admin is sent for an admin acting on team content', async () => {
-    const { client } = makeClient(emu, { account: 'alice', team: true }, { business: { selectAdmin: 'dbmid:alice' } });
+    const alice = memberOf(emu, 'alice').memberId;
+    const { client } = makeClient(emu, { account: 'alice', team: true }, { business: { selectAdmin: alice } });
     const n = emu.requests.length;
     await client.getCurrentAccount();
-    expect(since(n)[0]!.headers['dropbox-api-select-admin']).toBe('dbmid:alice');
+    expect(since(n)[0]!.headers['dropbox-api-select-admin']).toBe(alice);
     expect(since(n)[0]!.status).toBe(200);
   });
 

@@ -1,7 +1,7 @@
 // Business accounts: team tokens with Select-User/Select-Admin, Dropbox-API-Path-Root,
 // the team space; and app-folder apps confined to /Apps/<name>.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startEmulator, type Emulator } from './helpers.ts';
+import { client, memberOf, startEmulator, type Emulator } from './helpers.ts';
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -9,6 +9,9 @@ beforeAll(async () => {
 });
 afterAll(() => emu.close());
 
+// The seed's ids, by short name.
+const alice = () => memberOf(emu, 'alice');
+const bob = () => memberOf(emu, 'bob');
 const root = (id: string) => JSON.stringify({ '.tag': 'root', root: id });
 const ns = (id: string) => JSON.stringify({ '.tag': 'namespace_id', namespace_id: id });
 
@@ -22,13 +25,13 @@ describe('team tokens', () => {
 
   it('Select-User acts as that member', async () => {
     const t = emu.issueToken({ team: true, app: 'custom-app' }).accessToken;
-    const r = await client(emu, t, { 'Dropbox-API-Select-User': 'dbmid:bob' }).rpc('users/get_current_account');
+    const r = await client(emu, t, { 'Dropbox-API-Select-User': bob().memberId }).rpc('users/get_current_account');
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({
-      account_id: 'dbid:bob',
-      team_member_id: 'dbmid:bob',
+      account_id: bob().accountId,
+      team_member_id: bob().memberId,
       account_type: { '.tag': 'business' },
-      team: { id: 'dbtid:acme', name: 'Acme Corp' },
+      team: { id: bob().teamId, name: 'Acme Corp' },
       root_info: { '.tag': 'team', root_namespace_id: '2001', home_namespace_id: '2003', home_path: '/Bob Builder' },
     });
   });
@@ -38,20 +41,20 @@ describe('team tokens', () => {
     const u = await client(emu, t, { 'Dropbox-API-Select-User': 'dbmid:nobody' }).rpc('users/get_current_account');
     expect(u.status).toBe(401);
     expect(u.json).toEqual({ error_summary: 'invalid_select_user/..', error: { '.tag': 'invalid_select_user' } });
-    const a = await client(emu, t, { 'Dropbox-API-Select-Admin': 'dbmid:bob' }).rpc('files/list_folder', { path: '' });
+    const a = await client(emu, t, { 'Dropbox-API-Select-Admin': bob().memberId }).rpc('files/list_folder', { path: '' });
     expect(a.json.error).toEqual({ '.tag': 'invalid_select_admin' });
-    const ok = await client(emu, t, { 'Dropbox-API-Select-Admin': 'dbmid:alice', 'Dropbox-API-Path-Root': ns('2003') }).rpc('files/list_folder', { path: '' });
+    const ok = await client(emu, t, { 'Dropbox-API-Select-Admin': alice().memberId, 'Dropbox-API-Path-Root': ns('2003') }).rpc('files/list_folder', { path: '' });
     expect(ok.status).toBe(200);
   });
 
   it('without team_data.member a team token is missing_scope', async () => {
     const t = emu.issueToken({ team: true, app: 'custom-app', scopes: ['files.metadata.read', 'members.read'] }).accessToken;
-    const r = await client(emu, t, { 'Dropbox-API-Select-User': 'dbmid:alice' }).rpc('files/list_folder', { path: '' });
+    const r = await client(emu, t, { 'Dropbox-API-Select-User': alice().memberId }).rpc('files/list_folder', { path: '' });
     expect(r.json.error).toEqual({ '.tag': 'missing_scope', required_scope: 'team_data.member' });
   });
 
   it('a user token may not send Select-User', async () => {
-    const r = await client(emu, emu.issueToken().accessToken, { 'Dropbox-API-Select-User': 'dbmid:bob' }).rpc('users/get_current_account');
+    const r = await client(emu, emu.issueToken().accessToken, { 'Dropbox-API-Select-User': bob().memberId }).rpc('users/get_current_account');
     expect(r.status).toBe(400);
   });
 });
@@ -151,6 +154,6 @@ describe('team token revoke', () => {
   it('a team token revokes itself without selecting a member', async () => {
     const t = emu.issueToken({ team: true, app: 'custom-app' }).accessToken;
     expect((await client(emu, t).rpc('auth/token/revoke')).status).toBe(200);
-    expect((await client(emu, t, { 'Dropbox-API-Select-User': 'dbmid:bob' }).rpc('users/get_current_account')).status).toBe(401);
+    expect((await client(emu, t, { 'Dropbox-API-Select-User': bob().memberId }).rpc('users/get_current_account')).status).toBe(401);
   });
 });

@@ -1,7 +1,7 @@
 // The everyday routes over real HTTP: account, folders, upload, list, download, sessions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentHash } from '../../plugins/dropbox/emulator/content-hash.ts';
-import { client, startEmulator, type Client, type Emulator } from './helpers.ts';
+import { accountIdOf, client, startEmulator, type Client, type Emulator } from './helpers.ts';
 
 let emu: Emulator;
 let c: Client;
@@ -17,7 +17,7 @@ describe('users', () => {
     const r = await c.rpc('users/get_current_account');
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({
-      account_id: 'dbid:sandy',
+      account_id: accountIdOf(emu, 'sandy'),
       email: 'sandy@example.com',
       name: { display_name: 'Sandy Sandbox', given_name: 'Sandy', surname: 'Sandbox' },
       account_type: { '.tag': 'basic' },

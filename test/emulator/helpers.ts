@@ -4,6 +4,22 @@ import { headerSafeJson } from '../../plugins/dropbox/emulator/args.ts';
 
 export { startEmulator, headerSafeJson, type Emulator, type EmulatorOptions };
 
+/** The seed's account id for a short name ('sandy', 'alice', 'bob'), so tests do not spell ids out. */
+export function accountIdOf(emu: Pick<Emulator, 'seed'>, alias: string): string {
+  const personal = emu.seed.accounts.find((a) => a.alias === alias);
+  if (personal) return personal.id;
+  return memberOf(emu, alias).accountId;
+}
+
+/** A team member's ids in the seed, by short name: member id, account id and team id. */
+export function memberOf(emu: Pick<Emulator, 'seed'>, alias: string): { memberId: string; accountId: string; teamId: string } {
+  for (const t of emu.seed.teams ?? []) {
+    const m = t.members.find((x) => x.alias === alias);
+    if (m) return { memberId: m.id, accountId: m.accountId, teamId: t.id };
+  }
+  throw new Error(`no account with alias '${alias}' in the seed`);
+}
+
 export interface Reply<T = any> {
   status: number;
   headers: Headers;

@@ -1,6 +1,6 @@
 // Drives the consent page the way a browser would: GET the page, submit its form.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Emulator } from './helpers.ts';
+import { accountIdOf, type Emulator } from './helpers.ts';
 
 const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)));
 
@@ -16,7 +16,8 @@ export async function consent(emu: Emulator, params: Record<string, string>, opt
   const html = await page.text();
   if (page.status !== 200) return { page, html };
   const form = formFields(html);
-  form.set('account', opts.account ?? 'dbid:sandy');
+  // The form posts the chosen <option>'s value, an account id; tests may also name one by alias.
+  form.set('account', opts.account ?? accountIdOf(emu, 'sandy'));
   form.set('decision', opts.decision ?? 'allow');
   const res = await fetch(`${emu.url}/oauth2/authorize`, { method: 'POST', body: form, redirect: 'manual' });
   return { page, html, res, location: res.headers.get('location'), body: await res.text() };

@@ -1,6 +1,6 @@
 // OAuth 2 as Dropbox does it: consent page, code + PKCE or secret, refresh, revoke.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { client, startEmulator, type Emulator } from './helpers.ts';
+import { accountIdOf, client, memberOf, startEmulator, type Emulator } from './helpers.ts';
 import { REDIRECT, consent, pkce, token } from './oauth-helpers.ts';
 
 let emu: Emulator;
@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => emu.close());
 afterEach(() => vi.useRealTimers());
 
-async function codeFor(params: Record<string, string>, account = 'dbid:sandy'): Promise<string> {
+async function codeFor(params: Record<string, string>, account = accountIdOf(emu, 'sandy')): Promise<string> {
   const r = await consent(emu, params, { account });
   expect(r.res!.status).toBe(302);
   const loc = new URL(r.location!);
@@ -74,12 +74,12 @@ describe('code exchange', () => {
       const code = await codeFor({ client_id: 'dropcron-sandbox', response_type: 'code', redirect_uri: REDIRECT, code_challenge: p.challenge, code_challenge_method: method, token_access_type: 'offline', state: 'x' });
       const r = await token(emu, { grant_type: 'authorization_code', code, client_id: 'dropcron-sandbox', code_verifier: p.verifier, redirect_uri: REDIRECT });
       expect(r.status).toBe(200);
-      expect(r.json).toMatchObject({ token_type: 'bearer', expires_in: 14400, account_id: 'dbid:sandy' });
+      expect(r.json).toMatchObject({ token_type: 'bearer', expires_in: 14400, account_id: accountIdOf(emu, 'sandy') });
       expect(r.json.access_token).toMatch(/^sl\./);
       expect(r.json.refresh_token).toEqual(expect.any(String));
       expect(r.json.scope.split(' ')).toContain('files.content.write');
       const me = await client(emu, r.json.access_token).rpc('users/get_current_account');
-      expect(me.json.account_id).toBe('dbid:sandy');
+      expect(me.json.account_id).toBe(accountIdOf(emu, 'sandy'));
     });
   }
 
@@ -168,7 +168,7 @@ describe('code exchange', () => {
     const scope = 'team_data.member members.read files.content.read';
     const code = await codeFor({ client_id: 'custom-app', response_type: 'code', redirect_uri: REDIRECT, scope }, 'alice');
     const t = await token(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'custom-app', client_secret: 'custom-secret' });
-    expect(t.json).toMatchObject({ team_id: 'dbtid:acme', scope });
+    expect(t.json).toMatchObject({ team_id: memberOf(emu, 'alice').teamId, scope });
     expect(t.json.account_id).toBeUndefined();
     const bob = await consent(emu, { client_id: 'custom-app', response_type: 'code', redirect_uri: REDIRECT, scope }, { account: 'bob' });
     expect(bob.res!.status).toBe(403);

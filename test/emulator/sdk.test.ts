@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dropbox, DropboxAuth, DropboxResponseError } from 'dropbox';
 import { contentHash } from '../../plugins/dropbox/emulator/content-hash.ts';
-import { startEmulator, type Emulator } from './helpers.ts';
+import { accountIdOf, memberOf, startEmulator, type Emulator } from './helpers.ts';
 import { REDIRECT, consent } from './oauth-helpers.ts';
 
 let emu: Emulator;
@@ -40,7 +40,7 @@ describe('official dropbox SDK (npm, 10.47)', () => {
     const t = await auth.getAccessTokenFromCode(REDIRECT, back.searchParams.get('code')!);
     const result = t.result as { access_token: string; refresh_token: string; expires_in: number; account_id: string };
     expect(result.access_token).toMatch(/^sl\./);
-    expect(result.account_id).toBe('dbid:sandy');
+    expect(result.account_id).toBe(accountIdOf(emu, 'sandy'));
     auth.setAccessToken(result.access_token);
     auth.setRefreshToken(result.refresh_token);
     auth.setAccessTokenExpiresAt(new Date(Date.now() + result.expires_in * 1000));
@@ -106,7 +106,7 @@ describe('official dropbox SDK (npm, 10.47)', () => {
 
   it('team headers: selectUser and pathRoot pass through', async () => {
     const team = emu.issueToken({ team: true, app: 'custom-app' });
-    const asBob = new Dropbox({ accessToken: team.accessToken, selectUser: 'dbmid:bob', pathRoot: JSON.stringify({ '.tag': 'root', root: '2001' }), fetch: rewritingFetch(() => emu.url) });
+    const asBob = new Dropbox({ accessToken: team.accessToken, selectUser: memberOf(emu, 'bob').memberId, pathRoot: JSON.stringify({ '.tag': 'root', root: '2001' }), fetch: rewritingFetch(() => emu.url) });
     const list = await asBob.filesListFolder({ path: '' });
     expect(list.result.entries.map((e) => e.name).sort()).toEqual(['Bob Builder', 'Team Shared']);
   });

@@ -10,7 +10,8 @@ import { emulatorCommand } from '../../plugins/dropbox/emulator/command.ts';
 import { startSandbox } from '../../plugins/dropbox/emulator/sandbox.ts';
 import plugin from '../../plugins/dropbox/index.ts';
 import type { Services } from '../../src/plugin.ts';
-import { client, headerSafeJson, startEmulator } from './helpers.ts';
+import { accountIdOf, client, headerSafeJson, memberOf, startEmulator } from './helpers.ts';
+import { REDIRECT, consent, token } from './oauth-helpers.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -41,12 +42,49 @@ describe('seeds', () => {
     await expect(startEmulator({ seed: { accounts: [] } as never })).rejects.toThrow(/apps/);
   });
 
+  it('the default seed has Dropbox-shaped ids, and its short names are aliases wherever an account is named', async () => {
+    const emu = await startEmulator();
+    try {
+      const sandy = emu.seed.accounts[0]!;
+      const acme = emu.seed.teams![0]!;
+      expect([sandy.alias, acme.alias, ...acme.members.map((m) => m.alias)]).toEqual(['sandy', 'acme', 'alice', 'bob']);
+      const accountIds = [sandy.id, ...acme.members.map((m) => m.accountId)];
+      for (const id of accountIds) expect(id).toMatch(/^dbid:[A-Za-z0-9_-]{35}$/);
+      for (const m of acme.members) expect(m.id).toMatch(/^dbmid:[A-Za-z0-9_-]{34}$/);
+      expect(acme.id).toMatch(/^dbtid:[A-Za-z0-9_-]{34}$/);
+      expect(new Set([...accountIds, ...acme.members.map((m) => m.id), acme.id]).size).toBe(6);
+
+      const alice = accountIdOf(emu, 'alice');
+      const bob = accountIdOf(emu, 'bob');
+      const named: Array<[string, string]> = [['sandy', sandy.id], ['alice', alice], ['bob', bob], ['bob@acme.example', bob], [memberOf(emu, 'bob').memberId, bob], [alice, alice]];
+      for (const [name, id] of named) {
+        const me = await client(emu, emu.issueToken({ account: name }).accessToken).rpc('users/get_current_account');
+        expect([name, me.json.account_id]).toEqual([name, id]);
+      }
+      await emu.files.put('bob', '/by-alias.txt', 'b');
+      expect(emu.files.list(bob)).toEqual(['/by-alias.txt']);
+      expect(emu.files.list('alice')).toEqual([]);
+
+      // The consent page: &account=alice preselects her; a form naming her by alias links her.
+      const params = { client_id: 'dropcron-sandbox', response_type: 'code', redirect_uri: REDIRECT, code_challenge: 'c'.repeat(43), code_challenge_method: 'plain' };
+      const html = await (await fetch(`${emu.url}/oauth2/authorize?${new URLSearchParams({ ...params, account: 'alice' })}`)).text();
+      expect(html).toContain(`<option value="${alice}" selected>`);
+      expect(html.match(/ selected>/g)).toHaveLength(1);
+      const r = await consent(emu, params, { account: 'alice' });
+      const code = new URL(r.location!).searchParams.get('code')!;
+      const t = await token(emu, { grant_type: 'authorization_code', code, client_id: 'dropcron-sandbox', code_verifier: 'c'.repeat(43), redirect_uri: REDIRECT });
+      expect(t.json.account_id).toBe(alice);
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('files.put/get/list work by short name or full id, for members too', async () => {
     const emu = await startEmulator();
     try {
-      await emu.files.put('dbmid:alice', '/Reports/q1.txt', 'q1', { clientModified: '2020-01-01T00:00:00Z' });
+      await emu.files.put(memberOf(emu, 'alice').memberId, '/Reports/q1.txt', 'q1', { clientModified: '2020-01-01T00:00:00Z' });
       expect((await emu.files.get('alice', '/reports/Q1.TXT'))!.toString()).toBe('q1');
-      expect(emu.files.list('dbid:alice')).toEqual(['/Reports', '/Reports/q1.txt']);
+      expect(emu.files.list(accountIdOf(emu, 'alice'))).toEqual(['/Reports', '/Reports/q1.txt']);
       expect(emu.files.list('bob')).toEqual([]);
       const md = (await client(emu, emu.issueToken({ account: 'alice' }).accessToken).rpc('files/get_metadata', { path: '/reports/q1.txt' })).json;
       expect(md.client_modified).toBe('2020-01-01T00:00:00Z');

@@ -16,7 +16,10 @@ export interface SeedApp {
 }
 
 export interface SeedAccount {
+  /** Dropbox-shaped: 'dbid:' + 35 characters (users_common.AccountId is exactly 40). */
   id: string;
+  /** A short name ('sandy') that finds the account wherever the emulator takes one. */
+  alias?: string;
   name: string;
   email: string;
   country?: string;
@@ -28,8 +31,11 @@ export interface SeedAccount {
 }
 
 export interface SeedMember {
+  /** The team member id ('dbmid:...'). */
   id: string;
   accountId: string;
+  /** A short name ('alice'), as for accounts. */
+  alias?: string;
   name: string;
   email: string;
   admin?: boolean;
@@ -39,6 +45,7 @@ export interface SeedMember {
 
 export interface SeedTeam {
   id: string;
+  alias?: string;
   name: string;
   quotaBytes?: number;
   rootNamespaceId?: string;
@@ -76,9 +83,9 @@ export function loadSeed(seed?: Seed | string): Seed {
   return s;
 }
 
-/** 'sandy', 'dbid:sandy', 'sandy@example.com' -> the same thing. */
-export function idMatches(id: string, email: string, query: string): boolean {
+/** The id, the id without its 'dbid:' prefix, the alias or the email -> the same thing. */
+export function idMatches(id: string, email: string, query: string, alias?: string): boolean {
   const q = query.toLowerCase();
   const bare = id.slice(id.indexOf(':') + 1).toLowerCase();
-  return q === id.toLowerCase() || q === bare || q === email.toLowerCase();
+  return q === id.toLowerCase() || q === bare || q === email.toLowerCase() || (alias !== undefined && q === alias.toLowerCase());
 }

@@ -6,6 +6,7 @@ import { Tree, fold, type BlobRefs, type FolderNode, type Space } from './tree.t
 
 export interface Team {
   id: string;
+  alias?: string;
   name: string;
   root: FolderNode;
   space: Space;
@@ -15,6 +16,8 @@ export interface Team {
 
 export interface Account {
   id: string;
+  /** The seed's short name ('sandy'). */
+  alias?: string;
   name: string;
   email: string;
   country?: string;
@@ -42,7 +45,7 @@ export class World {
       const space: Space = { id: a.id, quota: a.quotaBytes ?? 2 * 1024 ** 3, used: 0 };
       const nsId = ns(a.namespaceId);
       const home = this.tree.addNamespace(nsId, `ns:${nsId}`, space, null);
-      this.accounts.push({ id: a.id, name: a.name, email: a.email, country: a.country, locale: a.locale ?? 'en', home, space });
+      this.accounts.push({ id: a.id, alias: a.alias, name: a.name, email: a.email, country: a.country, locale: a.locale ?? 'en', home, space });
     }
     for (const t of seed.teams ?? []) this.addTeam(t, ns);
   }
@@ -51,11 +54,11 @@ export class World {
     const space: Space = { id: t.id, quota: t.quotaBytes ?? 10 * 1024 ** 4, used: 0 };
     const rootNs = ns(t.rootNamespaceId);
     const root = this.tree.addNamespace(rootNs, `ns:${rootNs}`, space, null);
-    const team: Team = { id: t.id, name: t.name, root, space, members: [], teamFolders: [] };
+    const team: Team = { id: t.id, alias: t.alias, name: t.name, root, space, members: [], teamFolders: [] };
     for (const m of t.members) {
       // Team space: each member's home is a folder named after them in the team root.
       const home = this.tree.addNamespace(ns(m.namespaceId), m.name, space, root);
-      const acct: Account = { id: m.accountId, name: m.name, email: m.email, locale: 'en', home, space, team, memberId: m.id, admin: !!m.admin };
+      const acct: Account = { id: m.accountId, alias: m.alias, name: m.name, email: m.email, locale: 'en', home, space, team, memberId: m.id, admin: !!m.admin };
       team.members.push(acct);
       this.accounts.push(acct);
     }
@@ -64,11 +67,11 @@ export class World {
   }
 
   findAccount(query: string): Account | undefined {
-    return this.accounts.find((a) => idMatches(a.id, a.email, query) || (a.memberId !== undefined && idMatches(a.memberId, a.email, query)));
+    return this.accounts.find((a) => idMatches(a.id, a.email, query, a.alias) || (a.memberId !== undefined && idMatches(a.memberId, a.email, query)));
   }
 
   findTeam(query: string): Team | undefined {
-    return this.teams.find((t) => idMatches(t.id, t.name, query));
+    return this.teams.find((t) => idMatches(t.id, t.name, query, t.alias));
   }
 
   findApp(key: string): SeedApp | undefined {
