@@ -16,7 +16,7 @@ async function freePort(): Promise<number> {
 }
 
 const servicesOn = (port: number) =>
-  createServices({ state: '/nonexistent', dropbox: { sandboxPort: port } } as unknown as DaemonConfig, { log: pino({ level: 'silent' }) });
+  createServices({ state: '/nonexistent', admin: { host: '127.0.0.1', port: 18470 }, dropbox: { sandboxPort: port } } as unknown as DaemonConfig, { log: pino({ level: 'silent' }) });
 
 describe('the daemon sandbox', () => {
   it('is shared by a second process on the same port (dropcron run beside the daemon)', async () => {
@@ -29,6 +29,22 @@ describe('the daemon sandbox', () => {
     await res.body.dump();
     expect(res.statusCode).toBe(400); // answered (no token given), so still running
     await first.close();
+  });
+
+  it("accepts the admin UI's own callback as a redirect URI, whatever its port", async () => {
+    const sandbox = await startSandbox(servicesOn(await freePort()));
+    try {
+      const authorize = (redirect: string) =>
+        request(`${sandbox.url}/oauth2/authorize?client_id=dropcron-sandbox&response_type=code&redirect_uri=${encodeURIComponent(redirect)}`);
+      const ok = await authorize('http://127.0.0.1:18470/oauth2/callback');
+      expect(ok.statusCode).toBe(200);
+      expect(await ok.body.text()).toMatch(/Allow/);
+      const other = await authorize('http://127.0.0.1:18471/oauth2/callback');
+      expect(other.statusCode).toBe(400); // still an exact match, not any port
+      await other.body.dump();
+    } finally {
+      await sandbox.close();
+    }
   });
 
   it('refuses a port held by another program, saying which setting to change', async () => {

@@ -20,6 +20,13 @@ export async function startSandbox(services: Services): Promise<Sandbox> {
       dataDir: section.sandboxData,
       log: (line) => log.debug(line),
     });
+    // The admin UI signs connections in through a popup that returns to its own
+    // /oauth2/callback; register that address, whatever admin port is configured.
+    const admin = services.config.admin;
+    const hosts = admin.host === '0.0.0.0' || admin.host === '::' ? ['127.0.0.1', 'localhost'] : [admin.host.includes(':') ? `[${admin.host}]` : admin.host];
+    for (const app of emulator.seed.apps) {
+      for (const host of hosts) emulator.registerRedirectUri(app.key, `http://${host}:${admin.port}/oauth2/callback`);
+    }
     return { url: emulator.url, close: () => emulator.close() };
   } catch (err) {
     // `dropcron run <job>` while the daemon runs: share the daemon's sandbox (and so
