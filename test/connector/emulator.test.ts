@@ -303,6 +303,17 @@ describe('tokens', () => {
     expect(token.counter.refreshes).toBe(2);
   });
 
+  it('a 401 in the middle of an upload session refreshes and re-sends the chunk from the file', async () => {
+    const { client, token } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB, simpleUploadMax: 4 * MiB });
+    const data = pattern(9 * MiB, 13);
+    const local = await tmp.file('mid-401.bin', data);
+    await client.getSpaceUsage();
+    emu.faults.inject({ route: 'files/upload_session/append_v2', times: 1, fault: { expiredToken: true } });
+    const md = await client.upload(local, '/retry/mid-401.bin', { mode: 'overwrite' });
+    expect(md.content_hash).toBe(contentHash(data));
+    expect(token.counter.refreshes).toBe(2);
+  });
+
   it('missing_scope names the scope; an invalid token says reconnect', async () => {
     const { client } = makeClient(emu, { account: 'sandy', scopes: ['account_info.read', 'files.metadata.read'] });
     const f = await tmp.file('scope', 'x');
