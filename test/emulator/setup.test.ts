@@ -74,6 +74,11 @@ describe('seeds', () => {
       const code = new URL(r.location!).searchParams.get('code')!;
       const t = await token(emu, { grant_type: 'authorization_code', code, client_id: 'dropcron-sandbox', code_verifier: 'c'.repeat(43), redirect_uri: REDIRECT });
       expect(t.json.account_id).toBe(alice);
+      // Naming an account that does not exist signs nobody in (never the first account).
+      const unknown = await consent(emu, params, { account: 'mallory' });
+      expect(unknown.res!.status).toBe(400);
+      expect(unknown.location).toBeNull();
+      expect(unknown.body).toContain("There is no account 'mallory' in this sandbox.");
     } finally {
       await emu.close();
     }
@@ -128,7 +133,7 @@ describe('listening', () => {
     expect(plugin.commands).toContain(emulatorCommand);
     const logged: unknown[] = [];
     const log = { child: () => log, debug: (l: unknown) => logged.push(l) };
-    const services = { config: { dropbox: { sandboxPort: 0 } }, log } as unknown as Services;
+    const services = { config: { admin: { host: '127.0.0.1', port: 8470 }, dropbox: { sandboxPort: 0 } }, log } as unknown as Services;
     const sb = await startSandbox(services);
     try {
       expect(sb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

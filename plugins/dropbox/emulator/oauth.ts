@@ -152,8 +152,14 @@ async function decide(st: State, form: URLSearchParams, io: Io): Promise<void> {
     if (r.redirectUri) return redirect(io, r.redirectUri, { error: 'access_denied', error_description: description, state: r.state });
     return sendPage(io, 200, 'Access denied', `<h1>Access denied</h1><p id="denied">${esc(description)}</p>`);
   }
-  const account = st.world.findAccount(form.get('account') ?? '') ?? st.world.accounts[0];
-  if (!account) return sendPage(io, 400, 'Error', '<p class="error" id="error">No account to sign in with.</p>');
+  // No account chosen: the first one, as a browser signed in to one account would be.
+  // A named account that does not exist is an error, never silently someone else.
+  const chosen = form.get('account');
+  const account = chosen ? st.world.findAccount(chosen) : st.world.accounts[0];
+  if (!account) {
+    const why = chosen ? `There is no account '${esc(chosen)}' in this sandbox.` : 'No account to sign in with.';
+    return sendPage(io, 400, 'Error', `<p class="error" id="error">${why}</p>`);
+  }
   const wantsTeam = r.scopes.some((s) => r.app.teamScopes!.includes(s));
   if (wantsTeam && !(account.team && account.admin)) {
     return sendPage(io, 403, 'Error', `<p class="error" id="error">${esc(accountLabel(account))} is not a team admin; only a team admin can link an app with team scopes.</p>`);
