@@ -412,6 +412,24 @@ describe('uploadMany', () => {
   });
 });
 
+describe('uploadMany with large files', () => {
+  it('sends multi-chunk files through closed sessions in the same batch', async () => {
+    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB });
+    const big = pattern(9 * MiB + 3, 21);
+    const items = [
+      { localPath: await tmp.file('many-big', big), remotePath: '/many-big/big.bin', mode: 'overwrite' as const },
+      { localPath: await tmp.file('many-small', 'small'), remotePath: '/many-big/small.txt', mode: 'overwrite' as const },
+    ];
+    const n = emu.requests.length;
+    const rs = await client.uploadMany(items);
+    expect(rs[0]!.metadata?.content_hash).toBe(contentHash(big));
+    expect(rs[1]!.metadata?.size).toBe(5);
+    const routes = since(n).map((r) => r.route);
+    expect(routes.filter((r) => r === 'files/upload_session/append_v2').length).toBe(2);
+    expect(routes.filter((r) => r === 'files/upload_session/finish_batch_v2').length).toBe(1);
+  });
+});
+
 describe('uploadMany batching', () => {
   it('splits commits into batches of finishBatchSize and retries a throttled batch', async () => {
     const { client } = makeClient(emu, { account: 'sandy' }, { finishBatchSize: 10 });
