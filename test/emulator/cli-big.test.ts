@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContentHasher } from '../../plugins/dropbox/emulator/content-hash.ts';
+import { ContentHasher } from '../../plugins/dropbox/api/content-hash.ts';
 import { headerSafeJson } from './helpers.ts';
 import { REDIRECT, formFields, pkce } from './oauth-helpers.ts';
 

@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_SIZE, ContentHasher, contentHash } from '../../plugins/dropbox/emulator/content-hash.ts';
+import { BLOCK_SIZE, ContentHasher, contentHash } from '../../plugins/dropbox/api/content-hash.ts';
 
 const PY = `
 import hashlib, sys

@@ -1,6 +1,6 @@
 // The everyday routes over real HTTP: account, folders, upload, list, download, sessions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentHash } from '../../plugins/dropbox/emulator/content-hash.ts';
+import { contentHash } from '../../plugins/dropbox/api/content-hash.ts';
 import { accountIdOf, client, startEmulator, type Client, type Emulator } from './helpers.ts';
 
 let emu: Emulator;

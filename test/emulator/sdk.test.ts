@@ -3,7 +3,7 @@
 // rewrites those origins to the emulator (the SDK has no base-URL option).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dropbox, DropboxAuth, DropboxResponseError } from 'dropbox';
-import { contentHash } from '../../plugins/dropbox/emulator/content-hash.ts';
+import { contentHash } from '../../plugins/dropbox/api/content-hash.ts';
 import { accountIdOf, memberOf, startEmulator, type Emulator } from './helpers.ts';
 import { REDIRECT, consent } from './oauth-helpers.ts';
 

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { contentHash } from '../../plugins/dropbox/emulator/content-hash.ts';
+import { contentHash } from '../../plugins/dropbox/api/content-hash.ts';
 import { client, headerSafeJson, startEmulator, type Client, type Emulator } from './helpers.ts';
 
 let emu: Emulator;

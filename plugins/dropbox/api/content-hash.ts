@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 export const BLOCK_SIZE = 4 * 1024 * 1024;
 
 export class ContentHasher {
-  private readonly blocks: Buffer[] = [];
+  private blocks: Buffer[] = [];
   private block: Hash = createHash('sha256');
   private inBlock = 0;
   private total = 0;
@@ -19,7 +19,11 @@ export class ContentHasher {
       this.block.update(data.subarray(off, off + take));
       this.inBlock += take;
       off += take;
-      if (this.inBlock === BLOCK_SIZE) this.closeBlock();
+      if (this.inBlock === BLOCK_SIZE) {
+        this.blocks.push(this.block.digest());
+        this.block = createHash('sha256');
+        this.inBlock = 0;
+      }
     }
     this.total += data.length;
     return this;
@@ -29,20 +33,24 @@ export class ContentHasher {
     return this.total;
   }
 
-  /** The raw digests of the blocks so far (closing a partial last block). */
+  /** The raw digests of the blocks so far, a partial last block included; the hasher stays usable. */
   blockDigests(): Buffer[] {
-    if (this.inBlock > 0) this.closeBlock();
-    return this.blocks;
+    return this.inBlock > 0 ? [...this.blocks, this.block.copy().digest()] : [...this.blocks];
   }
 
+  /** The hex content_hash of everything fed so far; the hasher stays usable. */
   digest(): string {
     return combineBlockDigests(this.blockDigests());
   }
 
-  private closeBlock(): void {
-    this.blocks.push(this.block.digest());
-    this.block = createHash('sha256');
-    this.inBlock = 0;
+  /** An independent hasher in the same state (the sandbox rolls back a failed append with it). */
+  copy(): ContentHasher {
+    const c = new ContentHasher();
+    c.blocks = [...this.blocks];
+    c.block = this.block.copy();
+    c.inBlock = this.inBlock;
+    c.total = this.total;
+    return c;
   }
 }
 
@@ -53,8 +61,8 @@ export function combineBlockDigests(digests: Buffer[]): string {
   return outer.digest('hex');
 }
 
-export function contentHash(data: Uint8Array): string {
-  return new ContentHasher().update(data).digest();
+export function contentHash(data: Uint8Array | string): string {
+  return new ContentHasher().update(typeof data === 'string' ? Buffer.from(data) : data).digest();
 }
 
 /** Block digests of a file region (start must be block-aligned unless it is the whole region). */

@@ -8,7 +8,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { ContentHasher } from './content-hash.ts';
+import { ContentHasher } from '../api/content-hash.ts';
 
 export interface Blob {
   readonly size: number;

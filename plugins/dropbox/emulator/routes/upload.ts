@@ -1,7 +1,7 @@
 // files/upload and upload sessions: start, append_v2 (and v1 append), finish,
 // finish_batch_v2, finish_batch (v1, async) and finish_batch/check. Bodies stream
 // into spools while hashing; at most 150 MiB per request; appends are atomic.
-import { ContentHasher, BLOCK_SIZE } from '../content-hash.ts';
+import { ContentHasher, BLOCK_SIZE } from '../../api/content-hash.ts';
 import type { Blob, Spool } from '../blobs.ts';
 import { ApiError, WriteFailure, nest, routeError, tag, type Tagged } from '../errors.ts';
 import { fileMeta } from '../metadata.ts';
