@@ -3,8 +3,7 @@ import { parseArgs, UsageError } from '../args.ts';
 import { loadConfig, resolveConfigFile } from '../config/load.ts';
 import { formatProblem } from '../config/problems.ts';
 import { createServices } from '../services.ts';
-import { createLogger } from '../log.ts';
-import type { DestinationStream } from 'pino';
+import { withConnection } from './one-connection.ts';
 import { table } from './table.ts';
 
 export const connectionsCommand: CliCommand = {
@@ -48,31 +47,13 @@ test  signs in or refreshes, then reports the account, granted scopes, quota, th
 };
 
 async function testOne(args: string[], cli: CliContext): Promise<number> {
-  const name = args[0];
-  if (!name) throw new UsageError('name the connection to test: dropcron connections test <name>');
-  if (args.length > 1) throw new UsageError(`unexpected argument '${args[1]}'`);
-  const loaded = await loadConfig(resolveConfigFile(cli.configFile));
-  const def = loaded.connections.find((c) => c.name === name);
-  if (!def) {
-    for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
-    throw new Error(`no valid connection named '${name}' in ${loaded.config.connections}`);
-  }
-  const ct = loaded.registry.connectionTypes.get(def.type);
-  if (!ct?.test) throw new Error(`connections of type '${def.type}' cannot be tested`);
-  const services = createServices(loaded.config, { log: errorsToStderr(cli) });
-  try {
+  return withConnection(args, cli, 'dropcron connections test <name>', async ({ def, ct, services }) => {
+    if (!ct.test) throw new Error(`connections of type '${def.type}' cannot be tested`);
     const report = await ct.test(def, services);
     const width = Math.max(...report.lines.map(([label]) => label.length));
     for (const [label, value] of report.lines) cli.stdout.write(`${`${label}:`.padEnd(width + 1)} ${value}\n`);
-    cli.stdout.write(report.ok ? `ok: '${name}' works\n` : '');
-    if (!report.ok) cli.stderr.write(`dropcron: connection '${name}' failed its test\n`);
+    cli.stdout.write(report.ok ? `ok: '${def.name}' works\n` : '');
+    if (!report.ok) cli.stderr.write(`dropcron: connection '${def.name}' failed its test\n`);
     return report.ok ? 0 : 1;
-  } finally {
-    await services.close();
-  }
-}
-
-/** Errors only, as JSON on stderr: stdout holds just the command's own output. */
-function errorsToStderr(cli: CliContext) {
-  return createLogger({ level: 'error', destination: cli.stderr as unknown as DestinationStream, pretty: false });
+  });
 }

@@ -7,10 +7,10 @@ import { FlowStore } from '../../plugins/dropbox/auth/flow-state.ts';
 import { submitConsent } from '../../plugins/dropbox/auth/sandbox-consent.ts';
 import { openConnection, disconnectConnection, testConnection } from '../../plugins/dropbox/auth/connection-ops.ts';
 import { startWorld, type World } from './harness.ts';
-import { startTinyproxy, type TinyProxy } from './tinyproxy.ts';
+import { startTinyproxy, type RunningProxy } from '../helpers/proxies.ts';
 
 let w: World | undefined;
-let proxy: TinyProxy | undefined;
+let proxy: RunningProxy | undefined;
 afterEach(async () => {
   await proxy?.stop();
   await w?.close();

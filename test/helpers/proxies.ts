@@ -68,7 +68,7 @@ export async function startTinyproxy(opts: { username?: string; password?: strin
     'Allow 127.0.0.1',
     `BasicAuth ${username} ${password}`,
     `LogFile "${logFile}"`,
-    'LogLevel Connect',
+    'LogLevel Info', // request lines too, so a test can see which calls went through
     'MaxClients 100',
     'DisableViaHeader Yes',
     // No ConnectPort lines: CONNECT is allowed to any port (the emulator's is ephemeral).

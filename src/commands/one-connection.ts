@@ -1,0 +1,42 @@
+// Commands that act on one named connection (test, disconnect) share how they find
+// it, what they say when it is missing or broken, and the services they run with.
+import type { DestinationStream } from 'pino';
+import type { CliContext, ConnectionDefinition, ConnectionType } from '../plugin.ts';
+import { UsageError } from '../args.ts';
+import { loadConfig, resolveConfigFile } from '../config/load.ts';
+import { formatProblem } from '../config/problems.ts';
+import { createServices, type OwnedServices } from '../services.ts';
+import { createLogger } from '../log.ts';
+
+export interface OneConnection {
+  def: ConnectionDefinition;
+  ct: ConnectionType;
+  services: OwnedServices;
+}
+
+/**
+ * Finds connection `args[0]` and runs `fn` with it; `usage` completes the message
+ * when no name is given (e.g. 'dropcron disconnect <connection>').
+ */
+export async function withConnection<T>(
+  args: string[], cli: CliContext, usage: string, fn: (c: OneConnection) => Promise<T>,
+): Promise<T> {
+  const name = args[0];
+  if (!name) throw new UsageError(`name the connection: ${usage}`);
+  if (args.length > 1) throw new UsageError(`unexpected argument '${args[1]}'`);
+  const loaded = await loadConfig(resolveConfigFile(cli.configFile));
+  const def = loaded.connections.find((c) => c.name === name);
+  if (!def) {
+    for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
+    throw new Error(`no valid connection named '${name}' in ${loaded.config.connections}`);
+  }
+  const ct = loaded.registry.connectionTypes.get(def.type)!;
+  // Errors only, as JSON on stderr: stdout holds just the command's own output.
+  const log = createLogger({ level: 'error', destination: cli.stderr as unknown as DestinationStream, pretty: false });
+  const services = createServices(loaded.config, { log });
+  try {
+    return await fn({ def, ct, services });
+  } finally {
+    await services.close();
+  }
+}
