@@ -1,19 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { createServer } from 'node:net';
 import { createServer as httpServer } from 'node:http';
 import { request } from 'undici';
 import pino from 'pino';
 import { startSandbox } from '../../plugins/dropbox/emulator/sandbox.ts';
 import { createServices } from '../../src/services.ts';
 import type { DaemonConfig } from '../../src/config/types.ts';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort } from '../helpers/proxies.ts';
 
 const servicesOn = (port: number) =>
   createServices({ state: '/nonexistent', admin: { host: '127.0.0.1', port: 18470 }, dropbox: { sandboxPort: port } } as unknown as DaemonConfig, { log: pino({ level: 'silent' }) });
