@@ -260,6 +260,15 @@ describe('sandbox demo', () => {
     await expect(openConnection(def, w.services).getCurrentAccount()).rejects.toThrow(/^cannot reach the sandbox consent page: .*ECONNREFUSED.*; is the daemon running with sandbox: true in config\.yaml\?$/);
   });
 
+  it('points at the proxy settings when the proxy is what cannot be reached', async () => {
+    w.services.sandboxes.set('dropbox', { url: w.emu.url, close: async () => {} });
+    const def: ConnectionDefinition = {
+      name: 'sandbox', type: 'dropbox', file: 'sandbox.yaml', sandbox: true,
+      proxy: { type: 'http', host: '127.0.0.1', port: await freePort(), proxyTunnel: false },
+    };
+    await expect(openConnection(def, w.services).getCurrentAccount()).rejects.toThrow(/^cannot reach the sandbox consent page: cannot reach the http proxy .*; check the connection's proxy settings$/);
+  });
+
   it('says clearly when the sandbox is not running', async () => {
     const def: ConnectionDefinition = { name: 'sandbox', type: 'dropbox', file: 'sandbox.yaml', sandbox: true };
     expect(() => openConnection(def, w.services)).toThrow("connection 'sandbox' uses the sandbox but config.yaml has sandbox: false");

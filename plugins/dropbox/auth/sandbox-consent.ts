@@ -81,7 +81,9 @@ export interface ConsentChoice {
 export async function submitConsent(authorizeUrl: string, dispatcher: Dispatcher, choice: ConsentChoice): Promise<URLSearchParams> {
   const page = await request(authorizeUrl, { method: 'GET', dispatcher }).catch((err: unknown) => {
     const f = describeNetworkFailure(err, dispatcher, new URL(authorizeUrl).origin);
-    throw new AuthFlowError(`cannot reach the sandbox consent page: ${f.message.split('\n')[0]}; is the daemon running with sandbox: true in config.yaml?`);
+    // When the proxy is the problem, the fix is in the proxy settings, not the sandbox.
+    const hint = f.proxy ? "check the connection's proxy settings" : 'is the daemon running with sandbox: true in config.yaml?';
+    throw new AuthFlowError(`cannot reach the sandbox consent page: ${f.message.split('\n')[0]}; ${hint}`);
   });
   const html = await page.body.text();
   if (page.statusCode !== 200) throw new AuthFlowError(`the sandbox consent page answered HTTP ${page.statusCode}: ${html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200)}`);
