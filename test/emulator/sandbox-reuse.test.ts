@@ -1,6 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { createServer as httpServer } from 'node:http';
 import { request } from 'undici';
+import { mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { startSandbox } from '../../plugins/dropbox/emulator/sandbox.ts';
 import { createServices } from '../../src/services.ts';
@@ -34,6 +38,20 @@ describe('the daemon sandbox', () => {
       const other = await authorize('http://127.0.0.1:18471/oauth2/callback');
       expect(other.statusCode).toBe(400); // still an exact match, not any port
       await other.body.dump();
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('keeps its files under dropbox.sandboxData, read from config.yaml\'s folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dropcron-sandbox-data-'));
+    const services = createServices(
+      { file: join(dir, 'config.yaml'), state: '/nonexistent', admin: { host: '127.0.0.1', port: 18470 }, dropbox: { sandboxPort: await freePort(), sandboxData: 'sandbox-files' } } as unknown as DaemonConfig,
+      { log: pino({ level: 'silent' }) },
+    );
+    const sandbox = await startSandbox(services);
+    try {
+      expect(existsSync(join(dir, 'sandbox-files'))).toBe(true);
     } finally {
       await sandbox.close();
     }

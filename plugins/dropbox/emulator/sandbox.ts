@@ -1,4 +1,5 @@
 // `sandbox: true` in config.yaml: the daemon starts the emulator beside itself.
+import { dirname, resolve } from 'node:path';
 import { request } from 'undici';
 import type { Sandbox, Services } from '../../../src/plugin.ts';
 import { startEmulator } from './index.ts';
@@ -17,7 +18,8 @@ export async function startSandbox(services: Services): Promise<Sandbox> {
   try {
     const emulator = await startEmulator({
       port,
-      dataDir: section.sandboxData,
+      // Relative to config.yaml's folder, like every other path in it.
+      dataDir: section.sandboxData ? resolve(dirname(services.config.file), section.sandboxData) : undefined,
       log: (line) => log.debug(line),
     });
     // The admin UI signs connections in through a popup that returns to its own
