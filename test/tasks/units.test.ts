@@ -236,6 +236,12 @@ describe('CSV', () => {
     expect(csvField(' lead')).toBe('" lead"');
     expect(csvField(undefined)).toBe('');
   });
+  it('keeps names that look like formulas as text', () => {
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe('"\'=HYPERLINK(""http://x"",""y"")"');
+    expect(csvField('+1.csv')).toBe("'+1.csv");
+    expect(csvField('@sum')).toBe("'@sum");
+    expect(csvField(-5)).toBe('-5'); // numbers stay numbers
+  });
   it('writes a header and one row per entry', () => {
     const file: FileMetadata = {
       '.tag': 'file', name: 'a, "b".txt', id: 'id:1', path_display: '/x/a, "b".txt', client_modified: '2026-01-01T00:00:00Z',

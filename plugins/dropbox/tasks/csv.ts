@@ -4,7 +4,10 @@ import type { Metadata } from '../api/types.ts';
 export const CSV_COLUMNS = ['type', 'name', 'path', 'size', 'client_modified', 'server_modified', 'content_hash', 'id', 'rev'] as const;
 
 export function csvField(v: unknown): string {
-  const s = v === undefined || v === null ? '' : String(v);
+  let s = v === undefined || v === null ? '' : String(v);
+  // A Dropbox name like `=HYPERLINK(...)` would run as a formula when the report is
+  // opened in a spreadsheet; a leading quote keeps text as text (OWASP CSV injection).
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
