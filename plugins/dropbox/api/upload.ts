@@ -8,7 +8,7 @@
 //   up to 1000 entries per call.
 // The content_hash is computed from the bytes as they are sent and compared with the
 // one Dropbox returns; it is also sent with the commit.
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Transport, Body } from './http.ts';
 import type { FileMetadata, UploadManyItem, UploadManyResult, UploadOptions, WriteMode } from './types.ts';
@@ -175,6 +175,24 @@ export async function uploadSessionData(ctx: UploadContext, localPath: string, s
 
 export async function uploadFile(ctx: UploadContext, localPath: string, path: string, opts: UploadOptions): Promise<FileMetadata> {
   const st = await stat(localPath);
+  try {
+    return await uploadStable(ctx, localPath, path, opts, st);
+  } catch (err) {
+    // A file still being written fails with a body-length error from deep in the HTTP
+    // client; say what actually happened.
+    const now = await stat(localPath).catch(() => undefined);
+    if (!(err instanceof IntegrityError) && (!now || now.size !== st.size || now.mtimeMs !== st.mtimeMs)) {
+      const route = st.size <= ctx.simpleMax ? 'files/upload' : 'files/upload_session/finish';
+      throw new IntegrityError(
+        `${route}: ${localPath} changed while it was being uploaded (${st.size} bytes at the start, ${now ? `${now.size} now` : 'now gone'}); nothing was committed, upload it again once it is no longer being written`,
+        { route, tags: ['local_file_changed'] },
+      );
+    }
+    throw err;
+  }
+}
+
+async function uploadStable(ctx: UploadContext, localPath: string, path: string, opts: UploadOptions, st: Stats): Promise<FileMetadata> {
   if (!st.isFile()) throw new DropboxError(`files/upload: ${localPath} is not a regular file`, { route: 'files/upload' });
   const size = st.size;
   const commit: CommitInfo = {
