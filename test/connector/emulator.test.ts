@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startEmulator } from '../../plugins/dropbox/emulator/index.ts';
 import { contentHash } from '../../plugins/dropbox/api/content-hash.ts';
 import {
-  ConflictError, IncompleteListingError, InsufficientSpaceError, InvalidPathError, InvalidTokenError, MissingScopeError,
+  ConflictError, DropboxError, IncompleteListingError, InsufficientSpaceError, InvalidPathError, InvalidTokenError, MissingScopeError,
   NotFoundError, RateLimitError, ServerError, PathRootError, BadInputError,
 } from '../../plugins/dropbox/api/errors.ts';
 import { Transport } from '../../plugins/dropbox/api/http.ts';
@@ -366,6 +366,19 @@ describe('delete, copy, move', () => {
     expect(rs[3]!.metadata?.name).toBe('c');
     expect(await client.getMetadata('/del/c')).toBeUndefined();
     expect(emu.requests.some((r) => r.route === 'files/delete_batch')).toBe(true);
+  });
+
+  it('deletes a file only while it is still the revision named by parentRev', async () => {
+    const { client } = makeClient(emu);
+    const v1 = (await emu.files.put('sandy', '/del/rev.txt', 'one')) as { rev: string };
+    await emu.files.put('sandy', '/del/rev.txt', 'two, written after we read one');
+    const err = await client.delete('/del/rev.txt', { parentRev: v1.rev }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DropboxError);
+    expect((err as DropboxError).mentions('conflict')).toBe(true);
+    expect((await emu.files.get('sandy', '/del/rev.txt'))!.toString()).toBe('two, written after we read one');
+    const current = (await client.getMetadata('/del/rev.txt')) as { rev: string };
+    expect((await client.delete('/del/rev.txt', { parentRev: current.rev })).name).toBe('rev.txt');
+    expect(await client.getMetadata('/del/rev.txt')).toBeUndefined();
   });
 
   it('a delete whose reply was lost is reported deleted, not not_found, on the replay', async () => {

@@ -226,11 +226,11 @@ class Client implements DropboxClient, DropboxClientExtras {
     }
   }
 
-  async delete(path: string, opts: CallOptions = {}): Promise<Metadata> {
+  async delete(path: string, opts: CallOptions & { parentRev?: string } = {}): Promise<Metadata> {
     const p = normalizePath(path, 'write', 'files/delete_v2');
     try {
       return await this.commit(async () => (await this.t.send<{ metadata: Metadata }>({
-        route: 'files/delete_v2', style: 'rpc', arg: { path: p }, idempotency: 'safe', paths: [p], signal: opts.signal,
+        route: 'files/delete_v2', style: 'rpc', arg: opts.parentRev ? { path: p, parent_rev: opts.parentRev } : { path: p }, idempotency: 'safe', paths: [p], signal: opts.signal,
       })).result.metadata);
     } catch (err) {
       // A replay finding nothing means the attempt whose reply was lost deleted it.

@@ -127,7 +127,11 @@ export interface DropboxClient {
   listFolder(path: string, opts?: ListOptions): AsyncIterable<Metadata>;
   /** Creates a folder; an existing folder is success when `ensure` is true (default). */
   createFolder(path: string, opts?: CallOptions & { ensure?: boolean }): Promise<FolderMetadata>;
-  delete(path: string, opts?: CallOptions): Promise<Metadata>;
+  /**
+   * Deletes a file or folder. With `parentRev`, a file is deleted only if it is still
+   * that revision (Dropbox answers a conflict otherwise), so a newer version is never lost.
+   */
+  delete(path: string, opts?: CallOptions & { parentRev?: string }): Promise<Metadata>;
   /** Deletes up to any number of paths in batches of 1000; one result per path. */
   deleteBatch(paths: string[], opts?: CallOptions): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>>;
   /** Streams a local file up (simple upload or upload session by size), verifies content_hash. */

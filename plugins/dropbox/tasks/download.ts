@@ -6,6 +6,7 @@ import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TaskType } from '../../../src/plugin.ts';
 import type { DropboxClient, FileMetadata } from '../api/types.ts';
+import { DropboxError } from '../api/errors.ts';
 import { expand, localContentHash, placeholderProblems, rethrowIfAborted, varsOf } from './common.ts';
 import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from './filters.ts';
 import type { DropboxEntriesOutput } from './list.ts';
@@ -158,7 +159,17 @@ async function deleteVerified(
     r.fail(path, new Error(`not deleted from Dropbox: the local copy ${local} does not match (size ${st.size}/${got.size})`));
     return;
   }
-  await ctx.connection.delete(path, { signal: ctx.signal });
+  try {
+    // parent_rev: if the file changed in Dropbox after our download, Dropbox refuses
+    // the delete instead of removing a version we do not have.
+    await ctx.connection.delete(path, { signal: ctx.signal, parentRev: got.rev });
+  } catch (err) {
+    if (err instanceof DropboxError && err.mentions('conflict')) {
+      r.warn(`kept ${path} in Dropbox: it changed after the download (no longer rev ${got.rev})`);
+      return;
+    }
+    throw err;
+  }
   r.count('deletedSource');
   r.act('delete-remote', path, `downloaded and verified as ${local}`);
 }
