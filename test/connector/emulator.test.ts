@@ -376,6 +376,9 @@ describe('delete, copy, move', () => {
     expect(err).toBeInstanceOf(DropboxError);
     expect((err as DropboxError).mentions('conflict')).toBe(true);
     expect((await emu.files.get('sandy', '/del/rev.txt'))!.toString()).toBe('two, written after we read one');
+    const [batched] = await client.deleteBatch([{ path: '/del/rev.txt', parentRev: v1.rev }]);
+    expect((batched!.error as DropboxError).mentions('conflict')).toBe(true);
+    expect(await emu.files.get('sandy', '/del/rev.txt')).toBeDefined();
     const current = (await client.getMetadata('/del/rev.txt')) as { rev: string };
     expect((await client.delete('/del/rev.txt', { parentRev: current.rev })).name).toBe('rev.txt');
     expect(await client.getMetadata('/del/rev.txt')).toBeUndefined();

@@ -241,18 +241,19 @@ class Client implements DropboxClient, DropboxClientExtras {
     }
   }
 
-  async deleteBatch(paths: string[], opts: CallOptions = {}): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>> {
-    const out: Array<{ path: string; metadata?: Metadata; error?: Error }> = paths.map((path) => ({ path }));
-    const valid: Array<{ i: number; p: string }> = [];
-    paths.forEach((path, i) => {
-      try { valid.push({ i, p: normalizePath(path, 'write', 'files/delete_batch') }); } catch (err) { out[i]!.error = err as Error; }
+  async deleteBatch(items: Array<string | { path: string; parentRev?: string }>, opts: CallOptions = {}): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>> {
+    const list = items.map((it) => (typeof it === 'string' ? { path: it } : it));
+    const out: Array<{ path: string; metadata?: Metadata; error?: Error }> = list.map(({ path }) => ({ path }));
+    const valid: Array<{ i: number; p: string; rev?: string }> = [];
+    list.forEach(({ path, parentRev }, i) => {
+      try { valid.push({ i, p: normalizePath(path, 'write', 'files/delete_batch'), rev: parentRev }); } catch (err) { out[i]!.error = err as Error; }
     });
     for (let k = 0; k < valid.length; k += 1000) {
       const batch = valid.slice(k, k + 1000);
       try {
         const entries = await this.commit(async () => {
           const r = (await this.t.send<Record<string, unknown>>({
-            route: 'files/delete_batch', style: 'rpc', arg: { entries: batch.map((b) => ({ path: b.p })) }, idempotency: 'safe', signal: opts.signal,
+            route: 'files/delete_batch', style: 'rpc', arg: { entries: batch.map((b) => (b.rev ? { path: b.p, parent_rev: b.rev } : { path: b.p })) }, idempotency: 'safe', signal: opts.signal,
           })).result;
           type Done = { entries: Array<Record<string, unknown>> };
           if (r['.tag'] === 'complete') return ((r.complete as Done | undefined) ?? (r as unknown as Done)).entries;

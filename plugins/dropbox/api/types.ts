@@ -132,8 +132,11 @@ export interface DropboxClient {
    * that revision (Dropbox answers a conflict otherwise), so a newer version is never lost.
    */
   delete(path: string, opts?: CallOptions & { parentRev?: string }): Promise<Metadata>;
-  /** Deletes up to any number of paths in batches of 1000; one result per path. */
-  deleteBatch(paths: string[], opts?: CallOptions): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>>;
+  /**
+   * Deletes any number of paths in batches of 1000; one result per path. An entry with
+   * `parentRev` is deleted only while the file is still that revision.
+   */
+  deleteBatch(items: Array<string | { path: string; parentRev?: string }>, opts?: CallOptions): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>>;
   /** Streams a local file up (simple upload or upload session by size), verifies content_hash. */
   upload(localPath: string, remotePath: string, opts?: UploadOptions): Promise<FileMetadata>;
   /** Many files: sessions committed together with finish_batch_v2. */

@@ -4,6 +4,7 @@
 // task, so a failed listing can never look like "nothing to keep".
 import type { TaskType } from '../../../src/plugin.ts';
 import type { DropboxClient } from '../api/types.ts';
+import { DropboxError } from '../api/errors.ts';
 import { expand, placeholderProblems, varsOf } from './common.ts';
 import { compileFilter, filterProblems, parseWhen, sortAndLimit, type FilterOptions } from './filters.ts';
 import type { DropboxEntriesOutput } from './list.ts';
@@ -105,9 +106,15 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
       return r.finish();
     }
     if (remove.length) {
-      const results = await ctx.connection.deleteBatch(remove.map((c) => c.path), { signal: ctx.signal });
+      // parent_rev: a file saved again since the listing is a new version the rules
+      // did not judge; Dropbox refuses to delete it and it is kept with a warning.
+      const items = remove.map((c) => ({ path: c.path, parentRev: c.meta['.tag'] === 'file' ? c.meta.rev : undefined }));
+      const results = await ctx.connection.deleteBatch(items, { signal: ctx.signal });
       for (const res of results) {
-        if (res.error) r.fail(res.path, res.error);
+        if (res.error instanceof DropboxError && res.error.mentions('conflict')) {
+          r.warn(`kept ${res.path}: it changed in Dropbox after it was listed`);
+          r.count('changedSinceListing');
+        } else if (res.error) r.fail(res.path, res.error);
         else r.count('deleted');
       }
     }
