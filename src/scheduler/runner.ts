@@ -205,17 +205,19 @@ function progressReporter(runId: string, job: string, task: string, deps: Runner
 const TAPPED = ['debug', 'info', 'warn', 'error'] as const;
 
 /**
- * A logger that also reports each line to `onLine` (the run:log event). Only the
- * message text goes out, scrubbed; the structured fields stay in the log.
+ * A logger that also reports each line to `onLine` (the run:log event, the admin
+ * UI's live log). Only the message text goes out, scrubbed; the structured fields
+ * stay in the log. Info and above always reach it, whatever the daemon's own log level: someone
+ * watching a run wants to see it even when the daemon logs warnings only.
  */
-function tapLogger(log: Logger, onLine: (level: RunLogEvent['level'], msg: string) => void): Logger {
+export function tapLogger(log: Logger, onLine: (level: RunLogEvent['level'], msg: string) => void): Logger {
   return new Proxy(log, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof prop !== 'string' || !(TAPPED as readonly string[]).includes(prop) || typeof value !== 'function') return value;
       const level = prop as RunLogEvent['level'];
       return (...args: unknown[]) => {
-        if (target.isLevelEnabled(level)) {
+        if (level !== 'debug' || target.isLevelEnabled(level)) {
           const msg = typeof args[0] === 'string' ? args[0] : typeof args[1] === 'string' ? args[1] : args[0] instanceof Error ? args[0].message : '';
           if (msg) onLine(level, scrubString(msg));
         }
