@@ -2,8 +2,9 @@
 // bounded to `limit` runs, rewritten atomically on every append so a crash leaves
 // the previous history, never a torn one.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeJsonAtomic } from './atomic.ts';
+import { dirname, join } from 'node:path';
+import { ensureDir, writeJsonAtomic } from './atomic.ts';
+import { withFileLock } from './lock.ts';
 
 export type RunOutcome = 'success' | 'failed' | 'skipped' | 'aborted' | 'timeout';
 export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry';
@@ -67,9 +68,14 @@ export class RunHistory {
     const job = record.job;
     const prev = this.writes.get(job) ?? Promise.resolve();
     const next = prev.then(async () => {
-      const all = await this.read(job);
-      all.push(record);
-      await writeJsonAtomic(this.fileOf(job), { job, runs: all.slice(-this.limit) });
+      const file = this.fileOf(job);
+      await ensureDir(dirname(file));
+      // Another process (the daemon, a `dropcron run`) may append to the same job.
+      await withFileLock(file, async () => {
+        const all = await this.read(job);
+        all.push(record);
+        await writeJsonAtomic(file, { job, runs: all.slice(-this.limit) });
+      });
     });
     const settled = next.catch(() => {});
     this.writes.set(job, settled);
