@@ -9,7 +9,8 @@
 import { readFile, unlink } from 'node:fs/promises';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { writeJsonAtomic, fsyncDir } from './atomic.ts';
+import { writeJsonAtomic, fsyncDir, ensureDir } from './atomic.ts';
+import { withFileLock } from './lock.ts';
 import { loadMasterKey, type MasterKey } from './master-key.ts';
 
 const VERSION = 1;
@@ -148,9 +149,18 @@ export class Vault {
     }
   }
 
+  /**
+   * One change at a time per connection: queued within this process, and under a
+   * lock file across processes (`dropcron auth` while the daemon refreshes).
+   */
   private serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.queues.get(name) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
+    const locked = async () => {
+      const file = this.path(name);
+      await ensureDir(this.dir);
+      return withFileLock(file, fn);
+    };
+    const next = prev.then(locked, locked);
     const settled = next.catch(() => {});
     this.queues.set(name, settled);
     void settled.then(() => {

@@ -117,4 +117,17 @@ describe('master key', () => {
     expect(await readdir(dir)).toEqual([]);
     await expect(loadMasterKey(dir, { DROPCRON_MASTER_KEY: 'c2hvcnQ=' })).rejects.toThrow(/DROPCRON_MASTER_KEY must hold 32 random bytes/);
   });
+
+  it('keeps changes made by two processes at once (a sign-in while the daemon refreshes)', async () => {
+    const k = key();
+    const daemon = new Vault(dir, k);
+    const cli = new Vault(dir, k);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => [
+      daemon.update('work', { state: { [`d${i}`]: i } }),
+      cli.update('work', { state: { [`c${i}`]: i } }),
+    ]).flat());
+    const state = await daemon.state('work');
+    expect(Object.keys(state)).toHaveLength(40);
+    expect(await readdir(join(dir, 'vault'))).toEqual(['work.json']); // no lock left behind
+  });
 });
