@@ -146,6 +146,20 @@ function takeCursor(call: Call, cursor: string): ListCursor {
   return c;
 }
 
+/** A cursor at the current state of the folder a list_folder-style argument names. */
+function newCursor(call: Call): ListCursor {
+  const folder = listTarget(call);
+  return {
+    epoch: call.st.cursorEpoch,
+    owner: ownerKey(call),
+    folder,
+    folderDisplay: call.st.tree.displayPath(folder),
+    recursive: call.arg.recursive,
+    limit: call.arg.limit ?? DEFAULT_LIMIT,
+    seq: call.st.tree.seq,
+  };
+}
+
 export const readRoutes: RouteDef[] = [
   {
     name: 'files/list_folder',
@@ -154,17 +168,8 @@ export const readRoutes: RouteDef[] = [
     scope: 'files.metadata.read',
     arg: LIST_FOLDER_ARG,
     async handle(call) {
-      const folder = listTarget(call);
-      const c: ListCursor = {
-        epoch: call.st.cursorEpoch,
-        owner: ownerKey(call),
-        folder,
-        folderDisplay: call.st.tree.displayPath(folder),
-        recursive: call.arg.recursive,
-        limit: call.arg.limit ?? DEFAULT_LIMIT,
-        seq: call.st.tree.seq,
-        snapshot: { items: snapshot(call, folder), index: 0 },
-      };
+      const c = newCursor(call);
+      c.snapshot = { items: snapshot(call, c.folder), index: 0 };
       return page(call, c);
     },
   },
@@ -216,17 +221,7 @@ export const readRoutes: RouteDef[] = [
     scope: 'files.metadata.read',
     arg: LIST_FOLDER_ARG,
     async handle(call) {
-      const folder = listTarget(call);
-      const c: ListCursor = {
-        epoch: call.st.cursorEpoch,
-        owner: ownerKey(call),
-        folder,
-        folderDisplay: call.st.tree.displayPath(folder),
-        recursive: call.arg.recursive,
-        limit: call.arg.limit ?? DEFAULT_LIMIT,
-        seq: call.st.tree.seq,
-      };
-      return { cursor: saveCursor(call, c) };
+      return { cursor: saveCursor(call, newCursor(call)) };
     },
   },
   {
