@@ -1,7 +1,7 @@
 // Pieces shared by the files/* routes.
 import { t, dflt, opt } from '../args.ts';
-import { LookupFailure, WriteFailure, nest, routeError, badRequest, type ApiError } from '../errors.ts';
-import type { Call } from '../state.ts';
+import { LookupFailure, WriteFailure, nest, routeError, badRequest, tag, type ApiError } from '../errors.ts';
+import type { Call, RouteDef } from '../state.ts';
 import { fold } from '../tree.ts';
 
 export const bool = (v: boolean) => dflt(t.bool, v);
@@ -34,4 +34,20 @@ export function hiddenPrefixes(call: Call): string[] {
 
 export function isHidden(lower: string, hidden: string[]): boolean {
   return hidden.some((h) => lower === h || lower.startsWith(h + '/'));
+}
+
+/** The `/check` route of an async batch: the job's result, or invalid_async_job_id. */
+export function jobCheckRoute(name: string): RouteDef {
+  return {
+    name,
+    style: 'rpc',
+    auth: 'user',
+    scope: 'files.content.write',
+    arg: t.struct({ async_job_id: t.str({ min: 1 }) }),
+    async handle(call) {
+      const job = call.st.jobs.get(call.arg.async_job_id);
+      if (!job) throw routeError(tag('invalid_async_job_id'));
+      return job;
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { folderMeta, meta } from '../metadata.ts';
 import { WRITE_PATH, WRITE_PATH_OR_ID, REV, createMissing, lookup } from '../paths.ts';
 import type { Call, RouteDef } from '../state.ts';
 import type { Node } from '../tree.ts';
-import { bool, opt, t } from './common.ts';
+import { bool, jobCheckRoute, opt, t } from './common.ts';
 
 /** Folder operations refuse subtrees above this many entries. */
 const MAX_ITEMS = 10_000;
@@ -101,16 +101,6 @@ function relocate(call: Call, move: boolean): Record<string, unknown> {
   return { metadata: meta(caller, node) };
 }
 
-function pollArg() {
-  return t.struct({ async_job_id: t.str({ min: 1 }) });
-}
-
-function jobStatus(call: Call): unknown {
-  const job = call.st.jobs.get(call.arg.async_job_id);
-  if (!job) throw routeError(tag('invalid_async_job_id'));
-  return job;
-}
-
 function failureOf(err: unknown): Tagged {
   if (err instanceof ApiError && err.status === 409) return (err.body as { error: Tagged }).error;
   throw err;
@@ -161,16 +151,7 @@ export const writeRoutes: RouteDef[] = [
       return { '.tag': 'async_job_id', async_job_id: call.st.addJob(result) };
     },
   },
-  {
-    name: 'files/create_folder_batch/check',
-    style: 'rpc',
-    auth: 'user',
-    scope: 'files.content.write',
-    arg: pollArg(),
-    async handle(call) {
-      return jobStatus(call);
-    },
-  },
+  jobCheckRoute('files/create_folder_batch/check'),
   {
     name: 'files/delete_v2',
     style: 'rpc',
@@ -209,16 +190,7 @@ export const writeRoutes: RouteDef[] = [
       return { '.tag': 'async_job_id', async_job_id: call.st.addJob({ '.tag': 'complete', entries }) };
     },
   },
-  {
-    name: 'files/delete_batch/check',
-    style: 'rpc',
-    auth: 'user',
-    scope: 'files.content.write',
-    arg: pollArg(),
-    async handle(call) {
-      return jobStatus(call);
-    },
-  },
+  jobCheckRoute('files/delete_batch/check'),
   ...(['copy', 'move'] as const).map(
     (op): RouteDef => ({
       name: `files/${op}_v2`,

@@ -9,7 +9,7 @@ import { WRITE_PATH_OR_ID, REV } from '../paths.ts';
 import { lockNamespace, planCommit, type CommitInfo } from '../commit.ts';
 import { MAX_BODY, type Call, type RouteDef, type Session, type State } from '../state.ts';
 import type { FolderNode } from '../tree.ts';
-import { bool, opt, t } from './common.ts';
+import { bool, jobCheckRoute, opt, t } from './common.ts';
 
 const SHA256_HEX = t.str({ min: 64, max: 64 });
 const WRITE_MODE = t.union({ add: null, overwrite: null, update: t.str({ pattern: REV, min: 9 }) });
@@ -367,18 +367,7 @@ export const uploadRoutes: RouteDef[] = [
       return { '.tag': 'async_job_id', async_job_id: call.st.addJob({ '.tag': 'complete', entries: await finishBatch(call) }) };
     },
   },
-  {
-    name: 'files/upload_session/finish_batch/check',
-    style: 'rpc',
-    auth: 'user',
-    scope: 'files.content.write',
-    arg: t.struct({ async_job_id: t.str({ min: 1 }) }),
-    async handle(call) {
-      const job = call.st.jobs.get(call.arg.async_job_id);
-      if (!job) throw routeError(tag('invalid_async_job_id'));
-      return job;
-    },
-  },
+  jobCheckRoute('files/upload_session/finish_batch/check'),
   {
     name: 'files/upload_session/start_batch',
     style: 'rpc',
