@@ -4,7 +4,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
+import { Agent } from 'undici';
 import { startEmulator } from '../../plugins/dropbox/emulator/index.ts';
+import { createAuthorizer } from '../../plugins/dropbox/auth/authorizer.ts';
+import { FlowStore } from '../../plugins/dropbox/auth/flow-state.ts';
+import { submitConsent } from '../../plugins/dropbox/auth/sandbox-consent.ts';
 import type { ConnectionDefinition } from '../../src/plugin.ts';
 import type { DaemonConfig } from '../../src/config/types.ts';
 import { createServices, type OwnedServices } from '../../src/services.ts';
@@ -20,6 +24,8 @@ export interface World {
   logs: Capture;
   services: OwnedServices;
   def(extra?: Record<string, unknown>): ConnectionDefinition;
+  /** Signs `def` in through the paste flow, choosing `account` on the consent page (default: the first). */
+  signIn(def: ConnectionDefinition, account?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +58,12 @@ export async function startWorld(opts: { accessTokenTtlSeconds?: number; appKey?
       endpoints: { api: emu.url, content: emu.url, www: emu.url },
       ...extra,
     }),
+    async signIn(def, account) {
+      const auth = createAuthorizer(new FlowStore());
+      const { url, state } = await auth.begin(def, services, { mode: 'paste' });
+      const q = await submitConsent(url, new Agent(), { decision: 'allow', choose: (_n, opts) => (account ? opts.find((o) => o[1].includes(account))?.[0] : undefined) });
+      await auth.complete(def, services, { state, code: q.get('code')! });
+    },
     async close() {
       await services.close();
       await emu.close();

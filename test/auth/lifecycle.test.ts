@@ -3,11 +3,7 @@
 // first sign-in. Real emulator, real HTTP.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { PassThrough } from 'node:stream';
-import { Agent } from 'undici';
 import { main } from '../../src/cli.ts';
-import { createAuthorizer } from '../../plugins/dropbox/auth/authorizer.ts';
-import { FlowStore } from '../../plugins/dropbox/auth/flow-state.ts';
-import { submitConsent } from '../../plugins/dropbox/auth/sandbox-consent.ts';
 import { openConnection, connectionStatus, disconnectConnection, testConnection, browseConnection } from '../../plugins/dropbox/auth/connection-ops.ts';
 import { tokenSourceFor } from '../../plugins/dropbox/auth/token-provider.ts';
 import { refreshTokenOf, grantState, vaultOf, saveGrant } from '../../plugins/dropbox/auth/grant.ts';
@@ -18,7 +14,6 @@ import type { ConnectionDefinition } from '../../src/plugin.ts';
 import { startWorld, writeCliConfig, type World } from './harness.ts';
 import { Capture, freePort } from './helpers.ts';
 
-const browser = new Agent();
 let w: World;
 beforeEach(async () => {
   w = await startWorld();
@@ -27,12 +22,7 @@ afterEach(async () => {
   await w.close();
 });
 
-async function signIn(def: ConnectionDefinition, account?: string): Promise<void> {
-  const auth = createAuthorizer(new FlowStore());
-  const { url, state } = await auth.begin(def, w.services, { mode: 'paste' });
-  const q = await submitConsent(url, browser, { decision: 'allow', choose: (_n, opts) => (account ? opts.find((o) => o[1].includes(account))?.[0] : undefined) });
-  await auth.complete(def, w.services, { state, code: q.get('code')! });
-}
+const signIn = (def: ConnectionDefinition, account?: string) => w.signIn(def, account);
 
 const tokenCalls = () => w.emu.requests.filter((r) => r.route === 'oauth2/token').length;
 

@@ -93,10 +93,7 @@ describe('secrets at rest and in logs', () => {
   it('keeps the refresh token only encrypted on disk while signed in', async () => {
     w = await startWorld();
     const def = w.def();
-    const auth = createAuthorizer(new FlowStore());
-    const { url, state } = await auth.begin(def, w.services, { mode: 'paste' });
-    const q = await submitConsent(url, new Agent(), { decision: 'allow' });
-    await auth.complete(def, w.services, { state, code: q.get('code')! });
+    await w.signIn(def);
     const rt = (await refreshTokenOf(w.services, 'work'))!;
     const access = tokenSourceFor(def, w.services).snapshot!.accessToken;
     const files = await filesUnder(w.stateDir);
@@ -116,10 +113,7 @@ describe('a wrong master key', () => {
   it('gives one clear line from status and from calls, never garbage', async () => {
     w = await startWorld();
     const def = w.def();
-    const auth = createAuthorizer(new FlowStore());
-    const { url, state } = await auth.begin(def, w.services, { mode: 'paste' });
-    const q = await submitConsent(url, new Agent(), { decision: 'allow' });
-    await auth.complete(def, w.services, { state, code: q.get('code')! });
+    await w.signIn(def);
     const saved = process.env.DROPCRON_MASTER_KEY;
     process.env.DROPCRON_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
     try {
