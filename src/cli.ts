@@ -1,6 +1,7 @@
 // `dropcron <command>`: parses arguments and calls one function per command.
 // Every failure ends as one clear line on stderr and a non-zero exit, never a stack trace.
 import { UsageError } from './args.ts';
+import { oneLine } from './one-line.ts';
 import type { CliCommand, CliContext } from './plugin.ts';
 import { ConfigError } from './config/problems.ts';
 import { startCommand } from './commands/start.ts';
@@ -86,11 +87,6 @@ function usage(commands: CliCommand[]): string {
     'Run `dropcron <command> --help` for a command\'s options.',
     '',
   ].join('\n');
-}
-
-export function oneLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!;
 }
 
 function fail(ctx: CliContext, message: string): number {

@@ -2,6 +2,7 @@
 // previous task's output), enforces the job's timeout through the AbortSignal, and
 // turns whatever happened into one RunRecord. Policies (overlap, limits, retries)
 // live in scheduler.ts; this file knows nothing about them.
+import { oneLine } from '../one-line.ts';
 import { randomUUID } from 'node:crypto';
 import type { JobDefinition } from '../config/types.ts';
 import type { Progress, TaskAction, TaskContext, TaskOutput, TaskResult } from '../plugin.ts';
@@ -227,7 +228,3 @@ export function tapLogger(log: Logger, onLine: (level: RunLogEvent['level'], msg
   });
 }
 
-export function oneLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return (msg.split('\n')[0] ?? '').trim() || (err instanceof Error ? err.name : 'unknown error');
-}

@@ -1,6 +1,6 @@
 // Every file the daemon persists goes through here, so a crash or power cut leaves
 // either the old file or the new one, never a torn one.
-import { open, rename, mkdir, unlink, chmod } from 'node:fs/promises';
+import { open, rename, mkdir, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -53,8 +53,4 @@ export async function fsyncDir(dir: string): Promise<void> {
 /** Writes JSON atomically. */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
-}
-
-export async function tightenMode(file: string, mode = FILE_MODE): Promise<void> {
-  await chmod(file, mode);
 }
