@@ -14,7 +14,14 @@ import { resolveConfigFile } from './config/load.ts';
 import { loadPlugins } from './registry.ts';
 import { readYamlFile } from './config/yaml-file.ts';
 
-const core: CliCommand[] = [startCommand, validateCommand, connectionsCommand, jobsCommand, disconnectCommand, runCommand];
+const core: CliCommand[] = [
+  startCommand,
+  validateCommand,
+  connectionsCommand,
+  jobsCommand,
+  disconnectCommand,
+  runCommand,
+];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
   const ctx: CliContext = {
@@ -84,7 +91,7 @@ function usage(commands: CliCommand[]): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Config: --config FILE, else ./config.yaml if present, else ./config.example.yaml.',
-    'Run `dropcron <command> --help` for a command\'s options.',
+    "Run `dropcron <command> --help` for a command's options.",
     '',
   ].join('\n');
 }

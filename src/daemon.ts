@@ -62,7 +62,13 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
   try {
     await startSandboxes(loaded, services, log, parts, urls);
     let watcher: ConfigWatcher | undefined;
-    parts.push({ name: 'scheduler', stop: async () => { watcher?.close(); await scheduler.stop(); } });
+    parts.push({
+      name: 'scheduler',
+      stop: async () => {
+        watcher?.close();
+        await scheduler.stop();
+      },
+    });
     await scheduler.start(loaded.jobs, loaded.connections);
     watcher = watchConfig({ config: loaded.config, registry: loaded.registry, scheduler, log, env: opts.env });
     // Started last so it is stopped first: no request lands on a stopping scheduler.
@@ -76,10 +82,17 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
     await stopAll();
     throw err;
   }
-  log.info({ connections: loaded.connections.length, jobs: loaded.jobs.length, config: loaded.config.file }, 'dropcron started');
+  log.info(
+    { connections: loaded.connections.length, jobs: loaded.jobs.length, config: loaded.config.file },
+    'dropcron started',
+  );
   let stopping: Promise<void> | undefined;
   return {
-    loaded, services, scheduler, log, urls,
+    loaded,
+    services,
+    scheduler,
+    log,
+    urls,
     stop(reason = 'stop requested') {
       stopping ??= (async () => {
         log.info({ reason }, 'dropcron stopping');
@@ -97,7 +110,11 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
  * daemon and `dropcron run` so a one-off run sees the same services.
  */
 export async function startSandboxes(
-  loaded: LoadedConfig, services: OwnedServices, log: Logger, parts: DaemonPart[], urls: Record<string, string> = {},
+  loaded: LoadedConfig,
+  services: OwnedServices,
+  log: Logger,
+  parts: DaemonPart[],
+  urls: Record<string, string> = {},
 ): Promise<void> {
   if (!loaded.config.sandbox) return;
   for (const plugin of loaded.registry.plugins) {

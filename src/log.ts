@@ -6,9 +6,25 @@ export type { Logger };
 
 /** Keys whose values are secret wherever they appear (compared case-insensitively). */
 export const SECRET_KEYS = [
-  'appsecret', 'secret', 'client_secret', 'password', 'token', 'access_token', 'refresh_token',
-  'accesstoken', 'refreshtoken', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie',
-  'code_verifier', 'codeverifier', 'masterkey', 'apikey', 'adminpassword', 'admintoken',
+  'appsecret',
+  'secret',
+  'client_secret',
+  'password',
+  'token',
+  'access_token',
+  'refresh_token',
+  'accesstoken',
+  'refreshtoken',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'code_verifier',
+  'codeverifier',
+  'masterkey',
+  'apikey',
+  'adminpassword',
+  'admintoken',
 ];
 const secretKeys = new Set(SECRET_KEYS);
 export const REDACTED = '[REDACTED]';

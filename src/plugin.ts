@@ -64,9 +64,17 @@ export interface Authorizer {
    * connection and flow. `redirect` flows come back to `redirectUrl` with ?code&state;
    * `paste` flows show the code to the user, who pastes it into `complete`.
    */
-  begin(def: ConnectionDefinition, services: Services, opts: { mode: 'redirect' | 'paste'; redirectUrl?: string }): Promise<{ url: string; state: string }>;
+  begin(
+    def: ConnectionDefinition,
+    services: Services,
+    opts: { mode: 'redirect' | 'paste'; redirectUrl?: string },
+  ): Promise<{ url: string; state: string }>;
   /** Finishes a flow with what came back (query of the callback, or a pasted code). */
-  complete(def: ConnectionDefinition, services: Services, params: { state: string; code?: string; error?: string; errorDescription?: string }): Promise<ConnectionStatus>;
+  complete(
+    def: ConnectionDefinition,
+    services: Services,
+    params: { state: string; code?: string; error?: string; errorDescription?: string },
+  ): Promise<ConnectionStatus>;
 }
 
 export interface ConnectionTestReport {

@@ -13,8 +13,17 @@ const plugin: Plugin = {
     additionalProperties: false,
     description: 'Settings of the Dropbox plugin.',
     properties: {
-      appKey: { type: 'string', description: "The built-in app's key (public client, PKCE); or DROPCRON_DROPBOX_APP_KEY." },
-      sandboxPort: { type: 'integer', minimum: 0, maximum: 65535, default: 8471, description: 'Port of the bundled sandbox when `sandbox: true`.' },
+      appKey: {
+        type: 'string',
+        description: "The built-in app's key (public client, PKCE); or DROPCRON_DROPBOX_APP_KEY.",
+      },
+      sandboxPort: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 65535,
+        default: 8471,
+        description: 'Port of the bundled sandbox when `sandbox: true`.',
+      },
       sandboxData: { type: 'string', description: 'Directory where the sandbox keeps files (default: in memory).' },
     },
   },

@@ -37,7 +37,10 @@ export interface AdminContext {
 }
 
 export class HttpError extends Error {
-  constructor(readonly statusCode: number, message: string) {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -47,7 +50,12 @@ export function connectionOf(ctx: AdminContext, name: string): { def: Connection
   const def = loaded.connections.find((c) => c.name === name);
   if (!def) {
     const broken = loaded.problems.find((p) => p.file.endsWith(`/${name}.yaml`) || p.file.endsWith(`/${name}.yml`));
-    throw new HttpError(404, broken ? `connection '${name}' has a problem in its file: ${broken.path ? broken.path + ' ' : ''}${broken.message}` : `no connection named '${name}'`);
+    throw new HttpError(
+      404,
+      broken
+        ? `connection '${name}' has a problem in its file: ${broken.path ? broken.path + ' ' : ''}${broken.message}`
+        : `no connection named '${name}'`,
+    );
   }
   const ct = loaded.registry.connectionTypes.get(def.type);
   if (!ct) throw new HttpError(409, `connection '${name}' has type '${def.type}', which no loaded plugin provides`);
@@ -58,7 +66,12 @@ export function connectionOf(ctx: AdminContext, name: string): { def: Connection
 export function pluginError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   const e = err as Error;
-  const status = e?.name === 'AuthFlowError' || e?.name === 'ConnectionSetupError' ? 400 : e?.name === 'NotAuthorisedError' ? 409 : 502;
+  const status =
+    e?.name === 'AuthFlowError' || e?.name === 'ConnectionSetupError'
+      ? 400
+      : e?.name === 'NotAuthorisedError'
+        ? 409
+        : 502;
   return new HttpError(status, firstLine(e?.message ?? String(err)));
 }
 

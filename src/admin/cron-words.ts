@@ -2,11 +2,26 @@
 // common forms; anything else is shown as the expression itself, never guessed.
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const DAY_NAMES: Record<string, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
-const num = (s: string, max: number): number | undefined => (/^\d{1,2}$/.test(s) && Number(s) <= max ? Number(s) : undefined);
+const num = (s: string, max: number): number | undefined =>
+  /^\d{1,2}$/.test(s) && Number(s) <= max ? Number(s) : undefined;
 const pad = (n: number) => String(n).padStart(2, '0');
-const ordinal = (n: number) => `${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'}`;
+const ordinal = (n: number) =>
+  `${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'}`;
 
 function list(items: string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
@@ -49,7 +64,8 @@ export function cronToWords(expr: string): string {
   const [mi, h, dom, mon, dow] = f as [string, string, string, string, string];
   if (mi === '*' && h === '*' && dom === '*' && mon === '*' && dow === '*') return 'every minute';
   const step = /^\*\/(\d+)$/.exec(mi);
-  if (step && h === '*' && dom === '*' && mon === '*' && dow === '*') return Number(step[1]) === 1 ? 'every minute' : `every ${Number(step[1])} minutes`;
+  if (step && h === '*' && dom === '*' && mon === '*' && dow === '*')
+    return Number(step[1]) === 1 ? 'every minute' : `every ${Number(step[1])} minutes`;
   const minute = num(mi, 59);
   if (minute === undefined) return expr;
   const hourStep = /^\*\/(\d+)$/.exec(h);

@@ -55,15 +55,28 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminHandle> {
   const { host, port, password } = opts.loaded.config.admin;
   let origin = originOf(host, port);
   const ctx = createAdminContext(opts, () => origin);
-  const check = await adminPassword(password || undefined, opts.loaded.config.state, opts.announce ?? ((line) => process.stderr.write(line + '\n')));
+  const check = await adminPassword(
+    password || undefined,
+    opts.loaded.config.state,
+    opts.announce ?? ((line) => process.stderr.write(line + '\n')),
+  );
   const app = await buildAdminServer(ctx, { password: check });
   try {
     await app.listen({ host, port });
   } catch (err) {
     await app.close();
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new Error(`the admin server cannot listen on ${host}:${port}: ${why} (set admin.host / admin.port in ${opts.loaded.config.file}, or admin.enabled: false)`);
+    const why =
+      code === 'EADDRINUSE'
+        ? 'the port is in use'
+        : code === 'EADDRNOTAVAIL'
+          ? 'no such address on this machine'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
+    throw new Error(
+      `the admin server cannot listen on ${host}:${port}: ${why} (set admin.host / admin.port in ${opts.loaded.config.file}, or admin.enabled: false)`,
+    );
   }
   const addr = app.server.address();
   if (addr && typeof addr === 'object') origin = originOf(host, addr.port);

@@ -56,7 +56,9 @@ function checker(stored: Stored, source: string): PasswordCheck {
  * start generates one, hands it to `announce` (stderr) once, and stores its hash.
  */
 export async function adminPassword(
-  configured: string | undefined, stateDir: string, announce: (line: string) => void,
+  configured: string | undefined,
+  stateDir: string,
+  announce: (line: string) => void,
 ): Promise<PasswordCheck> {
   if (configured) return checker(await hashed(configured), 'config');
   const file = join(stateDir, PASSWORD_FILE);
@@ -68,12 +70,15 @@ export async function adminPassword(
   }
   if (text !== undefined) {
     const stored = JSON.parse(text) as Stored;
-    if (stored.v !== 1 || !stored.salt || !stored.hash) throw new Error(`${file} is not an admin password hash; delete it to have a new password generated`);
+    if (stored.v !== 1 || !stored.salt || !stored.hash)
+      throw new Error(`${file} is not an admin password hash; delete it to have a new password generated`);
     return checker(stored, file);
   }
   const password = randomBytes(18).toString('base64url');
   const stored = await hashed(password);
   await writeJsonAtomic(file, stored);
-  announce(`dropcron admin password (shown once; set admin.password or DROPCRON_ADMIN_PASSWORD to choose your own, or delete ${file} for a new one): ${password}`);
+  announce(
+    `dropcron admin password (shown once; set admin.password or DROPCRON_ADMIN_PASSWORD to choose your own, or delete ${file} for a new one): ${password}`,
+  );
   return checker(stored, file);
 }

@@ -19,7 +19,8 @@ export function secretPaths(schema: JsonSchema, prefix = '', depth = 0): string[
   }
   for (const branch of ['then', 'else', 'allOf', 'anyOf', 'oneOf'] as const) {
     const b = schema[branch];
-    for (const s of Array.isArray(b) ? b : b ? [b] : []) for (const p of secretPaths(s as JsonSchema, prefix, depth + 1)) out.add(p);
+    for (const s of Array.isArray(b) ? b : b ? [b] : [])
+      for (const p of secretPaths(s as JsonSchema, prefix, depth + 1)) out.add(p);
   }
   return [...out];
 }
@@ -39,7 +40,8 @@ export function withoutSecrets<T>(obj: T, paths: string[]): T {
   for (const path of paths) {
     const segs = path.split('.');
     let cur: unknown = copy;
-    for (const seg of segs.slice(0, -1)) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+    for (const seg of segs.slice(0, -1))
+      cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
     if (cur && typeof cur === 'object') delete (cur as Record<string, unknown>)[segs.at(-1)!];
   }
   return copy as T;

@@ -50,7 +50,8 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
   const openFiles = new Set(['/', ...readdirSync(PUBLIC_DIR).map((f) => `/${f}`)]);
 
   app.addHook('onRoute', (r) => {
-    if (r.url.startsWith('/api/') && !r.url.includes('*')) routes.push({ method: r.method, url: r.url, schema: r.schema });
+    if (r.url.startsWith('/api/') && !r.url.includes('*'))
+      routes.push({ method: r.method, url: r.url, schema: r.schema });
   });
 
   await app.register(cookie);
@@ -82,7 +83,11 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
   const loopbackOnly = LOOPBACK.has(ctx.loaded().config.admin.host.replace(/^::1$/, '[::1]'));
   app.addHook('onRequest', async (req, reply) => {
     if (loopbackOnly && !LOOPBACK.has(hostnameOf(req.headers.host))) {
-      return reply.code(421).send({ error: `this admin server answers only to 127.0.0.1, localhost or [::1], not '${hostnameOf(req.headers.host)}'` });
+      return reply
+        .code(421)
+        .send({
+          error: `this admin server answers only to 127.0.0.1, localhost or [::1], not '${hostnameOf(req.headers.host)}'`,
+        });
     }
     const path = req.url.split('?')[0]!;
     const session = sessions.get(req.cookies[SESSION_COOKIE]);
@@ -93,19 +98,35 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.validation) return reply.code(400).send({ error: `${req.method} ${req.routeOptions.url ?? req.url}: ${err.message}` });
+    if (err.validation)
+      return reply.code(400).send({ error: `${req.method} ${req.routeOptions.url ?? req.url}: ${err.message}` });
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.code(415).send({ error: `send JSON (content-type: application/json), not ${req.headers['content-type'] ?? 'no content-type'}` });
+      return reply
+        .code(415)
+        .send({
+          error: `send JSON (content-type: application/json), not ${req.headers['content-type'] ?? 'no content-type'}`,
+        });
     }
-    const status = err instanceof HttpError ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status >= 500) ctx.log.error({ err: { name: err.name, message: err.message } }, `admin ${req.method} ${req.url} failed`);
-    return reply.code(status).send({ error: status === 500 ? `internal error: ${firstLine(err.message)}` : firstLine(err.message) });
+    const status =
+      err instanceof HttpError
+        ? err.statusCode
+        : err.statusCode && err.statusCode >= 400 && err.statusCode < 500
+          ? err.statusCode
+          : 500;
+    if (status >= 500)
+      ctx.log.error({ err: { name: err.name, message: err.message } }, `admin ${req.method} ${req.url} failed`);
+    return reply
+      .code(status)
+      .send({ error: status === 500 ? `internal error: ${firstLine(err.message)}` : firstLine(err.message) });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
 
   // For uptime monitors: no session, and no more than names and outcomes.
   app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
-    const h = ctx.scheduler?.health() as { lastTick: string; jobs: Array<{ name: string; running: boolean; lastOutcome: string | null }> } | undefined;
+    const h = ctx.scheduler?.health() as
+      { lastTick: string; jobs: Array<{ name: string; running: boolean; lastOutcome: string | null }> } | undefined;
     if (!h) return reply.code(503).send({ ok: false, error: 'the scheduler is not running' });
     const age = Date.now() - Date.parse(h.lastTick);
     const ok = age < HEALTHY_TICK_MS;
@@ -147,6 +168,7 @@ function hostnameOf(host: string | undefined): string {
 
 /** The origin a browser uses for this server (wildcard binds are reached via loopback). */
 export function originOf(host: string, port: number): string {
-  const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  const h =
+    host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   return `http://${h}:${port}`;
 }

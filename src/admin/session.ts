@@ -22,7 +22,11 @@ export class Sessions {
     this.sweep();
     // Oldest first: a flood of sign-ins pushes out old sessions, not memory.
     while (this.byId.size >= MAX_SESSIONS) this.byId.delete(this.byId.keys().next().value!);
-    const s = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), expires: this.now() + IDLE_MS };
+    const s = {
+      id: randomBytes(32).toString('base64url'),
+      csrf: randomBytes(32).toString('base64url'),
+      expires: this.now() + IDLE_MS,
+    };
     this.byId.set(s.id, s);
     return s;
   }

@@ -60,7 +60,10 @@ export function editedText(file: string, source: string, env: Env, edit: Edit): 
       changed = true;
     }
   };
-  const keys = edit.mode === 'replace' ? new Set([...Object.keys(current), ...Object.keys(edit.settings)]) : new Set(Object.keys(edit.settings));
+  const keys =
+    edit.mode === 'replace'
+      ? new Set([...Object.keys(current), ...Object.keys(edit.settings)])
+      : new Set(Object.keys(edit.settings));
   for (const k of keys) if (!FIXED.has(k)) apply([k], current[k], edit.settings[k]);
   for (const path of edit.dropSecrets ?? []) {
     const segs = path.split('.');
@@ -104,7 +107,12 @@ export function newFileText(name: string, type: string, settings: Settings, orde
  * and plugins (and the real connections, for jobs). Returns the candidate's problems
  * with the real path.
  */
-export async function checkCandidate(loaded: LoadedConfig, env: Env, file: string, text: string): Promise<ConfigProblem[]> {
+export async function checkCandidate(
+  loaded: LoadedConfig,
+  env: Env,
+  file: string,
+  text: string,
+): Promise<ConfigProblem[]> {
   const kind = dirname(file) === loaded.config.jobs ? 'jobs' : 'connections';
   const scratch = await mkdtemp(join(tmpdir(), 'dropcron-check-'));
   try {
@@ -112,7 +120,8 @@ export async function checkCandidate(loaded: LoadedConfig, env: Env, file: strin
     await mkdir(dir, { mode: 0o700 });
     const real = loaded.config[kind];
     for (const n of await readdir(real).catch(() => [] as string[])) {
-      if (/\.ya?ml$/.test(n) && !n.startsWith('.') && join(real, n) !== file) await copyFile(join(real, n), join(dir, n));
+      if (/\.ya?ml$/.test(n) && !n.startsWith('.') && join(real, n) !== file)
+        await copyFile(join(real, n), join(dir, n));
     }
     const candidate = join(dir, basename(file));
     await writeFileAtomic(candidate, text);
@@ -156,6 +165,9 @@ export function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> 
 export async function writeChecked(loaded: LoadedConfig, env: Env, file: string, text: string): Promise<void> {
   const problems = await checkCandidate(loaded, env, file, text);
   if (problems.length) throw new InvalidEditError(problems);
-  const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o600);
+  const mode = await stat(file).then(
+    (s) => s.mode & 0o777,
+    () => 0o600,
+  );
   await writeFileAtomic(file, text, mode);
 }

@@ -30,15 +30,30 @@ test  signs in or refreshes, then reports the account, granted scopes, quota, th
       const rows: string[][] = [];
       for (const c of loaded.connections) {
         const ct = loaded.registry.connectionTypes.get(c.type);
-        const status = ct?.status ? await ct.status(c, services).catch((e: Error): ConnectionStatus => ({ state: 'error', detail: e.message })) : undefined;
+        const status = ct?.status
+          ? await ct.status(c, services).catch((e: Error): ConnectionStatus => ({ state: 'error', detail: e.message }))
+          : undefined;
         const proxy = c.proxy as { type?: string; host?: string; port?: number } | string | undefined;
-        const proxyText = typeof proxy === 'string' ? proxy : proxy?.type && proxy.type !== 'none' ? `${proxy.type}${proxy.host ? ` ${proxy.host}:${proxy.port}` : ''}` : '-';
+        const proxyText =
+          typeof proxy === 'string'
+            ? proxy
+            : proxy?.type && proxy.type !== 'none'
+              ? `${proxy.type}${proxy.host ? ` ${proxy.host}:${proxy.port}` : ''}`
+              : '-';
         rows.push([
-          c.name, c.type, String(c.account ?? '-'), String(c.app ?? '-'), proxyText,
-          status ? status.state + (status.label ? ` (${status.label})` : '') + (status.detail ? `: ${status.detail}` : '') : '-',
+          c.name,
+          c.type,
+          String(c.account ?? '-'),
+          String(c.app ?? '-'),
+          proxyText,
+          status
+            ? status.state + (status.label ? ` (${status.label})` : '') + (status.detail ? `: ${status.detail}` : '')
+            : '-',
         ]);
       }
-      cli.stdout.write(rows.length ? table(['NAME', 'TYPE', 'ACCOUNT', 'APP', 'PROXY', 'STATUS'], rows) : 'no connections\n');
+      cli.stdout.write(
+        rows.length ? table(['NAME', 'TYPE', 'ACCOUNT', 'APP', 'PROXY', 'STATUS'], rows) : 'no connections\n',
+      );
     } finally {
       await services.close();
     }

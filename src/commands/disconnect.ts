@@ -15,7 +15,9 @@ in again with dropcron auth <connection>.`,
     return withConnection(positionals, cli, 'dropcron disconnect <connection>', async ({ def, ct, services }) => {
       if (!ct.disconnect) throw new Error(`connections of type '${def.type}' cannot be disconnected`);
       const r = await ct.disconnect(def, services);
-      cli.stdout.write(`${r.revoked ? 'revoked' : 'not revoked'}: ${r.detail ?? (r.revoked ? 'revoked at the service' : 'unknown')}\n`);
+      cli.stdout.write(
+        `${r.revoked ? 'revoked' : 'not revoked'}: ${r.detail ?? (r.revoked ? 'revoked at the service' : 'unknown')}\n`,
+      );
       cli.stdout.write(`deleted the stored tokens of '${def.name}'\n`);
       return 0;
     });

@@ -12,7 +12,7 @@ import type { CliContext } from '../plugin.ts';
 
 export const jobsCommand: CliCommand = {
   name: 'jobs',
-  summary: 'list jobs with their next run time; show a job\'s run history',
+  summary: "list jobs with their next run time; show a job's run history",
   usage: `Usage: dropcron jobs list [--config FILE]
        dropcron jobs history <job> [--limit N] [--config FILE]
 
@@ -36,7 +36,9 @@ history  Shows the job's recorded runs, newest first (default: the last 20): sta
       j.connection,
       j.tasks.map((t) => t.type).join(', '),
     ]);
-    cli.stdout.write(rows.length ? table(['NAME', 'SCHEDULE', 'TIMEZONE', 'NEXT RUN', 'CONNECTION', 'TASKS'], rows) : 'no jobs\n');
+    cli.stdout.write(
+      rows.length ? table(['NAME', 'SCHEDULE', 'TIMEZONE', 'NEXT RUN', 'CONNECTION', 'TASKS'], rows) : 'no jobs\n',
+    );
     return loaded.problems.length ? 1 : 0;
   },
 };
@@ -46,7 +48,8 @@ async function history(args: string[], limitFlag: string | boolean | undefined, 
   if (!name) throw new UsageError('name the job: dropcron jobs history <job>');
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
   const limit = limitFlag === undefined ? 20 : Number(limitFlag);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of runs, at least 1 (got '${limitFlag}')`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a whole number of runs, at least 1 (got '${limitFlag}')`);
   const loaded = await loadConfig(resolveConfigFile(cli.configFile));
   const own = loaded.problems.filter((p) => p.file === loaded.config.file);
   if (own.length) throw new ConfigError(own);
@@ -73,7 +76,15 @@ async function history(args: string[], limitFlag: string | boolean | undefined, 
     r.outcome,
     formatDuration(r.durationMs),
     formatBytes(r.bytes),
-    r.error ?? (r.tasks.map((t) => `${t.type} ${Object.entries(t.counts).map(([k, v]) => `${k}=${v}`).join(' ')}`.trim()).join('; ') || '-'),
+    r.error ??
+      (r.tasks
+        .map((t) =>
+          `${t.type} ${Object.entries(t.counts)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`.trim(),
+        )
+        .join('; ') ||
+        '-'),
   ]);
   cli.stdout.write(table(['STARTED', 'TRIGGER', 'OUTCOME', 'DURATION', 'BYTES', 'RESULT'], rows));
   return 0;

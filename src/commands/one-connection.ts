@@ -19,7 +19,10 @@ export interface OneConnection {
  * when no name is given (e.g. 'dropcron disconnect <connection>').
  */
 export async function withConnection<T>(
-  args: string[], cli: CliContext, usage: string, fn: (c: OneConnection) => Promise<T>,
+  args: string[],
+  cli: CliContext,
+  usage: string,
+  fn: (c: OneConnection) => Promise<T>,
 ): Promise<T> {
   const name = args[0];
   if (!name) throw new UsageError(`name the connection: ${usage}`);

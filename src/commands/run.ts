@@ -28,7 +28,11 @@ and changes nothing. Ctrl-C aborts the run cleanly. Exits 0 on success, 1 otherw
 };
 
 /** `registry` and `env` let tests run jobs with their own plugin. */
-export async function runJobCommand(argv: string[], cli: CliContext, opts: { registry?: Registry; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+export async function runJobCommand(
+  argv: string[],
+  cli: CliContext,
+  opts: { registry?: Registry; env?: NodeJS.ProcessEnv } = {},
+): Promise<number> {
   const { flags, positionals } = parseArgs(argv, [{ name: 'dry-run' }]);
   const [name, extra] = positionals;
   if (!name) throw new UsageError('name the job to run: dropcron run <job>');
@@ -64,21 +68,34 @@ export async function runJobCommand(argv: string[], cli: CliContext, opts: { reg
   try {
     await startSandboxes(loaded, services, log, parts);
     connections.setDefinitions(loaded.connections);
-    const { record, actions } = await runJob({ job, trigger: 'manual', dryRun }, { registry: loaded.registry, connections, log, baseDir: dirname(loaded.config.file) }, {
-      signal: abort.signal,
-      onProgress: (task, p) => display.update(task, p),
-    });
+    const { record, actions } = await runJob(
+      { job, trigger: 'manual', dryRun },
+      { registry: loaded.registry, connections, log, baseDir: dirname(loaded.config.file) },
+      {
+        signal: abort.signal,
+        onProgress: (task, p) => display.update(task, p),
+      },
+    );
     display.endLine();
     await new RunHistory(loaded.config.state, loaded.config.historyLimit).append(record);
 
     const out = (s: string) => cli.stdout.write(s + '\n');
     if (dryRun) {
-      for (const a of actions) out(`would ${a.action} ${a.target}${a.reason ? ` (${a.reason})` : ''}${a.bytes !== undefined ? `, ${formatBytes(a.bytes)}` : ''}`);
+      for (const a of actions)
+        out(
+          `would ${a.action} ${a.target}${a.reason ? ` (${a.reason})` : ''}${a.bytes !== undefined ? `, ${formatBytes(a.bytes)}` : ''}`,
+        );
       out(`dry run: ${actions.length} action${actions.length === 1 ? '' : 's'} planned, nothing changed`);
     }
     for (const t of record.tasks) {
-      const counts = t.error ? 'failed' : Object.entries(t.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'nothing to do';
-      out(`${t.type}: ${counts}${t.bytes ? `; ${formatBytes(t.bytes)}` : ''}${t.warnings.length ? `; ${t.warnings.length} warning(s)` : ''}`);
+      const counts = t.error
+        ? 'failed'
+        : Object.entries(t.counts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || 'nothing to do';
+      out(
+        `${t.type}: ${counts}${t.bytes ? `; ${formatBytes(t.bytes)}` : ''}${t.warnings.length ? `; ${t.warnings.length} warning(s)` : ''}`,
+      );
     }
     if (record.outcome === 'success') {
       out(`job ${job.name} ${dryRun ? 'dry run ' : ''}succeeded in ${formatDuration(record.durationMs)}`);

@@ -51,7 +51,10 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
   problems.push(...yf.problems);
 
   const raw = (isObject(yf.data) ? yf.data : {}) as Record<string, unknown>;
-  const pluginNames = Array.isArray(raw.plugins) && raw.plugins.every((p) => typeof p === 'string') ? (raw.plugins as string[]) : ['dropbox'];
+  const pluginNames =
+    Array.isArray(raw.plugins) && raw.plugins.every((p) => typeof p === 'string')
+      ? (raw.plugins as string[])
+      : ['dropbox'];
   let registry = opts.registry;
   if (!registry) {
     try {
@@ -68,13 +71,19 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
   ajv.addSchema(fullConfigSchema);
   const checkConfig = ajv.getSchema(configSchema.$id)!;
   if (yf.data !== undefined) {
-    if (!isObject(yf.data)) problems.push({ file, ...yf.position([]), path: '', message: 'must be a mapping of settings' });
+    if (!isObject(yf.data))
+      problems.push({ file, ...yf.position([]), path: '', message: 'must be a mapping of settings' });
     else problems.push(...validateData(checkConfig, yf, yf.data));
   }
   if (problems.length) invalidFiles.add(file);
   const config = finishConfig(file, (isObject(yf.data) ? yf.data : {}) as Record<string, unknown>, checkConfig);
   if (!isValidTimeZone(config.timezone)) {
-    problems.push({ file, ...yf.position(['timezone']), path: 'timezone', message: `'${config.timezone}' is not a known IANA time zone (e.g. Europe/Berlin, UTC)` });
+    problems.push({
+      file,
+      ...yf.position(['timezone']),
+      path: 'timezone',
+      message: `'${config.timezone}' is not a known IANA time zone (e.g. Europe/Berlin, UTC)`,
+    });
     config.timezone = 'UTC';
   }
 
@@ -110,16 +119,29 @@ function finishConfig(file: string, data: Record<string, unknown>, check: Valida
 async function yamlFilesIn(dir: string): Promise<string[] | ConfigProblem> {
   try {
     const names = await readdir(dir);
-    return names.filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.')).sort().map((n) => join(dir, n));
+    return names
+      .filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.'))
+      .sort()
+      .map((n) => join(dir, n));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { file: dir, line: 1, col: 1, path: '', message: code === 'ENOENT' ? 'directory not found' : `cannot read directory (${code})` };
+    return {
+      file: dir,
+      line: 1,
+      col: 1,
+      path: '',
+      message: code === 'ENOENT' ? 'directory not found' : `cannot read directory (${code})`,
+    };
   }
 }
 
 async function loadConnections(
-  dir: string, registry: Registry, ajv: ReturnType<typeof createAjv>, env: Env,
-  problems: ConfigProblem[], invalidFiles: Set<string>,
+  dir: string,
+  registry: Registry,
+  ajv: ReturnType<typeof createAjv>,
+  env: Env,
+  problems: ConfigProblem[],
+  invalidFiles: Set<string>,
 ): Promise<{ valid: ConnectionDefinition[]; all: string[] }> {
   const files = await yamlFilesIn(dir);
   if (!Array.isArray(files)) {
@@ -136,20 +158,32 @@ async function loadConnections(
     const yf = await readYamlFile(file, env);
     const mine: ConfigProblem[] = [...yf.problems];
     if (yf.data !== undefined) {
-      if (!isObject(yf.data)) mine.push({ file, ...yf.position([]), path: '', message: 'must be a mapping (name, type, ...)' });
+      if (!isObject(yf.data))
+        mine.push({ file, ...yf.position([]), path: '', message: 'must be a mapping (name, type, ...)' });
       else {
         const data = yf.data as Record<string, unknown>;
         mine.push(...validateData(base, yf, data));
         if (typeof data.name === 'string') {
           all.push(data.name);
           const other = byName.get(data.name);
-          if (other) mine.push({ file, ...yf.position(['name']), path: 'name', message: `duplicate connection name '${data.name}' (also in ${other})` });
+          if (other)
+            mine.push({
+              file,
+              ...yf.position(['name']),
+              path: 'name',
+              message: `duplicate connection name '${data.name}' (also in ${other})`,
+            });
           else byName.set(data.name, file);
         }
         const type = typeof data.type === 'string' ? data.type : undefined;
         const ct = type ? registry.connectionTypes.get(type) : undefined;
         if (type && !ct) {
-          mine.push({ file, ...yf.position(['type']), path: 'type', message: `unknown connection type '${type}' (known: ${[...registry.connectionTypes.keys()].join(', ') || 'none'})` });
+          mine.push({
+            file,
+            ...yf.position(['type']),
+            path: 'type',
+            message: `unknown connection type '${type}' (known: ${[...registry.connectionTypes.keys()].join(', ') || 'none'})`,
+          });
         } else if (ct) {
           mine.push(...validateData(typeChecks.get(ct.type)!, yf, data));
           if (!mine.length && data.proxy !== undefined) {
@@ -173,8 +207,13 @@ async function loadConnections(
 }
 
 async function loadJobs(
-  config: DaemonConfig, registry: Registry, ajv: ReturnType<typeof createAjv>, env: Env,
-  problems: ConfigProblem[], invalidFiles: Set<string>, connectionNames: Set<string>,
+  config: DaemonConfig,
+  registry: Registry,
+  ajv: ReturnType<typeof createAjv>,
+  env: Env,
+  problems: ConfigProblem[],
+  invalidFiles: Set<string>,
+  connectionNames: Set<string>,
 ): Promise<JobDefinition[]> {
   const files = await yamlFilesIn(config.jobs);
   if (!Array.isArray(files)) {
@@ -196,14 +235,26 @@ async function loadJobs(
     const mine: ConfigProblem[] = [...yf.problems];
     let job: JobDefinition | undefined;
     if (yf.data !== undefined) {
-      if (!isObject(yf.data)) mine.push({ file, ...yf.position([]), path: '', message: 'must be a mapping (name, schedule, connection, tasks)' });
+      if (!isObject(yf.data))
+        mine.push({
+          file,
+          ...yf.position([]),
+          path: '',
+          message: 'must be a mapping (name, schedule, connection, tasks)',
+        });
       else {
         const data = yf.data as Record<string, any>;
         mine.push(...validateData(check, yf, data));
         mine.push(...checkJob(yf, data, config, registry, connectionNames));
         if (typeof data.name === 'string') {
           const other = byName.get(data.name);
-          if (other) mine.push({ file, ...yf.position(['name']), path: 'name', message: `duplicate job name '${data.name}' (also in ${other})` });
+          if (other)
+            mine.push({
+              file,
+              ...yf.position(['name']),
+              path: 'name',
+              message: `duplicate job name '${data.name}' (also in ${other})`,
+            });
           else byName.set(data.name, file);
         }
         if (!mine.length) job = toJob(file, data, config);
@@ -217,10 +268,15 @@ async function loadJobs(
 }
 
 function checkJob(
-  yf: YamlFile, data: Record<string, any>, config: DaemonConfig, registry: Registry, connectionNames: Set<string>,
+  yf: YamlFile,
+  data: Record<string, any>,
+  config: DaemonConfig,
+  registry: Registry,
+  connectionNames: Set<string>,
 ): ConfigProblem[] {
   const out: ConfigProblem[] = [];
-  const at = (segs: Array<string | number>, message: string) => out.push({ file: yf.file, ...yf.position(segs), path: formatPath(segs), message });
+  const at = (segs: Array<string | number>, message: string) =>
+    out.push({ file: yf.file, ...yf.position(segs), path: formatPath(segs), message });
   if (typeof data.schedule === 'string') {
     const tz = typeof data.timezone === 'string' && isValidTimeZone(data.timezone) ? data.timezone : config.timezone;
     const msg = cronProblem(data.schedule, tz);
@@ -231,7 +287,10 @@ function checkJob(
   }
   if (typeof data.connection === 'string' && !connectionNames.has(data.connection)) {
     const known = [...connectionNames];
-    at(['connection'], `names connection '${data.connection}', which does not exist (known: ${known.join(', ') || 'none'}; add ${config.connections}/${data.connection}.yaml)`);
+    at(
+      ['connection'],
+      `names connection '${data.connection}', which does not exist (known: ${known.join(', ') || 'none'}; add ${config.connections}/${data.connection}.yaml)`,
+    );
   }
   if (Array.isArray(data.tasks)) {
     data.tasks.forEach((t: unknown, i: number) => {
@@ -254,7 +313,10 @@ export function cronProblem(expr: string, timezone = 'UTC'): string | undefined 
   if (fields.length < 5 || fields.length > 6) {
     return `'${expr}' is not a cron expression: expected 5 fields (minute hour day month weekday) or 6 with seconds first, got ${fields.length}`;
   }
-  const res = cron.validateDetailed(expr) as { valid: boolean; errors?: Array<{ field: string; value: string; message: string }> };
+  const res = cron.validateDetailed(expr) as {
+    valid: boolean;
+    errors?: Array<{ field: string; value: string; message: string }>;
+  };
   if (res.valid) {
     // Valid field by field can still never fire (February 30th); say so now rather
     // than when the scheduler starts.
@@ -266,7 +328,9 @@ export function cronProblem(expr: string, timezone = 'UTC'): string | undefined 
     }
   }
   const e = res.errors?.[0];
-  return e ? `'${expr}' is not a valid cron expression: '${e.value}' is not a valid ${e.field}` : `'${expr}' is not a valid cron expression`;
+  return e
+    ? `'${expr}' is not a valid cron expression: '${e.value}' is not a valid ${e.field}`
+    : `'${expr}' is not a valid cron expression`;
 }
 
 export function isValidTimeZone(tz: string): boolean {

@@ -26,10 +26,12 @@ export async function fillStoredSecrets(stateDir: string, defs: ConnectionDefini
     }
     for (const path of names) {
       const segs = path.split('.');
-      const parent = segs.slice(0, -1).reduce<Record<string, unknown> | undefined>(
-        (o, s) => (o && typeof o[s] === 'object' && o[s] !== null ? (o[s] as Record<string, unknown>) : undefined),
-        def,
-      );
+      const parent = segs
+        .slice(0, -1)
+        .reduce<Record<string, unknown> | undefined>(
+          (o, s) => (o && typeof o[s] === 'object' && o[s] !== null ? (o[s] as Record<string, unknown>) : undefined),
+          def,
+        );
       const leaf = segs.at(-1)!;
       // Only where the YAML has the surrounding object (a proxy block) and no value.
       if (!parent || (parent[leaf] !== undefined && parent[leaf] !== '')) continue;

@@ -12,7 +12,14 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** One Ajv for config files: all errors (local files, not untrusted HTTP bodies), defaults applied. */
 export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, useDefaults: true, strictRequired: false, allowUnionTypes: true });
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    useDefaults: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-secret' });
   ajv.addKeyword({ keyword: 'x-unsupported' });
@@ -22,7 +29,10 @@ export function createAjv(): Ajv {
 }
 
 export function validateData(
-  validate: ValidateFunction, file: YamlFile, data: unknown, base: Segment[] = [],
+  validate: ValidateFunction,
+  file: YamlFile,
+  data: unknown,
+  base: Segment[] = [],
 ): ConfigProblem[] {
   if (validate(data)) return [];
   return toProblems(validate.errors ?? [], file, base);
@@ -42,7 +52,9 @@ export function toProblems(errors: ErrorObject[], file: YamlFile, base: Segment[
         pathSegs = [...segs, key];
         const schemaProps = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
         const hint = closest(key, schemaProps);
-        message = `unknown key '${key}'` + (hint ? ` (did you mean '${hint}'?)` : schemaProps.length ? ` (allowed: ${schemaProps.join(', ')})` : '');
+        message =
+          `unknown key '${key}'` +
+          (hint ? ` (did you mean '${hint}'?)` : schemaProps.length ? ` (allowed: ${schemaProps.join(', ')})` : '');
         break;
       }
       case 'required':
@@ -58,14 +70,16 @@ export function toProblems(errors: ErrorObject[], file: YamlFile, base: Segment[
         message = `must be ${article(String(e.params.type))}`;
         break;
       case 'pattern':
-        message = (e.parentSchema as { errorMessage?: string })?.errorMessage ?? `has the wrong form (expected ${e.params.pattern})`;
+        message =
+          (e.parentSchema as { errorMessage?: string })?.errorMessage ??
+          `has the wrong form (expected ${e.params.pattern})`;
         break;
       case 'format':
         message = `must be a valid ${e.params.format}`;
         break;
       case 'minProperties':
       case 'maxProperties':
-        message = (e.parentSchema as { errorMessage?: string })?.errorMessage ?? (e.message ?? 'is invalid');
+        message = (e.parentSchema as { errorMessage?: string })?.errorMessage ?? e.message ?? 'is invalid';
         break;
       default:
         message = (e.parentSchema as { errorMessage?: string })?.errorMessage ?? e.message ?? 'is invalid';
@@ -118,7 +132,9 @@ export function closest(word: string, candidates: string[]): string | undefined 
 
 /** Edit distance counting an adjacent swap as one edit (optimal string alignment). */
 function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;

@@ -2,7 +2,16 @@
 // applies ${VAR} / ${VAR:-default} interpolation to every string value.
 import { readFile } from 'node:fs/promises';
 import {
-  parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, Scalar, type Document, type Node, type ParsedNode,
+  parseDocument,
+  LineCounter,
+  isMap,
+  isSeq,
+  isScalar,
+  isPair,
+  Scalar,
+  type Document,
+  type Node,
+  type ParsedNode,
 } from 'yaml';
 import type { ConfigProblem } from './problems.ts';
 
@@ -38,7 +47,11 @@ function failed(file: string, source: string, message: string): YamlFile {
   const lines = new LineCounter();
   const doc = parseDocument('', { lineCounter: lines });
   return {
-    file, source, doc, lines, data: undefined,
+    file,
+    source,
+    doc,
+    lines,
+    data: undefined,
     problems: [{ file, line: 1, col: 1, path: '', message }],
     position: () => ({ line: 1, col: 1 }),
   };
@@ -113,7 +126,9 @@ function findNode(doc: Document.Parsed, segs: Segment[], key?: string): ParsedNo
  * scalar, so `port: ${PORT}` yields a number.
  */
 function interpolate(
-  doc: Document.Parsed, source: string, env: Env,
+  doc: Document.Parsed,
+  source: string,
+  env: Env,
   report: (offset: number, message: string, path: string) => void,
 ): void {
   const walk = (node: unknown, segs: Segment[]): void => {
@@ -127,23 +142,30 @@ function interpolate(
       const scalar = node as Scalar<string> & { range?: [number, number, number] };
       const raw = scalar.range ? source.slice(scalar.range[0], scalar.range[1]) : '';
       let whole = false;
-      const replaced = scalar.value.replace(VAR, (match, name: string | undefined, def: string | undefined, offset: number) => {
-        if (match === '$${') return '${';
-        const value = env[name!];
-        if (value !== undefined && value !== '') {
-          whole = match.length === scalar.value.length;
-          return value;
-        }
-        if (def !== undefined) {
-          whole = match.length === scalar.value.length;
-          return def;
-        }
-        const inRaw = raw.indexOf(match);
-        const base = scalar.range?.[0] ?? 0;
-        report(base + (inRaw >= 0 ? inRaw : 0), `environment variable ${name} is not set (referenced as ${match})`, formatSegs(segs));
-        void offset;
-        return '';
-      });
+      const replaced = scalar.value.replace(
+        VAR,
+        (match, name: string | undefined, def: string | undefined, offset: number) => {
+          if (match === '$${') return '${';
+          const value = env[name!];
+          if (value !== undefined && value !== '') {
+            whole = match.length === scalar.value.length;
+            return value;
+          }
+          if (def !== undefined) {
+            whole = match.length === scalar.value.length;
+            return def;
+          }
+          const inRaw = raw.indexOf(match);
+          const base = scalar.range?.[0] ?? 0;
+          report(
+            base + (inRaw >= 0 ? inRaw : 0),
+            `environment variable ${name} is not set (referenced as ${match})`,
+            formatSegs(segs),
+          );
+          void offset;
+          return '';
+        },
+      );
       if (whole && scalar.type === Scalar.PLAIN) {
         const reread = parseDocument(replaced).contents;
         scalar.value = isScalar(reread) && reread.value !== null ? (reread.value as string) : replaced;

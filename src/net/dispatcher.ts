@@ -66,8 +66,17 @@ export function createDispatcher(settings: TransportSettings, env: NodeJS.Proces
       });
       // undici 7.30's Socks5ProxyAgent builds its per-origin Pools without the
       // constructor's timeouts, so they are set on every request instead.
-      const d = agent.compose((dispatch) => (opts, handler) =>
-        dispatch({ ...opts, headersTimeout: opts.headersTimeout ?? base.headersTimeout, bodyTimeout: opts.bodyTimeout ?? base.bodyTimeout }, handler));
+      const d = agent.compose(
+        (dispatch) => (opts, handler) =>
+          dispatch(
+            {
+              ...opts,
+              headersTimeout: opts.headersTimeout ?? base.headersTimeout,
+              bodyTimeout: opts.bodyTimeout ?? base.bodyTimeout,
+            },
+            handler,
+          ),
+      );
       return labelDispatcher(d, { label: describe(proxy), host: proxy.host!, port: proxy.port! });
     }
     default:

@@ -30,7 +30,13 @@ export interface NetworkFailure {
 }
 
 export function describeNetworkFailure(err: unknown, d: Dispatcher, target: string): NetworkFailure {
-  const e = err as { code?: string; message?: string; port?: number; address?: string; cause?: { code?: string; message?: string } };
+  const e = err as {
+    code?: string;
+    message?: string;
+    port?: number;
+    address?: string;
+    cause?: { code?: string; message?: string };
+  };
   const code = e?.code ?? e?.cause?.code;
   const msg = String(e?.message ?? err);
   const proxy = proxyOf(d);
@@ -41,18 +47,35 @@ export function describeNetworkFailure(err: unknown, d: Dispatcher, target: stri
       return { message: proxyAuthMessage(proxy, status), proxy: true, transient: false, code };
     }
     if (status) {
-      return { message: `the ${proxy.label} refused to connect to ${target} (HTTP ${status})`, proxy: true, transient: false, code };
+      return {
+        message: `the ${proxy.label} refused to connect to ${target} (HTTP ${status})`,
+        proxy: true,
+        transient: false,
+        code,
+      };
     }
     if (code?.startsWith('UND_ERR_SOCKS5')) {
       return { message: `the ${proxy.label} failed: ${msg}`, proxy: true, transient: false, code };
     }
-    if ((code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') && (e.port === undefined || e.port === proxy.port)) {
+    if (
+      (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') &&
+      (e.port === undefined || e.port === proxy.port)
+    ) {
       return { message: `cannot reach the ${proxy.label}: ${code}`, proxy: true, transient: false, code };
     }
   }
   const via = proxy ? ` via the ${proxy.label}` : '';
-  const transient = code === undefined || /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|UND_ERR_CLOSED|UND_ERR_ABORTED|UND_ERR_RES_CONTENT_LENGTH_MISMATCH)$/.test(code);
-  return { message: `network error talking to ${target}${via}: ${code ? `${code} ` : ''}${msg.split('\n')[0]}`, proxy: false, transient, code };
+  const transient =
+    code === undefined ||
+    /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|UND_ERR_CLOSED|UND_ERR_ABORTED|UND_ERR_RES_CONTENT_LENGTH_MISMATCH)$/.test(
+      code,
+    );
+  return {
+    message: `network error talking to ${target}${via}: ${code ? `${code} ` : ''}${msg.split('\n')[0]}`,
+    proxy: false,
+    transient,
+    code,
+  };
 }
 
 export function proxyAuthMessage(proxy: ProxyLabel, status?: string | number): string {

@@ -23,9 +23,21 @@ export function normaliseProxy(p: unknown): ProxySettings {
 export function proxyProblems(raw: unknown): Array<[string, string]> {
   const p = normaliseProxy(raw);
   const out: Array<[string, string]> = [];
-  if (p.type === 'socks4') out.push(['type', 'SOCKS4 is not supported (the HTTP client has no SOCKS4); use socks5, which every SOCKS4 server upgrade offers, or an HTTP proxy']);
-  if (p.type === 'ntlm' || p.auth === 'ntlm') out.push([p.type === 'ntlm' ? 'type' : 'auth', 'NTLM proxy authentication is not supported; use Basic credentials over an https proxy, or run a local NTLM relay (e.g. cntlm) and point dropcron at it as an http proxy']);
-  if (p.type === 'digest' || p.auth === 'digest') out.push([p.type === 'digest' ? 'type' : 'auth', 'Digest proxy authentication is not supported; use Basic credentials (over an https proxy to keep them private)']);
+  if (p.type === 'socks4')
+    out.push([
+      'type',
+      'SOCKS4 is not supported (the HTTP client has no SOCKS4); use socks5, which every SOCKS4 server upgrade offers, or an HTTP proxy',
+    ]);
+  if (p.type === 'ntlm' || p.auth === 'ntlm')
+    out.push([
+      p.type === 'ntlm' ? 'type' : 'auth',
+      'NTLM proxy authentication is not supported; use Basic credentials over an https proxy, or run a local NTLM relay (e.g. cntlm) and point dropcron at it as an http proxy',
+    ]);
+  if (p.type === 'digest' || p.auth === 'digest')
+    out.push([
+      p.type === 'digest' ? 'type' : 'auth',
+      'Digest proxy authentication is not supported; use Basic credentials (over an https proxy to keep them private)',
+    ]);
   if (p.domain !== undefined) out.push(['domain', 'a proxy domain is only used by NTLM, which is not supported']);
   if (['http', 'https', 'socks5'].includes(p.type)) {
     if (!p.host) out.push(['host', `is required for a ${p.type} proxy`]);

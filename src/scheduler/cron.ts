@@ -80,18 +80,22 @@ export function startCron(expr: string, timezone: string, cb: CronCallbacks): Cr
     }
   };
 
-  const task: ScheduledTask = cron.createTask(expr, (ctx) => {
-    try {
-      cb.fire(ctx.date);
-    } finally {
-      armJump();
-    }
-  }, {
-    timezone,
-    missedExecutionTolerance: MISSED_TOLERANCE_MS,
-    // We log missed slots ourselves, through our logger.
-    suppressMissedWarning: true,
-  });
+  const task: ScheduledTask = cron.createTask(
+    expr,
+    (ctx) => {
+      try {
+        cb.fire(ctx.date);
+      } finally {
+        armJump();
+      }
+    },
+    {
+      timezone,
+      missedExecutionTolerance: MISSED_TOLERANCE_MS,
+      // We log missed slots ourselves, through our logger.
+      suppressMissedWarning: true,
+    },
+  );
   task.on('execution:missed', (ctx) => {
     cb.missed?.(ctx.date);
     armJump();
@@ -99,7 +103,7 @@ export function startCron(expr: string, timezone: string, cb: CronCallbacks): Cr
   void task.start();
   armJump();
   return {
-    nextRun: () => (stopped ? null : schedule.slots(1)[0]?.at ?? null),
+    nextRun: () => (stopped ? null : (schedule.slots(1)[0]?.at ?? null)),
     stop: () => {
       stopped = true;
       clearTimeout(jumpTimer);

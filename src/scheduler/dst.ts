@@ -49,7 +49,10 @@ export class CronSchedule {
   private readonly minutes: number[];
   private readonly hours: number[];
 
-  constructor(expr: string, private readonly timezone: string) {
+  constructor(
+    expr: string,
+    private readonly timezone: string,
+  ) {
     this.zoned = cron.createTask(expr, noop, { timezone });
     this.wallClock = cron.createTask(expr, noop, { timezone: 'UTC' });
     const fields = cron.parse(expr);
@@ -126,8 +129,14 @@ export function offsetAt(timezone: string, t: number): number {
   let fmt = formatters.get(timezone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone, hourCycle: 'h23',
-      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(timezone, fmt);
   }

@@ -20,7 +20,10 @@ export class FireTimesStore {
   private writing: Promise<void> | undefined;
   private dirty = false;
 
-  constructor(private readonly stateDir: string, private readonly onError: (err: unknown) => void = () => {}) {}
+  constructor(
+    private readonly stateDir: string,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
 
   get file(): string {
     return join(this.stateDir, 'scheduler.json');

@@ -18,9 +18,10 @@ export function shouldNotify(settings: NotifySettings | undefined, run: RunRecor
 
 /** The JSON body: the run record plus a one-line summary for chat integrations. */
 export function notificationBody(run: RunRecord): Record<string, unknown> {
-  const text = run.outcome === 'success'
-    ? `dropcron: job ${run.job} succeeded`
-    : `dropcron: job ${run.job} ${run.outcome}${run.error ? `: ${run.error}` : ''}`;
+  const text =
+    run.outcome === 'success'
+      ? `dropcron: job ${run.job} succeeded`
+      : `dropcron: job ${run.job} ${run.outcome}${run.error ? `: ${run.error}` : ''}`;
   return { event: `run.${run.outcome}`, text, run };
 }
 
@@ -47,7 +48,10 @@ export async function notify(settings: NotifySettings | undefined, run: RunRecor
     });
     await res.body.dump();
     if (res.statusCode >= 200 && res.statusCode < 300) return true;
-    log.warn({ job: run.job, target, status: res.statusCode }, `notify: webhook at ${target} answered ${res.statusCode}`);
+    log.warn(
+      { job: run.job, target, status: res.statusCode },
+      `notify: webhook at ${target} answered ${res.statusCode}`,
+    );
   } catch (err) {
     log.warn({ job: run.job, target }, `notify: webhook at ${target} failed: ${(err as Error).message}`);
   }

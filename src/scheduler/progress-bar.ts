@@ -15,7 +15,11 @@ export class ProgressDisplay {
   private lastDraw = 0;
   private drawn = false;
 
-  constructor(private readonly out: ProgressOutput, private readonly tty: boolean, private readonly clock: Clock = systemClock) {}
+  constructor(
+    private readonly out: ProgressOutput,
+    private readonly tty: boolean,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   update(task: string, p: Progress): void {
     const now = this.clock.now();
@@ -24,7 +28,8 @@ export class ProgressDisplay {
     const current = this.current!;
     const finished = p.total > 0 ? p.done >= p.total : false;
     if (!this.tty) {
-      if (finished) this.out.write(`${task}: ${p.item} ${formatBytes(p.total)} done${rateText(p.done, now - current.started)}\n`);
+      if (finished)
+        this.out.write(`${task}: ${p.item} ${formatBytes(p.total)} done${rateText(p.done, now - current.started)}\n`);
       return;
     }
     if (!isNew && !finished && now - this.lastDraw < REDRAW_MS) return;

@@ -28,7 +28,11 @@ export interface ConfigWatcher {
 }
 
 /** Fresh definitions, plus the previous ones from files that are now invalid. */
-export function keepLastValid<T extends { name: string; file: string }>(fresh: T[], previous: T[], invalidFiles: Set<string>): T[] {
+export function keepLastValid<T extends { name: string; file: string }>(
+  fresh: T[],
+  previous: T[],
+  invalidFiles: Set<string>,
+): T[] {
   const names = new Set(fresh.map((d) => d.name));
   return [...fresh, ...previous.filter((d) => invalidFiles.has(d.file) && !names.has(d.name))];
 }
@@ -48,17 +52,25 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
     const { config } = loaded;
     // config.yaml itself is read at start only; a broken or moved one must not
     // make every job look removed.
-    const blocking = loaded.problems.filter((p) => p.file === config.file || p.file === config.jobs || p.file === config.connections);
+    const blocking = loaded.problems.filter(
+      (p) => p.file === config.file || p.file === config.jobs || p.file === config.connections,
+    );
     if (blocking.length || config.jobs !== dirs.jobs || config.connections !== dirs.connections) {
       for (const p of blocking) log.warn({ file: p.file, line: p.line, col: p.col }, formatProblem(p));
-      log.warn('config.yaml or a config directory changed or broke; jobs left as they were (restart dropcron to apply config.yaml changes)');
+      log.warn(
+        'config.yaml or a config directory changed or broke; jobs left as they were (restart dropcron to apply config.yaml changes)',
+      );
       return;
     }
     const now = new Set<string>();
     for (const p of loaded.problems) {
       const line = formatProblem(p);
       now.add(line);
-      if (!reported.has(line)) log.warn({ file: p.file, line: p.line, col: p.col }, `${line} (the last valid version of this file keeps running)`);
+      if (!reported.has(line))
+        log.warn(
+          { file: p.file, line: p.line, col: p.col },
+          `${line} (the last valid version of this file keeps running)`,
+        );
     }
     reported = now;
     const connections = keepLastValid(loaded.connections, scheduler.connectionDefinitions(), loaded.invalidFiles);

@@ -56,7 +56,10 @@ export interface RunResult {
 
 /** Why a run was aborted; the signal's reason. */
 export class RunAborted extends Error {
-  constructor(readonly outcome: 'aborted' | 'timeout', message: string) {
+  constructor(
+    readonly outcome: 'aborted' | 'timeout',
+    message: string,
+  ) {
     super(message);
     this.name = 'RunAborted';
   }
@@ -117,7 +120,12 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
         dryRun,
         input,
         progress: progressReporter(id, job.name, def.type, deps, clock, control),
-        vars: { now: req.scheduledAt ?? new Date(started), timezone: job.timezone, job: job.name, baseDir: deps.baseDir },
+        vars: {
+          now: req.scheduledAt ?? new Date(started),
+          timezone: job.timezone,
+          job: job.name,
+          baseDir: deps.baseDir,
+        },
       };
       let result: TaskResult;
       try {
@@ -152,15 +160,25 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
   }
   const ended = clock.now();
   const record: RunRecord = {
-    id, job: job.name, trigger: req.trigger, attempt, dryRun,
+    id,
+    job: job.name,
+    trigger: req.trigger,
+    attempt,
+    dryRun,
     ...(req.scheduledAt ? { scheduledAt: req.scheduledAt.toISOString() } : {}),
-    startedAt, endedAt: new Date(ended).toISOString(), durationMs: ended - started,
+    startedAt,
+    endedAt: new Date(ended).toISOString(),
+    durationMs: ended - started,
     outcome,
     ...(error ? { error: scrubString(error) } : {}),
     bytes: tasks.reduce((n, t) => n + t.bytes, 0),
     tasks,
   };
-  if (outcome === 'success') runLog.info({ durationMs: record.durationMs, bytes: record.bytes }, `run succeeded in ${formatDuration(record.durationMs)}`);
+  if (outcome === 'success')
+    runLog.info(
+      { durationMs: record.durationMs, bytes: record.bytes },
+      `run succeeded in ${formatDuration(record.durationMs)}`,
+    );
   else runLog.error({ outcome, durationMs: record.durationMs }, `run ${outcome}: ${record.error}`);
   return { record, actions };
 }
@@ -171,12 +189,21 @@ class TaskFailed extends Error {}
  * Waits for `p`; once `signal` aborts, waits at most `settleMs` more for it to
  * settle (tasks clean up on abort) and then gives up on it.
  */
-async function untilAborted<T>(p: Promise<T>, signal: AbortSignal, settleMs = 10_000, clock: Clock = systemClock): Promise<T> {
+async function untilAborted<T>(
+  p: Promise<T>,
+  signal: AbortSignal,
+  settleMs = 10_000,
+  clock: Clock = systemClock,
+): Promise<T> {
   if (signal.aborted && settleMs === 0) throw signal.reason;
   let onAbort: (() => void) | undefined;
   const settled = new AbortController();
   const giveUp = new Promise<never>((_, reject) => {
-    onAbort = () => void sleep(settleMs, clock, settled.signal).then(() => reject(signal.reason), () => {});
+    onAbort = () =>
+      void sleep(settleMs, clock, settled.signal).then(
+        () => reject(signal.reason),
+        () => {},
+      );
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -188,7 +215,14 @@ async function untilAborted<T>(p: Promise<T>, signal: AbortSignal, settleMs = 10
   }
 }
 
-function progressReporter(runId: string, job: string, task: string, deps: RunnerDeps, clock: Clock, control: RunControl) {
+function progressReporter(
+  runId: string,
+  job: string,
+  task: string,
+  deps: RunnerDeps,
+  clock: Clock,
+  control: RunControl,
+) {
   let lastEmit = 0;
   let lastItem = '';
   return (p: Progress) => {
@@ -215,11 +249,19 @@ export function tapLogger(log: Logger, onLine: (level: RunLogEvent['level'], msg
   return new Proxy(log, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
-      if (typeof prop !== 'string' || !(TAPPED as readonly string[]).includes(prop) || typeof value !== 'function') return value;
+      if (typeof prop !== 'string' || !(TAPPED as readonly string[]).includes(prop) || typeof value !== 'function')
+        return value;
       const level = prop as RunLogEvent['level'];
       return (...args: unknown[]) => {
         if (level !== 'debug' || target.isLevelEnabled(level)) {
-          const msg = typeof args[0] === 'string' ? args[0] : typeof args[1] === 'string' ? args[1] : args[0] instanceof Error ? args[0].message : '';
+          const msg =
+            typeof args[0] === 'string'
+              ? args[0]
+              : typeof args[1] === 'string'
+                ? args[1]
+                : args[0] instanceof Error
+                  ? args[0].message
+                  : '';
           if (msg) onLine(level, scrubString(msg));
         }
         return (value as (...a: unknown[]) => void).apply(target, args);
@@ -227,4 +269,3 @@ export function tapLogger(log: Logger, onLine: (level: RunLogEvent['level'], msg
     },
   });
 }
-

@@ -102,7 +102,9 @@ export class Scheduler {
     this.log = opts.log.child({ part: 'scheduler' });
     this.history = new RunHistory(opts.config.state, opts.config.historyLimit);
     this.connections = new ConnectionCache(opts.registry, opts.services);
-    this.fireTimes = new FireTimesStore(opts.config.state, (err) => this.log.error({ err }, 'cannot save scheduler state'));
+    this.fireTimes = new FireTimesStore(opts.config.state, (err) =>
+      this.log.error({ err }, 'cannot save scheduler state'),
+    );
     this.lastTick = this.clock.now();
   }
 
@@ -118,17 +120,24 @@ export class Scheduler {
       await this.addJob(def);
       const due = prev?.nextScheduledAt ? new Date(prev.nextScheduledAt) : undefined;
       const sameSchedule = prev?.schedule === def.schedule && prev?.timezone === def.timezone;
-      if (def.enabled && def.catchUp && due && sameSchedule && due.getTime() <= this.clock.now()) missed.push([def.name, due]);
+      if (def.enabled && def.catchUp && due && sameSchedule && due.getTime() <= this.clock.now())
+        missed.push([def.name, due]);
     }
     for (const [name, due] of missed) {
-      this.log.info({ job: name, missed: due.toISOString() }, `job ${name} missed its run at ${due.toISOString()} while dropcron was down; running it once now`);
+      this.log.info(
+        { job: name, missed: due.toISOString() },
+        `job ${name} missed its run at ${due.toISOString()} while dropcron was down; running it once now`,
+      );
       this.trigger(name, 'catch-up', { scheduledAt: due });
     }
     this.log.info({ jobs: jobs.length }, 'scheduler started');
   }
 
   /** Hot reload: adds, replaces and removes jobs; changed connections get fresh clients. */
-  update(jobs: JobDefinition[], connections: ConnectionDefinition[]): { added: string[]; changed: string[]; removed: string[] } {
+  update(
+    jobs: JobDefinition[],
+    connections: ConnectionDefinition[],
+  ): { added: string[]; changed: string[]; removed: string[] } {
     const out = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
     if (this.stopping) return out;
     this.connections.setDefinitions(connections);
@@ -210,7 +219,8 @@ export class Scheduler {
         slot.cron?.stop();
         slot.retry?.abort();
         clearTimeout(slot.missed?.timer);
-        if (slot.queued) this.log.info({ job: slot.def.name }, `dropping the queued run of ${slot.def.name}: shutting down`);
+        if (slot.queued)
+          this.log.info({ job: slot.def.name }, `dropping the queued run of ${slot.def.name}: shutting down`);
         slot.queued = undefined;
       }
       const abortAll = (message: string, onlyWaiting: boolean) => {
@@ -228,7 +238,10 @@ export class Scheduler {
         const grace = new AbortController();
         const finished = await Promise.race([
           this.idle().then(() => true),
-          sleep(graceMs, this.clock, grace.signal).then(() => false, () => true),
+          sleep(graceMs, this.clock, grace.signal).then(
+            () => false,
+            () => true,
+          ),
         ]);
         grace.abort();
         if (!finished) {
@@ -256,7 +269,10 @@ export class Scheduler {
       const name = slot.def.name;
       const expected = this.fireTimes.get(name)?.nextScheduledAt;
       if (!slot.cron || this.stopping || !expected || this.lastTick - Date.parse(expected) < STUCK_TIMER_MS) continue;
-      this.log.warn({ job: name, slot: expected }, `the timer of job ${name} did not fire for its ${expected} slot (suspend, clock change or a stuck timer); re-arming it`);
+      this.log.warn(
+        { job: name, slot: expected },
+        `the timer of job ${name} did not fire for its ${expected} slot (suspend, clock change or a stuck timer); re-arming it`,
+      );
       slot.cron.stop();
       slot.cron = this.startCron(slot);
       this.saveFireTimes(slot);
@@ -292,7 +308,10 @@ export class Scheduler {
       },
       missed: (scheduledAt) => {
         this.tick();
-        this.log.warn({ job: name, slot: scheduledAt.toISOString() }, `job ${name} missed its run at ${scheduledAt.toISOString()} (the process was blocked or asleep)`);
+        this.log.warn(
+          { job: name, slot: scheduledAt.toISOString() },
+          `job ${name} missed its run at ${scheduledAt.toISOString()} (the process was blocked or asleep)`,
+        );
         if (this.jobs.get(name) === slot) this.saveFireTimes(slot);
         if (!slot.def.catchUp || slot.missed) return;
         // node-cron reports every missed slot, then maybe runs a current one; decide
@@ -311,7 +330,8 @@ export class Scheduler {
 
   private saveFireTimes(slot: JobSlot, lastScheduledAt?: Date): void {
     const prev = this.fireTimes.get(slot.def.name);
-    const last = lastScheduledAt?.toISOString() ?? (prev?.schedule === slot.def.schedule ? prev.lastScheduledAt : undefined);
+    const last =
+      lastScheduledAt?.toISOString() ?? (prev?.schedule === slot.def.schedule ? prev.lastScheduledAt : undefined);
     this.fireTimes.set(slot.def.name, {
       schedule: slot.def.schedule,
       timezone: slot.def.timezone,
@@ -320,13 +340,27 @@ export class Scheduler {
     });
   }
 
-  private trigger(name: string, trigger: RunTrigger, opts: { attempt?: number; dryRun?: boolean; scheduledAt?: Date }): string {
+  private trigger(
+    name: string,
+    trigger: RunTrigger,
+    opts: { attempt?: number; dryRun?: boolean; scheduledAt?: Date },
+  ): string {
     const slot = this.jobs.get(name)!;
-    const req: RunRequest = { id: newRunId(), job: slot.def, trigger, attempt: opts.attempt ?? 1, dryRun: opts.dryRun ?? false, scheduledAt: opts.scheduledAt };
+    const req: RunRequest = {
+      id: newRunId(),
+      job: slot.def,
+      trigger,
+      attempt: opts.attempt ?? 1,
+      dryRun: opts.dryRun ?? false,
+      scheduledAt: opts.scheduledAt,
+    };
     if (slot.active) {
       if (slot.def.overlap === 'queue') {
         if (slot.queued) {
-          this.log.info({ job: name }, `job ${name} is running and a run is already queued; this ${trigger} run folds into it`);
+          this.log.info(
+            { job: name },
+            `job ${name} is running and a run is already queued; this ${trigger} run folds into it`,
+          );
           return slot.queued.id!;
         }
         this.log.info({ job: name }, `job ${name} is still running; queued a ${trigger} run to follow it`);
@@ -345,35 +379,41 @@ export class Scheduler {
     slot.active = active;
     // Taken synchronously when free, so a stop() right after runNow() sees a started run.
     active.started = this.tryAcquireSlot();
-    this.track((async () => {
-      let record: RunRecord;
-      if (!active.started) {
-        try {
-          await this.waitForSlot(active.controller.signal);
-        } catch (err) {
-          slot.active = undefined;
-          await this.finish(slot, notStartedRecord(active.req, (err as Error).message, this.clock.now()));
-          return;
+    this.track(
+      (async () => {
+        let record: RunRecord;
+        if (!active.started) {
+          try {
+            await this.waitForSlot(active.controller.signal);
+          } catch (err) {
+            slot.active = undefined;
+            await this.finish(slot, notStartedRecord(active.req, (err as Error).message, this.clock.now()));
+            return;
+          }
+          active.started = true;
         }
-        active.started = true;
-      }
-      try {
-        ({ record } = await runJob(active.req, {
-          registry: this.opts.registry,
-          connections: this.connections,
-          log: this.opts.log,
-          events: this.events,
-          clock: this.clock,
-          abortSettleMs: this.opts.abortSettleMs,
-          baseDir: dirname(this.opts.config.file),
-        }, { signal: active.controller.signal }));
-      } finally {
-        this.releaseSlot();
-        if (slot.active === active) slot.active = undefined;
-      }
-      await this.finish(slot, record);
-      this.afterRun(slot, active.req, record);
-    })());
+        try {
+          ({ record } = await runJob(
+            active.req,
+            {
+              registry: this.opts.registry,
+              connections: this.connections,
+              log: this.opts.log,
+              events: this.events,
+              clock: this.clock,
+              abortSettleMs: this.opts.abortSettleMs,
+              baseDir: dirname(this.opts.config.file),
+            },
+            { signal: active.controller.signal },
+          ));
+        } finally {
+          this.releaseSlot();
+          if (slot.active === active) slot.active = undefined;
+        }
+        await this.finish(slot, record);
+        this.afterRun(slot, active.req, record);
+      })(),
+    );
   }
 
   /** Records the run, tells listeners and the webhook. */
@@ -399,15 +439,21 @@ export class Scheduler {
     // Aborted runs (shutdown) are not retried; timeouts and failures are.
     if ((record.outcome === 'failed' || record.outcome === 'timeout') && !req.dryRun && attempt <= count) {
       const delay = backoffDelay(attempt, backoffMs, MAX_BACKOFF_MS, this.opts.random);
-      this.log.info({ job: slot.def.name, attempt, delayMs: delay }, `retry ${attempt} of ${count} for ${slot.def.name} in ${formatDuration(delay)}`);
+      this.log.info(
+        { job: slot.def.name, attempt, delayMs: delay },
+        `retry ${attempt} of ${count} for ${slot.def.name} in ${formatDuration(delay)}`,
+      );
       slot.retry?.abort();
       const retry = new AbortController();
       slot.retry = retry;
-      sleep(delay, this.clock, retry.signal).then(() => {
-        if (slot.retry === retry) slot.retry = undefined;
-        if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;
-        this.trigger(slot.def.name, 'retry', { attempt: attempt + 1, scheduledAt: req.scheduledAt });
-      }, () => {});
+      sleep(delay, this.clock, retry.signal).then(
+        () => {
+          if (slot.retry === retry) slot.retry = undefined;
+          if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;
+          this.trigger(slot.def.name, 'retry', { attempt: attempt + 1, scheduledAt: req.scheduledAt });
+        },
+        () => {},
+      );
     }
     if (slot.queued && !slot.active) {
       const next = slot.queued;
@@ -459,11 +505,19 @@ export class Scheduler {
 function skippedRecord(req: RunRequest, runningId: string, now: number): RunRecord {
   const at = new Date(now).toISOString();
   return {
-    id: req.id!, job: req.job.name, trigger: req.trigger, attempt: req.attempt ?? 1, dryRun: req.dryRun ?? false,
+    id: req.id!,
+    job: req.job.name,
+    trigger: req.trigger,
+    attempt: req.attempt ?? 1,
+    dryRun: req.dryRun ?? false,
     ...(req.scheduledAt ? { scheduledAt: req.scheduledAt.toISOString() } : {}),
-    startedAt: at, endedAt: at, durationMs: 0, outcome: 'skipped',
+    startedAt: at,
+    endedAt: at,
+    durationMs: 0,
+    outcome: 'skipped',
     error: `skipped: the previous run (${runningId}) is still running (overlap: skip)`,
-    bytes: 0, tasks: [],
+    bytes: 0,
+    tasks: [],
   };
 }
 

@@ -44,7 +44,12 @@ export function sleep(ms: number, clock: Clock = systemClock, signal?: AbortSign
  * The one backoff rule: attempt n (1-based) waits min·2^(n-1) times a jitter in
  * [0.5, 1.5), capped, so that jobs failing together do not retry together.
  */
-export function backoffDelay(attempt: number, minMs: number, capMs = 3_600_000, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  minMs: number,
+  capMs = 3_600_000,
+  random: () => number = Math.random,
+): number {
   const base = minMs * 2 ** Math.max(0, attempt - 1);
   return Math.min(Math.round(base * (0.5 + random())), capMs);
 }

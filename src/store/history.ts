@@ -46,7 +46,10 @@ export class RunHistory {
   /** Appends are chained per job so concurrent runs never lose each other's record. */
   private readonly writes = new Map<string, Promise<void>>();
 
-  constructor(readonly stateDir: string, private limit: number) {}
+  constructor(
+    readonly stateDir: string,
+    private limit: number,
+  ) {}
 
   setLimit(limit: number): void {
     this.limit = limit;

@@ -19,12 +19,16 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promi
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > STALE_MS) {
         await unlink(lock).catch(() => {});
         continue;
       }
-      if (Date.now() - started > GIVE_UP_MS) throw new Error(`${file} is locked by another dropcron process (${lock}); try again`);
+      if (Date.now() - started > GIVE_UP_MS)
+        throw new Error(`${file} is locked by another dropcron process (${lock}); try again`);
       await new Promise((r) => setTimeout(r, WAIT_MS));
     }
   }

@@ -29,7 +29,9 @@ function decode(text: string, source: string): Buffer {
   const t = text.trim();
   const key = Buffer.from(t, 'base64');
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(t) || key.length !== 32) {
-    throw new MasterKeyError(`${source} must hold 32 random bytes in base64 (44 characters); create one with: openssl rand -base64 32`);
+    throw new MasterKeyError(
+      `${source} must hold 32 random bytes in base64 (44 characters); create one with: openssl rand -base64 32`,
+    );
   }
   return key;
 }
@@ -56,7 +58,9 @@ export async function loadMasterKey(stateDir: string, env: NodeJS.ProcessEnv = p
   }
   if ((st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
-    throw new MasterKeyError(`the master key file ${file} is readable by others (mode ${mode}); run: chmod 600 ${file}`);
+    throw new MasterKeyError(
+      `the master key file ${file} is readable by others (mode ${mode}); run: chmod 600 ${file}`,
+    );
   }
   const key = decode(await readFile(file, 'utf8'), file);
   return { key, kid: keyId(key), source: file };

@@ -47,7 +47,10 @@ export class Vault {
   /** Writes to one file are serialised so a read-modify-write never loses another's change. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(stateDir: string, private readonly master: MasterKey) {
+  constructor(
+    stateDir: string,
+    private readonly master: MasterKey,
+  ) {
     this.dir = join(stateDir, 'vault');
   }
 
@@ -118,8 +121,15 @@ export class Vault {
     } catch {
       throw new VaultError(`the vault file ${file} is not valid JSON; delete it and authorise '${name}' again`);
     }
-    if (data.v !== VERSION || data.connection !== name || typeof data.secrets !== 'object' || typeof data.state !== 'object') {
-      throw new VaultError(`the vault file ${file} is not a version ${VERSION} vault entry for '${name}'; delete it and authorise '${name}' again`);
+    if (
+      data.v !== VERSION ||
+      data.connection !== name ||
+      typeof data.secrets !== 'object' ||
+      typeof data.state !== 'object'
+    ) {
+      throw new VaultError(
+        `the vault file ${file} is not a version ${VERSION} vault entry for '${name}'; delete it and authorise '${name}' again`,
+      );
     }
     return data;
   }
@@ -129,7 +139,13 @@ export class Vault {
     const cipher = createCipheriv('aes-256-gcm', this.master.key, iv);
     cipher.setAAD(aad(name, key));
     const ct = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-    return { v: VERSION, kid: this.master.kid, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') };
+    return {
+      v: VERSION,
+      kid: this.master.kid,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      ct: ct.toString('base64'),
+    };
   }
 
   private open(name: string, key: string, s: SealedSecret): string {
@@ -145,7 +161,9 @@ export class Vault {
       decipher.setAuthTag(Buffer.from(s.tag, 'base64'));
       return Buffer.concat([decipher.update(Buffer.from(s.ct, 'base64')), decipher.final()]).toString('utf8');
     } catch {
-      throw new VaultError(`cannot decrypt the vault: ${where} failed authentication (the file was modified or belongs to another connection); delete it and authorise '${name}' again`);
+      throw new VaultError(
+        `cannot decrypt the vault: ${where} failed authentication (the file was modified or belongs to another connection); delete it and authorise '${name}' again`,
+      );
     }
   }
 

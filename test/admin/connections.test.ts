@@ -40,10 +40,15 @@ describe('connections API', () => {
   it('lists connections and shows secrets only as set / not set', async () => {
     const list = await f.app.inject({ method: 'GET', url: '/api/connections', headers });
     expect(list.statusCode).toBe(200);
-    expect(list.json().connections).toMatchObject([{ name: 'work', account: 'business', proxy: 'http 127.0.0.1:3128', file: 'work.yaml' }]);
+    expect(list.json().connections).toMatchObject([
+      { name: 'work', account: 'business', proxy: 'http 127.0.0.1:3128', file: 'work.yaml' },
+    ]);
     const one = await f.app.inject({ method: 'GET', url: '/api/connections/work', headers });
     const c = one.json().connection;
-    expect(c.secrets).toEqual({ appSecret: { set: true, source: 'env', variable: 'WORK_SECRET' }, 'proxy.password': { set: true, source: 'env', variable: 'PROXY_PW' } });
+    expect(c.secrets).toEqual({
+      appSecret: { set: true, source: 'env', variable: 'WORK_SECRET' },
+      'proxy.password': { set: true, source: 'env', variable: 'PROXY_PW' },
+    });
     expect(c.settings.proxy).toEqual({ type: 'http', host: '127.0.0.1', port: 3128, username: 'svc' });
     expect(c.settings.appSecret).toBeUndefined();
     for (const res of [list, one]) {
@@ -54,8 +59,13 @@ describe('connections API', () => {
 
   it('edits keep comments, key order and ${VAR} references; secrets go to the vault, never to YAML or responses', async () => {
     const res = await f.app.inject({
-      method: 'PATCH', url: '/api/connections/work', headers,
-      payload: { settings: { proxy: { type: 'http', host: '127.0.0.1', port: 8888, username: 'svc' }, description: 'Office' }, secrets: { appSecret: TYPED_SECRET, 'proxy.password': TYPED_PROXY_PW } },
+      method: 'PATCH',
+      url: '/api/connections/work',
+      headers,
+      payload: {
+        settings: { proxy: { type: 'http', host: '127.0.0.1', port: 8888, username: 'svc' }, description: 'Office' },
+        secrets: { appSecret: TYPED_SECRET, 'proxy.password': TYPED_PROXY_PW },
+      },
     });
     expect(res.statusCode, res.body).toBe(200);
     const text = await file();
@@ -70,7 +80,10 @@ describe('connections API', () => {
     expect(text).not.toContain('password');
     expect(text).not.toContain(TYPED_SECRET);
     expect(text).not.toContain(TYPED_PROXY_PW);
-    const keys = text.split('\n').filter((l) => /^[a-z]/i.test(l)).map((l) => l.split(':')[0]);
+    const keys = text
+      .split('\n')
+      .filter((l) => /^[a-z]/i.test(l))
+      .map((l) => l.split(':')[0]);
     expect(keys).toEqual(['name', 'type', 'account', 'app', 'appKey', 'proxy', 'timeoutSeconds', 'description']);
     // in the vault, encrypted
     const vault = await openVault(join(f.dir, 'state'), f.env);
@@ -95,22 +108,42 @@ describe('connections API', () => {
 
   it('a secret written in clear in a YAML file is reported as such, never sent', async () => {
     const literal = 'literal-secret-in-yaml-551';
-    await writeFile(join(f.dir, 'connections/old.yaml'), `name: old\ntype: dropbox\napp: custom\nappKey: k\nappSecret: ${literal}\n`);
+    await writeFile(
+      join(f.dir, 'connections/old.yaml'),
+      `name: old\ntype: dropbox\napp: custom\nappKey: k\nappSecret: ${literal}\n`,
+    );
     const list = await f.app.inject({ method: 'GET', url: '/api/connections', headers });
     const one = await f.app.inject({ method: 'GET', url: '/api/connections/old', headers });
     expect(one.json().connection.secrets.appSecret).toEqual({ set: true, source: 'yaml' });
     for (const res of [list, one]) expect(res.body).not.toContain(literal);
     // typing it into the form moves it to the vault and out of the file
-    const moved = await f.app.inject({ method: 'PATCH', url: '/api/connections/old', headers, payload: { settings: {}, secrets: { appSecret: literal } } });
+    const moved = await f.app.inject({
+      method: 'PATCH',
+      url: '/api/connections/old',
+      headers,
+      payload: { settings: {}, secrets: { appSecret: literal } },
+    });
     expect(moved.statusCode, moved.body).toBe(200);
     expect(moved.body).not.toContain(literal);
-    expect(await readFile(join(f.dir, 'connections/old.yaml'), 'utf8')).toBe('name: old\ntype: dropbox\napp: custom\nappKey: k\n');
+    expect(await readFile(join(f.dir, 'connections/old.yaml'), 'utf8')).toBe(
+      'name: old\ntype: dropbox\napp: custom\nappKey: k\n',
+    );
   });
 
   it('two saves at once both land', async () => {
     const [a, b] = await Promise.all([
-      f.app.inject({ method: 'PATCH', url: '/api/connections/work', headers, payload: { settings: { description: 'Office' } } }),
-      f.app.inject({ method: 'PATCH', url: '/api/connections/work', headers, payload: { settings: { timeoutSeconds: 120 } } }),
+      f.app.inject({
+        method: 'PATCH',
+        url: '/api/connections/work',
+        headers,
+        payload: { settings: { description: 'Office' } },
+      }),
+      f.app.inject({
+        method: 'PATCH',
+        url: '/api/connections/work',
+        headers,
+        payload: { settings: { timeoutSeconds: 120 } },
+      }),
     ]);
     expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
     const text = await file();
@@ -120,7 +153,8 @@ describe('connections API', () => {
 
   it('saving the settings as the form got them changes nothing in the file (no defaults written)', async () => {
     const before = await file();
-    const { settings } = (await f.app.inject({ method: 'GET', url: '/api/connections/work', headers })).json().connection;
+    const { settings } = (await f.app.inject({ method: 'GET', url: '/api/connections/work', headers })).json()
+      .connection;
     const res = await f.app.inject({ method: 'PUT', url: '/api/connections/work', headers, payload: { settings } });
     expect(res.statusCode, res.body).toBe(200);
     expect(await file()).toBe(before);
@@ -128,8 +162,17 @@ describe('connections API', () => {
 
   it('a full replace (PUT) removes left-out keys but keeps secret references it was not asked to change', async () => {
     const res = await f.app.inject({
-      method: 'PUT', url: '/api/connections/work', headers,
-      payload: { settings: { account: 'business', app: 'custom', appKey: 'abc123key', proxy: { type: 'http', host: '127.0.0.1', port: 3128, username: 'svc' } } },
+      method: 'PUT',
+      url: '/api/connections/work',
+      headers,
+      payload: {
+        settings: {
+          account: 'business',
+          app: 'custom',
+          appKey: 'abc123key',
+          proxy: { type: 'http', host: '127.0.0.1', port: 3128, username: 'svc' },
+        },
+      },
     });
     expect(res.statusCode, res.body).toBe(200);
     const text = await file();
@@ -141,11 +184,21 @@ describe('connections API', () => {
 
   it('refuses an invalid edit with file:line:col and leaves the file untouched', async () => {
     const before = await file();
-    const res = await f.app.inject({ method: 'PATCH', url: '/api/connections/work', headers, payload: { settings: { proxy: { type: 'http', host: '127.0.0.1', port: 99999 } } } });
+    const res = await f.app.inject({
+      method: 'PATCH',
+      url: '/api/connections/work',
+      headers,
+      payload: { settings: { proxy: { type: 'http', host: '127.0.0.1', port: 99999 } } },
+    });
     expect(res.statusCode).toBe(400);
     expect(errorOf(res)).toMatch(/work\.yaml:\d+:\d+ proxy\.port must be <= 65535/);
     expect(await file()).toBe(before);
-    const typo = await f.app.inject({ method: 'PATCH', url: '/api/connections/work', headers, payload: { settings: { acount: 'personal' } } });
+    const typo = await f.app.inject({
+      method: 'PATCH',
+      url: '/api/connections/work',
+      headers,
+      payload: { settings: { acount: 'personal' } },
+    });
     expect(typo.statusCode).toBe(400);
     expect(errorOf(typo)).toMatch(/work\.yaml:\d+:\d+ acount unknown key 'acount' \(did you mean 'account'\?\)/);
     expect(await file()).toBe(before);
@@ -154,20 +207,49 @@ describe('connections API', () => {
   it('refuses secrets sent as settings, unknown secret fields and bad bodies with a one-line 4xx', async () => {
     const cases: Array<[string, string, unknown, number, RegExp]> = [
       ['PATCH', '/api/connections/work', { settings: { appSecret: 'x' } }, 400, /settings\.appSecret is secret/],
-      ['PATCH', '/api/connections/work', { settings: { proxy: { type: 'http', password: 'x' } } }, 400, /settings\.proxy\.password is secret/],
-      ['PATCH', '/api/connections/work', { settings: {}, secrets: { appKey: 'x' } }, 400, /'appKey' is not a secret field/],
+      [
+        'PATCH',
+        '/api/connections/work',
+        { settings: { proxy: { type: 'http', password: 'x' } } },
+        400,
+        /settings\.proxy\.password is secret/,
+      ],
+      [
+        'PATCH',
+        '/api/connections/work',
+        { settings: {}, secrets: { appKey: 'x' } },
+        400,
+        /'appKey' is not a secret field/,
+      ],
       ['PATCH', '/api/connections/work', { settings: {}, extra: 1 }, 400, /must NOT have additional properties/],
       ['PATCH', '/api/connections/work', 'not json', 400, /.+/],
       ['GET', '/api/connections/nope', undefined, 404, /no connection named 'nope'/],
       ['GET', '/api/connections/..%2Fetc', undefined, 400, /params\/name must match pattern/],
       ['POST', '/api/connections', { name: 'work', type: 'dropbox', settings: {} }, 409, /already exists/],
       ['POST', '/api/connections', { name: 'x', type: 'ftp', settings: {} }, 400, /unknown connection type 'ftp'/],
-      ['POST', '/api/connections', { name: 'bad name', type: 'dropbox', settings: {} }, 400, /body\/name must match pattern/],
-      ['GET', '/api/connections/work/browse?path=relative', undefined, 400, /path must be '' \(the root\) or start with '\/'/],
+      [
+        'POST',
+        '/api/connections',
+        { name: 'bad name', type: 'dropbox', settings: {} },
+        400,
+        /body\/name must match pattern/,
+      ],
+      [
+        'GET',
+        '/api/connections/work/browse?path=relative',
+        undefined,
+        400,
+        /path must be '' \(the root\) or start with '\/'/,
+      ],
       ['POST', '/api/jobs/none/run', {}, 404, /no job named 'none'/],
     ];
     for (const [method, url, payload, code, msg] of cases) {
-      const res = await f.app.inject({ method: method as 'GET', url, headers: { ...headers, ...(typeof payload === 'string' ? { 'content-type': 'application/json' } : {}) }, payload: payload as string });
+      const res = await f.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { ...headers, ...(typeof payload === 'string' ? { 'content-type': 'application/json' } : {}) },
+        payload: payload as string,
+      });
       expect(res.statusCode, `${method} ${url}`).toBe(code);
       const error = errorOf(res);
       expect(error, `${method} ${url}`).toMatch(msg);
@@ -177,8 +259,15 @@ describe('connections API', () => {
 
   it('creates a connection file with the secret in the vault, then deletes it', async () => {
     const res = await f.app.inject({
-      method: 'POST', url: '/api/connections', headers,
-      payload: { name: 'mine', type: 'dropbox', settings: { account: 'personal', app: 'custom', appKey: 'k1', sandbox: true }, secrets: { appSecret: TYPED_SECRET } },
+      method: 'POST',
+      url: '/api/connections',
+      headers,
+      payload: {
+        name: 'mine',
+        type: 'dropbox',
+        settings: { account: 'personal', app: 'custom', appKey: 'k1', sandbox: true },
+        secrets: { appSecret: TYPED_SECRET },
+      },
     });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.body).not.toContain(TYPED_SECRET);
@@ -187,7 +276,12 @@ describe('connections API', () => {
     expect(text).toContain('name: mine\ntype: dropbox\naccount: personal\napp: custom\nappKey: k1\n');
     expect(text).not.toContain(TYPED_SECRET);
     expect(res.json().connection.secrets.appSecret).toEqual({ set: true, source: 'vault' });
-    const invalid = await f.app.inject({ method: 'POST', url: '/api/connections', headers, payload: { name: 'half', type: 'dropbox', settings: { app: 'custom' } } });
+    const invalid = await f.app.inject({
+      method: 'POST',
+      url: '/api/connections',
+      headers,
+      payload: { name: 'half', type: 'dropbox', settings: { app: 'custom' } },
+    });
     expect(invalid.statusCode).toBe(400);
     expect(errorOf(invalid)).toMatch(/half\.yaml:\d+:\d+ appKey is required when app is 'custom'/);
     await expect(stat(join(f.dir, 'connections/half.yaml'))).rejects.toThrow();

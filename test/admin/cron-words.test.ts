@@ -23,7 +23,10 @@ describe('cron expressions in words', () => {
     expect(cronToWords(expr)).toBe(words);
   });
 
-  it.each(['*/5 9-17 * * 1-5', '0 2 L * *', '15 10 ? * 6#3', '30 0 2 * * *', 'nonsense'])('falls back to the expression for %s', (expr) => {
-    expect(cronToWords(expr)).toBe(expr);
-  });
+  it.each(['*/5 9-17 * * 1-5', '0 2 L * *', '15 10 ? * 6#3', '30 0 2 * * *', 'nonsense'])(
+    'falls back to the expression for %s',
+    (expr) => {
+      expect(cronToWords(expr)).toBe(expr);
+    },
+  );
 });

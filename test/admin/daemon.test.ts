@@ -20,8 +20,14 @@ describe('the admin server inside the daemon', () => {
     dir = await mkdtemp(join(tmpdir(), 'dropcron-admin-daemon-'));
     await mkdir(join(dir, 'connections'));
     await mkdir(join(dir, 'jobs'));
-    await writeFile(join(dir, 'config.yaml'), `admin:\n${admin}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\n`);
-    daemon = await startDaemon(join(dir, 'config.yaml'), { log: createLogger({ level: 'silent', destination: { write() {} } as never }), env: {} });
+    await writeFile(
+      join(dir, 'config.yaml'),
+      `admin:\n${admin}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\n`,
+    );
+    daemon = await startDaemon(join(dir, 'config.yaml'), {
+      log: createLogger({ level: 'silent', destination: { write() {} } as never }),
+      env: {},
+    });
     return daemon;
   }
 
@@ -34,12 +40,18 @@ describe('the admin server inside the daemon', () => {
     const page = await request(`${d.urls.admin}/`);
     expect(page.statusCode).toBe(200);
     expect(await page.body.text()).toContain('<title>dropcron admin</title>');
-    const signIn = await request(`${d.urls.admin}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: 'a-long-enough-password' }) });
+    const signIn = await request(`${d.urls.admin}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ password: 'a-long-enough-password' }),
+    });
     const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
     await signIn.body.dump();
     const events = await request(`${d.urls.admin}/api/events`, { headers: { cookie } });
     expect(events.headers['content-type']).toMatch(/text\/event-stream/);
-    const first = await new Promise<string>((resolve) => events.body.once('data', (b: Buffer) => resolve(b.toString())));
+    const first = await new Promise<string>((resolve) =>
+      events.body.once('data', (b: Buffer) => resolve(b.toString())),
+    );
     expect(first).toMatch(/^event: hello/);
     events.body.resume();
     await d.stop();
@@ -62,7 +74,11 @@ describe('the admin server inside the daemon', () => {
     const printed = lines.filter((l) => l.includes('admin password'));
     expect(printed).toHaveLength(1);
     const password = /: (\S+)\n?$/.exec(printed[0]!)![1]!;
-    const ok = await request(`${d.urls.admin}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
+    const ok = await request(`${d.urls.admin}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ password }),
+    });
     expect(ok.statusCode).toBe(200);
     await ok.body.dump();
     const onDisk = await readFile(join(dir, 'state', 'admin-password.json'), 'utf8');
@@ -74,7 +90,9 @@ describe('the admin server inside the daemon', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      await expect(start(`  port: ${port}\n  password: a-long-enough-password`)).rejects.toThrow(new RegExp(`admin server cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+      await expect(start(`  port: ${port}\n  password: a-long-enough-password`)).rejects.toThrow(
+        new RegExp(`admin server cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`),
+      );
     } finally {
       blocker.close();
     }

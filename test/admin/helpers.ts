@@ -21,7 +21,13 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function fixture(files: Record<string, string> = {}, opts: { env?: Record<string, string>; scheduler?: (f: Omit<Fixture, 'app' | 'close' | 'ctx'>) => AdminScheduler } = {}): Promise<Fixture> {
+export async function fixture(
+  files: Record<string, string> = {},
+  opts: {
+    env?: Record<string, string>;
+    scheduler?: (f: Omit<Fixture, 'app' | 'close' | 'ctx'>) => AdminScheduler;
+  } = {},
+): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-admin-'));
   await mkdir(join(dir, 'connections'));
   await mkdir(join(dir, 'jobs'));
@@ -35,10 +41,16 @@ export async function fixture(files: Record<string, string> = {}, opts: { env?: 
   const loaded = await loadConfig(join(dir, 'config.yaml'), { env });
   const log = createLogger({ level: 'silent', destination: { write() {} } as never });
   const services = createServices(loaded.config, { log });
-  const ctx = createAdminContext({ loaded, services, log, env, scheduler: opts.scheduler?.({ dir, env }) }, () => 'http://127.0.0.1:8470');
+  const ctx = createAdminContext(
+    { loaded, services, log, env, scheduler: opts.scheduler?.({ dir, env }) },
+    () => 'http://127.0.0.1:8470',
+  );
   const app = await buildAdminServer(ctx, { password: await adminPassword(PASSWORD, loaded.config.state, () => {}) });
   return {
-    dir, app, ctx, env,
+    dir,
+    app,
+    ctx,
+    env,
     async close() {
       await app.close();
       await services.close();
@@ -48,7 +60,9 @@ export async function fixture(files: Record<string, string> = {}, opts: { env?: 
 }
 
 /** Signs in; returns the cookie header and CSRF token to send. */
-export async function signIn(app: FastifyInstance): Promise<{ cookie: string; csrf: string; headers: Record<string, string> }> {
+export async function signIn(
+  app: FastifyInstance,
+): Promise<{ cookie: string; csrf: string; headers: Record<string, string> }> {
   const res = await app.inject({ method: 'POST', url: '/api/session', payload: { password: PASSWORD } });
   if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
   const set = res.headers['set-cookie'];

@@ -14,7 +14,11 @@ async function allow(url: string): Promise<{ location?: string; html: string }> 
   const form = parseForm(await page.body.text(), url);
   if (!form) throw new Error('no consent form');
   const body = new URLSearchParams([...form.fields, ['decision', 'allow']]);
-  const res = await request(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+  const res = await request(form.action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: body.toString(),
+  });
   const html = await res.body.text();
   return { location: res.headers.location as string | undefined, html };
 }
@@ -26,7 +30,8 @@ describe('authorising a connection through the admin API', () => {
   beforeAll(async () => {
     emu = await startEmulator({ port: 0, host: '127.0.0.1' });
     f = await fixture({
-      'config.yaml': 'admin:\n  port: 0\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: silent\ndropbox:\n  appKey: dropcron-sandbox\n',
+      'config.yaml':
+        'admin:\n  port: 0\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: silent\ndropbox:\n  appKey: dropcron-sandbox\n',
       'connections/acct.yaml': `# reached through the emulator\nname: acct\ntype: dropbox\nendpoints:\n  api: ${emu.url}\n`,
     });
     ({ headers } = await signIn(f.app));
@@ -36,11 +41,17 @@ describe('authorising a connection through the admin API', () => {
     await emu?.close();
   });
 
-  const status = async () => (await f.app.inject({ method: 'GET', url: '/api/connections/acct', headers })).json().connection.status;
+  const status = async () =>
+    (await f.app.inject({ method: 'GET', url: '/api/connections/acct', headers })).json().connection.status;
 
   it('popup flow: the callback finishes it without a session, once', async () => {
     expect((await status()).state).toBe('needs-authorisation');
-    const begin = await f.app.inject({ method: 'POST', url: '/api/connections/acct/authorize', headers, payload: { mode: 'redirect' } });
+    const begin = await f.app.inject({
+      method: 'POST',
+      url: '/api/connections/acct/authorize',
+      headers,
+      payload: { mode: 'redirect' },
+    });
     expect(begin.statusCode, begin.body).toBe(200);
     const { url, redirectUrl } = begin.json();
     // the fixture's origin, which the emulator's seed registers for the sandbox app
@@ -65,8 +76,18 @@ describe('authorising a connection through the admin API', () => {
   it('a forged or denied callback does not authorise anything', async () => {
     const forged = await f.app.inject({ method: 'GET', url: '/oauth2/callback?code=abc&state=forged' });
     expect(forged.body).toContain('data-ok="false"');
-    const begin = (await f.app.inject({ method: 'POST', url: '/api/connections/acct/authorize', headers, payload: { mode: 'redirect' } })).json();
-    const denied = await f.app.inject({ method: 'GET', url: `/oauth2/callback?state=${encodeURIComponent(begin.state)}&error=access_denied&error_description=${encodeURIComponent('The user chose not to give your app access.')}` });
+    const begin = (
+      await f.app.inject({
+        method: 'POST',
+        url: '/api/connections/acct/authorize',
+        headers,
+        payload: { mode: 'redirect' },
+      })
+    ).json();
+    const denied = await f.app.inject({
+      method: 'GET',
+      url: `/oauth2/callback?state=${encodeURIComponent(begin.state)}&error=access_denied&error_description=${encodeURIComponent('The user chose not to give your app access.')}`,
+    });
     expect(denied.body).toContain('data-ok="false"');
     expect(denied.body).toMatch(/not to give your app access|access_denied|denied/i);
   });
@@ -74,17 +95,41 @@ describe('authorising a connection through the admin API', () => {
   it('paste flow: the code shown by Dropbox finishes it; disconnect revokes', async () => {
     await f.app.inject({ method: 'POST', url: '/api/connections/acct/disconnect', headers });
     expect((await status()).state).not.toBe('authorised');
-    const begin = (await f.app.inject({ method: 'POST', url: '/api/connections/acct/authorize', headers, payload: { mode: 'paste' } })).json();
+    const begin = (
+      await f.app.inject({
+        method: 'POST',
+        url: '/api/connections/acct/authorize',
+        headers,
+        payload: { mode: 'paste' },
+      })
+    ).json();
     expect(new URL(begin.url).searchParams.get('redirect_uri')).toBeNull();
     const { html } = await allow(begin.url);
     const code = /<code id="code">([^<]+)<\/code>/.exec(html)![1]!;
-    const wrong = await f.app.inject({ method: 'POST', url: '/api/connections/acct/authorize/complete', headers, payload: { state: 'not-mine', code } });
+    const wrong = await f.app.inject({
+      method: 'POST',
+      url: '/api/connections/acct/authorize/complete',
+      headers,
+      payload: { state: 'not-mine', code },
+    });
     expect(wrong.statusCode).toBe(400);
     expect(errorOf(wrong)).toMatch(/state/);
-    const begin2 = (await f.app.inject({ method: 'POST', url: '/api/connections/acct/authorize', headers, payload: { mode: 'paste' } })).json();
+    const begin2 = (
+      await f.app.inject({
+        method: 'POST',
+        url: '/api/connections/acct/authorize',
+        headers,
+        payload: { mode: 'paste' },
+      })
+    ).json();
     const { html: html2 } = await allow(begin2.url);
     const code2 = /<code id="code">([^<]+)<\/code>/.exec(html2)![1]!;
-    const done = await f.app.inject({ method: 'POST', url: '/api/connections/acct/authorize/complete', headers, payload: { state: begin2.state, code: ` ${code2} ` } });
+    const done = await f.app.inject({
+      method: 'POST',
+      url: '/api/connections/acct/authorize/complete',
+      headers,
+      payload: { state: begin2.state, code: ` ${code2} ` },
+    });
     expect(done.statusCode, done.body).toBe(200);
     expect(done.json().status.state).toBe('authorised');
 

@@ -24,8 +24,15 @@ describe('admin sign-in, sessions and CSRF', () => {
       const [method, path] = r.split(' ') as [string, string];
       if (method === 'HEAD') continue;
       const url = path.replace(':name', 'home').replace(':index', '0').replace(':id', 'x');
-      const res = await f.app.inject({ method: method as 'GET', url, payload: ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined });
-      if (open.has(r) || (method === 'GET' && /^\/(|index\.html|app\.js|style\.css|callback\.js|favicon\.svg)$/.test(path))) {
+      const res = await f.app.inject({
+        method: method as 'GET',
+        url,
+        payload: ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined,
+      });
+      if (
+        open.has(r) ||
+        (method === 'GET' && /^\/(|index\.html|app\.js|style\.css|callback\.js|favicon\.svg)$/.test(path))
+      ) {
         expect(res.statusCode, r).not.toBe(401);
       } else {
         expect(res.statusCode, r).toBe(401);
@@ -46,7 +53,11 @@ describe('admin sign-in, sessions and CSRF', () => {
   });
 
   it('sets an httpOnly, SameSite=strict session cookie and returns a CSRF token', async () => {
-    const res = await f.app.inject({ method: 'POST', url: '/api/session', payload: { password: 'correct horse battery staple' } });
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      payload: { password: 'correct horse battery staple' },
+    });
     const cookie = String(res.headers['set-cookie']);
     expect(cookie).toMatch(/^dropcron_session=[A-Za-z0-9_-]{40,};/);
     expect(cookie).toMatch(/HttpOnly/);
@@ -61,10 +72,25 @@ describe('admin sign-in, sessions and CSRF', () => {
     const none = await f.app.inject({ method: 'PATCH', url, headers: { cookie }, payload });
     expect(none.statusCode).toBe(403);
     expect(errorOf(none)).toMatch(/x-csrf-token/);
-    const wrong = await f.app.inject({ method: 'PATCH', url, headers: { cookie, 'x-csrf-token': csrf.slice(0, -2) + 'xx' }, payload });
+    const wrong = await f.app.inject({
+      method: 'PATCH',
+      url,
+      headers: { cookie, 'x-csrf-token': csrf.slice(0, -2) + 'xx' },
+      payload,
+    });
     expect(wrong.statusCode).toBe(403);
-    for (const [method, u] of [['POST', '/api/connections'], ['DELETE', url], ['POST', '/api/jobs/x/run'], ['DELETE', '/api/session']] as const) {
-      const res = await f.app.inject({ method, url: u, headers: { cookie }, payload: method === 'POST' ? {} : undefined });
+    for (const [method, u] of [
+      ['POST', '/api/connections'],
+      ['DELETE', url],
+      ['POST', '/api/jobs/x/run'],
+      ['DELETE', '/api/session'],
+    ] as const) {
+      const res = await f.app.inject({
+        method,
+        url: u,
+        headers: { cookie },
+        payload: method === 'POST' ? {} : undefined,
+      });
       expect(res.statusCode, `${method} ${u}`).toBe(403);
     }
     const ok = await f.app.inject({ method: 'PATCH', url, headers: { cookie, 'x-csrf-token': csrf }, payload });
@@ -74,7 +100,12 @@ describe('admin sign-in, sessions and CSRF', () => {
   });
 
   it('takes sign-in only as JSON (a cross-site form cannot post it) and answers only to loopback host names', async () => {
-    const form = await f.app.inject({ method: 'POST', url: '/api/session', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'password=x' });
+    const form = await f.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'password=x',
+    });
     expect(form.statusCode).toBe(415);
     expect(errorOf(form)).toMatch(/content-type/i);
     const rebound = await f.app.inject({ method: 'GET', url: '/health', headers: { host: 'attacker.example:8470' } });
@@ -93,7 +124,10 @@ describe('admin sign-in, sessions and CSRF', () => {
 
   it('rate-limits sign-in attempts', async () => {
     const codes: number[] = [];
-    for (let i = 0; i < 12; i++) codes.push((await f.app.inject({ method: 'POST', url: '/api/session', payload: { password: 'guess' + i } })).statusCode);
+    for (let i = 0; i < 12; i++)
+      codes.push(
+        (await f.app.inject({ method: 'POST', url: '/api/session', payload: { password: 'guess' + i } })).statusCode,
+      );
     expect(codes.slice(0, 10).every((c) => c === 401)).toBe(true);
     expect(codes.slice(10)).toEqual([429, 429]);
   });
@@ -115,8 +149,12 @@ describe('admin sign-in, sessions and CSRF', () => {
     const { headers } = await signIn(f.app);
     const doc = (await f.app.inject({ method: 'GET', url: '/api/openapi.json', headers })).json();
     expect(doc.openapi).toBe('3.0.3');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/connections', '/api/connections/{name}', '/api/jobs/{name}/run', '/api/session']));
-    expect(doc.paths['/api/session'].post.requestBody.content['application/json'].schema.required).toEqual(['password']);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/connections', '/api/connections/{name}', '/api/jobs/{name}/run', '/api/session']),
+    );
+    expect(doc.paths['/api/session'].post.requestBody.content['application/json'].schema.required).toEqual([
+      'password',
+    ]);
   });
 });
 

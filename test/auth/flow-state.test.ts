@@ -11,7 +11,9 @@ describe('PKCE', () => {
     expect(challengeS256(v)).toBe(createHash('sha256').update(v).digest('base64url'));
     expect(challengeS256(v)).not.toContain('=');
     // RFC 7636 appendix B test vector
-    expect(challengeS256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    expect(challengeS256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
   });
 
   it('never repeats a state or verifier', () => {
@@ -25,7 +27,12 @@ describe('PKCE', () => {
 });
 
 describe('flow state', () => {
-  const entry = { connection: 'work', flow: 'cli-browser' as const, verifier: 'v', redirectUri: 'http://localhost:53682/oauth2/callback' };
+  const entry = {
+    connection: 'work',
+    flow: 'cli-browser' as const,
+    verifier: 'v',
+    redirectUri: 'http://localhost:53682/oauth2/callback',
+  };
 
   it('is single use: the second take is a replay', () => {
     const store = new FlowStore();

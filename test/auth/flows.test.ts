@@ -49,13 +49,19 @@ describe('CLI browser flow (loopback callback)', () => {
       const cfg = await writeCliConfig(w, { name: 'work', redirectUrl });
       const out = new Capture();
       const err = new Capture();
-      const run = main(['--config', cfg, 'auth', 'work', '--no-browser', '--timeout', '60'], { stdout: out, stderr: err, stdin: new PassThrough() });
+      const run = main(['--config', cfg, 'auth', 'work', '--no-browser', '--timeout', '60'], {
+        stdout: out,
+        stderr: err,
+        stdin: new PassThrough(),
+      });
       const url = await urlFrom(out);
       const u = new URL(url);
       expect(u.searchParams.get('redirect_uri')).toBe(redirectUrl);
       expect(u.searchParams.get('code_challenge_method')).toBe('S256');
       expect(u.searchParams.get('token_access_type')).toBe('offline');
-      expect(u.searchParams.get('scope')).toBe('account_info.read files.metadata.read files.metadata.write files.content.read files.content.write');
+      expect(u.searchParams.get('scope')).toBe(
+        'account_info.read files.metadata.read files.metadata.write files.content.read files.content.write',
+      );
       expect(u.searchParams.has('client_secret')).toBe(false);
 
       // The browser: consent form, then the redirect to the loopback server.
@@ -85,12 +91,21 @@ describe('CLI browser flow (loopback callback)', () => {
     // Stands in for xdg-open: a "browser" that follows the URL it is given.
     const cmd = createAuthCommand({
       openBrowser: async (url) => {
-        page = submitConsent(url, browser, { decision: 'allow' }).then(async (q) => (await request(`${redirectUrl}?${q}`, { dispatcher: browser })).body.text());
+        page = submitConsent(url, browser, { decision: 'allow' }).then(async (q) =>
+          (await request(`${redirectUrl}?${q}`, { dispatcher: browser })).body.text(),
+        );
         return true;
       },
     });
     const out = new Capture();
-    expect(await cmd.run(['work', '--timeout', '60'], { configFile: cfg, stdout: out, stderr: new Capture(), stdin: new PassThrough() })).toBe(0);
+    expect(
+      await cmd.run(['work', '--timeout', '60'], {
+        configFile: cfg,
+        stdout: out,
+        stderr: new Capture(),
+        stdin: new PassThrough(),
+      }),
+    ).toBe(0);
     expect(out.text).toMatch(/^Your browser was opened to sign in to Dropbox\. If it did not open, visit:/);
     expect(await page).toContain('is signed in as Sandy Sandbox &lt;sandy@example.com&gt;.');
   });
@@ -102,14 +117,20 @@ describe('CLI browser flow (loopback callback)', () => {
     const cfg = await writeCliConfig(w, { name: 'work', redirectUrl });
     const out = new Capture();
     const err = new Capture();
-    const run = main(['--config', cfg, 'auth', 'work', '--no-browser'], { stdout: out, stderr: err, stdin: new PassThrough() });
+    const run = main(['--config', cfg, 'auth', 'work', '--no-browser'], {
+      stdout: out,
+      stderr: err,
+      stdin: new PassThrough(),
+    });
     const q = await submitConsent(await urlFrom(out), browser, { decision: 'deny' });
     expect(q.get('error')).toBe('access_denied');
     const cb = await request(`${redirectUrl}?${q}`, { dispatcher: browser });
     expect(cb.statusCode).toBe(400);
     expect(await cb.body.text()).toContain('access was denied');
     expect(await run).toBe(1);
-    expect(err.text).toMatch(/^dropcron: sign-in for 'work' was cancelled: access was denied at Dropbox \(access_denied.*nothing was stored\n$/);
+    expect(err.text).toMatch(
+      /^dropcron: sign-in for 'work' was cancelled: access was denied at Dropbox \(access_denied.*nothing was stored\n$/,
+    );
     await nothingStored(w);
   });
 
@@ -120,7 +141,11 @@ describe('CLI browser flow (loopback callback)', () => {
     const cfg = await writeCliConfig(w, { name: 'work', redirectUrl });
     const out = new Capture();
     const err = new Capture();
-    const run = main(['--config', cfg, 'auth', 'work', '--no-browser'], { stdout: out, stderr: err, stdin: new PassThrough() });
+    const run = main(['--config', cfg, 'auth', 'work', '--no-browser'], {
+      stdout: out,
+      stderr: err,
+      stdin: new PassThrough(),
+    });
     const q = await submitConsent(await urlFrom(out), browser, { decision: 'allow' });
     q.set('state', 'forged-by-someone-else');
     const cb = await request(`http://127.0.0.1:${port}/oauth2/callback?${q}`, { dispatcher: browser });
@@ -135,9 +160,15 @@ describe('CLI browser flow (loopback callback)', () => {
     const port = await freePort();
     const cfg = await writeCliConfig(w, { name: 'work', redirectUrl: `http://localhost:${port}/oauth2/callback` });
     const err = new Capture();
-    const code = await main(['--config', cfg, 'auth', 'work', '--no-browser', '--timeout', '1'], { stdout: new Capture(), stderr: err, stdin: new PassThrough() });
+    const code = await main(['--config', cfg, 'auth', 'work', '--no-browser', '--timeout', '1'], {
+      stdout: new Capture(),
+      stderr: err,
+      stdin: new PassThrough(),
+    });
     expect(code).toBe(1);
-    expect(err.text).toBe("dropcron: no answer from the browser within 1 second; run dropcron auth work again (or add --code on a machine without a browser)\n");
+    expect(err.text).toBe(
+      'dropcron: no answer from the browser within 1 second; run dropcron auth work again (or add --code on a machine without a browser)\n',
+    );
     // The port is free again: the loopback server only listens during the flow.
     const again = await request(`http://127.0.0.1:${port}/oauth2/callback`).catch((e: Error) => e);
     expect(again).toBeInstanceOf(Error);
@@ -146,7 +177,13 @@ describe('CLI browser flow (loopback callback)', () => {
   it('refuses a non-loopback redirect URL for the terminal flow', async () => {
     const cfg = await writeCliConfig(w, { name: 'work', redirectUrl: 'https://dropcron.example.com/oauth2/callback' });
     const err = new Capture();
-    expect(await main(['--config', cfg, 'auth', 'work', '--no-browser'], { stdout: new Capture(), stderr: err, stdin: new PassThrough() })).toBe(1);
+    expect(
+      await main(['--config', cfg, 'auth', 'work', '--no-browser'], {
+        stdout: new Capture(),
+        stderr: err,
+        stdin: new PassThrough(),
+      }),
+    ).toBe(1);
     expect(err.text).toMatch(/is not on this machine.*dropcron auth work --code/);
   });
 });
@@ -218,29 +255,43 @@ describe('Authorizer (the admin UI flow)', () => {
     const ok = await auth.begin(def, w.services, { mode: 'paste' });
     const q = await submitConsent(ok.url, browser, { decision: 'allow' });
     await auth.complete(def, w.services, { state: ok.state, code: q.get('code')! });
-    await expect(auth.complete(def, w.services, { state: ok.state, code: q.get('code')! })).rejects.toThrow(/replayed state/);
+    await expect(auth.complete(def, w.services, { state: ok.state, code: q.get('code')! })).rejects.toThrow(
+      /replayed state/,
+    );
 
     await (await vaultOf(w.services)).forget('work');
     const late = await auth.begin(def, w.services, { mode: 'paste' });
     const q2 = await submitConsent(late.url, browser, { decision: 'allow' });
     now += FLOW_TTL_MS + 1;
-    await expect(auth.complete(def, w.services, { state: late.state, code: q2.get('code')! })).rejects.toThrow(/expired \(more than 10 minutes passed\)/);
+    await expect(auth.complete(def, w.services, { state: late.state, code: q2.get('code')! })).rejects.toThrow(
+      /expired \(more than 10 minutes passed\)/,
+    );
     await nothingStored(w);
   });
 
   it('rejects a state begun for another connection', async () => {
     const auth = createAuthorizer(new FlowStore());
     const { state } = await auth.begin(w.def({ name: 'other' }), w.services, { mode: 'paste' });
-    await expect(auth.complete(w.def(), w.services, { state, code: 'x' })).rejects.toThrow(/belongs to connection 'other'/);
+    await expect(auth.complete(w.def(), w.services, { state, code: 'x' })).rejects.toThrow(
+      /belongs to connection 'other'/,
+    );
   });
 
   it('error=access_denied ends the flow', async () => {
     const auth = createAuthorizer(new FlowStore());
     const def = w.def();
     const { state } = await auth.begin(def, w.services, { mode: 'redirect' });
-    const err = await auth.complete(def, w.services, { state, error: 'access_denied', errorDescription: 'The user chose not to give your app access.' }).catch((e) => e);
+    const err = await auth
+      .complete(def, w.services, {
+        state,
+        error: 'access_denied',
+        errorDescription: 'The user chose not to give your app access.',
+      })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(AuthFlowError);
-    expect(err.message).toBe("sign-in for 'work' was cancelled: access was denied at Dropbox (access_denied: The user chose not to give your app access.); nothing was stored");
+    expect(err.message).toBe(
+      "sign-in for 'work' was cancelled: access was denied at Dropbox (access_denied: The user chose not to give your app access.); nothing was stored",
+    );
     await nothingStored(w);
   });
 });
@@ -279,7 +330,9 @@ describe('custom app (key + secret, PKCE as well)', () => {
 
   it('says where to put a missing secret', async () => {
     const auth = createAuthorizer(new FlowStore());
-    await expect(auth.begin(w.def({ app: 'custom', appKey: 'custom-app' }), w.services, { mode: 'paste' })).rejects.toThrow(
+    await expect(
+      auth.begin(w.def({ app: 'custom', appKey: 'custom-app' }), w.services, { mode: 'paste' }),
+    ).rejects.toThrow(
       /uses app: custom but has no app secret; set appSecret: \$\{ENV_VAR\} in .* or enter it in the admin UI/,
     );
   });

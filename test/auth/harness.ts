@@ -30,7 +30,10 @@ export interface World {
 }
 
 export async function startWorld(opts: { accessTokenTtlSeconds?: number; appKey?: string } = {}): Promise<World> {
-  const emu = await startEmulator({ port: 0, ...(opts.accessTokenTtlSeconds ? { accessTokenTtlSeconds: opts.accessTokenTtlSeconds } : {}) });
+  const emu = await startEmulator({
+    port: 0,
+    ...(opts.accessTokenTtlSeconds ? { accessTokenTtlSeconds: opts.accessTokenTtlSeconds } : {}),
+  });
   const dir = await tempDir();
   const stateDir = join(dir, 'state');
   const logs = new Capture();
@@ -52,16 +55,27 @@ export async function startWorld(opts: { accessTokenTtlSeconds?: number; appKey?
   } as DaemonConfig;
   const services = createServices(config, { log });
   return {
-    emu, dir, stateDir, logs, services,
+    emu,
+    dir,
+    stateDir,
+    logs,
+    services,
     def: (extra = {}) => ({
-      name: 'work', type: 'dropbox', file: join(dir, 'connections', 'work.yaml'), account: 'personal', app: 'builtin',
+      name: 'work',
+      type: 'dropbox',
+      file: join(dir, 'connections', 'work.yaml'),
+      account: 'personal',
+      app: 'builtin',
       endpoints: { api: emu.url, content: emu.url, www: emu.url },
       ...extra,
     }),
     async signIn(def, account) {
       const auth = createAuthorizer(new FlowStore());
       const { url, state } = await auth.begin(def, services, { mode: 'paste' });
-      const q = await submitConsent(url, new Agent(), { decision: 'allow', choose: (_n, opts) => (account ? opts.find((o) => o[1].includes(account))?.[0] : undefined) });
+      const q = await submitConsent(url, new Agent(), {
+        decision: 'allow',
+        choose: (_n, opts) => (account ? opts.find((o) => o[1].includes(account))?.[0] : undefined),
+      });
       await auth.complete(def, services, { state, code: q.get('code')! });
     },
     async close() {
@@ -76,18 +90,26 @@ export async function writeCliConfig(w: World, connection: Record<string, unknow
   await mkdir(join(w.dir, 'connections'), { recursive: true });
   await mkdir(join(w.dir, 'jobs'), { recursive: true });
   const cfg = join(w.dir, 'config.yaml');
-  await writeFile(cfg, [
-    'admin: { enabled: false }',
-    `state: ${JSON.stringify(w.stateDir)}`,
-    `connections: ${JSON.stringify(join(w.dir, 'connections'))}`,
-    `jobs: ${JSON.stringify(join(w.dir, 'jobs'))}`,
-    'logLevel: warn',
-    'dropbox: { appKey: dropcron-sandbox }',
-    '',
-  ].join('\n'));
+  await writeFile(
+    cfg,
+    [
+      'admin: { enabled: false }',
+      `state: ${JSON.stringify(w.stateDir)}`,
+      `connections: ${JSON.stringify(join(w.dir, 'connections'))}`,
+      `jobs: ${JSON.stringify(join(w.dir, 'jobs'))}`,
+      'logLevel: warn',
+      'dropbox: { appKey: dropcron-sandbox }',
+      '',
+    ].join('\n'),
+  );
   const name = String(connection.name);
-  const lines = Object.entries({ type: 'dropbox', account: 'personal', app: 'builtin', endpoints: { api: w.emu.url, content: w.emu.url, www: w.emu.url }, ...connection })
-    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+  const lines = Object.entries({
+    type: 'dropbox',
+    account: 'personal',
+    app: 'builtin',
+    endpoints: { api: w.emu.url, content: w.emu.url, www: w.emu.url },
+    ...connection,
+  }).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
   await writeFile(join(w.dir, 'connections', `${name}.yaml`), lines.join('\n') + '\n');
   return cfg;
 }

@@ -4,7 +4,13 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli.ts';
-import { openConnection, connectionStatus, disconnectConnection, testConnection, browseConnection } from '../../plugins/dropbox/auth/connection-ops.ts';
+import {
+  openConnection,
+  connectionStatus,
+  disconnectConnection,
+  testConnection,
+  browseConnection,
+} from '../../plugins/dropbox/auth/connection-ops.ts';
 import { tokenSourceFor } from '../../plugins/dropbox/auth/token-provider.ts';
 import { refreshTokenOf, grantState, vaultOf, saveGrant } from '../../plugins/dropbox/auth/grant.ts';
 import { DEFAULT_SCOPES } from '../../plugins/dropbox/connection.ts';
@@ -49,13 +55,16 @@ describe('token lifecycle', () => {
     w.emu.revokeAll();
     const err = await client.getCurrentAccount().catch((e) => e);
     expect(err).toBeInstanceOf(InvalidGrantError);
-    expect(err.message).toBe("connection 'work' needs re-authorisation (Dropbox refused the refresh token: the grant was revoked or expired); run: dropcron auth work (or sign in from the admin UI)");
+    expect(err.message).toBe(
+      "connection 'work' needs re-authorisation (Dropbox refused the refresh token: the grant was revoked or expired); run: dropcron auth work (or sign in from the admin UI)",
+    );
     const st = await connectionStatus(def, w.services);
     expect(st.state).toBe('needs-reauthorisation');
     expect(st.detail).toMatch(/revoked or expired; run: dropcron auth work/);
     // Fails fast: no more token requests, however often it is asked.
     const calls = tokenCalls();
-    for (let i = 0; i < 3; i++) await expect(openConnection(def, w.services).getCurrentAccount()).rejects.toBeInstanceOf(InvalidGrantError);
+    for (let i = 0; i < 3; i++)
+      await expect(openConnection(def, w.services).getCurrentAccount()).rejects.toBeInstanceOf(InvalidGrantError);
     expect(tokenCalls()).toBe(calls);
     // Signing in again clears the mark.
     await signIn(def);
@@ -78,28 +87,47 @@ describe('token lifecycle', () => {
   });
 
   it('after a new sign-in elsewhere (another process), a missing_scope call switches to the new grant', async () => {
-    const def = w.def({ app: 'custom', appKey: 'custom-app', appSecret: 'custom-secret', scopes: ['account_info.read'] });
+    const def = w.def({
+      app: 'custom',
+      appKey: 'custom-app',
+      appSecret: 'custom-secret',
+      scopes: ['account_info.read'],
+    });
     await signIn(def);
     const client = openConnection(def, w.services);
     await client.getCurrentAccount();
     // What `dropcron auth` in another process leaves in the vault: a new grant with all scopes.
     const fresh = w.emu.issueToken({ app: 'custom-app' });
-    await saveGrant(w.services, 'work', fresh.refreshToken, { scopes: [...DEFAULT_SCOPES], authorisedAt: new Date(Date.now() + 1000).toISOString(), appKey: 'custom-app' });
+    await saveGrant(w.services, 'work', fresh.refreshToken, {
+      scopes: [...DEFAULT_SCOPES],
+      authorisedAt: new Date(Date.now() + 1000).toISOString(),
+      appKey: 'custom-app',
+    });
     const folder = await client.createFolder('/after-reauth');
     expect(folder.name).toBe('after-reauth');
-    expect((await connectionStatus(w.def({ app: 'custom', appKey: 'custom-app', appSecret: 'custom-secret' }), w.services)).state).toBe('authorised');
+    expect(
+      (await connectionStatus(w.def({ app: 'custom', appKey: 'custom-app', appSecret: 'custom-secret' }), w.services))
+        .state,
+    ).toBe('authorised');
   });
 
   it('status says which requested scopes the stored grant lacks', async () => {
     await signIn(w.def({ scopes: ['account_info.read'] }));
     const st = await connectionStatus(w.def(), w.services);
     expect(st.state).toBe('needs-reauthorisation');
-    expect(st.detail).toMatch(/^the grant lacks the scopes files\.metadata\.read, .*files\.content\.write that the connection asks for/);
+    expect(st.detail).toMatch(
+      /^the grant lacks the scopes files\.metadata\.read, .*files\.content\.write that the connection asks for/,
+    );
   });
 
   it('status of a connection never signed in', async () => {
-    expect(await connectionStatus(w.def(), w.services)).toEqual({ state: 'needs-authorisation', detail: 'run: dropcron auth work (or sign in from the admin UI)' });
-    await expect(openConnection(w.def(), w.services).getCurrentAccount()).rejects.toThrow("connection 'work' is not authorised; run: dropcron auth work");
+    expect(await connectionStatus(w.def(), w.services)).toEqual({
+      state: 'needs-authorisation',
+      detail: 'run: dropcron auth work (or sign in from the admin UI)',
+    });
+    await expect(openConnection(w.def(), w.services).getCurrentAccount()).rejects.toThrow(
+      "connection 'work' is not authorised; run: dropcron auth work",
+    );
   });
 });
 
@@ -113,7 +141,11 @@ describe('disconnect', () => {
     expect(await refreshTokenOf(w.services, 'work')).toBeUndefined();
     expect(await grantState(w.services, 'work')).toEqual({});
     // The refresh token is dead at Dropbox too.
-    const ctx = { dispatcher: w.services.dispatcherFor(def), endpoints: { api: w.emu.url, content: w.emu.url, www: w.emu.url }, app: { kind: 'builtin' as const, appKey: 'dropcron-sandbox' } };
+    const ctx = {
+      dispatcher: w.services.dispatcherFor(def),
+      endpoints: { api: w.emu.url, content: w.emu.url, www: w.emu.url },
+      app: { kind: 'builtin' as const, appKey: 'dropcron-sandbox' },
+    };
     await expect(refreshAccessToken(ctx, rt)).rejects.toThrow(/invalid_grant/);
     expect((await connectionStatus(def, w.services)).state).toBe('needs-authorisation');
   });
@@ -132,7 +164,9 @@ describe('disconnect', () => {
     await w.emu.close();
     const r = await disconnectConnection(def, w.services);
     expect(r.revoked).toBe(false);
-    expect(r.detail).toMatch(/^could not revoke at Dropbox \(.*network error talking to .*\); revoke dropcron at https:\/\/www\.dropbox\.com\/account\/connected_apps$/);
+    expect(r.detail).toMatch(
+      /^could not revoke at Dropbox \(.*network error talking to .*\); revoke dropcron at https:\/\/www\.dropbox\.com\/account\/connected_apps$/,
+    );
     expect(await refreshTokenOf(w.services, 'work')).toBeUndefined();
   });
 
@@ -140,7 +174,13 @@ describe('disconnect', () => {
     const cfg = await writeCliConfig(w, { name: 'work' });
     await signIn(w.def());
     const out = new Capture();
-    expect(await main(['--config', cfg, 'disconnect', 'work'], { stdout: out, stderr: new Capture(), stdin: new PassThrough() })).toBe(0);
+    expect(
+      await main(['--config', cfg, 'disconnect', 'work'], {
+        stdout: out,
+        stderr: new Capture(),
+        stdin: new PassThrough(),
+      }),
+    ).toBe(0);
     expect(out.text).toBe("revoked: revoked at Dropbox\ndeleted the stored tokens of 'work'\n");
   });
 });
@@ -153,7 +193,9 @@ describe('connections test and browse', () => {
     expect(r.ok).toBe(true);
     const lines = Object.fromEntries(r.lines);
     expect(lines.account).toBe('Sandy Sandbox <sandy@example.com>');
-    expect(lines.scopes).toBe('account_info.read files.metadata.read files.metadata.write files.content.read files.content.write');
+    expect(lines.scopes).toBe(
+      'account_info.read files.metadata.read files.metadata.write files.content.read files.content.write',
+    );
     expect(lines.quota).toMatch(/ used of 2\.0 GiB$/);
     expect(lines['round trip']).toMatch(/^\d+ ms direct \(no proxy\)$/);
     expect(lines.root).toMatch(/^the whole Dropbox \(ns:1001\)/);
@@ -167,7 +209,9 @@ describe('connections test and browse', () => {
     expect(r.ok).toBe(true);
     const lines = Object.fromEntries(r.lines);
     expect(lines['account type']).toBe('business, team Acme Corp');
-    expect(lines.namespaces).toMatch(/^team space root ns:2001 \(pathRoot: team\); member home ns:2003.*\(pathRoot: home\)$/);
+    expect(lines.namespaces).toMatch(
+      /^team space root ns:2001 \(pathRoot: team\); member home ns:2003.*\(pathRoot: home\)$/,
+    );
   });
 
   it('names the app folder for app-folder apps', async () => {
@@ -181,11 +225,23 @@ describe('connections test and browse', () => {
     const cfg = await writeCliConfig(w, { name: 'work' });
     const out = new Capture();
     const err = new Capture();
-    expect(await main(['--config', cfg, 'connections', 'test', 'work'], { stdout: out, stderr: err, stdin: new PassThrough() })).toBe(1);
+    expect(
+      await main(['--config', cfg, 'connections', 'test', 'work'], {
+        stdout: out,
+        stderr: err,
+        stdin: new PassThrough(),
+      }),
+    ).toBe(1);
     expect(out.text).toMatch(/^error: connection 'work' is not authorised; run: dropcron auth work/);
     await signIn(w.def());
     const out2 = new Capture();
-    expect(await main(['--config', cfg, 'connections', 'test', 'work'], { stdout: out2, stderr: new Capture(), stdin: new PassThrough() })).toBe(0);
+    expect(
+      await main(['--config', cfg, 'connections', 'test', 'work'], {
+        stdout: out2,
+        stderr: new Capture(),
+        stdin: new PassThrough(),
+      }),
+    ).toBe(0);
     expect(out2.text).toMatch(/^account: +Sandy Sandbox <sandy@example\.com>$/m);
     expect(out2.text).toMatch(/^quota: +.* used of 2\.0 GiB$/m);
     expect(out2.text).toMatch(/ok: 'work' works\n$/);
@@ -210,7 +266,14 @@ describe('connections test and browse', () => {
 describe('sandbox demo', () => {
   it('signs a never-authorised sandbox connection in on first use, through the consent page', async () => {
     w.services.sandboxes.set('dropbox', { url: w.emu.url, close: async () => {} });
-    const def: ConnectionDefinition = { name: 'sandbox', type: 'dropbox', file: 'sandbox.yaml', account: 'personal', app: 'builtin', sandbox: true };
+    const def: ConnectionDefinition = {
+      name: 'sandbox',
+      type: 'dropbox',
+      file: 'sandbox.yaml',
+      account: 'personal',
+      app: 'builtin',
+      sandbox: true,
+    };
     expect((await connectionStatus(def, w.services)).state).toBe('needs-authorisation');
     const account = await openConnection(def, w.services).getCurrentAccount();
     expect(account.email).toBe('sandy@example.com');
@@ -220,7 +283,14 @@ describe('sandbox demo', () => {
 
   it('signs in again when the sandbox forgot the grant (it keeps grants in memory across restarts)', async () => {
     w.services.sandboxes.set('dropbox', { url: w.emu.url, close: async () => {} });
-    const def: ConnectionDefinition = { name: 'sandbox', type: 'dropbox', file: 'sandbox.yaml', account: 'personal', app: 'builtin', sandbox: true };
+    const def: ConnectionDefinition = {
+      name: 'sandbox',
+      type: 'dropbox',
+      file: 'sandbox.yaml',
+      account: 'personal',
+      app: 'builtin',
+      sandbox: true,
+    };
     const client = openConnection(def, w.services);
     await client.getCurrentAccount();
     const first = await refreshTokenOf(w.services, 'sandbox');
@@ -233,7 +303,14 @@ describe('sandbox demo', () => {
 
   it('signs a business sandbox connection in as a team member', async () => {
     w.services.sandboxes.set('dropbox', { url: w.emu.url, close: async () => {} });
-    const def: ConnectionDefinition = { name: 'team', type: 'dropbox', file: 'team.yaml', account: 'business', app: 'builtin', sandbox: true };
+    const def: ConnectionDefinition = {
+      name: 'team',
+      type: 'dropbox',
+      file: 'team.yaml',
+      account: 'business',
+      app: 'builtin',
+      sandbox: true,
+    };
     const account = await openConnection(def, w.services).getCurrentAccount();
     expect(account.team?.name).toBe('Acme Corp');
   });
@@ -247,20 +324,29 @@ describe('sandbox demo', () => {
   it('says clearly when the sandbox cannot be reached', async () => {
     w.services.sandboxes.set('dropbox', { url: `http://127.0.0.1:${await freePort()}`, close: async () => {} });
     const def: ConnectionDefinition = { name: 'sandbox', type: 'dropbox', file: 'sandbox.yaml', sandbox: true };
-    await expect(openConnection(def, w.services).getCurrentAccount()).rejects.toThrow(/^cannot reach the sandbox consent page: .*ECONNREFUSED.*; is the daemon running with sandbox: true in config\.yaml\?$/);
+    await expect(openConnection(def, w.services).getCurrentAccount()).rejects.toThrow(
+      /^cannot reach the sandbox consent page: .*ECONNREFUSED.*; is the daemon running with sandbox: true in config\.yaml\?$/,
+    );
   });
 
   it('points at the proxy settings when the proxy is what cannot be reached', async () => {
     w.services.sandboxes.set('dropbox', { url: w.emu.url, close: async () => {} });
     const def: ConnectionDefinition = {
-      name: 'sandbox', type: 'dropbox', file: 'sandbox.yaml', sandbox: true,
+      name: 'sandbox',
+      type: 'dropbox',
+      file: 'sandbox.yaml',
+      sandbox: true,
       proxy: { type: 'http', host: '127.0.0.1', port: await freePort(), proxyTunnel: false },
     };
-    await expect(openConnection(def, w.services).getCurrentAccount()).rejects.toThrow(/^cannot reach the sandbox consent page: cannot reach the http proxy .*; check the connection's proxy settings$/);
+    await expect(openConnection(def, w.services).getCurrentAccount()).rejects.toThrow(
+      /^cannot reach the sandbox consent page: cannot reach the http proxy .*; check the connection's proxy settings$/,
+    );
   });
 
   it('says clearly when the sandbox is not running', async () => {
     const def: ConnectionDefinition = { name: 'sandbox', type: 'dropbox', file: 'sandbox.yaml', sandbox: true };
-    expect(() => openConnection(def, w.services)).toThrow("connection 'sandbox' uses the sandbox but config.yaml has sandbox: false");
+    expect(() => openConnection(def, w.services)).toThrow(
+      "connection 'sandbox' uses the sandbox but config.yaml has sandbox: false",
+    );
   });
 });

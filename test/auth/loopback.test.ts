@@ -45,7 +45,9 @@ describe('loopback callback server', () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
     try {
-      await expect(listenLoopback(`http://localhost:${port}/cb`, async () => ({ ok: true, message: '' }))).rejects.toThrow(`port ${port} is in use`);
+      await expect(
+        listenLoopback(`http://localhost:${port}/cb`, async () => ({ ok: true, message: '' })),
+      ).rejects.toThrow(`port ${port} is in use`);
     } finally {
       blocker.close();
     }
@@ -56,7 +58,10 @@ describe('system browser', () => {
   it('prints the URL instead on Linux without a display', () => {
     expect(browserCommand('http://x', 'linux', { PATH: '/usr/bin' })).toBeUndefined();
     expect(browserCommand('http://x', 'linux', { PATH: '/nonexistent', DISPLAY: ':0' })).toBeUndefined();
-    expect(browserCommand('http://x', 'linux', { PATH: '/usr/bin', WAYLAND_DISPLAY: 'wayland-0' })).toEqual(['xdg-open', ['http://x']]);
+    expect(browserCommand('http://x', 'linux', { PATH: '/usr/bin', WAYLAND_DISPLAY: 'wayland-0' })).toEqual([
+      'xdg-open',
+      ['http://x'],
+    ]);
     expect(browserCommand('http://x?a=1&b=2', 'darwin', {})).toEqual(['open', ['http://x?a=1&b=2']]);
     expect(browserCommand('http://x?a=1&b=2', 'win32', {})?.[1]).toEqual(['/c', 'start', '""', 'http://x?a=1^&b=2']);
   });

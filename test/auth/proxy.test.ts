@@ -20,7 +20,16 @@ describe('token calls through the proxy', () => {
   it('exchanges, refreshes and revokes through tinyproxy', async () => {
     w = await startWorld();
     proxy = await startTinyproxy({ username: 'puser', password: 'ppass' });
-    const def = w.def({ proxy: { type: 'http', host: '127.0.0.1', port: proxy.port, username: 'puser', password: 'ppass', proxyTunnel: false } });
+    const def = w.def({
+      proxy: {
+        type: 'http',
+        host: '127.0.0.1',
+        port: proxy.port,
+        username: 'puser',
+        password: 'ppass',
+        proxyTunnel: false,
+      },
+    });
     const auth = createAuthorizer(new FlowStore());
     const { url, state } = await auth.begin(def, w.services, { mode: 'paste' });
     // The user's browser reaches the consent page directly.
@@ -39,7 +48,9 @@ describe('token calls through the proxy', () => {
     expect(((await proxy.log()).match(new RegExp(tokenLine, 'g')) ?? []).length).toBe(before + 1);
 
     const r = await testConnection(def, w.services);
-    expect(Object.fromEntries(r.lines)['round trip']).toMatch(new RegExp(`^\\d+ ms through http proxy 127\\.0\\.0\\.1:${proxy.port}$`));
+    expect(Object.fromEntries(r.lines)['round trip']).toMatch(
+      new RegExp(`^\\d+ ms through http proxy 127\\.0\\.0\\.1:${proxy.port}$`),
+    );
 
     expect((await disconnectConnection(def, w.services)).revoked).toBe(true);
     expect(await proxy.log()).toContain(`POST ${w.emu.url}/2/auth/token/revoke`);
@@ -55,7 +66,9 @@ describe('token calls through the proxy', () => {
     await proxy.stop();
     proxy = undefined;
     const err = await auth.complete(def, w.services, { state, code: q.get('code')! }).catch((e) => e);
-    expect(err.message).toMatch(/^sign-in for 'work' failed: could not exchange the code: cannot reach the http proxy .*check the network and the connection's proxy settings; nothing was stored$/);
+    expect(err.message).toMatch(
+      /^sign-in for 'work' failed: could not exchange the code: cannot reach the http proxy .*check the network and the connection's proxy settings; nothing was stored$/,
+    );
     expect(err.message).not.toContain('\n');
   });
 });

@@ -10,7 +10,12 @@ import { createAuthorizer } from '../../plugins/dropbox/auth/authorizer.ts';
 import { FlowStore, type PendingFlow } from '../../plugins/dropbox/auth/flow-state.ts';
 import { submitConsent } from '../../plugins/dropbox/auth/sandbox-consent.ts';
 import { listenLoopback } from '../../plugins/dropbox/auth/loopback.ts';
-import { openConnection, testConnection, disconnectConnection, connectionStatus } from '../../plugins/dropbox/auth/connection-ops.ts';
+import {
+  openConnection,
+  testConnection,
+  disconnectConnection,
+  connectionStatus,
+} from '../../plugins/dropbox/auth/connection-ops.ts';
 import { tokenSourceFor } from '../../plugins/dropbox/auth/token-provider.ts';
 import { refreshTokenOf } from '../../plugins/dropbox/auth/grant.ts';
 import { startWorld, type World } from './harness.ts';
@@ -119,9 +124,13 @@ describe('a wrong master key', () => {
     try {
       const st = await connectionStatus(def, w.services);
       expect(st.state).toBe('error');
-      expect(st.detail).toMatch(/^cannot decrypt the vault: the master key does not match the one that encrypted .*work\.json \(refreshToken\) .*from DROPCRON_MASTER_KEY\); restore that key, or delete the file and authorise 'work' again$/);
+      expect(st.detail).toMatch(
+        /^cannot decrypt the vault: the master key does not match the one that encrypted .*work\.json \(refreshToken\) .*from DROPCRON_MASTER_KEY\); restore that key, or delete the file and authorise 'work' again$/,
+      );
       w.emu.expireAccessTokens();
-      const err = await openConnection(def, w.services).getCurrentAccount().catch((e) => e);
+      const err = await openConnection(def, w.services)
+        .getCurrentAccount()
+        .catch((e) => e);
       expect(err.message).toMatch(/^cannot decrypt the vault: the master key does not match/);
       expect(err.message).not.toContain('\n');
     } finally {

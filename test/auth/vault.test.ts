@@ -16,7 +16,10 @@ describe('vault', () => {
 
   it('round-trips secrets and clear state, and forgets them', async () => {
     const v = new Vault(dir, key());
-    await v.update('work', { state: { scopes: ['a.b'], label: 'Sandy' }, secrets: { refreshToken: 'rt-secret-value' } });
+    await v.update('work', {
+      state: { scopes: ['a.b'], label: 'Sandy' },
+      secrets: { refreshToken: 'rt-secret-value' },
+    });
     expect(await v.secret('work', 'refreshToken')).toBe('rt-secret-value');
     expect(await v.state('work')).toEqual({ scopes: ['a.b'], label: 'Sandy' });
     await v.update('work', { state: { label: undefined, needsReauthorisation: true } });
@@ -39,7 +42,9 @@ describe('vault', () => {
   it('refuses to decrypt with a different master key, with a clear message', async () => {
     await new Vault(dir, key()).update('work', { secrets: { refreshToken: 'x' } });
     const other = new Vault(dir, key());
-    await expect(other.secret('work', 'refreshToken')).rejects.toThrow(/^cannot decrypt the vault: the master key does not match/);
+    await expect(other.secret('work', 'refreshToken')).rejects.toThrow(
+      /^cannot decrypt the vault: the master key does not match/,
+    );
   });
 
   it('detects a tampered ciphertext or tag through the GCM auth tag', async () => {
@@ -115,17 +120,21 @@ describe('master key', () => {
     const k = await loadMasterKey(dir, { DROPCRON_MASTER_KEY: b.toString('base64') });
     expect(k.key.equals(b)).toBe(true);
     expect(await readdir(dir)).toEqual([]);
-    await expect(loadMasterKey(dir, { DROPCRON_MASTER_KEY: 'c2hvcnQ=' })).rejects.toThrow(/DROPCRON_MASTER_KEY must hold 32 random bytes/);
+    await expect(loadMasterKey(dir, { DROPCRON_MASTER_KEY: 'c2hvcnQ=' })).rejects.toThrow(
+      /DROPCRON_MASTER_KEY must hold 32 random bytes/,
+    );
   });
 
   it('keeps changes made by two processes at once (a sign-in while the daemon refreshes)', async () => {
     const k = key();
     const daemon = new Vault(dir, k);
     const cli = new Vault(dir, k);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => [
-      daemon.update('work', { state: { [`d${i}`]: i } }),
-      cli.update('work', { state: { [`c${i}`]: i } }),
-    ]).flat());
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => [
+        daemon.update('work', { state: { [`d${i}`]: i } }),
+        cli.update('work', { state: { [`c${i}`]: i } }),
+      ]).flat(),
+    );
     const state = await daemon.state('work');
     expect(Object.keys(state)).toHaveLength(40);
     expect(await readdir(join(dir, 'vault'))).toEqual(['work.json']); // no lock left behind

@@ -13,7 +13,8 @@ describe('secrets stored through the admin UI', () => {
     const dir = await tree({
       'config.yaml': okConfig,
       'connections/a.yaml': 'name: a\ntype: probe\nproxy: { type: http, host: 127.0.0.1, port: 3128, username: u }\n',
-      'connections/b.yaml': 'name: b\ntype: probe\nproxy: { type: http, host: 127.0.0.1, port: 3128, username: u, password: from-yaml }\n',
+      'connections/b.yaml':
+        'name: b\ntype: probe\nproxy: { type: http, host: 127.0.0.1, port: 3128, username: u, password: from-yaml }\n',
       'connections/c.yaml': 'name: c\ntype: probe\n',
     });
     const vault = await openVault(join(dir, 'state'), env);

@@ -26,7 +26,9 @@ describe('a local file that changes during its upload', () => {
         })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(IntegrityError);
-      expect((err as Error).message).toMatch(/^files\/upload_session\/finish: .*growing\.log changed while it was being uploaded \(12582912 bytes at the start, 5242880 now\); nothing was committed/);
+      expect((err as Error).message).toMatch(
+        /^files\/upload_session\/finish: .*growing\.log changed while it was being uploaded \(12582912 bytes at the start, 5242880 now\); nothing was committed/,
+      );
       expect((err as Error).message).not.toContain('\n');
       expect(await emu.files.get('sandy', '/logs/growing.log')).toBeUndefined();
     } finally {

@@ -8,7 +8,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { BLOCK_SIZE, ContentHasher, contentHash, hashFileRegion, combineBlockDigests } from '../../plugins/dropbox/api/content-hash.ts';
+import {
+  BLOCK_SIZE,
+  ContentHasher,
+  contentHash,
+  hashFileRegion,
+  combineBlockDigests,
+} from '../../plugins/dropbox/api/content-hash.ts';
 
 const PY = `
 import hashlib, sys
@@ -24,13 +30,20 @@ print(h.hexdigest())
 function pattern(n: number, seed: number): Buffer {
   const b = Buffer.alloc(n);
   let x = seed;
-  for (let i = 0; i < n; i++) { x = (x * 1103515245 + 12345) >>> 0; b[i] = x >>> 24; }
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
   return b;
 }
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'dropcron-hash-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dropcron-hash-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('content_hash', () => {
   it('matches the published empty-file vector', () => {
@@ -43,17 +56,20 @@ describe('content_hash', () => {
     expect(contentHash(d)).toBe(createHash('sha256').update(inner).digest('hex'));
   });
 
-  it.each([1, BLOCK_SIZE - 1, BLOCK_SIZE, BLOCK_SIZE + 1, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE + 7])('agrees with an independent implementation at %i bytes, however the bytes are fed', async (n) => {
-    const data = pattern(n, n);
-    const file = join(dir, `f${n}`);
-    await writeFile(file, data);
-    const expected = execFileSync('python3', ['-c', PY, file], { encoding: 'utf8' }).trim();
-    expect(contentHash(data)).toBe(expected);
-    const h = new ContentHasher();
-    for (let off = 0; off < n; off += 999_983) h.update(data.subarray(off, off + 999_983));
-    expect(h.digest()).toBe(expected);
-    expect((await hashFileRegion(file, 0, n)).digest()).toBe(expected);
-  });
+  it.each([1, BLOCK_SIZE - 1, BLOCK_SIZE, BLOCK_SIZE + 1, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE + 7])(
+    'agrees with an independent implementation at %i bytes, however the bytes are fed',
+    async (n) => {
+      const data = pattern(n, n);
+      const file = join(dir, `f${n}`);
+      await writeFile(file, data);
+      const expected = execFileSync('python3', ['-c', PY, file], { encoding: 'utf8' }).trim();
+      expect(contentHash(data)).toBe(expected);
+      const h = new ContentHasher();
+      for (let off = 0; off < n; off += 999_983) h.update(data.subarray(off, off + 999_983));
+      expect(h.digest()).toBe(expected);
+      expect((await hashFileRegion(file, 0, n)).digest()).toBe(expected);
+    },
+  );
 
   it('combines block digests of separately hashed 4 MiB-aligned chunks', async () => {
     const n = 3 * BLOCK_SIZE + 5;

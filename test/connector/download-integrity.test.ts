@@ -13,21 +13,43 @@ import { encodeArg } from '../../plugins/dropbox/api/arg-header.ts';
 import { tempDir } from './helpers.ts';
 
 let mock: MockAgent;
-afterEach(async () => { await mock?.close(); });
+afterEach(async () => {
+  await mock?.close();
+});
 
 function transport() {
   mock = new MockAgent();
   mock.disableNetConnect();
-  return { pool: mock.get('http://dbx.test'), t: new Transport({ dispatcher: mock, token: { token: async () => 't', refresh: async () => 't' }, api: 'http://dbx.test', content: 'http://dbx.test' }) };
+  return {
+    pool: mock.get('http://dbx.test'),
+    t: new Transport({
+      dispatcher: mock,
+      token: { token: async () => 't', refresh: async () => 't' },
+      api: 'http://dbx.test',
+      content: 'http://dbx.test',
+    }),
+  };
 }
-const md = (body: string, hash: string) => ({ name: 'f.txt', id: 'id:1', rev: '0123456789a', size: body.length, content_hash: hash, client_modified: '2024-01-01T00:00:00Z', server_modified: '2024-01-01T00:00:00Z' });
+const md = (body: string, hash: string) => ({
+  name: 'f.txt',
+  id: 'id:1',
+  rev: '0123456789a',
+  size: body.length,
+  content_hash: hash,
+  client_modified: '2024-01-01T00:00:00Z',
+  server_modified: '2024-01-01T00:00:00Z',
+});
 
 describe('download integrity', () => {
   it('a content_hash mismatch removes the partial file and leaves no target', async () => {
     const tmp = await tempDir();
     try {
       const { pool, t } = transport();
-      pool.intercept({ path: '/2/files/download', method: 'POST' }).reply(200, 'tampered', { headers: { 'dropbox-api-result': encodeArg(md('tampered', contentHash(Buffer.from('original')))) } });
+      pool
+        .intercept({ path: '/2/files/download', method: 'POST' })
+        .reply(200, 'tampered', {
+          headers: { 'dropbox-api-result': encodeArg(md('tampered', contentHash(Buffer.from('original')))) },
+        });
       const err = await downloadFile(t, '/f.txt', join(tmp.dir, 'f.txt'), {}).catch((e) => e);
       expect(err).toBeInstanceOf(IntegrityError);
       expect(err.message).toMatch(/content_hash .* but Dropbox has .*discarded/);
@@ -41,7 +63,11 @@ describe('download integrity', () => {
     const tmp = await tempDir();
     try {
       const { pool, t } = transport();
-      pool.intercept({ path: '/2/files/download', method: 'POST' }).reply(200, 'original', { headers: { 'dropbox-api-result': encodeArg(md('original', contentHash(Buffer.from('original')))) } });
+      pool
+        .intercept({ path: '/2/files/download', method: 'POST' })
+        .reply(200, 'original', {
+          headers: { 'dropbox-api-result': encodeArg(md('original', contentHash(Buffer.from('original')))) },
+        });
       await downloadFile(t, '/f.txt', join(tmp.dir, 'f.txt'), {});
       expect(await readdir(tmp.dir)).toEqual(['f.txt']);
     } finally {

@@ -7,8 +7,18 @@ import { join } from 'node:path';
 import { startEmulator } from '../../plugins/dropbox/emulator/index.ts';
 import { contentHash } from '../../plugins/dropbox/api/content-hash.ts';
 import {
-  ConflictError, DropboxError, IncompleteListingError, InsufficientSpaceError, InvalidPathError, InvalidTokenError, MissingScopeError,
-  NotFoundError, RateLimitError, ServerError, PathRootError, BadInputError,
+  ConflictError,
+  DropboxError,
+  IncompleteListingError,
+  InsufficientSpaceError,
+  InvalidPathError,
+  InvalidTokenError,
+  MissingScopeError,
+  NotFoundError,
+  RateLimitError,
+  ServerError,
+  PathRootError,
+  BadInputError,
 } from '../../plugins/dropbox/api/errors.ts';
 import { Transport } from '../../plugins/dropbox/api/http.ts';
 import { makeClient, tempDir, pattern, type Emu } from './helpers.ts';
@@ -91,11 +101,17 @@ describe('folders, metadata, listings', () => {
   });
 
   it('a listing that cannot be finished is an error, never a short list', async () => {
-    const { client } = makeClient(emu, { account: 'sandy' }, { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+    const { client } = makeClient(
+      emu,
+      { account: 'sandy' },
+      { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } },
+    );
     for (let i = 0; i < 6; i++) await emu.files.put('sandy', `/partial/f${i}`, 'x');
     emu.faults.inject({ route: 'files/list_folder/continue', times: 5, fault: { status: 503 } });
     const seen: Metadata[] = [];
-    const err = await (async () => { for await (const e of client.listFolder('/partial', { limit: 2 })) seen.push(e); })().catch((e) => e);
+    const err = await (async () => {
+      for await (const e of client.listFolder('/partial', { limit: 2 })) seen.push(e);
+    })().catch((e) => e);
     expect(err).toBeInstanceOf(IncompleteListingError);
     expect(err.message).toMatch(/listing of "\/partial" is incomplete after 2 entries/);
     expect(seen.length).toBe(2);
@@ -109,7 +125,10 @@ describe('folders, metadata, listings', () => {
     const n = emu.requests.length;
     for await (const e of client.listFolder('/reset', { limit: 3 })) {
       names.push(e.name);
-      if (!resetDone && names.length === 2) { emu.resetCursors(); resetDone = true; }
+      if (!resetDone && names.length === 2) {
+        emu.resetCursors();
+        resetDone = true;
+      }
     }
     expect(names.sort()).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6']);
     expect(since(n).filter((r) => r.route === 'files/list_folder').length).toBe(2);
@@ -162,7 +181,11 @@ describe('upload and download', () => {
   });
 
   it('uploads a large file with parallel appends to a concurrent session', async () => {
-    const { client } = makeClient(emu, { account: 'sandy' }, { chunkSize: 4 * MiB, simpleUploadMax: 4 * MiB, parallelChunks: 3 });
+    const { client } = makeClient(
+      emu,
+      { account: 'sandy' },
+      { chunkSize: 4 * MiB, simpleUploadMax: 4 * MiB, parallelChunks: 3 },
+    );
     const data = pattern(17 * MiB + 5, 9);
     const local = await tmp.file('par.bin', data);
     const md = await client.upload(local, '/big/par.bin');
@@ -205,10 +228,15 @@ describe('upload and download', () => {
     emu.faults.set({ bandwidthBytesPerSec: 512 * 1024 });
     const ac = new AbortController();
     let seen = 0;
-    const err = await client.download('/dl/slow.bin', join(tmp.dir, 'slow.bin'), {
-      signal: ac.signal,
-      onProgress: (d) => { seen = d; if (d > 0) ac.abort(new Error('job cancelled')); },
-    }).catch((e) => e);
+    const err = await client
+      .download('/dl/slow.bin', join(tmp.dir, 'slow.bin'), {
+        signal: ac.signal,
+        onProgress: (d) => {
+          seen = d;
+          if (d > 0) ac.abort(new Error('job cancelled'));
+        },
+      })
+      .catch((e) => e);
     emu.faults.set({ bandwidthBytesPerSec: 0 });
     expect(err.message).toBe('job cancelled');
     expect(seen).toBeGreaterThan(0);
@@ -278,7 +306,11 @@ describe('retries under injected faults', () => {
   });
 
   it('gives up with RateLimitError when throttled past maxAttempts', async () => {
-    const { client } = makeClient(emu, { account: 'sandy' }, { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+    const { client } = makeClient(
+      emu,
+      { account: 'sandy' },
+      { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } },
+    );
     emu.faults.inject({ route: 'users/get_space_usage', times: 2, fault: { rateLimit: 0 } });
     await expect(client.getSpaceUsage()).rejects.toBeInstanceOf(RateLimitError);
   });
@@ -321,16 +353,25 @@ describe('tokens', () => {
     expect(err).toBeInstanceOf(MissingScopeError);
     expect(err.message).toMatch(/'files\.content\.write'.*App Console.*reconnect/);
     const bad = makeClient(emu);
-    const t = new Transport({ dispatcher: bad.dispatcher, token: { token: async () => 'sl.not-a-token', refresh: async () => 'sl.not-a-token' }, api: emu.url, content: emu.url });
-    await expect(t.send({ route: 'users/get_space_usage', style: 'rpc', idempotency: 'safe' })).rejects.toBeInstanceOf(InvalidTokenError);
+    const t = new Transport({
+      dispatcher: bad.dispatcher,
+      token: { token: async () => 'sl.not-a-token', refresh: async () => 'sl.not-a-token' },
+      api: emu.url,
+      content: emu.url,
+    });
+    await expect(t.send({ route: 'users/get_space_usage', style: 'rpc', idempotency: 'safe' })).rejects.toBeInstanceOf(
+      InvalidTokenError,
+    );
   });
 });
 
 describe('errors', () => {
-  it('400 plain-text bad input is BadInputError with Dropbox\'s text', async () => {
+  it("400 plain-text bad input is BadInputError with Dropbox's text", async () => {
     const { dispatcher, token } = makeClient(emu);
     const t = new Transport({ dispatcher, token, api: emu.url, content: emu.url });
-    const err = await t.send({ route: 'files/list_folder', style: 'rpc', arg: { path: '/', recursive: 'yes' }, idempotency: 'safe' }).catch((e) => e);
+    const err = await t
+      .send({ route: 'files/list_folder', style: 'rpc', arg: { path: '/', recursive: 'yes' }, idempotency: 'safe' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(BadInputError);
     expect(err.status).toBe(400);
     expect(err.message).toMatch(/^files\/list_folder: Dropbox rejected the request as malformed: /);
@@ -390,11 +431,19 @@ describe('delete, copy, move', () => {
     await client.getSpaceUsage(); // token and connection ready
     await client.createFolder('/del'); // namespace known, so the next request is the delete
     // Drop after exactly the request body: Dropbox deletes, the reply is cut.
-    emu.faults.inject({ route: 'files/delete_v2', times: 1, fault: { dropAfterBytes: JSON.stringify({ path: '/del/lost' }).length } });
+    emu.faults.inject({
+      route: 'files/delete_v2',
+      times: 1,
+      fault: { dropAfterBytes: JSON.stringify({ path: '/del/lost' }).length },
+    });
     const n = emu.requests.length;
     const md = await client.delete('/del/lost');
     expect(md).toMatchObject({ '.tag': 'deleted', name: 'lost' });
-    expect(since(n).filter((r) => r.route === 'files/delete_v2').map((r) => r.status)).toEqual([0, 409]);
+    expect(
+      since(n)
+        .filter((r) => r.route === 'files/delete_v2')
+        .map((r) => r.status),
+    ).toEqual([0, 409]);
   });
 
   it('copies and moves', async () => {
@@ -412,7 +461,8 @@ describe('uploadMany', () => {
     const { client } = makeClient(emu);
     await emu.files.put('sandy', '/many-up/exists.txt', 'old');
     const items = [];
-    for (let i = 0; i < 30; i++) items.push({ localPath: await tmp.file(`m${i}`, pattern(16 * 1024, i)), remotePath: `/many-up/f${i}.bin` });
+    for (let i = 0; i < 30; i++)
+      items.push({ localPath: await tmp.file(`m${i}`, pattern(16 * 1024, i)), remotePath: `/many-up/f${i}.bin` });
     items.push({ localPath: await tmp.file('mx', 'new'), remotePath: '/many-up/exists.txt' });
     items.push({ localPath: await tmp.file('my', 'y'), remotePath: 'no-slash' });
     const n = emu.requests.length;
@@ -434,7 +484,11 @@ describe('uploadMany with large files', () => {
     const big = pattern(9 * MiB + 3, 21);
     const items = [
       { localPath: await tmp.file('many-big', big), remotePath: '/many-big/big.bin', mode: 'overwrite' as const },
-      { localPath: await tmp.file('many-small', 'small'), remotePath: '/many-big/small.txt', mode: 'overwrite' as const },
+      {
+        localPath: await tmp.file('many-small', 'small'),
+        remotePath: '/many-big/small.txt',
+        mode: 'overwrite' as const,
+      },
     ];
     const n = emu.requests.length;
     const rs = await client.uploadMany(items);
@@ -450,8 +504,17 @@ describe('uploadMany batching', () => {
   it('splits commits into batches of finishBatchSize and retries a throttled batch', async () => {
     const { client } = makeClient(emu, { account: 'sandy' }, { finishBatchSize: 10 });
     const items = [];
-    for (let i = 0; i < 25; i++) items.push({ localPath: await tmp.file(`b${i}`, `batch ${i}`), remotePath: `/batches/b${i}.txt`, mode: 'overwrite' as const });
-    emu.faults.inject({ route: 'files/upload_session/finish_batch_v2', times: 1, fault: { tooManyWriteOperations: true } });
+    for (let i = 0; i < 25; i++)
+      items.push({
+        localPath: await tmp.file(`b${i}`, `batch ${i}`),
+        remotePath: `/batches/b${i}.txt`,
+        mode: 'overwrite' as const,
+      });
+    emu.faults.inject({
+      route: 'files/upload_session/finish_batch_v2',
+      times: 1,
+      fault: { tooManyWriteOperations: true },
+    });
     const n = emu.requests.length;
     const rs = await client.uploadMany(items);
     expect(rs.filter((r) => r.metadata).length).toBe(25);
@@ -467,7 +530,9 @@ describe('namespace queue', () => {
     const files = await Promise.all(Array.from({ length: 8 }, (_, i) => tmp.file(`q${i}`, `q${i}`)));
     const n = emu.requests.length;
     await Promise.all(files.map((f, i) => client.upload(f, `/queue/q${i}.txt`, { mode: 'overwrite' })));
-    const statuses = since(n).filter((r) => r.route === 'files/upload').map((r) => r.status);
+    const statuses = since(n)
+      .filter((r) => r.route === 'files/upload')
+      .map((r) => r.status);
     expect(statuses.length).toBe(8);
     expect(statuses.every((s) => s === 200)).toBe(true);
   });
@@ -483,13 +548,20 @@ describe('Business', () => {
     const n = emu.requests.length;
     await client.upload(f, '/Team Shared/report.txt', { mode: 'overwrite' });
     const up = since(n).find((r) => r.route === 'files/upload')!;
-    expect(JSON.parse(String(up.headers['dropbox-api-path-root']))).toEqual({ '.tag': 'root', root: acct.root_info.root_namespace_id });
+    expect(JSON.parse(String(up.headers['dropbox-api-path-root']))).toEqual({
+      '.tag': 'root',
+      root: acct.root_info.root_namespace_id,
+    });
     const listed = await collect(client.listFolder(''));
     expect(listed.some((e) => e.name === 'Team Shared')).toBe(true);
   });
 
   it('app-folder apps never send Path-Root', async () => {
-    const { client } = makeClient(emu, { account: 'sandy', app: 'appfolder-app' }, { appFolder: true, business: { pathRoot: 'team' } });
+    const { client } = makeClient(
+      emu,
+      { account: 'sandy', app: 'appfolder-app' },
+      { appFolder: true, business: { pathRoot: 'team' } },
+    );
     const f = await tmp.file('af', 'app');
     const n = emu.requests.length;
     await client.upload(f, '/in-app-folder.txt', { mode: 'overwrite' });

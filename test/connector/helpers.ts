@@ -20,17 +20,28 @@ export function tokenSource(emu: Emu, issue: Parameters<Emu['issueToken']>[0] = 
   return Object.assign(src, { counter });
 }
 
-export function makeClient(emu: Emu, issue: Parameters<Emu['issueToken']>[0] = { account: 'sandy' }, extra: Partial<ClientOptions> = {}) {
+export function makeClient(
+  emu: Emu,
+  issue: Parameters<Emu['issueToken']>[0] = { account: 'sandy' },
+  extra: Partial<ClientOptions> = {},
+) {
   const dispatcher = createDispatcher({ timeoutSeconds: 30 });
   const token = tokenSource(emu, issue);
   const client = createDropboxClient({
-    dispatcher, token, endpoints: { api: emu.url, content: emu.url },
-    retry: { baseDelayMs: 5, maxDelayMs: 50, defaultRetryAfterMs: 50 }, ...extra,
+    dispatcher,
+    token,
+    endpoints: { api: emu.url, content: emu.url },
+    retry: { baseDelayMs: 5, maxDelayMs: 50, defaultRetryAfterMs: 50 },
+    ...extra,
   });
   return { client, token, dispatcher };
 }
 
-export async function tempDir(): Promise<{ dir: string; file(name: string, data: Buffer | string): Promise<string>; cleanup(): Promise<void> }> {
+export async function tempDir(): Promise<{
+  dir: string;
+  file(name: string, data: Buffer | string): Promise<string>;
+  cleanup(): Promise<void>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-conn-'));
   return {
     dir,
@@ -46,6 +57,9 @@ export async function tempDir(): Promise<{ dir: string; file(name: string, data:
 export function pattern(n: number, seed = 1): Buffer {
   const b = Buffer.alloc(n);
   let x = seed >>> 0;
-  for (let i = 0; i < n; i++) { x = (x * 1103515245 + 12345) >>> 0; b[i] = x >>> 24; }
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
   return b;
 }

@@ -4,9 +4,25 @@ import { describe, it, expect } from 'vitest';
 import { encodeArg, parseResultHeader } from '../../plugins/dropbox/api/arg-header.ts';
 import { normalizePath } from '../../plugins/dropbox/api/paths.ts';
 import {
-  errorFromResponse, errorFromUnion, tagChain, BadInputError, ConflictError, ExpiredTokenError, InsufficientSpaceError,
-  InvalidGrantError, InvalidPathError, MissingScopeError, NotFoundError, PathRootError, RateLimitError, ServerError,
-  AccessError, IncorrectOffsetError, NetworkError, ProxyError, InvalidTokenError,
+  errorFromResponse,
+  errorFromUnion,
+  tagChain,
+  BadInputError,
+  ConflictError,
+  ExpiredTokenError,
+  InsufficientSpaceError,
+  InvalidGrantError,
+  InvalidPathError,
+  MissingScopeError,
+  NotFoundError,
+  PathRootError,
+  RateLimitError,
+  ServerError,
+  AccessError,
+  IncorrectOffsetError,
+  NetworkError,
+  ProxyError,
+  InvalidTokenError,
 } from '../../plugins/dropbox/api/errors.ts';
 import { shouldRetry, backoff, DEFAULT_RETRY, type RetryPolicy } from '../../plugins/dropbox/api/retry.ts';
 import { RefreshingToken } from '../../plugins/dropbox/api/token.ts';
@@ -57,7 +73,11 @@ describe('paths', () => {
     ['rev:xyz', 'read', /hex digits/],
   ] as const)('rejects %j for %s', (p, use, re) => {
     let err: unknown;
-    try { normalizePath(p, use, 'files/upload'); } catch (e) { err = e; }
+    try {
+      normalizePath(p, use, 'files/upload');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(InvalidPathError);
     expect((err as Error).message).toMatch(re);
     expect((err as Error).message).toContain('files/upload: invalid Dropbox path');
@@ -68,14 +88,37 @@ const j = (o: unknown) => JSON.stringify(o);
 
 describe('error model', () => {
   it('follows the .tag chain through named members and upload reasons', () => {
-    expect(tagChain({ '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } })).toEqual(['path', 'conflict', 'file']);
-    expect(tagChain({ '.tag': 'path', path: { reason: { '.tag': 'insufficient_space' }, upload_session_id: 'x' } })).toEqual(['path', 'insufficient_space']);
+    expect(tagChain({ '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } })).toEqual([
+      'path',
+      'conflict',
+      'file',
+    ]);
+    expect(
+      tagChain({ '.tag': 'path', path: { reason: { '.tag': 'insufficient_space' }, upload_session_id: 'x' } }),
+    ).toEqual(['path', 'insufficient_space']);
     // UploadError.path is a plain struct, so Stone inlines it next to the tag.
-    expect(tagChain({ '.tag': 'path', reason: { '.tag': 'conflict', conflict: { '.tag': 'file' } }, upload_session_id: 'x' })).toEqual(['path', 'conflict', 'file']);
-    expect(tagChain({ '.tag': 'lookup_failed', lookup_failed: { '.tag': 'incorrect_offset', correct_offset: 8 } })).toEqual(['lookup_failed', 'incorrect_offset']);
+    expect(
+      tagChain({
+        '.tag': 'path',
+        reason: { '.tag': 'conflict', conflict: { '.tag': 'file' } },
+        upload_session_id: 'x',
+      }),
+    ).toEqual(['path', 'conflict', 'file']);
+    expect(
+      tagChain({ '.tag': 'lookup_failed', lookup_failed: { '.tag': 'incorrect_offset', correct_offset: 8 } }),
+    ).toEqual(['lookup_failed', 'incorrect_offset']);
   });
   it('conflict names the path and the mode that solves it', () => {
-    const e = errorFromResponse({ route: 'files/upload', status: 409, requestId: 'rq1', paths: ['/a/b.txt'], body: j({ error_summary: 'path/conflict/file/..', error: { '.tag': 'path', path: { reason: { '.tag': 'conflict', conflict: { '.tag': 'file' } } } } }) });
+    const e = errorFromResponse({
+      route: 'files/upload',
+      status: 409,
+      requestId: 'rq1',
+      paths: ['/a/b.txt'],
+      body: j({
+        error_summary: 'path/conflict/file/..',
+        error: { '.tag': 'path', path: { reason: { '.tag': 'conflict', conflict: { '.tag': 'file' } } } },
+      }),
+    });
     expect(e).toBeInstanceOf(ConflictError);
     expect(e.tags).toEqual(['path', 'conflict', 'file']);
     expect(e.requestId).toBe('rq1');
@@ -85,34 +128,90 @@ describe('error model', () => {
     expect(e.message.includes('\n')).toBe(false);
   });
   it('missing_scope names the scope, the App Console and reconnecting', () => {
-    const e = errorFromResponse({ route: 'files/upload', status: 401, body: j({ error_summary: 'missing_scope/..', error: { '.tag': 'missing_scope', required_scope: 'files.content.write' } }) });
+    const e = errorFromResponse({
+      route: 'files/upload',
+      status: 401,
+      body: j({
+        error_summary: 'missing_scope/..',
+        error: { '.tag': 'missing_scope', required_scope: 'files.content.write' },
+      }),
+    });
     expect(e).toBeInstanceOf(MissingScopeError);
     expect((e as MissingScopeError).requiredScope).toBe('files.content.write');
     expect(e.message).toMatch(/'files\.content\.write'.*App Console.*reconnect/);
   });
   it('insufficient_space says how much is needed', () => {
-    const e = errorFromUnion('files/upload', { '.tag': 'path', path: { reason: { '.tag': 'insufficient_space' } } }, ['/big'], 5 * 1024 * 1024);
+    const e = errorFromUnion(
+      'files/upload',
+      { '.tag': 'path', path: { reason: { '.tag': 'insufficient_space' } } },
+      ['/big'],
+      5 * 1024 * 1024,
+    );
     expect(e).toBeInstanceOf(InsufficientSpaceError);
     expect(e.message).toContain('needs 5.0 MiB');
   });
   it('maps each status to its class', () => {
-    expect(errorFromResponse({ route: 'r', status: 400, body: 'Error in call to API function "files/x": bad' })).toBeInstanceOf(BadInputError);
-    expect(errorFromResponse({ route: 'oauth2/token', status: 400, body: j({ error: 'invalid_grant', error_description: 'refresh token is invalid or revoked' }) })).toBeInstanceOf(InvalidGrantError);
-    expect(errorFromResponse({ route: 'r', status: 401, body: j({ error: { '.tag': 'expired_access_token' } }) })).toBeInstanceOf(ExpiredTokenError);
-    expect(errorFromResponse({ route: 'r', status: 401, body: j({ error: { '.tag': 'invalid_access_token' } }) })).toBeInstanceOf(InvalidTokenError);
-    expect(errorFromResponse({ route: 'r', status: 403, body: j({ error: { '.tag': 'no_permission' } }) })).toBeInstanceOf(AccessError);
-    const pr = errorFromResponse({ route: 'r', status: 422, body: j({ error: { '.tag': 'invalid_root', invalid_root: { '.tag': 'team', root_namespace_id: '9', home_namespace_id: '8' } } }) });
+    expect(
+      errorFromResponse({ route: 'r', status: 400, body: 'Error in call to API function "files/x": bad' }),
+    ).toBeInstanceOf(BadInputError);
+    expect(
+      errorFromResponse({
+        route: 'oauth2/token',
+        status: 400,
+        body: j({ error: 'invalid_grant', error_description: 'refresh token is invalid or revoked' }),
+      }),
+    ).toBeInstanceOf(InvalidGrantError);
+    expect(
+      errorFromResponse({ route: 'r', status: 401, body: j({ error: { '.tag': 'expired_access_token' } }) }),
+    ).toBeInstanceOf(ExpiredTokenError);
+    expect(
+      errorFromResponse({ route: 'r', status: 401, body: j({ error: { '.tag': 'invalid_access_token' } }) }),
+    ).toBeInstanceOf(InvalidTokenError);
+    expect(
+      errorFromResponse({ route: 'r', status: 403, body: j({ error: { '.tag': 'no_permission' } }) }),
+    ).toBeInstanceOf(AccessError);
+    const pr = errorFromResponse({
+      route: 'r',
+      status: 422,
+      body: j({
+        error: {
+          '.tag': 'invalid_root',
+          invalid_root: { '.tag': 'team', root_namespace_id: '9', home_namespace_id: '8' },
+        },
+      }),
+    });
     expect(pr).toBeInstanceOf(PathRootError);
     expect((pr as PathRootError).rootInfo?.root_namespace_id).toBe('9');
-    const rl = errorFromResponse({ route: 'r', status: 429, retryAfter: '7', body: j({ error: { reason: { '.tag': 'too_many_requests' }, retry_after: 7 } }) });
+    const rl = errorFromResponse({
+      route: 'r',
+      status: 429,
+      retryAfter: '7',
+      body: j({ error: { reason: { '.tag': 'too_many_requests' }, retry_after: 7 } }),
+    });
     expect(rl).toBeInstanceOf(RateLimitError);
     expect(rl.retryAfterMs).toBe(7000);
-    expect(errorFromResponse({ route: 'r', status: 429, body: 'slow down', contentType: 'text/plain' }).tags).toEqual(['too_many_requests']);
-    const tw = errorFromResponse({ route: 'r', status: 409, body: j({ error: { '.tag': 'path', path: { '.tag': 'too_many_write_operations' } } }) });
+    expect(errorFromResponse({ route: 'r', status: 429, body: 'slow down', contentType: 'text/plain' }).tags).toEqual([
+      'too_many_requests',
+    ]);
+    const tw = errorFromResponse({
+      route: 'r',
+      status: 409,
+      body: j({ error: { '.tag': 'path', path: { '.tag': 'too_many_write_operations' } } }),
+    });
     expect(tw).toBeInstanceOf(RateLimitError);
     expect(errorFromResponse({ route: 'r', status: 503, body: 'unavailable' })).toBeInstanceOf(ServerError);
-    expect(errorFromResponse({ route: 'r', status: 409, body: j({ error_summary: 'path/not_found/..', error: { '.tag': 'path', path: { '.tag': 'not_found' } } }) })).toBeInstanceOf(NotFoundError);
-    const io = errorFromResponse({ route: 'r', status: 409, body: j({ error: { '.tag': 'incorrect_offset', correct_offset: 4194304 } }) });
+    expect(
+      errorFromResponse({
+        route: 'r',
+        status: 409,
+        body: j({ error_summary: 'path/not_found/..', error: { '.tag': 'path', path: { '.tag': 'not_found' } } }),
+      }),
+    ).toBeInstanceOf(NotFoundError);
+    const io = errorFromResponse({
+      route: 'r',
+      status: 409,
+      body: j({ error: { '.tag': 'incorrect_offset', correct_offset: 4194304 } }),
+    });
     expect(io).toBeInstanceOf(IncorrectOffsetError);
     expect((io as IncorrectOffsetError).correctOffset).toBe(4194304);
   });
@@ -124,18 +223,25 @@ describe('error model', () => {
 
 const policy: RetryPolicy = { ...DEFAULT_RETRY, random: () => 0.5 };
 const facts = { idempotency: 'safe' as const, replayable: true, attempt: 1, refreshed: false };
-const mk = (status: number, body: unknown, extra: Partial<Parameters<typeof errorFromResponse>[0]> = {}) => errorFromResponse({ route: 'r', status, body: j(body), ...extra });
+const mk = (status: number, body: unknown, extra: Partial<Parameters<typeof errorFromResponse>[0]> = {}) =>
+  errorFromResponse({ route: 'r', status, body: j(body), ...extra });
 
 describe('shouldRetry', () => {
   it('honours Retry-After for 429 and too_many_write_operations, even for non-idempotent calls', () => {
-    const d = shouldRetry(mk(429, { error: { reason: { '.tag': 'too_many_requests' } } }, { retryAfter: '3' }), { ...facts, idempotency: 'once' }, policy);
+    const d = shouldRetry(
+      mk(429, { error: { reason: { '.tag': 'too_many_requests' } } }, { retryAfter: '3' }),
+      { ...facts, idempotency: 'once' },
+      policy,
+    );
     expect(d).toMatchObject({ retry: true, delayMs: 3000 });
     const w = shouldRetry(mk(409, { error: { '.tag': 'too_many_write_operations' } }), facts, policy);
     expect(w.retry).toBe(true);
   });
   it('backs off exponentially with jitter, capped', () => {
     const e = mk(503, {});
-    const delays = [1, 2, 3, 4, 5].map((attempt) => (shouldRetry(e, { ...facts, attempt }, policy) as { delayMs: number }).delayMs);
+    const delays = [1, 2, 3, 4, 5].map(
+      (attempt) => (shouldRetry(e, { ...facts, attempt }, policy) as { delayMs: number }).delayMs,
+    );
     expect(delays).toEqual([750, 1500, 3000, 6000, 12000]);
     expect(backoff(20, policy)).toBe(22500); // 30 s cap, equal jitter
     expect(backoff(1, { ...policy, random: () => 0 })).toBe(500);
@@ -155,7 +261,9 @@ describe('shouldRetry', () => {
   });
   it('does not replay a body that cannot be re-read, nor fatal errors', () => {
     expect(shouldRetry(mk(503, {}), { ...facts, replayable: false }, policy).retry).toBe(false);
-    expect(shouldRetry(mk(409, { error: { '.tag': 'path', path: { '.tag': 'insufficient_space' } } }), facts, policy).retry).toBe(false);
+    expect(
+      shouldRetry(mk(409, { error: { '.tag': 'path', path: { '.tag': 'insufficient_space' } } }), facts, policy).retry,
+    ).toBe(false);
     expect(shouldRetry(mk(400, {}), facts, policy).retry).toBe(false);
     expect(shouldRetry(new ProxyError('p', { route: 'r' }), facts, policy).retry).toBe(false);
     const ac = new AbortController();
@@ -169,8 +277,15 @@ describe('RefreshingToken', () => {
   it('refreshes before expiry, once for many concurrent callers', async () => {
     let now = 1_000_000;
     let calls = 0;
-    const t = new RefreshingToken(async () => { calls++; await new Promise((r) => setTimeout(r, 10)); return { accessToken: `t${calls}`, expiresAt: now + 4 * 3600_000 }; },
-      { accessToken: 't0', expiresAt: now + 301_000 }, { now: () => now });
+    const t = new RefreshingToken(
+      async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 10));
+        return { accessToken: `t${calls}`, expiresAt: now + 4 * 3600_000 };
+      },
+      { accessToken: 't0', expiresAt: now + 301_000 },
+      { now: () => now },
+    );
     expect(await t.token()).toBe('t0');
     now += 2000; // 299 s left: inside the 300 s margin
     const got = await Promise.all(Array.from({ length: 20 }, () => t.token()));
@@ -179,8 +294,14 @@ describe('RefreshingToken', () => {
   });
   it('refresh(stale) is single-flight and skips when the token already changed', async () => {
     let calls = 0;
-    const t = new RefreshingToken(async () => { calls++; await new Promise((r) => setTimeout(r, 10)); return { accessToken: `new${calls}`, expiresAt: Date.now() + 3600_000 }; },
-      { accessToken: 'old', expiresAt: Date.now() + 3600_000 });
+    const t = new RefreshingToken(
+      async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 10));
+        return { accessToken: `new${calls}`, expiresAt: Date.now() + 3600_000 };
+      },
+      { accessToken: 'old', expiresAt: Date.now() + 3600_000 },
+    );
     const got = await Promise.all(Array.from({ length: 50 }, () => t.refresh('old')));
     expect(calls).toBe(1);
     expect(new Set(got)).toEqual(new Set(['new1']));
@@ -190,14 +311,21 @@ describe('RefreshingToken', () => {
   });
   it('a failed refresh rejects every waiter and the next call tries again', async () => {
     let calls = 0;
-    const t = new RefreshingToken(async () => { calls++; if (calls === 1) throw new InvalidGrantError('revoked', { route: 'oauth2/token' }); return { accessToken: 'ok', expiresAt: Date.now() + 3600_000 }; });
+    const t = new RefreshingToken(async () => {
+      calls++;
+      if (calls === 1) throw new InvalidGrantError('revoked', { route: 'oauth2/token' });
+      return { accessToken: 'ok', expiresAt: Date.now() + 3600_000 };
+    });
     const rs = await Promise.allSettled([t.token(), t.token()]);
     expect(rs.every((r) => r.status === 'rejected' && r.reason instanceof InvalidGrantError)).toBe(true);
     expect(await t.token()).toBe('ok');
     expect(calls).toBe(2);
   });
   it('one waiter aborting does not fail the others', async () => {
-    const t = new RefreshingToken(async () => { await new Promise((r) => setTimeout(r, 20)); return { accessToken: 'x', expiresAt: Date.now() + 3600_000 }; });
+    const t = new RefreshingToken(async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      return { accessToken: 'x', expiresAt: Date.now() + 3600_000 };
+    });
     const ac = new AbortController();
     const a = t.token(ac.signal);
     const b = t.token();
@@ -212,20 +340,27 @@ describe('namespace queue', () => {
     let running = 0;
     let peak = 0;
     const order: string[] = [];
-    const job = (name: string, fail = false) => async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 5));
-      order.push(name);
-      running--;
-      if (fail) throw new Error(name);
-      return name;
-    };
-    const rs = await Promise.allSettled([inNamespace('ns1', job('a')), inNamespace('ns1', job('b', true)), inNamespace('ns1', job('c'))]);
+    const job =
+      (name: string, fail = false) =>
+      async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 5));
+        order.push(name);
+        running--;
+        if (fail) throw new Error(name);
+        return name;
+      };
+    const rs = await Promise.allSettled([
+      inNamespace('ns1', job('a')),
+      inNamespace('ns1', job('b', true)),
+      inNamespace('ns1', job('c')),
+    ]);
     expect(order).toEqual(['a', 'b', 'c']);
     expect(peak).toBe(1);
     expect(rs.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    running = 0; peak = 0;
+    running = 0;
+    peak = 0;
     await Promise.all([inNamespace('x1', job('x')), inNamespace('x2', job('y'))]);
     expect(peak).toBe(2);
   });

@@ -8,7 +8,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'src', 'bin.mjs');
 
 function dropcron(args: string[], cwd = root, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -31,11 +36,17 @@ describe('dropcron CLI', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     const lines = r.err.trim().split('\n');
-    expect(lines).toContain("config.yaml:1:11 timezone 'Mars/Olympus' is not a known IANA time zone (e.g. Europe/Berlin, UTC)");
-    expect(lines.some((l) => l.startsWith("connections/a.yaml:1:1 appKey is required when app is 'custom'"))).toBe(true);
+    expect(lines).toContain(
+      "config.yaml:1:11 timezone 'Mars/Olympus' is not a known IANA time zone (e.g. Europe/Berlin, UTC)",
+    );
+    expect(lines.some((l) => l.startsWith("connections/a.yaml:1:1 appKey is required when app is 'custom'"))).toBe(
+      true,
+    );
     expect(lines.some((l) => l.startsWith('connections/b.yaml:3:16 proxy.type SOCKS4 is not supported'))).toBe(true);
     expect(lines.some((l) => l.startsWith("jobs/j.yaml:2:11 schedule '* * *' is not a cron expression"))).toBe(true);
-    expect(lines.some((l) => l.startsWith("jobs/j.yaml:3:13 connection names connection 'zzz', which does not exist"))).toBe(true);
+    expect(
+      lines.some((l) => l.startsWith("jobs/j.yaml:3:13 connection names connection 'zzz', which does not exist")),
+    ).toBe(true);
     expect(lines.some((l) => l.startsWith('jobs/j.yaml:4:8 tasks must NOT have fewer than 1 items'))).toBe(true);
     expect(lines.at(-1)).toMatch(/^\d+ problems found$/);
     expect(r.err).not.toMatch(/\n\s+at /); // no stack trace

@@ -5,8 +5,17 @@ import { join } from 'node:path';
 import { RunHistory, type RunRecord } from '../../src/store/history.ts';
 
 const record = (job: string, id: string): RunRecord => ({
-  id, job, trigger: 'manual', attempt: 1, dryRun: false, startedAt: '2026-01-01T00:00:00Z', endedAt: '2026-01-01T00:00:01Z',
-  durationMs: 1000, outcome: 'success', bytes: 0, tasks: [],
+  id,
+  job,
+  trigger: 'manual',
+  attempt: 1,
+  dryRun: false,
+  startedAt: '2026-01-01T00:00:00Z',
+  endedAt: '2026-01-01T00:00:01Z',
+  durationMs: 1000,
+  outcome: 'success',
+  bytes: 0,
+  tasks: [],
 });
 
 describe('run history shared by two processes', () => {
@@ -15,7 +24,12 @@ describe('run history shared by two processes', () => {
     // Two instances stand for two processes: each serialises only its own writes.
     const daemon = new RunHistory(state, 500);
     const manual = new RunHistory(state, 500);
-    await Promise.all(Array.from({ length: 40 }, (_, i) => [daemon.append(record('nightly', `d${i}`)), manual.append(record('nightly', `m${i}`))]).flat());
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => [
+        daemon.append(record('nightly', `d${i}`)),
+        manual.append(record('nightly', `m${i}`)),
+      ]).flat(),
+    );
     const ids = (await daemon.list('nightly')).map((r) => r.id);
     expect(ids).toHaveLength(80);
     expect(new Set(ids).size).toBe(80);

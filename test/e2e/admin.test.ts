@@ -32,15 +32,19 @@ describe('admin UI in Chromium', () => {
   let SANDY: string;
 
   beforeAll(async () => {
-    f = await daemonIn({ 'jobs/e2e-upload.yaml': JOB }, (_dir, sandboxPort) =>
-      `admin:\n  host: 127.0.0.1\n  port: 0\n  password: ${PASSWORD}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: warn\nsandbox: true\ndropbox:\n  appKey: dropcron-sandbox\n  sandboxPort: ${sandboxPort}\n`);
+    f = await daemonIn(
+      { 'jobs/e2e-upload.yaml': JOB },
+      (_dir, sandboxPort) =>
+        `admin:\n  host: 127.0.0.1\n  port: 0\n  password: ${PASSWORD}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: warn\nsandbox: true\ndropbox:\n  appKey: dropcron-sandbox\n  sandboxPort: ${sandboxPort}\n`,
+    );
     f.emulator.registerRedirectUri('dropcron-sandbox', `${f.url}/oauth2/callback`);
     // Sandy, the seed's personal account, whatever id the seed gives her
     SANDY = f.emulator.seed.accounts.find((a) => a.email === 'sandy@example.com')!.id;
     await f.emulator.files.put(SANDY, '/Projects/2026/plan.txt', 'the plan');
     await f.emulator.files.put(SANDY, '/Projects/Archive/old.txt', 'old');
     await f.emulator.files.put(SANDY, '/Photos/cat.jpg', 'meow');
-    for (let i = 1; i <= 3; i++) await writeFile(join(f.dir, 'local', `report-${i}.csv`), `id,value\n${'1,2\n'.repeat(20_000 * i)}`);
+    for (let i = 1; i <= 3; i++)
+      await writeFile(join(f.dir, 'local', `report-${i}.csv`), `id,value\n${'1,2\n'.repeat(20_000 * i)}`);
     browser = await launch();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
@@ -81,7 +85,10 @@ describe('admin UI in Chromium', () => {
 
   it('authenticates through the popup against the sandbox consent page; the list updates live', async () => {
     await eventually(() => page.locator('#view h1 .badge').textContent()).toBe('Needs authorisation');
-    const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Authenticate' }).click()]);
+    const [popup] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Authenticate' }).click(),
+    ]);
     await popup.locator('#allow').waitFor();
     await shot(popup, '04-consent');
     await popup.locator('#allow').click();
@@ -212,7 +219,12 @@ describe('admin UI in Chromium', () => {
   });
 
   it('works at phone width', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
     const p = await phone.newPage();
     await p.goto(f.url);
     await p.getByLabel('Admin password').fill(PASSWORD);

@@ -15,7 +15,15 @@ export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-extensions', '--disable-background-networking', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--no-first-run',
+      '--disable-extensions',
+      '--disable-background-networking',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -51,7 +59,10 @@ function pluginsKeepingTheEmulator(): { registry: Registry; emulator: () => Emul
  * A daemon on free loopback ports with its own config, connections, jobs and state.
  * `config` is a function of the temp folder and the sandbox port (0: any free one).
  */
-export async function daemonIn(files: Record<string, string>, config: (dir: string, sandboxPort: number) => string): Promise<DaemonFixture> {
+export async function daemonIn(
+  files: Record<string, string>,
+  config: (dir: string, sandboxPort: number) => string,
+): Promise<DaemonFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-e2e-'));
   for (const d of ['connections', 'jobs', 'local']) await mkdir(join(dir, d));
   const sandboxPort = 0;
@@ -61,10 +72,17 @@ export async function daemonIn(files: Record<string, string>, config: (dir: stri
   const daemon = await startDaemon(join(dir, 'config.yaml'), {
     registry: plugins.registry,
     // info, not silent: the scheduler streams a run's log lines only at enabled levels.
-    log: createLogger({ level: process.env.E2E_LOG ? 'debug' : 'info', destination: process.env.E2E_LOG ? undefined : ({ write() {} } as never), pretty: false }),
+    log: createLogger({
+      level: process.env.E2E_LOG ? 'debug' : 'info',
+      destination: process.env.E2E_LOG ? undefined : ({ write() {} } as never),
+      pretty: false,
+    }),
   });
   return {
-    dir, daemon, url: daemon.urls.admin!, emulator: plugins.emulator(),
+    dir,
+    daemon,
+    url: daemon.urls.admin!,
+    emulator: plugins.emulator(),
     async close() {
       await daemon.stop();
       await rm(dir, { recursive: true, force: true });

@@ -48,19 +48,37 @@ function generated(size: number, seed: number, hasher: ContentHasher): Readable 
 /** A real sign-in against the child: consent form, then the PKCE code exchange. */
 async function signIn(): Promise<string> {
   const p = pkce();
-  const q = new URLSearchParams({ client_id: 'dropcron-sandbox', response_type: 'code', redirect_uri: REDIRECT, code_challenge: p.challenge, code_challenge_method: 'S256' });
+  const q = new URLSearchParams({
+    client_id: 'dropcron-sandbox',
+    response_type: 'code',
+    redirect_uri: REDIRECT,
+    code_challenge: p.challenge,
+    code_challenge_method: 'S256',
+  });
   const form = formFields(await (await fetch(`${url}/oauth2/authorize?${q}`)).text());
   form.set('account', 'sandy');
   form.set('decision', 'allow');
   const back = await fetch(`${url}/oauth2/authorize`, { method: 'POST', body: form, redirect: 'manual' });
   const code = new URL(back.headers.get('location')!).searchParams.get('code')!;
-  const t = await fetch(`${url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: 'dropcron-sandbox', code_verifier: p.verifier, redirect_uri: REDIRECT }) });
+  const t = await fetch(`${url}/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      client_id: 'dropcron-sandbox',
+      code_verifier: p.verifier,
+      redirect_uri: REDIRECT,
+    }),
+  });
   return ((await t.json()) as { access_token: string }).access_token;
 }
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dropcron-emulator-big-'));
-  child = spawn(process.execPath, ['src/bin.mjs', 'emulator', '--port', '0', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, ['src/bin.mjs', 'emulator', '--port', '0', '--data', dataDir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -89,17 +107,28 @@ describe('dropcron emulator (CLI, --data)', () => {
     const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' };
     let peak = await rss(child.pid!);
     const sampler = setInterval(() => {
-      rss(child.pid!).then((r) => (peak = Math.max(peak, r)), () => undefined);
+      rss(child.pid!).then(
+        (r) => (peak = Math.max(peak, r)),
+        () => undefined,
+      );
     }, 100);
     const hasher = new ContentHasher();
     try {
-      const start = await request(`${url}/2/files/upload_session/start`, { method: 'POST', headers: { ...auth, 'Dropbox-API-Arg': headerSafeJson({}) }, body: '' });
+      const start = await request(`${url}/2/files/upload_session/start`, {
+        method: 'POST',
+        headers: { ...auth, 'Dropbox-API-Arg': headerSafeJson({}) },
+        body: '',
+      });
       expect(start.statusCode).toBe(200);
       const { session_id } = (await start.body.json()) as { session_id: string };
       for (let i = 0; i < CHUNKS; i++) {
         const res = await request(`${url}/2/files/upload_session/append_v2`, {
           method: 'POST',
-          headers: { ...auth, 'Content-Length': String(CHUNK), 'Dropbox-API-Arg': headerSafeJson({ cursor: { session_id, offset: i * CHUNK }, close: i === CHUNKS - 1 }) },
+          headers: {
+            ...auth,
+            'Content-Length': String(CHUNK),
+            'Dropbox-API-Arg': headerSafeJson({ cursor: { session_id, offset: i * CHUNK }, close: i === CHUNKS - 1 }),
+          },
           body: generated(CHUNK, i, hasher),
         });
         expect(res.statusCode, await res.body.text()).toBe(200);
@@ -108,7 +137,14 @@ describe('dropcron emulator (CLI, --data)', () => {
       const expected = hasher.digest();
       const fin = await request(`${url}/2/files/upload_session/finish`, {
         method: 'POST',
-        headers: { ...auth, 'Dropbox-API-Arg': headerSafeJson({ cursor: { session_id, offset: total }, commit: { path: '/big/2gib.bin' }, content_hash: expected }) },
+        headers: {
+          ...auth,
+          'Dropbox-API-Arg': headerSafeJson({
+            cursor: { session_id, offset: total },
+            commit: { path: '/big/2gib.bin' },
+            content_hash: expected,
+          }),
+        },
         body: '',
       });
       const md = (await fin.body.json()) as { size: number; content_hash: string };
@@ -120,7 +156,14 @@ describe('dropcron emulator (CLI, --data)', () => {
       expect(blobs[0]!.startsWith(`${expected}-`)).toBe(true);
       expect((await stat(join(dataDir, 'blobs', blobs[0]!))).size).toBe(total);
       // A range from the middle comes back from disk.
-      const mid = await request(`${url}/2/files/download`, { method: 'POST', headers: { Authorization: auth.Authorization, 'Dropbox-API-Arg': headerSafeJson({ path: '/big/2gib.bin' }), Range: `bytes=${5 * CHUNK}-${5 * CHUNK + 7}` } });
+      const mid = await request(`${url}/2/files/download`, {
+        method: 'POST',
+        headers: {
+          Authorization: auth.Authorization,
+          'Dropbox-API-Arg': headerSafeJson({ path: '/big/2gib.bin' }),
+          Range: `bytes=${5 * CHUNK}-${5 * CHUNK + 7}`,
+        },
+      });
       expect(mid.statusCode).toBe(206);
       const bytes = Buffer.from(await mid.body.arrayBuffer());
       // The first MiB of append 5: its index within the chunk (0), then the chunk's fill byte.

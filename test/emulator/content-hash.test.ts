@@ -14,13 +14,16 @@ print(hashlib.sha256(blocks).hexdigest())
 `;
 
 function python(data: Buffer): string {
-  return execFileSync('python3', ['-c', PY], { input: data, maxBuffer: 1 << 20 }).toString().trim();
+  return execFileSync('python3', ['-c', PY], { input: data, maxBuffer: 1 << 20 })
+    .toString()
+    .trim();
 }
 const hasPython = spawnSync('python3', ['-c', 'import hashlib']).status === 0;
 
 async function webCrypto(data: Buffer): Promise<string> {
   const digests: Buffer[] = [];
-  for (let i = 0; i < data.length; i += 4194304) digests.push(Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', data.subarray(i, i + 4194304))));
+  for (let i = 0; i < data.length; i += 4194304)
+    digests.push(Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', data.subarray(i, i + 4194304))));
   return Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', Buffer.concat(digests))).toString('hex');
 }
 

@@ -41,10 +41,21 @@ describe('users', () => {
 describe('upload and download', () => {
   it('uploads, returns FileMetadata without .tag, downloads the same bytes', async () => {
     const data = Buffer.from('hello, sandbox');
-    const up = await c.upload('files/upload', { path: '/Docs/Hello.txt', client_modified: '2024-01-02T03:04:05Z' }, data);
+    const up = await c.upload(
+      'files/upload',
+      { path: '/Docs/Hello.txt', client_modified: '2024-01-02T03:04:05Z' },
+      data,
+    );
     expect(up.status).toBe(200);
     expect(up.json['.tag']).toBeUndefined();
-    expect(up.json).toMatchObject({ name: 'Hello.txt', path_lower: '/docs/hello.txt', path_display: '/Docs/Hello.txt', size: data.length, client_modified: '2024-01-02T03:04:05Z', is_downloadable: true });
+    expect(up.json).toMatchObject({
+      name: 'Hello.txt',
+      path_lower: '/docs/hello.txt',
+      path_display: '/Docs/Hello.txt',
+      size: data.length,
+      client_modified: '2024-01-02T03:04:05Z',
+      is_downloadable: true,
+    });
     expect(up.json.content_hash).toBe(contentHash(data));
     expect(up.json.id).toMatch(/^id:/);
     expect(up.json.rev).toMatch(/^[0-9a-f]{9,}$/);
@@ -73,7 +84,10 @@ describe('upload and download', () => {
   it('download errors: not_found, not_file, malformed path', async () => {
     const nf = await c.download({ path: '/nothing-here.txt' });
     expect(nf.status).toBe(409);
-    expect(JSON.parse(nf.body.toString())).toEqual({ error_summary: 'path/not_found/..', error: { '.tag': 'path', path: { '.tag': 'not_found' } } });
+    expect(JSON.parse(nf.body.toString())).toEqual({
+      error_summary: 'path/not_found/..',
+      error: { '.tag': 'path', path: { '.tag': 'not_found' } },
+    });
     await c.rpc('files/create_folder_v2', { path: '/a-folder' });
     const nfile = await c.download({ path: '/a-folder' });
     expect(JSON.parse(nfile.body.toString()).error).toEqual({ '.tag': 'path', path: { '.tag': 'not_file' } });
@@ -97,7 +111,10 @@ describe('list_folder', () => {
     for (let i = 0; i < 7; i++) await c.upload('files/upload', { path: `/list/sub/f${i}.txt` }, `file ${i}`);
     await c.upload('files/upload', { path: '/list/top.txt' }, 'top');
     const one = await c.rpc('files/list_folder', { path: '/list' });
-    expect(one.json.entries.map((e: any) => `${e['.tag']}:${e.path_display}`).sort()).toEqual(['file:/list/top.txt', 'folder:/list/sub']);
+    expect(one.json.entries.map((e: any) => `${e['.tag']}:${e.path_display}`).sort()).toEqual([
+      'file:/list/top.txt',
+      'folder:/list/sub',
+    ]);
     expect(one.json.has_more).toBe(false);
 
     const seen: any[] = [];
@@ -137,9 +154,15 @@ describe('list_folder', () => {
     expect(root.status).toBe(200);
     const nf = await c.rpc('files/list_folder', { path: '/does/not/exist' });
     expect(nf.status).toBe(409);
-    expect(nf.json).toEqual({ error_summary: 'path/not_found/..', error: { '.tag': 'path', path: { '.tag': 'not_found' } } });
+    expect(nf.json).toEqual({
+      error_summary: 'path/not_found/..',
+      error: { '.tag': 'path', path: { '.tag': 'not_found' } },
+    });
     await c.upload('files/upload', { path: '/plain.txt' }, 'x');
-    expect((await c.rpc('files/list_folder', { path: '/plain.txt' })).json.error).toEqual({ '.tag': 'path', path: { '.tag': 'not_folder' } });
+    expect((await c.rpc('files/list_folder', { path: '/plain.txt' })).json.error).toEqual({
+      '.tag': 'path',
+      path: { '.tag': 'not_folder' },
+    });
   });
 
   it('a garbage cursor is a 400; a reset cursor is 409 reset', async () => {
@@ -159,19 +182,42 @@ describe('upload sessions', () => {
     const start = await c.upload('files/upload_session/start', {}, parts[0]!);
     expect(start.status).toBe(200);
     const id = start.json.session_id;
-    const wrong = await c.upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: 7 } }, parts[1]!);
+    const wrong = await c.upload(
+      'files/upload_session/append_v2',
+      { cursor: { session_id: id, offset: 7 } },
+      parts[1]!,
+    );
     expect(wrong.status).toBe(409);
-    expect(wrong.json).toEqual({ error_summary: 'incorrect_offset/..', error: { '.tag': 'incorrect_offset', correct_offset: parts[0]!.length } });
-    const ok = await c.upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: parts[0]!.length } }, parts[1]!);
+    expect(wrong.json).toEqual({
+      error_summary: 'incorrect_offset/..',
+      error: { '.tag': 'incorrect_offset', correct_offset: parts[0]!.length },
+    });
+    const ok = await c.upload(
+      'files/upload_session/append_v2',
+      { cursor: { session_id: id, offset: parts[0]!.length } },
+      parts[1]!,
+    );
     expect(ok.status).toBe(200);
     expect(ok.json).toBeNull();
     const offset = parts[0]!.length + parts[1]!.length;
     const whole = Buffer.concat(parts);
-    const fin = await c.upload('files/upload_session/finish', { cursor: { session_id: id, offset }, commit: { path: '/sessions/big.bin' }, content_hash: contentHash(whole) }, parts[2]!);
+    const fin = await c.upload(
+      'files/upload_session/finish',
+      { cursor: { session_id: id, offset }, commit: { path: '/sessions/big.bin' }, content_hash: contentHash(whole) },
+      parts[2]!,
+    );
     expect(fin.status).toBe(200);
-    expect(fin.json).toMatchObject({ path_display: '/sessions/big.bin', size: whole.length, content_hash: contentHash(whole) });
+    expect(fin.json).toMatchObject({
+      path_display: '/sessions/big.bin',
+      size: whole.length,
+      content_hash: contentHash(whole),
+    });
     expect((await emu.files.get('sandy', '/sessions/big.bin'))!.equals(whole)).toBe(true);
-    const again = await c.upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: whole.length } }, 'x');
+    const again = await c.upload(
+      'files/upload_session/append_v2',
+      { cursor: { session_id: id, offset: whole.length } },
+      'x',
+    );
     expect(again.json.error).toEqual({ '.tag': 'not_found' });
   });
 });
@@ -180,7 +226,11 @@ describe('list_folder/longpoll', () => {
   it('needs no token, waits for a change in the folder, and ignores changes elsewhere', async () => {
     await c.rpc('files/create_folder_v2', { path: '/poll' });
     const cursor = (await c.rpc('files/list_folder/get_latest_cursor', { path: '/poll' })).json.cursor;
-    const poll = fetch(`${emu.url}/2/files/list_folder/longpoll`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cursor, timeout: 30 }) }).then((r) => r.json());
+    const poll = fetch(`${emu.url}/2/files/list_folder/longpoll`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ cursor, timeout: 30 }),
+    }).then((r) => r.json());
     let done = false;
     void poll.then(() => (done = true));
     await c.upload('files/upload', { path: '/elsewhere-poll.txt' }, 'x');
@@ -188,7 +238,11 @@ describe('list_folder/longpoll', () => {
     expect(done).toBe(false);
     await c.upload('files/upload', { path: '/poll/new.txt' }, 'y');
     expect(await poll).toEqual({ changes: true });
-    const bad = await fetch(`${emu.url}/2/files/list_folder/longpoll`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cursor, timeout: 5 }) });
+    const bad = await fetch(`${emu.url}/2/files/list_folder/longpoll`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ cursor, timeout: 5 }),
+    });
     expect(bad.status).toBe(400);
   });
 });

@@ -15,7 +15,14 @@ beforeAll(async () => {
 afterAll(() => emu.close());
 beforeEach(() => {
   emu.faults.clear();
-  emu.faults.set({ latencyMs: 0, bandwidthBytesPerSec: undefined, failureRate: 0, rateLimitPerSecond: undefined, quotaBytes: undefined, concurrentWriteLimit: false });
+  emu.faults.set({
+    latencyMs: 0,
+    bandwidthBytesPerSec: undefined,
+    failureRate: 0,
+    rateLimitPerSecond: undefined,
+    quotaBytes: undefined,
+    concurrentWriteLimit: false,
+  });
 });
 
 describe('injected faults', () => {
@@ -37,10 +44,13 @@ describe('injected faults', () => {
     const r = await c.rpc('files/get_metadata', { path: '/x' });
     expect(r.status).toBe(429);
     expect(r.headers.get('retry-after')).toBe('7');
-    expect(r.json).toEqual({ error_summary: 'too_many_requests/..', error: { reason: { '.tag': 'too_many_requests' }, retry_after: 7 } });
+    expect(r.json).toEqual({
+      error_summary: 'too_many_requests/..',
+      error: { reason: { '.tag': 'too_many_requests' }, retry_after: 7 },
+    });
   });
 
-  it('tooManyWriteOperations takes each route\'s shape', async () => {
+  it("tooManyWriteOperations takes each route's shape", async () => {
     emu.faults.inject({ route: 'files/upload', fault: { tooManyWriteOperations: true } });
     const up = await c.upload('files/upload', { path: '/tmw.txt' }, 'x');
     expect(up.status).toBe(429);
@@ -50,7 +60,9 @@ describe('injected faults', () => {
     expect(cf.status).toBe(409);
     expect(cf.json.error).toEqual({ '.tag': 'path', path: { '.tag': 'too_many_write_operations' } });
     emu.faults.inject({ route: 'files/delete_v2', fault: { tooManyWriteOperations: true } });
-    expect((await c.rpc('files/delete_v2', { path: '/tmw' })).json.error).toEqual({ '.tag': 'too_many_write_operations' });
+    expect((await c.rpc('files/delete_v2', { path: '/tmw' })).json.error).toEqual({
+      '.tag': 'too_many_write_operations',
+    });
   });
 
   it('expiredToken answers 401 expired_access_token once', async () => {
@@ -66,10 +78,16 @@ describe('injected faults', () => {
     const id = start.json.session_id;
     emu.faults.inject({ route: 'files/upload_session/append_v2', fault: { dropAfterBytes: 100_000 } });
     const chunk = Buffer.alloc(1024 * 1024, 2);
-    await expect(c.upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: 1000 } }, chunk)).rejects.toThrow();
+    await expect(
+      c.upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: 1000 } }, chunk),
+    ).rejects.toThrow();
     const retry = await c.upload('files/upload_session/append_v2', { cursor: { session_id: id, offset: 1000 } }, chunk);
     expect(retry.status).toBe(200);
-    const fin = await c.upload('files/upload_session/finish', { cursor: { session_id: id, offset: 1000 + chunk.length }, commit: { path: '/dropped.bin' } }, '');
+    const fin = await c.upload(
+      'files/upload_session/finish',
+      { cursor: { session_id: id, offset: 1000 + chunk.length }, commit: { path: '/dropped.bin' } },
+      '',
+    );
     expect(fin.json.size).toBe(1000 + chunk.length);
     const log = emu.requests.filter((r) => r.route === 'files/upload_session/append_v2');
     expect(log.map((r) => r.status)).toEqual([0, 200]);
@@ -79,7 +97,10 @@ describe('injected faults', () => {
     const data = Buffer.alloc(3 * 1024 * 1024, 9);
     await emu.files.put('sandy', '/drop/dl.bin', data);
     emu.faults.inject({ route: 'files/download', fault: { dropAfterBytes: 1024 * 1024 } });
-    const res = await request(`${emu.url}/2/files/download`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Dropbox-API-Arg': headerSafeJson({ path: '/drop/dl.bin' }) } });
+    const res = await request(`${emu.url}/2/files/download`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Dropbox-API-Arg': headerSafeJson({ path: '/drop/dl.bin' }) },
+    });
     expect(res.statusCode).toBe(200);
     let got = 0;
     await expect(
@@ -104,7 +125,9 @@ describe('realism settings', () => {
 
   it('rateLimitPerSecond throttles a burst with 429', async () => {
     emu.faults.set({ rateLimitPerSecond: 3 });
-    const statuses = await Promise.all(Array.from({ length: 12 }, () => c.rpc('users/get_current_account').then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () => c.rpc('users/get_current_account').then((r) => r.status)),
+    );
     expect(statuses).toContain(200);
     expect(statuses).toContain(429);
   });
@@ -119,7 +142,11 @@ describe('realism settings', () => {
     const sessionId = r.json.error.upload_session_id;
     expect(sessionId).toEqual(expect.any(String));
     emu.faults.set({ quotaBytes: undefined });
-    const fin = await c.upload('files/upload_session/finish', { cursor: { session_id: sessionId, offset: 100 }, commit: { path: '/quota/big.bin' } }, '');
+    const fin = await c.upload(
+      'files/upload_session/finish',
+      { cursor: { session_id: sessionId, offset: 100 }, commit: { path: '/quota/big.bin' } },
+      '',
+    );
     expect(fin.status).toBe(200);
     expect(fin.json.size).toBe(100);
   });
@@ -133,7 +160,11 @@ describe('realism settings', () => {
     expect(blocked.status).toBe(429);
     expect(blocked.json.error.reason['.tag']).toBe('too_many_write_operations');
     // Another namespace is not affected.
-    const other = await client(emu, emu.issueToken({ account: 'bob' }).accessToken).upload('files/upload', { path: '/elsewhere.txt' }, 'y');
+    const other = await client(emu, emu.issueToken({ account: 'bob' }).accessToken).upload(
+      'files/upload',
+      { path: '/elsewhere.txt' },
+      'y',
+    );
     expect(other.status).toBe(200);
     expect((await slow).status).toBe(200);
     expect((await c.upload('files/upload', { path: '/lock/fast.txt' }, 'x')).status).toBe(200);

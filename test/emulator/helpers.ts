@@ -12,7 +12,10 @@ export function accountIdOf(emu: Pick<Emulator, 'seed'>, alias: string): string 
 }
 
 /** A team member's ids in the seed, by short name: member id, account id and team id. */
-export function memberOf(emu: Pick<Emulator, 'seed'>, alias: string): { memberId: string; accountId: string; teamId: string } {
+export function memberOf(
+  emu: Pick<Emulator, 'seed'>,
+  alias: string,
+): { memberId: string; accountId: string; teamId: string } {
   for (const t of emu.seed.teams ?? []) {
     const m = t.members.find((x) => x.alias === alias);
     if (m) return { memberId: m.id, accountId: m.accountId, teamId: t.id };
@@ -49,16 +52,32 @@ export function client(emu: Emulator, token: string, extra: Record<string, strin
       });
       return reply(res);
     },
-    async upload(route: string, arg: unknown, body: Buffer | string, headers: Record<string, string> = {}): Promise<Reply> {
+    async upload(
+      route: string,
+      arg: unknown,
+      body: Buffer | string,
+      headers: Record<string, string> = {},
+    ): Promise<Reply> {
       const res = await fetch(`${emu.url}/2/${route}`, {
         method: 'POST',
-        headers: { ...auth, 'Content-Type': 'application/octet-stream', 'Dropbox-API-Arg': headerSafeJson(arg), ...headers },
+        headers: {
+          ...auth,
+          'Content-Type': 'application/octet-stream',
+          'Dropbox-API-Arg': headerSafeJson(arg),
+          ...headers,
+        },
         body,
       });
       return reply(res);
     },
-    async download(arg: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Buffer; result?: any }> {
-      const res = await fetch(`${emu.url}/2/files/download`, { method: 'POST', headers: { ...auth, 'Dropbox-API-Arg': headerSafeJson(arg), ...headers } });
+    async download(
+      arg: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<{ status: number; headers: Headers; body: Buffer; result?: any }> {
+      const res = await fetch(`${emu.url}/2/files/download`, {
+        method: 'POST',
+        headers: { ...auth, 'Dropbox-API-Arg': headerSafeJson(arg), ...headers },
+      });
       const body = Buffer.from(await res.arrayBuffer());
       const r = res.headers.get('dropbox-api-result');
       return { status: res.status, headers: res.headers, body, result: r ? JSON.parse(r) : undefined };

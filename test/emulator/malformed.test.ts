@@ -13,7 +13,11 @@ beforeAll(async () => {
 afterAll(() => emu.close());
 
 const raw = (route: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${emu.url}/2/${route}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers }, body }).then(async (r) => ({
+  fetch(`${emu.url}/2/${route}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers },
+    body,
+  }).then(async (r) => ({
     status: r.status,
     type: r.headers.get('content-type'),
     text: await r.text(),
@@ -24,7 +28,11 @@ describe('RPC bodies', () => {
     const cases: Array<[string, string, RegExp]> = [
       ['files/list_folder', '{"path": ', /request body: could not decode input as JSON/],
       ['files/list_folder', '{"path": "", "bogus": 1}', /request body: unknown field 'bogus'/],
-      ['files/list_folder', '{"path": "", "recursive": "yes"}', /request body: recursive: expected boolean, got string/],
+      [
+        'files/list_folder',
+        '{"path": "", "recursive": "yes"}',
+        /request body: recursive: expected boolean, got string/,
+      ],
       ['files/list_folder', '{"path": 5}', /request body: path: expected string, got integer/],
       ['files/list_folder', '{}', /request body: missing required field 'path'/],
       ['files/list_folder', '{"path": "", "limit": 0}', /request body: limit: 0 is not greater than or equal to 1/],
@@ -35,7 +43,11 @@ describe('RPC bodies', () => {
       ['files/get_metadata', '{"path": "/"}', /The root folder is unsupported/],
       ['files/create_folder_v2', '{"path": "id:abc"}', /did not match pattern/],
       ['files/delete_v2', '{"path": "/x", "parent_rev": "xyz"}', /parent_rev: 'xyz' has fewer than 9 character/],
-      ['files/search_v2', '{"query": "a", "options": {"file_status": {".tag": "lost"}}}', /options.file_status: unknown tag 'lost'/],
+      [
+        'files/search_v2',
+        '{"query": "a", "options": {"file_status": {".tag": "lost"}}}',
+        /options.file_status: unknown tag 'lost'/,
+      ],
       ['files/search_v2', `{"query": "${'q'.repeat(1001)}"}`, /query: string is longer than 1000/],
     ];
     for (const [route, body, want] of cases) {
@@ -63,7 +75,11 @@ describe('RPC bodies', () => {
     await c.upload('files/upload', { path: '/u.txt' }, 'one');
     const bare = await c.upload('files/upload', { path: '/u.txt', mode: 'overwrite' }, 'two');
     expect(bare.status).toBe(200);
-    const obj = await c.upload('files/upload', { path: '/u.txt', mode: { '.tag': 'update', update: bare.json.rev } }, 'three');
+    const obj = await c.upload(
+      'files/upload',
+      { path: '/u.txt', mode: { '.tag': 'update', update: bare.json.rev } },
+      'three',
+    );
     expect(obj.status).toBe(200);
     const voidWithValue = await c.upload('files/upload', { path: '/u.txt', mode: { '.tag': 'add', add: 1 } }, 'x');
     expect(voidWithValue.status).toBe(400);
@@ -74,7 +90,12 @@ describe('Dropbox-API-Arg', () => {
   const upload = (arg: string | undefined, extra: Record<string, string> = {}) =>
     fetch(`${emu.url}/2/files/upload`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream', ...(arg === undefined ? {} : { 'Dropbox-API-Arg': arg }), ...extra },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/octet-stream',
+        ...(arg === undefined ? {} : { 'Dropbox-API-Arg': arg }),
+        ...extra,
+      },
       body: 'data',
     }).then(async (r) => ({ status: r.status, text: await r.text() }));
 
@@ -88,7 +109,10 @@ describe('Dropbox-API-Arg', () => {
 
   it('non-ASCII must arrive \\uXXXX-escaped: escaped works, raw bytes are a 400', async () => {
     const name = '/Überweisung 日本 😀.txt';
-    const escaped = JSON.stringify({ path: name }).replace(/[\u007f-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
+    const escaped = JSON.stringify({ path: name }).replace(
+      /[\u007f-\uffff]/g,
+      (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'),
+    );
     const ok = await upload(escaped);
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.text).path_display).toBe(name);
@@ -99,7 +123,9 @@ describe('Dropbox-API-Arg', () => {
       const sock = connect(Number(u.port), u.hostname, () => {
         sock.write(
           Buffer.concat([
-            Buffer.from(`POST /2/files/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 4\r\nConnection: close\r\nDropbox-API-Arg: `),
+            Buffer.from(
+              `POST /2/files/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 4\r\nConnection: close\r\nDropbox-API-Arg: `,
+            ),
             Buffer.from(JSON.stringify({ path: name }), 'utf8'),
             Buffer.from('\r\n\r\ndata'),
           ]),
@@ -113,7 +139,10 @@ describe('Dropbox-API-Arg', () => {
     expect(status).toMatch(/^HTTP\/1\.1 400 /);
     expect(status).toContain('Dropbox-API-Arg');
     // The result header comes back escaped too.
-    const dl = await fetch(`${emu.url}/2/files/download`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Dropbox-API-Arg': escaped } });
+    const dl = await fetch(`${emu.url}/2/files/download`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Dropbox-API-Arg': escaped },
+    });
     const header = dl.headers.get('dropbox-api-result')!;
     expect(header).toMatch(/^[\x20-\x7e]+$/);
     expect(JSON.parse(header).name).toBe('Überweisung 日本 😀.txt');
@@ -121,11 +150,14 @@ describe('Dropbox-API-Arg', () => {
   });
 
   it('the arg may come as a URL parameter instead', async () => {
-    const r = await fetch(`${emu.url}/2/files/upload?arg=${encodeURIComponent(JSON.stringify({ path: '/via-query.txt' }))}`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
-      body: 'q',
-    });
+    const r = await fetch(
+      `${emu.url}/2/files/upload?arg=${encodeURIComponent(JSON.stringify({ path: '/via-query.txt' }))}`,
+      {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
+        body: 'q',
+      },
+    );
     expect(r.status).toBe(200);
   });
 });
@@ -135,15 +167,25 @@ describe('paths', () => {
     const mal = await c.rpc('files/create_folder_v2', { path: '/a//b' });
     expect(mal.status).toBe(409);
     expect(mal.json.error).toEqual({ '.tag': 'path', path: { '.tag': 'malformed_path' } });
-    expect((await c.rpc('files/create_folder_v2', { path: '/trailing/' })).json.error.path['.tag']).toBe('malformed_path');
-    expect((await c.upload('files/upload', { path: '/x/desktop.ini' }, 'x')).json.error).toMatchObject({ '.tag': 'path', reason: { '.tag': 'disallowed_name' } });
+    expect((await c.rpc('files/create_folder_v2', { path: '/trailing/' })).json.error.path['.tag']).toBe(
+      'malformed_path',
+    );
+    expect((await c.upload('files/upload', { path: '/x/desktop.ini' }, 'x')).json.error).toMatchObject({
+      '.tag': 'path',
+      reason: { '.tag': 'disallowed_name' },
+    });
     expect((await c.rpc('files/get_metadata', { path: '/a/' })).json.error.path['.tag']).toBe('malformed_path');
   });
 
   it('paths are case-insensitive and case-preserving', async () => {
     await c.upload('files/upload', { path: '/MixedCase/File.TXT' }, 'x');
     const m = await c.rpc('files/get_metadata', { path: '/mixedcase/file.txt' });
-    expect(m.json).toMatchObject({ '.tag': 'file', name: 'File.TXT', path_lower: '/mixedcase/file.txt', path_display: '/MixedCase/File.TXT' });
+    expect(m.json).toMatchObject({
+      '.tag': 'file',
+      name: 'File.TXT',
+      path_lower: '/mixedcase/file.txt',
+      path_display: '/MixedCase/File.TXT',
+    });
     const dup = await c.rpc('files/create_folder_v2', { path: '/MIXEDCASE' });
     expect(dup.json.error).toEqual({ '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'folder' } } });
   });
@@ -151,7 +193,10 @@ describe('paths', () => {
   it('a file in the middle of a path is a file_ancestor conflict', async () => {
     await c.upload('files/upload', { path: '/ancestor.txt' }, 'x');
     const r = await c.upload('files/upload', { path: '/ancestor.txt/child.txt' }, 'y');
-    expect(r.json.error).toMatchObject({ '.tag': 'path', reason: { '.tag': 'conflict', conflict: { '.tag': 'file_ancestor' } } });
+    expect(r.json.error).toMatchObject({
+      '.tag': 'path',
+      reason: { '.tag': 'conflict', conflict: { '.tag': 'file_ancestor' } },
+    });
     expect(r.json.error_summary).toBe('path/conflict/file_ancestor/..');
   });
 });
@@ -168,14 +213,19 @@ describe('robustness', () => {
     });
     await new Promise<void>((resolve) => {
       const s = connect(Number(u.port), u.hostname, () => {
-        s.write(`POST /2/files/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/octet-stream\r\nDropbox-API-Arg: {"path":"/aborted.bin"}\r\nContent-Length: 1000000\r\n\r\n`);
+        s.write(
+          `POST /2/files/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/octet-stream\r\nDropbox-API-Arg: {"path":"/aborted.bin"}\r\nContent-Length: 1000000\r\n\r\n`,
+        );
         s.write(Buffer.alloc(1000));
         setTimeout(() => s.destroy(), 50);
       });
       s.on('close', () => resolve());
       s.on('error', () => resolve());
     });
-    const big = await fetch(`${emu.url}/2/users/get_current_account`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'X-Big': 'x'.repeat(20000) } }).catch(() => undefined);
+    const big = await fetch(`${emu.url}/2/users/get_current_account`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'X-Big': 'x'.repeat(20000) },
+    }).catch(() => undefined);
     if (big) await big.text();
     expect((await c.rpc('users/get_current_account')).status).toBe(200);
     expect(await emu.files.get('sandy', '/aborted.bin')).toBeUndefined();
@@ -186,13 +236,35 @@ describe('every route against odd input', () => {
   it('answers 4xx, never 5xx, and keeps serving', async () => {
     const { allRoutes } = await import('../../plugins/dropbox/emulator/routes/index.ts');
     const args = [
-      '{}', '[]', 'null', '"x"', '1', '{"path": 1}', '{"path": "/nope"}', '{"path": ""}', '{"path": "id:nope"}', '{"path": "ns:999/x"}', '{"path": "rev:0123456789"}',
-      '{"cursor": "x"}', '{"cursor": {"session_id": "x", "offset": 0}}', '{"cursor": {"session_id": "x", "offset": -1}}',
-      '{"cursor": {"session_id": "x", "offset": 0}, "commit": {"path": "/x"}}', '{"entries": [{}]}', '{"entries": "x"}',
-      '{"entries": [{"cursor": {"session_id": "x", "offset": 0}, "commit": {"path": "/x"}}]}', '{"entries": [{"path": "/x"}]}',
-      '{"paths": ["/a//b", "/ok"]}', '{"from_path": "/a", "to_path": "/b"}', '{"from_path": "", "to_path": ""}', '{"query": "a", "options": {"path": "/x"}}',
-      '{"async_job_id": "x"}', '{"num_sessions": 2}', '{"session_type": "concurrent", "close": true}', '{"path": "/x", "mode": {".tag": "update"}}',
-      '{"path": "/x", "mode": {".tag": "update", "update": "0123456789"}, "strict_conflict": true}', '{"path": "/x", "client_modified": "yesterday"}',
+      '{}',
+      '[]',
+      'null',
+      '"x"',
+      '1',
+      '{"path": 1}',
+      '{"path": "/nope"}',
+      '{"path": ""}',
+      '{"path": "id:nope"}',
+      '{"path": "ns:999/x"}',
+      '{"path": "rev:0123456789"}',
+      '{"cursor": "x"}',
+      '{"cursor": {"session_id": "x", "offset": 0}}',
+      '{"cursor": {"session_id": "x", "offset": -1}}',
+      '{"cursor": {"session_id": "x", "offset": 0}, "commit": {"path": "/x"}}',
+      '{"entries": [{}]}',
+      '{"entries": "x"}',
+      '{"entries": [{"cursor": {"session_id": "x", "offset": 0}, "commit": {"path": "/x"}}]}',
+      '{"entries": [{"path": "/x"}]}',
+      '{"paths": ["/a//b", "/ok"]}',
+      '{"from_path": "/a", "to_path": "/b"}',
+      '{"from_path": "", "to_path": ""}',
+      '{"query": "a", "options": {"path": "/x"}}',
+      '{"async_job_id": "x"}',
+      '{"num_sessions": 2}',
+      '{"session_type": "concurrent", "close": true}',
+      '{"path": "/x", "mode": {".tag": "update"}}',
+      '{"path": "/x", "mode": {".tag": "update", "update": "0123456789"}, "strict_conflict": true}',
+      '{"path": "/x", "client_modified": "yesterday"}',
     ];
     for (const route of allRoutes().values()) {
       if (route.name === 'auth/token/revoke') continue;

@@ -7,11 +7,16 @@ const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromChar
 /** The hidden fields of the consent form, as the page rendered them. */
 export function formFields(html: string): URLSearchParams {
   const form = new URLSearchParams();
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) form.append(unescape(m[1]!), unescape(m[2]!));
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+    form.append(unescape(m[1]!), unescape(m[2]!));
   return form;
 }
 
-export async function consent(emu: Emulator, params: Record<string, string>, opts: { account?: string; decision?: 'allow' | 'deny' } = {}) {
+export async function consent(
+  emu: Emulator,
+  params: Record<string, string>,
+  opts: { account?: string; decision?: 'allow' | 'deny' } = {},
+) {
   const page = await fetch(`${emu.url}/oauth2/authorize?${new URLSearchParams(params)}`);
   const html = await page.text();
   if (page.status !== 200) return { page, html };
@@ -30,7 +35,11 @@ export function pkce(method: 'S256' | 'plain' = 'S256') {
 }
 
 export async function token(emu: Emulator, params: Record<string, string>, headers: Record<string, string> = {}) {
-  const res = await fetch(`${emu.url}/oauth2/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params) });
+  const res = await fetch(`${emu.url}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(params),
+  });
   return { status: res.status, json: (await res.json()) as any };
 }
 

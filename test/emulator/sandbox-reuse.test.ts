@@ -12,7 +12,14 @@ import type { DaemonConfig } from '../../src/config/types.ts';
 import { freePort } from '../helpers/proxies.ts';
 
 const servicesOn = (port: number) =>
-  createServices({ state: '/nonexistent', admin: { host: '127.0.0.1', port: 18470 }, dropbox: { sandboxPort: port } } as unknown as DaemonConfig, { log: pino({ level: 'silent' }) });
+  createServices(
+    {
+      state: '/nonexistent',
+      admin: { host: '127.0.0.1', port: 18470 },
+      dropbox: { sandboxPort: port },
+    } as unknown as DaemonConfig,
+    { log: pino({ level: 'silent' }) },
+  );
 
 describe('the daemon sandbox', () => {
   it('is shared by a second process on the same port (dropcron run beside the daemon)', async () => {
@@ -31,7 +38,9 @@ describe('the daemon sandbox', () => {
     const sandbox = await startSandbox(servicesOn(await freePort()));
     try {
       const authorize = (redirect: string) =>
-        request(`${sandbox.url}/oauth2/authorize?client_id=dropcron-sandbox&response_type=code&redirect_uri=${encodeURIComponent(redirect)}`);
+        request(
+          `${sandbox.url}/oauth2/authorize?client_id=dropcron-sandbox&response_type=code&redirect_uri=${encodeURIComponent(redirect)}`,
+        );
       const ok = await authorize('http://127.0.0.1:18470/oauth2/callback');
       expect(ok.statusCode).toBe(200);
       expect(await ok.body.text()).toMatch(/Allow/);
@@ -43,10 +52,15 @@ describe('the daemon sandbox', () => {
     }
   });
 
-  it('keeps its files under dropbox.sandboxData, read from config.yaml\'s folder', async () => {
+  it("keeps its files under dropbox.sandboxData, read from config.yaml's folder", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dropcron-sandbox-data-'));
     const services = createServices(
-      { file: join(dir, 'config.yaml'), state: '/nonexistent', admin: { host: '127.0.0.1', port: 18470 }, dropbox: { sandboxPort: await freePort(), sandboxData: 'sandbox-files' } } as unknown as DaemonConfig,
+      {
+        file: join(dir, 'config.yaml'),
+        state: '/nonexistent',
+        admin: { host: '127.0.0.1', port: 18470 },
+        dropbox: { sandboxPort: await freePort(), sandboxData: 'sandbox-files' },
+      } as unknown as DaemonConfig,
       { log: pino({ level: 'silent' }) },
     );
     const sandbox = await startSandbox(services);
@@ -62,7 +76,9 @@ describe('the daemon sandbox', () => {
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
     const port = (other.address() as { port: number }).port;
     try {
-      await expect(startSandbox(servicesOn(port))).rejects.toThrow(`port ${port} (dropbox.sandboxPort) is used by another program`);
+      await expect(startSandbox(servicesOn(port))).rejects.toThrow(
+        `port ${port} (dropbox.sandboxPort) is used by another program`,
+      );
     } finally {
       other.close();
     }

@@ -39,9 +39,22 @@ afterAll(async () => {
 
 function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(PYTHON, [SCRIPT], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONIOENCODING: 'utf-8', ...env }, timeout: 45_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr: stderr + (err && !('code' in err && typeof err.code === 'number') ? `\n${String(err)}` : '') });
-    });
+    execFile(
+      PYTHON,
+      [SCRIPT],
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONIOENCODING: 'utf-8', ...env },
+        timeout: 45_000,
+        maxBuffer: 4 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? ((err as { code?: number }).code ?? null) : 0,
+          stdout,
+          stderr: stderr + (err && !('code' in err && typeof err.code === 'number') ? `\n${String(err)}` : ''),
+        });
+      },
+    );
   });
 }
 
@@ -75,26 +88,62 @@ describe('official dropbox SDK (Python, python3-dropbox 11.34)', () => {
     const summary = JSON.parse(lines[lines.length - 1]!);
 
     expect(summary.sdk_version).toMatch(/^11\./);
-    expect(summary.oauth).toEqual({ account_id: SANDY, uid: expect.any(String), has_refresh: true, reused_code: '400 invalid_grant' });
+    expect(summary.oauth).toEqual({
+      account_id: SANDY,
+      uid: expect.any(String),
+      has_refresh: true,
+      reused_code: '400 invalid_grant',
+    });
     expect(summary.account).toMatchObject({ account_id: SANDY, email: 'sandy@example.com', root_info: 'UserRootInfo' });
     const name = 'Résumé ✓ 日本.txt';
     expect(summary.upload).toMatchObject({ name, path_display: `/PySDK/${name}`, downloaded: true });
     expect(summary.session).toMatchObject({ size: 5 * 1024 * 1024 + 12345, downloaded: true });
     expect(summary.list.pages).toBeGreaterThanOrEqual(3);
     expect(summary.list.names).toEqual([name, 'big.bin', 'n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'Sub'].sort());
-    expect(summary.errors).toEqual({ get_metadata: 'path/not_found', download: 'path/not_found', delete_v2: 'path_lookup/not_found', create_folder_v2: 'path/conflict/folder' });
+    expect(summary.errors).toEqual({
+      get_metadata: 'path/not_found',
+      download: 'path/not_found',
+      delete_v2: 'path_lookup/not_found',
+      create_folder_v2: 'path/conflict/folder',
+    });
     expect(summary.expired_retry).toBe(true);
 
     // The emulator saw what the SDK says it did, and kept it.
-    expect((await emu.files.get('sandy@example.com', `/PySDK/${name}`))?.toString('utf8')).toBe('héllo from the Python SDK ✓ 日本\n');
+    expect((await emu.files.get('sandy@example.com', `/PySDK/${name}`))?.toString('utf8')).toBe(
+      'héllo from the Python SDK ✓ 日本\n',
+    );
     expect((await emu.files.get('sandy@example.com', '/PySDK/big.bin'))?.length).toBe(5 * 1024 * 1024 + 12345);
     expect(await emu.files.get('sandy@example.com', '/PySDK/n0.txt')).toBeUndefined();
     const log = emu.requests.slice(since);
     const routes = log.map((x) => `${x.route} ${x.status}`);
     // exchange, reused code refused, refresh before the first call; then 401 -> refresh -> retry.
-    expect(routes.slice(0, 5)).toEqual(['oauth2/authorize 200', 'oauth2/authorize 200', 'oauth2/token 200', 'oauth2/token 400', 'oauth2/token 200']);
-    expect(routes.slice(-3)).toEqual(['users/get_current_account 401', 'oauth2/token 200', 'users/get_current_account 200']);
-    expect(routes).toEqual(expect.arrayContaining(['files/upload_session/start 200', 'files/upload_session/append_v2 200', 'files/upload_session/append_v2 409', 'files/upload_session/finish 200', 'files/list_folder/continue 200', 'files/upload 409']));
-    expect(log.every((x) => (x.headers['user-agent'] ?? '').startsWith('OfficialDropboxPythonSDKv2') || x.route.startsWith('oauth2/'))).toBe(true);
+    expect(routes.slice(0, 5)).toEqual([
+      'oauth2/authorize 200',
+      'oauth2/authorize 200',
+      'oauth2/token 200',
+      'oauth2/token 400',
+      'oauth2/token 200',
+    ]);
+    expect(routes.slice(-3)).toEqual([
+      'users/get_current_account 401',
+      'oauth2/token 200',
+      'users/get_current_account 200',
+    ]);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'files/upload_session/start 200',
+        'files/upload_session/append_v2 200',
+        'files/upload_session/append_v2 409',
+        'files/upload_session/finish 200',
+        'files/list_folder/continue 200',
+        'files/upload 409',
+      ]),
+    );
+    expect(
+      log.every(
+        (x) =>
+          (x.headers['user-agent'] ?? '').startsWith('OfficialDropboxPythonSDKv2') || x.route.startsWith('oauth2/'),
+      ),
+    ).toBe(true);
   });
 });

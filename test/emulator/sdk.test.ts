@@ -12,7 +12,9 @@ const seen: string[] = [];
 
 function rewritingFetch(target: () => string): typeof fetch {
   return ((input: string | URL | Request, init?: RequestInit) => {
-    const url = String(input).replace(/^https:\/\/(api|content|notify)\.dropboxapi\.com/, target()).replace(/^https:\/\/(www\.)?dropbox\.com/, target());
+    const url = String(input)
+      .replace(/^https:\/\/(api|content|notify)\.dropboxapi\.com/, target())
+      .replace(/^https:\/\/(www\.)?dropbox\.com/, target());
     seen.push(url.slice(target().length).split('?')[0]!);
     return fetch(url, init);
   }) as typeof fetch;
@@ -30,10 +32,17 @@ afterAll(() => emu.close());
 
 describe('official dropbox SDK (npm, 10.47)', () => {
   it('authorization code + PKCE: the SDK builds the URL and exchanges the code', async () => {
-    const url = String(await auth.getAuthenticationUrl(REDIRECT, 'sdk-state', 'code', 'offline', undefined, 'none', true));
+    const url = String(
+      await auth.getAuthenticationUrl(REDIRECT, 'sdk-state', 'code', 'offline', undefined, 'none', true),
+    );
     expect(url).toMatch(/^https:\/\/dropbox\.com\/oauth2\/authorize\?/);
     const params = Object.fromEntries(new URL(url).searchParams);
-    expect(params).toMatchObject({ client_id: 'dropcron-sandbox', code_challenge_method: 'S256', token_access_type: 'offline', state: 'sdk-state' });
+    expect(params).toMatchObject({
+      client_id: 'dropcron-sandbox',
+      code_challenge_method: 'S256',
+      token_access_type: 'offline',
+      state: 'sdk-state',
+    });
     const r = await consent(emu, params);
     const back = new URL(r.location!);
     expect(back.searchParams.get('state')).toBe('sdk-state');
@@ -86,27 +95,50 @@ describe('official dropbox SDK (npm, 10.47)', () => {
     const chunks = [Buffer.alloc(4 * 1024 * 1024, 'a'), Buffer.alloc(4 * 1024 * 1024, 'b'), Buffer.from('end')];
     const start = await dbx.filesUploadSessionStart({ close: false, contents: chunks[0] });
     const id = start.result.session_id;
-    await dbx.filesUploadSessionAppendV2({ cursor: { session_id: id, offset: chunks[0]!.length }, close: false, contents: chunks[1] });
+    await dbx.filesUploadSessionAppendV2({
+      cursor: { session_id: id, offset: chunks[0]!.length },
+      close: false,
+      contents: chunks[1],
+    });
     const offset = chunks[0]!.length + chunks[1]!.length;
-    const fin = await dbx.filesUploadSessionFinish({ cursor: { session_id: id, offset }, commit: { path: '/SDK/big.bin', mode: { '.tag': 'add' } }, contents: chunks[2] });
+    const fin = await dbx.filesUploadSessionFinish({
+      cursor: { session_id: id, offset },
+      commit: { path: '/SDK/big.bin', mode: { '.tag': 'add' } },
+      contents: chunks[2],
+    });
     const whole = Buffer.concat(chunks);
-    expect(fin.result).toMatchObject({ path_display: '/SDK/big.bin', size: whole.length, content_hash: contentHash(whole) });
+    expect(fin.result).toMatchObject({
+      path_display: '/SDK/big.bin',
+      size: whole.length,
+      content_hash: contentHash(whole),
+    });
   });
 
   it('a 409 comes back as DropboxResponseError with the route union', async () => {
     const err = await dbx.filesGetMetadata({ path: '/SDK/missing.txt' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DropboxResponseError);
-    const e = err as DropboxResponseError<{ error_summary: string; error: { '.tag': string; path: { '.tag': string } } }>;
+    const e = err as DropboxResponseError<{
+      error_summary: string;
+      error: { '.tag': string; path: { '.tag': string } };
+    }>;
     expect(e.status).toBe(409);
     expect(e.error.error_summary).toBe('path/not_found/..');
     expect(e.error.error.path['.tag']).toBe('not_found');
     const conflict = await dbx.filesCreateFolderV2({ path: '/SDK' }).catch((x: DropboxResponseError<any>) => x);
-    expect((conflict as DropboxResponseError<any>).error.error).toEqual({ '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'folder' } } });
+    expect((conflict as DropboxResponseError<any>).error.error).toEqual({
+      '.tag': 'path',
+      path: { '.tag': 'conflict', conflict: { '.tag': 'folder' } },
+    });
   });
 
   it('team headers: selectUser and pathRoot pass through', async () => {
     const team = emu.issueToken({ team: true, app: 'custom-app' });
-    const asBob = new Dropbox({ accessToken: team.accessToken, selectUser: memberOf(emu, 'bob').memberId, pathRoot: JSON.stringify({ '.tag': 'root', root: '2001' }), fetch: rewritingFetch(() => emu.url) });
+    const asBob = new Dropbox({
+      accessToken: team.accessToken,
+      selectUser: memberOf(emu, 'bob').memberId,
+      pathRoot: JSON.stringify({ '.tag': 'root', root: '2001' }),
+      fetch: rewritingFetch(() => emu.url),
+    });
     const list = await asBob.filesListFolder({ path: '' });
     expect(list.result.entries.map((e) => e.name).sort()).toEqual(['Bob Builder', 'Team Shared']);
   });

@@ -30,9 +30,15 @@ describe('seeds', () => {
     try {
       expect(emu.seed.apps.map((a) => a.key)).toEqual(['my-app']);
       const c = client(emu, emu.issueToken({ app: 'my-app', account: 'zed' }).accessToken);
-      expect((await c.rpc('users/get_space_usage')).json).toEqual({ used: 2, allocation: { '.tag': 'individual', allocated: 1000 } });
+      expect((await c.rpc('users/get_space_usage')).json).toEqual({
+        used: 2,
+        allocation: { '.tag': 'individual', allocated: 1000 },
+      });
       expect((await c.download({ path: '/hello.txt' })).body.toString()).toBe('hi');
-      expect((await c.upload('files/upload', { path: '/x' }, 'x')).json.error).toEqual({ '.tag': 'missing_scope', required_scope: 'files.content.write' });
+      expect((await c.upload('files/upload', { path: '/x' }, 'x')).json.error).toEqual({
+        '.tag': 'missing_scope',
+        required_scope: 'files.content.write',
+      });
     } finally {
       await emu.close();
     }
@@ -56,7 +62,14 @@ describe('seeds', () => {
 
       const alice = accountIdOf(emu, 'alice');
       const bob = accountIdOf(emu, 'bob');
-      const named: Array<[string, string]> = [['sandy', sandy.id], ['alice', alice], ['bob', bob], ['bob@acme.example', bob], [memberOf(emu, 'bob').memberId, bob], [alice, alice]];
+      const named: Array<[string, string]> = [
+        ['sandy', sandy.id],
+        ['alice', alice],
+        ['bob', bob],
+        ['bob@acme.example', bob],
+        [memberOf(emu, 'bob').memberId, bob],
+        [alice, alice],
+      ];
       for (const [name, id] of named) {
         const me = await client(emu, emu.issueToken({ account: name }).accessToken).rpc('users/get_current_account');
         expect([name, me.json.account_id]).toEqual([name, id]);
@@ -66,13 +79,27 @@ describe('seeds', () => {
       expect(emu.files.list('alice')).toEqual([]);
 
       // The consent page: &account=alice preselects her; a form naming her by alias links her.
-      const params = { client_id: 'dropcron-sandbox', response_type: 'code', redirect_uri: REDIRECT, code_challenge: 'c'.repeat(43), code_challenge_method: 'plain' };
-      const html = await (await fetch(`${emu.url}/oauth2/authorize?${new URLSearchParams({ ...params, account: 'alice' })}`)).text();
+      const params = {
+        client_id: 'dropcron-sandbox',
+        response_type: 'code',
+        redirect_uri: REDIRECT,
+        code_challenge: 'c'.repeat(43),
+        code_challenge_method: 'plain',
+      };
+      const html = await (
+        await fetch(`${emu.url}/oauth2/authorize?${new URLSearchParams({ ...params, account: 'alice' })}`)
+      ).text();
       expect(html).toContain(`<option value="${alice}" selected>`);
       expect(html.match(/ selected>/g)).toHaveLength(1);
       const r = await consent(emu, params, { account: 'alice' });
       const code = new URL(r.location!).searchParams.get('code')!;
-      const t = await token(emu, { grant_type: 'authorization_code', code, client_id: 'dropcron-sandbox', code_verifier: 'c'.repeat(43), redirect_uri: REDIRECT });
+      const t = await token(emu, {
+        grant_type: 'authorization_code',
+        code,
+        client_id: 'dropcron-sandbox',
+        code_verifier: 'c'.repeat(43),
+        redirect_uri: REDIRECT,
+      });
       expect(t.json.account_id).toBe(alice);
       // Naming an account that does not exist signs nobody in (never the first account).
       const unknown = await consent(emu, params, { account: 'mallory' });
@@ -87,11 +114,17 @@ describe('seeds', () => {
   it('files.put/get/list work by short name or full id, for members too', async () => {
     const emu = await startEmulator();
     try {
-      await emu.files.put(memberOf(emu, 'alice').memberId, '/Reports/q1.txt', 'q1', { clientModified: '2020-01-01T00:00:00Z' });
+      await emu.files.put(memberOf(emu, 'alice').memberId, '/Reports/q1.txt', 'q1', {
+        clientModified: '2020-01-01T00:00:00Z',
+      });
       expect((await emu.files.get('alice', '/reports/Q1.TXT'))!.toString()).toBe('q1');
       expect(emu.files.list(accountIdOf(emu, 'alice'))).toEqual(['/Reports', '/Reports/q1.txt']);
       expect(emu.files.list('bob')).toEqual([]);
-      const md = (await client(emu, emu.issueToken({ account: 'alice' }).accessToken).rpc('files/get_metadata', { path: '/reports/q1.txt' })).json;
+      const md = (
+        await client(emu, emu.issueToken({ account: 'alice' }).accessToken).rpc('files/get_metadata', {
+          path: '/reports/q1.txt',
+        })
+      ).json;
       expect(md.client_modified).toBe('2020-01-01T00:00:00Z');
       expect(() => emu.files.list('nobody')).toThrow(/no account/);
     } finally {
@@ -108,11 +141,20 @@ describe('listening', () => {
       expect(emu.ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
       const token = emu.issueToken().accessToken;
       const trusted = new Agent({ connect: { ca: emu.ca } });
-      const r = await request(`${emu.url}/2/users/get_current_account`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, dispatcher: trusted });
+      const r = await request(`${emu.url}/2/users/get_current_account`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}` },
+        dispatcher: trusted,
+      });
       expect(r.statusCode).toBe(200);
       expect(((await r.body.json()) as { email: string }).email).toBe('sandy@example.com');
       await trusted.close();
-      await expect(request(`${emu.url}/2/users/get_current_account`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } })).rejects.toThrow();
+      await expect(
+        request(`${emu.url}/2/users/get_current_account`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}` },
+        }),
+      ).rejects.toThrow();
     } finally {
       await emu.close();
     }
@@ -133,7 +175,10 @@ describe('listening', () => {
     expect(plugin.commands).toContain(emulatorCommand);
     const logged: unknown[] = [];
     const log = { child: () => log, debug: (l: unknown) => logged.push(l) };
-    const services = { config: { admin: { host: '127.0.0.1', port: 8470 }, dropbox: { sandboxPort: 0 } }, log } as unknown as Services;
+    const services = {
+      config: { admin: { host: '127.0.0.1', port: 8470 }, dropbox: { sandboxPort: 0 } },
+      log,
+    } as unknown as Services;
     const sb = await startSandbox(services);
     try {
       expect(sb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -173,16 +218,30 @@ describe('download niceties', () => {
     try {
       const token = emu.issueToken().accessToken;
       await emu.files.put('sandy', '/e.txt', 'etag me');
-      const r = await fetch(`${emu.url}/2/files/download?arg=${encodeURIComponent(JSON.stringify({ path: '/e.txt' }))}`, { headers: { Authorization: `Bearer ${token}` } });
+      const r = await fetch(
+        `${emu.url}/2/files/download?arg=${encodeURIComponent(JSON.stringify({ path: '/e.txt' }))}`,
+        { headers: { Authorization: `Bearer ${token}` } },
+      );
       expect(r.status).toBe(200);
       expect(await r.text()).toBe('etag me');
       const etag = r.headers.get('etag')!;
-      const again = await fetch(`${emu.url}/2/files/download`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Dropbox-API-Arg': headerSafeJson({ path: '/e.txt' }), 'If-None-Match': etag } });
+      const again = await fetch(`${emu.url}/2/files/download`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Dropbox-API-Arg': headerSafeJson({ path: '/e.txt' }),
+          'If-None-Match': etag,
+        },
+      });
       expect(again.status).toBe(304);
       const c = client(emu, token);
       const id = (await c.upload('files/upload_session/start', {}, 'ab')).json.session_id;
       expect((await c.upload('files/upload_session/append', { session_id: id, offset: 2 }, 'cd')).status).toBe(200);
-      const fin = await c.upload('files/upload_session/finish', { cursor: { session_id: id, offset: 4 }, commit: { path: '/v1.txt' } }, '');
+      const fin = await c.upload(
+        'files/upload_session/finish',
+        { cursor: { session_id: id, offset: 4 }, commit: { path: '/v1.txt' } },
+        '',
+      );
       expect(fin.json.size).toBe(4);
     } finally {
       await emu.close();

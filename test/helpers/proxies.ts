@@ -34,7 +34,10 @@ async function waitForPort(port: number, child: ChildProcess, what: string, outp
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${output()}`);
     const ok = await new Promise<boolean>((resolve) => {
       const c = connect(port, '127.0.0.1');
-      c.once('connect', () => { c.destroy(); resolve(true); });
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
       c.once('error', () => resolve(false));
     });
     if (ok) return;
@@ -75,12 +78,21 @@ export async function startTinyproxy(opts: { username?: string; password?: strin
   ].join('\n');
   await writeFile(join(dir, 'tinyproxy.conf'), `${conf}\n`);
   let out = '';
-  const child = spawn('/usr/bin/tinyproxy', ['-d', '-c', join(dir, 'tinyproxy.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  const child = spawn('/usr/bin/tinyproxy', ['-d', '-c', join(dir, 'tinyproxy.conf')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   await waitForPort(port, child, 'tinyproxy', () => out);
   return {
-    host: '127.0.0.1', port, username, password,
+    host: '127.0.0.1',
+    port,
+    username,
+    password,
     log: async () => `${await readFile(logFile, 'utf8').catch(() => '')}${out}`,
     stop: stopper(child, dir),
   };
@@ -92,9 +104,15 @@ export async function startMicrosocks(opts: { username?: string; password?: stri
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-microsocks-'));
   const port = await freePort();
   let out = '';
-  const child = spawn('/usr/bin/microsocks', ['-i', '127.0.0.1', '-p', String(port), '-u', username, '-P', password], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  const child = spawn('/usr/bin/microsocks', ['-i', '127.0.0.1', '-p', String(port), '-u', username, '-P', password], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   await waitForPort(port, child, 'microsocks', () => out);
   return { host: '127.0.0.1', port, username, password, log: async () => out, stop: stopper(child, dir) };
 }

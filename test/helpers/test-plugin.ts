@@ -18,16 +18,26 @@ export interface TestPluginState {
   contexts: Array<{ task: string; ctx: TaskContext }>;
 }
 
-const result = (partial: Partial<TaskResult> = {}): TaskResult => ({ counts: {}, bytes: 0, actions: [], warnings: [], ...partial });
+const result = (partial: Partial<TaskResult> = {}): TaskResult => ({
+  counts: {},
+  bytes: 0,
+  actions: [],
+  warnings: [],
+  ...partial,
+});
 
 function abortable(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -35,21 +45,32 @@ export function createTestPlugin(): { plugin: Plugin; registry: Registry; state:
   const state: TestPluginState = { opened: [], closed: 0, events: [], contexts: [] };
   const plugin: Plugin = {
     name: 'test',
-    connectionTypes: [{
-      type: 'test',
-      schema: { type: 'object', properties: { name: {}, type: {}, label: { type: 'string' } }, additionalProperties: false },
-      open(def) {
-        state.opened.push({ name: def.name, label: def.label });
-        return { name: def.name, label: def.label };
+    connectionTypes: [
+      {
+        type: 'test',
+        schema: {
+          type: 'object',
+          properties: { name: {}, type: {}, label: { type: 'string' } },
+          additionalProperties: false,
+        },
+        open(def) {
+          state.opened.push({ name: def.name, label: def.label });
+          return { name: def.name, label: def.label };
+        },
+        async close() {
+          state.closed++;
+        },
       },
-      async close() {
-        state.closed++;
-      },
-    }],
+    ],
     taskTypes: [
       {
         name: 'sleep',
-        schema: { type: 'object', properties: { ms: { type: 'integer' }, id: { type: 'string' }, ignoreAbort: { type: 'boolean' } }, required: ['ms'], additionalProperties: false },
+        schema: {
+          type: 'object',
+          properties: { ms: { type: 'integer' }, id: { type: 'string' }, ignoreAbort: { type: 'boolean' } },
+          required: ['ms'],
+          additionalProperties: false,
+        },
         async run(opts: { ms: number; id?: string; ignoreAbort?: boolean }, ctx) {
           state.contexts.push({ task: 'sleep', ctx });
           const id = opts.id ?? 'sleep';
@@ -66,7 +87,11 @@ export function createTestPlugin(): { plugin: Plugin; registry: Registry; state:
       },
       {
         name: 'fail',
-        schema: { type: 'object', properties: { message: { type: 'string' }, times: { type: 'integer' } }, additionalProperties: false },
+        schema: {
+          type: 'object',
+          properties: { message: { type: 'string' }, times: { type: 'integer' } },
+          additionalProperties: false,
+        },
         async run(opts: { message?: string; times?: number }, ctx) {
           state.contexts.push({ task: 'fail', ctx });
           const failures = state.events.filter((e) => e === 'fail').length;
@@ -78,7 +103,12 @@ export function createTestPlugin(): { plugin: Plugin; registry: Registry; state:
       },
       {
         name: 'write',
-        schema: { type: 'object', properties: { file: { type: 'string' }, content: { type: 'string' }, chunks: { type: 'integer' } }, required: ['file'], additionalProperties: false },
+        schema: {
+          type: 'object',
+          properties: { file: { type: 'string' }, content: { type: 'string' }, chunks: { type: 'integer' } },
+          required: ['file'],
+          additionalProperties: false,
+        },
         async run(opts: { file: string; content?: string; chunks?: number }, ctx) {
           state.contexts.push({ task: 'write', ctx });
           const content = opts.content ?? ctx.input?.items.join('\n') ?? '';
@@ -87,7 +117,8 @@ export function createTestPlugin(): { plugin: Plugin; registry: Registry; state:
           if (ctx.dryRun) return result({ counts: { written: 0, planned: 1 }, actions: [action] });
           // Reports progress in `chunks` steps, like a transfer would.
           const chunks = opts.chunks ?? 1;
-          for (let i = 1; i <= chunks; i++) ctx.progress({ item: opts.file, done: Math.round((bytes * i) / chunks), total: bytes });
+          for (let i = 1; i <= chunks; i++)
+            ctx.progress({ item: opts.file, done: Math.round((bytes * i) / chunks), total: bytes });
           await mkdir(dirname(opts.file), { recursive: true });
           const tmp = `${opts.file}.partial`;
           try {
@@ -103,7 +134,12 @@ export function createTestPlugin(): { plugin: Plugin; registry: Registry; state:
       },
       {
         name: 'emit',
-        schema: { type: 'object', properties: { items: { type: 'array', items: { type: 'string' } } }, required: ['items'], additionalProperties: false },
+        schema: {
+          type: 'object',
+          properties: { items: { type: 'array', items: { type: 'string' } } },
+          required: ['items'],
+          additionalProperties: false,
+        },
         async run(opts: { items: string[] }, ctx) {
           state.contexts.push({ task: 'emit', ctx });
           return result({ counts: { items: opts.items.length }, output: { kind: 'names', items: opts.items } });
@@ -117,7 +153,10 @@ export function createTestPlugin(): { plugin: Plugin; registry: Registry; state:
 }
 
 /** A temporary config tree: config.yaml, connections/, jobs/, state/; `$DIR` in a text is the tree's path. */
-export async function configTree(files: Record<string, string>, config = ''): Promise<{ dir: string; configFile: string }> {
+export async function configTree(
+  files: Record<string, string>,
+  config = '',
+): Promise<{ dir: string; configFile: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-sched-'));
   const all: Record<string, string> = {
     'config.yaml': configYaml(config),
@@ -134,9 +173,25 @@ export async function configTree(files: Record<string, string>, config = ''): Pr
 
 /** config.yaml: test defaults, each overridable by a `key: value` line in `extra`. */
 function configYaml(extra: string): string {
-  const defaults: Record<string, string> = { state: './state', timezone: 'UTC', logLevel: 'silent', shutdownGraceSeconds: '2', plugins: '[]' };
-  const own = new Set(extra.split('\n').map((l) => /^([A-Za-z]+):/.exec(l)?.[1]).filter(Boolean));
-  return Object.entries(defaults).filter(([k]) => !own.has(k)).map(([k, v]) => `${k}: ${v}\n`).join('') + extra;
+  const defaults: Record<string, string> = {
+    state: './state',
+    timezone: 'UTC',
+    logLevel: 'silent',
+    shutdownGraceSeconds: '2',
+    plugins: '[]',
+  };
+  const own = new Set(
+    extra
+      .split('\n')
+      .map((l) => /^([A-Za-z]+):/.exec(l)?.[1])
+      .filter(Boolean),
+  );
+  return (
+    Object.entries(defaults)
+      .filter(([k]) => !own.has(k))
+      .map(([k, v]) => `${k}: ${v}\n`)
+      .join('') + extra
+  );
 }
 
 /** A job file's text. */

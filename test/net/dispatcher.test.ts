@@ -40,14 +40,29 @@ afterAll(async () => {
 
 const token = { token: async () => 'sl.t', refresh: async () => 'sl.t' };
 function spaceUsage(dispatcher: ReturnType<typeof createDispatcher>) {
-  const t = new Transport({ dispatcher, token, api: targetUrl, content: targetUrl, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+  const t = new Transport({
+    dispatcher,
+    token,
+    api: targetUrl,
+    content: targetUrl,
+    retry: { baseDelayMs: 1, maxDelayMs: 2 },
+  });
   return t.send<{ used: number }>({ route: 'users/get_space_usage', style: 'rpc', idempotency: 'safe' });
 }
 const port = () => targetUrl.split(':')[2];
 
 describe('http proxy (tinyproxy, Basic auth)', () => {
   it.each([true, false])('carries the calls (proxyTunnel %s)', async (proxyTunnel) => {
-    const d = createDispatcher({ proxy: { type: 'http', host: tiny.host, port: tiny.port, username: tiny.username, password: tiny.password, proxyTunnel } });
+    const d = createDispatcher({
+      proxy: {
+        type: 'http',
+        host: tiny.host,
+        port: tiny.port,
+        username: tiny.username,
+        password: tiny.password,
+        proxyTunnel,
+      },
+    });
     try {
       const before = hits;
       expect((await spaceUsage(d)).result.used).toBe(42);
@@ -60,11 +75,22 @@ describe('http proxy (tinyproxy, Basic auth)', () => {
   });
 
   it.each([true, false])('a wrong password is one line naming the proxy (proxyTunnel %s)', async (proxyTunnel) => {
-    const d = createDispatcher({ proxy: { type: 'http', host: tiny.host, port: tiny.port, username: tiny.username, password: 'wrong-pw', proxyTunnel } });
+    const d = createDispatcher({
+      proxy: {
+        type: 'http',
+        host: tiny.host,
+        port: tiny.port,
+        username: tiny.username,
+        password: 'wrong-pw',
+        proxyTunnel,
+      },
+    });
     try {
       const err = await spaceUsage(d).catch((e) => e);
       expect(err).toBeInstanceOf(ProxyError);
-      expect(err.message).toBe(`users/get_space_usage: the http proxy 127.0.0.1:${tiny.port} (user puser) rejected the credentials (HTTP 401); check the proxy username and password`);
+      expect(err.message).toBe(
+        `users/get_space_usage: the http proxy 127.0.0.1:${tiny.port} (user puser) rejected the credentials (HTTP 401); check the proxy username and password`,
+      );
       expect(err.message).not.toContain('wrong-pw');
     } finally {
       await d.close();
@@ -83,7 +109,10 @@ describe('http proxy (tinyproxy, Basic auth)', () => {
   });
 
   it('proxy: system honours http_proxy and NO_PROXY', async () => {
-    const via = createDispatcher({ proxy: 'system' }, { http_proxy: `http://${tiny.username}:${tiny.password}@127.0.0.1:${tiny.port}` });
+    const via = createDispatcher(
+      { proxy: 'system' },
+      { http_proxy: `http://${tiny.username}:${tiny.password}@127.0.0.1:${tiny.port}` },
+    );
     const bypass = createDispatcher({ proxy: 'system' }, { http_proxy: 'http://127.0.0.1:9', no_proxy: '127.0.0.1' });
     try {
       const count = async () => (await tiny.log()).split('\n').filter((l) => l.includes(`127.0.0.1:${port()}`)).length;
@@ -100,11 +129,17 @@ describe('http proxy (tinyproxy, Basic auth)', () => {
 
 describe('socks5 proxy (microsocks, user/password)', () => {
   it('carries the calls', async () => {
-    const d = createDispatcher({ proxy: { type: 'socks5', host: socks.host, port: socks.port, username: socks.username, password: socks.password } });
+    const d = createDispatcher({
+      proxy: { type: 'socks5', host: socks.host, port: socks.port, username: socks.username, password: socks.password },
+    });
     try {
-      const before = (await socks.log()).split('\n').filter((l) => l.includes(`connected to 127.0.0.1:${port()}`)).length;
+      const before = (await socks.log())
+        .split('\n')
+        .filter((l) => l.includes(`connected to 127.0.0.1:${port()}`)).length;
       expect((await spaceUsage(d)).result.used).toBe(42);
-      const after = (await socks.log()).split('\n').filter((l) => l.includes(`connected to 127.0.0.1:${port()}`)).length;
+      const after = (await socks.log())
+        .split('\n')
+        .filter((l) => l.includes(`connected to 127.0.0.1:${port()}`)).length;
       expect(after).toBe(before + 1);
     } finally {
       await d.close();
@@ -112,18 +147,25 @@ describe('socks5 proxy (microsocks, user/password)', () => {
   });
 
   it('a wrong password is one line naming the proxy', async () => {
-    const d = createDispatcher({ proxy: { type: 'socks5', host: socks.host, port: socks.port, username: socks.username, password: 'nope' } });
+    const d = createDispatcher({
+      proxy: { type: 'socks5', host: socks.host, port: socks.port, username: socks.username, password: 'nope' },
+    });
     try {
       const err = await spaceUsage(d).catch((e) => e);
       expect(err).toBeInstanceOf(ProxyError);
-      expect(err.message).toBe(`users/get_space_usage: the socks5 proxy 127.0.0.1:${socks.port} (user suser) rejected the credentials; check the proxy username and password`);
+      expect(err.message).toBe(
+        `users/get_space_usage: the socks5 proxy 127.0.0.1:${socks.port} (user suser) rejected the credentials; check the proxy username and password`,
+      );
     } finally {
       await d.close();
     }
   });
 
   it('applies the connection timeout to requests through SOCKS5 (undici leaves its pools at 300 s)', async () => {
-    const d = createDispatcher({ proxy: { type: 'socks5', host: socks.host, port: socks.port, username: socks.username, password: socks.password }, timeoutSeconds: 0.3 });
+    const d = createDispatcher({
+      proxy: { type: 'socks5', host: socks.host, port: socks.port, username: socks.username, password: socks.password },
+      timeoutSeconds: 0.3,
+    });
     try {
       const err = await request(`${targetUrl}/hang`, { method: 'POST', dispatcher: d }).catch((e) => e);
       expect(err.code).toBe('UND_ERR_HEADERS_TIMEOUT');
@@ -174,6 +216,8 @@ describe('no proxy and the pool', () => {
     expect(proxyProblems({ type: 'socks4', host: 'h', port: 1 })[0]![1]).toMatch(/SOCKS4 is not supported.*socks5/);
     expect(proxyProblems({ type: 'http', host: 'h', port: 1, auth: 'ntlm' })[0]![1]).toMatch(/NTLM.*cntlm/);
     expect(proxyProblems({ type: 'http', host: 'h', port: 1, auth: 'digest' })[0]![1]).toMatch(/Digest.*Basic/);
-    expect(() => createDispatcher({ proxy: { type: 'socks4', host: 'h', port: 1 } })).toThrow(/SOCKS4 is not supported/);
+    expect(() => createDispatcher({ proxy: { type: 'socks4', host: 'h', port: 1 } })).toThrow(
+      /SOCKS4 is not supported/,
+    );
   });
 });

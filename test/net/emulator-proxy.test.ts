@@ -26,14 +26,30 @@ afterAll(async () => {
 const emuPort = () => emu.url.split(':')[2];
 
 describe.each([
-  ['http', () => tiny, (log: string) => log.split('\n').filter((l) => l.includes(`CONNECT 127.0.0.1:${emuPort()}`)).length],
-  ['socks5', () => socks, (log: string) => log.split('\n').filter((l) => l.includes(`connected to 127.0.0.1:${emuPort()}`)).length],
+  [
+    'http',
+    () => tiny,
+    (log: string) => log.split('\n').filter((l) => l.includes(`CONNECT 127.0.0.1:${emuPort()}`)).length,
+  ],
+  [
+    'socks5',
+    () => socks,
+    (log: string) => log.split('\n').filter((l) => l.includes(`connected to 127.0.0.1:${emuPort()}`)).length,
+  ],
 ] as const)('connector through a %s proxy', (type, proxy, count) => {
   it('uploads and downloads 9 MiB through it', async () => {
     const p = proxy();
-    const dispatcher = createDispatcher({ proxy: { type, host: p.host, port: p.port, username: p.username, password: p.password } });
+    const dispatcher = createDispatcher({
+      proxy: { type, host: p.host, port: p.port, username: p.username, password: p.password },
+    });
     try {
-      const client = createDropboxClient({ dispatcher, token: tokenSource(emu, { account: 'sandy' }), endpoints: { api: emu.url, content: emu.url }, chunkSize: 4 * 1024 * 1024, simpleUploadMax: 4 * 1024 * 1024 });
+      const client = createDropboxClient({
+        dispatcher,
+        token: tokenSource(emu, { account: 'sandy' }),
+        endpoints: { api: emu.url, content: emu.url },
+        chunkSize: 4 * 1024 * 1024,
+        simpleUploadMax: 4 * 1024 * 1024,
+      });
       const data = pattern(9 * 1024 * 1024 + 1, type.length);
       const local = await tmp.file(`${type}.bin`, data);
       const before = count(await p.log());
@@ -50,12 +66,22 @@ describe.each([
 
   it('a wrong password fails the call with one line naming the proxy', async () => {
     const p = proxy();
-    const dispatcher = createDispatcher({ proxy: { type, host: p.host, port: p.port, username: p.username, password: 'bad' } });
+    const dispatcher = createDispatcher({
+      proxy: { type, host: p.host, port: p.port, username: p.username, password: 'bad' },
+    });
     try {
-      const client = createDropboxClient({ dispatcher, token: tokenSource(emu, { account: 'sandy' }), endpoints: { api: emu.url, content: emu.url } });
+      const client = createDropboxClient({
+        dispatcher,
+        token: tokenSource(emu, { account: 'sandy' }),
+        endpoints: { api: emu.url, content: emu.url },
+      });
       const err = await client.getSpaceUsage().catch((e) => e);
       expect(err).toBeInstanceOf(ProxyError);
-      expect(err.message).toMatch(new RegExp(`^users/get_space_usage: the ${type} proxy 127\\.0\\.0\\.1:${p.port} \\(user ${p.username}\\) rejected the credentials`));
+      expect(err.message).toMatch(
+        new RegExp(
+          `^users/get_space_usage: the ${type} proxy 127\\.0\\.0\\.1:${p.port} \\(user ${p.username}\\) rejected the credentials`,
+        ),
+      );
       expect(err.message.includes('\n')).toBe(false);
     } finally {
       await dispatcher.close();

@@ -40,9 +40,16 @@ const YEARLY = '0 0 1 1 *';
 
 describe('dropcron run', () => {
   it('runs the job now, prints a summary, records it and exits 0', async () => {
-    const { dir, configFile } = await configTree({
-      'jobs/w.yaml': jobYaml('w', YEARLY, '  - emit: { items: [x, y] }\n  - write: { file: $DIR/out/w.txt, chunks: 3 }\n'),
-    }, 'logLevel: info\n');
+    const { dir, configFile } = await configTree(
+      {
+        'jobs/w.yaml': jobYaml(
+          'w',
+          YEARLY,
+          '  - emit: { items: [x, y] }\n  - write: { file: $DIR/out/w.txt, chunks: 3 }\n',
+        ),
+      },
+      'logLevel: info\n',
+    );
     const r = await run(configFile, ['w']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -61,11 +68,17 @@ describe('dropcron run', () => {
 
   it('--dry-run prints every action with its reason and changes nothing', async () => {
     const { dir, configFile } = await configTree({
-      'jobs/w.yaml': jobYaml('w', YEARLY, '  - write: { file: $DIR/a.txt, content: hello }\n  - write: { file: $DIR/b.txt, content: hi }\n'),
+      'jobs/w.yaml': jobYaml(
+        'w',
+        YEARLY,
+        '  - write: { file: $DIR/a.txt, content: hello }\n  - write: { file: $DIR/b.txt, content: hi }\n',
+      ),
     });
     const r = await run(configFile, ['w', '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`would write ${join(dir, 'a.txt')} (new file), 5 B\nwould write ${join(dir, 'b.txt')} (new file), 2 B\ndry run: 2 actions planned, nothing changed\n`);
+    expect(r.out).toContain(
+      `would write ${join(dir, 'a.txt')} (new file), 5 B\nwould write ${join(dir, 'b.txt')} (new file), 2 B\ndry run: 2 actions planned, nothing changed\n`,
+    );
     expect(existsSync(join(dir, 'a.txt'))).toBe(false);
     expect(existsSync(join(dir, 'b.txt'))).toBe(false);
     expect(r.state.contexts.every((c) => c.ctx.dryRun)).toBe(true);
@@ -74,14 +87,18 @@ describe('dropcron run', () => {
   });
 
   it('draws a progress bar with bytes, rate and ETA on a terminal', async () => {
-    const { configFile } = await configTree({ 'jobs/w.yaml': jobYaml('w', YEARLY, '  - write: { file: $DIR/big.txt, content: "0123456789", chunks: 2 }\n') });
+    const { configFile } = await configTree({
+      'jobs/w.yaml': jobYaml('w', YEARLY, '  - write: { file: $DIR/big.txt, content: "0123456789", chunks: 2 }\n'),
+    });
     const r = await run(configFile, ['w'], true);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\r\x1b\[2Kwrite: \S*big\.txt \[#{20}\] 100% 10 B\/10 B/);
   });
 
   it('exits 1 with one clear line when the job fails', async () => {
-    const { configFile } = await configTree({ 'jobs/f.yaml': jobYaml('f', YEARLY, '  - fail: { message: remote folder is gone }\n') });
+    const { configFile } = await configTree({
+      'jobs/f.yaml': jobYaml('f', YEARLY, '  - fail: { message: remote folder is gone }\n'),
+    });
     const r = await run(configFile, ['f']);
     expect(r.code).toBe(1);
     expect(r.err).toBe('dropcron: job f failed: task 1 (fail): remote folder is gone\n');
@@ -113,7 +130,10 @@ describe('dropcron run', () => {
 
 describe('dropcron jobs history', () => {
   async function withRuns() {
-    const tree = await configTree({ 'jobs/h.yaml': jobYaml('h', YEARLY, '  - fail: { times: 1 }\n') }, 'timezone: Europe/Berlin\n');
+    const tree = await configTree(
+      { 'jobs/h.yaml': jobYaml('h', YEARLY, '  - fail: { times: 1 }\n') },
+      'timezone: Europe/Berlin\n',
+    );
     const plugin = createTestPlugin();
     for (let i = 0; i < 3; i++) await run(tree.configFile, ['h'], false, plugin);
     return tree;
@@ -122,7 +142,9 @@ describe('dropcron jobs history', () => {
   it('lists runs newest first with outcome, counts or error; --limit bounds it', async () => {
     const { configFile } = await withRuns();
     const s = io();
-    expect(await main(['--config', configFile, 'jobs', 'history', 'h'], { stdout: s.stdout, stderr: s.stderr })).toBe(0);
+    expect(await main(['--config', configFile, 'jobs', 'history', 'h'], { stdout: s.stdout, stderr: s.stderr })).toBe(
+      0,
+    );
     const lines = s.out().trim().split('\n');
     expect(lines[0]).toMatch(/^STARTED\s+TRIGGER\s+OUTCOME\s+DURATION\s+BYTES\s+RESULT$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/).slice(1))).toEqual([
@@ -132,7 +154,12 @@ describe('dropcron jobs history', () => {
     ]);
     expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T /);
     const l = io();
-    expect(await main(['--config', configFile, 'jobs', 'history', 'h', '--limit', '1'], { stdout: l.stdout, stderr: l.stderr })).toBe(0);
+    expect(
+      await main(['--config', configFile, 'jobs', 'history', 'h', '--limit', '1'], {
+        stdout: l.stdout,
+        stderr: l.stderr,
+      }),
+    ).toBe(0);
     expect(l.out().trim().split('\n')).toHaveLength(2);
   });
 
@@ -140,9 +167,17 @@ describe('dropcron jobs history', () => {
     const { configFile } = await withRuns();
     const cases: Array<[string[], string]> = [
       [['jobs', 'history'], 'dropcron: name the job: dropcron jobs history <job> (see dropcron jobs --help)\n'],
-      [['jobs', 'history', 'h', '--limit', '0'], "dropcron: --limit must be a whole number of runs, at least 1 (got '0') (see dropcron jobs --help)\n"],
+      [
+        ['jobs', 'history', 'h', '--limit', '0'],
+        "dropcron: --limit must be a whole number of runs, at least 1 (got '0') (see dropcron jobs --help)\n",
+      ],
       [['jobs', 'history', '../etc'], "dropcron: '../etc' is not a valid job name (see dropcron jobs --help)\n"],
-      [['jobs', 'history', 'nope'], expect.stringMatching(/^dropcron: no job named 'nope' and no runs recorded for it in \S+state\n$/) as unknown as string],
+      [
+        ['jobs', 'history', 'nope'],
+        expect.stringMatching(
+          /^dropcron: no job named 'nope' and no runs recorded for it in \S+state\n$/,
+        ) as unknown as string,
+      ],
     ];
     for (const [argv, err] of cases) {
       const s = io();

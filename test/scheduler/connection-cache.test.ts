@@ -17,14 +17,19 @@ describe('connection cache and dispatchers', () => {
     registry.add({
       name: 'net-probe',
       taskTypes: [],
-      connectionTypes: [{
-        type: 'net-probe',
-        schema: {},
-        open: (def, services) => ({ def, dispatcher: services.dispatcherFor(def) }),
-        close: async (conn) => void closedClients.push(String((conn as { def: ConnectionDefinition }).def.timeoutSeconds)),
-      }],
+      connectionTypes: [
+        {
+          type: 'net-probe',
+          schema: {},
+          open: (def, services) => ({ def, dispatcher: services.dispatcherFor(def) }),
+          close: async (conn) =>
+            void closedClients.push(String((conn as { def: ConnectionDefinition }).def.timeoutSeconds)),
+        },
+      ],
     });
-    const services = createServices({ state: '/nonexistent', logLevel: 'silent' } as DaemonConfig, { log: pino({ level: 'silent' }) });
+    const services = createServices({ state: '/nonexistent', logLevel: 'silent' } as DaemonConfig, {
+      log: pino({ level: 'silent' }),
+    });
     const cache = new ConnectionCache(registry, services);
     const v1 = { name: 'work', type: 'net-probe', file: 'x', timeoutSeconds: 30 };
     cache.setDefinitions([v1]);

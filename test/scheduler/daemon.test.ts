@@ -12,7 +12,10 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('daemon', () => {
   it('exposes the scheduler, runs jobs through it, and stops it', async () => {
-    const { configFile } = await configTree({ 'jobs/a.yaml': jobYaml('a', '0 0 1 1 *', '  - emit: { items: [] }\n') }, 'admin: { enabled: false }\n');
+    const { configFile } = await configTree(
+      { 'jobs/a.yaml': jobYaml('a', '0 0 1 1 *', '  - emit: { items: [] }\n') },
+      'admin: { enabled: false }\n',
+    );
     const { registry, state } = createTestPlugin();
     const { log } = captureLogger();
     const daemon = await startDaemon(configFile, { registry, log, env: {} });
@@ -23,7 +26,9 @@ describe('daemon', () => {
       await until(() => ended.length === 1, 'the run');
       expect(ended).toEqual(['a:success']);
       expect((await daemon.scheduler.history.list('a'))[0]!.id).toBe(id);
-      expect(daemon.scheduler.health()).toMatchObject({ jobs: [{ name: 'a', lastOutcome: 'success', running: false }] });
+      expect(daemon.scheduler.health()).toMatchObject({
+        jobs: [{ name: 'a', lastOutcome: 'success', running: false }],
+      });
     } finally {
       await daemon.stop('test');
     }
@@ -32,8 +37,14 @@ describe('daemon', () => {
   });
 
   it('`dropcron start` exits 0 on SIGTERM within 5 s', async () => {
-    const { configFile } = await configTree({}, 'plugins: [dropbox]\nsandbox: false\nadmin: { enabled: false }\nlogLevel: info\n');
-    const child = spawn(process.execPath, ['src/bin.mjs', 'start', '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { configFile } = await configTree(
+      {},
+      'plugins: [dropbox]\nsandbox: false\nadmin: { enabled: false }\nlogLevel: info\n',
+    );
+    const child = spawn(process.execPath, ['src/bin.mjs', 'start', '--config', configFile], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
@@ -44,7 +55,10 @@ describe('daemon', () => {
       expect(err).toBe('');
       expect(out).toContain('scheduler started');
       child.kill('SIGTERM');
-      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running after 5 s'), 5_000))]);
+      const code = await Promise.race([
+        exited,
+        new Promise<string>((r) => setTimeout(() => r('still running after 5 s'), 5_000)),
+      ]);
       expect(code).toBe(0);
       expect(out).toContain('dropcron stopped');
     } finally {

@@ -29,13 +29,28 @@ export function captureLogger() {
   return { log, lines };
 }
 
-export async function harness(configFile: string, opts: { start?: boolean; plugin?: ReturnType<typeof createTestPlugin>; random?: () => number; abortSettleMs?: number } = {}): Promise<Harness> {
+export async function harness(
+  configFile: string,
+  opts: {
+    start?: boolean;
+    plugin?: ReturnType<typeof createTestPlugin>;
+    random?: () => number;
+    abortSettleMs?: number;
+  } = {},
+): Promise<Harness> {
   const plugin = opts.plugin ?? createTestPlugin();
   const loaded = await loadTree(configFile, plugin.registry);
   if (loaded.problems.length) throw new Error(loaded.problems.map((p) => p.message).join('; '));
   const { log, lines } = captureLogger();
   const services = createServices(loaded.config, { log });
-  const scheduler = new Scheduler({ config: loaded.config, registry: plugin.registry, services, log, random: opts.random ?? (() => 0.5), abortSettleMs: opts.abortSettleMs });
+  const scheduler = new Scheduler({
+    config: loaded.config,
+    registry: plugin.registry,
+    services,
+    log,
+    random: opts.random ?? (() => 0.5),
+    abortSettleMs: opts.abortSettleMs,
+  });
   const ended: RunRecord[] = [];
   scheduler.events.on('run:end', (e) => ended.push(e.run));
   if (opts.start !== false) await scheduler.start(loaded.jobs, loaded.connections);

@@ -32,7 +32,11 @@ describe('catch-up after downtime', () => {
     const first = await boot(configFile);
     await first.scheduler.stop();
     const saved = JSON.parse(await readFile(join(dir, 'state/scheduler.json'), 'utf8'));
-    expect(saved.jobs.late).toMatchObject({ schedule: HOURLY, timezone: 'UTC', nextScheduledAt: '2026-06-01T13:00:00.000Z' });
+    expect(saved.jobs.late).toMatchObject({
+      schedule: HOURLY,
+      timezone: 'UTC',
+      nextScheduledAt: '2026-06-01T13:00:00.000Z',
+    });
 
     // Down from 12:30 to 15:10: the 13:00, 14:00 and 15:00 slots were missed.
     vi.setSystemTime(new Date('2026-06-01T15:10:00Z'));
@@ -54,10 +58,15 @@ describe('catch-up after downtime', () => {
 
   it('a changed schedule is not caught up under the old one', async () => {
     vi.useFakeTimers({ now: new Date('2026-06-01T12:30:00Z'), ...FAKE });
-    const { dir, configFile } = await configTree({ 'jobs/late.yaml': jobYaml('late', HOURLY, '  - emit: { items: [] }\n', 'catchUp: true\n') });
+    const { dir, configFile } = await configTree({
+      'jobs/late.yaml': jobYaml('late', HOURLY, '  - emit: { items: [] }\n', 'catchUp: true\n'),
+    });
     await (await boot(configFile)).scheduler.stop();
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(join(dir, 'jobs/late.yaml'), jobYaml('late', '30 * * * *', '  - emit: { items: [] }\n', 'catchUp: true\n'));
+    await writeFile(
+      join(dir, 'jobs/late.yaml'),
+      jobYaml('late', '30 * * * *', '  - emit: { items: [] }\n', 'catchUp: true\n'),
+    );
     vi.setSystemTime(new Date('2026-06-01T15:10:00Z'));
     const h = await boot(configFile);
     await h.scheduler.idle();
@@ -79,19 +88,29 @@ describe('missed slots while running (process asleep or blocked)', () => {
     await vi.advanceTimersByTimeAsync(91_000);
     await until(() => h.ended.length === 1, 'the catch-up run');
     await h.scheduler.idle();
-    expect(h.ended.map((r) => [r.job, r.trigger, r.scheduledAt])).toEqual([['late', 'catch-up', '2026-06-01T12:02:00.000Z']]);
+    expect(h.ended.map((r) => [r.job, r.trigger, r.scheduledAt])).toEqual([
+      ['late', 'catch-up', '2026-06-01T12:02:00.000Z'],
+    ]);
     expect(h.lines.filter((l) => /^job plain missed its run at /.test(String(l.msg)))).toHaveLength(2);
     // Back on schedule afterwards.
     await vi.advanceTimersByTimeAsync(30_000);
     await until(() => h.ended.length === 3, 'the next slot');
-    expect(h.ended.slice(1).map((r) => [r.job, r.trigger, r.scheduledAt]).sort()).toEqual([
-      ['late', 'schedule', '2026-06-01T12:06:00.000Z'], ['plain', 'schedule', '2026-06-01T12:06:00.000Z'],
+    expect(
+      h.ended
+        .slice(1)
+        .map((r) => [r.job, r.trigger, r.scheduledAt])
+        .sort(),
+    ).toEqual([
+      ['late', 'schedule', '2026-06-01T12:06:00.000Z'],
+      ['plain', 'schedule', '2026-06-01T12:06:00.000Z'],
     ]);
   });
 
   it('no catch-up when a slot runs on time right after the missed ones', async () => {
     vi.useFakeTimers({ now: new Date('2026-06-01T12:00:30Z'), ...FAKE });
-    const { configFile } = await configTree({ 'jobs/late.yaml': jobYaml('late', '* * * * *', '  - emit: { items: [] }\n', 'catchUp: true\n') });
+    const { configFile } = await configTree({
+      'jobs/late.yaml': jobYaml('late', '* * * * *', '  - emit: { items: [] }\n', 'catchUp: true\n'),
+    });
     const h = await boot(configFile);
     // The timer due at 12:01 wakes at 12:05:30: 12:01-12:04 missed, 12:05 within tolerance.
     vi.setSystemTime(new Date('2026-06-01T12:05:00Z'));
@@ -114,15 +133,30 @@ describe('watchdog', () => {
     vi.setSystemTime(new Date('2026-06-02T11:00:00Z'));
     await vi.advanceTimersByTimeAsync(30_000);
     await until(() => h.ended.length === 1, 'the catch-up run');
-    expect(h.ended.map((r) => [r.job, r.trigger, r.scheduledAt])).toEqual([['daily', 'catch-up', '2026-06-02T03:00:00.000Z']]);
-    expect(h.lines.filter((l) => /^the timer of job \w+ did not fire for its 2026-06-02T03:00:00.000Z slot/.test(String(l.msg)))).toHaveLength(2);
-    expect(h.scheduler.health().jobs.map((j) => j.nextRun)).toEqual(['2026-06-03T03:00:00.000Z', '2026-06-03T03:00:00.000Z']);
+    expect(h.ended.map((r) => [r.job, r.trigger, r.scheduledAt])).toEqual([
+      ['daily', 'catch-up', '2026-06-02T03:00:00.000Z'],
+    ]);
+    expect(
+      h.lines.filter((l) =>
+        /^the timer of job \w+ did not fire for its 2026-06-02T03:00:00.000Z slot/.test(String(l.msg)),
+      ),
+    ).toHaveLength(2);
+    expect(h.scheduler.health().jobs.map((j) => j.nextRun)).toEqual([
+      '2026-06-03T03:00:00.000Z',
+      '2026-06-03T03:00:00.000Z',
+    ]);
     // The old timers are gone: the next slot runs each job once.
     await vi.advanceTimersByTimeAsync(16 * 3_600_000);
     await until(() => h.ended.length === 3, 'the next slot');
     await h.scheduler.idle();
-    expect(h.ended.slice(1).map((r) => [r.job, r.trigger, r.scheduledAt]).sort()).toEqual([
-      ['daily', 'schedule', '2026-06-03T03:00:00.000Z'], ['other', 'schedule', '2026-06-03T03:00:00.000Z'],
+    expect(
+      h.ended
+        .slice(1)
+        .map((r) => [r.job, r.trigger, r.scheduledAt])
+        .sort(),
+    ).toEqual([
+      ['daily', 'schedule', '2026-06-03T03:00:00.000Z'],
+      ['other', 'schedule', '2026-06-03T03:00:00.000Z'],
     ]);
   });
 });
@@ -130,9 +164,12 @@ describe('watchdog', () => {
 describe('history', () => {
   it('keeps the newest historyLimit runs per job, across restarts', async () => {
     vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z'), ...FAKE });
-    const { dir, configFile } = await configTree({
-      'jobs/h.yaml': jobYaml('h', YEARLY, '  - fail: { times: 2 }\n'),
-    }, 'historyLimit: 3\n');
+    const { dir, configFile } = await configTree(
+      {
+        'jobs/h.yaml': jobYaml('h', YEARLY, '  - fail: { times: 2 }\n'),
+      },
+      'historyLimit: 3\n',
+    );
     const plugin = createTestPlugin();
     const h = await boot(configFile, { plugin });
     for (let i = 0; i < 5; i++) {
@@ -155,7 +192,11 @@ describe('history', () => {
   it('keeps no secrets and no stack traces', async () => {
     vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z'), ...FAKE });
     const { dir, configFile } = await configTree({
-      'jobs/s.yaml': jobYaml('s', YEARLY, '  - fail: { message: "proxy said no to https://svc:hunter22@proxy.local/ with Bearer abc.def" }\n'),
+      'jobs/s.yaml': jobYaml(
+        's',
+        YEARLY,
+        '  - fail: { message: "proxy said no to https://svc:hunter22@proxy.local/ with Bearer abc.def" }\n',
+      ),
     });
     const h = await boot(configFile);
     h.scheduler.runNow('s');
@@ -165,17 +206,27 @@ describe('history', () => {
     expect(text).not.toContain('hunter22');
     expect(text).not.toContain('abc.def');
     expect(text).not.toContain('stack line');
-    expect(h.ended[0]!.error).toBe('task 1 (fail): proxy said no to https://[REDACTED]@proxy.local/ with Bearer [REDACTED]');
+    expect(h.ended[0]!.error).toBe(
+      'task 1 (fail): proxy said no to https://[REDACTED]@proxy.local/ with Bearer [REDACTED]',
+    );
   });
 });
 
 describe('graceful shutdown', () => {
   it('lets runs finish within the grace period, then aborts the rest and retries nothing', async () => {
     vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z'), ...FAKE });
-    const { configFile } = await configTree({
-      'jobs/quick.yaml': jobYaml('quick', YEARLY, '  - sleep: { ms: 1000, id: quick }\n'),
-      'jobs/slow.yaml': jobYaml('slow', YEARLY, '  - sleep: { ms: 60000, id: slow }\n', 'retries: { count: 3, backoff: 1s }\n'),
-    }, 'shutdownGraceSeconds: 2\n');
+    const { configFile } = await configTree(
+      {
+        'jobs/quick.yaml': jobYaml('quick', YEARLY, '  - sleep: { ms: 1000, id: quick }\n'),
+        'jobs/slow.yaml': jobYaml(
+          'slow',
+          YEARLY,
+          '  - sleep: { ms: 60000, id: slow }\n',
+          'retries: { count: 3, backoff: 1s }\n',
+        ),
+      },
+      'shutdownGraceSeconds: 2\n',
+    );
     const h = await boot(configFile);
     h.scheduler.runNow('quick');
     h.scheduler.runNow('slow');
@@ -202,10 +253,13 @@ describe('graceful shutdown', () => {
 
   it('a run still waiting for a free slot is recorded as aborted without starting', async () => {
     vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z'), ...FAKE });
-    const { configFile } = await configTree({
-      'jobs/a.yaml': jobYaml('a', YEARLY, '  - sleep: { ms: 500, id: a }\n'),
-      'jobs/b.yaml': jobYaml('b', YEARLY, '  - sleep: { ms: 500, id: b }\n'),
-    }, 'maxConcurrentJobs: 1\n');
+    const { configFile } = await configTree(
+      {
+        'jobs/a.yaml': jobYaml('a', YEARLY, '  - sleep: { ms: 500, id: a }\n'),
+        'jobs/b.yaml': jobYaml('b', YEARLY, '  - sleep: { ms: 500, id: b }\n'),
+      },
+      'maxConcurrentJobs: 1\n',
+    );
     const h = await boot(configFile);
     h.scheduler.runNow('a');
     h.scheduler.runNow('b');
@@ -213,7 +267,10 @@ describe('graceful shutdown', () => {
     await vi.advanceTimersByTimeAsync(500);
     await stopping;
     expect(h.state.events).toEqual(['start:a', 'end:a']);
-    expect(h.ended.map((r) => [r.job, r.outcome]).sort()).toEqual([['a', 'success'], ['b', 'aborted']]);
+    expect(h.ended.map((r) => [r.job, r.outcome]).sort()).toEqual([
+      ['a', 'success'],
+      ['b', 'aborted'],
+    ]);
     expect(h.ended.find((r) => r.job === 'b')!.error).toBe('aborted: dropcron shut down before the run could start');
   });
 });

@@ -44,21 +44,37 @@ async function boot(jobs: Record<string, string>, config = '') {
 
 describe('webhook notifications', () => {
   it('POSTs the run summary as JSON when a run fails', async () => {
-    const h = await boot({ 'jobs/f.yaml': jobYaml('f', YEARLY, '  - fail: { message: quota exceeded }\n', `notify: { webhook: "${url}" }\n`) });
+    const h = await boot({
+      'jobs/f.yaml': jobYaml('f', YEARLY, '  - fail: { message: quota exceeded }\n', `notify: { webhook: "${url}" }\n`),
+    });
     const id = h.scheduler.runNow('f');
     await until(() => received.length === 1, 'the webhook');
-    const [{ body, headers, path }] = received as [typeof received[0]];
+    const [{ body, headers, path }] = received as [(typeof received)[0]];
     expect(path).toBe('/hook/s3cr3t-token');
     expect(headers['content-type']).toBe('application/json');
     expect(body).toMatchObject({ event: 'run.failed', text: 'dropcron: job f failed: task 1 (fail): quota exceeded' });
-    expect(body.run).toMatchObject({ id, job: 'f', outcome: 'failed', trigger: 'manual', error: 'task 1 (fail): quota exceeded' });
+    expect(body.run).toMatchObject({
+      id,
+      job: 'f',
+      outcome: 'failed',
+      trigger: 'manual',
+      error: 'task 1 (fail): quota exceeded',
+    });
   });
 
   it('sends nothing on success unless onSuccess is set; config.yaml notify is the default', async () => {
-    const h = await boot({
-      'jobs/quiet.yaml': jobYaml('quiet', YEARLY, '  - emit: { items: [] }\n'),
-      'jobs/loud.yaml': jobYaml('loud', YEARLY, '  - emit: { items: [] }\n', `notify: { webhook: "${url}", onSuccess: true }\n`),
-    }, `notify: { webhook: "${url}" }\n`);
+    const h = await boot(
+      {
+        'jobs/quiet.yaml': jobYaml('quiet', YEARLY, '  - emit: { items: [] }\n'),
+        'jobs/loud.yaml': jobYaml(
+          'loud',
+          YEARLY,
+          '  - emit: { items: [] }\n',
+          `notify: { webhook: "${url}", onSuccess: true }\n`,
+        ),
+      },
+      `notify: { webhook: "${url}" }\n`,
+    );
     h.scheduler.runNow('quiet');
     h.scheduler.runNow('loud');
     await until(() => h.ended.length === 2, 'both runs');
@@ -68,7 +84,14 @@ describe('webhook notifications', () => {
 
   it('a webhook that fails is logged without the URL path and never fails the run', async () => {
     status = 500;
-    const h = await boot({ 'jobs/ok.yaml': jobYaml('ok', YEARLY, '  - emit: { items: [] }\n', `notify: { webhook: "${url}", onSuccess: true }\n`) });
+    const h = await boot({
+      'jobs/ok.yaml': jobYaml(
+        'ok',
+        YEARLY,
+        '  - emit: { items: [] }\n',
+        `notify: { webhook: "${url}", onSuccess: true }\n`,
+      ),
+    });
     h.scheduler.runNow('ok');
     await until(() => received.length === 1, 'the webhook');
     await h.scheduler.idle();
@@ -82,10 +105,14 @@ describe('webhook notifications', () => {
     const closed = url;
     await new Promise((r) => server.close(r));
     server = createServer();
-    const h = await boot({ 'jobs/f.yaml': jobYaml('f', YEARLY, '  - fail: {}\n', `notify: { webhook: "${closed}" }\n`) });
+    const h = await boot({
+      'jobs/f.yaml': jobYaml('f', YEARLY, '  - fail: {}\n', `notify: { webhook: "${closed}" }\n`),
+    });
     h.scheduler.runNow('f');
     await until(() => h.ended.length === 1, 'the run');
     await h.scheduler.idle();
-    expect(h.lines.some((l) => /^notify: webhook at http:\/\/127\.0\.0\.1:\d+ failed: /.test(String(l.msg)))).toBe(true);
+    expect(h.lines.some((l) => /^notify: webhook at http:\/\/127\.0\.0\.1:\d+ failed: /.test(String(l.msg)))).toBe(
+      true,
+    );
   });
 });

@@ -37,18 +37,39 @@ describe('firing', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     await until(() => h.ended.length === 1, 'the run');
     const [run] = h.ended;
-    expect(run).toMatchObject({ job: 'w', trigger: 'schedule', outcome: 'success', scheduledAt: '2026-06-01T12:01:00.000Z', attempt: 1 });
-    expect(run!.tasks.map((t) => [t.type, t.counts])).toEqual([['emit', { items: 2 }], ['write', { written: 1 }]]);
+    expect(run).toMatchObject({
+      job: 'w',
+      trigger: 'schedule',
+      outcome: 'success',
+      scheduledAt: '2026-06-01T12:01:00.000Z',
+      attempt: 1,
+    });
+    expect(run!.tasks.map((t) => [t.type, t.counts])).toEqual([
+      ['emit', { items: 2 }],
+      ['write', { written: 1 }],
+    ]);
     expect(run!.bytes).toBe(3);
     // The previous task's output was the next one's input.
     expect(await readFile(join(dir, 'out/w.txt'), 'utf8')).toBe('a\nb');
     expect(existsSync(join(dir, 'out/w.txt.partial'))).toBe(false);
     await until(async () => (await h.scheduler.history.list('w')).length === 1, 'history');
-    expect(h.scheduler.health().jobs[0]).toMatchObject({ name: 'w', lastOutcome: 'success', nextRun: '2026-06-01T12:02:00.000Z', running: false });
+    expect(h.scheduler.health().jobs[0]).toMatchObject({
+      name: 'w',
+      lastOutcome: 'success',
+      nextRun: '2026-06-01T12:02:00.000Z',
+      running: false,
+    });
   });
 
   it('hands each task a context: child logger, signal, vars, progress', async () => {
-    const { h, dir } = await start({ 'jobs/c.yaml': jobYaml('c', YEARLY, '  - write: { file: $DIR/c.txt, content: hello, chunks: 4 }\n', 'timezone: Europe/Berlin\n') });
+    const { h, dir } = await start({
+      'jobs/c.yaml': jobYaml(
+        'c',
+        YEARLY,
+        '  - write: { file: $DIR/c.txt, content: hello, chunks: 4 }\n',
+        'timezone: Europe/Berlin\n',
+      ),
+    });
     const progress: number[] = [];
     h.scheduler.events.on('run:progress', (p) => progress.push(p.done));
     const logs: string[] = [];
@@ -57,7 +78,12 @@ describe('firing', () => {
     await until(() => h.ended.length === 1, 'the run');
     const { ctx } = h.state.contexts[0]!;
     // baseDir: relative local paths in tasks are read from config.yaml's folder.
-    expect(ctx.vars).toEqual({ now: new Date('2026-06-01T12:00:30Z'), timezone: 'Europe/Berlin', job: 'c', baseDir: dir });
+    expect(ctx.vars).toEqual({
+      now: new Date('2026-06-01T12:00:30Z'),
+      timezone: 'Europe/Berlin',
+      job: 'c',
+      baseDir: dir,
+    });
     expect(ctx.dryRun).toBe(false);
     expect(ctx.connection).toEqual({ name: 'main', label: 'one' });
     expect(ctx.log.bindings()).toMatchObject({ job: 'c', task: 'write', runId: id });
@@ -65,11 +91,21 @@ describe('firing', () => {
     expect(progress[0]).toBe(1);
     expect(progress.at(-1)).toBe(5);
     expect(logs.some((m) => m.startsWith('write: wrote '))).toBe(true);
-    expect(h.lines.find((l) => l.msg.startsWith('write: wrote') || String(l.msg).startsWith('wrote'))).toMatchObject({ job: 'c', task: 'write', runId: id });
+    expect(h.lines.find((l) => l.msg.startsWith('write: wrote') || String(l.msg).startsWith('wrote'))).toMatchObject({
+      job: 'c',
+      task: 'write',
+      runId: id,
+    });
   });
 
   it('a failing task fails the run with its message on one line', async () => {
-    const { h } = await start({ 'jobs/f.yaml': jobYaml('f', YEARLY, '  - emit: { items: [] }\n  - fail: { message: disk full }\n  - emit: { items: [never] }\n') });
+    const { h } = await start({
+      'jobs/f.yaml': jobYaml(
+        'f',
+        YEARLY,
+        '  - emit: { items: [] }\n  - fail: { message: disk full }\n  - emit: { items: [never] }\n',
+      ),
+    });
     h.scheduler.runNow('f');
     await until(() => h.ended.length === 1, 'the run');
     expect(h.ended[0]).toMatchObject({ outcome: 'failed', error: 'task 2 (fail): disk full' });
@@ -105,17 +141,23 @@ describe('overlap', () => {
     expect(h.state.events).toEqual(['start:q', 'end:q', 'start:q']);
     await vi.advanceTimersByTimeAsync(10_000);
     await until(() => h.ended.length === 2, 'both runs');
-    expect(h.ended.map((r) => [r.id, r.outcome])).toEqual([[first, 'success'], [second, 'success']]);
+    expect(h.ended.map((r) => [r.id, r.outcome])).toEqual([
+      [first, 'success'],
+      [second, 'success'],
+    ]);
   });
 });
 
 describe('global limit', () => {
   it('runs at most maxConcurrentJobs at once; the others wait their turn', async () => {
-    const { h } = await start({
-      'jobs/a.yaml': jobYaml('a', YEARLY, sleepTask(10_000, 'a')),
-      'jobs/b.yaml': jobYaml('b', YEARLY, sleepTask(10_000, 'b')),
-      'jobs/c.yaml': jobYaml('c', YEARLY, sleepTask(10_000, 'c')),
-    }, 'maxConcurrentJobs: 2\n');
+    const { h } = await start(
+      {
+        'jobs/a.yaml': jobYaml('a', YEARLY, sleepTask(10_000, 'a')),
+        'jobs/b.yaml': jobYaml('b', YEARLY, sleepTask(10_000, 'b')),
+        'jobs/c.yaml': jobYaml('c', YEARLY, sleepTask(10_000, 'c')),
+      },
+      'maxConcurrentJobs: 2\n',
+    );
     h.scheduler.runNow('a');
     h.scheduler.runNow('b');
     h.scheduler.runNow('c');
@@ -144,7 +186,11 @@ describe('timeout', () => {
   });
 
   it('gives up on a task that ignores its signal after the settle time', async () => {
-    const { h } = await start({ 'jobs/t.yaml': jobYaml('t', YEARLY, sleepTask(60_000, 't', ', ignoreAbort: true'), 'timeout: 5s\n') }, '', { abortSettleMs: 2_000 });
+    const { h } = await start(
+      { 'jobs/t.yaml': jobYaml('t', YEARLY, sleepTask(60_000, 't', ', ignoreAbort: true'), 'timeout: 5s\n') },
+      '',
+      { abortSettleMs: 2_000 },
+    );
     h.scheduler.runNow('t');
     await vi.advanceTimersByTimeAsync(6_999);
     expect(h.ended).toEqual([]);
@@ -156,7 +202,9 @@ describe('timeout', () => {
 
 describe('retries', () => {
   it('retries a failed run with doubling backoff until it succeeds', async () => {
-    const { h } = await start({ 'jobs/r.yaml': jobYaml('r', YEARLY, '  - fail: { times: 2 }\n', 'retries: { count: 3, backoff: 10s }\n') });
+    const { h } = await start({
+      'jobs/r.yaml': jobYaml('r', YEARLY, '  - fail: { times: 2 }\n', 'retries: { count: 3, backoff: 10s }\n'),
+    });
     h.scheduler.runNow('r');
     await until(() => h.ended.length === 1, 'first attempt');
     await vi.advanceTimersByTimeAsync(9_999);
@@ -168,14 +216,18 @@ describe('retries', () => {
     await vi.advanceTimersByTimeAsync(1);
     await until(() => h.ended.length === 3, 'third attempt');
     expect(h.ended.map((r) => [r.trigger, r.attempt, r.outcome])).toEqual([
-      ['manual', 1, 'failed'], ['retry', 2, 'failed'], ['retry', 3, 'success'],
+      ['manual', 1, 'failed'],
+      ['retry', 2, 'failed'],
+      ['retry', 3, 'success'],
     ]);
     await vi.advanceTimersByTimeAsync(3_600_000);
     expect(h.ended.length).toBe(3);
   });
 
   it('stops after `count` retries', async () => {
-    const { h } = await start({ 'jobs/r.yaml': jobYaml('r', YEARLY, '  - fail: {}\n', 'retries: { count: 1, backoff: 1s }\n') });
+    const { h } = await start({
+      'jobs/r.yaml': jobYaml('r', YEARLY, '  - fail: {}\n', 'retries: { count: 1, backoff: 1s }\n'),
+    });
     h.scheduler.runNow('r');
     await until(() => h.ended.length === 1, 'first attempt');
     await vi.advanceTimersByTimeAsync(1_000);
@@ -205,12 +257,37 @@ describe('health and events', () => {
     expect(h.scheduler.health().lastTick).toBe('2026-06-01T12:01:00.000Z');
     const id = h.scheduler.runNow('a');
     expect(h.scheduler.health().jobs).toEqual([
-      { name: 'a', enabled: true, schedule: '0 3 * * *', timezone: 'Europe/Berlin', nextRun: '2026-06-02T01:00:00.000Z', lastOutcome: null, lastRunAt: null, running: true, runId: id },
-      { name: 'off', enabled: false, schedule: YEARLY, timezone: 'UTC', nextRun: null, lastOutcome: null, lastRunAt: null, running: false, runId: null },
+      {
+        name: 'a',
+        enabled: true,
+        schedule: '0 3 * * *',
+        timezone: 'Europe/Berlin',
+        nextRun: '2026-06-02T01:00:00.000Z',
+        lastOutcome: null,
+        lastRunAt: null,
+        running: true,
+        runId: id,
+      },
+      {
+        name: 'off',
+        enabled: false,
+        schedule: YEARLY,
+        timezone: 'UTC',
+        nextRun: null,
+        lastOutcome: null,
+        lastRunAt: null,
+        running: false,
+        runId: null,
+      },
     ]);
     await vi.advanceTimersByTimeAsync(5_000);
     await until(() => h.ended.length === 1, 'the run');
-    expect(h.scheduler.health().jobs[0]).toMatchObject({ lastOutcome: 'success', lastRunAt: '2026-06-01T12:01:00.000Z', running: false, runId: null });
+    expect(h.scheduler.health().jobs[0]).toMatchObject({
+      lastOutcome: 'success',
+      lastRunAt: '2026-06-01T12:01:00.000Z',
+      running: false,
+      runId: null,
+    });
     // A disabled job can still be run by hand.
     h.scheduler.runNow('off');
     await vi.advanceTimersByTimeAsync(1);
@@ -219,15 +296,24 @@ describe('health and events', () => {
   });
 
   it('run:start, run:log and run:end carry names, counts and messages only', async () => {
-    const { h } = await start({ 'connections/main.yaml': 'name: main\ntype: test\nlabel: secret-label\n', 'jobs/e.yaml': jobYaml('e', YEARLY, '  - write: { file: $DIR/e.txt, content: abc }\n') });
+    const { h } = await start({
+      'connections/main.yaml': 'name: main\ntype: test\nlabel: secret-label\n',
+      'jobs/e.yaml': jobYaml('e', YEARLY, '  - write: { file: $DIR/e.txt, content: abc }\n'),
+    });
     const seen: Array<[string, unknown]> = [];
-    for (const ev of ['run:start', 'run:progress', 'run:log', 'run:end'] as const) h.scheduler.events.on(ev, (p: unknown) => seen.push([ev, p]));
+    for (const ev of ['run:start', 'run:progress', 'run:log', 'run:end'] as const)
+      h.scheduler.events.on(ev, (p: unknown) => seen.push([ev, p]));
     const id = h.scheduler.runNow('e', { dryRun: false });
     await until(() => h.ended.length === 1, 'the run');
-    expect(seen[0]).toEqual(['run:start', { runId: id, job: 'e', trigger: 'manual', attempt: 1, dryRun: false, startedAt: '2026-06-01T12:00:30.000Z' }]);
+    expect(seen[0]).toEqual([
+      'run:start',
+      { runId: id, job: 'e', trigger: 'manual', attempt: 1, dryRun: false, startedAt: '2026-06-01T12:00:30.000Z' },
+    ]);
     expect(seen.map(([ev]) => ev)).toEqual(['run:start', 'run:log', 'run:progress', 'run:log', 'run:log', 'run:end']);
     expect(seen.filter(([ev]) => ev === 'run:log').map(([, p]) => (p as { msg: string }).msg)).toEqual([
-      'run started (manual)', expect.stringMatching(/^write: wrote .*e\.txt$/), expect.stringMatching(/^run succeeded in /),
+      'run started (manual)',
+      expect.stringMatching(/^write: wrote .*e\.txt$/),
+      expect.stringMatching(/^run succeeded in /),
     ]);
     expect(JSON.stringify(seen)).not.toContain('secret-label');
   });

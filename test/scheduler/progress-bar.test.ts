@@ -5,10 +5,19 @@ import { barLine, formatBytes, ProgressDisplay } from '../../src/scheduler/progr
 describe('progress display', () => {
   it('shows bytes, percentage, rate and ETA', () => {
     const MiB = 1024 * 1024;
-    expect(barLine('upload', { item: 'db.sql.gz', done: 25 * MiB, total: 100 * MiB }, 5_000))
-      .toBe('upload: db.sql.gz [#####---------------]  25% 25 MiB/100 MiB 5.0 MiB/s ETA 15s');
-    expect(barLine('upload', { item: 'x', done: 0, total: 0 }, 0)).toBe('upload: x [--------------------]   0% 0 B/0 B');
-    expect([0, 1023, 1024, 1536, 10 * 1024 ** 3].map(formatBytes)).toEqual(['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '10 GiB']);
+    expect(barLine('upload', { item: 'db.sql.gz', done: 25 * MiB, total: 100 * MiB }, 5_000)).toBe(
+      'upload: db.sql.gz [#####---------------]  25% 25 MiB/100 MiB 5.0 MiB/s ETA 15s',
+    );
+    expect(barLine('upload', { item: 'x', done: 0, total: 0 }, 0)).toBe(
+      'upload: x [--------------------]   0% 0 B/0 B',
+    );
+    expect([0, 1023, 1024, 1536, 10 * 1024 ** 3].map(formatBytes)).toEqual([
+      '0 B',
+      '1023 B',
+      '1.0 KiB',
+      '1.5 KiB',
+      '10 GiB',
+    ]);
   });
 
   it('redraws one line on a terminal at most every 100 ms, and ends it when the item is done', () => {

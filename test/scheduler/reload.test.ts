@@ -22,7 +22,14 @@ const emit = '  - emit: { items: [] }\n';
 async function boot(files: Record<string, string>) {
   const tree = await configTree(files);
   h = await harness(tree.configFile);
-  watcher = watchConfig({ config: h.loaded.config, registry: h.registry, scheduler: h.scheduler, log: h.log, env: {}, debounceMs: 30 });
+  watcher = watchConfig({
+    config: h.loaded.config,
+    registry: h.registry,
+    scheduler: h.scheduler,
+    log: h.log,
+    env: {},
+    debounceMs: 30,
+  });
   return { ...tree, h };
 }
 
@@ -30,7 +37,10 @@ const schedules = (hh: Harness) => Object.fromEntries(hh.scheduler.jobDefinition
 
 describe('hot reload', () => {
   it('applies a valid edit, an added file and a removed file without a restart', async () => {
-    const { dir, h } = await boot({ 'jobs/a.yaml': jobYaml('a', '0 1 * * *', emit), 'jobs/b.yaml': jobYaml('b', YEARLY, emit) });
+    const { dir, h } = await boot({
+      'jobs/a.yaml': jobYaml('a', '0 1 * * *', emit),
+      'jobs/b.yaml': jobYaml('b', YEARLY, emit),
+    });
     await writeFile(join(dir, 'jobs/a.yaml'), jobYaml('a', '0 2 * * *', emit));
     await until(() => schedules(h).a === '0 2 * * *', 'the edit to apply');
     expect(h.scheduler.health().jobs.find((j) => j.name === 'a')!.nextRun).toMatch(/T02:00:00\.000Z$/);
@@ -49,7 +59,9 @@ describe('hot reload', () => {
     await writeFile(join(dir, 'jobs/a.yaml'), jobYaml('a', '0 99 * * *', emit));
     await until(() => h.lines.some((l) => String(l.msg).includes('keeps running')), 'the problem to be logged');
     const line = h.lines.find((l) => String(l.msg).includes('keeps running'))!;
-    expect(line.msg).toMatch(/a\.yaml:2:11 schedule '0 99 \* \* \*' is not a valid cron expression.*\(the last valid version of this file keeps running\)$/);
+    expect(line.msg).toMatch(
+      /a\.yaml:2:11 schedule '0 99 \* \* \*' is not a valid cron expression.*\(the last valid version of this file keeps running\)$/,
+    );
     expect(line).toMatchObject({ level: 40, line: 2, col: 11 });
     expect(schedules(h)).toEqual({ a: '0 1 * * *' });
     // The old version still runs.
@@ -69,7 +81,10 @@ describe('hot reload', () => {
     await until(() => h.scheduler.connectionDefinitions()[0]?.label === 'two', 'the connection edit');
     h.scheduler.runNow('a');
     await until(() => h.ended.length === 2, 'the second run');
-    expect(h.state.opened).toEqual([{ name: 'main', label: 'one' }, { name: 'main', label: 'two' }]);
+    expect(h.state.opened).toEqual([
+      { name: 'main', label: 'one' },
+      { name: 'main', label: 'two' },
+    ]);
     expect(h.state.closed).toBe(1);
     // A broken connection file keeps the last valid connection.
     await writeFile(join(dir, 'connections/main.yaml'), 'name: main\ntype: test\nlabel: [unclosed\n');
@@ -83,8 +98,15 @@ describe('hot reload', () => {
   });
 
   it('keepLastValid keeps previous definitions only from invalid files', () => {
-    const prev = [{ name: 'a', file: '/j/a.yaml' }, { name: 'b', file: '/j/b.yaml' }, { name: 'c', file: '/j/c.yaml' }];
+    const prev = [
+      { name: 'a', file: '/j/a.yaml' },
+      { name: 'b', file: '/j/b.yaml' },
+      { name: 'c', file: '/j/c.yaml' },
+    ];
     const fresh = [{ name: 'a', file: '/j/a.yaml' }];
-    expect(keepLastValid(fresh, prev, new Set(['/j/b.yaml']))).toEqual([{ name: 'a', file: '/j/a.yaml' }, { name: 'b', file: '/j/b.yaml' }]);
+    expect(keepLastValid(fresh, prev, new Set(['/j/b.yaml']))).toEqual([
+      { name: 'a', file: '/j/a.yaml' },
+      { name: 'b', file: '/j/b.yaml' },
+    ]);
   });
 });

@@ -15,11 +15,18 @@ describe("a run's live log", () => {
     log.info('uploaded report.csv');
     log.warn('skipped .DS_Store');
     log.error(`token Bearer sl.secret-value refused`);
-    expect(seen).toEqual(['info uploaded report.csv', 'warn skipped .DS_Store', 'error token Bearer [REDACTED] refused']);
+    expect(seen).toEqual([
+      'info uploaded report.csv',
+      'warn skipped .DS_Store',
+      'error token Bearer [REDACTED] refused',
+    ]);
     quiet.flush();
     expect(written.join('')).not.toContain('uploaded report.csv'); // the daemon's own log stays at warn
 
-    const verbose = tapLogger(createLogger({ level: 'debug', destination: sink as unknown as DestinationStream, pretty: false }), (l, m) => seen.push(`${l} ${m}`));
+    const verbose = tapLogger(
+      createLogger({ level: 'debug', destination: sink as unknown as DestinationStream, pretty: false }),
+      (l, m) => seen.push(`${l} ${m}`),
+    );
     verbose.debug('chunk 4 sent');
     expect(seen.at(-1)).toBe('debug chunk 4 sent');
   });

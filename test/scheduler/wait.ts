@@ -13,4 +13,6 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
 
 type Faked = 'setTimeout' | 'clearTimeout' | 'setInterval' | 'clearInterval' | 'Date';
 /** Timers and Date are faked; setImmediate and process.nextTick stay real so I/O can finish. */
-export const FAKE: { toFake: Faked[] } = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] };
+export const FAKE: { toFake: Faked[] } = {
+  toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+};

@@ -70,7 +70,8 @@ describe('volume', () => {
   it('2,000 small files go up in batches, all of them', async () => {
     const src = join(h.dir, 'many');
     await mkdir(join(src, 'nested'), { recursive: true });
-    for (let i = 0; i < 2000; i++) await writeFile(join(src, i % 2 ? 'nested' : '', `file ${String(i).padStart(4, '0')}.txt`), `content of ${i}\n`);
+    for (let i = 0; i < 2000; i++)
+      await writeFile(join(src, i % 2 ? 'nested' : '', `file ${String(i).padStart(4, '0')}.txt`), `content of ${i}\n`);
     const mark = h.emu.requests.length;
     const res = await h.run(uploadTask, { from: src, to: '/many', recursive: true });
     expect(res.counts.uploaded).toBe(2000);
@@ -88,8 +89,17 @@ describe('volume', () => {
 
 describe('a job killed by its timeout', () => {
   const job = (tasks: JobDefinition['tasks']): JobDefinition => ({
-    name: 'slow', file: 'slow.yaml', enabled: true, schedule: '0 0 * * *', timezone: 'UTC', connection: 'sandbox',
-    overlap: 'skip', timeoutMs: 1500, catchUp: false, retries: { count: 0, backoffMs: 0 }, tasks,
+    name: 'slow',
+    file: 'slow.yaml',
+    enabled: true,
+    schedule: '0 0 * * *',
+    timezone: 'UTC',
+    connection: 'sandbox',
+    overlap: 'skip',
+    timeoutMs: 1500,
+    catchUp: false,
+    retries: { count: 0, backoffMs: 0 },
+    tasks,
   });
   const deps = () => {
     const registry = new Registry();
@@ -103,7 +113,10 @@ describe('a job killed by its timeout', () => {
     await bigFile(join(src, 'slow.bin'), 40);
     h.emu.faults.set({ bandwidthBytesPerSec: 4 * 1024 * 1024 });
     try {
-      const r = await runJob({ job: job([{ type: 'upload', options: { from: src, to: '/slow' } }]), trigger: 'manual' }, deps());
+      const r = await runJob(
+        { job: job([{ type: 'upload', options: { from: src, to: '/slow' } }]), trigger: 'manual' },
+        deps(),
+      );
       expect(r.record.outcome).not.toBe('success');
     } finally {
       h.emu.faults.set({ bandwidthBytesPerSec: undefined });
@@ -118,7 +131,10 @@ describe('a job killed by its timeout', () => {
     const dst = join(h.dir, 'slow-down');
     h.emu.faults.set({ bandwidthBytesPerSec: 4 * 1024 * 1024 });
     try {
-      const r = await runJob({ job: job([{ type: 'download', options: { from: '/slow-down', to: dst } }]), trigger: 'manual' }, deps());
+      const r = await runJob(
+        { job: job([{ type: 'download', options: { from: '/slow-down', to: dst } }]), trigger: 'manual' },
+        deps(),
+      );
       expect(r.record.outcome).not.toBe('success');
     } finally {
       h.emu.faults.set({ bandwidthBytesPerSec: undefined });

@@ -13,14 +13,20 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-const names = async (folder: string) => [...(await remoteTree(h.client, folder)).keys()].map((k) => k.slice(folder.length + 1)).filter((k) => !k.includes('/')).sort();
+const names = async (folder: string) =>
+  [...(await remoteTree(h.client, folder)).keys()]
+    .map((k) => k.slice(folder.length + 1))
+    .filter((k) => !k.includes('/'))
+    .sort();
 
 /** Ten dated backup folders, day 0 (newest) .. day 45, each holding one file modified that day. */
 async function seedBackups(root: string) {
   const days = [0, 1, 2, 5, 10, 20, 31, 32, 40, 45];
   for (const d of days) {
     const stamp = new Date(Date.now() - d * day);
-    await h.emu.files.put('sandy', `${root}/b-${String(d).padStart(2, '0')}/db.sql`, `backup ${d}`, { clientModified: stamp });
+    await h.emu.files.put('sandy', `${root}/b-${String(d).padStart(2, '0')}/db.sql`, `backup ${d}`, {
+      clientModified: stamp,
+    });
   }
   return days;
 }
@@ -41,7 +47,8 @@ describe('delete', () => {
   });
 
   it('olderThan with keepLast never leaves fewer than keepLast', async () => {
-    for (const d of [40, 50, 60]) await h.emu.files.put('sandy', `/few/old-${d}.zip`, 'z', { clientModified: new Date(Date.now() - d * day) });
+    for (const d of [40, 50, 60])
+      await h.emu.files.put('sandy', `/few/old-${d}.zip`, 'z', { clientModified: new Date(Date.now() - d * day) });
     const res = await h.run(deleteTask, { path: '/few', olderThan: '30d', keepLast: 2, dateField: 'modified' });
     expect(res.counts.deleted).toBe(1);
     expect(await names('/few')).toEqual(['old-40.zip', 'old-50.zip']);
@@ -51,20 +58,42 @@ describe('delete', () => {
     await h.emu.files.put('sandy', '/uploaded/a.txt', 'a', { clientModified: new Date('2001-01-01T00:00:00Z') });
     const now = await h.run(deleteTask, { path: '/uploaded', olderThan: '30d' });
     expect(now.counts.deleted ?? 0).toBe(0); // old client_modified does not matter
-    const later = await h.run(deleteTask, { path: '/uploaded', olderThan: '30d' }, { now: new Date(Date.now() + 40 * day) });
+    const later = await h.run(
+      deleteTask,
+      { path: '/uploaded', olderThan: '30d' },
+      { now: new Date(Date.now() + 40 * day) },
+    );
     expect(later.counts.deleted).toBe(1);
   });
 
   it('dry run lists exactly what would go and changes nothing', async () => {
     await seedBackups('/dry');
     const before = await remoteSnapshot(h.client);
-    const dry = await h.run(deleteTask, { path: '/dry', type: 'folders', olderThan: '30d', keepLast: 7, dateField: 'modified' }, { dryRun: true });
+    const dry = await h.run(
+      deleteTask,
+      { path: '/dry', type: 'folders', olderThan: '30d', keepLast: 7, dateField: 'modified' },
+      { dryRun: true },
+    );
     // keepLast 7 keeps days 0..31; of the rest, all are older than 30 days.
-    expect(dry.actions.filter((a) => a.action === 'delete').map((a) => a.target)).toEqual(['/dry/b-32', '/dry/b-40', '/dry/b-45']);
+    expect(dry.actions.filter((a) => a.action === 'delete').map((a) => a.target)).toEqual([
+      '/dry/b-32',
+      '/dry/b-40',
+      '/dry/b-45',
+    ]);
     expect(dry.actions.filter((a) => a.action === 'keep')).toHaveLength(7);
     expect(await remoteSnapshot(h.client)).toEqual(before);
-    const real = await h.run(deleteTask, { path: '/dry', type: 'folders', olderThan: '30d', keepLast: 7, dateField: 'modified' });
-    expect(real.actions.filter((a) => a.action === 'delete').map((a) => a.target)).toEqual(['/dry/b-32', '/dry/b-40', '/dry/b-45']);
+    const real = await h.run(deleteTask, {
+      path: '/dry',
+      type: 'folders',
+      olderThan: '30d',
+      keepLast: 7,
+      dateField: 'modified',
+    });
+    expect(real.actions.filter((a) => a.action === 'delete').map((a) => a.target)).toEqual([
+      '/dry/b-32',
+      '/dry/b-40',
+      '/dry/b-45',
+    ]);
     expect(await names('/dry')).toHaveLength(7);
   });
 
@@ -79,7 +108,9 @@ describe('delete', () => {
   it('maxDelete stops a run that would delete more, deleting nothing', async () => {
     for (let i = 0; i < 12; i++) await h.emu.files.put('sandy', `/guard/f${i}.txt`, 'x');
     const before = await remoteSnapshot(h.client, '/guard');
-    await expect(h.run(deleteTask, { path: '/guard', maxDelete: 10 })).rejects.toThrow(/would delete 12 entries, more than maxDelete \(10\); nothing was deleted/);
+    await expect(h.run(deleteTask, { path: '/guard', maxDelete: 10 })).rejects.toThrow(
+      /would delete 12 entries, more than maxDelete \(10\); nothing was deleted/,
+    );
     expect(await remoteSnapshot(h.client, '/guard')).toEqual(before);
     const dry = await h.run(deleteTask, { path: '/guard', maxDelete: 10 }, { dryRun: true });
     expect(dry.warnings.join()).toMatch(/a real run would stop here/);
@@ -90,7 +121,9 @@ describe('delete', () => {
   it('refuses the connection root', async () => {
     expect(deleteTask.check!({ path: '/' })[0]![1]).toMatch(/refuses the root/);
     await expect(h.run(deleteTask, { path: '/' })).rejects.toThrow(/refuses the root/);
-    await expect(h.run(deleteTask, { path: '/{nothing}'.replace('{nothing}', '') })).rejects.toThrow(/refuses the root/);
+    await expect(h.run(deleteTask, { path: '/{nothing}'.replace('{nothing}', '') })).rejects.toThrow(
+      /refuses the root/,
+    );
   });
 
   it('a listing that breaks off is never "nothing there": the task fails and deletes nothing', async () => {
@@ -99,7 +132,9 @@ describe('delete', () => {
     const before = await remoteSnapshot(h.client, '/flaky');
     h.emu.faults.inject({ route: 'files/list_folder/continue', times: 50, fault: { status: 503 } });
     try {
-      await expect(h.run(deleteTask, { path: '/flaky', include: 'f1*.txt', maxDelete: 5000 })).rejects.toThrow(/incomplete/);
+      await expect(h.run(deleteTask, { path: '/flaky', include: 'f1*.txt', maxDelete: 5000 })).rejects.toThrow(
+        /incomplete/,
+      );
     } finally {
       h.emu.faults.clear();
     }
@@ -123,7 +158,9 @@ describe('create-folder', () => {
   it('creates with placeholders; an existing folder is success unless existsOk is false; dry run creates nothing', async () => {
     const now = new Date('2026-02-03T04:05:06Z');
     const dry = await h.run(createFolderTask, { path: '/made/{yyyy}/{MM}-{dd} {job}' }, { now, dryRun: true });
-    expect(dry.actions).toEqual([{ action: 'create-folder', target: '/made/2026/02-03 test-job', reason: 'does not exist' }]);
+    expect(dry.actions).toEqual([
+      { action: 'create-folder', target: '/made/2026/02-03 test-job', reason: 'does not exist' },
+    ]);
     expect(await h.client.getMetadata('/made/2026/02-03 test-job')).toBeUndefined();
     const made = await h.run(createFolderTask, { path: '/made/{yyyy}/{MM}-{dd} {job}' }, { now });
     expect(made.counts.created).toBe(1);

@@ -17,7 +17,8 @@ let h: Harness;
 const day = 86_400_000;
 beforeAll(async () => {
   h = await startHarness();
-  const put = (p: string, c: string, daysAgo = 0) => h.emu.files.put('sandy', p, c, { clientModified: new Date(Date.now() - daysAgo * day) });
+  const put = (p: string, c: string, daysAgo = 0) =>
+    h.emu.files.put('sandy', p, c, { clientModified: new Date(Date.now() - daysAgo * day) });
   await put('/data/report 2026.csv', 'a,b\n1,2\n', 1);
   await put('/data/Überblick 日本.txt', 'unicode content', 2);
   await put('/data/big.bin', 'x'.repeat(5000), 3);
@@ -32,12 +33,24 @@ const names = (out: unknown) => (out as { items: Array<{ name: string }> }).item
 describe('list', () => {
   it('filters by mask, type, date and size, sorts and limits, hands the matches on', async () => {
     const all = await h.run(listTask, { path: '/data', recursive: true });
-    expect(names(all.output).sort()).toEqual(['big.bin', 'deep.txt', 'deepest.txt', 'old.log', 'report 2026.csv', 'Überblick 日本.txt'].sort());
+    expect(names(all.output).sort()).toEqual(
+      ['big.bin', 'deep.txt', 'deepest.txt', 'old.log', 'report 2026.csv', 'Überblick 日本.txt'].sort(),
+    );
     const txt = await h.run(listTask, { path: '/data', include: '*.txt' });
     expect(names(txt.output)).toEqual(['Überblick 日本.txt']);
-    const recent = await h.run(listTask, { path: '/data', newerThan: '30d', maxSize: '1KB', sort: { by: 'modified', order: 'desc' } });
+    const recent = await h.run(listTask, {
+      path: '/data',
+      newerThan: '30d',
+      maxSize: '1KB',
+      sort: { by: 'modified', order: 'desc' },
+    });
     expect(names(recent.output)).toEqual(['report 2026.csv', 'Überblick 日本.txt']);
-    const largest = await h.run(listTask, { path: '/data', recursive: true, sort: { by: 'size', order: 'desc' }, limit: 2 });
+    const largest = await h.run(listTask, {
+      path: '/data',
+      recursive: true,
+      sort: { by: 'size', order: 'desc' },
+      limit: 2,
+    });
     expect(names(largest.output)).toEqual(['big.bin', 'Überblick 日本.txt']);
     const folders = await h.run(listTask, { path: '/data', recursive: true, type: 'folders' });
     expect(names(folders.output).sort()).toEqual(['deeper', 'sub']);
@@ -47,7 +60,11 @@ describe('list', () => {
 
   it('writes CSV and JSON atomically, and nothing in a dry run', async () => {
     const csvFile = join(h.dir, 'out', 'list-{date}.csv');
-    const res = await h.run(listTask, { path: '/data', include: ['*.csv', '*.txt'], output: { file: csvFile, format: 'csv' } }, { now: new Date('2026-05-04T12:00:00Z') });
+    const res = await h.run(
+      listTask,
+      { path: '/data', include: ['*.csv', '*.txt'], output: { file: csvFile, format: 'csv' } },
+      { now: new Date('2026-05-04T12:00:00Z') },
+    );
     const written = join(h.dir, 'out', 'list-2026-05-04.csv');
     const csv = await readFile(written, 'utf8');
     const lines = csv.split('\r\n');
@@ -59,7 +76,11 @@ describe('list', () => {
 
     const jsonFile = join(h.dir, 'out', 'list.json');
     await h.run(listTask, { path: '/data', output: { file: jsonFile } });
-    expect(JSON.parse(await readFile(jsonFile, 'utf8')).map((m: { name: string }) => m.name).sort()).toEqual(['big.bin', 'old.log', 'report 2026.csv', 'Überblick 日本.txt']);
+    expect(
+      JSON.parse(await readFile(jsonFile, 'utf8'))
+        .map((m: { name: string }) => m.name)
+        .sort(),
+    ).toEqual(['big.bin', 'old.log', 'report 2026.csv', 'Überblick 日本.txt']);
 
     const dry = join(h.dir, 'out', 'dry.csv');
     const d = await h.run(listTask, { path: '/data', output: { file: dry, format: 'csv' } }, { dryRun: true });
@@ -80,10 +101,14 @@ describe('download', () => {
     const to = join(h.dir, 'dl1');
     const res = await h.run(downloadTask, { from: '/data', to, recursive: true, exclude: '*.log' });
     expect(res.counts.downloaded).toBe(5);
-    expect(Object.keys(await localTree(to)).sort()).toEqual(['big.bin', 'report 2026.csv', 'sub/deep.txt', 'sub/deeper/deepest.txt', 'Überblick 日本.txt'].sort());
+    expect(Object.keys(await localTree(to)).sort()).toEqual(
+      ['big.bin', 'report 2026.csv', 'sub/deep.txt', 'sub/deeper/deepest.txt', 'Überblick 日本.txt'].sort(),
+    );
     expect(await readFile(join(to, 'Überblick 日本.txt'), 'utf8')).toBe('unicode content');
     const meta = await h.client.getMetadata('/data/report 2026.csv');
-    expect((await stat(join(to, 'report 2026.csv'))).mtime.toISOString().replace('.000', '')).toBe((meta as { client_modified: string }).client_modified);
+    expect((await stat(join(to, 'report 2026.csv'))).mtime.toISOString().replace('.000', '')).toBe(
+      (meta as { client_modified: string }).client_modified,
+    );
   });
 
   it('from: previous takes the list, keeping paths below the listed folder', async () => {
@@ -164,7 +189,11 @@ describe('a hostile listing', () => {
         delete headers.host;
         delete headers.connection;
         delete headers['content-length'];
-        const up = await request(h.emu.url + req.url, { method: req.method as 'POST', headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        const up = await request(h.emu.url + req.url, {
+          method: req.method as 'POST',
+          headers,
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        });
         let body = Buffer.from(await up.body.arrayBuffer());
         if (/\/2\/files\/list_folder(\/continue)?$/.test(req.url ?? '') && up.statusCode === 200) {
           const page = JSON.parse(body.toString('utf8'));
@@ -178,7 +207,8 @@ describe('a hostile listing', () => {
           body = Buffer.from(JSON.stringify(page));
         }
         const out: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !['content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = v;
+        for (const [k, v] of Object.entries(up.headers))
+          if (v !== undefined && !['content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = v;
         res.writeHead(up.statusCode, { ...out, 'content-length': String(body.length) });
         res.end(body);
       });
@@ -193,7 +223,11 @@ describe('a hostile listing', () => {
 
   it('skips every name that could leave the target folder, with a warning, and downloads the rest', async () => {
     const api = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const client = createDropboxClient({ dispatcher: agent, token: tokenSource(h.emu), endpoints: { api, content: h.emu.url } });
+    const client = createDropboxClient({
+      dispatcher: agent,
+      token: tokenSource(h.emu),
+      endpoints: { api, content: h.emu.url },
+    });
     const base = join(h.dir, 'hostile');
     const to = join(base, 'a', 'b', 'target');
     const res = await downloadTask.run({ from: '/share', to }, h.ctx({ connection: client }));

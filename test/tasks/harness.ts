@@ -19,7 +19,11 @@ export interface Harness {
   dir: string;
   progress: Progress[];
   ctx(over?: Partial<TaskContext<DropboxClient>> & { now?: Date }): TaskContext<DropboxClient>;
-  run<O>(task: TaskType<O, DropboxClient>, opts: O, over?: Partial<TaskContext<DropboxClient>> & { now?: Date }): Promise<TaskResult>;
+  run<O>(
+    task: TaskType<O, DropboxClient>,
+    opts: O,
+    over?: Partial<TaskContext<DropboxClient>> & { now?: Date },
+  ): Promise<TaskResult>;
   close(): Promise<void>;
 }
 
@@ -62,7 +66,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     };
   };
   return {
-    emu, client, agent, dir, progress, ctx,
+    emu,
+    client,
+    agent,
+    dir,
+    progress,
+    ctx,
     run: (task, o, over) => task.run(o, ctx(over)),
     async close() {
       await emu.close();
@@ -96,7 +105,10 @@ export function entriesOutput(out: TaskOutput | undefined): { items: Array<{ nam
 }
 
 /** Every entry below `folder` (recursive, not the folder itself), by path_display, through the real connector. */
-export async function remoteTree(client: DropboxClient, folder = ''): Promise<Map<string, import('../../plugins/dropbox/api/types.ts').Metadata>> {
+export async function remoteTree(
+  client: DropboxClient,
+  folder = '',
+): Promise<Map<string, import('../../plugins/dropbox/api/types.ts').Metadata>> {
   const out = new Map<string, import('../../plugins/dropbox/api/types.ts').Metadata>();
   try {
     for await (const m of client.listFolder(folder, { recursive: true })) {
@@ -113,6 +125,7 @@ export async function remoteTree(client: DropboxClient, folder = ''): Promise<Ma
 /** A comparable snapshot of a remote tree: path -> rev/size (folders as 'folder'). */
 export async function remoteSnapshot(client: DropboxClient, folder = ''): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [p, m] of await remoteTree(client, folder)) out[p] = m['.tag'] === 'file' ? `${m.rev}:${m.size}:${m.content_hash}` : m['.tag'];
+  for (const [p, m] of await remoteTree(client, folder))
+    out[p] = m['.tag'] === 'file' ? `${m.rev}:${m.size}:${m.content_hash}` : m['.tag'];
   return out;
 }

@@ -34,7 +34,10 @@ afterAll(async () => {
 async function run(name: string, scheduledAt?: Date) {
   const job = loaded.jobs.find((j) => j.name === name)!;
   const connections = { acquire: async () => ({ connection: h.client, release() {} }) } as unknown as ConnectionCache;
-  const r = await runJob({ job, trigger: 'manual', scheduledAt }, { registry: loaded.registry, connections, log: pino({ level: 'silent' }), baseDir: home });
+  const r = await runJob(
+    { job, trigger: 'manual', scheduledAt },
+    { registry: loaded.registry, connections, log: pino({ level: 'silent' }), baseDir: home },
+  );
   expect(r.record.error, name).toBeUndefined();
   expect(r.record.outcome).toBe('success');
   return r;
@@ -97,18 +100,31 @@ describe('example jobs', () => {
 
   it('a dry run of every example job changes nothing', async () => {
     await h.emu.files.put('sandy', '/inbox/waiting.txt', 'waiting');
-    const before = JSON.stringify([...(await remoteTree(h.client)).entries()].map(([k, m]) => [k, m['.tag'] === 'file' ? m.rev : '']));
+    const before = JSON.stringify(
+      [...(await remoteTree(h.client)).entries()].map(([k, m]) => [k, m['.tag'] === 'file' ? m.rev : '']),
+    );
     const localBefore = await readdir(join(home, 'state'), { recursive: true });
     const mark = h.emu.requests.length;
     for (const job of loaded.jobs) {
-      const connections = { acquire: async () => ({ connection: h.client, release() {} }) } as unknown as ConnectionCache;
-      const r = await runJob({ job, trigger: 'manual', dryRun: true, scheduledAt: new Date(Date.now() + 90 * day) }, { registry: loaded.registry, connections, log: pino({ level: 'silent' }), baseDir: home });
+      const connections = {
+        acquire: async () => ({ connection: h.client, release() {} }),
+      } as unknown as ConnectionCache;
+      const r = await runJob(
+        { job, trigger: 'manual', dryRun: true, scheduledAt: new Date(Date.now() + 90 * day) },
+        { registry: loaded.registry, connections, log: pino({ level: 'silent' }), baseDir: home },
+      );
       expect(r.record.outcome, job.name).toBe('success');
       expect(r.actions.length, job.name).toBeGreaterThan(0);
     }
-    expect(JSON.stringify([...(await remoteTree(h.client)).entries()].map(([k, m]) => [k, m['.tag'] === 'file' ? m.rev : '']))).toBe(before);
+    expect(
+      JSON.stringify(
+        [...(await remoteTree(h.client)).entries()].map(([k, m]) => [k, m['.tag'] === 'file' ? m.rev : '']),
+      ),
+    ).toBe(before);
     expect(await readdir(join(home, 'state'), { recursive: true })).toEqual(localBefore);
-    const writes = h.emu.requests.slice(mark).filter((r) => /upload|delete|create_folder|download|move|copy/.test(r.route));
+    const writes = h.emu.requests
+      .slice(mark)
+      .filter((r) => /upload|delete|create_folder|download|move|copy/.test(r.route));
     expect(writes).toEqual([]);
   });
 });

@@ -30,7 +30,13 @@ describe('generated schemas', () => {
       expect(text.startsWith('# yaml-language-server: $schema=../plugins/dropbox/schemas/job.schema.json')).toBe(true);
       expect(check(parse(text)), `${f}: ${JSON.stringify(check.errors)}`).toBe(true);
     }
-    expect(check(parse('name: x\nschedule: "* * * * *"\nconnection: c\ntasks: [{ upload: { from: a, to: /b, overwrit: always } }]'))).toBe(false);
+    expect(
+      check(
+        parse(
+          'name: x\nschedule: "* * * * *"\nconnection: c\ntasks: [{ upload: { from: a, to: /b, overwrit: always } }]',
+        ),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -61,10 +67,20 @@ describe('job files with Dropbox tasks', () => {
     ['  - upload: { from: x, to: b }\n', 5, 'tasks[0].upload.to', /starting with '\/'/],
     ['  - list: { path: /b, minSize: 10XB }\n', 5, 'tasks[0].list.minSize', /must be a size/],
     ['  - list: { path: /b, newerThan: yesterday }\n', 5, 'tasks[0].list.newerThan', /neither a duration/],
-    ['  - list: { path: /b, include: "(x", regex: true }\n', 5, 'tasks[0].list.include', /not a valid regular expression/],
+    [
+      '  - list: { path: /b, include: "(x", regex: true }\n',
+      5,
+      'tasks[0].list.include',
+      /not a valid regular expression/,
+    ],
     ['  - download: { from: inbox, to: ./x }\n', 5, 'tasks[0].download.from', /or 'previous'/],
     ['  - create-folder: { path: /, existsOk: true }\n', 5, 'tasks[0].create-folder.path', /root/],
-    ['  - list: { path: /b }\n  - delete: { path: previous, keepLast: -1 }\n', 6, 'tasks[1].delete.keepLast', /must be >= 0/],
+    [
+      '  - list: { path: /b }\n  - delete: { path: previous, keepLast: -1 }\n',
+      6,
+      'tasks[1].delete.keepLast',
+      /must be >= 0/,
+    ],
   ])('%j is reported at its position', async (tasks, line, path, message) => {
     const dir = await configWithJob(head + tasks);
     const loaded = await loadConfig(join(dir, 'config.yaml'), { env: {} });

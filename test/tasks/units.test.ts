@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { join, resolve, sep } from 'node:path';
 import { compileMasks, globToRegexSource, matchesAny, maskList } from '../../plugins/dropbox/tasks/glob.ts';
-import { compileFilter, filterProblems, parseSize, parseWhen, sortAndLimit, type Candidate } from '../../plugins/dropbox/tasks/filters.ts';
+import {
+  compileFilter,
+  filterProblems,
+  parseSize,
+  parseWhen,
+  sortAndLimit,
+  type Candidate,
+} from '../../plugins/dropbox/tasks/filters.ts';
 import { expandPlaceholders, unknownPlaceholders, wallTimeToDate } from '../../plugins/dropbox/tasks/placeholders.ts';
 import { localPathFor, unsafeNameReason } from '../../plugins/dropbox/tasks/local-paths.ts';
 import { refusedName } from '../../plugins/dropbox/tasks/ignore.ts';
@@ -45,7 +52,9 @@ describe('glob masks', () => {
   it('regex masks, and a bad regex names itself', () => {
     expect(m(['^report-\\d{4}\\.csv$'], 'report-2026.csv', { regex: true })).toBe(true);
     expect(m(['^report-\\d{4}\\.csv$'], 'report-26.csv', { regex: true })).toBe(false);
-    expect(() => compileMasks(['(unclosed'], { regex: true })).toThrow(/'\(unclosed' is not a valid regular expression/);
+    expect(() => compileMasks(['(unclosed'], { regex: true })).toThrow(
+      /'\(unclosed' is not a valid regular expression/,
+    );
   });
   it("splits ';'-separated globs but not regexes", () => {
     expect(maskList('*.doc; *.txt')).toEqual(['*.doc', '*.txt']);
@@ -85,14 +94,28 @@ describe('sizes and dates', () => {
 
 describe('compiled filters', () => {
   const now = new Date('2026-03-10T12:00:00Z');
-  const c = (relPath: string, size: number, daysAgo: number, folder = false): Candidate =>
-    ({ relPath, folder, size: folder ? undefined : size, modified: new Date(now.getTime() - daysAgo * 86_400_000) });
+  const c = (relPath: string, size: number, daysAgo: number, folder = false): Candidate => ({
+    relPath,
+    folder,
+    size: folder ? undefined : size,
+    modified: new Date(now.getTime() - daysAgo * 86_400_000),
+  });
 
   it('combines masks, recursion, excluded folders, dates and sizes', () => {
-    const f = compileFilter({
-      include: ['*.log', '*.txt'], exclude: ['secret*'], recursive: true, excludeFolders: ['node_modules', 'cache*'],
-      newerThan: '30d', olderThan: '1d', minSize: '1KB', maxSize: '1MiB',
-    }, now, 'UTC');
+    const f = compileFilter(
+      {
+        include: ['*.log', '*.txt'],
+        exclude: ['secret*'],
+        recursive: true,
+        excludeFolders: ['node_modules', 'cache*'],
+        newerThan: '30d',
+        olderThan: '1d',
+        minSize: '1KB',
+        maxSize: '1MiB',
+      },
+      now,
+      'UTC',
+    );
     expect(f.accepts(c('a.log', 2000, 5))).toBe(true);
     expect(f.accepts(c('sub/a.txt', 2000, 5))).toBe(true);
     expect(f.accepts(c('a.bin', 2000, 5))).toBe(false); // not included
@@ -118,11 +141,16 @@ describe('compiled filters', () => {
     expect(sortAndLimit(items, { sort: { by: 'size', order: 'desc' } }).map((x) => x.relPath)).toEqual(['b', 'c', 'a']);
     expect(sortAndLimit(items, { sort: { by: 'modified' }, limit: 2 }).map((x) => x.relPath)).toEqual(['b', 'c']);
     expect(sortAndLimit(items, { limit: 2 }).map((x) => x.relPath)).toEqual(['a', 'b']);
-    expect(sortAndLimit([c('file10', 1, 1), c('file9', 1, 1)], { sort: { by: 'name' } }).map((x) => x.relPath)).toEqual(['file9', 'file10']);
+    expect(sortAndLimit([c('file10', 1, 1), c('file9', 1, 1)], { sort: { by: 'name' } }).map((x) => x.relPath)).toEqual(
+      ['file9', 'file10'],
+    );
   });
   it('check() problems for bad options', () => {
     expect(filterProblems({ include: ['(x'], regex: true })[0]![0]).toBe('include');
-    expect(filterProblems({ newerThan: 'yesterday' })[0]).toEqual(['newerThan', expect.stringMatching(/neither a duration/)]);
+    expect(filterProblems({ newerThan: 'yesterday' })[0]).toEqual([
+      'newerThan',
+      expect.stringMatching(/neither a duration/),
+    ]);
     expect(filterProblems({ minSize: '2MB', maxSize: '1MB' })[0]![0]).toBe('minSize');
     expect(filterProblems({ newerThan: '1d', olderThan: '7d' })[0]![0]).toBe('newerThan');
     expect(filterProblems({ include: '*.txt', newerThan: '7d', olderThan: '1d', minSize: '1KiB' })).toEqual([]);
@@ -133,7 +161,9 @@ describe('placeholders', () => {
   const vars = { now: new Date('2026-12-31T23:30:05Z'), timezone: 'Europe/Berlin', job: 'nightly' };
   it('are evaluated in the job time zone', () => {
     expect(expandPlaceholders('/b/{date}/{job}', vars)).toBe('/b/2027-01-01/nightly');
-    expect(expandPlaceholders('{yyyy}/{MM}/{dd} {HH}{mm}{ss} {time} {datetime}', vars)).toBe('2027/01/01 003005 00-30-05 2027-01-01_00-30-05');
+    expect(expandPlaceholders('{yyyy}/{MM}/{dd} {HH}{mm}{ss} {time} {datetime}', vars)).toBe(
+      '2027/01/01 003005 00-30-05 2027-01-01_00-30-05',
+    );
     expect(expandPlaceholders('/b/{date}', { ...vars, timezone: 'America/New_York' })).toBe('/b/2026-12-31');
     expect(expandPlaceholders('no braces', vars)).toBe('no braces');
   });
@@ -146,10 +176,20 @@ describe('placeholders', () => {
 describe('remote names written locally', () => {
   const target = resolve('/tmp/target');
   it('accepts ordinary, Unicode and space-containing names', () => {
-    expect(localPathFor(target, 'a/b c/ünïcødé 日本.txt')).toEqual({ path: join(target, 'a', 'b c', 'ünïcødé 日本.txt') });
+    expect(localPathFor(target, 'a/b c/ünïcødé 日本.txt')).toEqual({
+      path: join(target, 'a', 'b c', 'ünïcødé 日本.txt'),
+    });
   });
   it.each([
-    ['../evil.txt'], ['a/../../evil.txt'], ['..'], ['./x'], ['/etc/passwd'], ['a\\..\\..\\evil'], ['a/\0b'], ['x\ny'], ['a//b'],
+    ['../evil.txt'],
+    ['a/../../evil.txt'],
+    ['..'],
+    ['./x'],
+    ['/etc/passwd'],
+    ['a\\..\\..\\evil'],
+    ['a/\0b'],
+    ['x\ny'],
+    ['a//b'],
   ])('refuses %j', (rel) => {
     const r = localPathFor(target, rel);
     expect('problem' in r).toBe(true);
@@ -169,7 +209,17 @@ describe('remote names written locally', () => {
 });
 
 describe('names Dropbox refuses', () => {
-  it.each(['.DS_Store', 'desktop.ini', 'Thumbs.db', '~$report.docx', 'trailing ', 'dot.', 'Icon\r', '.dropbox', '.dropbox.attr'])('%j is skipped', (n) => {
+  it.each([
+    '.DS_Store',
+    'desktop.ini',
+    'Thumbs.db',
+    '~$report.docx',
+    'trailing ',
+    'dot.',
+    'Icon\r',
+    '.dropbox',
+    '.dropbox.attr',
+  ])('%j is skipped', (n) => {
     expect(refusedName(n)).toBeTruthy();
   });
   it.each(['report.docx', '.env', 'a b.txt', 'ünï.txt', '~report.txt'])('%j is fine', (n) => {
@@ -179,7 +229,11 @@ describe('names Dropbox refuses', () => {
 
 describe('overwrite policies', () => {
   const t = (s: string) => new Date(s);
-  const side = (size: number, modified: string, hash?: string) => ({ size, modified: t(modified), hash: async () => hash });
+  const side = (size: number, modified: string, hash?: string) => ({
+    size,
+    modified: t(modified),
+    hash: async () => hash,
+  });
   it('decides per policy', async () => {
     const src = side(10, '2026-01-02T00:00:00.400Z', 'h1');
     expect((await decide('never', src, undefined)).transfer).toBe(true);
@@ -187,7 +241,9 @@ describe('overwrite policies', () => {
     expect((await decide('always', src, side(10, '2026-01-03T00:00:00Z', 'h1'))).transfer).toBe(true);
     expect((await decide('if-newer', src, side(10, '2026-01-01T00:00:00Z'))).transfer).toBe(true);
     expect((await decide('if-newer', src, side(10, '2026-01-02T00:00:00Z'))).transfer).toBe(false); // same second
-    expect((await decide('if-different', src, side(11, '2026-01-01T00:00:00Z', 'h1'))).reason).toMatch(/different size/);
+    expect((await decide('if-different', src, side(11, '2026-01-01T00:00:00Z', 'h1'))).reason).toMatch(
+      /different size/,
+    );
     expect((await decide('if-different', src, side(10, '2026-01-01T00:00:00Z', 'h1'))).transfer).toBe(false);
     expect((await decide('if-different', src, side(10, '2026-01-01T00:00:00Z', 'h2'))).transfer).toBe(true);
   });
@@ -203,7 +259,11 @@ describe('overwrite policies', () => {
 
 describe('retention', () => {
   const now = new Date('2026-03-10T00:00:00Z');
-  const day = (n: number): Candidate => ({ relPath: `d${String(n).padStart(2, '0')}`, folder: true, modified: new Date(now.getTime() - n * 86_400_000) });
+  const day = (n: number): Candidate => ({
+    relPath: `d${String(n).padStart(2, '0')}`,
+    folder: true,
+    modified: new Date(now.getTime() - n * 86_400_000),
+  });
   const all = Array.from({ length: 40 }, (_, i) => day(i));
   const cutoff = new Date(now.getTime() - 30 * 86_400_000);
 
@@ -244,14 +304,22 @@ describe('CSV', () => {
   });
   it('writes a header and one row per entry', () => {
     const file: FileMetadata = {
-      '.tag': 'file', name: 'a, "b".txt', id: 'id:1', path_display: '/x/a, "b".txt', client_modified: '2026-01-01T00:00:00Z',
-      server_modified: '2026-01-02T00:00:00Z', rev: '0123456789', size: 3, content_hash: 'h',
+      '.tag': 'file',
+      name: 'a, "b".txt',
+      id: 'id:1',
+      path_display: '/x/a, "b".txt',
+      client_modified: '2026-01-01T00:00:00Z',
+      server_modified: '2026-01-02T00:00:00Z',
+      rev: '0123456789',
+      size: 3,
+      content_hash: 'h',
     };
     const folder: FolderMetadata = { '.tag': 'folder', name: 'x', id: 'id:2', path_display: '/x' };
     expect(entriesToCsv([file, folder])).toBe(
-      'type,name,path,size,client_modified,server_modified,content_hash,id,rev\r\n'
-      + 'file,"a, ""b"".txt","/x/a, ""b"".txt",3,2026-01-01T00:00:00Z,2026-01-02T00:00:00Z,h,id:1,0123456789\r\n'
-      + 'folder,x,/x,,,,,id:2,\r\n');
+      'type,name,path,size,client_modified,server_modified,content_hash,id,rev\r\n' +
+        'file,"a, ""b"".txt","/x/a, ""b"".txt",3,2026-01-01T00:00:00Z,2026-01-02T00:00:00Z,h,id:1,0123456789\r\n' +
+        'folder,x,/x,,,,,id:2,\r\n',
+    );
   });
 });
 
@@ -268,7 +336,13 @@ describe('remote paths', () => {
 });
 
 describe('listed paths that Dropbox cannot produce', () => {
-  it.each([['../x', '../x'], ['a/../x', 'x'], ['/abs', 'abs'], ['a//b', 'b'], ['a/b', 'a/b']])('%j (name %j) is impossible', (rel, name) => {
+  it.each([
+    ['../x', '../x'],
+    ['a/../x', 'x'],
+    ['/abs', 'abs'],
+    ['a//b', 'b'],
+    ['a/b', 'a/b'],
+  ])('%j (name %j) is impossible', (rel, name) => {
     expect(impossibleRemote(rel, name)).toBeDefined();
   });
   it('an ordinary path is fine', () => {
@@ -288,7 +362,8 @@ describe('walking local folders', () => {
       await symlink(join(root, 'a.txt'), join(root, 'link.txt'));
       const warnings: string[] = [];
       const seen: string[] = [];
-      for await (const f of walkLocal(root, { descend: (rel) => rel !== 'b/skip', warn: (m) => warnings.push(m) })) seen.push(f.relPath);
+      for await (const f of walkLocal(root, { descend: (rel) => rel !== 'b/skip', warn: (m) => warnings.push(m) }))
+        seen.push(f.relPath);
       expect(seen).toEqual(['a.txt', 'b/c.txt', 'link.txt']);
       expect(warnings).toEqual([expect.stringMatching(/loop: symbolic link to a folder is not followed/)]);
     } finally {

@@ -39,7 +39,9 @@ describe('upload', () => {
     expect(res.bytes).toBe(5 + 7 + 6);
     const tree = await remoteTree(h.client, '/up/test-job');
     expect([...tree.keys()].filter((k) => tree.get(k)!['.tag'] === 'file').sort()).toEqual([
-      '/up/test-job/plain.txt', '/up/test-job/sub dir/nested.txt', '/up/test-job/with space & ünïcødé 日本 🎉.txt',
+      '/up/test-job/plain.txt',
+      '/up/test-job/sub dir/nested.txt',
+      '/up/test-job/with space & ünïcødé 日本 🎉.txt',
     ]);
     expect((await file('/up/test-job/plain.txt'))!.client_modified).toBe('2025-06-01T10:20:30Z');
     expect(res.actions.every((a) => a.reason)).toBe(true);
@@ -75,7 +77,10 @@ describe('upload', () => {
     await utimes(same, new Date(), new Date()); // touched, content unchanged
     const r1 = await h.run(uploadTask, { from: src, to: '/ow', overwrite: 'if-different' });
     expect(r1.counts.uploaded).toBe(2);
-    expect(r1.actions.find((a) => a.target === '/ow/same.txt')).toMatchObject({ action: 'skip', reason: expect.stringMatching(/unchanged/) });
+    expect(r1.actions.find((a) => a.target === '/ow/same.txt')).toMatchObject({
+      action: 'skip',
+      reason: expect.stringMatching(/unchanged/),
+    });
     expect(r1.actions.find((a) => a.target === '/ow/changed.txt')!.reason).toMatch(/different content/);
     const after = await remoteSnapshot(h.client, '/ow');
     expect(after['/ow/same.txt']).toBe(before['/ow/same.txt']); // not re-uploaded: same rev
@@ -98,7 +103,13 @@ describe('upload', () => {
     await put('old.log', 'x'.repeat(2000), new Date(Date.now() - 10 * 86_400_000));
     await put('new.log', 'x'.repeat(2000));
     await put('tiny.log', 'x');
-    const res = await h.run(uploadTask, { from: src, to: '/filtered', newerThan: '7d', minSize: '1KB', maxSize: '1MiB' });
+    const res = await h.run(uploadTask, {
+      from: src,
+      to: '/filtered',
+      newerThan: '7d',
+      minSize: '1KB',
+      maxSize: '1MiB',
+    });
     expect(res.actions.filter((a) => a.action === 'upload').map((a) => a.target)).toEqual(['/filtered/new.log']);
   });
 
@@ -106,9 +117,19 @@ describe('upload', () => {
     await put('one/a.txt', '1');
     await put('two/b.txt', '2');
     await put('two/cache/c.txt', '3');
-    const res = await h.run(uploadTask, { from: [join(src, 'one'), join(src, 'two')], to: '/multi', recursive: true, excludeFolders: 'cache' });
+    const res = await h.run(uploadTask, {
+      from: [join(src, 'one'), join(src, 'two')],
+      to: '/multi',
+      recursive: true,
+      excludeFolders: 'cache',
+    });
     expect(res.counts.uploaded).toBe(2);
-    expect([...(await remoteTree(h.client, '/multi')).keys()].filter((k) => k !== '/multi').sort()).toEqual(['/multi/one', '/multi/one/a.txt', '/multi/two', '/multi/two/b.txt']);
+    expect([...(await remoteTree(h.client, '/multi')).keys()].filter((k) => k !== '/multi').sort()).toEqual([
+      '/multi/one',
+      '/multi/one/a.txt',
+      '/multi/two',
+      '/multi/two/b.txt',
+    ]);
   });
 
   it('relative sources are relative to baseDir', async () => {

@@ -4,7 +4,10 @@
 // (dropbox-sdk-js#86). JSON.stringify already escapes lone surrogates.
 
 export function encodeArg(value: unknown): string {
-  return JSON.stringify(value ?? null).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value ?? null).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Parses a Dropbox-API-Result header (ASCII JSON with \u escapes). */

@@ -5,13 +5,34 @@ import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../../src/log.ts';
 import type {
-  Account, CallOptions, DownloadOptions, DropboxClient, FileMetadata, FolderMetadata, ListOptions, Metadata,
-  RootInfo, SearchOptions, SpaceUsage, TokenSource, UploadManyItem, UploadManyResult, UploadOptions,
+  Account,
+  CallOptions,
+  DownloadOptions,
+  DropboxClient,
+  FileMetadata,
+  FolderMetadata,
+  ListOptions,
+  Metadata,
+  RootInfo,
+  SearchOptions,
+  SpaceUsage,
+  TokenSource,
+  UploadManyItem,
+  UploadManyResult,
+  UploadOptions,
 } from './types.ts';
 import { Transport } from './http.ts';
 import { encodeArg } from './arg-header.ts';
 import { normalizePath } from './paths.ts';
-import { ConflictError, DropboxError, InsufficientSpaceError, NotFoundError, PathRootError, errorFromUnion, formatBytes } from './errors.ts';
+import {
+  ConflictError,
+  DropboxError,
+  InsufficientSpaceError,
+  NotFoundError,
+  PathRootError,
+  errorFromUnion,
+  formatBytes,
+} from './errors.ts';
 import { inNamespace } from './namespace-queue.ts';
 import { listFolderPages, searchPages } from './list.ts';
 import { uploadFile, uploadMany, pollJob, MAX_REQUEST_BODY, type UploadContext } from './upload.ts';
@@ -130,9 +151,24 @@ class Client implements DropboxClient, DropboxClientExtras {
 
   private account(signal?: AbortSignal): Promise<Account> {
     if (!this.accountLoad) {
-      const p = this.t.send<Account>({ route: 'users/get_current_account', style: 'rpc', idempotency: 'safe', noPathRoot: true, signal }).then((r) => r.result);
+      const p = this.t
+        .send<Account>({
+          route: 'users/get_current_account',
+          style: 'rpc',
+          idempotency: 'safe',
+          noPathRoot: true,
+          signal,
+        })
+        .then((r) => r.result);
       this.accountLoad = p;
-      p.then((a) => { this.root ??= a.root_info; }, () => { if (this.accountLoad === p) this.accountLoad = undefined; });
+      p.then(
+        (a) => {
+          this.root ??= a.root_info;
+        },
+        () => {
+          if (this.accountLoad === p) this.accountLoad = undefined;
+        },
+      );
     }
     return this.accountLoad;
   }
@@ -165,14 +201,29 @@ class Client implements DropboxClient, DropboxClientExtras {
   // --- account -------------------------------------------------------------------------
 
   async getCurrentAccount(opts: CallOptions = {}): Promise<Account> {
-    const a = (await this.t.send<Account>({ route: 'users/get_current_account', style: 'rpc', idempotency: 'safe', noPathRoot: true, signal: opts.signal })).result;
+    const a = (
+      await this.t.send<Account>({
+        route: 'users/get_current_account',
+        style: 'rpc',
+        idempotency: 'safe',
+        noPathRoot: true,
+        signal: opts.signal,
+      })
+    ).result;
     this.root = a.root_info;
     this.accountLoad = Promise.resolve(a);
     return a;
   }
 
   async getSpaceUsage(opts: CallOptions = {}): Promise<SpaceUsage> {
-    return (await this.t.send<SpaceUsage>({ route: 'users/get_space_usage', style: 'rpc', idempotency: 'safe', signal: opts.signal })).result;
+    return (
+      await this.t.send<SpaceUsage>({
+        route: 'users/get_space_usage',
+        style: 'rpc',
+        idempotency: 'safe',
+        signal: opts.signal,
+      })
+    ).result;
   }
 
   // --- metadata and listings ---------------------------------------------------------------
@@ -180,7 +231,16 @@ class Client implements DropboxClient, DropboxClientExtras {
   async getMetadata(path: string, opts: CallOptions = {}): Promise<FileMetadata | FolderMetadata | undefined> {
     const p = normalizePath(path, 'read', 'files/get_metadata');
     try {
-      return (await this.t.send<FileMetadata | FolderMetadata>({ route: 'files/get_metadata', style: 'rpc', arg: { path: p }, idempotency: 'safe', paths: [p], signal: opts.signal })).result;
+      return (
+        await this.t.send<FileMetadata | FolderMetadata>({
+          route: 'files/get_metadata',
+          style: 'rpc',
+          arg: { path: p },
+          idempotency: 'safe',
+          paths: [p],
+          signal: opts.signal,
+        })
+      ).result;
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       throw err;
@@ -194,7 +254,10 @@ class Client implements DropboxClient, DropboxClientExtras {
 
   search(query: string, opts: SearchOptions = {}): AsyncIterable<Metadata> {
     if (typeof query !== 'string' || query.length === 0 || query.length > 1000) {
-      throw new DropboxError('files/search_v2: the query must be 1 to 1000 characters', { route: 'files/search_v2', tags: ['invalid_argument'] });
+      throw new DropboxError('files/search_v2: the query must be 1 to 1000 characters', {
+        route: 'files/search_v2',
+        tags: ['invalid_argument'],
+      });
     }
     const options: Record<string, unknown> = {};
     if (opts.path !== undefined) {
@@ -212,11 +275,20 @@ class Client implements DropboxClient, DropboxClientExtras {
     const p = normalizePath(path, 'write', 'files/create_folder_v2');
     const ensure = opts.ensure ?? true;
     try {
-      return await this.commit(async () => (await this.t.send<{ metadata: FolderMetadata }>({
-        route: 'files/create_folder_v2', style: 'rpc', arg: { path: p, autorename: false },
-        // With ensure, a repeat that finds the folder made by the first attempt is success.
-        idempotency: ensure ? 'safe' : 'once', paths: [p], signal: opts.signal,
-      })).result.metadata);
+      return await this.commit(
+        async () =>
+          (
+            await this.t.send<{ metadata: FolderMetadata }>({
+              route: 'files/create_folder_v2',
+              style: 'rpc',
+              arg: { path: p, autorename: false },
+              // With ensure, a repeat that finds the folder made by the first attempt is success.
+              idempotency: ensure ? 'safe' : 'once',
+              paths: [p],
+              signal: opts.signal,
+            })
+          ).result.metadata,
+      );
     } catch (err) {
       if (ensure && err instanceof ConflictError && err.mentions('folder')) {
         const md = await this.getMetadata(p, opts);
@@ -229,36 +301,68 @@ class Client implements DropboxClient, DropboxClientExtras {
   async delete(path: string, opts: CallOptions & { parentRev?: string } = {}): Promise<Metadata> {
     const p = normalizePath(path, 'write', 'files/delete_v2');
     try {
-      return await this.commit(async () => (await this.t.send<{ metadata: Metadata }>({
-        route: 'files/delete_v2', style: 'rpc', arg: opts.parentRev ? { path: p, parent_rev: opts.parentRev } : { path: p }, idempotency: 'safe', paths: [p], signal: opts.signal,
-      })).result.metadata);
+      return await this.commit(
+        async () =>
+          (
+            await this.t.send<{ metadata: Metadata }>({
+              route: 'files/delete_v2',
+              style: 'rpc',
+              arg: opts.parentRev ? { path: p, parent_rev: opts.parentRev } : { path: p },
+              idempotency: 'safe',
+              paths: [p],
+              signal: opts.signal,
+            })
+          ).result.metadata,
+      );
     } catch (err) {
       // A replay finding nothing means the attempt whose reply was lost deleted it.
       if (err instanceof NotFoundError && err.attempts > 1) {
-        return { '.tag': 'deleted', name: p.slice(p.lastIndexOf('/') + 1), path_display: p, path_lower: p.toLowerCase() };
+        return {
+          '.tag': 'deleted',
+          name: p.slice(p.lastIndexOf('/') + 1),
+          path_display: p,
+          path_lower: p.toLowerCase(),
+        };
       }
       throw err;
     }
   }
 
-  async deleteBatch(items: Array<string | { path: string; parentRev?: string }>, opts: CallOptions = {}): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>> {
+  async deleteBatch(
+    items: Array<string | { path: string; parentRev?: string }>,
+    opts: CallOptions = {},
+  ): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>> {
     const list = items.map((it) => (typeof it === 'string' ? { path: it } : it));
     const out: Array<{ path: string; metadata?: Metadata; error?: Error }> = list.map(({ path }) => ({ path }));
     const valid: Array<{ i: number; p: string; rev?: string }> = [];
     list.forEach(({ path, parentRev }, i) => {
-      try { valid.push({ i, p: normalizePath(path, 'write', 'files/delete_batch'), rev: parentRev }); } catch (err) { out[i]!.error = err as Error; }
+      try {
+        valid.push({ i, p: normalizePath(path, 'write', 'files/delete_batch'), rev: parentRev });
+      } catch (err) {
+        out[i]!.error = err as Error;
+      }
     });
     for (let k = 0; k < valid.length; k += 1000) {
       const batch = valid.slice(k, k + 1000);
       try {
         const entries = await this.commit(async () => {
-          const r = (await this.t.send<Record<string, unknown>>({
-            route: 'files/delete_batch', style: 'rpc', arg: { entries: batch.map((b) => (b.rev ? { path: b.p, parent_rev: b.rev } : { path: b.p })) }, idempotency: 'safe', signal: opts.signal,
-          })).result;
+          const r = (
+            await this.t.send<Record<string, unknown>>({
+              route: 'files/delete_batch',
+              style: 'rpc',
+              arg: { entries: batch.map((b) => (b.rev ? { path: b.p, parent_rev: b.rev } : { path: b.p })) },
+              idempotency: 'safe',
+              signal: opts.signal,
+            })
+          ).result;
           type Done = { entries: Array<Record<string, unknown>> };
           if (r['.tag'] === 'complete') return ((r.complete as Done | undefined) ?? (r as unknown as Done)).entries;
-          if (r['.tag'] === 'async_job_id') return (await pollJob<Done>(this.t, 'files/delete_batch/check', r.async_job_id as string, opts.signal)).entries;
-          throw new DropboxError(`files/delete_batch: unexpected reply ${String(r['.tag'])}`, { route: 'files/delete_batch' });
+          if (r['.tag'] === 'async_job_id')
+            return (await pollJob<Done>(this.t, 'files/delete_batch/check', r.async_job_id as string, opts.signal))
+              .entries;
+          throw new DropboxError(`files/delete_batch: unexpected reply ${String(r['.tag'])}`, {
+            route: 'files/delete_batch',
+          });
         });
         batch.forEach((b, j) => {
           const e = entries[j];
@@ -280,15 +384,34 @@ class Client implements DropboxClient, DropboxClientExtras {
     return this.relocate('files/move_v2', fromPath, toPath, opts);
   }
 
-  private async relocate(route: string, fromPath: string, toPath: string, opts: CallOptions & { autorename?: boolean }): Promise<Metadata> {
+  private async relocate(
+    route: string,
+    fromPath: string,
+    toPath: string,
+    opts: CallOptions & { autorename?: boolean },
+  ): Promise<Metadata> {
     const from = normalizePath(fromPath, 'write', route);
     const to = normalizePath(toPath, 'write', route);
     // A repeat of a copy that went through makes a second copy (or a conflict), of a
     // move a not_found: retried only when Dropbox certainly did nothing.
-    return this.commit(async () => (await this.t.send<{ metadata: Metadata }>({
-      route, style: 'rpc', arg: { from_path: from, to_path: to, autorename: opts.autorename ?? false, allow_ownership_transfer: false },
-      idempotency: 'once', paths: [from, to], signal: opts.signal,
-    })).result.metadata);
+    return this.commit(
+      async () =>
+        (
+          await this.t.send<{ metadata: Metadata }>({
+            route,
+            style: 'rpc',
+            arg: {
+              from_path: from,
+              to_path: to,
+              autorename: opts.autorename ?? false,
+              allow_ownership_transfer: false,
+            },
+            idempotency: 'once',
+            paths: [from, to],
+            signal: opts.signal,
+          })
+        ).result.metadata,
+    );
   }
 
   // --- transfers ------------------------------------------------------------------------------
@@ -302,16 +425,30 @@ class Client implements DropboxClient, DropboxClientExtras {
     }
   }
 
-  async uploadMany(items: UploadManyItem[], opts: CallOptions & { onProgress?: (item: UploadManyItem, done: number, total: number) => void } = {}): Promise<UploadManyResult[]> {
+  async uploadMany(
+    items: UploadManyItem[],
+    opts: CallOptions & { onProgress?: (item: UploadManyItem, done: number, total: number) => void } = {},
+  ): Promise<UploadManyResult[]> {
     const paths: string[] = [];
     const bad = new Map<number, Error>();
     items.forEach((it, i) => {
-      try { paths[i] = normalizePath(it.remotePath, 'write', 'files/upload'); } catch (err) { bad.set(i, err as Error); }
+      try {
+        paths[i] = normalizePath(it.remotePath, 'write', 'files/upload');
+      } catch (err) {
+        bad.set(i, err as Error);
+      }
     });
     const okIdx = items.map((_, i) => i).filter((i) => !bad.has(i));
-    const res = await uploadMany(this.up, okIdx.map((i) => items[i]!), okIdx.map((i) => paths[i]!), { ...opts, batchSize: this.o.finishBatchSize, retryLimit: this.t.policy.maxAttempts });
+    const res = await uploadMany(
+      this.up,
+      okIdx.map((i) => items[i]!),
+      okIdx.map((i) => paths[i]!),
+      { ...opts, batchSize: this.o.finishBatchSize, retryLimit: this.t.policy.maxAttempts },
+    );
     const out: UploadManyResult[] = items.map((item, i) => (bad.has(i) ? { item, error: bad.get(i) } : { item }));
-    okIdx.forEach((i, k) => { out[i] = res[k]!; });
+    okIdx.forEach((i, k) => {
+      out[i] = res[k]!;
+    });
     return out;
   }
 
@@ -331,7 +468,16 @@ class Client implements DropboxClient, DropboxClientExtras {
       const short = Math.max(0, err.neededBytes - free);
       return new InsufficientSpaceError(
         `${err.route}: the Dropbox account is out of space: the file needs ${formatBytes(err.neededBytes)}, ${formatBytes(free)} is free (${formatBytes(used)} of ${formatBytes(allocated)} used); free at least ${formatBytes(short)} or upgrade the plan`,
-        { route: err.route, status: err.status, tags: err.tags, summary: err.summary, requestId: err.requestId, error: err.error, cause: err }, err.neededBytes,
+        {
+          route: err.route,
+          status: err.status,
+          tags: err.tags,
+          summary: err.summary,
+          requestId: err.requestId,
+          error: err.error,
+          cause: err,
+        },
+        err.neededBytes,
       );
     } catch {
       return err;

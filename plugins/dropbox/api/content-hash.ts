@@ -66,10 +66,20 @@ export function contentHash(data: Uint8Array | string): string {
 }
 
 /** Block digests of a file region (start must be block-aligned unless it is the whole region). */
-export async function hashFileRegion(path: string, start: number, length: number, signal?: AbortSignal): Promise<ContentHasher> {
+export async function hashFileRegion(
+  path: string,
+  start: number,
+  length: number,
+  signal?: AbortSignal,
+): Promise<ContentHasher> {
   const h = new ContentHasher();
   if (length === 0) return h;
-  for await (const chunk of createReadStream(path, { start, end: start + length - 1, highWaterMark: 1024 * 1024, signal })) {
+  for await (const chunk of createReadStream(path, {
+    start,
+    end: start + length - 1,
+    highWaterMark: 1024 * 1024,
+    signal,
+  })) {
     h.update(chunk as Buffer);
   }
   return h;

@@ -12,7 +12,12 @@ import { ContentHasher } from './content-hash.ts';
 import { IntegrityError, NetworkError } from './errors.ts';
 import { backoff, sleep } from './retry.ts';
 
-export async function downloadFile(t: Transport, path: string, localPath: string, opts: DownloadOptions): Promise<FileMetadata> {
+export async function downloadFile(
+  t: Transport,
+  path: string,
+  localPath: string,
+  opts: DownloadOptions,
+): Promise<FileMetadata> {
   const route = 'files/download';
   const dir = dirname(localPath);
   const tmp = join(dir, `.${basename(localPath)}.${randomBytes(4).toString('hex')}.dropcron-part`);
@@ -22,13 +27,22 @@ export async function downloadFile(t: Transport, path: string, localPath: string
     let hasher = new ContentHasher();
     let written = 0;
     let first: FileMetadata | undefined;
-    for (let drops = 0; ; ) {
+    for (let drops = 0; ;) {
       const res = await t.send<FileMetadata>({
-        route, style: 'download', arg: { path }, idempotency: 'safe', paths: [path], signal: opts.signal,
+        route,
+        style: 'download',
+        arg: { path },
+        idempotency: 'safe',
+        paths: [path],
+        signal: opts.signal,
         headers: written > 0 ? { range: `bytes=${written}-` } : undefined,
       });
       const md = res.result;
-      const resumedOk = written > 0 && res.status === 206 && md.rev === first?.rev && contentRangeStart(res.headers['content-range']) === written;
+      const resumedOk =
+        written > 0 &&
+        res.status === 206 &&
+        md.rev === first?.rev &&
+        contentRangeStart(res.headers['content-range']) === written;
       if (written > 0 && !resumedOk) {
         // The file changed since the first bytes, or Range was ignored: start over.
         await res.body?.dump();
@@ -36,7 +50,11 @@ export async function downloadFile(t: Transport, path: string, localPath: string
         hasher = new ContentHasher();
         written = 0;
         first = undefined;
-        if (++drops >= t.policy.maxAttempts) throw new NetworkError(`${route}: ${JSON.stringify(path)} could not be resumed`, { route, tags: ['network', 'resume_failed'] });
+        if (++drops >= t.policy.maxAttempts)
+          throw new NetworkError(`${route}: ${JSON.stringify(path)} could not be resumed`, {
+            route,
+            tags: ['network', 'resume_failed'],
+          });
         continue;
       }
       first ??= md;
@@ -63,18 +81,28 @@ export async function downloadFile(t: Transport, path: string, localPath: string
       if (written < total) {
         // The body ended early without an error: treat like a drop.
         drops++;
-        if (drops >= t.policy.maxAttempts) throw new NetworkError(`${route}: ${JSON.stringify(path)} ended after ${written} of ${total} bytes`, { route, tags: ['network', 'short_body'] });
+        if (drops >= t.policy.maxAttempts)
+          throw new NetworkError(`${route}: ${JSON.stringify(path)} ended after ${written} of ${total} bytes`, {
+            route,
+            tags: ['network', 'short_body'],
+          });
         continue;
       }
       break;
     }
     const md = first!;
     if (written !== md.size) {
-      throw new IntegrityError(`${route}: ${JSON.stringify(path)} is ${md.size} bytes but ${written} arrived`, { route, tags: ['size_mismatch'] });
+      throw new IntegrityError(`${route}: ${JSON.stringify(path)} is ${md.size} bytes but ${written} arrived`, {
+        route,
+        tags: ['size_mismatch'],
+      });
     }
     const local = hasher.digest();
     if (md.content_hash !== undefined && md.content_hash !== local) {
-      throw new IntegrityError(`${route}: ${JSON.stringify(path)} arrived with content_hash ${local} but Dropbox has ${md.content_hash}; the download was corrupted and was discarded`, { route, tags: ['content_hash_mismatch'] });
+      throw new IntegrityError(
+        `${route}: ${JSON.stringify(path)} arrived with content_hash ${local} but Dropbox has ${md.content_hash}; the download was corrupted and was discarded`,
+        { route, tags: ['content_hash_mismatch'] },
+      );
     }
     await sink.finish();
     await fh.close();
@@ -125,7 +153,12 @@ class FileSink {
     this.sinceSync += n;
     if (this.sinceSync >= 64 * 1024 * 1024 && !this.syncing) {
       this.sinceSync = 0;
-      this.syncing = this.fh.datasync().catch(() => {}).finally(() => { this.syncing = undefined; });
+      this.syncing = this.fh
+        .datasync()
+        .catch(() => {})
+        .finally(() => {
+          this.syncing = undefined;
+        });
     }
   }
 

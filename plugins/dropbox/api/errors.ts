@@ -62,8 +62,14 @@ export class AuthError extends DropboxError {}
 export class ExpiredTokenError extends AuthError {}
 export class InvalidTokenError extends AuthError {}
 export class MissingScopeError extends AuthError {
-  constructor(readonly requiredScope: string, f: ErrorFields) {
-    super(`${f.route}: the Dropbox app lacks the scope '${requiredScope}': enable it in the App Console (Permissions tab), then reconnect this connection (existing tokens keep their old scopes)`, f);
+  constructor(
+    readonly requiredScope: string,
+    f: ErrorFields,
+  ) {
+    super(
+      `${f.route}: the Dropbox app lacks the scope '${requiredScope}': enable it in the App Console (Permissions tab), then reconnect this connection (existing tokens keep their old scopes)`,
+      f,
+    );
   }
 }
 /** The refresh token is revoked or invalid: terminal until the user reconnects. */
@@ -76,7 +82,11 @@ export class BadInputError extends DropboxError {}
 export class AccessError extends DropboxError {}
 /** 422 invalid_root / no_permission for Dropbox-API-Path-Root. */
 export class PathRootError extends DropboxError {
-  constructor(message: string, f: ErrorFields, readonly rootInfo?: RootInfo) {
+  constructor(
+    message: string,
+    f: ErrorFields,
+    readonly rootInfo?: RootInfo,
+  ) {
     super(message, f);
   }
 }
@@ -87,7 +97,11 @@ export class RateLimitError extends DropboxError {}
 export class ServerError extends DropboxError {}
 /** No response: connection refused/reset, timeout, proxy failure. */
 export class NetworkError extends DropboxError {
-  constructor(message: string, f: ErrorFields, readonly code?: string) {
+  constructor(
+    message: string,
+    f: ErrorFields,
+    readonly code?: string,
+  ) {
     super(message, f);
   }
 }
@@ -99,19 +113,31 @@ export class ProxyError extends NetworkError {}
 export class RouteError extends DropboxError {}
 export class NotFoundError extends RouteError {}
 export class ConflictError extends RouteError {
-  constructor(message: string, f: ErrorFields, readonly path?: string) {
+  constructor(
+    message: string,
+    f: ErrorFields,
+    readonly path?: string,
+  ) {
     super(message, f);
   }
 }
 export class InsufficientSpaceError extends RouteError {
-  constructor(message: string, f: ErrorFields, readonly neededBytes?: number) {
+  constructor(
+    message: string,
+    f: ErrorFields,
+    readonly neededBytes?: number,
+  ) {
     super(message, f);
   }
 }
 export class MalformedPathError extends RouteError {}
 /** upload session lookup_failed/incorrect_offset: the server says where it is. */
 export class IncorrectOffsetError extends RouteError {
-  constructor(message: string, f: ErrorFields, readonly correctOffset: number) {
+  constructor(
+    message: string,
+    f: ErrorFields,
+    readonly correctOffset: number,
+  ) {
     super(message, f);
   }
 }
@@ -119,8 +145,15 @@ export class IncorrectOffsetError extends RouteError {
 // --- local checks --------------------------------------------------------------------
 /** A path that failed validation before any request was made. */
 export class InvalidPathError extends DropboxError {
-  constructor(readonly path: string, why: string, route: string) {
-    super(`${route}: invalid Dropbox path ${JSON.stringify(path)}: ${why}`, { route, tags: ['path', 'malformed_path'] });
+  constructor(
+    readonly path: string,
+    why: string,
+    route: string,
+  ) {
+    super(`${route}: invalid Dropbox path ${JSON.stringify(path)}: ${why}`, {
+      route,
+      tags: ['path', 'malformed_path'],
+    });
   }
 }
 /** The local content_hash differs from Dropbox's: the data was not stored/fetched intact. */
@@ -139,8 +172,11 @@ export function tagChain(u: unknown): string[] {
       out.push(tag);
       const inner = o[tag];
       if (inner && typeof inner === 'object') cur = inner;
-      else if (typeof inner === 'string') { out.push(inner); break; }
-      else if (o.reason && typeof o.reason === 'object') cur = o.reason; // inlined UploadWriteFailed
+      else if (typeof inner === 'string') {
+        out.push(inner);
+        break;
+      } else if (o.reason && typeof o.reason === 'object')
+        cur = o.reason; // inlined UploadWriteFailed
       else break;
     } else if (o.reason && typeof o.reason === 'object') {
       cur = o.reason; // UploadWriteFailed{reason}, RateLimitError{reason}
@@ -151,7 +187,10 @@ export function tagChain(u: unknown): string[] {
 
 /** Tags from `error_summary` ("path/conflict/file/..."): the fallback when the body has no union. */
 export function tagsFromSummary(summary: string): string[] {
-  return summary.split('/').map((s) => s.trim()).filter((s) => s !== '' && !/^\.+$/.test(s) && !/^\.*\d*$/.test(s));
+  return summary
+    .split('/')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !/^\.+$/.test(s) && !/^\.*\d*$/.test(s));
 }
 
 export interface ResponseFacts {
@@ -170,15 +209,28 @@ export interface ResponseFacts {
 /** An error union from inside a 200 reply (batch entries) as the matching DropboxError. */
 export function errorFromUnion(route: string, failure: unknown, paths?: string[], bytes?: number): DropboxError {
   const tags = tagChain(failure);
-  return errorFromResponse({ route, status: 409, body: JSON.stringify({ error: failure, error_summary: tags.join('/') }), contentType: 'application/json', paths, bytes });
+  return errorFromResponse({
+    route,
+    status: 409,
+    body: JSON.stringify({ error: failure, error_summary: tags.join('/') }),
+    contentType: 'application/json',
+    paths,
+    bytes,
+  });
 }
 
 /** Turns a non-2xx Dropbox response into the matching DropboxError. */
 export function errorFromResponse(r: ResponseFacts): DropboxError {
   const { route, status } = r;
-  let json: { error?: unknown; error_summary?: string; user_message?: { text?: string }; error_description?: string } | undefined;
+  let json:
+    | { error?: unknown; error_summary?: string; user_message?: { text?: string }; error_description?: string }
+    | undefined;
   if (r.body && (r.contentType?.includes('json') || r.body.trimStart().startsWith('{'))) {
-    try { json = JSON.parse(r.body); } catch { json = undefined; }
+    try {
+      json = JSON.parse(r.body);
+    } catch {
+      json = undefined;
+    }
   }
   const error = json?.error;
   let tags = tagChain(error);
@@ -193,39 +245,74 @@ export function errorFromResponse(r: ResponseFacts): DropboxError {
 
   if (status === 400) {
     if (tags[0] === 'invalid_grant' || (error as string) === 'invalid_grant') {
-      return new InvalidGrantError(`${route}: the refresh token is invalid or revoked (${oneLine(json?.error_description ?? '') || 'invalid_grant'}); reconnect this connection to sign in again`, { ...f, tags: ['invalid_grant'] });
+      return new InvalidGrantError(
+        `${route}: the refresh token is invalid or revoked (${oneLine(json?.error_description ?? '') || 'invalid_grant'}); reconnect this connection to sign in again`,
+        { ...f, tags: ['invalid_grant'] },
+      );
     }
-    return new BadInputError(`${route}: Dropbox rejected the request as malformed: ${text || 'bad input'}${rid}`, { ...f, tags: tags.length ? tags : ['bad_input'], summary: text });
+    return new BadInputError(`${route}: Dropbox rejected the request as malformed: ${text || 'bad input'}${rid}`, {
+      ...f,
+      tags: tags.length ? tags : ['bad_input'],
+      summary: text,
+    });
   }
   if (status === 401) {
-    if (tags[0] === 'expired_access_token') return new ExpiredTokenError(`${route}: the access token has expired`, { ...f, retryable: true });
+    if (tags[0] === 'expired_access_token')
+      return new ExpiredTokenError(`${route}: the access token has expired`, { ...f, retryable: true });
     if (tags[0] === 'missing_scope') {
-      const scope = ((error as { required_scope?: string; missing_scope?: { required_scope?: string } }).required_scope
-        ?? (error as { missing_scope?: { required_scope?: string } }).missing_scope?.required_scope) ?? 'unknown';
+      const scope =
+        (error as { required_scope?: string; missing_scope?: { required_scope?: string } }).required_scope ??
+        (error as { missing_scope?: { required_scope?: string } }).missing_scope?.required_scope ??
+        'unknown';
       return new MissingScopeError(scope, f);
     }
-    if (tags[0] === 'invalid_access_token') return new InvalidTokenError(`${route}: the access token is invalid or revoked; reconnect this connection`, f);
-    if (tags[0] === 'invalid_select_user') return new AuthError(`${route}: the team member in business.selectUser is not valid for this team token (${summary})`, f);
-    if (tags[0] === 'invalid_select_admin') return new AuthError(`${route}: the admin in business.selectAdmin is not a team admin for this token (${summary})`, f);
+    if (tags[0] === 'invalid_access_token')
+      return new InvalidTokenError(`${route}: the access token is invalid or revoked; reconnect this connection`, f);
+    if (tags[0] === 'invalid_select_user')
+      return new AuthError(
+        `${route}: the team member in business.selectUser is not valid for this team token (${summary})`,
+        f,
+      );
+    if (tags[0] === 'invalid_select_admin')
+      return new AuthError(
+        `${route}: the admin in business.selectAdmin is not a team admin for this token (${summary})`,
+        f,
+      );
     if (tags[0] === 'user_suspended') return new AuthError(`${route}: the Dropbox user is suspended`, f);
     return new AuthError(`${route}: not authorised: ${summary || text}${rid}`, f);
   }
   if (status === 403) {
-    return new AccessError(`${route}: access denied by Dropbox (${summary || text}): the account type, team policy or app permissions do not allow this${rid}`, f);
+    return new AccessError(
+      `${route}: access denied by Dropbox (${summary || text}): the account type, team policy or app permissions do not allow this${rid}`,
+      f,
+    );
   }
   if (status === 422) {
-    const info = tags[0] === 'invalid_root' ? ((error as Record<string, unknown>).invalid_root as RootInfo | undefined) : undefined;
-    const msg = tags[0] === 'invalid_root'
-      ? `${route}: the team space root changed (joined or left a team); the root was refreshed`
-      : `${route}: no permission for the namespace in business.pathRoot (${summary})`;
+    const info =
+      tags[0] === 'invalid_root'
+        ? ((error as Record<string, unknown>).invalid_root as RootInfo | undefined)
+        : undefined;
+    const msg =
+      tags[0] === 'invalid_root'
+        ? `${route}: the team space root changed (joined or left a team); the root was refreshed`
+        : `${route}: no permission for the namespace in business.pathRoot (${summary})`;
     return new PathRootError(msg, f, info);
   }
   if (status === 429 || tags.includes('too_many_write_operations') || tags.includes('too_many_requests')) {
-    const what = tags.includes('too_many_write_operations') ? 'too many write operations in this namespace (lock contention)' : 'rate limited by Dropbox';
-    return new RateLimitError(`${route}:${where} ${what}${retryAfterMs !== undefined ? `; retry after ${Math.round(retryAfterMs / 1000)} s` : ''}`, { ...f, retryable: true, tags: tags.length ? tags : ['too_many_requests'] });
+    const what = tags.includes('too_many_write_operations')
+      ? 'too many write operations in this namespace (lock contention)'
+      : 'rate limited by Dropbox';
+    return new RateLimitError(
+      `${route}:${where} ${what}${retryAfterMs !== undefined ? `; retry after ${Math.round(retryAfterMs / 1000)} s` : ''}`,
+      { ...f, retryable: true, tags: tags.length ? tags : ['too_many_requests'] },
+    );
   }
   if (status >= 500) {
-    return new ServerError(`${route}: Dropbox server error ${status}${text ? `: ${text}` : ''}${rid}`, { ...f, retryable: true, tags: tags.length ? tags : [`http_${status}`] });
+    return new ServerError(`${route}: Dropbox server error ${status}${text ? `: ${text}` : ''}${rid}`, {
+      ...f,
+      retryable: true,
+      tags: tags.length ? tags : [`http_${status}`],
+    });
   }
   if (status === 409) return routeError(f, r, where, rid);
   return new DropboxError(`${route}: unexpected HTTP ${status}: ${text}${rid}`, f);
@@ -237,17 +324,28 @@ function routeError(f: ErrorFields, r: ResponseFacts, where: string, rid: string
   const target = r.paths?.[r.paths.length - 1];
   if (tags.includes('insufficient_space') || tags.includes('insufficient_quota')) {
     const need = r.bytes !== undefined ? ` (needs ${formatBytes(r.bytes)} free)` : '';
-    return new InsufficientSpaceError(`${route}:${where} the Dropbox account is out of space${need}; free space or upgrade the plan`, f, r.bytes);
+    return new InsufficientSpaceError(
+      `${route}:${where} the Dropbox account is out of space${need}; free space or upgrade the plan`,
+      f,
+      r.bytes,
+    );
   }
   const i = tags.indexOf('conflict');
   if (i >= 0) {
     const kind = tags[i + 1] ?? 'file';
-    const there = kind === 'folder' ? 'a folder' : kind === 'file_ancestor' ? 'a file in place of a parent folder' : 'a file';
-    const fix = kind === 'file'
-      ? "use mode 'overwrite' to replace it, or autorename to keep both"
-      : kind === 'folder' ? 'a file cannot replace a folder; choose another path or delete the folder first'
-        : 'a parent of the path is a file; choose another path';
-    return new ConflictError(`${route}: ${target ? JSON.stringify(target) : 'the target'} already exists (${there} is there); ${fix}`, f, target);
+    const there =
+      kind === 'folder' ? 'a folder' : kind === 'file_ancestor' ? 'a file in place of a parent folder' : 'a file';
+    const fix =
+      kind === 'file'
+        ? "use mode 'overwrite' to replace it, or autorename to keep both"
+        : kind === 'folder'
+          ? 'a file cannot replace a folder; choose another path or delete the folder first'
+          : 'a parent of the path is a file; choose another path';
+    return new ConflictError(
+      `${route}: ${target ? JSON.stringify(target) : 'the target'} already exists (${there} is there); ${fix}`,
+      f,
+      target,
+    );
   }
   const off = tags.indexOf('incorrect_offset');
   if (off >= 0) {
@@ -256,11 +354,19 @@ function routeError(f: ErrorFields, r: ResponseFacts, where: string, rid: string
     return new IncorrectOffsetError(`${route}: upload session is at offset ${correct}`, f, correct);
   }
   if (tags.includes('not_found')) return new NotFoundError(`${route}:${where} not found`, f);
-  if (tags.includes('malformed_path')) return new MalformedPathError(`${route}:${where} Dropbox says the path is malformed`, f);
-  if (tags.includes('disallowed_name')) return new RouteError(`${route}:${where} Dropbox does not allow this file name (e.g. desktop.ini, .DS_Store)`, f);
-  if (tags.includes('no_write_permission')) return new RouteError(`${route}:${where} no write permission here (read-only shared folder?)`, f);
-  if (tags.includes('content_hash_mismatch')) return new IntegrityError(`${route}:${where} Dropbox received different bytes than were sent (content_hash_mismatch); nothing was stored`, f);
-  if (tags.includes('internal_error')) return new RouteError(`${route}:${where} Dropbox internal error (${f.summary})${rid}`, { ...f, retryable: true });
+  if (tags.includes('malformed_path'))
+    return new MalformedPathError(`${route}:${where} Dropbox says the path is malformed`, f);
+  if (tags.includes('disallowed_name'))
+    return new RouteError(`${route}:${where} Dropbox does not allow this file name (e.g. desktop.ini, .DS_Store)`, f);
+  if (tags.includes('no_write_permission'))
+    return new RouteError(`${route}:${where} no write permission here (read-only shared folder?)`, f);
+  if (tags.includes('content_hash_mismatch'))
+    return new IntegrityError(
+      `${route}:${where} Dropbox received different bytes than were sent (content_hash_mismatch); nothing was stored`,
+      f,
+    );
+  if (tags.includes('internal_error'))
+    return new RouteError(`${route}:${where} Dropbox internal error (${f.summary})${rid}`, { ...f, retryable: true });
   return new RouteError(`${route}:${where} ${f.summary || 'failed'}${rid}`, f);
 }
 
@@ -294,6 +400,9 @@ export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }

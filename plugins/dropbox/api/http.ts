@@ -84,7 +84,17 @@ export class Transport {
           await this.o.onInvalidRoot(err);
           continue;
         }
-        const d = shouldRetry(err, { idempotency: call.idempotency, replayable: call.replayable !== false, attempt, refreshed, signal: call.signal }, this.policy);
+        const d = shouldRetry(
+          err,
+          {
+            idempotency: call.idempotency,
+            replayable: call.replayable !== false,
+            attempt,
+            refreshed,
+            signal: call.signal,
+          },
+          this.policy,
+        );
         if (!d.retry) {
           if (err instanceof DropboxError) err.attempts = attempt;
           throw err;
@@ -103,7 +113,11 @@ export class Transport {
   private async once<T>(call: Call, token: string, attempt: number): Promise<Response<T>> {
     const host = call.style === 'rpc' ? this.o.api : this.o.content;
     const url = `${host.replace(/\/+$/, '')}/2/${call.route}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(await this.o.namespaceHeaders?.(!call.noPathRoot)), ...call.headers };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      ...(await this.o.namespaceHeaders?.(!call.noPathRoot)),
+      ...call.headers,
+    };
     let body: Body['data'] | string | undefined;
     if (call.style === 'rpc') {
       headers['content-type'] = 'application/json';
@@ -120,27 +134,52 @@ export class Transport {
     const started = performance.now();
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: 'POST', dispatcher: this.o.dispatcher, headers, body: body as Buffer | Readable | string | undefined, signal: call.signal });
+      res = await request(url, {
+        method: 'POST',
+        dispatcher: this.o.dispatcher,
+        headers,
+        body: body as Buffer | Readable | string | undefined,
+        signal: call.signal,
+      });
     } catch (err) {
       closeBody(body);
       if (call.signal?.aborted) throw call.signal.reason;
       const e = this.networkError(call.route, err, host);
-      this.o.log?.debug({ route: call.route, status: 0, error: e.tags.join('/'), ms: Math.round(performance.now() - started), attempt }, 'dropbox request failed');
+      this.o.log?.debug(
+        { route: call.route, status: 0, error: e.tags.join('/'), ms: Math.round(performance.now() - started), attempt },
+        'dropbox request failed',
+      );
       throw e;
     }
     const requestId = header(res.headers, 'x-dropbox-request-id');
-    this.o.log?.debug({ route: call.route, status: res.statusCode, requestId, ms: Math.round(performance.now() - started), attempt }, 'dropbox request');
+    this.o.log?.debug(
+      { route: call.route, status: res.statusCode, requestId, ms: Math.round(performance.now() - started), attempt },
+      'dropbox request',
+    );
     if (res.statusCode >= 400) {
       closeBody(body); // an early refusal may leave the file stream half read
       const text = await readText(res.body).catch(() => '');
       // Without a tunnel the proxy's own refusal arrives as a response. Dropbox's 401s are JSON.
       const proxy = proxyOf(this.o.dispatcher);
-      if (proxy && (res.statusCode === 407 || (res.statusCode === 401 && !header(res.headers, 'content-type')?.includes('json')))) {
-        throw new ProxyError(`${call.route}: ${proxyAuthMessage(proxy, res.statusCode)}`, { route: call.route, status: res.statusCode, tags: ['proxy', 'auth'] });
+      if (
+        proxy &&
+        (res.statusCode === 407 || (res.statusCode === 401 && !header(res.headers, 'content-type')?.includes('json')))
+      ) {
+        throw new ProxyError(`${call.route}: ${proxyAuthMessage(proxy, res.statusCode)}`, {
+          route: call.route,
+          status: res.statusCode,
+          tags: ['proxy', 'auth'],
+        });
       }
       throw errorFromResponse({
-        route: call.route, status: res.statusCode, body: text, contentType: header(res.headers, 'content-type'),
-        requestId, retryAfter: header(res.headers, 'retry-after'), paths: call.paths, bytes: call.bytes,
+        route: call.route,
+        status: res.statusCode,
+        body: text,
+        contentType: header(res.headers, 'content-type'),
+        requestId,
+        retryAfter: header(res.headers, 'retry-after'),
+        paths: call.paths,
+        bytes: call.bytes,
       });
     }
     if (call.style === 'download') {
@@ -158,7 +197,10 @@ export class Transport {
     try {
       result = (text === '' ? null : JSON.parse(text)) as T;
     } catch {
-      throw new DropboxError(`${call.route}: the reply is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}); is an endpoint or proxy misconfigured?`, { route: call.route, status: res.statusCode, requestId, tags: ['bad_reply'] });
+      throw new DropboxError(
+        `${call.route}: the reply is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}); is an endpoint or proxy misconfigured?`,
+        { route: call.route, status: res.statusCode, requestId, tags: ['bad_reply'] },
+      );
     }
     return { result, status: res.statusCode, headers: res.headers };
   }
@@ -167,7 +209,11 @@ export class Transport {
     if (err instanceof DropboxError) return err;
     const f = describeNetworkFailure(err, this.o.dispatcher, target);
     const Cls = f.proxy ? ProxyError : NetworkError;
-    return new Cls(`${route}: ${f.message}`, { route, tags: [f.proxy ? 'proxy' : 'network', ...(f.code ? [f.code] : [])], retryable: f.transient, cause: err }, f.code);
+    return new Cls(
+      `${route}: ${f.message}`,
+      { route, tags: [f.proxy ? 'proxy' : 'network', ...(f.code ? [f.code] : [])], retryable: f.transient, cause: err },
+      f.code,
+    );
   }
 }
 
@@ -175,7 +221,8 @@ export class Transport {
 function closeBody(body: unknown): void {
   if (!body || typeof body !== 'object') return;
   if (typeof (body as Readable).destroy === 'function') (body as Readable).destroy();
-  else if (typeof (body as AsyncGenerator).return === 'function') void (body as AsyncGenerator).return(undefined).catch(() => {});
+  else if (typeof (body as AsyncGenerator).return === 'function')
+    void (body as AsyncGenerator).return(undefined).catch(() => {});
 }
 
 function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {

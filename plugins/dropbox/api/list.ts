@@ -15,7 +15,11 @@ interface Page {
 }
 
 export async function* listFolderPages(t: Transport, path: string, opts: ListOptions): AsyncGenerator<Metadata> {
-  const arg: Record<string, unknown> = { path, recursive: opts.recursive ?? false, include_deleted: opts.includeDeleted ?? false };
+  const arg: Record<string, unknown> = {
+    path,
+    recursive: opts.recursive ?? false,
+    include_deleted: opts.includeDeleted ?? false,
+  };
   if (opts.limit !== undefined) arg.limit = Math.max(1, Math.min(2000, Math.floor(opts.limit)));
   let restarted = false;
   // After a `reset` the listing starts over once; entries already handed out are then
@@ -26,7 +30,16 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
   let yielded = 0;
   const given: string[] = [];
   for (;;) {
-    let page = (await t.send<Page>({ route: 'files/list_folder', style: 'rpc', arg, idempotency: 'safe', paths: [path], signal: opts.signal })).result;
+    let page = (
+      await t.send<Page>({
+        route: 'files/list_folder',
+        style: 'rpc',
+        arg,
+        idempotency: 'safe',
+        paths: [path],
+        signal: opts.signal,
+      })
+    ).result;
     let reset = false;
     for (;;) {
       for (const e of page.entries) {
@@ -37,9 +50,22 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
         yield e;
       }
       if (!page.has_more) return;
-      if (!page.cursor) throw new IncompleteListingError(`files/list_folder: listing of ${JSON.stringify(path)} stopped after ${yielded} entries: has_more without a cursor`, { route: 'files/list_folder/continue' });
+      if (!page.cursor)
+        throw new IncompleteListingError(
+          `files/list_folder: listing of ${JSON.stringify(path)} stopped after ${yielded} entries: has_more without a cursor`,
+          { route: 'files/list_folder/continue' },
+        );
       try {
-        page = (await t.send<Page>({ route: 'files/list_folder/continue', style: 'rpc', arg: { cursor: page.cursor }, idempotency: 'safe', paths: [path], signal: opts.signal })).result;
+        page = (
+          await t.send<Page>({
+            route: 'files/list_folder/continue',
+            style: 'rpc',
+            arg: { cursor: page.cursor },
+            idempotency: 'safe',
+            paths: [path],
+            signal: opts.signal,
+          })
+        ).result;
       } catch (err) {
         if (err instanceof DropboxError && err.tags[0] === 'reset' && !restarted && yielded <= REMEMBER_MAX) {
           reset = true;
@@ -47,8 +73,16 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
         }
         if (opts.signal?.aborted) throw err;
         const why = err instanceof Error ? err.message : String(err);
-        throw new IncompleteListingError(`files/list_folder: listing of ${JSON.stringify(path)} is incomplete after ${yielded} entries: ${why}`,
-          { route: 'files/list_folder/continue', tags: err instanceof DropboxError ? err.tags : [], status: err instanceof DropboxError ? err.status : 0, requestId: err instanceof DropboxError ? err.requestId : undefined, cause: err });
+        throw new IncompleteListingError(
+          `files/list_folder: listing of ${JSON.stringify(path)} is incomplete after ${yielded} entries: ${why}`,
+          {
+            route: 'files/list_folder/continue',
+            tags: err instanceof DropboxError ? err.tags : [],
+            status: err instanceof DropboxError ? err.status : 0,
+            requestId: err instanceof DropboxError ? err.requestId : undefined,
+            cause: err,
+          },
+        );
       }
     }
     if (!reset) return;
@@ -64,21 +98,47 @@ interface SearchPage {
   cursor?: string;
 }
 
-export async function* searchPages(t: Transport, query: string, options: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<Metadata> {
-  let page = (await t.send<SearchPage>({ route: 'files/search_v2', style: 'rpc', arg: { query, options }, idempotency: 'safe', signal })).result;
+export async function* searchPages(
+  t: Transport,
+  query: string,
+  options: Record<string, unknown>,
+  signal?: AbortSignal,
+): AsyncGenerator<Metadata> {
+  let page = (
+    await t.send<SearchPage>({
+      route: 'files/search_v2',
+      style: 'rpc',
+      arg: { query, options },
+      idempotency: 'safe',
+      signal,
+    })
+  ).result;
   let n = 0;
   for (;;) {
     for (const m of page.matches) {
       const md = m.metadata?.metadata ?? (m.metadata as unknown as Metadata);
-      if (md) { n++; yield md; }
+      if (md) {
+        n++;
+        yield md;
+      }
     }
     if (!page.has_more || !page.cursor) return;
     try {
-      page = (await t.send<SearchPage>({ route: 'files/search/continue_v2', style: 'rpc', arg: { cursor: page.cursor }, idempotency: 'safe', signal })).result;
+      page = (
+        await t.send<SearchPage>({
+          route: 'files/search/continue_v2',
+          style: 'rpc',
+          arg: { cursor: page.cursor },
+          idempotency: 'safe',
+          signal,
+        })
+      ).result;
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw new IncompleteListingError(`files/search_v2: search for ${JSON.stringify(query)} is incomplete after ${n} matches: ${(err as Error).message}`,
-        { route: 'files/search/continue_v2', tags: err instanceof DropboxError ? err.tags : [], cause: err });
+      throw new IncompleteListingError(
+        `files/search_v2: search for ${JSON.stringify(query)} is incomplete after ${n} matches: ${(err as Error).message}`,
+        { route: 'files/search/continue_v2', tags: err instanceof DropboxError ? err.tags : [], cause: err },
+      );
     }
   }
 }

@@ -10,7 +10,10 @@ const tails = new Map<string, Promise<unknown>>();
 export function inNamespace<T>(namespace: string, fn: () => Promise<T>): Promise<T> {
   const prev = tails.get(namespace) ?? Promise.resolve();
   const run = prev.then(fn, fn);
-  const tail = run.then(() => undefined, () => undefined);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
   tails.set(namespace, tail);
   void tail.then(() => {
     if (tails.get(namespace) === tail) tails.delete(namespace);

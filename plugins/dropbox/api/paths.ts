@@ -23,7 +23,8 @@ export function normalizePath(input: unknown, use: PathUse, route: string): stri
   }
   if (/^rev:/.test(raw)) {
     if (use !== 'read') throw new InvalidPathError(raw, 'a rev: path can only be read', route);
-    if (!/^rev:[0-9a-f]{9,}$/.test(raw)) throw new InvalidPathError(raw, "'rev:' must be followed by at least 9 hex digits", route);
+    if (!/^rev:[0-9a-f]{9,}$/.test(raw))
+      throw new InvalidPathError(raw, "'rev:' must be followed by at least 9 hex digits", route);
     return raw;
   }
   let p = raw;
@@ -44,8 +45,10 @@ export function normalizePath(input: unknown, use: PathUse, route: string): stri
     const parts = p.slice(1).split('/');
     for (const c of parts) {
       if (c === '') throw new InvalidPathError(raw, "contains an empty component ('//')", route);
-      if (c === '.' || c === '..') throw new InvalidPathError(raw, `contains a '${c}' component; Dropbox paths are absolute`, route);
-      if ([...c].length > MAX_COMPONENT) throw new InvalidPathError(raw, `a name is longer than ${MAX_COMPONENT} characters`, route);
+      if (c === '.' || c === '..')
+        throw new InvalidPathError(raw, `contains a '${c}' component; Dropbox paths are absolute`, route);
+      if ([...c].length > MAX_COMPONENT)
+        throw new InvalidPathError(raw, `a name is longer than ${MAX_COMPONENT} characters`, route);
     }
     if (raw.includes('\0')) throw new InvalidPathError(raw, 'contains a NUL character', route);
     if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(raw)) {

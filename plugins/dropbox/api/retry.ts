@@ -1,7 +1,15 @@
 // The one place that decides whether a failed call is tried again, and when.
 // Order: aborted -> token refresh -> not replayable -> throttled (Retry-After) ->
 // transient (backoff with jitter, only where a repeat cannot duplicate an effect) -> give up.
-import { DropboxError, ExpiredTokenError, NetworkError, ProxyError, RateLimitError, ServerError, RouteError } from './errors.ts';
+import {
+  DropboxError,
+  ExpiredTokenError,
+  NetworkError,
+  ProxyError,
+  RateLimitError,
+  ServerError,
+  RouteError,
+} from './errors.ts';
 
 export interface RetryPolicy {
   /** Total attempts including the first. */
@@ -49,8 +57,7 @@ export interface CallFacts {
 }
 
 export type Decision =
-  | { retry: false; reason: string }
-  | { retry: true; delayMs: number; refreshToken: boolean; reason: string };
+  { retry: false; reason: string } | { retry: true; delayMs: number; refreshToken: boolean; reason: string };
 
 export function shouldRetry(err: unknown, call: CallFacts, policy: RetryPolicy = DEFAULT_RETRY): Decision {
   if (call.signal?.aborted) return { retry: false, reason: 'aborted' };
@@ -59,23 +66,32 @@ export function shouldRetry(err: unknown, call: CallFacts, policy: RetryPolicy =
 
   if (err instanceof ExpiredTokenError) {
     // Exactly one refresh per call: a second 401 means the new token is bad too.
-    return call.refreshed ? { retry: false, reason: 'token expired again after refresh' } : { retry: true, delayMs: 0, refreshToken: true, reason: 'expired token' };
+    return call.refreshed
+      ? { retry: false, reason: 'token expired again after refresh' }
+      : { retry: true, delayMs: 0, refreshToken: true, reason: 'expired token' };
   }
   if (call.attempt >= policy.maxAttempts) return { retry: false, reason: `gave up after ${call.attempt} attempts` };
 
   if (err instanceof RateLimitError) {
     // Throttled calls were rejected before doing anything, so even 'once' calls may repeat.
     const wait = err.retryAfterMs ?? backoff(call.attempt, policy, policy.defaultRetryAfterMs);
-    if (wait > policy.maxRetryAfterMs) return { retry: false, reason: `Retry-After ${Math.round(wait / 1000)} s is too long` };
+    if (wait > policy.maxRetryAfterMs)
+      return { retry: false, reason: `Retry-After ${Math.round(wait / 1000)} s is too long` };
     return { retry: true, delayMs: wait, refreshToken: false, reason: err.tags.join('/') || 'rate limited' };
   }
   if (err instanceof ProxyError) return { retry: false, reason: 'proxy refused' };
-  const transient = err instanceof ServerError || ((err instanceof NetworkError || err instanceof RouteError) && err.retryable);
+  const transient =
+    err instanceof ServerError || ((err instanceof NetworkError || err instanceof RouteError) && err.retryable);
   if (!transient) return { retry: false, reason: 'not transient' };
   // A refused connection never reached Dropbox, so it cannot have had an effect.
   const untouched = err instanceof NetworkError && err.code === 'ECONNREFUSED';
   if (call.idempotency !== 'safe' && !untouched) return { retry: false, reason: 'a repeat could duplicate the effect' };
-  return { retry: true, delayMs: err.retryAfterMs ?? backoff(call.attempt, policy), refreshToken: false, reason: err.tags.join('/') || err.name };
+  return {
+    retry: true,
+    delayMs: err.retryAfterMs ?? backoff(call.attempt, policy),
+    refreshToken: false,
+    reason: err.tags.join('/') || err.name,
+  };
 }
 
 /** base·2^(n-1), capped, with "equal jitter": half fixed, half random, so retries spread but never collapse to 0. */
@@ -87,8 +103,14 @@ export function backoff(attempt: number, policy: RetryPolicy, base = policy.base
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(signal!.reason); };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

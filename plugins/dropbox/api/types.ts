@@ -136,11 +136,17 @@ export interface DropboxClient {
    * Deletes any number of paths in batches of 1000; one result per path. An entry with
    * `parentRev` is deleted only while the file is still that revision.
    */
-  deleteBatch(items: Array<string | { path: string; parentRev?: string }>, opts?: CallOptions): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>>;
+  deleteBatch(
+    items: Array<string | { path: string; parentRev?: string }>,
+    opts?: CallOptions,
+  ): Promise<Array<{ path: string; metadata?: Metadata; error?: Error }>>;
   /** Streams a local file up (simple upload or upload session by size), verifies content_hash. */
   upload(localPath: string, remotePath: string, opts?: UploadOptions): Promise<FileMetadata>;
   /** Many files: sessions committed together with finish_batch_v2. */
-  uploadMany(items: UploadManyItem[], opts?: CallOptions & { onProgress?: (item: UploadManyItem, done: number, total: number) => void }): Promise<UploadManyResult[]>;
+  uploadMany(
+    items: UploadManyItem[],
+    opts?: CallOptions & { onProgress?: (item: UploadManyItem, done: number, total: number) => void },
+  ): Promise<UploadManyResult[]>;
   /** Streams to a temp file beside `localPath`, verifies content_hash, fsyncs, renames. */
   download(remotePath: string, localPath: string, opts?: DownloadOptions): Promise<FileMetadata>;
   copy(fromPath: string, toPath: string, opts?: CallOptions & { autorename?: boolean }): Promise<Metadata>;

@@ -89,28 +89,56 @@ interface SessionResult {
  * `chunkSize` bytes; with parallelChunks > 1 a concurrent session takes them in
  * parallel (each a multiple of 4 MiB, as Dropbox requires).
  */
-export async function uploadSessionData(ctx: UploadContext, localPath: string, size: number, progress: Progress, signal?: AbortSignal): Promise<SessionResult> {
+export async function uploadSessionData(
+  ctx: UploadContext,
+  localPath: string,
+  size: number,
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<SessionResult> {
   const chunk = ctx.chunkSize;
   const nChunks = Math.max(1, Math.ceil(size / chunk));
   const digests: Buffer[][] = new Array(nChunks);
   const concurrent = ctx.parallelChunks > 1 && nChunks > 2;
 
   /** Sends chunk i (bytes from `from` to its end) once, with replays from the file; records its block digests. */
-  const sendChunk = async (i: number, route: string, arg: (offset: number) => unknown, close: boolean): Promise<unknown> => {
+  const sendChunk = async (
+    i: number,
+    route: string,
+    arg: (offset: number) => unknown,
+    close: boolean,
+  ): Promise<unknown> => {
     const start = i * chunk;
     const end = Math.min(size, start + chunk);
     let from = start;
     for (let resyncs = 0; ; resyncs++) {
       let hasher = new ContentHasher();
       let counted = 0;
-      const body = fileBody(localPath, from, end - from, (b) => { hasher.update(b); counted += b.length; progress.add(b.length); });
+      const body = fileBody(localPath, from, end - from, (b) => {
+        hasher.update(b);
+        counted += b.length;
+        progress.add(b.length);
+      });
       try {
         const res = await ctx.t.send<unknown>({
-          route, style: 'upload', arg: arg(from), idempotency: 'safe', signal, bytes: end - from,
-          body: () => { progress.add(-counted); counted = 0; hasher = new ContentHasher(); return body(); },
+          route,
+          style: 'upload',
+          arg: arg(from),
+          idempotency: 'safe',
+          signal,
+          bytes: end - from,
+          body: () => {
+            progress.add(-counted);
+            counted = 0;
+            hasher = new ContentHasher();
+            return body();
+          },
         });
         // A chunk sent whole is hashed already; one finished after a resync is re-read once.
-        digests[i] = from === start && hasher.bytes === end - start ? hasher.blockDigests() : (await hashFileRegion(localPath, start, end - start, signal)).blockDigests();
+        digests[i] =
+          from === start && hasher.bytes === end - start
+            ? hasher.blockDigests()
+            : (await hashFileRegion(localPath, start, end - start, signal)).blockDigests();
         return res.result;
       } catch (err) {
         progress.add(-counted);
@@ -142,15 +170,31 @@ export async function uploadSessionData(ctx: UploadContext, localPath: string, s
 
   let sessionId: string;
   if (!concurrent) {
-    const r = (await sendChunk(0, 'files/upload_session/start', () => ({ close: nChunks === 1 }), nChunks === 1)) as { session_id: string } | null;
-    if (!r) throw new DropboxError('files/upload_session/start: no session id returned', { route: 'files/upload_session/start' });
+    const r = (await sendChunk(0, 'files/upload_session/start', () => ({ close: nChunks === 1 }), nChunks === 1)) as {
+      session_id: string;
+    } | null;
+    if (!r)
+      throw new DropboxError('files/upload_session/start: no session id returned', {
+        route: 'files/upload_session/start',
+      });
     sessionId = r.session_id;
     for (let i = 1; i < nChunks; i++) {
       const close = i === nChunks - 1;
-      await sendChunk(i, 'files/upload_session/append_v2', (offset) => ({ cursor: { session_id: sessionId, offset }, close }), close);
+      await sendChunk(
+        i,
+        'files/upload_session/append_v2',
+        (offset) => ({ cursor: { session_id: sessionId, offset }, close }),
+        close,
+      );
     }
   } else {
-    const r = await ctx.t.send<{ session_id: string }>({ route: 'files/upload_session/start', style: 'upload', arg: { close: false, session_type: { '.tag': 'concurrent' } }, idempotency: 'safe', signal });
+    const r = await ctx.t.send<{ session_id: string }>({
+      route: 'files/upload_session/start',
+      style: 'upload',
+      arg: { close: false, session_type: { '.tag': 'concurrent' } },
+      idempotency: 'safe',
+      signal,
+    });
     sessionId = r.result.session_id;
     let next = 0;
     let failed = false;
@@ -159,7 +203,12 @@ export async function uploadSessionData(ctx: UploadContext, localPath: string, s
       while (next < last && !failed) {
         const i = next++;
         try {
-          await sendChunk(i, 'files/upload_session/append_v2', (offset) => ({ cursor: { session_id: sessionId, offset }, close: false }), false);
+          await sendChunk(
+            i,
+            'files/upload_session/append_v2',
+            (offset) => ({ cursor: { session_id: sessionId, offset }, close: false }),
+            false,
+          );
         } catch (err) {
           failed = true; // the other workers stop taking chunks
           throw err;
@@ -168,12 +217,22 @@ export async function uploadSessionData(ctx: UploadContext, localPath: string, s
     };
     await Promise.all(Array.from({ length: Math.min(ctx.parallelChunks, last) }, worker));
     // The closing append goes last, once every other chunk is in.
-    await sendChunk(last, 'files/upload_session/append_v2', (offset) => ({ cursor: { session_id: sessionId, offset }, close: true }), true);
+    await sendChunk(
+      last,
+      'files/upload_session/append_v2',
+      (offset) => ({ cursor: { session_id: sessionId, offset }, close: true }),
+      true,
+    );
   }
   return { sessionId, size, contentHash: combineBlockDigests(digests.flat()) };
 }
 
-export async function uploadFile(ctx: UploadContext, localPath: string, path: string, opts: UploadOptions): Promise<FileMetadata> {
+export async function uploadFile(
+  ctx: UploadContext,
+  localPath: string,
+  path: string,
+  opts: UploadOptions,
+): Promise<FileMetadata> {
   const st = await stat(localPath);
   try {
     return await uploadStable(ctx, localPath, path, opts, st);
@@ -192,8 +251,15 @@ export async function uploadFile(ctx: UploadContext, localPath: string, path: st
   }
 }
 
-async function uploadStable(ctx: UploadContext, localPath: string, path: string, opts: UploadOptions, st: Stats): Promise<FileMetadata> {
-  if (!st.isFile()) throw new DropboxError(`files/upload: ${localPath} is not a regular file`, { route: 'files/upload' });
+async function uploadStable(
+  ctx: UploadContext,
+  localPath: string,
+  path: string,
+  opts: UploadOptions,
+  st: Stats,
+): Promise<FileMetadata> {
+  if (!st.isFile())
+    throw new DropboxError(`files/upload: ${localPath} is not a regular file`, { route: 'files/upload' });
   const size = st.size;
   const commit: CommitInfo = {
     path,
@@ -204,7 +270,12 @@ async function uploadStable(ctx: UploadContext, localPath: string, path: string,
     strict_conflict: opts.strictConflict ?? false,
   };
   let done = 0;
-  const progress: Progress = { add: (n) => { done += n; opts.onProgress?.(done, size); } };
+  const progress: Progress = {
+    add: (n) => {
+      done += n;
+      opts.onProgress?.(done, size);
+    },
+  };
   opts.onProgress?.(0, size);
 
   if (size <= ctx.simpleMax) {
@@ -213,17 +284,31 @@ async function uploadStable(ctx: UploadContext, localPath: string, path: string,
     const expected = (await hashFileRegion(localPath, 0, size, opts.signal)).digest();
     let sentHash: ContentHasher | undefined;
     let counted = 0;
-    const md = await ctx.commit(async () => (await ctx.t.send<FileMetadata>({
-      route: 'files/upload', style: 'upload', arg: { ...commit, content_hash: expected }, idempotency: commitIdempotency(commit),
-      paths: [path], bytes: size, signal: opts.signal,
-      body: () => {
-        progress.add(-counted);
-        counted = 0;
-        sentHash = new ContentHasher();
-        const h = sentHash;
-        return fileBody(localPath, 0, size, (b) => { h.update(b); counted += b.length; progress.add(b.length); })();
-      },
-    })).result);
+    const md = await ctx.commit(
+      async () =>
+        (
+          await ctx.t.send<FileMetadata>({
+            route: 'files/upload',
+            style: 'upload',
+            arg: { ...commit, content_hash: expected },
+            idempotency: commitIdempotency(commit),
+            paths: [path],
+            bytes: size,
+            signal: opts.signal,
+            body: () => {
+              progress.add(-counted);
+              counted = 0;
+              sentHash = new ContentHasher();
+              const h = sentHash;
+              return fileBody(localPath, 0, size, (b) => {
+                h.update(b);
+                counted += b.length;
+                progress.add(b.length);
+              })();
+            },
+          })
+        ).result,
+    );
     const local = sentHash && sentHash.bytes === size ? sentHash.digest() : expected;
     return verify('files/upload', path, md, local);
   }
@@ -233,13 +318,27 @@ async function uploadStable(ctx: UploadContext, localPath: string, path: string,
   return verify('files/upload_session/finish', path, md, s.contentHash);
 }
 
-async function finishSession(ctx: UploadContext, s: SessionResult, commit: CommitInfo, signal?: AbortSignal): Promise<FileMetadata> {
+async function finishSession(
+  ctx: UploadContext,
+  s: SessionResult,
+  commit: CommitInfo,
+  signal?: AbortSignal,
+): Promise<FileMetadata> {
   try {
-    return await ctx.commit(async () => (await ctx.t.send<FileMetadata>({
-      route: 'files/upload_session/finish', style: 'upload',
-      arg: { cursor: { session_id: s.sessionId, offset: s.size }, commit, content_hash: s.contentHash },
-      idempotency: commitIdempotency(commit), paths: [commit.path], bytes: s.size, signal,
-    })).result);
+    return await ctx.commit(
+      async () =>
+        (
+          await ctx.t.send<FileMetadata>({
+            route: 'files/upload_session/finish',
+            style: 'upload',
+            arg: { cursor: { session_id: s.sessionId, offset: s.size }, commit, content_hash: s.contentHash },
+            idempotency: commitIdempotency(commit),
+            paths: [commit.path],
+            bytes: s.size,
+            signal,
+          })
+        ).result,
+    );
   } catch (err) {
     // A replayed finish whose first attempt committed finds its session gone; the
     // file is there with our hash if so.
@@ -253,7 +352,10 @@ async function finishSession(ctx: UploadContext, s: SessionResult, commit: Commi
 
 function verify(route: string, path: string, md: FileMetadata, local: string): FileMetadata {
   if (md.content_hash !== undefined && md.content_hash !== local) {
-    throw new IntegrityError(`${route}: ${JSON.stringify(path)} was stored with content_hash ${md.content_hash} but the bytes sent hash to ${local}; the file changed while uploading or was corrupted in transit`, { route, tags: ['content_hash_mismatch'] });
+    throw new IntegrityError(
+      `${route}: ${JSON.stringify(path)} was stored with content_hash ${md.content_hash} but the bytes sent hash to ${local}; the file changed while uploading or was corrupted in transit`,
+      { route, tags: ['content_hash_mismatch'] },
+    );
   }
   return md;
 }
@@ -273,7 +375,12 @@ export async function uploadMany(
   ctx: UploadContext,
   items: UploadManyItem[],
   paths: string[],
-  opts: { signal?: AbortSignal; onProgress?: (item: UploadManyItem, done: number, total: number) => void; batchSize?: number; retryLimit: number },
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (item: UploadManyItem, done: number, total: number) => void;
+    batchSize?: number;
+    retryLimit: number;
+  },
 ): Promise<UploadManyResult[]> {
   const results: UploadManyResult[] = items.map((item) => ({ item }));
   const batchSize = Math.max(1, Math.min(FINISH_BATCH_MAX, opts.batchSize ?? FINISH_BATCH_MAX));
@@ -281,7 +388,8 @@ export async function uploadMany(
   let committing = Promise.resolve();
   const flush = () => {
     const batch = ready.splice(0, batchSize);
-    if (batch.length) committing = committing.then(() => commitBatch(ctx, batch, results, opts.signal, opts.retryLimit));
+    if (batch.length)
+      committing = committing.then(() => commitBatch(ctx, batch, results, opts.signal, opts.retryLimit));
   };
 
   let next = 0;
@@ -291,13 +399,29 @@ export async function uploadMany(
       const item = items[index]!;
       try {
         const st = await stat(item.localPath);
-        if (!st.isFile()) throw new DropboxError(`files/upload: ${item.localPath} is not a regular file`, { route: 'files/upload' });
+        if (!st.isFile())
+          throw new DropboxError(`files/upload: ${item.localPath} is not a regular file`, { route: 'files/upload' });
         let done = 0;
         opts.onProgress?.(item, 0, st.size);
-        const session = await uploadSessionData(ctx, item.localPath, st.size, { add: (n) => { done += n; opts.onProgress?.(item, done, st.size); } }, opts.signal);
+        const session = await uploadSessionData(
+          ctx,
+          item.localPath,
+          st.size,
+          {
+            add: (n) => {
+              done += n;
+              opts.onProgress?.(item, done, st.size);
+            },
+          },
+          opts.signal,
+        );
         const commit: CommitInfo = {
-          path: paths[index]!, mode: modeArg(item.mode), autorename: false,
-          client_modified: isoSeconds(item.clientModified ?? st.mtime), mute: false, strict_conflict: false,
+          path: paths[index]!,
+          mode: modeArg(item.mode),
+          autorename: false,
+          client_modified: isoSeconds(item.clientModified ?? st.mtime),
+          mute: false,
+          strict_conflict: false,
         };
         ready.push({ index, session, commit, tries: 0 });
         if (ready.length >= batchSize) flush();
@@ -317,7 +441,13 @@ export async function uploadMany(
   }
   return results;
 
-  async function commitBatch(c: UploadContext, batch: Ready[], out: UploadManyResult[], signal: AbortSignal | undefined, retryLimit: number): Promise<void> {
+  async function commitBatch(
+    c: UploadContext,
+    batch: Ready[],
+    out: UploadManyResult[],
+    signal: AbortSignal | undefined,
+    retryLimit: number,
+  ): Promise<void> {
     let entries: Array<Record<string, unknown>>;
     try {
       entries = await c.commit(() => finishBatch(c, batch, signal));
@@ -332,13 +462,23 @@ export async function uploadMany(
       if (e && e['.tag'] === 'success') {
         const md = e as unknown as FileMetadata;
         try {
-          out[r.index]!.metadata = verify('files/upload_session/finish_batch_v2', r.commit.path, { ...md, '.tag': 'file' }, r.session.contentHash);
+          out[r.index]!.metadata = verify(
+            'files/upload_session/finish_batch_v2',
+            r.commit.path,
+            { ...md, '.tag': 'file' },
+            r.session.contentHash,
+          );
         } catch (err) {
           out[r.index]!.error = err as Error;
         }
         continue;
       }
-      const err = errorFromUnion('files/upload_session/finish_batch_v2', e?.failure ?? e, [r.commit.path], r.session.size);
+      const err = errorFromUnion(
+        'files/upload_session/finish_batch_v2',
+        e?.failure ?? e,
+        [r.commit.path],
+        r.session.size,
+      );
       if ((err instanceof RateLimitError || err.retryable) && r.tries + 1 < retryLimit) {
         again.push({ ...r, tries: r.tries + 1 });
         continue;
@@ -359,25 +499,59 @@ export async function uploadMany(
   }
 }
 
-async function finishBatch(ctx: UploadContext, batch: Ready[], signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
-  const arg = { entries: batch.map((r) => ({ cursor: { session_id: r.session.sessionId, offset: r.session.size }, commit: r.commit, content_hash: r.session.contentHash })) };
-  const res = (await ctx.t.send<{ entries?: Array<Record<string, unknown>>; '.tag'?: string; async_job_id?: string }>({
-    route: 'files/upload_session/finish_batch_v2', style: 'rpc', arg, idempotency: 'safe', signal,
-  })).result;
+async function finishBatch(
+  ctx: UploadContext,
+  batch: Ready[],
+  signal?: AbortSignal,
+): Promise<Array<Record<string, unknown>>> {
+  const arg = {
+    entries: batch.map((r) => ({
+      cursor: { session_id: r.session.sessionId, offset: r.session.size },
+      commit: r.commit,
+      content_hash: r.session.contentHash,
+    })),
+  };
+  const res = (
+    await ctx.t.send<{ entries?: Array<Record<string, unknown>>; '.tag'?: string; async_job_id?: string }>({
+      route: 'files/upload_session/finish_batch_v2',
+      style: 'rpc',
+      arg,
+      idempotency: 'safe',
+      signal,
+    })
+  ).result;
   if (res.entries) return res.entries;
   // v1-style answer: poll until the job completes.
   if (res['.tag'] === 'async_job_id' && res.async_job_id) {
-    return (await pollJob<{ entries: Array<Record<string, unknown>> }>(ctx.t, 'files/upload_session/finish_batch/check', res.async_job_id, signal)).entries;
+    return (
+      await pollJob<{ entries: Array<Record<string, unknown>> }>(
+        ctx.t,
+        'files/upload_session/finish_batch/check',
+        res.async_job_id,
+        signal,
+      )
+    ).entries;
   }
-  throw new DropboxError('files/upload_session/finish_batch_v2: unexpected reply without entries', { route: 'files/upload_session/finish_batch_v2' });
+  throw new DropboxError('files/upload_session/finish_batch_v2: unexpected reply without entries', {
+    route: 'files/upload_session/finish_batch_v2',
+  });
 }
 
 /** Polls an async job's /check route until complete (backoff 100 ms doubling to 2 s). */
 export async function pollJob<T>(t: Transport, route: string, jobId: string, signal?: AbortSignal): Promise<T> {
   for (let i = 0; ; i++) {
-    const r = (await t.send<Record<string, unknown>>({ route, style: 'rpc', arg: { async_job_id: jobId }, idempotency: 'safe', signal })).result;
+    const r = (
+      await t.send<Record<string, unknown>>({
+        route,
+        style: 'rpc',
+        arg: { async_job_id: jobId },
+        idempotency: 'safe',
+        signal,
+      })
+    ).result;
     const tag = r['.tag'];
-    if (tag === 'complete') return ('complete' in r && r.complete && typeof r.complete === 'object' ? r.complete : r) as T;
+    if (tag === 'complete')
+      return ('complete' in r && r.complete && typeof r.complete === 'object' ? r.complete : r) as T;
     if (tag === 'failed') throw errorFromUnion(route, r.failed ?? r);
     if (tag !== 'in_progress') throw new DropboxError(`${route}: unexpected job state ${String(tag)}`, { route });
     await sleep(Math.min(2000, 100 * 2 ** i), signal);

@@ -46,20 +46,31 @@ export function redirectUrlOf(def: ConnectionDefinition): string {
   return asDropbox(def).redirectUrl ?? DEFAULT_REDIRECT_URL;
 }
 
-export async function resolveApp(def: ConnectionDefinition, services: Services, env: NodeJS.ProcessEnv = process.env): Promise<AppCredentials> {
+export async function resolveApp(
+  def: ConnectionDefinition,
+  services: Services,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AppCredentials> {
   const d = asDropbox(def);
   if (d.app === 'custom') {
-    if (!d.appKey) throw new ConnectionSetupError(`connection '${d.name}' uses app: custom but has no appKey; set appKey in ${d.file}`);
+    if (!d.appKey)
+      throw new ConnectionSetupError(
+        `connection '${d.name}' uses app: custom but has no appKey; set appKey in ${d.file}`,
+      );
     const appSecret = d.appSecret || (await (await openVault(services.stateDir, env)).secret(d.name, APP_SECRET));
     if (!appSecret) {
-      throw new ConnectionSetupError(`connection '${d.name}' uses app: custom but has no app secret; set appSecret: \${ENV_VAR} in ${d.file} or enter it in the admin UI`);
+      throw new ConnectionSetupError(
+        `connection '${d.name}' uses app: custom but has no app secret; set appSecret: \${ENV_VAR} in ${d.file} or enter it in the admin UI`,
+      );
     }
     return { kind: 'custom', appKey: d.appKey, appSecret };
   }
   const section = services.config.dropbox as { appKey?: string } | undefined;
   const appKey = section?.appKey || env.DROPCRON_DROPBOX_APP_KEY || (d.sandbox ? SANDBOX_APP_KEY : '');
   if (!appKey) {
-    throw new ConnectionSetupError(`connection '${d.name}' uses the built-in app but no app key is set; set dropbox.appKey in ${services.config.file} or DROPCRON_DROPBOX_APP_KEY`);
+    throw new ConnectionSetupError(
+      `connection '${d.name}' uses the built-in app but no app key is set; set dropbox.appKey in ${services.config.file} or DROPCRON_DROPBOX_APP_KEY`,
+    );
   }
   return { kind: 'builtin', appKey };
 }
@@ -73,13 +84,18 @@ export function resolveEndpoints(def: ConnectionDefinition, services: Services):
   const d = asDropbox(def);
   if (d.endpoints) {
     const base = d.endpoints.api ?? DROPBOX_ENDPOINTS.api;
-    return { api: trim(base), content: trim(d.endpoints.content ?? d.endpoints.api ?? DROPBOX_ENDPOINTS.content), www: trim(d.endpoints.www ?? d.endpoints.api ?? DROPBOX_ENDPOINTS.www) };
+    return {
+      api: trim(base),
+      content: trim(d.endpoints.content ?? d.endpoints.api ?? DROPBOX_ENDPOINTS.content),
+      www: trim(d.endpoints.www ?? d.endpoints.api ?? DROPBOX_ENDPOINTS.www),
+    };
   }
   if (d.sandbox) {
     const sb = services.sandboxes.get('dropbox');
     let url = sb?.url;
     if (!url) {
-      if (!services.config.sandbox) throw new ConnectionSetupError(`connection '${d.name}' uses the sandbox but config.yaml has sandbox: false`);
+      if (!services.config.sandbox)
+        throw new ConnectionSetupError(`connection '${d.name}' uses the sandbox but config.yaml has sandbox: false`);
       const port = (services.config.dropbox as { sandboxPort?: number } | undefined)?.sandboxPort ?? 8471;
       url = `http://127.0.0.1:${port}`;
     }

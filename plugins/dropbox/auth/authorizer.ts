@@ -41,8 +41,16 @@ export function createAuthorizer(flows: FlowStore = defaultFlows): DropboxAuthor
       const redirectUri = opts.mode === 'redirect' ? (opts.redirectUrl ?? redirectUrlOf(def)) : undefined;
       const flow = opts.flow ?? (opts.mode === 'redirect' ? 'ui-redirect' : 'ui-paste');
       const state = flows.create({ connection: def.name, flow, verifier, redirectUri });
-      const url = authorizeUrl(endpoints, app, { state, challenge: challengeS256(verifier), scopes: scopesOf(def), redirectUri });
-      services.log.info({ connection: def.name, flow, redirectUri: redirectUri ?? '(none: paste the code)' }, 'sign-in started');
+      const url = authorizeUrl(endpoints, app, {
+        state,
+        challenge: challengeS256(verifier),
+        scopes: scopesOf(def),
+        redirectUri,
+      });
+      services.log.info(
+        { connection: def.name, flow, redirectUri: redirectUri ?? '(none: paste the code)' },
+        'sign-in started',
+      );
       return { url, state };
     },
 
@@ -51,21 +59,32 @@ export function createAuthorizer(flows: FlowStore = defaultFlows): DropboxAuthor
       const who = `sign-in for '${def.name}'`;
       if (params.error) {
         const desc = params.errorDescription ? `: ${params.errorDescription.replace(/\s+/g, ' ').trim()}` : '';
-        const msg = params.error === 'access_denied'
-          ? `${who} was cancelled: access was denied at Dropbox (access_denied${desc}); nothing was stored`
-          : `${who} failed: Dropbox answered ${params.error}${desc}; nothing was stored`;
-        services.log.warn({ connection: def.name, flow: pending.flow, error: params.error }, 'sign-in ended without a grant');
+        const msg =
+          params.error === 'access_denied'
+            ? `${who} was cancelled: access was denied at Dropbox (access_denied${desc}); nothing was stored`
+            : `${who} failed: Dropbox answered ${params.error}${desc}; nothing was stored`;
+        services.log.warn(
+          { connection: def.name, flow: pending.flow, error: params.error },
+          'sign-in ended without a grant',
+        );
         throw new AuthFlowError(msg);
       }
       const code = params.code?.trim();
       if (!code) throw new AuthFlowError(`${who} failed: no authorisation code came back; nothing was stored`);
-      const ctx: OAuthContext = { dispatcher: services.dispatcherFor(def), endpoints: resolveEndpoints(def, services), app: await resolveApp(def, services) };
+      const ctx: OAuthContext = {
+        dispatcher: services.dispatcherFor(def),
+        endpoints: resolveEndpoints(def, services),
+        app: await resolveApp(def, services),
+      };
       let grant;
       try {
         grant = await exchangeCode(ctx, { code, verifier: pending.verifier, redirectUri: pending.redirectUri });
       } catch (err) {
         if (err instanceof OAuthError) {
-          services.log.warn({ connection: def.name, flow: pending.flow, error: err.code }, 'sign-in failed at the token endpoint');
+          services.log.warn(
+            { connection: def.name, flow: pending.flow, error: err.code },
+            'sign-in failed at the token endpoint',
+          );
           throw new AuthFlowError(`${who} failed: ${err.message}; nothing was stored`);
         }
         throw err;
@@ -73,10 +92,18 @@ export function createAuthorizer(flows: FlowStore = defaultFlows): DropboxAuthor
       const label = await fetchAccountLabel(ctx, grant.accessToken);
       const authorisedAt = new Date().toISOString();
       await saveGrant(services, def.name, grant.refreshToken!, {
-        label, accountId: grant.accountId, teamId: grant.teamId, scopes: grant.scopes, authorisedAt, appKey: ctx.app.appKey,
+        label,
+        accountId: grant.accountId,
+        teamId: grant.teamId,
+        scopes: grant.scopes,
+        authorisedAt,
+        appKey: ctx.app.appKey,
       });
       rememberAccessToken(def, services, { accessToken: grant.accessToken, expiresAt: grant.expiresAt }, authorisedAt);
-      services.log.info({ connection: def.name, flow: pending.flow, account: grant.accountId, scopes: grant.scopes }, 'connection authorised');
+      services.log.info(
+        { connection: def.name, flow: pending.flow, account: grant.accountId, scopes: grant.scopes },
+        'connection authorised',
+      );
       return { state: 'authorised', label, detail: `authorised ${authorisedAt}` };
     },
   };

@@ -5,7 +5,11 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-export function browserCommand(url: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): [string, string[]] | undefined {
+export function browserCommand(
+  url: string,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): [string, string[]] | undefined {
   if (platform === 'darwin') return ['open', [url]];
   // `start` is a cmd built-in; the empty "" is the window title it would take from the URL.
   if (platform === 'win32') return ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]];
@@ -13,12 +17,20 @@ export function browserCommand(url: string, platform: NodeJS.Platform = process.
   return onPath('xdg-open', env) ? ['xdg-open', [url]] : undefined;
 }
 
-export function openBrowser(url: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+export function openBrowser(
+  url: string,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
   const cmd = browserCommand(url, platform, env);
   if (!cmd) return Promise.resolve(false);
   return new Promise((resolve) => {
     try {
-      const child = spawn(cmd[0], cmd[1], { stdio: 'ignore', detached: true, windowsVerbatimArguments: platform === 'win32' });
+      const child = spawn(cmd[0], cmd[1], {
+        stdio: 'ignore',
+        detached: true,
+        windowsVerbatimArguments: platform === 'win32',
+      });
       child.once('error', () => resolve(false));
       child.once('spawn', () => {
         child.unref();

@@ -45,12 +45,17 @@ working without you). The refresh token is stored encrypted in the state directo
                  access, and paste the code Dropbox shows into this terminal
   --timeout S    give up after S seconds (default ${DEFAULT_TIMEOUT_S}, i.e. 10 minutes)`,
     async run(argv, cli) {
-      const { flags, positionals } = parseArgs(argv, [{ name: 'no-browser' }, { name: 'code' }, { name: 'timeout', value: true }]);
+      const { flags, positionals } = parseArgs(argv, [
+        { name: 'no-browser' },
+        { name: 'code' },
+        { name: 'timeout', value: true },
+      ]);
       const name = positionals[0];
       if (!name) throw new UsageError('name the connection to sign in: dropcron auth <connection>');
       if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
       const timeoutS = flags.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(flags.timeout);
-      if (!Number.isInteger(timeoutS) || timeoutS < 1) throw new UsageError('--timeout must be a whole number of seconds, at least 1');
+      if (!Number.isInteger(timeoutS) || timeoutS < 1)
+        throw new UsageError('--timeout must be a whole number of seconds, at least 1');
 
       const { def, services } = await loadConnection(name, cli);
       try {
@@ -71,47 +76,76 @@ working without you). The refresh token is stored encrypted in the state directo
 export const authCommand = createAuthCommand();
 
 /** Loads config and the named dropbox connection; services log only errors, to stderr. */
-export async function loadConnection(name: string, cli: CliContext): Promise<{ def: ConnectionDefinition; services: Services & { close(): Promise<void> } }> {
+export async function loadConnection(
+  name: string,
+  cli: CliContext,
+): Promise<{ def: ConnectionDefinition; services: Services & { close(): Promise<void> } }> {
   const loaded = await loadConfig(resolveConfigFile(cli.configFile));
   const def = loaded.connections.find((c) => c.name === name);
   if (!def) {
     for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
     const known = loaded.connections.map((c) => c.name);
-    throw new Error(`no valid connection named '${name}' in ${loaded.config.connections}${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+    throw new Error(
+      `no valid connection named '${name}' in ${loaded.config.connections}${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+    );
   }
   if (def.type !== 'dropbox') throw new Error(`connection '${name}' is of type '${def.type}', not dropbox`);
-  const log = createLogger({ level: 'error', destination: cli.stderr as unknown as import('pino').DestinationStream, pretty: false });
+  const log = createLogger({
+    level: 'error',
+    destination: cli.stderr as unknown as import('pino').DestinationStream,
+    pretty: false,
+  });
   return { def, services: createServices(loaded.config, { log }) };
 }
 
 async function browserFlow(
-  def: ConnectionDefinition, services: Services, cli: CliContext, authorizer: DropboxAuthorizer, timeoutS: number,
+  def: ConnectionDefinition,
+  services: Services,
+  cli: CliContext,
+  authorizer: DropboxAuthorizer,
+  timeoutS: number,
   open: (url: string) => Promise<boolean>,
 ): Promise<ConnectionStatus> {
   const redirectUrl = redirectUrlOf(def);
   if (!loopbackTarget(redirectUrl)) {
-    throw new Error(`the redirect URL ${redirectUrl} of '${def.name}' is not on this machine, so the terminal cannot receive Dropbox's answer; run dropcron auth ${def.name} --code, or sign in from the admin UI`);
+    throw new Error(
+      `the redirect URL ${redirectUrl} of '${def.name}' is not on this machine, so the terminal cannot receive Dropbox's answer; run dropcron auth ${def.name} --code, or sign in from the admin UI`,
+    );
   }
   let status: ConnectionStatus | undefined;
   // Listen before the URL exists: a busy port fails the command before anyone signs in.
   const lb = await listenLoopback(redirectUrl, async (p) => {
-    status = await authorizer.complete(def, services, { state: p.state ?? '', code: p.code, error: p.error, errorDescription: p.errorDescription });
-    return { ok: true, message: `dropcron connection '${def.name}' is signed in${status.label ? ` as ${status.label}` : ''}.` };
+    status = await authorizer.complete(def, services, {
+      state: p.state ?? '',
+      code: p.code,
+      error: p.error,
+      errorDescription: p.errorDescription,
+    });
+    return {
+      ok: true,
+      message: `dropcron connection '${def.name}' is signed in${status.label ? ` as ${status.label}` : ''}.`,
+    };
   });
   let state: string | undefined;
   try {
     const begun = await authorizer.begin(def, services, { mode: 'redirect', redirectUrl, flow: 'cli-browser' });
     state = begun.state;
     const opened = await open(begun.url);
-    cli.stdout.write(opened
-      ? `Your browser was opened to sign in to Dropbox. If it did not open, visit:\n\n  ${begun.url}\n\n`
-      : `Open this URL in a browser on this machine to sign in to Dropbox:\n\n  ${begun.url}\n\n`);
-    cli.stdout.write(`If Dropbox says the redirect URI is invalid, register exactly ${redirectUrl} for the app in the Dropbox App Console, or use --code.\n`);
+    cli.stdout.write(
+      opened
+        ? `Your browser was opened to sign in to Dropbox. If it did not open, visit:\n\n  ${begun.url}\n\n`
+        : `Open this URL in a browser on this machine to sign in to Dropbox:\n\n  ${begun.url}\n\n`,
+    );
+    cli.stdout.write(
+      `If Dropbox says the redirect URI is invalid, register exactly ${redirectUrl} for the app in the Dropbox App Console, or use --code.\n`,
+    );
     cli.stdout.write(`Waiting for Dropbox to redirect to ${redirectUrl} (up to ${duration(timeoutS)})...\n`);
     const outcome = await withTimeout(lb.done, timeoutS);
     if (!outcome) {
       authorizer.flows.cancel(state);
-      throw new AuthFlowError(`no answer from the browser within ${duration(timeoutS)}; run dropcron auth ${def.name} again (or add --code on a machine without a browser)`);
+      throw new AuthFlowError(
+        `no answer from the browser within ${duration(timeoutS)}; run dropcron auth ${def.name} again (or add --code on a machine without a browser)`,
+      );
     }
     if (!outcome.ok || !status) throw new AuthFlowError(outcome.message);
     return status;
@@ -121,18 +155,30 @@ async function browserFlow(
   }
 }
 
-async function pasteFlow(def: ConnectionDefinition, services: Services, cli: CliContext, authorizer: DropboxAuthorizer, timeoutS: number): Promise<ConnectionStatus> {
+async function pasteFlow(
+  def: ConnectionDefinition,
+  services: Services,
+  cli: CliContext,
+  authorizer: DropboxAuthorizer,
+  timeoutS: number,
+): Promise<ConnectionStatus> {
   const { url, state } = await authorizer.begin(def, services, { mode: 'paste', flow: 'cli-paste' });
-  cli.stdout.write(`Open this URL in any browser, sign in to Dropbox and allow access:\n\n  ${url}\n\nThen paste the code Dropbox shows here and press Enter: `);
+  cli.stdout.write(
+    `Open this URL in any browser, sign in to Dropbox and allow access:\n\n  ${url}\n\nThen paste the code Dropbox shows here and press Enter: `,
+  );
   const code = await readLine(cli.stdin, timeoutS);
   cli.stdout.write('\n');
   if (code === undefined) {
     authorizer.flows.cancel(state);
-    throw new AuthFlowError(`no code was entered within ${duration(timeoutS)}; run dropcron auth ${def.name} --code again`);
+    throw new AuthFlowError(
+      `no code was entered within ${duration(timeoutS)}; run dropcron auth ${def.name} --code again`,
+    );
   }
   if (!code.trim()) {
     authorizer.flows.cancel(state);
-    throw new AuthFlowError(`no code was entered; run dropcron auth ${def.name} --code again and paste the code Dropbox shows`);
+    throw new AuthFlowError(
+      `no code was entered; run dropcron auth ${def.name} --code again and paste the code Dropbox shows`,
+    );
   }
   return authorizer.complete(def, services, { state, code: code.trim() });
 }
@@ -158,7 +204,16 @@ function readLine(input: NodeJS.ReadableStream, seconds: number): Promise<string
 function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T | undefined> {
   return new Promise<T | undefined>((resolve, reject) => {
     const t = setTimeout(() => resolve(undefined), seconds * 1000);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
   });
 }
 

@@ -1,7 +1,13 @@
 // The dropbox ConnectionType's operations besides sign-in: open (the live client),
 // status, test, disconnect and browse. The CLI, the scheduler and the admin UI all
 // call these; nothing here prints or renders.
-import type { BrowseEntry, ConnectionDefinition, ConnectionStatus, ConnectionTestReport, Services } from '../../../src/plugin.ts';
+import type {
+  BrowseEntry,
+  ConnectionDefinition,
+  ConnectionStatus,
+  ConnectionTestReport,
+  Services,
+} from '../../../src/plugin.ts';
 import { normaliseProxy } from '../../../src/net/proxy-check.ts';
 import { createDropboxClient } from '../api/client.ts';
 import { InvalidTokenError, MissingScopeError, formatBytes } from '../api/errors.ts';
@@ -38,7 +44,10 @@ export function openConnection(def: ConnectionDefinition, services: Services): D
         scope: err.requiredScope,
         reason: `Dropbox refused a call for lack of the scope '${err.requiredScope}' (enable it in the App Console, Permissions tab; the current grant keeps its old scopes)`,
       }).catch(() => {});
-      services.log.warn({ connection: def.name, scope: err.requiredScope }, 'connection needs re-authorisation: missing scope');
+      services.log.warn(
+        { connection: def.name, scope: err.requiredScope },
+        'connection needs re-authorisation: missing scope',
+      );
     },
     // A revoked access token (invalid_access_token) says nothing about the grant; a
     // refresh does: it either gets a new token or marks the connection (invalid_grant).
@@ -58,7 +67,11 @@ export function openConnection(def: ConnectionDefinition, services: Services): D
  */
 function watchAuth(
   client: DropboxClient,
-  on: { newerGrant(): Promise<boolean>; missingScope(err: MissingScopeError): Promise<void>; invalidToken(): Promise<void> },
+  on: {
+    newerGrant(): Promise<boolean>;
+    missingScope(err: MissingScopeError): Promise<void>;
+    invalidToken(): Promise<void>;
+  },
 ): DropboxClient {
   return new Proxy(client, {
     get(target, prop, receiver) {
@@ -68,10 +81,11 @@ function watchAuth(
       return (...args: unknown[]) => {
         const out = call(args);
         if (out instanceof Promise) {
-          const retry = () => (call(args) as Promise<unknown>).catch(async (again: unknown) => {
-            if (again instanceof MissingScopeError) await on.missingScope(again);
-            throw again;
-          });
+          const retry = () =>
+            (call(args) as Promise<unknown>).catch(async (again: unknown) => {
+              if (again instanceof MissingScopeError) await on.missingScope(again);
+              throw again;
+            });
           return out.catch(async (err: unknown) => {
             if (err instanceof InvalidTokenError) {
               await on.invalidToken();
@@ -113,18 +127,30 @@ export async function connectionStatus(def: ConnectionDefinition, services: Serv
     return { state: 'error', detail: (err as Error).message };
   }
   const label = st.label;
-  if (st.reauthorisation) return { state: 'needs-reauthorisation', label, detail: `${st.reauthorisation.reason}; ${reauthHint(def)}` };
+  if (st.reauthorisation)
+    return { state: 'needs-reauthorisation', label, detail: `${st.reauthorisation.reason}; ${reauthHint(def)}` };
   if (!hasGrant) {
-    return { state: 'needs-authorisation', detail: asDropbox(def).sandbox ? 'the sandbox signs it in automatically on first use' : reauthHint(def) };
+    return {
+      state: 'needs-authorisation',
+      detail: asDropbox(def).sandbox ? 'the sandbox signs it in automatically on first use' : reauthHint(def),
+    };
   }
   const missing = st.scopes ? scopesOf(def).filter((s) => !st.scopes!.includes(s)) : [];
   if (missing.length) {
-    return { state: 'needs-reauthorisation', label, detail: `the grant lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that the connection asks for; ${reauthHint(def)}` };
+    return {
+      state: 'needs-reauthorisation',
+      label,
+      detail: `the grant lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that the connection asks for; ${reauthHint(def)}`,
+    };
   }
   try {
     const app = await resolveApp(def, services);
     if (st.appKey && st.appKey !== app.appKey) {
-      return { state: 'needs-reauthorisation', label, detail: `the stored grant belongs to app ${st.appKey}, but the connection now uses app ${app.appKey}; ${reauthHint(def)}` };
+      return {
+        state: 'needs-reauthorisation',
+        label,
+        detail: `the stored grant belongs to app ${st.appKey}, but the connection now uses app ${app.appKey}; ${reauthHint(def)}`,
+      };
     }
   } catch (err) {
     return { state: 'error', label, detail: (err as Error).message };
@@ -149,27 +175,54 @@ export async function testConnection(def: ConnectionDefinition, services: Servic
     lines.push(['account', accountLabel(account)]);
     lines.push(['account type', account.account_type['.tag'] + (account.team ? `, team ${account.team.name}` : '')]);
     const missing = st.scopes ? scopesOf(def).filter((s) => !st.scopes!.includes(s)) : [];
-    lines.push(['scopes', st.scopes ? st.scopes.join(' ') + (missing.length ? ` (missing: ${missing.join(' ')})` : '') : '(not reported by Dropbox)']);
+    lines.push([
+      'scopes',
+      st.scopes
+        ? st.scopes.join(' ') + (missing.length ? ` (missing: ${missing.join(' ')})` : '')
+        : '(not reported by Dropbox)',
+    ]);
     const allocated = usage.allocation.allocated;
-    lines.push(['quota', `${formatBytes(usage.used)} used of ${allocated ? formatBytes(allocated) : 'unlimited'}${usage.allocation['.tag'] === 'team' ? ' (team space)' : ''}`]);
+    lines.push([
+      'quota',
+      `${formatBytes(usage.used)} used of ${allocated ? formatBytes(allocated) : 'unlimited'}${usage.allocation['.tag'] === 'team' ? ' (team space)' : ''}`,
+    ]);
     lines.push(['round trip', `${rtt} ms ${viaProxy(def)}`]);
     const held = token.snapshot;
-    if (held) lines.push(['access token', `valid until ${new Date(held.expiresAt).toISOString()} (refreshed automatically)`]);
+    if (held)
+      lines.push(['access token', `valid until ${new Date(held.expiresAt).toISOString()} (refreshed automatically)`]);
     const ri = account.root_info;
     if (d.access === 'app-folder') {
-      lines.push(['root', "the app's own folder (Apps/<app folder name> in the account's Dropbox); every path is inside it"]);
+      lines.push([
+        'root',
+        "the app's own folder (Apps/<app folder name> in the account's Dropbox); every path is inside it",
+      ]);
     } else if (ri['.tag'] === 'team') {
-      lines.push(['namespaces', `team space root ns:${ri.root_namespace_id} (pathRoot: team); member home ns:${ri.home_namespace_id}${ri.home_path ? ` at ${ri.home_path}` : ''} (pathRoot: home)`]);
+      lines.push([
+        'namespaces',
+        `team space root ns:${ri.root_namespace_id} (pathRoot: team); member home ns:${ri.home_namespace_id}${ri.home_path ? ` at ${ri.home_path}` : ''} (pathRoot: home)`,
+      ]);
       lines.push(['path root', d.business?.pathRoot ?? 'team']);
     } else {
-      lines.push(['root', `the whole Dropbox (ns:${ri.root_namespace_id})${account.team ? '; team folders appear inside the member\'s home' : ''}`]);
+      lines.push([
+        'root',
+        `the whole Dropbox (ns:${ri.root_namespace_id})${account.team ? "; team folders appear inside the member's home" : ''}`,
+      ]);
     }
     Object.assign(details, {
-      account: { id: account.account_id, name: account.name.display_name, email: account.email, type: account.account_type['.tag'], team: account.team?.name },
-      scopes: st.scopes, missingScopes: missing,
+      account: {
+        id: account.account_id,
+        name: account.name.display_name,
+        email: account.email,
+        type: account.account_type['.tag'],
+        team: account.team?.name,
+      },
+      scopes: st.scopes,
+      missingScopes: missing,
       quota: { used: usage.used, allocated },
-      roundTripMs: rtt, proxy: viaProxy(def),
-      rootInfo: ri, appFolder: d.access === 'app-folder',
+      roundTripMs: rtt,
+      proxy: viaProxy(def),
+      rootInfo: ri,
+      appFolder: d.access === 'app-folder',
     });
     return { ok: missing.length === 0, lines, details };
   } catch (err) {
@@ -189,30 +242,47 @@ function viaProxy(def: ConnectionDefinition): string {
  * Revokes the grant at Dropbox (best effort: an unreachable Dropbox must not keep a
  * user from forgetting a token) and deletes the local grant either way.
  */
-export async function disconnectConnection(def: ConnectionDefinition, services: Services): Promise<{ revoked: boolean; detail?: string }> {
+export async function disconnectConnection(
+  def: ConnectionDefinition,
+  services: Services,
+): Promise<{ revoked: boolean; detail?: string }> {
   let refreshToken: string | undefined;
   try {
     refreshToken = await refreshTokenOf(services, def.name);
   } catch (err) {
     await forgetGrant(services, def.name);
     forgetAccessToken(services, def.name);
-    return { revoked: false, detail: `the stored token could not be read (${(err as Error).message}); it was deleted locally, so revoke dropcron at https://www.dropbox.com/account/connected_apps` };
+    return {
+      revoked: false,
+      detail: `the stored token could not be read (${(err as Error).message}); it was deleted locally, so revoke dropcron at https://www.dropbox.com/account/connected_apps`,
+    };
   }
   let result: { revoked: boolean; detail?: string };
   if (!refreshToken) {
     result = { revoked: false, detail: 'it was not signed in; nothing to revoke' };
   } else {
     try {
-      const ctx: OAuthContext = { dispatcher: services.dispatcherFor(def), endpoints: resolveEndpoints(def, services), app: await resolveApp(def, services) };
+      const ctx: OAuthContext = {
+        dispatcher: services.dispatcherFor(def),
+        endpoints: resolveEndpoints(def, services),
+        app: await resolveApp(def, services),
+      };
       // Revoke needs an access token; revoking it revokes the whole grant, refresh token included.
       const held = tokenSourceFor(def, services).snapshot;
-      const access = held && held.expiresAt > Date.now() + 30_000 ? held.accessToken : (await refreshAccessToken(ctx, refreshToken)).accessToken;
+      const access =
+        held && held.expiresAt > Date.now() + 30_000
+          ? held.accessToken
+          : (await refreshAccessToken(ctx, refreshToken)).accessToken;
       await revokeToken(ctx, access);
       result = { revoked: true, detail: 'revoked at Dropbox' };
     } catch (err) {
-      result = err instanceof OAuthError && err.code === 'invalid_grant'
-        ? { revoked: true, detail: 'Dropbox had already revoked the grant' }
-        : { revoked: false, detail: `could not revoke at Dropbox (${(err as Error).message}); revoke dropcron at https://www.dropbox.com/account/connected_apps` };
+      result =
+        err instanceof OAuthError && err.code === 'invalid_grant'
+          ? { revoked: true, detail: 'Dropbox had already revoked the grant' }
+          : {
+              revoked: false,
+              detail: `could not revoke at Dropbox (${(err as Error).message}); revoke dropcron at https://www.dropbox.com/account/connected_apps`,
+            };
     }
   }
   await forgetGrant(services, def.name);
@@ -222,7 +292,11 @@ export async function disconnectConnection(def: ConnectionDefinition, services: 
 }
 
 /** One folder, folders first, for the admin UI's folder browser ('' is the root). */
-export async function browseConnection(def: ConnectionDefinition, services: Services, path: string): Promise<BrowseEntry[]> {
+export async function browseConnection(
+  def: ConnectionDefinition,
+  services: Services,
+  path: string,
+): Promise<BrowseEntry[]> {
   const client = openConnection(def, services);
   const out: BrowseEntry[] = [];
   for await (const m of client.listFolder(path)) {

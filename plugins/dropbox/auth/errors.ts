@@ -9,7 +9,11 @@ export class AuthFlowError extends Error {
 /** An answer from Dropbox's OAuth endpoints: `code` is Dropbox's `error` field. */
 export class OAuthError extends Error {
   override name = 'OAuthError';
-  constructor(message: string, readonly code: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }
@@ -17,7 +21,10 @@ export class OAuthError extends Error {
 /** The connection has no usable grant; jobs fail fast with this until it is authorised. */
 export class NotAuthorisedError extends Error {
   override name = 'NotAuthorisedError';
-  constructor(message: string, readonly state: 'needs-authorisation' | 'needs-reauthorisation') {
+  constructor(
+    message: string,
+    readonly state: 'needs-authorisation' | 'needs-reauthorisation',
+  ) {
     super(message);
   }
 }

@@ -20,9 +20,15 @@ export interface PendingFlow {
 export class FlowStore {
   private readonly pending = new Map<string, PendingFlow>();
   /** States already used or expired, kept until they would have expired, to say "replayed". */
-  private readonly spent = new Map<string, { until: number; why: 'used' | 'expired' | 'cancelled'; connection: string }>();
+  private readonly spent = new Map<
+    string,
+    { until: number; why: 'used' | 'expired' | 'cancelled'; connection: string }
+  >();
 
-  constructor(readonly now: () => number = Date.now, readonly ttlMs = FLOW_TTL_MS) {}
+  constructor(
+    readonly now: () => number = Date.now,
+    readonly ttlMs = FLOW_TTL_MS,
+  ) {}
 
   create(entry: Omit<PendingFlow, 'createdAt'>): string {
     this.sweep();
@@ -43,18 +49,33 @@ export class FlowStore {
     if (!entry) {
       this.sweep();
       const gone = this.spent.get(state);
-      if (gone?.why === 'used') throw new AuthFlowError('this sign-in response was already used (replayed state); start the sign-in again');
-      if (gone) throw new AuthFlowError(`the sign-in for '${gone.connection}' ${gone.why === 'expired' ? `expired (more than ${this.minutes} minutes passed)` : 'was cancelled'}; start it again`);
-      throw new AuthFlowError('the sign-in response does not belong to a sign-in started here (unknown state); start the sign-in again');
+      if (gone?.why === 'used')
+        throw new AuthFlowError('this sign-in response was already used (replayed state); start the sign-in again');
+      if (gone)
+        throw new AuthFlowError(
+          `the sign-in for '${gone.connection}' ${gone.why === 'expired' ? `expired (more than ${this.minutes} minutes passed)` : 'was cancelled'}; start it again`,
+        );
+      throw new AuthFlowError(
+        'the sign-in response does not belong to a sign-in started here (unknown state); start the sign-in again',
+      );
     }
     // Any use ends the flow, even a mismatched one: a state is never tried twice.
     this.pending.delete(state);
     const expired = now - entry.createdAt > this.ttlMs;
-    this.spent.set(state, { until: entry.createdAt + this.ttlMs, why: expired ? 'expired' : 'used', connection: entry.connection });
+    this.spent.set(state, {
+      until: entry.createdAt + this.ttlMs,
+      why: expired ? 'expired' : 'used',
+      connection: entry.connection,
+    });
     if (connection !== undefined && entry.connection !== connection) {
-      throw new AuthFlowError(`the sign-in response belongs to connection '${entry.connection}', not '${connection}'; start the sign-in again`);
+      throw new AuthFlowError(
+        `the sign-in response belongs to connection '${entry.connection}', not '${connection}'; start the sign-in again`,
+      );
     }
-    if (expired) throw new AuthFlowError(`the sign-in for '${entry.connection}' expired (more than ${this.minutes} minutes passed); start it again`);
+    if (expired)
+      throw new AuthFlowError(
+        `the sign-in for '${entry.connection}' expired (more than ${this.minutes} minutes passed); start it again`,
+      );
     return entry;
   }
 
@@ -76,10 +97,11 @@ export class FlowStore {
 
   private sweep(): void {
     const now = this.now();
-    for (const [s, e] of this.pending) if (now - e.createdAt > this.ttlMs) {
-      this.pending.delete(s);
-      this.spent.set(s, { until: e.createdAt + this.ttlMs, why: 'expired', connection: e.connection });
-    }
+    for (const [s, e] of this.pending)
+      if (now - e.createdAt > this.ttlMs) {
+        this.pending.delete(s);
+        this.spent.set(s, { until: e.createdAt + this.ttlMs, why: 'expired', connection: e.connection });
+      }
     // Forget spent states a while after they expired: by then a replay reads "unknown".
     for (const [s, g] of this.spent) if (now > g.until + this.ttlMs) this.spent.delete(s);
   }

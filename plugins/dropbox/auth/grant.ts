@@ -40,14 +40,32 @@ export async function refreshTokenOf(services: Services, name: string): Promise<
 }
 
 /** Stores a new grant in one atomic write, clearing any earlier re-authorisation mark. */
-export async function saveGrant(services: Services, name: string, refreshToken: string, state: Omit<GrantState, 'reauthorisation'>): Promise<void> {
-  await (await vaultOf(services)).update(name, {
+export async function saveGrant(
+  services: Services,
+  name: string,
+  refreshToken: string,
+  state: Omit<GrantState, 'reauthorisation'>,
+): Promise<void> {
+  await (
+    await vaultOf(services)
+  ).update(name, {
     secrets: { [REFRESH_TOKEN]: refreshToken },
-    state: { label: undefined, accountId: undefined, teamId: undefined, scopes: undefined, ...state, reauthorisation: undefined },
+    state: {
+      label: undefined,
+      accountId: undefined,
+      teamId: undefined,
+      scopes: undefined,
+      ...state,
+      reauthorisation: undefined,
+    },
   });
 }
 
-export async function markNeedsReauthorisation(services: Services, name: string, r: Omit<Reauthorisation, 'at'>): Promise<void> {
+export async function markNeedsReauthorisation(
+  services: Services,
+  name: string,
+  r: Omit<Reauthorisation, 'at'>,
+): Promise<void> {
   await (await vaultOf(services)).update(name, { state: { reauthorisation: { ...r, at: new Date().toISOString() } } });
 }
 
@@ -59,7 +77,15 @@ export async function forgetGrant(services: Services, name: string): Promise<boo
   if (!others.length) return vault.forget(name);
   await vault.update(name, {
     secrets: { [REFRESH_TOKEN]: undefined },
-    state: { label: undefined, accountId: undefined, teamId: undefined, scopes: undefined, authorisedAt: undefined, appKey: undefined, reauthorisation: undefined },
+    state: {
+      label: undefined,
+      accountId: undefined,
+      teamId: undefined,
+      scopes: undefined,
+      authorisedAt: undefined,
+      appKey: undefined,
+      reauthorisation: undefined,
+    },
   });
   return names.includes(REFRESH_TOKEN);
 }

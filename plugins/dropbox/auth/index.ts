@@ -3,14 +3,23 @@
 import type { ConnectionType } from '../../../src/plugin.ts';
 import type { DropboxClient } from '../api/types.ts';
 import { authorizer } from './authorizer.ts';
-import { openConnection, connectionStatus, testConnection, disconnectConnection, browseConnection } from './connection-ops.ts';
+import {
+  openConnection,
+  connectionStatus,
+  testConnection,
+  disconnectConnection,
+  browseConnection,
+} from './connection-ops.ts';
 import { authCommand } from './command.ts';
 import { setSandboxAutoAuthorise } from './token-provider.ts';
 import { authoriseInSandbox } from './sandbox-consent.ts';
 
 setSandboxAutoAuthorise(authoriseInSandbox);
 
-export const dropboxConnectionOps: Pick<ConnectionType<DropboxClient>, 'open' | 'status' | 'authorize' | 'test' | 'disconnect' | 'browse'> = {
+export const dropboxConnectionOps: Pick<
+  ConnectionType<DropboxClient>,
+  'open' | 'status' | 'authorize' | 'test' | 'disconnect' | 'browse'
+> = {
   open: openConnection,
   status: connectionStatus,
   authorize: authorizer,

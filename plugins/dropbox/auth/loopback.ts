@@ -43,7 +43,10 @@ export interface LoopbackServer {
  * state or an error (favicon fetches and stray probes are ignored); its outcome is the
  * page shown and the value of `done`. Later callbacks are told the sign-in is over.
  */
-export async function listenLoopback(redirectUrl: string, handle: (p: CallbackParams) => Promise<CallbackOutcome>): Promise<LoopbackServer> {
+export async function listenLoopback(
+  redirectUrl: string,
+  handle: (p: CallbackParams) => Promise<CallbackOutcome>,
+): Promise<LoopbackServer> {
   const target = loopbackTarget(redirectUrl);
   if (!target) throw new Error(`the redirect URL ${redirectUrl} is not a loopback http URL`);
   let settle!: (o: CallbackOutcome) => void;
@@ -69,7 +72,10 @@ export async function listenLoopback(redirectUrl: string, handle: (p: CallbackPa
       errorDescription: q.get('error_description') ?? undefined,
     };
     handle(params)
-      .catch((err: unknown): CallbackOutcome => ({ ok: false, message: err instanceof Error ? err.message : String(err) }))
+      .catch((err: unknown): CallbackOutcome => ({
+        ok: false,
+        message: err instanceof Error ? err.message : String(err),
+      }))
       .then((outcome) => {
         page(res, outcome.ok ? 200 : 400, outcome);
         settle(outcome);
@@ -92,7 +98,16 @@ export async function listenLoopback(redirectUrl: string, handle: (p: CallbackPa
       errors.push(err as NodeJS.ErrnoException);
     }
   }
-  const close = () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); }))).then(() => {});
+  const close = () =>
+    Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.close(() => r());
+            s.closeAllConnections();
+          }),
+      ),
+    ).then(() => {});
   // A host without IPv6 (or IPv4) is fine as long as one address listens; a port in
   // use is not, on either: the browser might reach the other program there.
   const inUse = errors.find((e) => e.code === 'EADDRINUSE' || e.code === 'EACCES');
@@ -110,9 +125,10 @@ export async function listenLoopback(redirectUrl: string, handle: (p: CallbackPa
 
 function page(res: import('node:http').ServerResponse, status: number, o: CallbackOutcome): void {
   const title = o.ok ? 'dropcron: signed in' : 'dropcron: sign-in failed';
-  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>`
-    + `<body style="font-family:system-ui,sans-serif;max-width:40em;margin:4em auto"><h1>${title}</h1>`
-    + `<p>${escapeHtml(o.message)}</p><p>You can close this tab and return to the terminal.</p></body></html>`;
+  const body =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>` +
+    `<body style="font-family:system-ui,sans-serif;max-width:40em;margin:4em auto"><h1>${title}</h1>` +
+    `<p>${escapeHtml(o.message)}</p><p>You can close this tab and return to the terminal.</p></body></html>`;
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',

@@ -24,7 +24,11 @@ export interface TokenGrant {
   teamId?: string;
 }
 
-export function authorizeUrl(endpoints: Endpoints, app: AppCredentials, p: { state: string; challenge: string; scopes: string[]; redirectUri?: string }): string {
+export function authorizeUrl(
+  endpoints: Endpoints,
+  app: AppCredentials,
+  p: { state: string; challenge: string; scopes: string[]; redirectUri?: string },
+): string {
   const q = new URLSearchParams({
     client_id: app.appKey,
     response_type: 'code',
@@ -40,29 +44,46 @@ export function authorizeUrl(endpoints: Endpoints, app: AppCredentials, p: { sta
   return `${endpoints.www}/oauth2/authorize?${q}`;
 }
 
-export async function exchangeCode(ctx: OAuthContext, p: { code: string; verifier: string; redirectUri?: string }): Promise<TokenGrant> {
+export async function exchangeCode(
+  ctx: OAuthContext,
+  p: { code: string; verifier: string; redirectUri?: string },
+): Promise<TokenGrant> {
   const form: Record<string, string> = { grant_type: 'authorization_code', code: p.code, code_verifier: p.verifier };
   if (p.redirectUri !== undefined) form.redirect_uri = p.redirectUri;
   const body = await tokenCall(ctx, form, 'exchange the code');
   if (!body.refresh_token) {
-    throw new OAuthError('Dropbox returned no refresh token (the app may not allow offline access); check the app in the Dropbox App Console', 'no_refresh_token');
+    throw new OAuthError(
+      'Dropbox returned no refresh token (the app may not allow offline access); check the app in the Dropbox App Console',
+      'no_refresh_token',
+    );
   }
   return grantOf(body);
 }
 
 export async function refreshAccessToken(ctx: OAuthContext, refreshToken: string): Promise<TokenGrant> {
-  return grantOf(await tokenCall(ctx, { grant_type: 'refresh_token', refresh_token: refreshToken }, 'refresh the access token'));
+  return grantOf(
+    await tokenCall(ctx, { grant_type: 'refresh_token', refresh_token: refreshToken }, 'refresh the access token'),
+  );
 }
 
 /** Revokes the token and every token of its grant (the refresh token too). */
 export async function revokeToken(ctx: OAuthContext, accessToken: string): Promise<void> {
-  const res = await send(ctx, `${ctx.endpoints.api}/2/auth/token/revoke`, {
-    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-    body: 'null',
-  }, 'revoke the token');
+  const res = await send(
+    ctx,
+    `${ctx.endpoints.api}/2/auth/token/revoke`,
+    {
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: 'null',
+    },
+    'revoke the token',
+  );
   const text = await res.body.text();
   if (res.statusCode !== 200) {
-    throw new OAuthError(`Dropbox refused to revoke the token: HTTP ${res.statusCode} ${summary(text)}`, errorTag(text) ?? `http_${res.statusCode}`, res.statusCode);
+    throw new OAuthError(
+      `Dropbox refused to revoke the token: HTTP ${res.statusCode} ${summary(text)}`,
+      errorTag(text) ?? `http_${res.statusCode}`,
+      res.statusCode,
+    );
   }
 }
 
@@ -80,10 +101,15 @@ interface TokenBody {
 async function tokenCall(ctx: OAuthContext, form: Record<string, string>, what: string): Promise<TokenBody> {
   const params = new URLSearchParams({ ...form, client_id: ctx.app.appKey });
   if (ctx.app.appSecret) params.set('client_secret', ctx.app.appSecret);
-  const res = await send(ctx, `${ctx.endpoints.api}/oauth2/token`, {
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: params.toString(),
-  }, what);
+  const res = await send(
+    ctx,
+    `${ctx.endpoints.api}/oauth2/token`,
+    {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: params.toString(),
+    },
+    what,
+  );
   const text = await res.body.text();
   let body: TokenBody | undefined;
   try {
@@ -93,7 +119,11 @@ async function tokenCall(ctx: OAuthContext, form: Record<string, string>, what: 
   }
   if (res.statusCode === 200 && body?.access_token) return body;
   const code = body?.error ?? `http_${res.statusCode}`;
-  throw new OAuthError(`could not ${what}: ${explain(code, body?.error_description ?? summary(text), form.grant_type!)}`, code, res.statusCode);
+  throw new OAuthError(
+    `could not ${what}: ${explain(code, body?.error_description ?? summary(text), form.grant_type!)}`,
+    code,
+    res.statusCode,
+  );
 }
 
 function explain(code: string, description: string, grant: string): string {
@@ -114,13 +144,27 @@ function explain(code: string, description: string, grant: string): string {
   }
 }
 
-async function send(ctx: OAuthContext, url: string, opts: { headers: Record<string, string>; body: string }, what: string): Promise<Dispatcher.ResponseData> {
+async function send(
+  ctx: OAuthContext,
+  url: string,
+  opts: { headers: Record<string, string>; body: string },
+  what: string,
+): Promise<Dispatcher.ResponseData> {
   try {
-    return await request(url, { method: 'POST', dispatcher: ctx.dispatcher, signal: ctx.signal, headers: opts.headers, body: opts.body });
+    return await request(url, {
+      method: 'POST',
+      dispatcher: ctx.dispatcher,
+      signal: ctx.signal,
+      headers: opts.headers,
+      body: opts.body,
+    });
   } catch (err) {
     if (ctx.signal?.aborted) throw err;
     const f = describeNetworkFailure(err, ctx.dispatcher, new URL(url).origin);
-    throw new OAuthError(`could not ${what}: ${oneLine(f.message)}; check the network and the connection's proxy settings`, 'network');
+    throw new OAuthError(
+      `could not ${what}: ${oneLine(f.message)}; check the network and the connection's proxy settings`,
+      'network',
+    );
   }
 }
 

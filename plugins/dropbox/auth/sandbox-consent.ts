@@ -64,7 +64,12 @@ export function parseForm(html: string, base: string): ConsentForm | undefined {
 }
 
 function decode(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 export interface ConsentChoice {
@@ -78,15 +83,28 @@ export interface ConsentChoice {
  * Opens the authorize URL, submits the consent form and returns the redirect's query
  * (code and state, or error), or for a no-redirect flow the code shown on the page.
  */
-export async function submitConsent(authorizeUrl: string, dispatcher: Dispatcher, choice: ConsentChoice): Promise<URLSearchParams> {
+export async function submitConsent(
+  authorizeUrl: string,
+  dispatcher: Dispatcher,
+  choice: ConsentChoice,
+): Promise<URLSearchParams> {
   const page = await request(authorizeUrl, { method: 'GET', dispatcher }).catch((err: unknown) => {
     const f = describeNetworkFailure(err, dispatcher, new URL(authorizeUrl).origin);
     // When the proxy is the problem, the fix is in the proxy settings, not the sandbox.
-    const hint = f.proxy ? "check the connection's proxy settings" : 'is the daemon running with sandbox: true in config.yaml?';
+    const hint = f.proxy
+      ? "check the connection's proxy settings"
+      : 'is the daemon running with sandbox: true in config.yaml?';
     throw new AuthFlowError(`cannot reach the sandbox consent page: ${f.message.split('\n')[0]}; ${hint}`);
   });
   const html = await page.body.text();
-  if (page.statusCode !== 200) throw new AuthFlowError(`the sandbox consent page answered HTTP ${page.statusCode}: ${html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200)}`);
+  if (page.statusCode !== 200)
+    throw new AuthFlowError(
+      `the sandbox consent page answered HTTP ${page.statusCode}: ${html
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 200)}`,
+    );
   const form = parseForm(html, authorizeUrl);
   if (!form) throw new AuthFlowError('the sandbox consent page has no form to submit');
   const body = new URLSearchParams(form.fields);
@@ -98,9 +116,15 @@ export async function submitConsent(authorizeUrl: string, dispatcher: Dispatcher
   const button = form.buttons.find(([, value, label]) => want.test(value) || want.test(label));
   if (!button) throw new AuthFlowError(`the sandbox consent page has no ${choice.decision} button`);
   body.set(button[0], button[1]);
-  const res = form.method === 'POST'
-    ? await request(form.action, { method: 'POST', dispatcher, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() })
-    : await request(`${form.action}${form.action.includes('?') ? '&' : '?'}${body}`, { method: 'GET', dispatcher });
+  const res =
+    form.method === 'POST'
+      ? await request(form.action, {
+          method: 'POST',
+          dispatcher,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: body.toString(),
+        })
+      : await request(`${form.action}${form.action.includes('?') ? '&' : '?'}${body}`, { method: 'GET', dispatcher });
   const text = await res.body.text();
   const location = res.headers.location;
   if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
@@ -117,7 +141,10 @@ const running = new Map<string, Promise<void>>();
 /** The sandbox auto sign-in (single flight per connection). */
 export function authoriseInSandbox(def: ConnectionDefinition, services: Services): Promise<void> {
   const d = asDropbox(def);
-  if (!d.sandbox || d.endpoints) return Promise.reject(new Error(`connection '${def.name}' is not a sandbox connection; sign it in with dropcron auth ${def.name}`));
+  if (!d.sandbox || d.endpoints)
+    return Promise.reject(
+      new Error(`connection '${def.name}' is not a sandbox connection; sign it in with dropcron auth ${def.name}`),
+    );
   const key = `${services.stateDir}\0${def.name}`;
   let p = running.get(key);
   if (!p) {
@@ -128,8 +155,10 @@ export function authoriseInSandbox(def: ConnectionDefinition, services: Services
         choose: (_name, options) => pickAccount(options, d.account ?? 'personal'),
       });
       await authorizer.complete(def, services, {
-        state: q.get('state') ?? state, code: q.get('code') ?? undefined,
-        error: q.get('error') ?? undefined, errorDescription: q.get('error_description') ?? undefined,
+        state: q.get('state') ?? state,
+        code: q.get('code') ?? undefined,
+        error: q.get('error') ?? undefined,
+        errorDescription: q.get('error_description') ?? undefined,
       });
       services.log.info({ connection: def.name }, 'sandbox connection signed in automatically');
     })().finally(() => running.delete(key));

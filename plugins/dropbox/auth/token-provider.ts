@@ -22,7 +22,11 @@ export class ConnectionToken implements TokenSource {
   /** authorisedAt of the grant the current access token came from. */
   grantAt?: string;
 
-  constructor(public def: ConnectionDefinition, public services: Services, initial?: AccessToken) {
+  constructor(
+    public def: ConnectionDefinition,
+    public services: Services,
+    initial?: AccessToken,
+  ) {
     this.inner = this.fresh(initial);
   }
 
@@ -81,7 +85,12 @@ export function tokenSourceFor(def: ConnectionDefinition, services: Services): C
 }
 
 /** After a sign-in: the fresh access token is used at once instead of a refresh. */
-export function rememberAccessToken(def: ConnectionDefinition, services: Services, access: AccessToken, authorisedAt: string): void {
+export function rememberAccessToken(
+  def: ConnectionDefinition,
+  services: Services,
+  access: AccessToken,
+  authorisedAt: string,
+): void {
   tokenSourceFor(def, services).replace(access, authorisedAt);
 }
 
@@ -105,7 +114,11 @@ function signsInBySandbox(def: ConnectionDefinition): boolean {
 async function sandboxSignIn(source: ConnectionToken): Promise<AccessToken> {
   await autoAuthorise!(source.def, source.services);
   const fresh = source.snapshot;
-  if (!fresh) throw new AuthError(`the sandbox sign-in of '${source.def.name}' left no access token`, { route: 'oauth2/token', tags: ['not_authorised'] });
+  if (!fresh)
+    throw new AuthError(`the sandbox sign-in of '${source.def.name}' left no access token`, {
+      route: 'oauth2/token',
+      tags: ['not_authorised'],
+    });
   return fresh;
 }
 
@@ -115,24 +128,39 @@ async function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promis
   const sandbox = signsInBySandbox(def);
   const st = await grantState(services, def.name);
   if (st.reauthorisation?.kind === 'invalid_grant' && !sandbox) {
-    throw new InvalidGrantError(`connection '${def.name}' needs re-authorisation (${st.reauthorisation.reason}); ${reauthHint(def)}`, { route, tags: ['invalid_grant'] });
+    throw new InvalidGrantError(
+      `connection '${def.name}' needs re-authorisation (${st.reauthorisation.reason}); ${reauthHint(def)}`,
+      { route, tags: ['invalid_grant'] },
+    );
   }
   const refreshToken = await refreshTokenOf(services, def.name);
   if (!refreshToken && sandbox) return sandboxSignIn(source);
   if (!refreshToken) {
-    throw new AuthError(`connection '${def.name}' is not authorised; ${reauthHint(def)}`, { route, tags: ['not_authorised'] });
+    throw new AuthError(`connection '${def.name}' is not authorised; ${reauthHint(def)}`, {
+      route,
+      tags: ['not_authorised'],
+    });
   }
   const app = await resolveApp(def, services);
   try {
-    const grant = await refreshAccessToken({ dispatcher: services.dispatcherFor(def), endpoints: resolveEndpoints(def, services), app, signal }, refreshToken);
+    const grant = await refreshAccessToken(
+      { dispatcher: services.dispatcherFor(def), endpoints: resolveEndpoints(def, services), app, signal },
+      refreshToken,
+    );
     source.grantAt = st.authorisedAt;
-    services.log.debug({ connection: def.name, expiresAt: new Date(grant.expiresAt).toISOString() }, 'access token refreshed');
+    services.log.debug(
+      { connection: def.name, expiresAt: new Date(grant.expiresAt).toISOString() },
+      'access token refreshed',
+    );
     return { accessToken: grant.accessToken, expiresAt: grant.expiresAt };
   } catch (err) {
     if (!(err instanceof OAuthError && err.code === 'invalid_grant')) throw err;
     if (sandbox) {
       // The sandbox keeps grants in memory, so a daemon restart forgets them: sign in again.
-      services.log.info({ connection: def.name }, 'the sandbox no longer knows this grant (restarted?); signing in again');
+      services.log.info(
+        { connection: def.name },
+        'the sandbox no longer knows this grant (restarted?); signing in again',
+      );
       return sandboxSignIn(source);
     }
     const reason = 'Dropbox refused the refresh token: the grant was revoked or expired';
@@ -140,6 +168,10 @@ async function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promis
     // Drop the access token too: every later call then fails here, before any request.
     source.replace();
     services.log.warn({ connection: def.name }, `connection needs re-authorisation: ${reason}`);
-    throw new InvalidGrantError(`connection '${def.name}' needs re-authorisation (${reason}); ${reauthHint(def)}`, { route, status: err.status, tags: ['invalid_grant'] });
+    throw new InvalidGrantError(`connection '${def.name}' needs re-authorisation (${reason}); ${reauthHint(def)}`, {
+      route,
+      status: err.status,
+      tags: ['invalid_grant'],
+    });
   }
 }

@@ -51,7 +51,8 @@ export const t = {
   bool: prim((v, at) => (typeof v === 'boolean' ? v : fail(at, `expected boolean, got ${typeName(v)}`))),
   uint(o: { min?: number; max?: number } = {}): Ty<number> {
     return prim((v, at) => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(at, `expected unsigned integer, got ${typeName(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+        fail(at, `expected unsigned integer, got ${typeName(v)}`);
       if (o.min !== undefined && v < o.min) fail(at, `${v} is not greater than or equal to ${o.min}`);
       if (o.max !== undefined && v > o.max) fail(at, `${v} is not less than or equal to ${o.max}`);
       return v;
@@ -133,7 +134,9 @@ export const opt = (ty: Ty): Field => ({ ty, optional: true });
 export const dflt = (ty: Ty, value: unknown): Field => ({ ty, default: value });
 
 /** A route's argument is null/absent for Void routes. */
-export const VOID: Ty<null> = prim((v, at) => (v === null || v === undefined ? null : fail(at, `expected null, got ${typeName(v)}`)));
+export const VOID: Ty<null> = prim((v, at) =>
+  v === null || v === undefined ? null : fail(at, `expected null, got ${typeName(v)}`),
+);
 
 /** Serialises for HTTP headers: 0x7F and every non-ASCII UTF-16 unit as \uXXXX. */
 export function headerSafeJson(v: unknown): string {

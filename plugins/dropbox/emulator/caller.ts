@@ -14,14 +14,19 @@ export function bearer(route: string, headers: IncomingHttpHeaders): string {
   const h = headers.authorization;
   if (!h) throw badRequest(route, 'Must provide HTTP header "Authorization" or URL parameter "authorization".');
   const m = /^Bearer +(\S+)\s*$/i.exec(h);
-  if (!m) throw badRequest(route, 'Invalid authorization value in HTTP header "Authorization". Expecting "Bearer <oauth2-access-token>".');
+  if (!m)
+    throw badRequest(
+      route,
+      'Invalid authorization value in HTTP header "Authorization". Expecting "Bearer <oauth2-access-token>".',
+    );
   return m[1]!;
 }
 
 export function resolveCaller(st: State, route: RouteDef, headers: IncomingHttpHeaders, forceExpired = false): Caller {
   const token = st.tokens.findAccess(bearer(route.name, headers));
   if (!token || token.grant.revoked) throw authError(tag('invalid_access_token'));
-  if (forceExpired || (token.expiresAt !== null && token.expiresAt <= Date.now())) throw authError(tag('expired_access_token'));
+  if (forceExpired || (token.expiresAt !== null && token.expiresAt <= Date.now()))
+    throw authError(tag('expired_access_token'));
   const grant = token.grant;
   const need = (scope: string) => {
     if (!token.scopes.includes(scope)) throw authError(tag('missing_scope', { required_scope: scope }));
@@ -56,7 +61,10 @@ export function resolveCaller(st: State, route: RouteDef, headers: IncomingHttpH
     }
   } else {
     if (selectUser || selectAdmin) {
-      throw badRequest(route.name, `Unexpected "Dropbox-API-Select-${selectUser ? 'User' : 'Admin'}" header: the access token is not a team token.`);
+      throw badRequest(
+        route.name,
+        `Unexpected "Dropbox-API-Select-${selectUser ? 'User' : 'Admin'}" header: the access token is not a team token.`,
+      );
     }
     account = grant.account!;
   }
@@ -65,7 +73,11 @@ export function resolveCaller(st: State, route: RouteDef, headers: IncomingHttpH
   const pathRoot = header(headers, 'dropbox-api-path-root');
   const base = { tree: st.tree, token, grant, app, account, asAdmin };
   if (app.access === 'app_folder') {
-    if (pathRoot) throw badRequest(route.name, 'HTTP header "Dropbox-API-Path-Root": this app has app folder access and may not set a path root.');
+    if (pathRoot)
+      throw badRequest(
+        route.name,
+        'HTTP header "Dropbox-API-Path-Root": this app has app folder access and may not set a path root.',
+      );
     return { ...base, root: st.world.appFolder(account, app), accessible: new Set() };
   }
   const accessible = st.world.accessibleNamespaces(account, asAdmin);
@@ -86,7 +98,8 @@ export function resolveCaller(st: State, route: RouteDef, headers: IncomingHttpH
       root = st.world.rootOf(account);
     } else if (parsed.tag === 'namespace_id') {
       const ns = st.tree.namespaces.get(parsed.value);
-      if (!ns || !accessible.has(parsed.value)) throw new ApiError(422, { error_summary: 'no_permission/..', error: tag('no_permission') });
+      if (!ns || !accessible.has(parsed.value))
+        throw new ApiError(422, { error_summary: 'no_permission/..', error: tag('no_permission') });
       root = ns;
     }
   }

@@ -3,12 +3,24 @@ import type { CliCommand } from '../../../src/plugin.ts';
 import { UsageError, parseArgs } from '../../../src/args.ts';
 import { startEmulator } from './index.ts';
 
-function num(flags: Record<string, string | boolean>, name: string, opts: { min?: number; max?: number } = {}): number | undefined {
+function num(
+  flags: Record<string, string | boolean>,
+  name: string,
+  opts: { min?: number; max?: number } = {},
+): number | undefined {
   const v = flags[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-    throw new UsageError(`option --${name} needs a number${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''}, got '${String(v)}'`);
+  if (
+    typeof v !== 'string' ||
+    v.trim() === '' ||
+    !Number.isFinite(n) ||
+    (opts.min !== undefined && n < opts.min) ||
+    (opts.max !== undefined && n > opts.max)
+  ) {
+    throw new UsageError(
+      `option --${name} needs a number${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''}, got '${String(v)}'`,
+    );
   }
   return n;
 }
@@ -65,7 +77,9 @@ one port and prints its URL (--port 0 picks a free port). Runs until Ctrl-C.
       concurrentWriteLimit: flags['write-contention'] === true,
     });
     cli.stdout.write(`Dropbox emulator listening on ${emulator.url}\n`);
-    cli.stdout.write(`apps: ${emulator.seed.apps.map((a) => a.key).join(', ')}; accounts: ${emulator.seed.accounts.map((a) => a.id).join(', ')}\n`);
+    cli.stdout.write(
+      `apps: ${emulator.seed.apps.map((a) => a.key).join(', ')}; accounts: ${emulator.seed.accounts.map((a) => a.id).join(', ')}\n`,
+    );
     if (emulator.ca) cli.stdout.write(emulator.ca);
     await new Promise<void>((resolve) => {
       const stop = () => {

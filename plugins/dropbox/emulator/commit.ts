@@ -48,7 +48,12 @@ export function target(s: PathScope, path: string): WriteTarget {
   }
 }
 
-export function planCommit(st: State, s: PathScope, info: CommitInfo, content: { size: number; contentHash: string }): CommitPlan & { existing?: FileNode } {
+export function planCommit(
+  st: State,
+  s: PathScope,
+  info: CommitInfo,
+  content: { size: number; contentHash: string },
+): CommitPlan & { existing?: FileNode } {
   const t = target(s, info.path);
   checkWritable(st, t.parent);
   const ex = t.existing;
@@ -85,7 +90,11 @@ export function planCommit(st: State, s: PathScope, info: CommitInfo, content: {
       const parent = createMissing(s, t);
       const now = nowStamp();
       // An overwrite keeps the existing file's name and case.
-      return st.tree.putFile(parent, replaces ? replaces.name : name, { blob, clientModified: info.client_modified ?? now, serverModified: now });
+      return st.tree.putFile(parent, replaces ? replaces.name : name, {
+        blob,
+        clientModified: info.client_modified ?? now,
+        serverModified: now,
+      });
     },
   };
 }

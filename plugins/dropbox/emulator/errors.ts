@@ -26,7 +26,10 @@ export function errorSummary(err: Tagged): string {
     const obj = cur as Tagged;
     tags.push(obj['.tag']);
     const inner = obj[obj['.tag']];
-    cur = inner && typeof inner === 'object' ? inner : Object.values(obj).find((v) => v && typeof v === 'object' && '.tag' in (v as object));
+    cur =
+      inner && typeof inner === 'object'
+        ? inner
+        : Object.values(obj).find((v) => v && typeof v === 'object' && '.tag' in (v as object));
   }
   return `${tags.join('/')}/..`;
 }
@@ -60,7 +63,8 @@ export function serverError(status: number): ApiError {
 // Unions used by many routes.
 export const tag = (t: string, extra: Record<string, unknown> = {}): Tagged => ({ '.tag': t, ...extra });
 /** A union member whose value is itself a union or primitive nests under its own name (an absent optional value is left out). */
-export const nest = (t: string, inner: unknown): Tagged => (inner === null || inner === undefined ? { '.tag': t } : { '.tag': t, [t]: inner });
+export const nest = (t: string, inner: unknown): Tagged =>
+  inner === null || inner === undefined ? { '.tag': t } : { '.tag': t, [t]: inner };
 
 /** Errors of the storage layer, before a route wraps them in its own union. */
 export class LookupFailure extends Error {

@@ -69,7 +69,11 @@ export class Io {
   }
 
   /** Writes a response body, paced and cut as the faults say, honouring backpressure. */
-  async send(status: number, headers: Record<string, string | number>, body: Buffer | string | AsyncIterable<Buffer> | NodeJS.ReadableStream): Promise<void> {
+  async send(
+    status: number,
+    headers: Record<string, string | number>,
+    body: Buffer | string | AsyncIterable<Buffer> | NodeJS.ReadableStream,
+  ): Promise<void> {
     const res = this.res;
     if (res.headersSent || res.destroyed) return;
     res.writeHead(status, headers);
@@ -78,7 +82,10 @@ export class Io {
       typeof body === 'string' ? [Buffer.from(body)] : Buffer.isBuffer(body) ? [body] : (body as AsyncIterable<Buffer>);
     for await (const chunk of chunks) {
       // Slice only when pacing or cutting needs the granularity.
-      const step = this.faults.settings.bandwidthBytesPerSec || this.dropAfter !== undefined ? 64 * 1024 : Math.max(chunk.length, 1);
+      const step =
+        this.faults.settings.bandwidthBytesPerSec || this.dropAfter !== undefined
+          ? 64 * 1024
+          : Math.max(chunk.length, 1);
       for (let off = 0; off < chunk.length; off += step) {
         let piece = chunk.subarray(off, off + step);
         if (this.dropAfter !== undefined && this.bytesOut + piece.length > this.dropAfter) {

@@ -47,7 +47,11 @@ export interface Emulator {
   close(): Promise<void>;
   seed: Seed;
   /** Mints tokens without the browser. Defaults: app 'dropcron-sandbox', the first personal account, all the app's scopes. */
-  issueToken(opts?: { app?: string; account?: string; scopes?: string[]; ttlSeconds?: number; team?: boolean }): { accessToken: string; refreshToken: string; expiresIn: number };
+  issueToken(opts?: { app?: string; account?: string; scopes?: string[]; ttlSeconds?: number; team?: boolean }): {
+    accessToken: string;
+    refreshToken: string;
+    expiresIn: number;
+  };
   registerRedirectUri(appKey: string, uri: string): void;
   /** Every current access token now answers 401 expired_access_token. */
   expireAccessTokens(): void;
@@ -61,7 +65,12 @@ export interface Emulator {
   };
   requests: RequestRecord[];
   files: {
-    put(account: string, path: string, content: Buffer | string, opts?: { clientModified?: string | Date }): Promise<unknown>;
+    put(
+      account: string,
+      path: string,
+      content: Buffer | string,
+      opts?: { clientModified?: string | Date },
+    ): Promise<unknown>;
     get(account: string, path: string): Promise<Buffer | undefined>;
     list(account: string): string[];
   };
@@ -112,7 +121,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   // Seed files, if the seed has any.
   const seedFiles: Array<[string, string, string]> = [];
   for (const a of seed.accounts) for (const [p, c] of Object.entries(a.files ?? {})) seedFiles.push([a.id, p, c]);
-  for (const t of seed.teams ?? []) for (const m of t.members) for (const [p, c] of Object.entries(m.files ?? {})) seedFiles.push([m.accountId, p, c]);
+  for (const t of seed.teams ?? [])
+    for (const m of t.members) for (const [p, c] of Object.entries(m.files ?? {})) seedFiles.push([m.accountId, p, c]);
 
   const emulator: Emulator = {
     url,
@@ -131,7 +141,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         const acct = o.account ? account(o.account) : undefined;
         const team = acct?.team ?? world.teams[0];
         if (!team) throw new Error('the seed has no team');
-        grant = tokens.newGrant({ app, team, scopes: o.scopes ?? [...app.scopes!, ...app.teamScopes!], pkce: false }, true);
+        grant = tokens.newGrant(
+          { app, team, scopes: o.scopes ?? [...app.scopes!, ...app.teamScopes!], pkce: false },
+          true,
+        );
       } else {
         const acct = o.account ? account(o.account) : (world.accounts.find((a) => !a.team) ?? world.accounts[0]!);
         if (app.access === 'app_folder') world.appFolder(acct, app);
@@ -166,8 +179,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         if (tg.existing?.kind === 'folder') throw new Error(`${path} is a folder`);
         const parent = createMissing(s, tg);
         const now = nowStamp();
-        const cm = o.clientModified === undefined ? now : typeof o.clientModified === 'string' ? o.clientModified : nowStamp(o.clientModified.getTime());
-        const node = world.tree.putFile(parent, tg.existing?.name ?? tg.name, { blob, clientModified: cm, serverModified: now });
+        const cm =
+          o.clientModified === undefined
+            ? now
+            : typeof o.clientModified === 'string'
+              ? o.clientModified
+              : nowStamp(o.clientModified.getTime());
+        const node = world.tree.putFile(parent, tg.existing?.name ?? tg.name, {
+          blob,
+          clientModified: cm,
+          serverModified: now,
+        });
         return fileMeta(s, node, false);
       },
       async get(acct, path) {

@@ -9,7 +9,12 @@ function pathFields(lower: string | undefined, display: string | undefined): Jso
   return lower === undefined ? {} : { path_lower: lower, path_display: display };
 }
 
-export function fileMeta(s: PathScope, node: Node & { kind: 'file' }, tagged: boolean, version: VersionInfo = infoOf(node)): Json {
+export function fileMeta(
+  s: PathScope,
+  node: Node & { kind: 'file' },
+  tagged: boolean,
+  version: VersionInfo = infoOf(node),
+): Json {
   const p = relPaths(s, node);
   const shared = s.tree.sharedFolderOf(node);
   return {
@@ -32,7 +37,13 @@ export function folderMeta(s: PathScope, node: Node & { kind: 'folder' }, tagged
   const p = relPaths(s, node);
   const shared = s.tree.sharedFolderOf(node);
   const sharing = node.shared
-    ? { read_only: false, ...(shared ? { parent_shared_folder_id: shared.nsId } : {}), shared_folder_id: node.nsId, traverse_only: false, no_access: false }
+    ? {
+        read_only: false,
+        ...(shared ? { parent_shared_folder_id: shared.nsId } : {}),
+        shared_folder_id: node.nsId,
+        traverse_only: false,
+        no_access: false,
+      }
     : shared
       ? { read_only: false, parent_shared_folder_id: shared.nsId, traverse_only: false, no_access: false }
       : undefined;

@@ -16,7 +16,9 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 export async function handleOAuth(st: State, url: URL, req: IncomingMessage, io: Io): Promise<void> {
   if (url.pathname === '/oauth2/authorize' && req.method === 'GET') return authorizePage(st, url.searchParams, io);
   if (url.pathname === '/oauth2/authorize' && req.method === 'POST') {
-    const form = new URLSearchParams((await io.readAll(64 * 1024, () => new ApiError(413, 'Payload Too Large'))).toString('utf8'));
+    const form = new URLSearchParams(
+      (await io.readAll(64 * 1024, () => new ApiError(413, 'Payload Too Large'))).toString('utf8'),
+    );
     return decide(st, form, io);
   }
   if (url.pathname === '/oauth2/token') {
@@ -46,26 +48,33 @@ function parseAuthorize(st: State, p: URLSearchParams): AuthorizeRequest {
   const app = st.world.findApp(p.get('client_id') ?? '');
   if (!app) throw new PageError(`Invalid client_id: "${p.get('client_id') ?? ''}".`);
   const responseType = p.get('response_type');
-  if (responseType !== 'code') throw new PageError(`Invalid response_type: "${responseType ?? ''}". This sandbox supports "code".`);
+  if (responseType !== 'code')
+    throw new PageError(`Invalid response_type: "${responseType ?? ''}". This sandbox supports "code".`);
   const redirectUri = p.get('redirect_uri') ?? undefined;
   if (redirectUri !== undefined && !app.redirectUris!.includes(redirectUri)) {
-    throw new PageError(`Invalid redirect_uri: "${redirectUri}". It must exactly match one of the redirect URIs you've pre-configured for your app (including the path).`);
+    throw new PageError(
+      `Invalid redirect_uri: "${redirectUri}". It must exactly match one of the redirect URIs you've pre-configured for your app (including the path).`,
+    );
   }
   const state = p.get('state') ?? undefined;
-  if (state !== undefined && Buffer.byteLength(state) > 500) throw new PageError('Invalid state: it must be at most 500 bytes.');
+  if (state !== undefined && Buffer.byteLength(state) > 500)
+    throw new PageError('Invalid state: it must be at most 500 bytes.');
   const accessType = p.get('token_access_type') ?? undefined;
   if (accessType !== undefined && !['offline', 'online', 'legacy'].includes(accessType)) {
     throw new PageError(`Invalid token_access_type: "${accessType}". Expecting "offline", "online" or "legacy".`);
   }
   const challenge = p.get('code_challenge') ?? undefined;
   const method = p.get('code_challenge_method') ?? undefined;
-  if (method !== undefined && method !== 'S256' && method !== 'plain') throw new PageError(`Invalid code_challenge_method: "${method}". Expecting "S256" or "plain".`);
+  if (method !== undefined && method !== 'S256' && method !== 'plain')
+    throw new PageError(`Invalid code_challenge_method: "${method}". Expecting "S256" or "plain".`);
   if (method && !challenge) throw new PageError('code_challenge_method given without code_challenge.');
-  if (challenge !== undefined && !VERIFIER.test(challenge)) throw new PageError('Invalid code_challenge: it must be 43-128 characters of [A-Za-z0-9-._~].');
+  if (challenge !== undefined && !VERIFIER.test(challenge))
+    throw new PageError('Invalid code_challenge: it must be 43-128 characters of [A-Za-z0-9-._~].');
   const allowed = [...app.scopes!, ...app.teamScopes!];
   const scopeParam = p.get('scope');
   const scopes = scopeParam ? scopeParam.split(/\s+/).filter(Boolean) : [...app.scopes!];
-  for (const s of scopes) if (!allowed.includes(s)) throw new PageError(`Invalid scope: "${s}" is not enabled for this app.`);
+  for (const s of scopes)
+    if (!allowed.includes(s)) throw new PageError(`Invalid scope: "${s}" is not enabled for this app.`);
   return {
     app,
     redirectUri,
@@ -94,7 +103,15 @@ h1{font-size:1.4rem}button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5re
 
 async function sendPage(io: Io, status: number, title: string, body: string): Promise<void> {
   const html = page(title, body);
-  await io.send(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html), 'Cache-Control': 'no-store' }, html);
+  await io.send(
+    status,
+    {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': Buffer.byteLength(html),
+      'Cache-Control': 'no-store',
+    },
+    html,
+  );
 }
 
 function accountLabel(a: Account): string {
@@ -106,15 +123,22 @@ async function authorizePage(st: State, p: URLSearchParams, io: Io): Promise<voi
   try {
     r = parseAuthorize(st, p);
   } catch (err) {
-    if (err instanceof PageError) return sendPage(io, 400, 'Error', `<h1>Error (400)</h1><p class="error" id="error">${esc(err.message)}</p>`);
+    if (err instanceof PageError)
+      return sendPage(io, 400, 'Error', `<h1>Error (400)</h1><p class="error" id="error">${esc(err.message)}</p>`);
     throw err;
   }
   const preselect = p.get('account') ? st.world.findAccount(p.get('account')!) : undefined;
-  const hidden = [...p.entries()].filter(([k]) => k !== 'account').map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('\n');
+  const hidden = [...p.entries()]
+    .filter(([k]) => k !== 'account')
+    .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
+    .join('\n');
   const options = st.world.accounts
     .map((a) => `<option value="${esc(a.id)}"${a === preselect ? ' selected' : ''}>${esc(accountLabel(a))}</option>`)
     .join('\n');
-  const access = r.app.access === 'app_folder' ? `its own folder, Apps/${esc(r.app.folder ?? r.app.key)}` : 'all files and folders in your Dropbox';
+  const access =
+    r.app.access === 'app_folder'
+      ? `its own folder, Apps/${esc(r.app.folder ?? r.app.key)}`
+      : 'all files and folders in your Dropbox';
   await sendPage(
     io,
     200,
@@ -144,12 +168,14 @@ async function decide(st: State, form: URLSearchParams, io: Io): Promise<void> {
   try {
     r = parseAuthorize(st, form);
   } catch (err) {
-    if (err instanceof PageError) return sendPage(io, 400, 'Error', `<h1>Error (400)</h1><p class="error" id="error">${esc(err.message)}</p>`);
+    if (err instanceof PageError)
+      return sendPage(io, 400, 'Error', `<h1>Error (400)</h1><p class="error" id="error">${esc(err.message)}</p>`);
     throw err;
   }
   if (form.get('decision') !== 'allow') {
     const description = 'The user chose not to give your app access to their Dropbox account.';
-    if (r.redirectUri) return redirect(io, r.redirectUri, { error: 'access_denied', error_description: description, state: r.state });
+    if (r.redirectUri)
+      return redirect(io, r.redirectUri, { error: 'access_denied', error_description: description, state: r.state });
     return sendPage(io, 200, 'Access denied', `<h1>Access denied</h1><p id="denied">${esc(description)}</p>`);
   }
   // No account chosen: the first one, as a browser signed in to one account would be.
@@ -162,7 +188,12 @@ async function decide(st: State, form: URLSearchParams, io: Io): Promise<void> {
   }
   const wantsTeam = r.scopes.some((s) => r.app.teamScopes!.includes(s));
   if (wantsTeam && !(account.team && account.admin)) {
-    return sendPage(io, 403, 'Error', `<p class="error" id="error">${esc(accountLabel(account))} is not a team admin; only a team admin can link an app with team scopes.</p>`);
+    return sendPage(
+      io,
+      403,
+      'Error',
+      `<p class="error" id="error">${esc(accountLabel(account))} is not a team admin; only a team admin can link an app with team scopes.</p>`,
+    );
   }
   const code = st.tokens.newCode({
     app: r.app,
@@ -198,11 +229,14 @@ function same(a: string, b: string): boolean {
 async function token(st: State, url: URL, req: IncomingMessage, io: Io): Promise<void> {
   // Parameters may come in the query (the JS SDK), a form body, or a JSON body.
   const p = new URLSearchParams(url.search);
-  const raw = (await io.readAll(64 * 1024, () => oauthError('invalid_request', 'request body too large'))).toString('utf8');
+  const raw = (await io.readAll(64 * 1024, () => oauthError('invalid_request', 'request body too large'))).toString(
+    'utf8',
+  );
   if (raw.trim()) {
     if (/^\s*\{/.test(raw)) {
       try {
-        for (const [k, v] of Object.entries(JSON.parse(raw) as Record<string, unknown>)) if (typeof v === 'string') p.set(k, v);
+        for (const [k, v] of Object.entries(JSON.parse(raw) as Record<string, unknown>))
+          if (typeof v === 'string') p.set(k, v);
       } catch {
         throw oauthError('invalid_request', 'request body could not be parsed');
       }
@@ -215,23 +249,30 @@ async function token(st: State, url: URL, req: IncomingMessage, io: Io): Promise
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
     const i = decoded.indexOf(':');
     const [id, sec] = i < 0 ? [decoded, ''] : [decoded.slice(0, i), decoded.slice(i + 1)];
-    if (clientId !== undefined && clientId !== id) throw oauthError('invalid_request', 'client_id in the body and the Authorization header differ');
+    if (clientId !== undefined && clientId !== id)
+      throw oauthError('invalid_request', 'client_id in the body and the Authorization header differ');
     clientId = id;
     secret = sec;
   }
   const grantType = p.get('grant_type');
   if (!grantType) throw oauthError('invalid_request', 'No grant_type provided');
-  if (grantType !== 'authorization_code' && grantType !== 'refresh_token') throw oauthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+  if (grantType !== 'authorization_code' && grantType !== 'refresh_token')
+    throw oauthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
   if (!clientId) throw oauthError('invalid_request', 'No auth function available for given request');
   const app = st.world.findApp(clientId);
   if (!app) throw oauthError('invalid_client', 'Invalid client_id or client_secret');
-  if (secret !== undefined && !(app.secret !== undefined && same(secret, app.secret))) throw oauthError('invalid_client', 'Invalid client_id or client_secret');
+  if (secret !== undefined && !(app.secret !== undefined && same(secret, app.secret)))
+    throw oauthError('invalid_client', 'Invalid client_id or client_secret');
 
   let body: Record<string, unknown>;
   if (grantType === 'authorization_code') body = exchangeCode(st, app, p, secret !== undefined);
   else body = refresh(st, app, p, secret !== undefined);
   const json = JSON.stringify(body);
-  await io.send(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json), 'Cache-Control': 'no-store' }, json);
+  await io.send(
+    200,
+    { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json), 'Cache-Control': 'no-store' },
+    json,
+  );
 }
 
 function exchangeCode(st: State, app: SeedApp, p: URLSearchParams, hasSecret: boolean): Record<string, unknown> {
@@ -240,18 +281,27 @@ function exchangeCode(st: State, app: SeedApp, p: URLSearchParams, hasSecret: bo
   const code: AuthCode | undefined = st.tokens.takeCode(codeText);
   if (!code) throw oauthError('invalid_grant', "code doesn't exist or has expired");
   if (code.app !== app) throw oauthError('invalid_grant', 'code was issued to a different client_id');
-  if ((p.get('redirect_uri') ?? undefined) !== code.redirectUri) throw oauthError('invalid_grant', 'redirect_uri mismatch');
+  if ((p.get('redirect_uri') ?? undefined) !== code.redirectUri)
+    throw oauthError('invalid_grant', 'redirect_uri mismatch');
   const verifier = p.get('code_verifier') ?? undefined;
   if (code.challenge) {
     if (!verifier) throw oauthError('invalid_request', 'code_verifier is required: the authorization used PKCE');
-    if (!VERIFIER.test(verifier)) throw oauthError('invalid_request', 'code_verifier must be 43-128 characters of [A-Za-z0-9-._~]');
-    const derived = code.challengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+    if (!VERIFIER.test(verifier))
+      throw oauthError('invalid_request', 'code_verifier must be 43-128 characters of [A-Za-z0-9-._~]');
+    const derived =
+      code.challengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
     if (!same(derived, code.challenge)) throw oauthError('invalid_grant', 'invalid code verifier');
   } else if (!hasSecret) {
     throw oauthError('invalid_client', 'client_secret is required: the authorization did not use PKCE');
   }
   const grant = st.tokens.newGrant(
-    { app, account: code.team ? undefined : code.account, team: code.team, scopes: code.scopes, pkce: !!code.challenge },
+    {
+      app,
+      account: code.team ? undefined : code.account,
+      team: code.team,
+      scopes: code.scopes,
+      pkce: !!code.challenge,
+    },
     code.accessType === 'offline',
   );
   if (!code.team && app.access === 'app_folder') st.world.appFolder(code.account, app);
@@ -276,7 +326,8 @@ function refresh(st: State, app: SeedApp, p: URLSearchParams, hasSecret: boolean
   if (!grant.pkce && !hasSecret) throw oauthError('invalid_client', 'client_secret is required to refresh this token');
   const scopeParam = p.get('scope');
   const scopes = scopeParam ? scopeParam.split(/\s+/).filter(Boolean) : grant.scopes;
-  for (const s of scopes) if (!grant.scopes.includes(s)) throw oauthError('invalid_scope', `scope "${s}" was not granted`);
+  for (const s of scopes)
+    if (!grant.scopes.includes(s)) throw oauthError('invalid_scope', `scope "${s}" was not granted`);
   const t = st.tokens.mintAccess(grant, undefined, false, scopes);
   return { access_token: t.token, token_type: 'bearer', expires_in: st.tokens.defaultTtlSeconds };
 }

@@ -28,7 +28,8 @@ const notFound = () => new LookupFailure(tag('not_found'));
 function splitPath(rest: string): string[] | undefined {
   if (rest === '') return [];
   const comps = rest.slice(1).split('/');
-  for (const c of comps) if (c === '' || c === '.' || c === '..' || c.length > 255 || c.includes('\0')) return undefined;
+  for (const c of comps)
+    if (c === '' || c === '.' || c === '..' || c.length > 255 || c.includes('\0')) return undefined;
   return comps;
 }
 

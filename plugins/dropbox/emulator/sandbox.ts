@@ -25,7 +25,10 @@ export async function startSandbox(services: Services): Promise<Sandbox> {
     // The admin UI signs connections in through a popup that returns to its own
     // /oauth2/callback; register that address, whatever admin port is configured.
     const admin = services.config.admin;
-    const hosts = admin.host === '0.0.0.0' || admin.host === '::' ? ['127.0.0.1', 'localhost'] : [admin.host.includes(':') ? `[${admin.host}]` : admin.host];
+    const hosts =
+      admin.host === '0.0.0.0' || admin.host === '::'
+        ? ['127.0.0.1', 'localhost']
+        : [admin.host.includes(':') ? `[${admin.host}]` : admin.host];
     for (const app of emulator.seed.apps) {
       for (const host of hosts) emulator.registerRedirectUri(app.key, `http://${host}:${admin.port}/oauth2/callback`);
     }
@@ -36,7 +39,9 @@ export async function startSandbox(services: Services): Promise<Sandbox> {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     const url = `http://127.0.0.1:${port}`;
     if (!(await isSandbox(url))) {
-      throw new Error(`port ${port} (dropbox.sandboxPort) is used by another program; choose another port in config.yaml`);
+      throw new Error(
+        `port ${port} (dropbox.sandboxPort) is used by another program; choose another port in config.yaml`,
+      );
     }
     log.info({ url }, 'using the dropbox sandbox already running on this port');
     return { url, close: async () => {} };

@@ -64,7 +64,8 @@ export const DEFAULT_SEED_FILE = new URL('./seed.default.yaml', import.meta.url)
 
 /** Reads a seed file (YAML is a superset of JSON) or returns the built-in one. */
 export function loadSeed(seed?: Seed | string): Seed {
-  const raw: unknown = typeof seed === 'object' ? structuredClone(seed) : parseYaml(readFileSync(seed ?? DEFAULT_SEED_FILE, 'utf8'));
+  const raw: unknown =
+    typeof seed === 'object' ? structuredClone(seed) : parseYaml(readFileSync(seed ?? DEFAULT_SEED_FILE, 'utf8'));
   const s = raw as Seed;
   const where = typeof seed === 'string' ? seed : 'seed';
   if (!s || typeof s !== 'object' || !Array.isArray(s.apps) || !Array.isArray(s.accounts)) {
@@ -87,5 +88,10 @@ export function loadSeed(seed?: Seed | string): Seed {
 export function idMatches(id: string, email: string, query: string, alias?: string): boolean {
   const q = query.toLowerCase();
   const bare = id.slice(id.indexOf(':') + 1).toLowerCase();
-  return q === id.toLowerCase() || q === bare || q === email.toLowerCase() || (alias !== undefined && q === alias.toLowerCase());
+  return (
+    q === id.toLowerCase() ||
+    q === bare ||
+    q === email.toLowerCase() ||
+    (alias !== undefined && q === alias.toLowerCase())
+  );
 }

@@ -59,10 +59,26 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     recorded = true;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = k === 'authorization' ? '[REDACTED]' : String(v);
-    const rec: RequestRecord = { at, method: req.method ?? '', route, status: io.dropped ? 0 : res.statusCode, bytesIn: io.bytesIn, bytesOut: io.bytesOut, headers };
+    const rec: RequestRecord = {
+      at,
+      method: req.method ?? '',
+      route,
+      status: io.dropped ? 0 : res.statusCode,
+      bytesIn: io.bytesIn,
+      bytesOut: io.bytesOut,
+      headers,
+    };
     deps.requests.push(rec);
     if (deps.requests.length > MAX_RECORDS) deps.requests.splice(0, deps.requests.length - MAX_RECORDS);
-    deps.log?.({ msg: 'request', method: rec.method, route, status: rec.status, bytesIn: rec.bytesIn, bytesOut: rec.bytesOut, ms: Date.now() - at });
+    deps.log?.({
+      msg: 'request',
+      method: rec.method,
+      route,
+      status: rec.status,
+      bytesIn: rec.bytesIn,
+      bytesOut: rec.bytesOut,
+      ms: Date.now() - at,
+    });
   };
   // Recorded before the answer's last byte leaves, so a client that got its answer finds it
   // in the log; dropped and aborted requests are recorded when the socket closes.
@@ -90,7 +106,11 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     if (isApi) return await api(deps, route, url, req, res, io, forceExpired);
     if (url.pathname.startsWith('/oauth2/')) return await handleOAuth(st, url, req, io);
     if (url.pathname === '/' && req.method === 'GET') {
-      return await io.send(200, { 'Content-Type': 'text/plain; charset=utf-8' }, 'dropcron Dropbox API v2 emulator: POST /2/<route>, GET /oauth2/authorize, POST /oauth2/token\n');
+      return await io.send(
+        200,
+        { 'Content-Type': 'text/plain; charset=utf-8' },
+        'dropcron Dropbox API v2 emulator: POST /2/<route>, GET /oauth2/authorize, POST /oauth2/token\n',
+      );
     }
     throw new ApiError(404, 'Not Found');
   } catch (err) {
@@ -112,7 +132,11 @@ async function answerError(deps: ServerDeps, io: Io, res: ServerResponse, route:
   }
   const text = typeof e.body === 'string';
   const body = text ? (e.body as string) : JSON.stringify(e.body);
-  const headers = { 'Content-Type': text ? 'text/plain; charset=utf-8' : 'application/json', 'Content-Length': Buffer.byteLength(body), ...e.headers };
+  const headers = {
+    'Content-Type': text ? 'text/plain; charset=utf-8' : 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    ...e.headers,
+  };
   try {
     await io.send(e.status, headers, body);
   } catch {
@@ -120,12 +144,22 @@ async function answerError(deps: ServerDeps, io: Io, res: ServerResponse, route:
   }
 }
 
-async function api(deps: ServerDeps, name: string, url: URL, req: IncomingMessage, res: ServerResponse, io: Io, forceExpired: boolean): Promise<void> {
+async function api(
+  deps: ServerDeps,
+  name: string,
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  io: Io,
+  forceExpired: boolean,
+): Promise<void> {
   const { st } = deps;
   const route = deps.routes.get(name);
   if (!route) throw new ApiError(404, `Unknown API function: "${name}"`);
   if (req.method !== 'POST' && !(route.style === 'download' && req.method === 'GET')) {
-    throw new ApiError(405, `Error in call to API function "${name}": Method ${req.method} not allowed`, { Allow: 'POST' });
+    throw new ApiError(405, `Error in call to API function "${name}": Method ${req.method} not allowed`, {
+      Allow: 'POST',
+    });
   }
 
   // Authenticate before reading bodies, as Dropbox does.
@@ -137,22 +171,33 @@ async function api(deps: ServerDeps, name: string, url: URL, req: IncomingMessag
   if (route.style === 'rpc') {
     const ct = req.headers['content-type'];
     const raw = await io.readAll(MAX_RPC_BODY, () => badRequest(name, 'request body is too large'));
-    if (raw.length && ct !== undefined && !/^(application\/json|text\/plain; ?charset=dropbox-cors-hack)\s*(;\s*charset=utf-8)?$/i.test(ct)) {
-      throw badRequest(name, `Bad HTTP "Content-Type" header: "${ct}".  Expecting one of "application/json", "application/json; charset=utf-8", "text/plain; charset=dropbox-cors-hack".`);
+    if (
+      raw.length &&
+      ct !== undefined &&
+      !/^(application\/json|text\/plain; ?charset=dropbox-cors-hack)\s*(;\s*charset=utf-8)?$/i.test(ct)
+    ) {
+      throw badRequest(
+        name,
+        `Bad HTTP "Content-Type" header: "${ct}".  Expecting one of "application/json", "application/json; charset=utf-8", "text/plain; charset=dropbox-cors-hack".`,
+      );
     }
     arg = parseArg(route, raw.length ? raw.toString('utf8') : route.arg === VOID ? 'null' : '', 'request body');
   } else {
     if (route.style === 'upload') {
       const ct = req.headers['content-type'];
       if (!ct || !/^(application\/octet-stream|text\/plain; ?charset=dropbox-cors-hack)\s*$/i.test(ct)) {
-        throw badRequest(name, `Bad HTTP "Content-Type" header: "${ct ?? ''}".  Expecting one of "application/octet-stream", "text/plain; charset=dropbox-cors-hack".`);
+        throw badRequest(
+          name,
+          `Bad HTTP "Content-Type" header: "${ct ?? ''}".  Expecting one of "application/octet-stream", "text/plain; charset=dropbox-cors-hack".`,
+        );
       }
     }
     const header = req.headers['dropbox-api-arg'];
     const query = url.searchParams.get('arg');
     if (typeof header === 'string') {
       // Header values must be ASCII; other characters travel as \uXXXX escapes.
-      if (/[^\t\x20-\x7e]/.test(header)) throw badRequest(name, 'HTTP header "Dropbox-API-Arg": could not decode input as JSON');
+      if (/[^\t\x20-\x7e]/.test(header))
+        throw badRequest(name, 'HTTP header "Dropbox-API-Arg": could not decode input as JSON');
       arg = parseArg(route, header, 'HTTP header "Dropbox-API-Arg"');
     } else if (query !== null) {
       arg = parseArg(route, query, 'URL parameter "arg"');
@@ -172,7 +217,16 @@ async function api(deps: ServerDeps, name: string, url: URL, req: IncomingMessag
     res,
     body: () => io.body(),
     async sendBytes(result, stream, opts) {
-      await io.send(opts.status, { 'Content-Type': 'application/octet-stream', 'Content-Length': opts.length, 'Dropbox-API-Result': headerSafeJson(result), ...opts.headers }, stream as AsyncIterable<Buffer>);
+      await io.send(
+        opts.status,
+        {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': opts.length,
+          'Dropbox-API-Result': headerSafeJson(result),
+          ...opts.headers,
+        },
+        stream as AsyncIterable<Buffer>,
+      );
     },
   };
   const result = await route.handle(call);

@@ -45,7 +45,11 @@ export interface Call {
   /** The request body, streamed: throttled, counted, and cut by drop faults. */
   body(): AsyncIterable<Buffer>;
   /** For download routes: answers with bytes; the result goes in Dropbox-API-Result. */
-  sendBytes(result: unknown, stream: NodeJS.ReadableStream, opts: { status: number; length: number; headers?: Record<string, string> }): Promise<void>;
+  sendBytes(
+    result: unknown,
+    stream: NodeJS.ReadableStream,
+    opts: { status: number; length: number; headers?: Record<string, string> },
+  ): Promise<void>;
 }
 
 export interface Session {

@@ -123,7 +123,16 @@ export class Tree {
   /** A namespace root under `parent` (or a top-level one under the hidden global root). */
   addNamespace(nsId: string, name: string, space: Space, parent: FolderNode | null, shared = false): FolderNode {
     const p = parent ?? this.root;
-    const node: FolderNode = { kind: 'folder', id: this.newId(), name, parent: p, children: new Map(), nsId, shared, space };
+    const node: FolderNode = {
+      kind: 'folder',
+      id: this.newId(),
+      name,
+      parent: p,
+      children: new Map(),
+      nsId,
+      shared,
+      space,
+    };
     p.children.set(fold(name), node);
     this.namespaces.set(nsId, node);
     this.byId.set(node.id, node);
@@ -170,7 +179,14 @@ export class Tree {
   }
 
   mkdir(parent: FolderNode, name: string): FolderNode {
-    const node: FolderNode = { kind: 'folder', id: this.newId(), name, parent, children: new Map(), space: parent.space };
+    const node: FolderNode = {
+      kind: 'folder',
+      id: this.newId(),
+      name,
+      parent,
+      children: new Map(),
+      space: parent.space,
+    };
     parent.children.set(fold(name), node);
     this.byId.set(node.id, node);
     this.recordNode(node);
@@ -260,7 +276,12 @@ export class Tree {
 
   /** Copies a node (with its subtree) to parent/name; copies get new ids. */
   copy(node: Node, parent: FolderNode, name: string): Node {
-    if (node.kind === 'file') return this.putFile(parent, name, { blob: node.blob, clientModified: node.clientModified, serverModified: nowStamp() });
+    if (node.kind === 'file')
+      return this.putFile(parent, name, {
+        blob: node.blob,
+        clientModified: node.clientModified,
+        serverModified: nowStamp(),
+      });
     const dir = this.mkdir(parent, name);
     for (const child of node.children.values()) this.copy(child, dir, child.name);
     return dir;
@@ -284,5 +305,11 @@ export function versionOf(f: FileNode): FileVersion {
 }
 
 export function infoOf(f: FileVersion): VersionInfo {
-  return { rev: f.rev, size: f.blob.size, contentHash: f.blob.contentHash, clientModified: f.clientModified, serverModified: f.serverModified };
+  return {
+    rev: f.rev,
+    size: f.blob.size,
+    contentHash: f.blob.contentHash,
+    clientModified: f.clientModified,
+    serverModified: f.serverModified,
+  };
 }

@@ -45,7 +45,16 @@ export class World {
       const space: Space = { id: a.id, quota: a.quotaBytes ?? 2 * 1024 ** 3, used: 0 };
       const nsId = ns(a.namespaceId);
       const home = this.tree.addNamespace(nsId, `ns:${nsId}`, space, null);
-      this.accounts.push({ id: a.id, alias: a.alias, name: a.name, email: a.email, country: a.country, locale: a.locale ?? 'en', home, space });
+      this.accounts.push({
+        id: a.id,
+        alias: a.alias,
+        name: a.name,
+        email: a.email,
+        country: a.country,
+        locale: a.locale ?? 'en',
+        home,
+        space,
+      });
     }
     for (const t of seed.teams ?? []) this.addTeam(t, ns);
   }
@@ -58,16 +67,31 @@ export class World {
     for (const m of t.members) {
       // Team space: each member's home is a folder named after them in the team root.
       const home = this.tree.addNamespace(ns(m.namespaceId), m.name, space, root);
-      const acct: Account = { id: m.accountId, alias: m.alias, name: m.name, email: m.email, locale: 'en', home, space, team, memberId: m.id, admin: !!m.admin };
+      const acct: Account = {
+        id: m.accountId,
+        alias: m.alias,
+        name: m.name,
+        email: m.email,
+        locale: 'en',
+        home,
+        space,
+        team,
+        memberId: m.id,
+        admin: !!m.admin,
+      };
       team.members.push(acct);
       this.accounts.push(acct);
     }
-    for (const f of t.teamFolders ?? []) team.teamFolders.push(this.tree.addNamespace(ns(f.namespaceId), f.name, space, root, true));
+    for (const f of t.teamFolders ?? [])
+      team.teamFolders.push(this.tree.addNamespace(ns(f.namespaceId), f.name, space, root, true));
     this.teams.push(team);
   }
 
   findAccount(query: string): Account | undefined {
-    return this.accounts.find((a) => idMatches(a.id, a.email, query, a.alias) || (a.memberId !== undefined && idMatches(a.memberId, a.email, query)));
+    return this.accounts.find(
+      (a) =>
+        idMatches(a.id, a.email, query, a.alias) || (a.memberId !== undefined && idMatches(a.memberId, a.email, query)),
+    );
   }
 
   findTeam(query: string): Team | undefined {
@@ -106,7 +130,12 @@ export class World {
 
   rootInfo(a: Account): Record<string, unknown> {
     if (a.team) {
-      return { '.tag': 'team', root_namespace_id: a.team.root.nsId, home_namespace_id: a.home.nsId, home_path: '/' + a.home.name };
+      return {
+        '.tag': 'team',
+        root_namespace_id: a.team.root.nsId,
+        home_namespace_id: a.home.nsId,
+        home_path: '/' + a.home.name,
+      };
     }
     return { '.tag': 'user', root_namespace_id: a.home.nsId, home_namespace_id: a.home.nsId };
   }

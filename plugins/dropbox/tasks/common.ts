@@ -30,7 +30,12 @@ export function placeholderProblems(key: string, text: string | undefined): Arra
   if (text === undefined) return [];
   const bad = unknownPlaceholders(text);
   return bad.length
-    ? [[key, `unknown placeholder${bad.length > 1 ? 's' : ''} ${bad.map((b) => `{${b}}`).join(', ')} (known: {date} {time} {datetime} {yyyy} {MM} {dd} {HH} {mm} {ss} {job})`]]
+    ? [
+        [
+          key,
+          `unknown placeholder${bad.length > 1 ? 's' : ''} ${bad.map((b) => `{${b}}`).join(', ')} (known: {date} {time} {datetime} {yyyy} {MM} {dd} {HH} {mm} {ss} {job})`,
+        ],
+      ]
     : [];
 }
 

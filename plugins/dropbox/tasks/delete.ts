@@ -32,7 +32,8 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
     if (o.path !== undefined && o.path !== 'previous') {
       const n = normalizeRemote(o.path);
       if ('problem' in n) out.push(['path', n.problem]);
-      else if (n.path === '') out.push(['path', "refuses the root of the connection ('/'): name the folder whose contents may be deleted"]);
+      else if (n.path === '')
+        out.push(['path', "refuses the root of the connection ('/'): name the folder whose contents may be deleted"]);
       else out.push(...placeholderProblems('path', o.path));
     }
     return out;
@@ -49,7 +50,9 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
     if (o.path === 'previous') {
       const input = ctx.input as DropboxEntriesOutput | undefined;
       if (input?.kind !== 'dropbox-entries') {
-        throw new Error(`path: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`);
+        throw new Error(
+          `path: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`,
+        );
       }
       const filter = compileFilter({ ...filterOpts, recursive: true }, vars.now, vars.timezone);
       const type = o.type ?? 'all';
@@ -91,8 +94,12 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
     remove.sort((a, b) => (a.path < b.path ? -1 : 1));
 
     const why = (c: RemoteCandidate) =>
-      [olderThan ? `older than ${o.olderThan}` : 'matches', o.keepLast !== undefined ? `not among the ${o.keepLast} newest` : '']
-        .filter(Boolean).join(', ') + (c.modified ? ` (${dateField} ${c.modified.toISOString()})` : '');
+      [
+        olderThan ? `older than ${o.olderThan}` : 'matches',
+        o.keepLast !== undefined ? `not among the ${o.keepLast} newest` : '',
+      ]
+        .filter(Boolean)
+        .join(', ') + (c.modified ? ` (${dateField} ${c.modified.toISOString()})` : '');
     for (const c of remove) r.act('delete', c.path, why(c), c.size);
 
     if (remove.length > maxDelete) {
@@ -108,7 +115,10 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
     if (remove.length) {
       // parent_rev: a file saved again since the listing is a new version the rules
       // did not judge; Dropbox refuses to delete it and it is kept with a warning.
-      const items = remove.map((c) => ({ path: c.path, parentRev: c.meta['.tag'] === 'file' ? c.meta.rev : undefined }));
+      const items = remove.map((c) => ({
+        path: c.path,
+        parentRev: c.meta['.tag'] === 'file' ? c.meta.rev : undefined,
+      }));
       const results = await ctx.connection.deleteBatch(items, { signal: ctx.signal });
       for (const res of results) {
         if (res.error instanceof DropboxError && res.error.mentions('conflict')) {

@@ -12,7 +12,13 @@ import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from 
 import type { DropboxEntriesOutput } from './list.ts';
 import { localPathFor, resolveLocal } from './local-paths.ts';
 import { decide, type OverwritePolicy } from './overwrite.ts';
-import { impossibleRemote, listCandidates, toCandidate, type DateField, type RemoteCandidate } from './remote-entries.ts';
+import {
+  impossibleRemote,
+  listCandidates,
+  toCandidate,
+  type DateField,
+  type RemoteCandidate,
+} from './remote-entries.ts';
 import { ResultBuilder } from './result.ts';
 import { relativeRemote, remoteOrThrow, normalizeRemote } from './remote-paths.ts';
 import { downloadSchema } from './task-schemas.ts';
@@ -54,7 +60,9 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
     if (o.from === 'previous') {
       const input = ctx.input as DropboxEntriesOutput | undefined;
       if (input?.kind !== 'dropbox-entries') {
-        throw new Error(`from: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`);
+        throw new Error(
+          `from: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`,
+        );
       }
       // The list already chose the depth; keep sub paths below the folder it listed.
       const filter = compileFilter({ ...o, recursive: true }, vars.now, vars.timezone);
@@ -82,7 +90,10 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
         onUnsafe: (path, why) => unsafe(path, why),
       });
     }
-    const matches = sortAndLimit(found.sort((a, b) => (a.relPath < b.relPath ? -1 : 1)), o);
+    const matches = sortAndLimit(
+      found.sort((a, b) => (a.relPath < b.relPath ? -1 : 1)),
+      o,
+    );
 
     const plan: Array<{ c: RemoteCandidate; local: string }> = [];
     for (const c of matches) {
@@ -101,15 +112,21 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
       }
       const st = await lstat(where.path).catch(() => undefined);
       if (st && !st.isFile()) {
-        const what = st.isSymbolicLink() ? 'a symbolic link (not written through)' : st.isDirectory() ? 'a folder' : 'not a regular file';
+        const what = st.isSymbolicLink()
+          ? 'a symbolic link (not written through)'
+          : st.isDirectory()
+            ? 'a folder'
+            : 'not a regular file';
         r.warn(`skipped ${c.path}: ${where.path} is ${what}`);
         r.count('skipped');
         r.act('skip', c.path, `local target is ${what}`);
         continue;
       }
-      const d = await decide(policy,
+      const d = await decide(
+        policy,
         { size: meta.size, modified: new Date(meta.client_modified), hash: async () => meta.content_hash },
-        st && { size: st.size, modified: st.mtime, hash: () => localContentHash(where.path, st.size, ctx.signal) });
+        st && { size: st.size, modified: st.mtime, hash: () => localContentHash(where.path, st.size, ctx.signal) },
+      );
       if (d.transfer) {
         plan.push({ c, local: where.path });
         r.act('download', c.path, `${d.reason} (to ${where.path})`, meta.size);
@@ -146,7 +163,11 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
 
 /** Deletes the Dropbox file only when the local copy is proven to be the version listed. */
 async function deleteVerified(
-  path: string, local: string, listed: FileMetadata, got: FileMetadata, r: ResultBuilder,
+  path: string,
+  local: string,
+  listed: FileMetadata,
+  got: FileMetadata,
+  r: ResultBuilder,
   ctx: Parameters<typeof downloadTask.run>[1],
 ): Promise<void> {
   const st = await lstat(local);
@@ -156,7 +177,10 @@ async function deleteVerified(
     return;
   }
   if (st.size !== got.size || !got.content_hash || hash !== got.content_hash) {
-    r.fail(path, new Error(`not deleted from Dropbox: the local copy ${local} does not match (size ${st.size}/${got.size})`));
+    r.fail(
+      path,
+      new Error(`not deleted from Dropbox: the local copy ${local} does not match (size ${st.size}/${got.size})`),
+    );
     return;
   }
   try {

@@ -33,7 +33,15 @@ export interface Candidate {
 }
 
 const SIZE_UNITS: Record<string, number> = {
-  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
 };
 export const SIZE_PATTERN = '^\\s*[0-9]+(\\.[0-9]+)?\\s*([kKmMgGtT][iI]?)?[bB]?\\s*$';
 
@@ -82,8 +90,10 @@ export function compileFilter(o: FilterOptions, now: Date, timezone: string): Co
   const exclude = compileMasks(maskList(o.exclude, o.regex), mopts);
   // Folder masks are always globs: they name folders, not file patterns.
   const exFolders = compileMasks(maskList(o.excludeFolders), { caseSensitive: o.caseSensitive });
-  const newer = o.newerThan !== undefined ? req(parseWhen(o.newerThan, now, timezone), `newerThan '${o.newerThan}'`) : undefined;
-  const older = o.olderThan !== undefined ? req(parseWhen(o.olderThan, now, timezone), `olderThan '${o.olderThan}'`) : undefined;
+  const newer =
+    o.newerThan !== undefined ? req(parseWhen(o.newerThan, now, timezone), `newerThan '${o.newerThan}'`) : undefined;
+  const older =
+    o.olderThan !== undefined ? req(parseWhen(o.olderThan, now, timezone), `olderThan '${o.olderThan}'`) : undefined;
   const min = o.minSize !== undefined ? req(parseSize(o.minSize), `minSize '${o.minSize}'`) : undefined;
   const max = o.maxSize !== undefined ? req(parseSize(o.maxSize), `maxSize '${o.maxSize}'`) : undefined;
   const recursive = o.recursive === true;
@@ -158,7 +168,8 @@ export function filterProblems(o: FilterOptions): Array<[string, string]> {
   const now = new Date();
   for (const key of ['newerThan', 'olderThan'] as const) {
     const v = o[key];
-    if (v !== undefined && !parseWhen(v, now, 'UTC')) out.push([key, `'${v}' is neither a duration (30d, 12h, 90m) nor an ISO date (2026-01-31, 2026-01-31T08:00)`]);
+    if (v !== undefined && !parseWhen(v, now, 'UTC'))
+      out.push([key, `'${v}' is neither a duration (30d, 12h, 90m) nor an ISO date (2026-01-31, 2026-01-31T08:00)`]);
   }
   for (const key of ['minSize', 'maxSize'] as const) {
     const v = o[key];
@@ -166,11 +177,13 @@ export function filterProblems(o: FilterOptions): Array<[string, string]> {
   }
   const min = o.minSize !== undefined ? parseSize(o.minSize) : undefined;
   const max = o.maxSize !== undefined ? parseSize(o.maxSize) : undefined;
-  if (min !== undefined && max !== undefined && min > max) out.push(['minSize', `is larger than maxSize, so nothing can match`]);
+  if (min !== undefined && max !== undefined && min > max)
+    out.push(['minSize', `is larger than maxSize, so nothing can match`]);
   if (o.newerThan && o.olderThan) {
     const n = parseWhen(o.newerThan, now, 'UTC');
     const ol = parseWhen(o.olderThan, now, 'UTC');
-    if (n && ol && n.getTime() >= ol.getTime()) out.push(['newerThan', `and olderThan leave no time window, so nothing can match`]);
+    if (n && ol && n.getTime() >= ol.getTime())
+      out.push(['newerThan', `and olderThan leave no time window, so nothing can match`]);
   }
   return out;
 }

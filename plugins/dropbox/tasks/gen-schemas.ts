@@ -14,12 +14,15 @@ export function generatedSchemas(): Map<string, string> {
   const out = new Map<string, string>();
   const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
   for (const [name, schema] of Object.entries(taskSchemas)) {
-    out.set(here(`./schemas/${name}.schema.json`), json({
-      $schema: 'http://json-schema.org/draft-07/schema#',
-      $id: `https://dropcron.dev/schemas/dropbox-task-${name}.schema.json`,
-      title: `dropcron Dropbox task '${name}'`,
-      ...schema,
-    }));
+    out.set(
+      here(`./schemas/${name}.schema.json`),
+      json({
+        $schema: 'http://json-schema.org/draft-07/schema#',
+        $id: `https://dropcron.dev/schemas/dropbox-task-${name}.schema.json`,
+        title: `dropcron Dropbox task '${name}'`,
+        ...schema,
+      }),
+    );
   }
   const job = JSON.parse(readFileSync(here('../../../src/config/schemas/job.schema.json'), 'utf8'));
   const config = JSON.parse(readFileSync(here('../../../src/config/schemas/config.schema.json'), 'utf8'));

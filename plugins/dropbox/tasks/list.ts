@@ -31,7 +31,11 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
   name: 'list',
   schema: listSchema,
   check(o) {
-    return [...filterProblems(o), ...remotePathProblems('path', o.path), ...placeholderProblems('output.file', o.output?.file)];
+    return [
+      ...filterProblems(o),
+      ...remotePathProblems('path', o.path),
+      ...placeholderProblems('output.file', o.output?.file),
+    ];
   },
   async run(o, ctx) {
     const r = new ResultBuilder();
@@ -51,7 +55,10 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
         r.count('unsafe');
       },
     });
-    const matches = sortAndLimit(found.sort((a, b) => (a.relPath < b.relPath ? -1 : 1)), o);
+    const matches = sortAndLimit(
+      found.sort((a, b) => (a.relPath < b.relPath ? -1 : 1)),
+      o,
+    );
     const items = matches.map((m) => m.meta);
     r.count('listed', items.length);
     for (const m of matches) r.act('list', m.path, m.folder ? 'folder matches' : 'file matches', m.size);
@@ -60,7 +67,11 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
       const format = o.output.format ?? 'json';
       if (ctx.dryRun) r.act('write', file, `would write ${items.length} entries as ${format}`);
       else {
-        await writeFileAtomic(file, format === 'csv' ? entriesToCsv(items) : JSON.stringify(items, null, 2) + '\n', 0o644);
+        await writeFileAtomic(
+          file,
+          format === 'csv' ? entriesToCsv(items) : JSON.stringify(items, null, 2) + '\n',
+          0o644,
+        );
         r.act('write', file, `${items.length} entries as ${format}`);
       }
     }

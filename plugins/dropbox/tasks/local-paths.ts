@@ -70,7 +70,7 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)
  * that could climb out of the target folder or mean something special is refused.
  */
 export function unsafeNameReason(name: string, platform: NodeJS.Platform = process.platform): string | undefined {
-  if (name === '' ) return 'empty name';
+  if (name === '') return 'empty name';
   if (name === '.' || name === '..') return `'${name}' would leave the target folder`;
   if (name.includes('/') || name.includes('\\')) return 'contains a path separator';
   if (name.includes('\0')) return 'contains a NUL character';
@@ -90,7 +90,9 @@ export function unsafeNameReason(name: string, platform: NodeJS.Platform = proce
  * target, so no name can write outside it whatever it contains.
  */
 export function localPathFor(
-  targetDir: string, relRemote: string, platform: NodeJS.Platform = process.platform,
+  targetDir: string,
+  relRemote: string,
+  platform: NodeJS.Platform = process.platform,
 ): { path: string } | { problem: string } {
   if (relRemote.startsWith('/')) return { problem: 'is an absolute path' };
   const parts = relRemote.split('/');

@@ -23,8 +23,14 @@ export interface ZonedParts {
 /** The wall-clock fields of `at` in `timezone`. */
 export function zonedParts(at: Date, timezone: string): ZonedParts {
   const fmt = new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone, hourCycle: 'h23',
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    timeZone: timezone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
   });
   const p: Record<string, string> = {};
   for (const part of fmt.formatToParts(at)) p[part.type] = part.value;
@@ -50,7 +56,15 @@ export function expandPlaceholders(text: string, vars: PlaceholderVars): string 
  * The instant at which the wall clock in `timezone` shows the given fields. Two passes
  * of "guess, look at the offset, correct" settle it, DST transitions included.
  */
-export function wallTimeToDate(y: number, mo: number, d: number, h: number, mi: number, s: number, timezone: string): Date {
+export function wallTimeToDate(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  timezone: string,
+): Date {
   const wanted = Date.UTC(y, mo - 1, d, h, mi, s);
   let guess = wanted;
   for (let i = 0; i < 2; i++) {

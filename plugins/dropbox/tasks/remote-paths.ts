@@ -4,7 +4,8 @@
 /** The canonical form ('' for the root), or a message saying what is wrong. */
 export function normalizeRemote(p: string): { path: string } | { problem: string } {
   let s = p.trim() === '' ? '' : p;
-  if (s !== '' && !s.startsWith('/')) return { problem: `'${p}' must start with '/' (Dropbox paths are absolute; '/' is the root)` };
+  if (s !== '' && !s.startsWith('/'))
+    return { problem: `'${p}' must start with '/' (Dropbox paths are absolute; '/' is the root)` };
   while (s.endsWith('/')) s = s.slice(0, -1);
   if (s === '') return { path: '' };
   for (const part of s.slice(1).split('/')) {

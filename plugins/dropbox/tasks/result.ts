@@ -33,7 +33,12 @@ export class ResultBuilder {
   }
 
   finish(output?: TaskOutput): TaskResult {
-    const result: TaskResult = { counts: this.counts, bytes: this.bytes, actions: this.actions, warnings: this.warnings };
+    const result: TaskResult = {
+      counts: this.counts,
+      bytes: this.bytes,
+      actions: this.actions,
+      warnings: this.warnings,
+    };
     if (output) result.output = output;
     if (this.failures.length) throw new TaskFailedError(this.failures, result);
     return result;
@@ -42,8 +47,13 @@ export class ResultBuilder {
 
 /** Thrown when some items failed; `result` still reports what was done. */
 export class TaskFailedError extends Error {
-  constructor(readonly failures: string[], readonly result: TaskResult) {
-    super(`${failures.length} item${failures.length === 1 ? '' : 's'} failed: ${failures[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more)` : ''}`);
+  constructor(
+    readonly failures: string[],
+    readonly result: TaskResult,
+  ) {
+    super(
+      `${failures.length} item${failures.length === 1 ? '' : 's'} failed: ${failures[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more)` : ''}`,
+    );
     this.name = 'TaskFailedError';
   }
 }

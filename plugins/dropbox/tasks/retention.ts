@@ -19,7 +19,9 @@ export function selectForDeletion<T extends Candidate>(matches: readonly T[], ru
   const keep: Array<{ item: T; reason: string }> = [];
   const dated = rule.olderThan !== undefined || rule.keepLast !== undefined;
   // Newest first; on equal times the later name counts as newer (dated names sort by date).
-  const ranked = [...matches].sort((a, b) => (b.modified?.getTime() ?? 0) - (a.modified?.getTime() ?? 0) || (a.relPath < b.relPath ? 1 : -1));
+  const ranked = [...matches].sort(
+    (a, b) => (b.modified?.getTime() ?? 0) - (a.modified?.getTime() ?? 0) || (a.relPath < b.relPath ? 1 : -1),
+  );
   let rank = 0;
   for (const item of ranked) {
     if (dated && !item.modified) {

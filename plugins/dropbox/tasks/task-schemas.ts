@@ -17,7 +17,8 @@ const size = (what: string): Schema => ({
   type: ['string', 'integer'],
   minimum: 0,
   pattern: SIZE_PATTERN,
-  errorMessage: 'must be a size like 500KB, 10MiB or 2GB (B, KB, MB, GB, TB are powers of 1000; KiB, MiB, GiB, TiB powers of 1024)',
+  errorMessage:
+    'must be a size like 500KB, 10MiB or 2GB (B, KB, MB, GB, TB are powers of 1000; KiB, MiB, GiB, TiB powers of 1024)',
   description: `${what} Bytes, or a number with a unit: B, KB/MB/GB/TB (1000s), KiB/MiB/GiB/TiB (1024s).`,
   examples: ['10MB', '1GiB', 4096],
 });
@@ -39,10 +40,21 @@ const remotePath = (what: string): Schema => ({
 const filterProps = (files: string): Record<string, Schema> => ({
   include: masks(`Only ${files} matching one of these masks (default: all).`),
   exclude: masks(`Leave out ${files} matching one of these masks.`),
-  regex: { type: 'boolean', default: false, description: 'The include/exclude masks are regular expressions (JavaScript syntax, matched against the name, or the relative path when the regex contains /).' },
-  caseSensitive: { type: 'boolean', default: false, description: 'Match masks case-sensitively (default no: Dropbox names are case-insensitive).' },
+  regex: {
+    type: 'boolean',
+    default: false,
+    description:
+      'The include/exclude masks are regular expressions (JavaScript syntax, matched against the name, or the relative path when the regex contains /).',
+  },
+  caseSensitive: {
+    type: 'boolean',
+    default: false,
+    description: 'Match masks case-sensitively (default no: Dropbox names are case-insensitive).',
+  },
   recursive: { type: 'boolean', default: false, description: 'Include sub folders.' },
-  excludeFolders: masks('Sub folders not to enter (with recursive: true); a folder mask also covers everything below it.'),
+  excludeFolders: masks(
+    'Sub folders not to enter (with recursive: true); a folder mask also covers everything below it.',
+  ),
   newerThan: when(`Only ${files} modified after this.`),
   olderThan: when(`Only ${files} modified before this.`),
   minSize: size(`Only files at least this large.`),
@@ -57,19 +69,25 @@ const filterProps = (files: string): Record<string, Schema> => ({
       order: { enum: ['asc', 'desc'], default: 'asc', description: 'Ascending or descending.' },
     },
   },
-  limit: { type: 'integer', minimum: 1, description: 'Take at most this many matches after sorting (by name when no sort is given).' },
+  limit: {
+    type: 'integer',
+    minimum: 1,
+    description: 'Take at most this many matches after sorting (by name when no sort is given).',
+  },
 });
 
 const overwrite: Schema = {
   enum: ['always', 'if-newer', 'if-different', 'never'],
   default: 'if-different',
-  description: "When the target exists: 'always' replaces it; 'if-newer' when the source's modified time is later; 'if-different' when size or content hash differ (unchanged files are not transferred); 'never' keeps it.",
+  description:
+    "When the target exists: 'always' replaces it; 'if-newer' when the source's modified time is later; 'if-different' when size or content hash differ (unchanged files are not transferred); 'never' keeps it.",
 };
 
 const dateField = (dflt: string): Schema => ({
   enum: ['modified', 'uploaded'],
   default: dflt,
-  description: "Which time date filters use: 'modified' is the file's own modification time (client_modified), 'uploaded' when it arrived in Dropbox (server_modified). A folder's time is that of the newest file inside it.",
+  description:
+    "Which time date filters use: 'modified' is the file's own modification time (client_modified), 'uploaded' when it arrived in Dropbox (server_modified). A folder's time is that of the newest file inside it.",
 });
 
 const obj = (description: string, properties: Record<string, Schema>, required: string[] = []): Schema => ({
@@ -80,71 +98,139 @@ const obj = (description: string, properties: Record<string, Schema>, required: 
   properties,
 });
 
-export const uploadSchema = obj('Uploads local files to a Dropbox folder.', {
-  from: {
-    type: ['string', 'array'],
-    items: { type: 'string', minLength: 1 },
-    minItems: 1,
-    minLength: 1,
-    description: "Local source folder(s); relative paths are relative to config.yaml's folder. With several folders, each one's files go to a sub folder of `to` named after it.",
+export const uploadSchema = obj(
+  'Uploads local files to a Dropbox folder.',
+  {
+    from: {
+      type: ['string', 'array'],
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      minLength: 1,
+      description:
+        "Local source folder(s); relative paths are relative to config.yaml's folder. With several folders, each one's files go to a sub folder of `to` named after it.",
+    },
+    to: remotePath('Dropbox folder to upload into (created when missing).'),
+    ...filterProps('files'),
+    overwrite,
+    keepModified: {
+      type: 'boolean',
+      default: true,
+      description: "Send each file's modification time as Dropbox's client_modified.",
+    },
+    deleteSource: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Delete each local file after its upload was verified (size and content hash). Files that were not transferred stay.',
+    },
   },
-  to: remotePath('Dropbox folder to upload into (created when missing).'),
-  ...filterProps('files'),
-  overwrite,
-  keepModified: { type: 'boolean', default: true, description: "Send each file's modification time as Dropbox's client_modified." },
-  deleteSource: { type: 'boolean', default: false, description: 'Delete each local file after its upload was verified (size and content hash). Files that were not transferred stay.' },
-}, ['from', 'to']);
+  ['from', 'to'],
+);
 
-export const listSchema = obj('Lists a Dropbox folder; the matches go to the next task and, optionally, to a JSON or CSV file.', {
-  path: remotePath("Dropbox folder to list ('/' for the root)."),
-  type: { enum: ['files', 'folders', 'all'], default: 'files', description: 'Which entries match.' },
-  dateField: dateField('modified'),
-  ...filterProps('entries'),
-  output: obj('Also write the matches to a local file (written atomically).', {
-    file: { type: 'string', minLength: 1, description: "Local file; relative to config.yaml's folder; placeholders allowed." },
-    format: { enum: ['json', 'csv'], default: 'json', description: 'JSON (Dropbox metadata) or CSV (type, name, path, size, client_modified, server_modified, content_hash, id, rev).' },
-  }, ['file']),
-}, ['path']);
-
-export const downloadSchema = obj('Downloads Dropbox files to a local folder.', {
-  from: {
-    type: 'string',
-    pattern: '^(/.*|previous)?$',
-    errorMessage: "must be a Dropbox folder starting with '/', or 'previous' for the files the previous task listed",
-    description: "Dropbox folder to download from, or 'previous' to take the files the previous task (e.g. list) handed on. Placeholders allowed.",
+export const listSchema = obj(
+  'Lists a Dropbox folder; the matches go to the next task and, optionally, to a JSON or CSV file.',
+  {
+    path: remotePath("Dropbox folder to list ('/' for the root)."),
+    type: { enum: ['files', 'folders', 'all'], default: 'files', description: 'Which entries match.' },
+    dateField: dateField('modified'),
+    ...filterProps('entries'),
+    output: obj(
+      'Also write the matches to a local file (written atomically).',
+      {
+        file: {
+          type: 'string',
+          minLength: 1,
+          description: "Local file; relative to config.yaml's folder; placeholders allowed.",
+        },
+        format: {
+          enum: ['json', 'csv'],
+          default: 'json',
+          description:
+            'JSON (Dropbox metadata) or CSV (type, name, path, size, client_modified, server_modified, content_hash, id, rev).',
+        },
+      },
+      ['file'],
+    ),
   },
-  to: { type: 'string', minLength: 1, description: "Local target folder (created when missing); relative to config.yaml's folder; placeholders allowed." },
-  dateField: dateField('modified'),
-  ...filterProps('files'),
-  overwrite,
-  keepModified: { type: 'boolean', default: true, description: "Set each local file's modification time to Dropbox's client_modified." },
-  deleteSource: { type: 'boolean', default: false, description: 'Delete each Dropbox file after its download was verified (size and content hash). Goes to the Dropbox trash, so it can be restored.' },
-}, ['from', 'to']);
+  ['path'],
+);
 
-export const createFolderSchema = obj('Creates a Dropbox folder (and its parents).', {
-  path: remotePath('Folder to create.'),
-  existsOk: { type: 'boolean', default: true, description: 'An existing folder counts as success (set false to fail instead).' },
-}, ['path']);
+export const downloadSchema = obj(
+  'Downloads Dropbox files to a local folder.',
+  {
+    from: {
+      type: 'string',
+      pattern: '^(/.*|previous)?$',
+      errorMessage: "must be a Dropbox folder starting with '/', or 'previous' for the files the previous task listed",
+      description:
+        "Dropbox folder to download from, or 'previous' to take the files the previous task (e.g. list) handed on. Placeholders allowed.",
+    },
+    to: {
+      type: 'string',
+      minLength: 1,
+      description:
+        "Local target folder (created when missing); relative to config.yaml's folder; placeholders allowed.",
+    },
+    dateField: dateField('modified'),
+    ...filterProps('files'),
+    overwrite,
+    keepModified: {
+      type: 'boolean',
+      default: true,
+      description: "Set each local file's modification time to Dropbox's client_modified.",
+    },
+    deleteSource: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Delete each Dropbox file after its download was verified (size and content hash). Goes to the Dropbox trash, so it can be restored.',
+    },
+  },
+  ['from', 'to'],
+);
 
-export const deleteSchema = obj('Deletes Dropbox files and folders (to the Dropbox trash), by mask and retention rules.', {
-  path: {
-    type: 'string',
-    pattern: '^(/.*|previous)$',
-    errorMessage: "must be a Dropbox folder starting with '/', or 'previous' for what the previous task listed",
-    description: "Dropbox folder whose contents are candidates, or 'previous' for the entries the previous task handed on. The folder itself is never deleted, and the connection root ('/') is refused. Placeholders allowed.",
+export const createFolderSchema = obj(
+  'Creates a Dropbox folder (and its parents).',
+  {
+    path: remotePath('Folder to create.'),
+    existsOk: {
+      type: 'boolean',
+      default: true,
+      description: 'An existing folder counts as success (set false to fail instead).',
+    },
   },
-  type: { enum: ['files', 'folders', 'all'], default: 'all', description: 'Which entries are candidates.' },
-  dateField: dateField('uploaded'),
-  ...filterProps('entries'),
-  keepLast: { type: 'integer', minimum: 0, description: 'Always keep this many of the newest matches, whatever their age.' },
-  maxDelete: {
-    type: 'integer',
-    minimum: 1,
-    default: 100,
-    errorMessage: 'must be a whole number of at least 1 (there is no "unlimited": set it as high as you mean)',
-    description: 'Safety guard: a run that would delete more than this many entries deletes nothing and fails. There is no unlimited setting; raise it explicitly.',
+  ['path'],
+);
+
+export const deleteSchema = obj(
+  'Deletes Dropbox files and folders (to the Dropbox trash), by mask and retention rules.',
+  {
+    path: {
+      type: 'string',
+      pattern: '^(/.*|previous)$',
+      errorMessage: "must be a Dropbox folder starting with '/', or 'previous' for what the previous task listed",
+      description:
+        "Dropbox folder whose contents are candidates, or 'previous' for the entries the previous task handed on. The folder itself is never deleted, and the connection root ('/') is refused. Placeholders allowed.",
+    },
+    type: { enum: ['files', 'folders', 'all'], default: 'all', description: 'Which entries are candidates.' },
+    dateField: dateField('uploaded'),
+    ...filterProps('entries'),
+    keepLast: {
+      type: 'integer',
+      minimum: 0,
+      description: 'Always keep this many of the newest matches, whatever their age.',
+    },
+    maxDelete: {
+      type: 'integer',
+      minimum: 1,
+      default: 100,
+      errorMessage: 'must be a whole number of at least 1 (there is no "unlimited": set it as high as you mean)',
+      description:
+        'Safety guard: a run that would delete more than this many entries deletes nothing and fails. There is no unlimited setting; raise it explicitly.',
+    },
   },
-}, ['path']);
+  ['path'],
+);
 
 export const taskSchemas: Record<string, Schema> = {
   upload: uploadSchema,

@@ -4,7 +4,14 @@ import { stat, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { TaskContext, TaskType } from '../../../src/plugin.ts';
 import type { DropboxClient, FileMetadata, FolderMetadata, UploadManyItem } from '../api/types.ts';
-import { expand, localContentHash, placeholderProblems, remotePathProblems, rethrowIfAborted, varsOf } from './common.ts';
+import {
+  expand,
+  localContentHash,
+  placeholderProblems,
+  remotePathProblems,
+  rethrowIfAborted,
+  varsOf,
+} from './common.ts';
 import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from './filters.ts';
 import { refusedName } from './ignore.ts';
 import { resolveLocal, walkLocal, type LocalFile } from './local-paths.ts';
@@ -39,11 +46,14 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
   schema: uploadSchema,
   check(o) {
     const out = [...filterProblems(o), ...remotePathProblems('to', o.to)];
-    const froms = typeof o.from === 'string' ? [o.from] : o.from ?? [];
+    const froms = typeof o.from === 'string' ? [o.from] : (o.from ?? []);
     froms.forEach((f, i) => out.push(...placeholderProblems(typeof o.from === 'string' ? 'from' : `from[${i}]`, f)));
     const names = froms.map((f) => basename(f).toLowerCase());
     if (froms.length > 1 && new Set(names).size !== names.length) {
-      out.push(['from', 'several source folders have the same name; each goes to a sub folder of `to` named after it, so they would mix']);
+      out.push([
+        'from',
+        'several source folders have the same name; each goes to a sub folder of `to` named after it, so they would mix',
+      ]);
     }
     return out;
   },
@@ -64,7 +74,10 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
       const prefix = froms.length > 1 ? basename(root) + '/' : '';
       for await (const f of walkLocal(root, { descend: filter.descend, warn: (m) => r.warn(m), signal: ctx.signal })) {
         if (!filter.accepts(f)) continue;
-        const refused = f.relPath.split('/').map(refusedName).find((x) => x);
+        const refused = f.relPath
+          .split('/')
+          .map(refusedName)
+          .find((x) => x);
         if (refused) {
           r.warn(`skipped ${f.abs}: ${refused}`);
           r.count('ignored');
@@ -86,7 +99,9 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
     for (const group of byKey.values()) {
       if (group.length < 2) continue;
       const names = group.map((g) => g.abs);
-      r.warn(`case-only clash, not uploaded: ${names.join(', ')} would be the same Dropbox file ${joinRemote(to, group[0]!.remoteRel)}`);
+      r.warn(
+        `case-only clash, not uploaded: ${names.join(', ')} would be the same Dropbox file ${joinRemote(to, group[0]!.remoteRel)}`,
+      );
       for (const g of group) {
         clashing.add(g);
         r.count('clashes');
@@ -124,10 +139,15 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
         continue;
       }
       const p: Planned = { file: f, remote, exists: !!there };
-      const d = await decide(policy, {
-        size: f.size, modified: f.modified,
-        hash: async () => (p.hash ??= await localContentHash(f.abs, f.size, ctx.signal)),
-      }, there && { size: there.size, modified: new Date(there.client_modified), hash: async () => there.content_hash });
+      const d = await decide(
+        policy,
+        {
+          size: f.size,
+          modified: f.modified,
+          hash: async () => (p.hash ??= await localContentHash(f.abs, f.size, ctx.signal)),
+        },
+        there && { size: there.size, modified: new Date(there.client_modified), hash: async () => there.content_hash },
+      );
       if (d.transfer) {
         plan.push(p);
         r.act('upload', remote, `${d.reason} (from ${f.abs})`, f.size);
@@ -148,7 +168,10 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
     for (let i = 0; i < small.length; i += BATCH_COUNT) {
       const chunk = small.slice(i, i + BATCH_COUNT);
       const items: UploadManyItem[] = chunk.map((p) => ({
-        localPath: p.file.abs, remotePath: p.remote, mode: p.exists ? 'overwrite' : 'add', clientModified: clientModified(p.file),
+        localPath: p.file.abs,
+        remotePath: p.remote,
+        mode: p.exists ? 'overwrite' : 'add',
+        clientModified: clientModified(p.file),
       }));
       let results;
       try {
@@ -187,7 +210,13 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
 };
 
 /** Counts a finished upload and, when asked, deletes the local file once the copy is proven identical. */
-async function uploaded(p: Planned, meta: FileMetadata, o: UploadOptions, r: ResultBuilder, ctx: TaskContext<DropboxClient>): Promise<void> {
+async function uploaded(
+  p: Planned,
+  meta: FileMetadata,
+  o: UploadOptions,
+  r: ResultBuilder,
+  ctx: TaskContext<DropboxClient>,
+): Promise<void> {
   r.count('uploaded');
   r.bytes += p.file.size;
   if (!o.deleteSource) return;
@@ -200,7 +229,12 @@ async function uploaded(p: Planned, meta: FileMetadata, o: UploadOptions, r: Res
     }
     const hash = p.hash ?? (await localContentHash(p.file.abs, p.file.size, ctx.signal));
     if (meta.size !== p.file.size || !meta.content_hash || meta.content_hash !== hash) {
-      r.fail(p.file.abs, new Error(`not deleted: Dropbox's copy ${p.remote} does not match (size ${meta.size}, hash ${meta.content_hash ?? 'none'})`));
+      r.fail(
+        p.file.abs,
+        new Error(
+          `not deleted: Dropbox's copy ${p.remote} does not match (size ${meta.size}, hash ${meta.content_hash ?? 'none'})`,
+        ),
+      );
       return;
     }
     await unlink(p.file.abs);
@@ -211,4 +245,3 @@ async function uploaded(p: Planned, meta: FileMetadata, o: UploadOptions, r: Res
     r.fail(p.file.abs, err);
   }
 }
-

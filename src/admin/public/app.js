@@ -15,22 +15,35 @@ function h(tag, attrs = {}, ...children) {
     else if (v === true) el.setAttribute(k, '');
     else el.setAttribute(k, String(v));
   }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  for (const c of children.flat())
+    if (c !== undefined && c !== null && c !== false)
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return el;
 }
 
 // ---------- API ----------
 class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
 }
 async function api(method, path, body) {
   const headers = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
   if (res.status === 204) return null;
   const data = await res.json().catch(() => ({}));
-  if (res.status === 401 && path !== '/api/session') { showSignIn(); throw new ApiError(401, 'sign in first'); }
+  if (res.status === 401 && path !== '/api/session') {
+    showSignIn();
+    throw new ApiError(401, 'sign in first');
+  }
   if (!res.ok) throw new ApiError(res.status, data.error || `${res.status} ${res.statusText}`);
   return data;
 }
@@ -41,20 +54,31 @@ function toast(text, kind = 'ok') {
   t.className = `toast ${kind}`;
   t.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { t.hidden = true; }, kind === 'error' ? 8000 : 3500);
+  toast.timer = setTimeout(
+    () => {
+      t.hidden = true;
+    },
+    kind === 'error' ? 8000 : 3500,
+  );
 }
 
 // Phones show table rows as cards; each cell carries its column's name.
 function labelled(table) {
   const names = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
-  for (const tr of table.querySelectorAll('tbody tr')) [...tr.children].forEach((td, i) => { if (names[i]) td.dataset.label = names[i]; });
+  for (const tr of table.querySelectorAll('tbody tr'))
+    [...tr.children].forEach((td, i) => {
+      if (names[i]) td.dataset.label = names[i];
+    });
   return table;
 }
 
 // ---------- formatting ----------
 const STATUS_TEXT = {
-  'authorised': 'Authorised', 'needs-authorisation': 'Needs authorisation', 'needs-reauthorisation': 'Needs re-authorisation',
-  'error': 'Error', 'unknown': 'Unknown',
+  authorised: 'Authorised',
+  'needs-authorisation': 'Needs authorisation',
+  'needs-reauthorisation': 'Needs re-authorisation',
+  error: 'Error',
+  unknown: 'Unknown',
 };
 const badge = (s) => h('span', { class: `badge ${s}`, text: STATUS_TEXT[s] ?? s });
 const outcomeBadge = (o) => h('span', { class: `badge outcome-${o ?? 'none'}`, text: o ?? 'never run' });
@@ -64,11 +88,20 @@ function when(iso) {
   const diff = (d.getTime() - Date.now()) / 1000;
   const abs = Math.abs(diff);
   const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-  const rel = abs < 60 ? rtf.format(Math.round(diff), 'second') : abs < 3600 ? rtf.format(Math.round(diff / 60), 'minute')
-    : abs < 86400 ? rtf.format(Math.round(diff / 3600), 'hour') : rtf.format(Math.round(diff / 86400), 'day');
+  const rel =
+    abs < 60
+      ? rtf.format(Math.round(diff), 'second')
+      : abs < 3600
+        ? rtf.format(Math.round(diff / 60), 'minute')
+        : abs < 86400
+          ? rtf.format(Math.round(diff / 3600), 'hour')
+          : rtf.format(Math.round(diff / 86400), 'day');
   return rel;
 }
-const timeEl = (iso) => iso ? h('time', { datetime: iso, title: new Date(iso).toLocaleString(), text: when(iso) }) : h('span', { class: 'muted', text: '—' });
+const timeEl = (iso) =>
+  iso
+    ? h('time', { datetime: iso, title: new Date(iso).toLocaleString(), text: when(iso) })
+    : h('span', { class: 'muted', text: '—' });
 function bytes(n) {
   if (!n) return '0 B';
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -124,7 +157,9 @@ function listen() {
   if (state.events) return;
   const es = new EventSource('/api/events');
   state.events = es;
-  es.addEventListener('connection', () => { if (state.route[0] === 'connections') void route({ quiet: true }); });
+  es.addEventListener('connection', () => {
+    if (state.route[0] === 'connections') void route({ quiet: true });
+  });
   es.addEventListener('run:start', (e) => {
     const d = JSON.parse(e.data);
     state.live.set(d.runId, { job: d.job, lines: [], progress: null, dryRun: d.dryRun });
@@ -133,18 +168,30 @@ function listen() {
   es.addEventListener('run:progress', (e) => {
     const d = JSON.parse(e.data);
     const run = state.live.get(d.runId);
-    if (run) { run.progress = d; renderLive(d.runId); }
-    for (const bar of document.querySelectorAll(`[data-run-progress="${CSS.escape(d.runId)}"]`)) { bar.max = d.total || 1; bar.value = d.done; }
+    if (run) {
+      run.progress = d;
+      renderLive(d.runId);
+    }
+    for (const bar of document.querySelectorAll(`[data-run-progress="${CSS.escape(d.runId)}"]`)) {
+      bar.max = d.total || 1;
+      bar.value = d.done;
+    }
   });
   es.addEventListener('run:log', (e) => {
     const d = JSON.parse(e.data);
     const run = state.live.get(d.runId);
-    if (run) { run.lines.push(d); renderLive(d.runId); }
+    if (run) {
+      run.lines.push(d);
+      renderLive(d.runId);
+    }
   });
   es.addEventListener('run:end', (e) => {
     const { run } = JSON.parse(e.data);
     const live = state.live.get(run.id);
-    if (live) { live.ended = run; renderLive(run.id); }
+    if (live) {
+      live.ended = run;
+      renderLive(run.id);
+    }
     if (state.route[0] === 'jobs') void route({ quiet: true });
   });
 }
@@ -165,7 +212,8 @@ async function route(opts = {}) {
   const seq = ++routeSeq;
   const parts = (location.hash.replace(/^#\/?/, '') || 'connections').split('/').map(decodeURIComponent);
   state.route = parts;
-  for (const a of document.querySelectorAll('[data-nav]')) a.setAttribute('aria-current', a.dataset.nav === parts[0] ? 'page' : 'false');
+  for (const a of document.querySelectorAll('[data-nav]'))
+    a.setAttribute('aria-current', a.dataset.nav === parts[0] ? 'page' : 'false');
   const view = $('#view');
   try {
     let node;
@@ -176,13 +224,25 @@ async function route(opts = {}) {
     else node = await connectionsView();
     if (seq !== routeSeq) return;
     // A quiet refresh must not throw away what someone is typing.
-    if (opts.quiet && view.contains(document.activeElement) && document.activeElement.matches('input, select, textarea')) return;
+    if (
+      opts.quiet &&
+      view.contains(document.activeElement) &&
+      document.activeElement.matches('input, select, textarea')
+    )
+      return;
     view.replaceChildren(node);
     node.afterMount?.();
     if (!opts.quiet) $('#main').focus({ preventScroll: true });
   } catch (ex) {
     if (ex.status === 401 || seq !== routeSeq) return;
-    view.replaceChildren(h('div', { class: 'card' }, h('p', { class: 'error', role: 'alert', text: ex.message }), h('a', { href: '#/connections', text: 'Back to connections' })));
+    view.replaceChildren(
+      h(
+        'div',
+        { class: 'card' },
+        h('p', { class: 'error', role: 'alert', text: ex.message }),
+        h('a', { href: '#/connections', text: 'Back to connections' }),
+      ),
+    );
   }
 }
 
@@ -190,54 +250,179 @@ async function route(opts = {}) {
 async function connectionsView() {
   const { connections, problems } = await api('GET', '/api/connections');
   state.connections = connections;
-  const rows = connections.map((c) => h('tr', { dataset: { name: c.name } },
-    h('td', {}, h('a', { href: `#/connections/${encodeURIComponent(c.name)}`, class: 'strong', text: c.name }), c.description ? h('div', { class: 'muted small', text: c.description }) : null),
-    h('td', {}, badge(c.status.state), c.status.detail && c.status.state !== 'authorised' ? h('div', { class: 'muted small', text: c.status.detail }) : null),
-    h('td', { text: c.status.label || '—' }),
-    h('td', {}, h('span', { text: c.account ?? '—' }), c.sandbox ? h('span', { class: 'tag', text: 'sandbox' }) : null),
-    h('td', { text: c.proxy }),
-    h('td', {}, timeEl(c.lastUsed)),
-  ));
-  return h('section', { class: 'stack' },
-    h('div', { class: 'page-head' },
-      h('div', {}, h('h1', { text: 'Connections' }), h('p', { class: 'muted', text: 'Dropbox accounts your jobs use. Each is a YAML file in the connections folder; secrets entered here are kept encrypted.' })),
-      h('a', { class: 'btn primary', href: '#/connections/new', text: '+ New connection' })),
+  const rows = connections.map((c) =>
+    h(
+      'tr',
+      { dataset: { name: c.name } },
+      h(
+        'td',
+        {},
+        h('a', { href: `#/connections/${encodeURIComponent(c.name)}`, class: 'strong', text: c.name }),
+        c.description ? h('div', { class: 'muted small', text: c.description }) : null,
+      ),
+      h(
+        'td',
+        {},
+        badge(c.status.state),
+        c.status.detail && c.status.state !== 'authorised'
+          ? h('div', { class: 'muted small', text: c.status.detail })
+          : null,
+      ),
+      h('td', { text: c.status.label || '—' }),
+      h(
+        'td',
+        {},
+        h('span', { text: c.account ?? '—' }),
+        c.sandbox ? h('span', { class: 'tag', text: 'sandbox' }) : null,
+      ),
+      h('td', { text: c.proxy }),
+      h('td', {}, timeEl(c.lastUsed)),
+    ),
+  );
+  return h(
+    'section',
+    { class: 'stack' },
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'div',
+        {},
+        h('h1', { text: 'Connections' }),
+        h('p', {
+          class: 'muted',
+          text: 'Dropbox accounts your jobs use. Each is a YAML file in the connections folder; secrets entered here are kept encrypted.',
+        }),
+      ),
+      h('a', { class: 'btn primary', href: '#/connections/new', text: '+ New connection' }),
+    ),
     problemsBox(problems),
-    connections.length ? h('div', { class: 'card flush' }, labelled(h('table', { class: 'table', id: 'connections' },
-      h('thead', {}, h('tr', {}, ...['Name', 'Status', 'Account', 'Type', 'Proxy', 'Last used'].map((t) => h('th', { scope: 'col', text: t })))),
-      h('tbody', {}, rows))))
-      : h('div', { class: 'card empty' }, h('p', { text: 'No connections yet.' }), h('a', { class: 'btn primary', href: '#/connections/new', text: 'Create the first one' })),
+    connections.length
+      ? h(
+          'div',
+          { class: 'card flush' },
+          labelled(
+            h(
+              'table',
+              { class: 'table', id: 'connections' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ...['Name', 'Status', 'Account', 'Type', 'Proxy', 'Last used'].map((t) =>
+                    h('th', { scope: 'col', text: t }),
+                  ),
+                ),
+              ),
+              h('tbody', {}, rows),
+            ),
+          ),
+        )
+      : h(
+          'div',
+          { class: 'card empty' },
+          h('p', { text: 'No connections yet.' }),
+          h('a', { class: 'btn primary', href: '#/connections/new', text: 'Create the first one' }),
+        ),
   );
 }
 
 function problemsBox(problems) {
   if (!problems?.length) return null;
-  return h('div', { class: 'card warn', role: 'alert' }, h('strong', { text: 'Files with problems (their last valid version keeps running):' }),
-    h('ul', {}, problems.map((p) => h('li', {}, h('code', { text: `${p.file}:${p.line}:${p.col}` }), ' ', p.message))));
+  return h(
+    'div',
+    { class: 'card warn', role: 'alert' },
+    h('strong', { text: 'Files with problems (their last valid version keeps running):' }),
+    h(
+      'ul',
+      {},
+      problems.map((p) => h('li', {}, h('code', { text: `${p.file}:${p.line}:${p.col}` }), ' ', p.message)),
+    ),
+  );
 }
 
 async function connectionView(name, tab = 'overview') {
   const { connection: c } = await api('GET', `/api/connections/${encodeURIComponent(name)}`);
   const base = `#/connections/${encodeURIComponent(name)}`;
-  const tabs = [['overview', 'Overview'], ['settings', 'Settings'], ['proxy', 'Proxy'], ['browse', 'Folders']];
-  const body = tab === 'settings' ? connectionForm(c) : tab === 'proxy' ? proxyForm(c) : tab === 'browse' ? browsePanel(c) : overview(c);
-  return h('section', { class: 'stack' },
-    h('div', { class: 'page-head' },
-      h('div', {}, h('a', { href: '#/connections', class: 'back', text: '← Connections' }),
+  const tabs = [
+    ['overview', 'Overview'],
+    ['settings', 'Settings'],
+    ['proxy', 'Proxy'],
+    ['browse', 'Folders'],
+  ];
+  const body =
+    tab === 'settings'
+      ? connectionForm(c)
+      : tab === 'proxy'
+        ? proxyForm(c)
+        : tab === 'browse'
+          ? browsePanel(c)
+          : overview(c);
+  return h(
+    'section',
+    { class: 'stack' },
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'div',
+        {},
+        h('a', { href: '#/connections', class: 'back', text: '← Connections' }),
         h('h1', {}, c.name, ' ', badge(c.status.state)),
-        h('p', { class: 'muted' }, c.status.label ? `Signed in as ${c.status.label}.` : c.description ?? '', ' ', h('span', { class: 'small' }, '· ', h('code', { text: `connections/${c.file}` }))),
-        c.status.detail && c.status.state !== 'authorised' ? h('p', { class: 'muted small', text: c.status.detail }) : null),
-      authButtons(c)),
-    h('nav', { class: 'tabs', 'aria-label': 'Connection sections' }, tabs.map(([id, label]) => h('a', { href: `${base}/${id}`, 'aria-current': id === tab ? 'page' : 'false', text: label }))),
-    body);
+        h(
+          'p',
+          { class: 'muted' },
+          c.status.label ? `Signed in as ${c.status.label}.` : (c.description ?? ''),
+          ' ',
+          h('span', { class: 'small' }, '· ', h('code', { text: `connections/${c.file}` })),
+        ),
+        c.status.detail && c.status.state !== 'authorised'
+          ? h('p', { class: 'muted small', text: c.status.detail })
+          : null,
+      ),
+      authButtons(c),
+    ),
+    h(
+      'nav',
+      { class: 'tabs', 'aria-label': 'Connection sections' },
+      tabs.map(([id, label]) =>
+        h('a', { href: `${base}/${id}`, 'aria-current': id === tab ? 'page' : 'false', text: label }),
+      ),
+    ),
+    body,
+  );
 }
 
 function authButtons(c) {
   const authorised = c.status.state === 'authorised';
-  return h('div', { class: 'actions' },
-    h('button', { class: `btn ${authorised ? '' : 'primary'}`, type: 'button', id: 'auth-popup', onclick: () => authorizePopup(c) }, c.status.state === 'needs-authorisation' ? 'Authenticate' : 'Re-authorise'),
-    h('button', { class: 'btn', type: 'button', id: 'auth-external', onclick: () => authorizeExternal(c) }, 'External browser…'),
-    authorised ? h('button', { class: 'btn danger-ghost', type: 'button', id: 'disconnect', onclick: () => disconnect(c) }, 'Disconnect') : null);
+  return h(
+    'div',
+    { class: 'actions' },
+    h(
+      'button',
+      {
+        class: `btn ${authorised ? '' : 'primary'}`,
+        type: 'button',
+        id: 'auth-popup',
+        onclick: () => authorizePopup(c),
+      },
+      c.status.state === 'needs-authorisation' ? 'Authenticate' : 'Re-authorise',
+    ),
+    h(
+      'button',
+      { class: 'btn', type: 'button', id: 'auth-external', onclick: () => authorizeExternal(c) },
+      'External browser…',
+    ),
+    authorised
+      ? h(
+          'button',
+          { class: 'btn danger-ghost', type: 'button', id: 'disconnect', onclick: () => disconnect(c) },
+          'Disconnect',
+        )
+      : null,
+  );
 }
 
 async function authorizePopup(c) {
@@ -246,81 +431,240 @@ async function authorizePopup(c) {
     const w = window.open(url, 'dropcron-auth', 'popup,width=560,height=720');
     if (!w) toast('The browser blocked the popup; use "External browser…" instead.', 'error');
     else toast('Finish signing in in the popup window.');
-  } catch (ex) { toast(ex.message, 'error'); }
+  } catch (ex) {
+    toast(ex.message, 'error');
+  }
 }
 
 async function authorizeExternal(c) {
   let begun;
   try {
     begun = await api('POST', `/api/connections/${encodeURIComponent(c.name)}/authorize`, { mode: 'paste' });
-  } catch (ex) { toast(ex.message, 'error'); return; }
+  } catch (ex) {
+    toast(ex.message, 'error');
+    return;
+  }
   const dlg = h('dialog', { class: 'modal', 'aria-labelledby': 'ext-title' });
   const code = h('input', { id: 'auth-code', type: 'text', autocomplete: 'off', spellcheck: 'false', required: true });
   const err = h('p', { class: 'error', role: 'alert', hidden: true });
   const urlBox = h('input', { id: 'auth-url', type: 'text', readonly: true, value: begun.url });
-  dlg.append(h('form', { method: 'dialog', class: 'stack', onsubmit: async (e) => {
-    e.preventDefault();
-    err.hidden = true;
-    try {
-      const { status } = await api('POST', `/api/connections/${encodeURIComponent(c.name)}/authorize/complete`, { state: begun.state, code: code.value });
-      dlg.close();
-      toast(status.state === 'authorised' ? `Authorised${status.label ? ` as ${status.label}` : ''}.` : (status.detail || status.state), status.state === 'authorised' ? 'ok' : 'error');
-      void route({ quiet: true });
-    } catch (ex) { err.textContent = ex.message; err.hidden = false; }
-  } },
-  h('h2', { id: 'ext-title', text: 'Authenticate in another browser' }),
-  h('p', { class: 'muted', text: 'Open this address in any browser (on any machine), sign in and allow access. Dropbox then shows a code: paste it below. The link works once, for 10 minutes.' }),
-  h('div', { class: 'field' }, h('label', { for: 'auth-url', text: 'Authorize URL' }),
-  h('div', { class: 'row' }, urlBox, h('button', { type: 'button', class: 'btn', onclick: async () => {
-    try { await navigator.clipboard.writeText(begun.url); toast('Copied.'); } catch { urlBox.select(); toast('Press Ctrl+C to copy.'); }
-  } }, 'Copy'), h('a', { class: 'btn', href: begun.url, target: '_blank', rel: 'noopener noreferrer', text: 'Open' }))),
-  h('div', { class: 'field' }, h('label', { for: 'auth-code', text: 'Code from Dropbox' }), code), err,
-  h('div', { class: 'row end' }, h('button', { type: 'button', class: 'btn', onclick: () => dlg.close() }, 'Cancel'), h('button', { class: 'btn primary', type: 'submit' }, 'Finish'))));
+  dlg.append(
+    h(
+      'form',
+      {
+        method: 'dialog',
+        class: 'stack',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          err.hidden = true;
+          try {
+            const { status } = await api('POST', `/api/connections/${encodeURIComponent(c.name)}/authorize/complete`, {
+              state: begun.state,
+              code: code.value,
+            });
+            dlg.close();
+            toast(
+              status.state === 'authorised'
+                ? `Authorised${status.label ? ` as ${status.label}` : ''}.`
+                : status.detail || status.state,
+              status.state === 'authorised' ? 'ok' : 'error',
+            );
+            void route({ quiet: true });
+          } catch (ex) {
+            err.textContent = ex.message;
+            err.hidden = false;
+          }
+        },
+      },
+      h('h2', { id: 'ext-title', text: 'Authenticate in another browser' }),
+      h('p', {
+        class: 'muted',
+        text: 'Open this address in any browser (on any machine), sign in and allow access. Dropbox then shows a code: paste it below. The link works once, for 10 minutes.',
+      }),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'auth-url', text: 'Authorize URL' }),
+        h(
+          'div',
+          { class: 'row' },
+          urlBox,
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn',
+              onclick: async () => {
+                try {
+                  await navigator.clipboard.writeText(begun.url);
+                  toast('Copied.');
+                } catch {
+                  urlBox.select();
+                  toast('Press Ctrl+C to copy.');
+                }
+              },
+            },
+            'Copy',
+          ),
+          h('a', { class: 'btn', href: begun.url, target: '_blank', rel: 'noopener noreferrer', text: 'Open' }),
+        ),
+      ),
+      h('div', { class: 'field' }, h('label', { for: 'auth-code', text: 'Code from Dropbox' }), code),
+      err,
+      h(
+        'div',
+        { class: 'row end' },
+        h('button', { type: 'button', class: 'btn', onclick: () => dlg.close() }, 'Cancel'),
+        h('button', { class: 'btn primary', type: 'submit' }, 'Finish'),
+      ),
+    ),
+  );
   dlg.addEventListener('close', () => dlg.remove());
   document.body.append(dlg);
   dlg.showModal();
 }
 
 async function disconnect(c) {
-  if (!confirm(`Disconnect '${c.name}'? Dropcron revokes its access at Dropbox and forgets the tokens; jobs using it stop until you authenticate again.`)) return;
+  if (
+    !confirm(
+      `Disconnect '${c.name}'? Dropcron revokes its access at Dropbox and forgets the tokens; jobs using it stop until you authenticate again.`,
+    )
+  )
+    return;
   try {
     const r = await api('POST', `/api/connections/${encodeURIComponent(c.name)}/disconnect`);
     toast(r.revoked ? 'Disconnected and revoked at Dropbox.' : `Disconnected${r.detail ? `: ${r.detail}` : '.'}`);
     void route({ quiet: true });
-  } catch (ex) { toast(ex.message, 'error'); }
+  } catch (ex) {
+    toast(ex.message, 'error');
+  }
 }
 
 function overview(c) {
   const report = h('div', { id: 'test-report' });
-  const testBtn = h('button', { class: 'btn', type: 'button', id: 'test', onclick: async () => {
-    testBtn.disabled = true;
-    report.replaceChildren(h('p', { class: 'muted', text: 'Testing…' }));
-    try {
-      const { report: r } = await api('POST', `/api/connections/${encodeURIComponent(c.name)}/test`);
-      report.replaceChildren(testReport(r));
-    } catch (ex) { report.replaceChildren(h('p', { class: 'error', role: 'alert', text: ex.message })); }
-    testBtn.disabled = false;
-  } }, 'Test connection');
-  const applies = (k) => k === 'appSecret' ? c.settings.app === 'custom' : k.startsWith('proxy.') ? typeof c.settings.proxy === 'object' : true;
-  const secretList = Object.entries(c.secrets).filter(([k, s]) => s.set || applies(k)).map(([k, s]) => h('li', {}, h('code', { text: k }), ': ',
-    s.set ? h('span', { class: 'ok-text', text: s.source === 'vault' ? 'set (encrypted)' : s.source === 'env' ? `set (from \${${s.variable}})` : 'set in the YAML file (move it here to encrypt it)' }) : h('span', { class: 'muted', text: 'not set' })));
-  return h('div', { class: 'grid two' },
-    h('div', { class: 'card' },
+  const testBtn = h(
+    'button',
+    {
+      class: 'btn',
+      type: 'button',
+      id: 'test',
+      onclick: async () => {
+        testBtn.disabled = true;
+        report.replaceChildren(h('p', { class: 'muted', text: 'Testing…' }));
+        try {
+          const { report: r } = await api('POST', `/api/connections/${encodeURIComponent(c.name)}/test`);
+          report.replaceChildren(testReport(r));
+        } catch (ex) {
+          report.replaceChildren(h('p', { class: 'error', role: 'alert', text: ex.message }));
+        }
+        testBtn.disabled = false;
+      },
+    },
+    'Test connection',
+  );
+  const applies = (k) =>
+    k === 'appSecret'
+      ? c.settings.app === 'custom'
+      : k.startsWith('proxy.')
+        ? typeof c.settings.proxy === 'object'
+        : true;
+  const secretList = Object.entries(c.secrets)
+    .filter(([k, s]) => s.set || applies(k))
+    .map(([k, s]) =>
+      h(
+        'li',
+        {},
+        h('code', { text: k }),
+        ': ',
+        s.set
+          ? h('span', {
+              class: 'ok-text',
+              text:
+                s.source === 'vault'
+                  ? 'set (encrypted)'
+                  : s.source === 'env'
+                    ? `set (from \${${s.variable}})`
+                    : 'set in the YAML file (move it here to encrypt it)',
+            })
+          : h('span', { class: 'muted', text: 'not set' }),
+      ),
+    );
+  return h(
+    'div',
+    { class: 'grid two' },
+    h(
+      'div',
+      { class: 'card' },
       h('h2', { text: 'Summary' }),
-      h('dl', { class: 'facts' },
-        h('dt', { text: 'Account type' }), h('dd', { text: c.account ?? 'personal' }),
-        h('dt', { text: 'App' }), h('dd', { text: c.settings.app === 'custom' ? `your own app (${c.settings.appKey ?? 'no key'})` : 'built-in app' }),
-        h('dt', { text: 'Proxy' }), h('dd', { text: c.proxy }),
-        h('dt', { text: 'Last used' }), h('dd', {}, timeEl(c.lastUsed)),
-        h('dt', { text: 'Used by jobs' }), h('dd', { text: c.jobs.length ? c.jobs.join(', ') : 'none' }),
-        h('dt', { text: 'Callback URL' }), h('dd', {}, h('code', { text: c.callbackUrl }), h('div', { class: 'muted small', text: 'Register it with your app to authenticate from this page.' }))),
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', { text: 'Account type' }),
+        h('dd', { text: c.account ?? 'personal' }),
+        h('dt', { text: 'App' }),
+        h('dd', {
+          text: c.settings.app === 'custom' ? `your own app (${c.settings.appKey ?? 'no key'})` : 'built-in app',
+        }),
+        h('dt', { text: 'Proxy' }),
+        h('dd', { text: c.proxy }),
+        h('dt', { text: 'Last used' }),
+        h('dd', {}, timeEl(c.lastUsed)),
+        h('dt', { text: 'Used by jobs' }),
+        h('dd', { text: c.jobs.length ? c.jobs.join(', ') : 'none' }),
+        h('dt', { text: 'Callback URL' }),
+        h(
+          'dd',
+          {},
+          h('code', { text: c.callbackUrl }),
+          h('div', { class: 'muted small', text: 'Register it with your app to authenticate from this page.' }),
+        ),
+      ),
       secretList.length ? h('div', {}, h('h3', { text: 'Secrets' }), h('ul', { class: 'plain' }, secretList)) : null,
-      h('div', { class: 'row' }, testBtn,
-        h('button', { class: 'btn danger-ghost', type: 'button', id: 'delete', onclick: async () => {
-          if (!confirm(`Delete connection '${c.name}'? Its file and stored secrets are removed and its access is revoked.`)) return;
-          try { await api('DELETE', `/api/connections/${encodeURIComponent(c.name)}`); toast(`Deleted ${c.name}.`); location.hash = '#/connections'; } catch (ex) { toast(ex.message, 'error'); }
-        } }, 'Delete'))),
-    h('div', { class: 'card' }, h('h2', { text: 'Test' }), report.childNodes.length ? report : (report.append(h('p', { class: 'muted', text: 'Checks the account, granted scopes and quota with a round trip through the proxy.' })), report)));
+      h(
+        'div',
+        { class: 'row' },
+        testBtn,
+        h(
+          'button',
+          {
+            class: 'btn danger-ghost',
+            type: 'button',
+            id: 'delete',
+            onclick: async () => {
+              if (
+                !confirm(
+                  `Delete connection '${c.name}'? Its file and stored secrets are removed and its access is revoked.`,
+                )
+              )
+                return;
+              try {
+                await api('DELETE', `/api/connections/${encodeURIComponent(c.name)}`);
+                toast(`Deleted ${c.name}.`);
+                location.hash = '#/connections';
+              } catch (ex) {
+                toast(ex.message, 'error');
+              }
+            },
+          },
+          'Delete',
+        ),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'card' },
+      h('h2', { text: 'Test' }),
+      report.childNodes.length
+        ? report
+        : (report.append(
+            h('p', {
+              class: 'muted',
+              text: 'Checks the account, granted scopes and quota with a round trip through the proxy.',
+            }),
+          ),
+          report),
+    ),
+  );
 }
 
 function testReport(r) {
@@ -328,37 +672,175 @@ function testReport(r) {
   const quota = d.quota || d.space;
   const used = quota?.used ?? quota?.usedBytes;
   const total = quota?.allocated ?? quota?.total ?? quota?.allocatedBytes;
-  return h('div', { class: 'stack' },
-    h('p', {}, r.ok ? h('span', { class: 'badge authorised', text: 'OK' }) : h('span', { class: 'badge error', text: 'Failed' })),
-    h('dl', { class: 'facts' }, r.lines.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
-    typeof used === 'number' && typeof total === 'number' && total > 0 ? h('div', { class: 'quota' },
-      h('label', { for: 'quota-bar', text: `Space: ${bytes(used)} of ${bytes(total)} used` }),
-      h('progress', { id: 'quota-bar', max: total, value: used, text: `${Math.round((used / total) * 100)}%` })) : null);
+  return h(
+    'div',
+    { class: 'stack' },
+    h(
+      'p',
+      {},
+      r.ok ? h('span', { class: 'badge authorised', text: 'OK' }) : h('span', { class: 'badge error', text: 'Failed' }),
+    ),
+    h(
+      'dl',
+      { class: 'facts' },
+      r.lines.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]),
+    ),
+    typeof used === 'number' && typeof total === 'number' && total > 0
+      ? h(
+          'div',
+          { class: 'quota' },
+          h('label', { for: 'quota-bar', text: `Space: ${bytes(used)} of ${bytes(total)} used` }),
+          h('progress', { id: 'quota-bar', max: total, value: used, text: `${Math.round((used / total) * 100)}%` }),
+        )
+      : null,
+  );
 }
 
 // Settings form for a new (c = null) or existing connection.
 function connectionForm(c) {
   const s = c?.settings ?? {};
   const sec = c?.secrets ?? {};
-  const field = (id, label, input, hint) => h('div', { class: 'field' }, h('label', { for: id, text: label }), input, hint ? h('p', { class: 'hint', id: `${id}-hint`, text: hint }) : null);
-  const select = (id, value, options) => h('select', { id, name: id }, options.map(([v, t]) => h('option', { value: v, selected: v === value, text: t })));
-  const secretHint = (k) => sec[k]?.set ? (sec[k].source === 'vault' ? 'Set (stored encrypted). Leave empty to keep it; type a new one to replace it.' : sec[k].source === 'env' ? `Set from \${${sec[k].variable}}. Typing a value here stores it encrypted instead.` : 'Set in the YAML file in clear text; type it here to move it to the encrypted store.') : 'Not set.';
-  const form = h('form', { class: 'card form', id: 'connection-form', novalidate: true },
+  const field = (id, label, input, hint) =>
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id, text: label }),
+      input,
+      hint ? h('p', { class: 'hint', id: `${id}-hint`, text: hint }) : null,
+    );
+  const select = (id, value, options) =>
+    h(
+      'select',
+      { id, name: id },
+      options.map(([v, t]) => h('option', { value: v, selected: v === value, text: t })),
+    );
+  const secretHint = (k) =>
+    sec[k]?.set
+      ? sec[k].source === 'vault'
+        ? 'Set (stored encrypted). Leave empty to keep it; type a new one to replace it.'
+        : sec[k].source === 'env'
+          ? `Set from \${${sec[k].variable}}. Typing a value here stores it encrypted instead.`
+          : 'Set in the YAML file in clear text; type it here to move it to the encrypted store.'
+      : 'Not set.';
+  const form = h(
+    'form',
+    { class: 'card form', id: 'connection-form', novalidate: true },
     h('h2', { text: c ? 'Settings' : 'New connection' }),
-    h('div', { class: 'grid two' },
-      field('name', 'Name', h('input', { id: 'name', name: 'name', required: true, pattern: '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', value: c?.name ?? '', readonly: !!c, 'aria-describedby': 'name-hint' }), c ? 'The name is the file name; it cannot change.' : 'Letters, digits, dot, dash, underscore. Becomes connections/<name>.yaml.'),
-      field('description', 'Description', h('input', { id: 'description', name: 'description', value: s.description ?? '' })),
-      field('account', 'Account', select('account', s.account ?? 'personal', [['personal', 'Personal'], ['business', 'Business (team)']])),
-      field('app', 'App', select('app', s.app ?? 'builtin', [['builtin', "dropcron's registered app"], ['custom', 'My own app (key + secret)']])),
-      field('appKey', 'App key', h('input', { id: 'appKey', name: 'appKey', value: s.appKey ?? '', autocomplete: 'off', spellcheck: 'false' }), 'From the Dropbox App Console (own app only).'),
-      field('appSecret', 'App secret', h('input', { id: 'appSecret', name: 'appSecret', type: 'password', autocomplete: 'new-password', placeholder: sec.appSecret?.set ? '•••••••• (set)' : '' , 'aria-describedby': 'appSecret-hint' }), secretHint('appSecret')),
-      field('access', 'Permission type', select('access', s.access ?? 'full', [['full', 'Full Dropbox'], ['app-folder', 'App folder']])),
-      field('timeoutSeconds', 'Timeout (seconds)', h('input', { id: 'timeoutSeconds', name: 'timeoutSeconds', type: 'number', min: 1, max: 3600, value: s.timeoutSeconds ?? 60 })),
-      field('redirectUrl', 'Redirect URL (CLI sign-in)', h('input', { id: 'redirectUrl', name: 'redirectUrl', type: 'url', value: s.redirectUrl ?? '' , placeholder: 'http://localhost:53682/oauth2/callback' }), 'Must match a redirect URI registered with the app.'),
-      field('pathRoot', 'Business: root', select('pathRoot', s.business?.pathRoot ?? '', [['', '(default)'], ['team', 'Team space'], ['home', 'My home folder']]))),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'sandbox', name: 'sandbox', checked: s.sandbox === true }), ' Use the bundled Dropbox sandbox (testing)'),
+    h(
+      'div',
+      { class: 'grid two' },
+      field(
+        'name',
+        'Name',
+        h('input', {
+          id: 'name',
+          name: 'name',
+          required: true,
+          pattern: '[A-Za-z0-9][A-Za-z0-9._-]{0,63}',
+          value: c?.name ?? '',
+          readonly: !!c,
+          'aria-describedby': 'name-hint',
+        }),
+        c
+          ? 'The name is the file name; it cannot change.'
+          : 'Letters, digits, dot, dash, underscore. Becomes connections/<name>.yaml.',
+      ),
+      field(
+        'description',
+        'Description',
+        h('input', { id: 'description', name: 'description', value: s.description ?? '' }),
+      ),
+      field(
+        'account',
+        'Account',
+        select('account', s.account ?? 'personal', [
+          ['personal', 'Personal'],
+          ['business', 'Business (team)'],
+        ]),
+      ),
+      field(
+        'app',
+        'App',
+        select('app', s.app ?? 'builtin', [
+          ['builtin', "dropcron's registered app"],
+          ['custom', 'My own app (key + secret)'],
+        ]),
+      ),
+      field(
+        'appKey',
+        'App key',
+        h('input', { id: 'appKey', name: 'appKey', value: s.appKey ?? '', autocomplete: 'off', spellcheck: 'false' }),
+        'From the Dropbox App Console (own app only).',
+      ),
+      field(
+        'appSecret',
+        'App secret',
+        h('input', {
+          id: 'appSecret',
+          name: 'appSecret',
+          type: 'password',
+          autocomplete: 'new-password',
+          placeholder: sec.appSecret?.set ? '•••••••• (set)' : '',
+          'aria-describedby': 'appSecret-hint',
+        }),
+        secretHint('appSecret'),
+      ),
+      field(
+        'access',
+        'Permission type',
+        select('access', s.access ?? 'full', [
+          ['full', 'Full Dropbox'],
+          ['app-folder', 'App folder'],
+        ]),
+      ),
+      field(
+        'timeoutSeconds',
+        'Timeout (seconds)',
+        h('input', {
+          id: 'timeoutSeconds',
+          name: 'timeoutSeconds',
+          type: 'number',
+          min: 1,
+          max: 3600,
+          value: s.timeoutSeconds ?? 60,
+        }),
+      ),
+      field(
+        'redirectUrl',
+        'Redirect URL (CLI sign-in)',
+        h('input', {
+          id: 'redirectUrl',
+          name: 'redirectUrl',
+          type: 'url',
+          value: s.redirectUrl ?? '',
+          placeholder: 'http://localhost:53682/oauth2/callback',
+        }),
+        'Must match a redirect URI registered with the app.',
+      ),
+      field(
+        'pathRoot',
+        'Business: root',
+        select('pathRoot', s.business?.pathRoot ?? '', [
+          ['', '(default)'],
+          ['team', 'Team space'],
+          ['home', 'My home folder'],
+        ]),
+      ),
+    ),
+    h(
+      'label',
+      { class: 'check' },
+      h('input', { type: 'checkbox', id: 'sandbox', name: 'sandbox', checked: s.sandbox === true }),
+      ' Use the bundled Dropbox sandbox (testing)',
+    ),
     h('p', { class: 'error', role: 'alert', id: 'form-error', hidden: true }),
-    h('div', { class: 'row end' }, c ? null : h('a', { class: 'btn', href: '#/connections', text: 'Cancel' }), h('button', { class: 'btn primary', type: 'submit', text: c ? 'Save' : 'Create connection' })));
+    h(
+      'div',
+      { class: 'row end' },
+      c ? null : h('a', { class: 'btn', href: '#/connections', text: 'Cancel' }),
+      h('button', { class: 'btn primary', type: 'submit', text: c ? 'Save' : 'Create connection' }),
+    ),
+  );
   const toggle = () => {
     const custom = $('#app', form).value === 'custom';
     for (const id of ['appKey', 'appSecret']) $(`#${id}`, form).closest('.field').hidden = !custom;
@@ -379,10 +861,17 @@ function connectionForm(c) {
       app: unlessDefault('app', v('app'), 'builtin'),
       appKey: v('app') === 'custom' ? v('appKey') || undefined : undefined,
       access: unlessDefault('access', v('access'), 'full'),
-      timeoutSeconds: v('timeoutSeconds') ? unlessDefault('timeoutSeconds', Number(v('timeoutSeconds')), 60) : undefined,
+      timeoutSeconds: v('timeoutSeconds')
+        ? unlessDefault('timeoutSeconds', Number(v('timeoutSeconds')), 60)
+        : undefined,
       redirectUrl: v('redirectUrl') || undefined,
       sandbox: unlessDefault('sandbox', $('#sandbox', form).checked, false),
-      business: v('account') === 'business' && v('pathRoot') ? { ...(s.business ?? {}), pathRoot: v('pathRoot') } : v('account') === 'business' ? s.business : undefined,
+      business:
+        v('account') === 'business' && v('pathRoot')
+          ? { ...(s.business ?? {}), pathRoot: v('pathRoot') }
+          : v('account') === 'business'
+            ? s.business
+            : undefined,
     });
     if (c && s.proxy !== undefined) settings.proxy = s.proxy;
     const secrets = {};
@@ -395,31 +884,97 @@ function connectionForm(c) {
       toast(c ? 'Saved.' : `Created ${v('name')}.`);
       location.hash = `#/connections/${encodeURIComponent(c?.name ?? v('name'))}`;
       if (c) void route({ quiet: true });
-    } catch (ex) { err.textContent = ex.message; err.hidden = false; }
+    } catch (ex) {
+      err.textContent = ex.message;
+      err.hidden = false;
+    }
   });
   return form;
 }
 
 function proxyForm(c) {
-  const p = typeof c.settings.proxy === 'object' && c.settings.proxy ? c.settings.proxy : { type: c.settings.proxy ?? 'none' };
+  const p =
+    typeof c.settings.proxy === 'object' && c.settings.proxy ? c.settings.proxy : { type: c.settings.proxy ?? 'none' };
   const pw = c.secrets['proxy.password'];
-  const field = (id, label, input, hint) => h('div', { class: 'field' }, h('label', { for: id, text: label }), input, hint ? h('p', { class: 'hint', text: hint }) : null);
-  const form = h('form', { class: 'card form', id: 'proxy-form', novalidate: true },
+  const field = (id, label, input, hint) =>
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id, text: label }),
+      input,
+      hint ? h('p', { class: 'hint', text: hint }) : null,
+    );
+  const form = h(
+    'form',
+    { class: 'card form', id: 'proxy-form', novalidate: true },
     h('h2', { text: 'Proxy' }),
     h('p', { class: 'muted', text: 'All traffic of this connection, sign-in included, goes through this proxy.' }),
-    h('div', { class: 'grid two' },
-      field('proxy-type', 'Proxy type', h('select', { id: 'proxy-type' }, [['none', 'No proxy'], ['system', 'System (HTTP(S)_PROXY, NO_PROXY)'], ['http', 'HTTP'], ['https', 'HTTPS'], ['socks5', 'SOCKS5']].map(([v, t]) => h('option', { value: v, selected: v === p.type, text: t })))),
-      field('proxy-host', 'Address', h('input', { id: 'proxy-host', value: p.host ?? '', autocomplete: 'off', spellcheck: 'false' })),
-      field('proxy-port', 'Port', h('input', { id: 'proxy-port', type: 'number', min: 1, max: 65535, value: p.port ?? '' })),
-      field('proxy-username', 'Username', h('input', { id: 'proxy-username', value: p.username ?? '', autocomplete: 'off' })),
-      field('proxy-password', 'Password', h('input', { id: 'proxy-password', type: 'password', autocomplete: 'new-password', placeholder: pw?.set ? '•••••••• (set)' : '' }),
-        pw?.set ? (pw.source === 'vault' ? 'Set (stored encrypted). Leave empty to keep it.' : pw.source === 'env' ? `Set from \${${pw.variable}}.` : 'Set in the YAML file in clear text; type it here to encrypt it.') : 'Not set.')),
-    pw?.set ? h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'proxy-clear' }), ' Remove the stored password') : null,
+    h(
+      'div',
+      { class: 'grid two' },
+      field(
+        'proxy-type',
+        'Proxy type',
+        h(
+          'select',
+          { id: 'proxy-type' },
+          [
+            ['none', 'No proxy'],
+            ['system', 'System (HTTP(S)_PROXY, NO_PROXY)'],
+            ['http', 'HTTP'],
+            ['https', 'HTTPS'],
+            ['socks5', 'SOCKS5'],
+          ].map(([v, t]) => h('option', { value: v, selected: v === p.type, text: t })),
+        ),
+      ),
+      field(
+        'proxy-host',
+        'Address',
+        h('input', { id: 'proxy-host', value: p.host ?? '', autocomplete: 'off', spellcheck: 'false' }),
+      ),
+      field(
+        'proxy-port',
+        'Port',
+        h('input', { id: 'proxy-port', type: 'number', min: 1, max: 65535, value: p.port ?? '' }),
+      ),
+      field(
+        'proxy-username',
+        'Username',
+        h('input', { id: 'proxy-username', value: p.username ?? '', autocomplete: 'off' }),
+      ),
+      field(
+        'proxy-password',
+        'Password',
+        h('input', {
+          id: 'proxy-password',
+          type: 'password',
+          autocomplete: 'new-password',
+          placeholder: pw?.set ? '•••••••• (set)' : '',
+        }),
+        pw?.set
+          ? pw.source === 'vault'
+            ? 'Set (stored encrypted). Leave empty to keep it.'
+            : pw.source === 'env'
+              ? `Set from \${${pw.variable}}.`
+              : 'Set in the YAML file in clear text; type it here to encrypt it.'
+          : 'Not set.',
+      ),
+    ),
+    pw?.set
+      ? h(
+          'label',
+          { class: 'check' },
+          h('input', { type: 'checkbox', id: 'proxy-clear' }),
+          ' Remove the stored password',
+        )
+      : null,
     h('p', { class: 'error', role: 'alert', id: 'proxy-error', hidden: true }),
-    h('div', { class: 'row end' }, h('button', { class: 'btn primary', type: 'submit', text: 'Save proxy' })));
+    h('div', { class: 'row end' }, h('button', { class: 'btn primary', type: 'submit', text: 'Save proxy' })),
+  );
   const toggle = () => {
     const t = $('#proxy-type', form).value;
-    for (const id of ['proxy-host', 'proxy-port', 'proxy-username', 'proxy-password']) $(`#${id}`, form).closest('.field').hidden = t === 'none' || t === 'system';
+    for (const id of ['proxy-host', 'proxy-port', 'proxy-username', 'proxy-password'])
+      $(`#${id}`, form).closest('.field').hidden = t === 'none' || t === 'system';
   };
   form.addEventListener('change', toggle);
   queueMicrotask(toggle);
@@ -427,10 +982,19 @@ function proxyForm(c) {
     e.preventDefault();
     const v = (id) => $(`#${id}`, form).value.trim();
     const type = v('proxy-type');
-    const proxy = type === 'none' || type === 'system' ? type
-      : { ...(typeof c.settings.proxy === 'object' ? c.settings.proxy : {}), type, host: v('proxy-host') || undefined, port: v('proxy-port') ? Number(v('proxy-port')) : undefined, username: v('proxy-username') || undefined };
+    const proxy =
+      type === 'none' || type === 'system'
+        ? type
+        : {
+            ...(typeof c.settings.proxy === 'object' ? c.settings.proxy : {}),
+            type,
+            host: v('proxy-host') || undefined,
+            port: v('proxy-port') ? Number(v('proxy-port')) : undefined,
+            username: v('proxy-username') || undefined,
+          };
     const secrets = {};
-    if (typeof proxy === 'object' && $('#proxy-password', form).value) secrets['proxy.password'] = $('#proxy-password', form).value;
+    if (typeof proxy === 'object' && $('#proxy-password', form).value)
+      secrets['proxy.password'] = $('#proxy-password', form).value;
     else if ($('#proxy-clear', form)?.checked) secrets['proxy.password'] = null;
     const err = $('#proxy-error', form);
     err.hidden = true;
@@ -438,19 +1002,43 @@ function proxyForm(c) {
       await api('PATCH', `/api/connections/${encodeURIComponent(c.name)}`, { settings: { proxy }, secrets });
       toast('Proxy saved.');
       void route({ quiet: true });
-    } catch (ex) { err.textContent = ex.message; err.hidden = false; }
+    } catch (ex) {
+      err.textContent = ex.message;
+      err.hidden = false;
+    }
   });
   return form;
 }
 
 function browsePanel(c) {
   const out = h('p', { class: 'muted', id: 'browse-picked', text: 'No folder chosen yet.' });
-  return h('div', { class: 'card' }, h('h2', { text: 'Folders' }),
-    h('p', { class: 'muted', text: 'Look around the account. Choosing a folder here shows its path to copy into a job; on a job\'s page it fills the task\'s folder.' }),
-    h('div', { class: 'row' }, h('button', { class: 'btn primary', type: 'button', id: 'open-browser', onclick: async () => {
-      const path = await browseFolders(c.name, '');
-      if (path !== null) out.replaceChildren('Chosen: ', h('code', { text: path || '/' }));
-    } }, 'Browse folders…'), out));
+  return h(
+    'div',
+    { class: 'card' },
+    h('h2', { text: 'Folders' }),
+    h('p', {
+      class: 'muted',
+      text: "Look around the account. Choosing a folder here shows its path to copy into a job; on a job's page it fills the task's folder.",
+    }),
+    h(
+      'div',
+      { class: 'row' },
+      h(
+        'button',
+        {
+          class: 'btn primary',
+          type: 'button',
+          id: 'open-browser',
+          onclick: async () => {
+            const path = await browseFolders(c.name, '');
+            if (path !== null) out.replaceChildren('Chosen: ', h('code', { text: path || '/' }));
+          },
+        },
+        'Browse folders…',
+      ),
+      out,
+    ),
+  );
 }
 
 // ---------- folder browser (dialog) ----------
@@ -463,7 +1051,7 @@ function browseFolders(connection, start) {
   const picked = $('.picked code', dlg);
   let cwd = start || '';
   let selected = cwd;
-  const parent = (p) => p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '';
+  const parent = (p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
   const select = (path, li) => {
     selected = path;
     picked.textContent = path || '/';
@@ -473,17 +1061,42 @@ function browseFolders(connection, start) {
     status.textContent = 'Loading…';
     list.replaceChildren();
     try {
-      const { entries } = await api('GET', `/api/connections/${encodeURIComponent(connection)}/browse?path=${encodeURIComponent(path)}`);
+      const { entries } = await api(
+        'GET',
+        `/api/connections/${encodeURIComponent(connection)}/browse?path=${encodeURIComponent(path)}`,
+      );
       cwd = path;
       select(path, null);
       const segs = path.split('/').filter(Boolean);
-      crumbs.replaceChildren(h('button', { type: 'button', class: 'crumb', onclick: () => load(''), text: 'Dropbox' }),
-        ...segs.map((s, i) => [h('span', { class: 'sep', text: '/' }), h('button', { type: 'button', class: 'crumb', onclick: () => load('/' + segs.slice(0, i + 1).join('/')), text: s })]).flat());
-      const sorted = [...entries].sort((a, b) => (b.folder - a.folder) || a.name.localeCompare(b.name));
+      crumbs.replaceChildren(
+        h('button', { type: 'button', class: 'crumb', onclick: () => load(''), text: 'Dropbox' }),
+        ...segs
+          .map((s, i) => [
+            h('span', { class: 'sep', text: '/' }),
+            h('button', {
+              type: 'button',
+              class: 'crumb',
+              onclick: () => load('/' + segs.slice(0, i + 1).join('/')),
+              text: s,
+            }),
+          ])
+          .flat(),
+      );
+      const sorted = [...entries].sort((a, b) => b.folder - a.folder || a.name.localeCompare(b.name));
       for (const e of sorted) {
-        const li = h('li', { role: 'option', 'aria-selected': 'false', class: e.folder ? 'folder' : 'file', tabindex: -1, dataset: { path: e.path } },
-          h('span', { class: `icon ${e.folder ? 'i-folder' : 'i-file'}`, 'aria-hidden': 'true' }), h('span', { class: 'ename', text: e.name }),
-          e.folder ? null : h('span', { class: 'muted small', text: bytes(e.size ?? 0) }));
+        const li = h(
+          'li',
+          {
+            role: 'option',
+            'aria-selected': 'false',
+            class: e.folder ? 'folder' : 'file',
+            tabindex: -1,
+            dataset: { path: e.path },
+          },
+          h('span', { class: `icon ${e.folder ? 'i-folder' : 'i-file'}`, 'aria-hidden': 'true' }),
+          h('span', { class: 'ename', text: e.name }),
+          e.folder ? null : h('span', { class: 'muted small', text: bytes(e.size ?? 0) }),
+        );
         if (e.folder) {
           li.addEventListener('click', () => select(e.path, li));
           li.addEventListener('dblclick', () => load(e.path));
@@ -491,10 +1104,15 @@ function browseFolders(connection, start) {
         }
         list.append(li);
       }
-      status.textContent = entries.length ? `${entries.filter((e) => e.folder).length} folders, ${entries.filter((e) => !e.folder).length} files` : 'This folder is empty.';
+      status.textContent = entries.length
+        ? `${entries.filter((e) => e.folder).length} folders, ${entries.filter((e) => !e.folder).length} files`
+        : 'This folder is empty.';
       // The focused entry was just replaced: keep the keyboard in the list.
-      if (dlg.contains(document.activeElement) || document.activeElement === document.body) list.focus({ preventScroll: true });
-    } catch (ex) { status.textContent = ex.message; }
+      if (dlg.contains(document.activeElement) || document.activeElement === document.body)
+        list.focus({ preventScroll: true });
+    } catch (ex) {
+      status.textContent = ex.message;
+    }
   };
   // Keyboard: arrows move between folders, Enter opens one, Backspace goes up.
   list.onkeydown = (k) => {
@@ -517,13 +1135,20 @@ function browseFolders(connection, start) {
       const act = e.target.closest('[data-act]')?.dataset.act;
       if (act === 'home') load('');
       else if (act === 'up') load(parent(cwd));
-      else if (act === 'choose') { dlg.returnValue = 'choose'; dlg.close('choose'); }
+      else if (act === 'choose') {
+        dlg.returnValue = 'choose';
+        dlg.close('choose');
+      }
     };
     dlg.addEventListener('click', onClick);
-    dlg.addEventListener('close', () => {
-      dlg.removeEventListener('click', onClick);
-      resolve(dlg.returnValue === 'choose' ? selected : null);
-    }, { once: true });
+    dlg.addEventListener(
+      'close',
+      () => {
+        dlg.removeEventListener('click', onClick);
+        resolve(dlg.returnValue === 'choose' ? selected : null);
+      },
+      { once: true },
+    );
     dlg.returnValue = '';
     dlg.showModal();
     void load(cwd);
@@ -534,93 +1159,311 @@ function browseFolders(connection, start) {
 async function jobsView() {
   const { jobs, problems } = await api('GET', '/api/jobs');
   state.jobs = jobs;
-  const rows = jobs.map((j) => h('tr', { dataset: { name: j.name } },
-    h('td', {}, h('a', { class: 'strong', href: `#/jobs/${encodeURIComponent(j.name)}`, text: j.name }), j.description ? h('div', { class: 'muted small', text: j.description }) : null),
-    h('td', {}, h('div', { text: j.scheduleWords }), h('code', { class: 'muted small', text: j.schedule })),
-    h('td', { text: j.timezone }),
-    h('td', {}, j.enabled ? timeEl(j.nextRun) : h('span', { class: 'muted', text: 'disabled' })),
-    h('td', {}, j.running ? h('span', { class: 'badge running', text: 'running' }) : outcomeBadge(j.lastOutcome),
-      j.running && j.runId ? miniProgress(j.runId) : j.lastRunAt ? h('div', { class: 'muted small' }, timeEl(j.lastRunAt)) : null),
-    h('td', { class: 'right' }, runButton(j))));
-  return h('section', { class: 'stack' },
-    h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: 'Jobs' }), h('p', { class: 'muted', text: 'Scheduled transfers. Each is a YAML file in the jobs folder.' }))),
+  const rows = jobs.map((j) =>
+    h(
+      'tr',
+      { dataset: { name: j.name } },
+      h(
+        'td',
+        {},
+        h('a', { class: 'strong', href: `#/jobs/${encodeURIComponent(j.name)}`, text: j.name }),
+        j.description ? h('div', { class: 'muted small', text: j.description }) : null,
+      ),
+      h('td', {}, h('div', { text: j.scheduleWords }), h('code', { class: 'muted small', text: j.schedule })),
+      h('td', { text: j.timezone }),
+      h('td', {}, j.enabled ? timeEl(j.nextRun) : h('span', { class: 'muted', text: 'disabled' })),
+      h(
+        'td',
+        {},
+        j.running ? h('span', { class: 'badge running', text: 'running' }) : outcomeBadge(j.lastOutcome),
+        j.running && j.runId
+          ? miniProgress(j.runId)
+          : j.lastRunAt
+            ? h('div', { class: 'muted small' }, timeEl(j.lastRunAt))
+            : null,
+      ),
+      h('td', { class: 'right' }, runButton(j)),
+    ),
+  );
+  return h(
+    'section',
+    { class: 'stack' },
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'div',
+        {},
+        h('h1', { text: 'Jobs' }),
+        h('p', { class: 'muted', text: 'Scheduled transfers. Each is a YAML file in the jobs folder.' }),
+      ),
+    ),
     problemsBox(problems),
-    jobs.length ? h('div', { class: 'card flush' }, labelled(h('table', { class: 'table', id: 'jobs' },
-      h('thead', {}, h('tr', {}, ...['Job', 'Schedule', 'Time zone', 'Next run', 'Last run', ''].map((t) => h('th', { scope: 'col', text: t })))),
-      h('tbody', {}, rows))))
-      : h('div', { class: 'card empty' }, h('p', { text: 'No jobs yet: add a YAML file to the jobs folder (see jobs/*.yaml examples).' })));
+    jobs.length
+      ? h(
+          'div',
+          { class: 'card flush' },
+          labelled(
+            h(
+              'table',
+              { class: 'table', id: 'jobs' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ...['Job', 'Schedule', 'Time zone', 'Next run', 'Last run', ''].map((t) =>
+                    h('th', { scope: 'col', text: t }),
+                  ),
+                ),
+              ),
+              h('tbody', {}, rows),
+            ),
+          ),
+        )
+      : h(
+          'div',
+          { class: 'card empty' },
+          h('p', { text: 'No jobs yet: add a YAML file to the jobs folder (see jobs/*.yaml examples).' }),
+        ),
+  );
 }
 
 // A small bar in the job list, moved by run:progress events.
 function miniProgress(runId) {
   const p = state.live.get(runId)?.progress;
-  return h('progress', { class: 'mini', 'data-run-progress': runId, 'aria-label': 'Transfer progress', max: p?.total || 1, value: p?.done ?? 0 });
+  return h('progress', {
+    class: 'mini',
+    'data-run-progress': runId,
+    'aria-label': 'Transfer progress',
+    max: p?.total || 1,
+    value: p?.done ?? 0,
+  });
 }
 
 function runButton(j, dry = false) {
-  return h('button', { class: `btn small ${dry ? '' : 'primary'}`, type: 'button', 'data-run': j.name, disabled: j.running && !dry, onclick: async (e) => {
-    e.target.disabled = true;
-    try {
-      const { runId } = await api('POST', `/api/jobs/${encodeURIComponent(j.name)}/run`, { dryRun: dry });
-      if (!state.live.has(runId)) state.live.set(runId, { job: j.name, lines: [], progress: null, dryRun: dry });
-      toast(`${dry ? 'Dry run' : 'Run'} of ${j.name} started.`);
-      location.hash = `#/jobs/${encodeURIComponent(j.name)}`;
-      void route({ quiet: true });
-    } catch (ex) { toast(ex.message, 'error'); e.target.disabled = false; }
-  } }, dry ? 'Dry run' : 'Run now');
+  return h(
+    'button',
+    {
+      class: `btn small ${dry ? '' : 'primary'}`,
+      type: 'button',
+      'data-run': j.name,
+      disabled: j.running && !dry,
+      onclick: async (e) => {
+        e.target.disabled = true;
+        try {
+          const { runId } = await api('POST', `/api/jobs/${encodeURIComponent(j.name)}/run`, { dryRun: dry });
+          if (!state.live.has(runId)) state.live.set(runId, { job: j.name, lines: [], progress: null, dryRun: dry });
+          toast(`${dry ? 'Dry run' : 'Run'} of ${j.name} started.`);
+          location.hash = `#/jobs/${encodeURIComponent(j.name)}`;
+          void route({ quiet: true });
+        } catch (ex) {
+          toast(ex.message, 'error');
+          e.target.disabled = false;
+        }
+      },
+    },
+    dry ? 'Dry run' : 'Run now',
+  );
 }
 
 async function jobView(name) {
-  const [{ job }, { runs }] = await Promise.all([api('GET', `/api/jobs/${encodeURIComponent(name)}`), api('GET', `/api/jobs/${encodeURIComponent(name)}/runs?limit=20`)]);
+  const [{ job }, { runs }] = await Promise.all([
+    api('GET', `/api/jobs/${encodeURIComponent(name)}`),
+    api('GET', `/api/jobs/${encodeURIComponent(name)}/runs?limit=20`),
+  ]);
   // The run to show: the one in progress, else the last one started here, else the newest in history.
   const liveId = job.runId ?? [...state.live.entries()].reverse().find(([, r]) => r.job === name)?.[0] ?? runs[0]?.id;
   if (liveId && !state.live.get(liveId)?.lines.length) {
     const kept = await api('GET', `/api/runs/${encodeURIComponent(liveId)}/log`).catch(() => null);
     if (kept) {
       const ended = runs.find((r) => r.id === liveId);
-      state.live.set(liveId, { job: name, lines: kept.lines, progress: kept.progress ?? null, ended: kept.ended ? ended ?? state.live.get(liveId)?.ended : undefined, dryRun: ended?.dryRun });
+      state.live.set(liveId, {
+        job: name,
+        lines: kept.lines,
+        progress: kept.progress ?? null,
+        ended: kept.ended ? (ended ?? state.live.get(liveId)?.ended) : undefined,
+        dryRun: ended?.dryRun,
+      });
     }
   }
-  const section = h('section', { class: 'stack' },
-    h('div', { class: 'page-head' },
-      h('div', {}, h('a', { href: '#/jobs', class: 'back', text: '← Jobs' }), h('h1', {}, job.name, ' ', job.running ? h('span', { class: 'badge running', text: 'running' }) : outcomeBadge(job.lastOutcome)),
-        h('p', { class: 'muted' }, `${job.scheduleWords} (${job.timezone}) · connection `, h('a', { href: `#/connections/${encodeURIComponent(job.connection)}`, text: job.connection }), ' · file ', h('code', { text: job.file }))),
-      h('div', { class: 'actions' }, runButton(job, true), runButton(job))),
-    h('div', { class: 'grid two' },
-      h('div', { class: 'card' }, h('h2', { text: 'Schedule' }), h('dl', { class: 'facts' },
-        h('dt', { text: 'When' }), h('dd', {}, job.scheduleWords, ' ', h('code', { class: 'muted', text: job.schedule })),
-        h('dt', { text: 'Next runs' }), h('dd', {}, job.nextRuns.length ? h('ul', { class: 'plain' }, job.nextRuns.map((r) => h('li', {}, new Date(r).toLocaleString(undefined, { timeZone: job.timezone, dateStyle: 'medium', timeStyle: 'short' }), ' ', h('span', { class: 'muted small' }, '(', timeEl(r), ')')))) : 'disabled'),
-        h('dt', { text: 'Overlap' }), h('dd', { text: job.overlap === 'queue' ? 'queue the next run' : 'skip while running' }))),
-      tasksCard(job)),
-    h('div', { class: 'card', id: 'live' }, h('h2', { text: 'Latest run' }), h('div', { id: 'live-body', dataset: { run: liveId ?? '' } }, h('p', { class: 'muted', text: 'Not running. Press Run now to start it.' }))),
+  const section = h(
+    'section',
+    { class: 'stack' },
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'div',
+        {},
+        h('a', { href: '#/jobs', class: 'back', text: '← Jobs' }),
+        h(
+          'h1',
+          {},
+          job.name,
+          ' ',
+          job.running ? h('span', { class: 'badge running', text: 'running' }) : outcomeBadge(job.lastOutcome),
+        ),
+        h(
+          'p',
+          { class: 'muted' },
+          `${job.scheduleWords} (${job.timezone}) · connection `,
+          h('a', { href: `#/connections/${encodeURIComponent(job.connection)}`, text: job.connection }),
+          ' · file ',
+          h('code', { text: job.file }),
+        ),
+      ),
+      h('div', { class: 'actions' }, runButton(job, true), runButton(job)),
+    ),
+    h(
+      'div',
+      { class: 'grid two' },
+      h(
+        'div',
+        { class: 'card' },
+        h('h2', { text: 'Schedule' }),
+        h(
+          'dl',
+          { class: 'facts' },
+          h('dt', { text: 'When' }),
+          h('dd', {}, job.scheduleWords, ' ', h('code', { class: 'muted', text: job.schedule })),
+          h('dt', { text: 'Next runs' }),
+          h(
+            'dd',
+            {},
+            job.nextRuns.length
+              ? h(
+                  'ul',
+                  { class: 'plain' },
+                  job.nextRuns.map((r) =>
+                    h(
+                      'li',
+                      {},
+                      new Date(r).toLocaleString(undefined, {
+                        timeZone: job.timezone,
+                        dateStyle: 'medium',
+                        timeStyle: 'short',
+                      }),
+                      ' ',
+                      h('span', { class: 'muted small' }, '(', timeEl(r), ')'),
+                    ),
+                  ),
+                )
+              : 'disabled',
+          ),
+          h('dt', { text: 'Overlap' }),
+          h('dd', { text: job.overlap === 'queue' ? 'queue the next run' : 'skip while running' }),
+        ),
+      ),
+      tasksCard(job),
+    ),
+    h(
+      'div',
+      { class: 'card', id: 'live' },
+      h('h2', { text: 'Latest run' }),
+      h(
+        'div',
+        { id: 'live-body', dataset: { run: liveId ?? '' } },
+        h('p', { class: 'muted', text: 'Not running. Press Run now to start it.' }),
+      ),
+    ),
     h('div', { class: 'card flush' }, h('h2', { class: 'pad', text: 'History' }), historyTable(runs)),
   );
-  section.afterMount = () => { if (liveId && state.live.has(liveId)) renderLive(liveId); };
+  section.afterMount = () => {
+    if (liveId && state.live.has(liveId)) renderLive(liveId);
+  };
   return section;
 }
 
 function tasksCard(job) {
-  return h('div', { class: 'card' }, h('h2', { text: 'Tasks' }), h('ol', { class: 'tasks' }, job.taskDetails.map((t) => {
-    const keys = Object.keys(t.folders);
-    return h('li', {}, h('strong', { text: t.type }), keys.length ? h('div', { class: 'folders' }, keys.map((k) => {
-      const id = `task-${t.index}-${k}`;
-      const input = h('input', { id, value: t.folders[k] ?? '', placeholder: '/folder', spellcheck: 'false', 'data-task': t.index, 'data-key': k });
-      return h('div', { class: 'field inline' }, h('label', { for: id, text: `${k} (Dropbox folder)` }), h('div', { class: 'row' }, input,
-        h('button', { type: 'button', class: 'btn small', 'data-choose': id, onclick: async () => {
-          // Start in the parent of the current folder (before any {placeholder}).
-          const cur = input.value.trim();
-          const start = cur.startsWith('/') ? cur.replace(/\{.*$/, '').replace(/\/+$/, '').replace(/\/[^/]*$/, '') : '';
-          const path = await browseFolders(job.connection, start);
-          if (path !== null) { input.value = path || '/'; input.dispatchEvent(new Event('input')); }
-        } }, 'Choose…'),
-        h('button', { type: 'button', class: 'btn small primary', 'data-save': id, onclick: async () => {
-          try {
-            await api('PATCH', `/api/jobs/${encodeURIComponent(job.name)}/tasks/${t.index}`, { folders: { [k]: input.value.trim() } });
-            toast(`Saved ${k} of task ${t.index + 1}.`);
-          } catch (ex) { toast(ex.message, 'error'); }
-        } }, 'Save')));
-    })) : null);
-  })));
+  return h(
+    'div',
+    { class: 'card' },
+    h('h2', { text: 'Tasks' }),
+    h(
+      'ol',
+      { class: 'tasks' },
+      job.taskDetails.map((t) => {
+        const keys = Object.keys(t.folders);
+        return h(
+          'li',
+          {},
+          h('strong', { text: t.type }),
+          keys.length
+            ? h(
+                'div',
+                { class: 'folders' },
+                keys.map((k) => {
+                  const id = `task-${t.index}-${k}`;
+                  const input = h('input', {
+                    id,
+                    value: t.folders[k] ?? '',
+                    placeholder: '/folder',
+                    spellcheck: 'false',
+                    'data-task': t.index,
+                    'data-key': k,
+                  });
+                  return h(
+                    'div',
+                    { class: 'field inline' },
+                    h('label', { for: id, text: `${k} (Dropbox folder)` }),
+                    h(
+                      'div',
+                      { class: 'row' },
+                      input,
+                      h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'btn small',
+                          'data-choose': id,
+                          onclick: async () => {
+                            // Start in the parent of the current folder (before any {placeholder}).
+                            const cur = input.value.trim();
+                            const start = cur.startsWith('/')
+                              ? cur
+                                  .replace(/\{.*$/, '')
+                                  .replace(/\/+$/, '')
+                                  .replace(/\/[^/]*$/, '')
+                              : '';
+                            const path = await browseFolders(job.connection, start);
+                            if (path !== null) {
+                              input.value = path || '/';
+                              input.dispatchEvent(new Event('input'));
+                            }
+                          },
+                        },
+                        'Choose…',
+                      ),
+                      h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'btn small primary',
+                          'data-save': id,
+                          onclick: async () => {
+                            try {
+                              await api('PATCH', `/api/jobs/${encodeURIComponent(job.name)}/tasks/${t.index}`, {
+                                folders: { [k]: input.value.trim() },
+                              });
+                              toast(`Saved ${k} of task ${t.index + 1}.`);
+                            } catch (ex) {
+                              toast(ex.message, 'error');
+                            }
+                          },
+                        },
+                        'Save',
+                      ),
+                    ),
+                  );
+                }),
+              )
+            : null,
+        );
+      }),
+    ),
+  );
 }
 
 function renderLive(runId) {
@@ -630,30 +1473,109 @@ function renderLive(runId) {
   body.dataset.run = runId;
   const p = run.progress;
   const pct = p && p.total > 0 ? Math.min(100, Math.round((p.done / p.total) * 100)) : null;
-  body.replaceChildren(...[
-    h('p', {}, run.ended ? outcomeBadge(run.ended.outcome) : h('span', { class: 'badge running', text: 'running' }), ' ', h('code', { class: 'muted small', text: runId }), run.dryRun ? h('span', { class: 'tag', text: 'dry run' }) : null),
-    p ? h('div', { class: 'progress' }, h('label', { for: 'live-progress' }, `${p.task}: ${p.item} — ${bytes(p.done)} of ${bytes(p.total)}`), h('progress', { id: 'live-progress', max: p.total || 1, value: p.done })) : null,
-    run.ended?.error ? h('p', { class: 'error', text: run.ended.error }) : null,
-    h('pre', { class: 'log', 'aria-label': 'Run log', tabindex: 0 }, run.lines.map((l) => h('div', { class: `log-${l.level}` }, h('span', { class: 'lvl', text: l.level }), ' ', l.msg)))].filter(Boolean));
+  body.replaceChildren(
+    ...[
+      h(
+        'p',
+        {},
+        run.ended ? outcomeBadge(run.ended.outcome) : h('span', { class: 'badge running', text: 'running' }),
+        ' ',
+        h('code', { class: 'muted small', text: runId }),
+        run.dryRun ? h('span', { class: 'tag', text: 'dry run' }) : null,
+      ),
+      p
+        ? h(
+            'div',
+            { class: 'progress' },
+            h('label', { for: 'live-progress' }, `${p.task}: ${p.item} — ${bytes(p.done)} of ${bytes(p.total)}`),
+            h('progress', { id: 'live-progress', max: p.total || 1, value: p.done }),
+          )
+        : null,
+      run.ended?.error ? h('p', { class: 'error', text: run.ended.error }) : null,
+      h(
+        'pre',
+        { class: 'log', 'aria-label': 'Run log', tabindex: 0 },
+        run.lines.map((l) =>
+          h('div', { class: `log-${l.level}` }, h('span', { class: 'lvl', text: l.level }), ' ', l.msg),
+        ),
+      ),
+    ].filter(Boolean),
+  );
   const pre = $('pre.log', body);
   pre.scrollTop = pre.scrollHeight;
 }
 
 function historyTable(runs) {
   if (!runs.length) return h('p', { class: 'muted pad', text: 'No runs yet.' });
-  return h('div', { class: 'scroll' }, labelled(h('table', { class: 'table', id: 'history' },
-    h('thead', {}, h('tr', {}, ...['Started', 'Trigger', 'Outcome', 'Duration', 'Bytes', 'Tasks', 'Error'].map((t) => h('th', { scope: 'col', text: t })))),
-    h('tbody', {}, runs.map((r) => h('tr', {},
-      h('td', {}, timeEl(r.startedAt)),
-      h('td', {}, r.trigger, r.attempt > 1 ? ` #${r.attempt}` : '', r.dryRun ? h('span', { class: 'tag', text: 'dry run' }) : null),
-      h('td', {}, outcomeBadge(r.outcome)),
-      h('td', { text: duration(r.durationMs) }),
-      h('td', { text: bytes(r.bytes) }),
-      h('td', {}, h('ul', { class: 'plain small' }, r.tasks.map((t) => h('li', {}, h('strong', { text: t.type }), ' ',
-        Object.entries(t.counts).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing to do',
-        t.warnings?.length ? h('span', { class: 'warn-text', text: ` · ${t.warnings.length} warning${t.warnings.length > 1 ? 's' : ''}` }) : null,
-        t.error ? h('div', { class: 'error', text: t.error }) : null)))),
-      h('td', { class: 'error', text: r.error ?? '' })))))));
+  return h(
+    'div',
+    { class: 'scroll' },
+    labelled(
+      h(
+        'table',
+        { class: 'table', id: 'history' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['Started', 'Trigger', 'Outcome', 'Duration', 'Bytes', 'Tasks', 'Error'].map((t) =>
+              h('th', { scope: 'col', text: t }),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          runs.map((r) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, timeEl(r.startedAt)),
+              h(
+                'td',
+                {},
+                r.trigger,
+                r.attempt > 1 ? ` #${r.attempt}` : '',
+                r.dryRun ? h('span', { class: 'tag', text: 'dry run' }) : null,
+              ),
+              h('td', {}, outcomeBadge(r.outcome)),
+              h('td', { text: duration(r.durationMs) }),
+              h('td', { text: bytes(r.bytes) }),
+              h(
+                'td',
+                {},
+                h(
+                  'ul',
+                  { class: 'plain small' },
+                  r.tasks.map((t) =>
+                    h(
+                      'li',
+                      {},
+                      h('strong', { text: t.type }),
+                      ' ',
+                      Object.entries(t.counts)
+                        .map(([k, n]) => `${k} ${n}`)
+                        .join(', ') || 'nothing to do',
+                      t.warnings?.length
+                        ? h('span', {
+                            class: 'warn-text',
+                            text: ` · ${t.warnings.length} warning${t.warnings.length > 1 ? 's' : ''}`,
+                          })
+                        : null,
+                      t.error ? h('div', { class: 'error', text: t.error }) : null,
+                    ),
+                  ),
+                ),
+              ),
+              h('td', { class: 'error', text: r.error ?? '' }),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 // ---------- start ----------

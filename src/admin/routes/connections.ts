@@ -30,7 +30,11 @@ export interface ConnectionSummary {
   jobs: string[];
 }
 
-export async function statusOf(ctx: AdminContext, def: ConnectionDefinition, ct: ConnectionType): Promise<ConnectionSummary['status']> {
+export async function statusOf(
+  ctx: AdminContext,
+  def: ConnectionDefinition,
+  ct: ConnectionType,
+): Promise<ConnectionSummary['status']> {
   if (!ct.status) return { state: 'unknown', detail: `the ${ct.type} plugin does not report status` };
   try {
     const s = await ct.status(def, ctx.services);
@@ -60,7 +64,12 @@ async function lastUsedByConnection(ctx: AdminContext): Promise<Map<string, stri
   return out;
 }
 
-async function summary(ctx: AdminContext, def: ConnectionDefinition, ct: ConnectionType, lastUsed: Map<string, string>): Promise<ConnectionSummary> {
+async function summary(
+  ctx: AdminContext,
+  def: ConnectionDefinition,
+  ct: ConnectionType,
+  lastUsed: Map<string, string>,
+): Promise<ConnectionSummary> {
   return {
     name: def.name,
     type: def.type,
@@ -71,7 +80,10 @@ async function summary(ctx: AdminContext, def: ConnectionDefinition, ct: Connect
     sandbox: def.sandbox === true,
     status: await statusOf(ctx, def, ct),
     lastUsed: lastUsed.get(def.name) ?? null,
-    jobs: ctx.loaded().jobs.filter((j) => j.connection === def.name).map((j) => j.name),
+    jobs: ctx
+      .loaded()
+      .jobs.filter((j) => j.connection === def.name)
+      .map((j) => j.name),
   };
 }
 
@@ -88,7 +100,8 @@ async function details(ctx: AdminContext, def: ConnectionDefinition, ct: Connect
   // in: the form sends it back, and defaults must not end up written into the file.
   const written = (parseYaml(def.file, source, ctx.env).data ?? {}) as Record<string, unknown>;
   const { name, type, ...rest } = written;
-  void name; void type;
+  void name;
+  void type;
   return {
     ...(await summary(ctx, def, ct, await lastUsedByConnection(ctx))),
     settings: withoutSecrets(rest, paths),
@@ -99,10 +112,14 @@ async function details(ctx: AdminContext, def: ConnectionDefinition, ct: Connect
 }
 
 /** Splits the body's secrets into vault changes, refusing fields that are not secret. */
-function vaultChanges(body: Record<string, string | null> | undefined, paths: string[]): Record<string, string | undefined> {
+function vaultChanges(
+  body: Record<string, string | null> | undefined,
+  paths: string[],
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(body ?? {})) {
-    if (!paths.includes(k)) throw new HttpError(400, `'${k}' is not a secret field (secret fields: ${paths.join(', ') || 'none'})`);
+    if (!paths.includes(k))
+      throw new HttpError(400, `'${k}' is not a secret field (secret fields: ${paths.join(', ') || 'none'})`);
     out[k] = v === null || v === '' ? undefined : v;
   }
   return out;
@@ -114,7 +131,11 @@ function refuseSecretsInSettings(settings: Record<string, unknown>, paths: strin
     const segs = p.split('.');
     let cur: unknown = settings;
     for (const s of segs) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[s] : undefined;
-    if (cur !== undefined && cur !== null) throw new HttpError(400, `settings.${p} is secret: send it in "secrets" so it is stored encrypted, not in the YAML file`);
+    if (cur !== undefined && cur !== null)
+      throw new HttpError(
+        400,
+        `settings.${p} is secret: send it in "secrets" so it is stored encrypted, not in the YAML file`,
+      );
   }
 }
 
@@ -126,54 +147,94 @@ interface EditBody {
 export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void {
   const vault = () => openVault(ctx.services.stateDir, ctx.env);
 
-  app.get('/api/connections', {
-    schema: { summary: 'Connections with their status', response: { 200: { type: 'object', properties: { connections: { type: 'array', items: anyObject } } } } },
-  }, async () => {
-    await ctx.refresh();
-    const loaded = ctx.loaded();
-    const lastUsed = await lastUsedByConnection(ctx);
-    const connections = await Promise.all(loaded.connections.map((def) => summary(ctx, def, loaded.registry.connectionTypes.get(def.type)!, lastUsed)));
-    const problems = loaded.problems.filter((p) => dirname(p.file) === loaded.config.connections)
-      .map((p) => ({ file: basename(p.file), line: p.line, col: p.col, message: `${p.path ? p.path + ' ' : ''}${p.message}` }));
-    return { connections, problems, types: [...loaded.registry.connectionTypes.keys()] };
-  });
-
-  app.get<{ Params: { name: string } }>('/api/connections/:name', {
-    schema: { summary: 'One connection: settings (no secrets), secrets as set / not set, status', params: nameParams, response: { 404: errorReply } },
-  }, async (req) => {
-    const { def, ct } = connectionOf(ctx, req.params.name);
-    return { connection: await details(ctx, def, ct) };
-  });
-
-  app.post<{ Body: EditBody & { name: string; type: string } }>('/api/connections', {
-    schema: {
-      summary: 'Create a connection file',
-      body: {
-        type: 'object', additionalProperties: false, required: ['name', 'type', 'settings'],
-        properties: { name: { type: 'string', pattern: NAME_PATTERN }, type: { type: 'string', minLength: 1 }, settings: settingsBody, secrets: secretsBody },
+  app.get(
+    '/api/connections',
+    {
+      schema: {
+        summary: 'Connections with their status',
+        response: { 200: { type: 'object', properties: { connections: { type: 'array', items: anyObject } } } },
       },
-      response: { 400: errorReply, 409: errorReply },
     },
-  }, async (req, reply) => {
-    const loaded = ctx.loaded();
-    const { name, type, settings, secrets } = req.body;
-    const ct = loaded.registry.connectionTypes.get(type);
-    if (!ct) throw new HttpError(400, `unknown connection type '${type}' (known: ${[...loaded.registry.connectionTypes.keys()].join(', ')})`);
-    const file = join(loaded.config.connections, `${name}.yaml`);
-    const paths = secretPaths(ct.schema);
-    refuseSecretsInSettings(settings, paths);
-    const changes = vaultChanges(secrets, paths);
-    const order = Object.keys((ct.schema.properties ?? {}) as object);
-    await withFileLock(file, async () => {
-      if (loaded.connections.some((c) => c.name === name) || existsSync(file)) throw new HttpError(409, `a connection named '${name}' already exists`);
-      await writeChecked(loaded, ctx.env, file, newFileText(name, type, settings, order));
-      if (Object.values(changes).some((v) => v !== undefined)) await (await vault()).update(name, { secrets: changes });
-    });
-    await ctx.reload();
-    ctx.bus.emit('connection', { name, reason: 'created' });
-    const { def, ct: t } = connectionOf(ctx, name);
-    return reply.code(201).send({ connection: await details(ctx, def, t) });
-  });
+    async () => {
+      await ctx.refresh();
+      const loaded = ctx.loaded();
+      const lastUsed = await lastUsedByConnection(ctx);
+      const connections = await Promise.all(
+        loaded.connections.map((def) => summary(ctx, def, loaded.registry.connectionTypes.get(def.type)!, lastUsed)),
+      );
+      const problems = loaded.problems
+        .filter((p) => dirname(p.file) === loaded.config.connections)
+        .map((p) => ({
+          file: basename(p.file),
+          line: p.line,
+          col: p.col,
+          message: `${p.path ? p.path + ' ' : ''}${p.message}`,
+        }));
+      return { connections, problems, types: [...loaded.registry.connectionTypes.keys()] };
+    },
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/api/connections/:name',
+    {
+      schema: {
+        summary: 'One connection: settings (no secrets), secrets as set / not set, status',
+        params: nameParams,
+        response: { 404: errorReply },
+      },
+    },
+    async (req) => {
+      const { def, ct } = connectionOf(ctx, req.params.name);
+      return { connection: await details(ctx, def, ct) };
+    },
+  );
+
+  app.post<{ Body: EditBody & { name: string; type: string } }>(
+    '/api/connections',
+    {
+      schema: {
+        summary: 'Create a connection file',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'type', 'settings'],
+          properties: {
+            name: { type: 'string', pattern: NAME_PATTERN },
+            type: { type: 'string', minLength: 1 },
+            settings: settingsBody,
+            secrets: secretsBody,
+          },
+        },
+        response: { 400: errorReply, 409: errorReply },
+      },
+    },
+    async (req, reply) => {
+      const loaded = ctx.loaded();
+      const { name, type, settings, secrets } = req.body;
+      const ct = loaded.registry.connectionTypes.get(type);
+      if (!ct)
+        throw new HttpError(
+          400,
+          `unknown connection type '${type}' (known: ${[...loaded.registry.connectionTypes.keys()].join(', ')})`,
+        );
+      const file = join(loaded.config.connections, `${name}.yaml`);
+      const paths = secretPaths(ct.schema);
+      refuseSecretsInSettings(settings, paths);
+      const changes = vaultChanges(secrets, paths);
+      const order = Object.keys((ct.schema.properties ?? {}) as object);
+      await withFileLock(file, async () => {
+        if (loaded.connections.some((c) => c.name === name) || existsSync(file))
+          throw new HttpError(409, `a connection named '${name}' already exists`);
+        await writeChecked(loaded, ctx.env, file, newFileText(name, type, settings, order));
+        if (Object.values(changes).some((v) => v !== undefined))
+          await (await vault()).update(name, { secrets: changes });
+      });
+      await ctx.reload();
+      ctx.bus.emit('connection', { name, reason: 'created' });
+      const { def, ct: t } = connectionOf(ctx, name);
+      return reply.code(201).send({ connection: await details(ctx, def, t) });
+    },
+  );
 
   const edit = (mode: Edit['mode']) => async (req: { params: { name: string }; body: EditBody }) => {
     const loaded = ctx.loaded();
@@ -185,7 +246,12 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
     await withFileLock(def.file, async () => {
       const source = await readFile(def.file, 'utf8');
       // A secret set or cleared here replaces whatever the YAML held for it.
-      const text = editedText(def.file, source, ctx.env, { settings, mode, secretPaths: paths, dropSecrets: Object.keys(changes) });
+      const text = editedText(def.file, source, ctx.env, {
+        settings,
+        mode,
+        secretPaths: paths,
+        dropSecrets: Object.keys(changes),
+      });
       if (text !== source) await writeChecked(loaded, ctx.env, def.file, text);
       if (Object.keys(changes).length) await (await vault()).update(def.name, { secrets: changes });
     });
@@ -197,71 +263,132 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
   const editSchema = (summary: string) => ({
     summary,
     params: nameParams,
-    body: { type: 'object', additionalProperties: false, required: ['settings'], properties: { settings: settingsBody, secrets: secretsBody } },
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['settings'],
+      properties: { settings: settingsBody, secrets: secretsBody },
+    },
     response: { 400: errorReply, 404: errorReply },
   });
-  app.put<{ Params: { name: string }; Body: EditBody }>('/api/connections/:name', { schema: editSchema('Replace the settings (keys left out are removed; comments kept)') }, edit('replace'));
-  app.patch<{ Params: { name: string }; Body: EditBody }>('/api/connections/:name', { schema: editSchema('Change some settings (null removes a key; comments kept)') }, edit('merge'));
+  app.put<{ Params: { name: string }; Body: EditBody }>(
+    '/api/connections/:name',
+    { schema: editSchema('Replace the settings (keys left out are removed; comments kept)') },
+    edit('replace'),
+  );
+  app.patch<{ Params: { name: string }; Body: EditBody }>(
+    '/api/connections/:name',
+    { schema: editSchema('Change some settings (null removes a key; comments kept)') },
+    edit('merge'),
+  );
 
-  app.delete<{ Params: { name: string } }>('/api/connections/:name', {
-    schema: { summary: 'Revoke, forget the stored secrets and delete the file', params: nameParams, response: { 404: errorReply, 409: errorReply } },
-  }, async (req, reply) => {
-    const { def, ct } = connectionOf(ctx, req.params.name);
-    const users = ctx.loaded().jobs.filter((j) => j.connection === def.name).map((j) => j.name);
-    if (users.length) throw new HttpError(409, `connection '${def.name}' is used by job${users.length > 1 ? 's' : ''} ${users.join(', ')}; change or delete ${users.length > 1 ? 'them' : 'it'} first`);
-    if (ct.disconnect) await ct.disconnect(def, ctx.services).catch((err) => ctx.log.warn({ connection: def.name, err: { message: (err as Error).message } }, 'revoking before delete failed'));
-    await (await vault()).forget(def.name);
-    await unlink(def.file);
-    await fsyncDir(dirname(def.file));
-    await ctx.reload();
-    ctx.bus.emit('connection', { name: def.name, reason: 'deleted' });
-    return reply.code(204).send();
-  });
-
-  app.post<{ Params: { name: string } }>('/api/connections/:name/test', {
-    schema: { summary: 'Check the connection end to end (account, scopes, quota, proxy round trip)', params: nameParams, response: { 404: errorReply } },
-  }, async (req) => {
-    const { def, ct } = connectionOf(ctx, req.params.name);
-    if (!ct.test) throw new HttpError(501, `the ${ct.type} plugin cannot test connections`);
-    try {
-      return { report: await ct.test(def, ctx.services) };
-    } catch (err) {
-      throw pluginError(err);
-    }
-  });
-
-  app.get<{ Params: { name: string }; Querystring: { path?: string } }>('/api/connections/:name/browse', {
-    schema: {
-      summary: "List one folder ('' is the root)",
-      params: nameParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { path: { type: 'string', maxLength: 4096 } } },
-      response: { 404: errorReply },
+  app.delete<{ Params: { name: string } }>(
+    '/api/connections/:name',
+    {
+      schema: {
+        summary: 'Revoke, forget the stored secrets and delete the file',
+        params: nameParams,
+        response: { 404: errorReply, 409: errorReply },
+      },
     },
-  }, async (req) => {
-    const { def, ct } = connectionOf(ctx, req.params.name);
-    if (!ct.browse) throw new HttpError(501, `the ${ct.type} plugin cannot browse folders`);
-    const path = req.query.path ?? '';
-    if (path !== '' && !path.startsWith('/')) throw new HttpError(400, `path must be '' (the root) or start with '/', got '${path}'`);
-    try {
-      return { path, entries: await ct.browse(def, ctx.services, path) };
-    } catch (err) {
-      throw pluginError(err);
-    }
-  });
+    async (req, reply) => {
+      const { def, ct } = connectionOf(ctx, req.params.name);
+      const users = ctx
+        .loaded()
+        .jobs.filter((j) => j.connection === def.name)
+        .map((j) => j.name);
+      if (users.length)
+        throw new HttpError(
+          409,
+          `connection '${def.name}' is used by job${users.length > 1 ? 's' : ''} ${users.join(', ')}; change or delete ${users.length > 1 ? 'them' : 'it'} first`,
+        );
+      if (ct.disconnect)
+        await ct
+          .disconnect(def, ctx.services)
+          .catch((err) =>
+            ctx.log.warn(
+              { connection: def.name, err: { message: (err as Error).message } },
+              'revoking before delete failed',
+            ),
+          );
+      await (await vault()).forget(def.name);
+      await unlink(def.file);
+      await fsyncDir(dirname(def.file));
+      await ctx.reload();
+      ctx.bus.emit('connection', { name: def.name, reason: 'deleted' });
+      return reply.code(204).send();
+    },
+  );
 
-  app.post<{ Params: { name: string } }>('/api/connections/:name/disconnect', {
-    config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
-    schema: { summary: 'Revoke the grant at the service and forget it locally', params: nameParams, response: { 404: errorReply } },
-  }, async (req) => {
-    const { def, ct } = connectionOf(ctx, req.params.name);
-    if (!ct.disconnect) throw new HttpError(501, `the ${ct.type} plugin cannot disconnect`);
-    let result;
-    try {
-      result = await ct.disconnect(def, ctx.services);
-    } catch (err) {
-      throw pluginError(err);
-    }
-    ctx.bus.emit('connection', { name: def.name, reason: 'disconnected' });
-    return { ...result, status: await statusOf(ctx, def, ct) };
-  });
+  app.post<{ Params: { name: string } }>(
+    '/api/connections/:name/test',
+    {
+      schema: {
+        summary: 'Check the connection end to end (account, scopes, quota, proxy round trip)',
+        params: nameParams,
+        response: { 404: errorReply },
+      },
+    },
+    async (req) => {
+      const { def, ct } = connectionOf(ctx, req.params.name);
+      if (!ct.test) throw new HttpError(501, `the ${ct.type} plugin cannot test connections`);
+      try {
+        return { report: await ct.test(def, ctx.services) };
+      } catch (err) {
+        throw pluginError(err);
+      }
+    },
+  );
+
+  app.get<{ Params: { name: string }; Querystring: { path?: string } }>(
+    '/api/connections/:name/browse',
+    {
+      schema: {
+        summary: "List one folder ('' is the root)",
+        params: nameParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { path: { type: 'string', maxLength: 4096 } },
+        },
+        response: { 404: errorReply },
+      },
+    },
+    async (req) => {
+      const { def, ct } = connectionOf(ctx, req.params.name);
+      if (!ct.browse) throw new HttpError(501, `the ${ct.type} plugin cannot browse folders`);
+      const path = req.query.path ?? '';
+      if (path !== '' && !path.startsWith('/'))
+        throw new HttpError(400, `path must be '' (the root) or start with '/', got '${path}'`);
+      try {
+        return { path, entries: await ct.browse(def, ctx.services, path) };
+      } catch (err) {
+        throw pluginError(err);
+      }
+    },
+  );
+
+  app.post<{ Params: { name: string } }>(
+    '/api/connections/:name/disconnect',
+    {
+      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+      schema: {
+        summary: 'Revoke the grant at the service and forget it locally',
+        params: nameParams,
+        response: { 404: errorReply },
+      },
+    },
+    async (req) => {
+      const { def, ct } = connectionOf(ctx, req.params.name);
+      if (!ct.disconnect) throw new HttpError(501, `the ${ct.type} plugin cannot disconnect`);
+      let result;
+      try {
+        result = await ct.disconnect(def, ctx.services);
+      } catch (err) {
+        throw pluginError(err);
+      }
+      ctx.bus.emit('connection', { name: def.name, reason: 'disconnected' });
+      return { ...result, status: await statusOf(ctx, def, ct) };
+    },
+  );
 }

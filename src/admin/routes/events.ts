@@ -15,49 +15,57 @@ export function eventRoutes(app: FastifyInstance, ctx: AdminContext): void {
     for (const s of streams) s.end();
   });
 
-  app.get('/api/events', { schema: { summary: 'Live events (text/event-stream): connection, run:start, run:progress, run:log, run:end' } }, (req, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      connection: 'keep-alive',
-    });
-    streams.add(res);
-    const send = (event: string, data: unknown) => {
-      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-    send('hello', { at: new Date().toISOString() });
-    const lastProgress = new Map<string, number>();
-    const offs: Array<() => void> = [];
-    const on = <A extends unknown[]>(em: { on(e: string, f: (...a: A) => void): unknown; off(e: string, f: (...a: A) => void): unknown }, event: string, f: (...a: A) => void) => {
-      em.on(event, f);
-      offs.push(() => em.off(event, f));
-    };
-    on(ctx.bus as never, 'connection', (e: unknown) => send('connection', e));
-    const ev = ctx.scheduler?.events;
-    if (ev) {
-      on(ev as never, 'run:start', (e: unknown) => send('run:start', e));
-      on(ev as never, 'run:log', (e: unknown) => send('run:log', e));
-      on(ev as never, 'run:progress', (e: { runId: string; done: number; total: number }) => {
-        const now = Date.now();
-        if (e.done < e.total && now - (lastProgress.get(e.runId) ?? 0) < PROGRESS_EVERY_MS) return;
-        lastProgress.set(e.runId, now);
-        send('run:progress', e);
+  app.get(
+    '/api/events',
+    { schema: { summary: 'Live events (text/event-stream): connection, run:start, run:progress, run:log, run:end' } },
+    (req, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        connection: 'keep-alive',
       });
-      on(ev as never, 'run:end', (e: { run: { id: string } }) => {
-        lastProgress.delete(e.run.id);
-        send('run:end', e);
-      });
-    }
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    const cleanup = () => {
-      clearInterval(beat);
-      for (const off of offs) off();
-      streams.delete(res);
-    };
-    req.raw.on('close', cleanup);
-    res.on('close', cleanup);
-  });
+      streams.add(res);
+      const send = (event: string, data: unknown) => {
+        if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      send('hello', { at: new Date().toISOString() });
+      const lastProgress = new Map<string, number>();
+      const offs: Array<() => void> = [];
+      const on = <A extends unknown[]>(
+        em: { on(e: string, f: (...a: A) => void): unknown; off(e: string, f: (...a: A) => void): unknown },
+        event: string,
+        f: (...a: A) => void,
+      ) => {
+        em.on(event, f);
+        offs.push(() => em.off(event, f));
+      };
+      on(ctx.bus as never, 'connection', (e: unknown) => send('connection', e));
+      const ev = ctx.scheduler?.events;
+      if (ev) {
+        on(ev as never, 'run:start', (e: unknown) => send('run:start', e));
+        on(ev as never, 'run:log', (e: unknown) => send('run:log', e));
+        on(ev as never, 'run:progress', (e: { runId: string; done: number; total: number }) => {
+          const now = Date.now();
+          if (e.done < e.total && now - (lastProgress.get(e.runId) ?? 0) < PROGRESS_EVERY_MS) return;
+          lastProgress.set(e.runId, now);
+          send('run:progress', e);
+        });
+        on(ev as never, 'run:end', (e: { run: { id: string } }) => {
+          lastProgress.delete(e.run.id);
+          send('run:end', e);
+        });
+      }
+      const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const cleanup = () => {
+        clearInterval(beat);
+        for (const off of offs) off();
+        streams.delete(res);
+      };
+      req.raw.on('close', cleanup);
+      res.on('close', cleanup);
+    },
+  );
 }

@@ -17,12 +17,17 @@ import { errorReply, nameParams, anyObject } from './schemas.ts';
  * that takes '/a' and refuses 'a' (local paths have no pattern).
  */
 function folderKeys(ctx: AdminContext, type: string): string[] {
-  const props = (ctx.loaded().registry.taskTypes.get(type)?.schema.properties ?? {}) as Record<string, { type?: unknown; pattern?: string }>;
-  return Object.entries(props).filter(([, s]) => {
-    if (s.type !== 'string' || typeof s.pattern !== 'string') return false;
-    const re = new RegExp(s.pattern);
-    return re.test('/a') && !re.test('a');
-  }).map(([k]) => k);
+  const props = (ctx.loaded().registry.taskTypes.get(type)?.schema.properties ?? {}) as Record<
+    string,
+    { type?: unknown; pattern?: string }
+  >;
+  return Object.entries(props)
+    .filter(([, s]) => {
+      if (s.type !== 'string' || typeof s.pattern !== 'string') return false;
+      const re = new RegExp(s.pattern);
+      return re.test('/a') && !re.test('a');
+    })
+    .map(([k]) => k);
 }
 
 function jobOf(ctx: AdminContext, name: string): JobDefinition {
@@ -32,7 +37,9 @@ function jobOf(ctx: AdminContext, name: string): JobDefinition {
 }
 
 function summary(ctx: AdminContext, job: JobDefinition) {
-  const health = (ctx.scheduler?.health() as { jobs?: Array<Record<string, unknown>> } | undefined)?.jobs?.find((j) => j.name === job.name);
+  const health = (ctx.scheduler?.health() as { jobs?: Array<Record<string, unknown>> } | undefined)?.jobs?.find(
+    (j) => j.name === job.name,
+  );
   let next: string | null = (health?.nextRun as string | null | undefined) ?? null;
   if (!health && job.enabled) next = nextRuns(job.schedule, job.timezone, 1)[0]?.toISOString() ?? null;
   return {
@@ -57,91 +64,165 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
   app.get('/api/jobs', { schema: { summary: 'Jobs with schedule, next run and last outcome' } }, async () => {
     await ctx.refresh();
     const loaded = ctx.loaded();
-    const problems = loaded.problems.filter((p) => dirname(p.file) === loaded.config.jobs)
-      .map((p) => ({ file: basename(p.file), line: p.line, col: p.col, message: `${p.path ? p.path + ' ' : ''}${p.message}` }));
+    const problems = loaded.problems
+      .filter((p) => dirname(p.file) === loaded.config.jobs)
+      .map((p) => ({
+        file: basename(p.file),
+        line: p.line,
+        col: p.col,
+        message: `${p.path ? p.path + ' ' : ''}${p.message}`,
+      }));
     return { jobs: loaded.jobs.map((j) => summary(ctx, j)), problems };
   });
 
-  app.get<{ Params: { name: string } }>('/api/jobs/:name', {
-    schema: { summary: 'One job with its tasks and their remote folders', params: nameParams, response: { 404: errorReply } },
-  }, async (req) => {
-    const job = jobOf(ctx, req.params.name);
-    return {
-      job: {
-        ...summary(ctx, job),
-        overlap: job.overlap,
-        nextRuns: job.enabled ? nextRuns(job.schedule, job.timezone, 3).map((d) => d.toISOString()) : [],
-        taskDetails: job.tasks.map((t, index) => {
-          const keys = folderKeys(ctx, t.type);
-          return { index, type: t.type, folders: Object.fromEntries(keys.map((k) => [k, typeof t.options[k] === 'string' ? t.options[k] : null])) };
-        }),
+  app.get<{ Params: { name: string } }>(
+    '/api/jobs/:name',
+    {
+      schema: {
+        summary: 'One job with its tasks and their remote folders',
+        params: nameParams,
+        response: { 404: errorReply },
       },
-    };
-  });
-
-  app.patch<{ Params: { name: string; index: number }; Body: { folders: Record<string, string> } }>('/api/jobs/:name/tasks/:index', {
-    schema: {
-      summary: "Set a task's remote folders (written to the job's YAML file, comments kept)",
-      params: { type: 'object', required: ['name', 'index'], properties: { name: nameParams.properties.name, index: { type: 'integer', minimum: 0, maximum: 999 } } },
-      body: { type: 'object', additionalProperties: false, required: ['folders'], properties: { folders: { type: 'object', minProperties: 1, maxProperties: 8, additionalProperties: { type: 'string', maxLength: 4096 } } } },
-      response: { 400: errorReply, 404: errorReply },
     },
-  }, async (req) => {
-    const job = jobOf(ctx, req.params.name);
-    const task = job.tasks[req.params.index];
-    if (!task) throw new HttpError(404, `job '${job.name}' has no task ${req.params.index} (it has ${job.tasks.length})`);
-    const keys = folderKeys(ctx, task.type);
-    for (const k of Object.keys(req.body.folders)) {
-      if (!keys.includes(k)) throw new HttpError(400, `'${k}' is not a folder of the ${task.type} task (folders: ${keys.join(', ') || 'none'})`);
-    }
-    await withFileLock(job.file, async () => {
-      const source = await readFile(job.file, 'utf8');
-      const text = textWithValues(source, ['tasks', req.params.index, task.type], req.body.folders);
-      if (text !== source) await writeChecked(ctx.loaded(), ctx.env, job.file, text);
-    });
-    await ctx.reload();
-    return { job: summary(ctx, jobOf(ctx, job.name)) };
-  });
-
-  app.post<{ Params: { name: string }; Body: { dryRun?: boolean } }>('/api/jobs/:name/run', {
-    schema: {
-      summary: 'Run the job now (follows its overlap policy); returns the run id',
-      params: nameParams,
-      body: { type: 'object', additionalProperties: false, properties: { dryRun: { type: 'boolean' } } },
-      response: { 202: { type: 'object', properties: { runId: { type: 'string' } } }, 404: errorReply, 409: errorReply },
+    async (req) => {
+      const job = jobOf(ctx, req.params.name);
+      return {
+        job: {
+          ...summary(ctx, job),
+          overlap: job.overlap,
+          nextRuns: job.enabled ? nextRuns(job.schedule, job.timezone, 3).map((d) => d.toISOString()) : [],
+          taskDetails: job.tasks.map((t, index) => {
+            const keys = folderKeys(ctx, t.type);
+            return {
+              index,
+              type: t.type,
+              folders: Object.fromEntries(keys.map((k) => [k, typeof t.options[k] === 'string' ? t.options[k] : null])),
+            };
+          }),
+        },
+      };
     },
-  }, async (req, reply) => {
-    const job = jobOf(ctx, req.params.name);
-    if (!ctx.scheduler) throw new HttpError(409, 'the scheduler is not running');
-    try {
-      const runId = await ctx.scheduler.runNow(job.name, { dryRun: req.body?.dryRun === true });
-      return reply.code(202).send({ runId });
-    } catch (err) {
-      throw new HttpError(409, firstLine((err as Error).message));
-    }
-  });
+  );
 
-  app.get<{ Params: { name: string }; Querystring: { limit?: number } }>('/api/jobs/:name/runs', {
-    schema: {
-      summary: 'Run history, newest first: per-task counts, bytes, duration, errors',
-      params: nameParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 200 } } },
-      response: { 200: { type: 'object', properties: { runs: { type: 'array', items: anyObject } } }, 404: errorReply },
+  app.patch<{ Params: { name: string; index: number }; Body: { folders: Record<string, string> } }>(
+    '/api/jobs/:name/tasks/:index',
+    {
+      schema: {
+        summary: "Set a task's remote folders (written to the job's YAML file, comments kept)",
+        params: {
+          type: 'object',
+          required: ['name', 'index'],
+          properties: { name: nameParams.properties.name, index: { type: 'integer', minimum: 0, maximum: 999 } },
+        },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['folders'],
+          properties: {
+            folders: {
+              type: 'object',
+              minProperties: 1,
+              maxProperties: 8,
+              additionalProperties: { type: 'string', maxLength: 4096 },
+            },
+          },
+        },
+        response: { 400: errorReply, 404: errorReply },
+      },
     },
-  }, async (req) => {
-    const job = jobOf(ctx, req.params.name);
-    return { runs: ctx.scheduler ? await ctx.scheduler.history.list(job.name, req.query.limit ?? 20) : [] };
-  });
+    async (req) => {
+      const job = jobOf(ctx, req.params.name);
+      const task = job.tasks[req.params.index];
+      if (!task)
+        throw new HttpError(404, `job '${job.name}' has no task ${req.params.index} (it has ${job.tasks.length})`);
+      const keys = folderKeys(ctx, task.type);
+      for (const k of Object.keys(req.body.folders)) {
+        if (!keys.includes(k))
+          throw new HttpError(
+            400,
+            `'${k}' is not a folder of the ${task.type} task (folders: ${keys.join(', ') || 'none'})`,
+          );
+      }
+      await withFileLock(job.file, async () => {
+        const source = await readFile(job.file, 'utf8');
+        const text = textWithValues(source, ['tasks', req.params.index, task.type], req.body.folders);
+        if (text !== source) await writeChecked(ctx.loaded(), ctx.env, job.file, text);
+      });
+      await ctx.reload();
+      return { job: summary(ctx, jobOf(ctx, job.name)) };
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/api/runs/:id/log', {
-    schema: {
-      summary: "A recent run's log lines and latest progress (kept in memory)",
-      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,100}$' } } },
-      response: { 404: errorReply },
+  app.post<{ Params: { name: string }; Body: { dryRun?: boolean } }>(
+    '/api/jobs/:name/run',
+    {
+      schema: {
+        summary: 'Run the job now (follows its overlap policy); returns the run id',
+        params: nameParams,
+        body: { type: 'object', additionalProperties: false, properties: { dryRun: { type: 'boolean' } } },
+        response: {
+          202: { type: 'object', properties: { runId: { type: 'string' } } },
+          404: errorReply,
+          409: errorReply,
+        },
+      },
     },
-  }, async (req) => {
-    const view = logs.get(req.params.id);
-    if (!view) throw new HttpError(404, `no log kept for run '${req.params.id}' (only the last runs since the daemon started are kept)`);
-    return view;
-  });
+    async (req, reply) => {
+      const job = jobOf(ctx, req.params.name);
+      if (!ctx.scheduler) throw new HttpError(409, 'the scheduler is not running');
+      try {
+        const runId = await ctx.scheduler.runNow(job.name, { dryRun: req.body?.dryRun === true });
+        return reply.code(202).send({ runId });
+      } catch (err) {
+        throw new HttpError(409, firstLine((err as Error).message));
+      }
+    },
+  );
+
+  app.get<{ Params: { name: string }; Querystring: { limit?: number } }>(
+    '/api/jobs/:name/runs',
+    {
+      schema: {
+        summary: 'Run history, newest first: per-task counts, bytes, duration, errors',
+        params: nameParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 200 } },
+        },
+        response: {
+          200: { type: 'object', properties: { runs: { type: 'array', items: anyObject } } },
+          404: errorReply,
+        },
+      },
+    },
+    async (req) => {
+      const job = jobOf(ctx, req.params.name);
+      return { runs: ctx.scheduler ? await ctx.scheduler.history.list(job.name, req.query.limit ?? 20) : [] };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/runs/:id/log',
+    {
+      schema: {
+        summary: "A recent run's log lines and latest progress (kept in memory)",
+        params: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,100}$' } },
+        },
+        response: { 404: errorReply },
+      },
+    },
+    async (req) => {
+      const view = logs.get(req.params.id);
+      if (!view)
+        throw new HttpError(
+          404,
+          `no log kept for run '${req.params.id}' (only the last runs since the daemon started are kept)`,
+        );
+      return view;
+    },
+  );
 }

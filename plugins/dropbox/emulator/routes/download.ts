@@ -41,7 +41,16 @@ export const downloadRoutes: RouteDef[] = [
         result =
           live?.kind === 'file'
             ? fileMeta(caller, live, false, infoOf(r))
-            : { name: r.name, id: r.id, client_modified: r.clientModified, server_modified: r.serverModified, rev: r.rev, size: r.blob.size, is_downloadable: true, content_hash: r.blob.contentHash };
+            : {
+                name: r.name,
+                id: r.id,
+                client_modified: r.clientModified,
+                server_modified: r.serverModified,
+                rev: r.rev,
+                size: r.blob.size,
+                is_downloadable: true,
+                content_hash: r.blob.contentHash,
+              };
       } else {
         const node = asRouteError('path', () => lookup(caller, arg.path));
         if (node.kind !== 'file') throw routeError(nest('path', tag('not_file')));
@@ -55,12 +64,17 @@ export const downloadRoutes: RouteDef[] = [
         return;
       }
       const range = parseRange(req.headers.range, size);
-      if (range === 'invalid') throw new ApiError(416, 'Requested Range Not Satisfiable', { 'Content-Range': `bytes */${size}` });
+      if (range === 'invalid')
+        throw new ApiError(416, 'Requested Range Not Satisfiable', { 'Content-Range': `bytes */${size}` });
       const [start, end] = range ?? [0, size];
       await call.sendBytes(result, version.blob.read(start, end), {
         status: range ? 206 : 200,
         length: end - start,
-        headers: { ETag: etag, 'Accept-Ranges': 'bytes', ...(range ? { 'Content-Range': `bytes ${start}-${end - 1}/${size}` } : {}) },
+        headers: {
+          ETag: etag,
+          'Accept-Ranges': 'bytes',
+          ...(range ? { 'Content-Range': `bytes ${start}-${end - 1}/${size}` } : {}),
+        },
       });
     },
   },

@@ -31,7 +31,11 @@ export function ownerKey(call: Call): string {
 
 function listTarget(call: Call): FolderNode {
   const { arg, caller } = call;
-  if (arg.path === '/') throw badRequest(call.route.name, 'request body: path: Specify the root folder as an empty string rather than as "/".');
+  if (arg.path === '/')
+    throw badRequest(
+      call.route.name,
+      'request body: path: Specify the root folder as an empty string rather than as "/".',
+    );
   if (arg.shared_link) throw routeError(nest('path', tag('not_found')));
   const node = asRouteError('path', () => lookup(caller, arg.path));
   if (node.kind !== 'folder') throw routeError(nest('path', tag('not_folder')));
@@ -63,7 +67,8 @@ function snapshot(call: Call, folder: FolderNode): Array<Node | Record<string, u
   walk(folder);
   if (arg.include_deleted) {
     const rootDisplay = st.tree.displayPath(caller.root);
-    for (const e of deletedUnder(call, fold(st.tree.displayPath(folder)), arg.recursive)) items.push(entryMeta(caller, e, rootDisplay));
+    for (const e of deletedUnder(call, fold(st.tree.displayPath(folder)), arg.recursive))
+      items.push(entryMeta(caller, e, rootDisplay));
   }
   return items;
 }
@@ -118,9 +123,15 @@ function changes(call: Call, c: ListCursor): { entries: unknown[]; cursor: strin
   const rootDisplay = st.tree.displayPath(caller.root);
   const rootLower = fold(rootDisplay);
   const entries = taken.map((e) =>
-    e.lower.startsWith(rootLower + '/') ? entryMeta(caller, e, rootDisplay) : { ...entryMeta(caller, e, e.display), path_lower: undefined, path_display: undefined },
+    e.lower.startsWith(rootLower + '/')
+      ? entryMeta(caller, e, rootDisplay)
+      : { ...entryMeta(caller, e, e.display), path_lower: undefined, path_display: undefined },
   );
-  return { entries: entries.map((e) => JSON.parse(JSON.stringify(e))), cursor: saveCursor(call, { ...c, seq, snapshot: undefined }), has_more: hasMore };
+  return {
+    entries: entries.map((e) => JSON.parse(JSON.stringify(e))),
+    cursor: saveCursor(call, { ...c, seq, snapshot: undefined }),
+    has_more: hasMore,
+  };
 }
 
 /** Whether the journal has entries for the cursor's folder after its position. */
@@ -243,7 +254,17 @@ export const readRoutes: RouteDef[] = [
         const r = asRouteError('path', () => lookupRev(caller, arg.path.slice(4)));
         const live = st.tree.byId.get(r.id);
         if (live && live.kind === 'file') return fileMeta(caller, live, true, infoOf(r));
-        return { '.tag': 'file', name: r.name, id: r.id, client_modified: r.clientModified, server_modified: r.serverModified, rev: r.rev, size: r.blob.size, is_downloadable: true, content_hash: r.blob.contentHash };
+        return {
+          '.tag': 'file',
+          name: r.name,
+          id: r.id,
+          client_modified: r.clientModified,
+          server_modified: r.serverModified,
+          rev: r.rev,
+          size: r.blob.size,
+          is_downloadable: true,
+          content_hash: r.blob.contentHash,
+        };
       }
       try {
         return meta(caller, lookup(caller, arg.path));

@@ -33,16 +33,19 @@ const SEARCH_OPTIONS = t.struct({
   file_status: { ty: t.union({ active: null, deleted: null }), default: { tag: 'active' } },
   filename_only: bool(false),
   file_extensions: opt(t.list(t.str())),
-  file_categories: opt(t.list(t.union(Object.fromEntries([...Object.keys(CATEGORY), 'folder', 'paper', 'others'].map((k) => [k, null]))))),
+  file_categories: opt(
+    t.list(t.union(Object.fromEntries([...Object.keys(CATEGORY), 'folder', 'paper', 'others'].map((k) => [k, null])))),
+  ),
   account_id: opt(t.str({ min: 40, max: 40 })),
 });
 
 function highlightSpans(name: string, words: string[]): Array<{ highlight_str: string; is_highlighted: boolean }> {
   const lower = name.toLowerCase();
   const marks = new Array<boolean>(name.length).fill(false);
-  for (const w of words) for (let i = lower.indexOf(w); i >= 0 && w; i = lower.indexOf(w, i + 1)) marks.fill(true, i, i + w.length);
+  for (const w of words)
+    for (let i = lower.indexOf(w); i >= 0 && w; i = lower.indexOf(w, i + 1)) marks.fill(true, i, i + w.length);
   const spans: Array<{ highlight_str: string; is_highlighted: boolean }> = [];
-  for (let i = 0; i < name.length; ) {
+  for (let i = 0; i < name.length;) {
     let j = i;
     while (j < name.length && marks[j] === marks[i]) j++;
     spans.push({ highlight_str: name.slice(i, j), is_highlighted: marks[i]! });
@@ -100,11 +103,15 @@ export const searchRoutes: RouteDef[] = [
       const matchesName = (name: string) => words.every((w) => name.toLowerCase().includes(w));
       const exts: string[] | undefined = o.file_extensions?.map((e: string) => e.replace(/^\./, '').toLowerCase());
       const cats: string[] | undefined = o.file_categories?.map((c: { tag: string }) => c.tag);
-      const keep = (n: Node) => matchesName(n.name) && (!exts || (n.kind === 'file' && exts.includes(extOf(n.name)))) && (!cats || cats.includes(category(n)));
+      const keep = (n: Node) =>
+        matchesName(n.name) &&
+        (!exts || (n.kind === 'file' && exts.includes(extOf(n.name)))) &&
+        (!cats || cats.includes(category(n)));
       let items: Array<Node | Record<string, unknown>> = [];
       if (o.file_status.tag === 'deleted') {
         const rootDisplay = st.tree.displayPath(caller.root);
-        for (const e of deletedUnder(call, fold(st.tree.displayPath(scope)), true)) if (matchesName(e.name)) items.push(entryMeta(caller, e, rootDisplay));
+        for (const e of deletedUnder(call, fold(st.tree.displayPath(scope)), true))
+          if (matchesName(e.name)) items.push(entryMeta(caller, e, rootDisplay));
       } else {
         const found: Node[] = [];
         const walk = (dir: FolderNode) => {
@@ -120,7 +127,10 @@ export const searchRoutes: RouteDef[] = [
         } else {
           // Relevance, roughly: exact names first, then shorter names.
           const q = words.join(' ');
-          found.sort((a, b) => Number(b.name.toLowerCase() === q) - Number(a.name.toLowerCase() === q) || a.name.length - b.name.length);
+          found.sort(
+            (a, b) =>
+              Number(b.name.toLowerCase() === q) - Number(a.name.toLowerCase() === q) || a.name.length - b.name.length,
+          );
         }
         items = found;
       }
@@ -136,7 +146,8 @@ export const searchRoutes: RouteDef[] = [
     arg: t.struct({ cursor: t.str({ min: 1 }) }),
     async handle(call) {
       const s = call.st.searchCursors.get(call.arg.cursor) as (SearchPage & { owner: string }) | undefined;
-      if (!s || s.owner !== ownerKey(call)) throw badRequest(call.route.name, `Invalid "cursor" parameter: '${call.arg.cursor}'`);
+      if (!s || s.owner !== ownerKey(call))
+        throw badRequest(call.route.name, `Invalid "cursor" parameter: '${call.arg.cursor}'`);
       return searchPage(call, s);
     },
   },

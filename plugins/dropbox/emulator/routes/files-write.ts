@@ -42,7 +42,8 @@ function deleteOne(call: Call, path: string, parentRev?: string): Record<string,
   }
   try {
     checkRemovable(call, node);
-    if (parentRev !== undefined && (node.kind !== 'file' || node.rev !== parentRev)) throw new WriteFailure(nest('conflict', tag('file')));
+    if (parentRev !== undefined && (node.kind !== 'file' || node.rev !== parentRev))
+      throw new WriteFailure(nest('conflict', tag('file')));
   } catch (err) {
     if (err instanceof WriteFailure) throw routeError(nest('path_write', err.error));
     throw err;
@@ -85,7 +86,8 @@ function relocate(call: Call, move: boolean): Record<string, unknown> {
   let name = tg.name;
   const caseRename = move && tg.existing === src;
   if (tg.existing && !caseRename) {
-    if (!arg.autorename) throw routeError(nest('to', nest('conflict', tag(tg.existing.kind === 'file' ? 'file' : 'folder'))));
+    if (!arg.autorename)
+      throw routeError(nest('to', nest('conflict', tag(tg.existing.kind === 'file' ? 'file' : 'folder'))));
     name = freeName(tg.parent, name);
   }
   if (st.tree.countFiles(src) > MAX_ITEMS) throw routeError(tag('too_many_files'));
@@ -130,7 +132,11 @@ export const writeRoutes: RouteDef[] = [
     style: 'rpc',
     auth: 'user',
     scope: 'files.content.write',
-    arg: t.struct({ paths: t.list(t.str({ pattern: WRITE_PATH }), { max: 10_000 }), autorename: bool(false), force_async: bool(false) }),
+    arg: t.struct({
+      paths: t.list(t.str({ pattern: WRITE_PATH }), { max: 10_000 }),
+      autorename: bool(false),
+      force_async: bool(false),
+    }),
     async handle(call) {
       const release = call.st.lock(call.st.tree.namespaceOf(call.caller.root), call.route.name);
       let entries: unknown[];
@@ -172,7 +178,12 @@ export const writeRoutes: RouteDef[] = [
     style: 'rpc',
     auth: 'user',
     scope: 'files.content.write',
-    arg: t.struct({ entries: t.list(t.struct({ path: t.str({ pattern: WRITE_PATH_OR_ID }), parent_rev: opt(t.str({ pattern: REV, min: 9 })) }), { max: 1000 }) }),
+    arg: t.struct({
+      entries: t.list(
+        t.struct({ path: t.str({ pattern: WRITE_PATH_OR_ID }), parent_rev: opt(t.str({ pattern: REV, min: 9 })) }),
+        { max: 1000 },
+      ),
+    }),
     async handle(call) {
       const release = call.st.lock(call.st.tree.namespaceOf(call.caller.root), call.route.name);
       let entries: unknown[];
@@ -191,27 +202,25 @@ export const writeRoutes: RouteDef[] = [
     },
   },
   jobCheckRoute('files/delete_batch/check'),
-  ...(['copy', 'move'] as const).map(
-    (op): RouteDef => ({
-      name: `files/${op}_v2`,
-      style: 'rpc',
-      auth: 'user',
-      scope: 'files.content.write',
-      arg: t.struct({
-        from_path: t.str({ pattern: WRITE_PATH_OR_ID }),
-        to_path: t.str({ pattern: WRITE_PATH_OR_ID }),
-        allow_shared_folder: bool(false),
-        autorename: bool(false),
-        allow_ownership_transfer: bool(false),
-      }),
-      async handle(call) {
-        const release = call.st.lock(lockNamespace(call.st, call.caller, call.arg.to_path), call.route.name);
-        try {
-          return relocate(call, op === 'move');
-        } finally {
-          release();
-        }
-      },
+  ...(['copy', 'move'] as const).map((op): RouteDef => ({
+    name: `files/${op}_v2`,
+    style: 'rpc',
+    auth: 'user',
+    scope: 'files.content.write',
+    arg: t.struct({
+      from_path: t.str({ pattern: WRITE_PATH_OR_ID }),
+      to_path: t.str({ pattern: WRITE_PATH_OR_ID }),
+      allow_shared_folder: bool(false),
+      autorename: bool(false),
+      allow_ownership_transfer: bool(false),
     }),
-  ),
+    async handle(call) {
+      const release = call.st.lock(lockNamespace(call.st, call.caller, call.arg.to_path), call.route.name);
+      try {
+        return relocate(call, op === 'move');
+      } finally {
+        release();
+      }
+    },
+  })),
 ];

@@ -19,7 +19,9 @@ const COMMIT_FIELDS = {
   autorename: bool(false),
   client_modified: opt(t.timestamp),
   mute: bool(false),
-  property_groups: opt(t.list(t.struct({ template_id: t.str(), fields: t.list(t.struct({ name: t.str(), value: t.str() })) }))),
+  property_groups: opt(
+    t.list(t.struct({ template_id: t.str(), fields: t.list(t.struct({ name: t.str(), value: t.str() })) })),
+  ),
   strict_conflict: bool(false),
 };
 const COMMIT_INFO = t.struct(COMMIT_FIELDS);
@@ -35,7 +37,11 @@ class TooLarge extends Error {}
  * Streams the request body into `spool` (pending until the caller commits), hashing the
  * chunk. Over 150 MiB the rest is read and thrown away, then TooLarge is thrown.
  */
-async function receive(call: Call, spool: Spool | undefined, wantHash = false): Promise<{ bytes: number; hash?: string }> {
+async function receive(
+  call: Call,
+  spool: Spool | undefined,
+  wantHash = false,
+): Promise<{ bytes: number; hash?: string }> {
   // The spool hashes what it keeps; a chunk's own hash is computed only when asked for.
   const hasher = wantHash ? new ContentHasher() : undefined;
   let bytes = 0;
@@ -100,7 +106,14 @@ function lookupError(s: Session | undefined, offset: number, closing = false): T
   return undefined;
 }
 
-async function appendTo(call: Call, s: Session, offset: number, close: boolean, contentHash: string | undefined, wrapLookup: (e: Tagged) => Tagged): Promise<void> {
+async function appendTo(
+  call: Call,
+  s: Session,
+  offset: number,
+  close: boolean,
+  contentHash: string | undefined,
+  wrapLookup: (e: Tagged) => Tagged,
+): Promise<void> {
   if (s.type === 'concurrent') {
     // Pieces arrive in any order: closing fixes the end, earlier pieces may still come.
     if (s.closed && offset >= s.end!) throw routeError(wrapLookup(tag('closed')));
@@ -108,7 +121,8 @@ async function appendTo(call: Call, s: Session, offset: number, close: boolean, 
     const spool = call.st.blobs.spool();
     try {
       const got = await receive(call, spool, !!contentHash);
-      if (!close && got.bytes % BLOCK_SIZE !== 0) throw routeError(wrapLookup(tag('concurrent_session_invalid_data_size')));
+      if (!close && got.bytes % BLOCK_SIZE !== 0)
+        throw routeError(wrapLookup(tag('concurrent_session_invalid_data_size')));
       if (contentHash && contentHash !== got.hash) throw routeError(tag('content_hash_mismatch'));
       spool.commit();
       s.pieces!.get(offset)?.discard();
@@ -162,7 +176,11 @@ async function assemble(call: Call, s: Session): Promise<Spool | Tagged> {
 }
 
 /** The finish of one session: used by finish (with a body) and the batch finishes (without). */
-async function finishOne(call: Call, arg: { cursor: { session_id: string; offset: number }; commit: CommitInfo; content_hash?: string }, withBody: boolean) {
+async function finishOne(
+  call: Call,
+  arg: { cursor: { session_id: string; offset: number }; commit: CommitInfo; content_hash?: string },
+  withBody: boolean,
+) {
   const { st } = call;
   const s = session(st, call, arg.cursor.session_id);
   const lookupFailed = (e: Tagged) => nest('lookup_failed', e);
@@ -214,15 +232,23 @@ function lockAll(call: Call, namespaces: FolderNode[]): () => void {
 }
 
 async function finishBatch(call: Call): Promise<unknown[]> {
-  const entries = call.arg.entries as Array<{ cursor: { session_id: string; offset: number }; commit: CommitInfo; content_hash?: string }>;
-  const release = lockAll(call, entries.map((e) => lockNamespace(call.st, call.caller, e.commit.path)));
+  const entries = call.arg.entries as Array<{
+    cursor: { session_id: string; offset: number };
+    commit: CommitInfo;
+    content_hash?: string;
+  }>;
+  const release = lockAll(
+    call,
+    entries.map((e) => lockNamespace(call.st, call.caller, e.commit.path)),
+  );
   try {
     const out: unknown[] = [];
     for (const e of entries) {
       try {
         out.push({ '.tag': 'success', ...(await finishOne(call, e, false)) });
       } catch (err) {
-        if (err instanceof ApiError && err.status === 409) out.push({ '.tag': 'failure', failure: (err.body as { error: unknown }).error });
+        if (err instanceof ApiError && err.status === 409)
+          out.push({ '.tag': 'failure', failure: (err.body as { error: unknown }).error });
         else throw err;
       }
     }
@@ -276,7 +302,11 @@ export const uploadRoutes: RouteDef[] = [
     style: 'upload',
     auth: 'user',
     scope: 'files.content.write',
-    arg: t.struct({ close: bool(false), session_type: opt(t.union({ sequential: null, concurrent: null })), content_hash: opt(SHA256_HEX) }),
+    arg: t.struct({
+      close: bool(false),
+      session_type: opt(t.union({ sequential: null, concurrent: null })),
+      content_hash: opt(SHA256_HEX),
+    }),
     async handle(call) {
       const { arg } = call;
       if (declaredTooLarge(call)) throw routeError(tag('payload_too_large'));
@@ -304,30 +334,30 @@ export const uploadRoutes: RouteDef[] = [
       return { session_id: s.id };
     },
   },
-  ...(['files/upload_session/append_v2', 'files/upload_session/append'] as const).map(
-    (name): RouteDef => ({
-      name,
-      style: 'upload',
-      auth: 'user',
-      scope: 'files.content.write',
-      // v1 takes the cursor itself as its argument.
-      arg: name.endsWith('_v2') ? t.struct({ cursor: CURSOR, close: bool(false), content_hash: opt(SHA256_HEX) }) : CURSOR,
-      async handle(call) {
-        const a = name.endsWith('_v2') ? call.arg : { cursor: call.arg, close: false };
-        if (declaredTooLarge(call)) throw routeError(tag('payload_too_large'));
-        const s = session(call.st, call, a.cursor.session_id);
-        const le = lookupError(s, a.cursor.offset);
-        if (le) throw routeError(le);
-        try {
-          await appendTo(call, s!, a.cursor.offset, a.close, a.content_hash, (e) => e);
-        } catch (err) {
-          if (err instanceof TooLarge) throw routeError(tag('payload_too_large'));
-          throw err;
-        }
-        return null;
-      },
-    }),
-  ),
+  ...(['files/upload_session/append_v2', 'files/upload_session/append'] as const).map((name): RouteDef => ({
+    name,
+    style: 'upload',
+    auth: 'user',
+    scope: 'files.content.write',
+    // v1 takes the cursor itself as its argument.
+    arg: name.endsWith('_v2')
+      ? t.struct({ cursor: CURSOR, close: bool(false), content_hash: opt(SHA256_HEX) })
+      : CURSOR,
+    async handle(call) {
+      const a = name.endsWith('_v2') ? call.arg : { cursor: call.arg, close: false };
+      if (declaredTooLarge(call)) throw routeError(tag('payload_too_large'));
+      const s = session(call.st, call, a.cursor.session_id);
+      const le = lookupError(s, a.cursor.offset);
+      if (le) throw routeError(le);
+      try {
+        await appendTo(call, s!, a.cursor.offset, a.close, a.content_hash, (e) => e);
+      } catch (err) {
+        if (err instanceof TooLarge) throw routeError(tag('payload_too_large'));
+        throw err;
+      }
+      return null;
+    },
+  })),
   {
     name: 'files/upload_session/finish',
     style: 'upload',
@@ -364,7 +394,10 @@ export const uploadRoutes: RouteDef[] = [
     scope: 'files.content.write',
     arg: t.struct({ entries: t.list(FINISH_ARG, { max: 1000 }) }),
     async handle(call) {
-      return { '.tag': 'async_job_id', async_job_id: call.st.addJob({ '.tag': 'complete', entries: await finishBatch(call) }) };
+      return {
+        '.tag': 'async_job_id',
+        async_job_id: call.st.addJob({ '.tag': 'complete', entries: await finishBatch(call) }),
+      };
     },
   },
   jobCheckRoute('files/upload_session/finish_batch/check'),
@@ -373,7 +406,10 @@ export const uploadRoutes: RouteDef[] = [
     style: 'rpc',
     auth: 'user',
     scope: 'files.content.write',
-    arg: t.struct({ session_type: opt(t.union({ sequential: null, concurrent: null })), num_sessions: t.uint({ min: 1, max: 1000 }) }),
+    arg: t.struct({
+      session_type: opt(t.union({ sequential: null, concurrent: null })),
+      num_sessions: t.uint({ min: 1, max: 1000 }),
+    }),
     async handle(call) {
       const type = call.arg.session_type?.tag === 'concurrent' ? 'concurrent' : 'sequential';
       return { session_ids: Array.from({ length: call.arg.num_sessions }, () => newSession(call, type).id) };
