@@ -8,7 +8,7 @@ import { loadMasterKey } from './store/master-key.ts';
 import { createServices, type OwnedServices } from './services.ts';
 import type { Registry } from './registry.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
-import { watchConfig, type ConfigWatcher } from './scheduler/reload.ts';
+import { watchConfig } from './scheduler/reload.ts';
 import { startAdmin } from './admin/index.ts';
 
 export interface DaemonPart {
@@ -61,20 +61,20 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
   const scheduler = new Scheduler({ config: loaded.config, registry: loaded.registry, services, log });
   try {
     await startSandboxes(loaded, services, log, parts, urls);
-    let watcher: ConfigWatcher | undefined;
-    parts.push({
-      name: 'scheduler',
-      stop: async () => {
-        watcher?.close();
-        await scheduler.stop();
-      },
-    });
+    parts.push({ name: 'scheduler', stop: () => scheduler.stop() });
     await scheduler.start(loaded.jobs, loaded.connections);
-    watcher = watchConfig({ config: loaded.config, registry: loaded.registry, scheduler, log, env: opts.env });
+    const watcher = watchConfig({ config: loaded.config, registry: loaded.registry, scheduler, log, env: opts.env });
+    parts.push({ name: 'config watcher', stop: async () => watcher.close() });
     // Started last so it is stopped first: no request lands on a stopping scheduler.
     if (loaded.config.admin.enabled) {
-      const w = watcher;
-      const admin = await startAdmin({ loaded, services, log, env: opts.env, scheduler, onChange: () => w.reload() });
+      const admin = await startAdmin({
+        loaded,
+        services,
+        log,
+        env: opts.env,
+        scheduler,
+        onChange: () => watcher.reload(),
+      });
       urls.admin = admin.url;
       parts.push({ name: 'admin server', stop: () => admin.close() });
     }

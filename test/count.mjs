@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 
 let passed = 0;
-let failed = 0;
+let failed;
 try {
   const r = JSON.parse(readFileSync(new URL('./.artifacts/results.json', import.meta.url), 'utf8'));
   passed = r.numPassedTests;

@@ -76,6 +76,7 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminHandle> {
             : (err as Error).message;
     throw new Error(
       `the admin server cannot listen on ${host}:${port}: ${why} (set admin.host / admin.port in ${opts.loaded.config.file}, or admin.enabled: false)`,
+      { cause: err },
     );
   }
   const addr = app.server.address();

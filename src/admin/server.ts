@@ -83,11 +83,9 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
   const loopbackOnly = LOOPBACK.has(ctx.loaded().config.admin.host.replace(/^::1$/, '[::1]'));
   app.addHook('onRequest', async (req, reply) => {
     if (loopbackOnly && !LOOPBACK.has(hostnameOf(req.headers.host))) {
-      return reply
-        .code(421)
-        .send({
-          error: `this admin server answers only to 127.0.0.1, localhost or [::1], not '${hostnameOf(req.headers.host)}'`,
-        });
+      return reply.code(421).send({
+        error: `this admin server answers only to 127.0.0.1, localhost or [::1], not '${hostnameOf(req.headers.host)}'`,
+      });
     }
     const path = req.url.split('?')[0]!;
     const session = sessions.get(req.cookies[SESSION_COOKIE]);
@@ -101,11 +99,9 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
     if (err.validation)
       return reply.code(400).send({ error: `${req.method} ${req.routeOptions.url ?? req.url}: ${err.message}` });
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply
-        .code(415)
-        .send({
-          error: `send JSON (content-type: application/json), not ${req.headers['content-type'] ?? 'no content-type'}`,
-        });
+      return reply.code(415).send({
+        error: `send JSON (content-type: application/json), not ${req.headers['content-type'] ?? 'no content-type'}`,
+      });
     }
     const status =
       err instanceof HttpError

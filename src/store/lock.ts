@@ -28,7 +28,7 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promi
         continue;
       }
       if (Date.now() - started > GIVE_UP_MS)
-        throw new Error(`${file} is locked by another dropcron process (${lock}); try again`);
+        throw new Error(`${file} is locked by another dropcron process (${lock}); try again`, { cause: err });
       await new Promise((r) => setTimeout(r, WAIT_MS));
     }
   }

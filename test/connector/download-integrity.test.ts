@@ -45,11 +45,9 @@ describe('download integrity', () => {
     const tmp = await tempDir();
     try {
       const { pool, t } = transport();
-      pool
-        .intercept({ path: '/2/files/download', method: 'POST' })
-        .reply(200, 'tampered', {
-          headers: { 'dropbox-api-result': encodeArg(md('tampered', contentHash(Buffer.from('original')))) },
-        });
+      pool.intercept({ path: '/2/files/download', method: 'POST' }).reply(200, 'tampered', {
+        headers: { 'dropbox-api-result': encodeArg(md('tampered', contentHash(Buffer.from('original')))) },
+      });
       const err = await downloadFile(t, '/f.txt', join(tmp.dir, 'f.txt'), {}).catch((e) => e);
       expect(err).toBeInstanceOf(IntegrityError);
       expect(err.message).toMatch(/content_hash .* but Dropbox has .*discarded/);
@@ -63,11 +61,9 @@ describe('download integrity', () => {
     const tmp = await tempDir();
     try {
       const { pool, t } = transport();
-      pool
-        .intercept({ path: '/2/files/download', method: 'POST' })
-        .reply(200, 'original', {
-          headers: { 'dropbox-api-result': encodeArg(md('original', contentHash(Buffer.from('original')))) },
-        });
+      pool.intercept({ path: '/2/files/download', method: 'POST' }).reply(200, 'original', {
+        headers: { 'dropbox-api-result': encodeArg(md('original', contentHash(Buffer.from('original')))) },
+      });
       await downloadFile(t, '/f.txt', join(tmp.dir, 'f.txt'), {});
       expect(await readdir(tmp.dir)).toEqual(['f.txt']);
     } finally {

@@ -76,16 +76,14 @@ describe('transport retries', () => {
     ).toEqual([]);
     pool.intercept({ path: '/2/files/x', method: 'POST' }).reply(400, 'Error in call to API function "files/x": bad');
     await expect(t.send({ route: 'files/x', style: 'rpc', idempotency: 'safe' })).rejects.toBeInstanceOf(BadInputError);
-    pool
-      .intercept({ path: '/2/files/create_folder_v2', method: 'POST' })
-      .reply(
-        409,
-        {
-          error_summary: 'path/conflict/folder/',
-          error: { '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'folder' } } },
-        },
-        { headers: json },
-      );
+    pool.intercept({ path: '/2/files/create_folder_v2', method: 'POST' }).reply(
+      409,
+      {
+        error_summary: 'path/conflict/folder/',
+        error: { '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'folder' } } },
+      },
+      { headers: json },
+    );
     await expect(
       t.send({ route: 'files/create_folder_v2', style: 'rpc', idempotency: 'safe', paths: ['/f'] }),
     ).rejects.toBeInstanceOf(ConflictError);

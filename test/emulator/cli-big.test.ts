@@ -33,7 +33,10 @@ function generated(size: number, seed: number, hasher: ContentHasher): Readable 
   let sent = 0;
   return new Readable({
     read() {
-      if (sent >= size) return this.push(null);
+      if (sent >= size) {
+        this.push(null);
+        return;
+      }
       const n = Math.min(MiB, size - sent);
       block.fill((seed * 31 + sent / MiB) & 0xff);
       block.writeUInt32BE(sent / MiB, 0);

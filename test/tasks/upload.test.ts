@@ -1,6 +1,6 @@
 // upload against the emulator through the real connector.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { uploadTask } from '../../plugins/dropbox/tasks/upload.ts';
 import type { FileMetadata } from '../../plugins/dropbox/api/types.ts';

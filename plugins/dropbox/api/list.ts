@@ -40,7 +40,6 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
         signal: opts.signal,
       })
     ).result;
-    let reset = false;
     for (;;) {
       for (const e of page.entries) {
         const key = e.path_lower ?? e.name;
@@ -68,8 +67,7 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
         ).result;
       } catch (err) {
         if (err instanceof DropboxError && err.tags[0] === 'reset' && !restarted && yielded <= REMEMBER_MAX) {
-          reset = true;
-          break;
+          break; // the only way out of this loop that is not a return or a throw
         }
         if (opts.signal?.aborted) throw err;
         const why = err instanceof Error ? err.message : String(err);
@@ -85,7 +83,6 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
         );
       }
     }
-    if (!reset) return;
     restarted = true;
     seen = new Set(given);
     given.length = 0;

@@ -384,7 +384,7 @@ export async function uploadMany(
 ): Promise<UploadManyResult[]> {
   const results: UploadManyResult[] = items.map((item) => ({ item }));
   const batchSize = Math.max(1, Math.min(FINISH_BATCH_MAX, opts.batchSize ?? FINISH_BATCH_MAX));
-  let ready: Ready[] = [];
+  const ready: Ready[] = [];
   let committing = Promise.resolve();
   const flush = () => {
     const batch = ready.splice(0, batchSize);

@@ -71,7 +71,7 @@ export async function listenLoopback(
       error: q.get('error') ?? undefined,
       errorDescription: q.get('error_description') ?? undefined,
     };
-    handle(params)
+    void handle(params)
       .catch((err: unknown): CallbackOutcome => ({
         ok: false,
         message: err instanceof Error ? err.message : String(err),

@@ -114,8 +114,9 @@ export const t = {
         const obj = v as Record<string, unknown>;
         const tg = obj['.tag'];
         if (typeof tg !== 'string') fail(at, `missing '.tag' key`);
-        if (!(tg in members)) fail(at, `unknown tag '${tg}'`);
-        const ty = members[tg];
+        // Own keys only: a tag named 'constructor' is unknown, not Object's.
+        const ty = Object.hasOwn(members, tg) ? members[tg] : undefined;
+        if (ty === undefined) fail(at, `unknown tag '${tg}'`);
         const where = at ? `${at}.${tg}` : tg;
         if (ty === null) {
           for (const k of Object.keys(obj)) if (k !== '.tag') fail(at, `unexpected key '${k}' for void tag '${tg}'`);

@@ -41,6 +41,7 @@ export async function startSandbox(services: Services): Promise<Sandbox> {
     if (!(await isSandbox(url))) {
       throw new Error(
         `port ${port} (dropbox.sandboxPort) is used by another program; choose another port in config.yaml`,
+        { cause: err },
       );
     }
     log.info({ url }, 'using the dropbox sandbox already running on this port');

@@ -2,7 +2,7 @@
 // excluded folders, date and size windows, then sort and limit. Local files and
 // Dropbox entries are both reduced to a `Candidate` first, so one code path decides.
 import { parseDuration } from '../../../src/config/duration.ts';
-import { compileMasks, matchesAny, maskList, type Mask } from './glob.ts';
+import { compileMasks, matchesAny, maskList } from './glob.ts';
 import { wallTimeToDate } from './placeholders.ts';
 
 export type Masks = string | string[];

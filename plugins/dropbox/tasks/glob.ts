@@ -45,7 +45,9 @@ export function compileMasks(masks: readonly string[], opts: MaskOptions = {}): 
     try {
       re = new RegExp(opts.regex ? source : globToRegexSource(source.normalize('NFC')), flags);
     } catch (err) {
-      throw new SyntaxError(`'${source}' is not a valid regular expression: ${(err as Error).message}`);
+      throw new SyntaxError(`'${source}' is not a valid regular expression: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return { source, onPath: source.includes('/'), re };
   });

@@ -1472,7 +1472,6 @@ function renderLive(runId) {
   if (!body || !run || state.route[0] !== 'jobs' || state.route[1] !== run.job) return;
   body.dataset.run = runId;
   const p = run.progress;
-  const pct = p && p.total > 0 ? Math.min(100, Math.round((p.done / p.total) * 100)) : null;
   body.replaceChildren(
     ...[
       h(

@@ -125,8 +125,10 @@ async function appendTo(
         throw routeError(wrapLookup(tag('concurrent_session_invalid_data_size')));
       if (contentHash && contentHash !== got.hash) throw routeError(tag('content_hash_mismatch'));
       spool.commit();
-      s.pieces!.get(offset)?.discard();
+      const replaced = s.pieces!.get(offset);
       s.pieces!.set(offset, spool);
+      // A re-sent piece replaces the old one; freeing the old one's disk is best effort.
+      if (replaced) void replaced.discard().catch(() => {});
       if (close) {
         s.closed = true;
         s.end = offset + got.bytes;
