@@ -11,11 +11,13 @@ import connectionSchema from './schemas/connection.schema.json' with { type: 'js
 import { readYamlFile, type Env, type YamlFile } from './yaml-file.ts';
 import { createAjv, validateData } from './validate.ts';
 import type { ConfigProblem } from './problems.ts';
-import { formatPath } from './problems.ts';
+import { capProblems, formatPath } from './problems.ts';
 import { parseDuration } from './duration.ts';
 import { proxyProblems } from '../net/proxy-check.ts';
 import { fillStoredSecrets } from './stored-secrets.ts';
 import { nextRuns } from '../scheduler/next-run.ts';
+import { cronBoundsProblem } from '../scheduler/cron-bounds.ts';
+import { oneLine } from '../one-line.ts';
 import type { DaemonConfig, JobDefinition, ConnectionDefinition } from './types.ts';
 import { loadPlugins, type Registry } from '../registry.ts';
 
@@ -75,6 +77,7 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
       problems.push({ file, ...yf.position([]), path: '', message: 'must be a mapping of settings' });
     else problems.push(...validateData(checkConfig, yf, yf.data));
   }
+  problems.splice(0, problems.length, ...capProblems(problems));
   if (problems.length) invalidFiles.add(file);
   const config = finishConfig(file, (isObject(yf.data) ? yf.data : {}) as Record<string, unknown>, checkConfig);
   if (!isValidTimeZone(config.timezone)) {
@@ -192,7 +195,7 @@ async function loadConnections(
             }
           }
           if (!mine.length && ct.check) {
-            for (const [path, message] of ct.check({ ...data, file } as ConnectionDefinition)) {
+            for (const [path, message] of pluginCheck(() => ct.check!({ ...data, file } as ConnectionDefinition))) {
               mine.push({ file, ...yf.position(pathSegments(path)), path, message });
             }
           }
@@ -201,7 +204,7 @@ async function loadConnections(
       }
     }
     if (mine.length) invalidFiles.add(file);
-    problems.push(...mine);
+    problems.push(...capProblems(mine));
   }
   return { valid, all };
 }
@@ -244,8 +247,9 @@ async function loadJobs(
         });
       else {
         const data = yf.data as Record<string, any>;
-        mine.push(...validateData(check, yf, data));
-        mine.push(...checkJob(yf, data, config, registry, connectionNames));
+        const schemaProblems = validateData(check, yf, data);
+        mine.push(...schemaProblems);
+        mine.push(...checkJob(yf, data, config, registry, connectionNames, schemaProblems));
         if (typeof data.name === 'string') {
           const other = byName.get(data.name);
           if (other)
@@ -262,7 +266,7 @@ async function loadJobs(
     }
     if (mine.length) invalidFiles.add(file);
     else if (job) jobs.push(job);
-    problems.push(...mine);
+    problems.push(...capProblems(mine));
   }
   return jobs;
 }
@@ -273,6 +277,7 @@ function checkJob(
   config: DaemonConfig,
   registry: Registry,
   connectionNames: Set<string>,
+  schemaProblems: ConfigProblem[],
 ): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const at = (segs: Array<string | number>, message: string) =>
@@ -298,21 +303,35 @@ function checkJob(
       const [type] = Object.keys(t);
       const tt = type ? registry.taskTypes.get(type) : undefined;
       if (!tt?.check || !isObject((t as any)[type!])) return;
-      for (const [path, message] of tt.check((t as any)[type!])) {
-        const segs = ['tasks', i, type!, ...pathSegments(path)];
-        at(segs, message);
+      // A plugin's check may assume the types its schema promises (`from` is a string):
+      // run it only on a task the schema accepted.
+      const prefix = formatPath(['tasks', i]);
+      if (schemaProblems.some((p) => p.path === prefix || p.path.startsWith(`${prefix}.`))) return;
+      for (const [path, message] of pluginCheck(() => tt.check!((t as any)[type!]))) {
+        at(['tasks', i, type!, ...pathSegments(path)], message);
       }
     });
   }
   return out;
 }
 
+/**
+ * Runs a plugin's extra checks. A check that throws is a bug in the plugin, but it must
+ * not take the loader (and with it the daemon's hot reload) down: it becomes a problem
+ * at the file like any other.
+ */
+function pluginCheck(check: () => Array<[string, string]>): Array<[string, string]> {
+  try {
+    return check();
+  } catch (err) {
+    return [['', `could not be checked: ${oneLine(err)}`]];
+  }
+}
+
 /** A one-line reason why a cron expression is invalid, or undefined when it is fine. */
 export function cronProblem(expr: string, timezone = 'UTC'): string | undefined {
-  const fields = expr.trim().split(/\s+/);
-  if (fields.length < 5 || fields.length > 6) {
-    return `'${expr}' is not a cron expression: expected 5 fields (minute hour day month weekday) or 6 with seconds first, got ${fields.length}`;
-  }
+  const bounds = cronBoundsProblem(expr);
+  if (bounds) return bounds;
   const res = cron.validateDetailed(expr) as {
     valid: boolean;
     errors?: Array<{ field: string; value: string; message: string }>;

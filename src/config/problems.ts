@@ -17,6 +17,21 @@ export function formatProblem(p: ConfigProblem, cwd = process.cwd()): string {
   return `${shown}:${p.line}:${p.col} ${p.path ? p.path + ' ' : ''}${p.message}`;
 }
 
+/**
+ * Problems shown per file. A file with 50,000 unknown keys is one mistake (the wrong
+ * file, or a generator gone wrong); the first 20 say what it is, the count says how big.
+ */
+export const MAX_PROBLEMS_PER_FILE = 20;
+
+/** The first MAX_PROBLEMS_PER_FILE problems of one file, plus one line counting the rest. */
+export function capProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  if (problems.length <= MAX_PROBLEMS_PER_FILE) return problems;
+  const shown = problems.slice(0, MAX_PROBLEMS_PER_FILE);
+  const { file } = shown[0]!;
+  const more = problems.length - MAX_PROBLEMS_PER_FILE;
+  return [...shown, { file, line: 1, col: 1, path: '', message: `and ${more} more problems in this file` }];
+}
+
 /** Thrown when a whole configuration cannot be used; carries every problem found. */
 export class ConfigError extends Error {
   constructor(readonly problems: ConfigProblem[]) {

@@ -6,7 +6,7 @@ import type { JsonSchema } from '../plugin.ts';
 import proxySchema from '../net/proxy.schema.json' with { type: 'json' };
 import type { YamlFile, Segment } from './yaml-file.ts';
 import type { ConfigProblem } from './problems.ts';
-import { formatPath } from './problems.ts';
+import { formatPath, MAX_PROBLEMS_PER_FILE } from './problems.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -43,6 +43,12 @@ export function toProblems(errors: ErrorObject[], file: YamlFile, base: Segment[
   const seen = new Set<string>();
   for (const e of prune(errors)) {
     const segs = [...base, ...pointerToSegments(e.instancePath)];
+    if (out.length >= MAX_PROBLEMS_PER_FILE) {
+      // Beyond what capProblems shows: count it, without the position lookup and
+      // "did you mean" search that make each shown problem cost a walk of the file.
+      out.push({ file: file.file, line: 1, col: 1, path: formatPath(segs), message: e.keyword });
+      continue;
+    }
     let key: string | undefined;
     let message: string;
     let pathSegs = segs;

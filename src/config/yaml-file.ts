@@ -1,6 +1,6 @@
 // Reads one YAML file into plain data while keeping a map back to line:col, and
 // applies ${VAR} / ${VAR:-default} interpolation to every string value.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import {
   parseDocument,
   LineCounter,
@@ -9,6 +9,7 @@ import {
   isScalar,
   isPair,
   Scalar,
+  visit,
   type Document,
   type Node,
   type ParsedNode,
@@ -32,9 +33,20 @@ export interface YamlFile {
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\$\{/g;
 
+/**
+ * The largest config file read. Real ones are a few KiB; the bound keeps a hostile or
+ * mistaken file (a log dropped into jobs/) from costing seconds of a hot reload.
+ */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
 export async function readYamlFile(file: string, env: Env = process.env): Promise<YamlFile> {
   let source: string;
   try {
+    const { size } = await stat(file);
+    if (size > MAX_FILE_BYTES) {
+      const mib = (size / 1024 / 1024).toFixed(1);
+      return failed(file, '', `file is ${mib} MiB; a config file may be at most 1 MiB`);
+    }
     source = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -59,7 +71,9 @@ function failed(file: string, source: string, message: string): YamlFile {
 
 export function parseYaml(file: string, source: string, env: Env = process.env): YamlFile {
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // yaml's own uniqueKeys check compares every key with every other (5 s for 20,000
+  // keys); duplicateKeys() below does the same in one pass.
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const problems: ConfigProblem[] = [];
   const at = (offset: number) => {
     const p = lines.linePos(offset);
@@ -81,6 +95,7 @@ export function parseYaml(file: string, source: string, env: Env = process.env):
     const { line, col } = at(offset);
     problems.push({ file, line, col, path: '', message: yamlMessage(e.code, e.message) });
   }
+  for (const offset of duplicateKeys(doc)) problems.push({ file, ...at(offset), path: '', message: 'duplicate key' });
   if (problems.length) return result;
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     problems.push({ file, line: 1, col: 1, path: '', message: 'file is empty' });
@@ -90,8 +105,50 @@ export function parseYaml(file: string, source: string, env: Env = process.env):
     const { line, col } = at(offset);
     problems.push({ file, line, col, path, message });
   });
-  result.data = doc.toJS({ maxAliasCount: 100 });
+  try {
+    result.data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias bomb (aliases of aliases, expanding exponentially) or an alias of an
+    // anchor that does not exist: point at the first alias, where the trouble starts.
+    const alias = firstAlias(doc);
+    const { line, col } = alias ? at(alias) : { line: 1, col: 1 };
+    problems.push({ file, line, col, path: '', message: `invalid YAML: ${aliasMessage(err)}` });
+  }
   return result;
+}
+
+function aliasMessage(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/alias count/i.test(msg)) return 'too many aliases (an alias may be expanded at most 100 times in one file)';
+  const name = /^Unresolved alias.*: (\S+)$/.exec(msg)?.[1];
+  return name ? `alias *${name} refers to no anchor &${name}` : (msg.split('\n')[0] ?? msg);
+}
+
+/** Offsets of every key that repeats an earlier key of the same mapping. */
+function duplicateKeys(doc: Document.Parsed): number[] {
+  const out: number[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const k = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(k)) out.push((pair.key as ParsedNode | null)?.range?.[0] ?? 0);
+        else seen.add(k);
+      }
+    },
+  });
+  return out;
+}
+
+function firstAlias(doc: Document.Parsed): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function yamlMessage(code: string, message: string): string {

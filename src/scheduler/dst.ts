@@ -6,6 +6,7 @@
 // in one gap collapse into that one run, so `*/15` does not fire a burst. Both the
 // running timer (cron.ts) and the listings (next-run.ts) ask CronSchedule, so
 // `jobs list`, /health and the fire-times store agree with what fires.
+import { cronBoundsProblem } from './cron-bounds.ts';
 import cron, { type ScheduledTask } from 'node-cron';
 
 export interface Slot {
@@ -53,6 +54,10 @@ export class CronSchedule {
     expr: string,
     private readonly timezone: string,
   ) {
+    // Every caller validated the expression already; this keeps an unchecked one from
+    // reaching node-cron's range expansion, which can exhaust memory (cron-bounds.ts).
+    const bounds = cronBoundsProblem(expr);
+    if (bounds) throw new RangeError(bounds);
     this.zoned = cron.createTask(expr, noop, { timezone });
     this.wallClock = cron.createTask(expr, noop, { timezone: 'UTC' });
     const fields = cron.parse(expr);

@@ -71,7 +71,7 @@ describe('config loader', () => {
     [
       'bad cron expression',
       { 'jobs/a.yaml': okJob.replace('0 2 * * *', '61 2 * * *') },
-      "jobs/a.yaml:2:11 schedule '61 2 * * *' is not a valid cron expression: '61' is not a valid minute",
+      "jobs/a.yaml:2:11 schedule '61 2 * * *' is not a valid cron expression: '61' is not a valid minute (0-59)",
     ],
     [
       'cron with too few fields',
