@@ -23,6 +23,8 @@ export interface Daemon {
   log: Logger;
   /** URLs the daemon serves, by part (admin, sandbox:<plugin>). */
   urls: Record<string, string>;
+  /** Re-reads connection and job files now, as a change to them would (SIGHUP). */
+  reload(): Promise<void>;
   stop(reason?: string): Promise<void>;
 }
 
@@ -59,12 +61,14 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
     await services.close();
   };
   const scheduler = new Scheduler({ config: loaded.config, registry: loaded.registry, services, log });
+  let reload = async () => {};
   try {
     await startSandboxes(loaded, services, log, parts, urls);
     parts.push({ name: 'scheduler', stop: () => scheduler.stop() });
     await scheduler.start(loaded.jobs, loaded.connections);
     const watcher = watchConfig({ config: loaded.config, registry: loaded.registry, scheduler, log, env: opts.env });
     parts.push({ name: 'config watcher', stop: async () => watcher.close() });
+    reload = () => watcher.reload();
     // Started last so it is stopped first: no request lands on a stopping scheduler.
     if (loaded.config.admin.enabled) {
       const admin = await startAdmin({
@@ -73,7 +77,7 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
         log,
         env: opts.env,
         scheduler,
-        onChange: () => watcher.reload(),
+        onChange: () => reload(),
       });
       urls.admin = admin.url;
       parts.push({ name: 'admin server', stop: () => admin.close() });
@@ -93,6 +97,7 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
     scheduler,
     log,
     urls,
+    reload: () => reload(),
     stop(reason = 'stop requested') {
       stopping ??= (async () => {
         log.info({ reason }, 'dropcron stopping');

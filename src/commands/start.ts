@@ -10,10 +10,13 @@ export const startCommand: CliCommand = {
 
 Runs the scheduler and the admin server in the foreground. SIGINT or SIGTERM stops
 new runs, lets running transfers finish within shutdownGraceSeconds, then exits 0.
+SIGHUP re-reads the connection and job files at once (they are also watched).
 Logs are JSON lines on stdout (pretty on a terminal).`,
   async run(argv, cli) {
     parseArgs(argv, []);
     const daemon = await startDaemon(resolveConfigFile(cli.configFile));
+    const reload = () => void daemon.reload();
+    process.on('SIGHUP', reload);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));
       process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -22,6 +25,7 @@ Logs are JSON lines on stdout (pretty on a terminal).`,
     const force = () => process.exit(130);
     process.once('SIGINT', force);
     process.once('SIGTERM', force);
+    process.off('SIGHUP', reload);
     await daemon.stop(signal);
     return 0;
   },

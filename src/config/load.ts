@@ -67,11 +67,8 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
       registry = await loadPlugins([]);
     }
   }
-  const ajv = createAjv();
-  const fullConfigSchema = structuredClone(configSchema) as { properties: Record<string, unknown> };
-  for (const p of registry.plugins) if (p.configSchema) fullConfigSchema.properties[p.name] = p.configSchema;
-  ajv.addSchema(fullConfigSchema);
-  const checkConfig = ajv.getSchema(configSchema.$id)!;
+  const validators = validatorsFor(registry);
+  const checkConfig = validators.config;
   if (yf.data !== undefined) {
     if (!isObject(yf.data))
       problems.push({ file, ...yf.position([]), path: '', message: 'must be a mapping of settings' });
@@ -90,10 +87,49 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
     config.timezone = 'UTC';
   }
 
-  const connections = await loadConnections(config.connections, registry, ajv, env, problems, invalidFiles);
-  const jobs = await loadJobs(config, registry, ajv, env, problems, invalidFiles, new Set(connections.all));
+  const connections = await loadConnections(config.connections, registry, validators, env, problems, invalidFiles);
+  const jobs = await loadJobs(config, registry, validators, env, problems, invalidFiles, new Set(connections.all));
   await fillStoredSecrets(config.state, connections.valid, env);
   return { config, registry, connections: connections.valid, jobs, problems, invalidFiles };
+}
+
+interface Validators {
+  config: ValidateFunction;
+  connection: ValidateFunction;
+  connectionTypes: Map<string, ValidateFunction>;
+  job: ValidateFunction;
+}
+
+/**
+ * Compiled schemas, once per registry: compiling them is most of what a load costs
+ * (tens of milliseconds), and a daemon's hot reload loads on every file change.
+ */
+const compiled = new WeakMap<Registry, Validators>();
+
+function validatorsFor(registry: Registry): Validators {
+  const known = compiled.get(registry);
+  if (known) return known;
+  const ajv = createAjv();
+  const fullConfigSchema = structuredClone(configSchema) as { properties: Record<string, unknown> };
+  for (const p of registry.plugins) if (p.configSchema) fullConfigSchema.properties[p.name] = p.configSchema;
+  ajv.addSchema(fullConfigSchema);
+  const connectionTypes = new Map<string, ValidateFunction>();
+  for (const [type, ct] of registry.connectionTypes) connectionTypes.set(type, ajv.compile(ct.schema));
+  const schema = structuredClone(jobSchema) as any;
+  schema.$id = 'job-with-tasks';
+  schema.properties.notify = configSchema.definitions.notify;
+  const task = schema.definitions.task;
+  task.properties = {};
+  task.additionalProperties = false;
+  for (const [name, tt] of registry.taskTypes) task.properties[name] = tt.schema;
+  const validators = {
+    config: ajv.getSchema(configSchema.$id)!,
+    connection: ajv.compile(connectionSchema),
+    connectionTypes,
+    job: ajv.compile(schema),
+  };
+  compiled.set(registry, validators);
+  return validators;
 }
 
 function finishConfig(file: string, data: Record<string, unknown>, check: ValidateFunction): DaemonConfig {
@@ -141,7 +177,7 @@ async function yamlFilesIn(dir: string): Promise<string[] | ConfigProblem> {
 async function loadConnections(
   dir: string,
   registry: Registry,
-  ajv: ReturnType<typeof createAjv>,
+  validators: Validators,
   env: Env,
   problems: ConfigProblem[],
   invalidFiles: Set<string>,
@@ -151,9 +187,7 @@ async function loadConnections(
     problems.push(files);
     return { valid: [], all: [] };
   }
-  const base = ajv.compile(connectionSchema);
-  const typeChecks = new Map<string, ValidateFunction>();
-  for (const [type, ct] of registry.connectionTypes) typeChecks.set(type, ajv.compile(ct.schema));
+  const { connection: base, connectionTypes: typeChecks } = validators;
   const valid: ConnectionDefinition[] = [];
   const all: string[] = [];
   const byName = new Map<string, string>();
@@ -212,7 +246,7 @@ async function loadConnections(
 async function loadJobs(
   config: DaemonConfig,
   registry: Registry,
-  ajv: ReturnType<typeof createAjv>,
+  validators: Validators,
   env: Env,
   problems: ConfigProblem[],
   invalidFiles: Set<string>,
@@ -223,14 +257,7 @@ async function loadJobs(
     problems.push(files);
     return [];
   }
-  const schema = structuredClone(jobSchema) as any;
-  schema.$id = 'job-with-tasks';
-  schema.properties.notify = configSchema.definitions.notify;
-  const task = schema.definitions.task;
-  task.properties = {};
-  task.additionalProperties = false;
-  for (const [name, tt] of registry.taskTypes) task.properties[name] = tt.schema;
-  const check = ajv.compile(schema);
+  const check = validators.job;
   const jobs: JobDefinition[] = [];
   const byName = new Map<string, string>();
   for (const file of files) {
