@@ -66,9 +66,14 @@ export function toProblems(errors: ErrorObject[], file: YamlFile, base: Segment[
       case 'required':
         message = `is missing required key '${e.params.missingProperty}'`;
         break;
-      case 'enum':
-        message = `must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;
+      case 'enum': {
+        // Values listed only so that a later check can say why they are refused and what
+        // to use instead (socks4, ntlm) are not offered as choices.
+        const refused = (e.parentSchema as { 'x-unsupported'?: unknown[] })?.['x-unsupported'] ?? [];
+        const allowed = (e.params.allowedValues as unknown[]).filter((v) => !refused.includes(v));
+        message = `must be one of ${allowed.map(String).join(', ')}`;
         break;
+      }
       case 'const':
         message = `must be ${JSON.stringify(e.params.allowedValue)}`;
         break;

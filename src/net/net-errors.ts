@@ -26,6 +26,8 @@ export interface NetworkFailure {
   proxy: boolean;
   /** Worth retrying (reset, timeout, refused by the target). */
   transient: boolean;
+  /** The proxy rejected the credentials: the message already says to check them. */
+  badCredentials?: boolean;
   code?: string;
 }
 
@@ -44,7 +46,7 @@ export function describeNetworkFailure(err: unknown, d: Dispatcher, target: stri
     const status = /Proxy (?:response|Authentication Required)\D*\((\d{3})\)/.exec(msg)?.[1];
     // tinyproxy answers a bad BasicAuth with 401, others with 407.
     if (status === '407' || status === '401' || code?.startsWith('UND_ERR_SOCKS5_AUTH')) {
-      return { message: proxyAuthMessage(proxy, status), proxy: true, transient: false, code };
+      return { message: proxyAuthMessage(proxy, status), proxy: true, transient: false, badCredentials: true, code };
     }
     if (status) {
       return {

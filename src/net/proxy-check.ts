@@ -1,4 +1,8 @@
-// Proxy kinds undici cannot speak are rejected at load time with what to use instead.
+// Proxy kinds undici cannot speak, and settings that can never connect (a host that is
+// a URL, a CA file that is not there), are rejected at load time with what to use instead.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+
 export interface ProxySettings {
   type: 'none' | 'system' | 'http' | 'https' | 'socks5' | 'socks4' | 'ntlm' | 'digest';
   host?: string;
@@ -41,8 +45,52 @@ export function proxyProblems(raw: unknown): Array<[string, string]> {
   if (p.domain !== undefined) out.push(['domain', 'a proxy domain is only used by NTLM, which is not supported']);
   if (['http', 'https', 'socks5'].includes(p.type)) {
     if (!p.host) out.push(['host', `is required for a ${p.type} proxy`]);
+    else {
+      const bad = hostProblem(p.host);
+      if (bad) out.push(['host', bad]);
+    }
     if (!p.port) out.push(['port', `is required for a ${p.type} proxy`]);
     if (p.password !== undefined && !p.username) out.push(['username', 'is required when a proxy password is set']);
   }
+  if (p.ca !== undefined) {
+    const bad = caProblem(p.ca);
+    if (bad) out.push(['ca', bad]);
+  }
   return out;
+}
+
+function hostProblem(host: string): string | undefined {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (isIP(bare) || /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(host)) return undefined;
+  let url: URL | undefined;
+  try {
+    url = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? new URL(host) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url?.hostname)
+    return `must be a host name or IP address, not a URL: use host: ${url.hostname}${url.port ? ` and port: ${url.port}` : ''}`;
+  // The value is not echoed: a mistyped 'user:password@host' would put the password in logs.
+  return 'must be a host name or IP address (e.g. proxy.example.com or 10.0.0.1), without scheme, credentials, port or spaces';
+}
+
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a folder',
+};
+
+/** The dispatcher reads the CA when it is built: a missing or non-PEM file would fail every run. */
+function caProblem(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    const why = READ_FAILURES[code] ?? code;
+    return `cannot read ${path} (${why}); give the PEM file of the CA that signed the proxy's certificate`;
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    return `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----); a DER file converts with: openssl x509 -inform der -in ${path} -out ca.pem`;
+  return undefined;
 }

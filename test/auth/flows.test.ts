@@ -3,6 +3,9 @@
 // Authorizer, custom apps, and each way a flow must fail without storing anything.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { PassThrough } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { request, Agent } from 'undici';
 import { main } from '../../src/cli.ts';
 import { createAuthCommand } from '../../plugins/dropbox/auth/command.ts';
@@ -16,6 +19,7 @@ import { startWorld, writeCliConfig, type World } from './harness.ts';
 import { Capture, freePort } from './helpers.ts';
 
 const browser = new Agent(); // the "user's browser": direct, no proxy
+const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'src', 'bin.mjs');
 
 let w: World;
 beforeEach(async () => {
@@ -26,8 +30,8 @@ afterEach(async () => {
 });
 
 /** Waits until the captured stdout holds an authorize URL, and returns it. */
-async function urlFrom(out: Capture): Promise<string> {
-  for (let i = 0; i < 200; i++) {
+async function urlFrom(out: Capture, tries = 200): Promise<string> {
+  for (let i = 0; i < tries; i++) {
     const m = /(http:\/\/\S+\/oauth2\/authorize\?\S+)/.exec(out.text);
     if (m) return m[1]!;
     await new Promise((r) => setTimeout(r, 25));
@@ -203,6 +207,28 @@ describe('CLI paste flow (--code, no redirect)', () => {
     expect(out.text).toContain("authorised 'work' as Sandy Sandbox");
     expect(await refreshTokenOf(w.services, 'work')).toBeTruthy();
   });
+
+  it('the real command exits once signed in, though the writer of stdin stays open', async () => {
+    const cfg = await writeCliConfig(w, { name: 'work' });
+    const child = spawn(process.execPath, [bin, '--config', cfg, 'auth', 'work', '--code'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out = new Capture();
+    const err = new Capture();
+    child.stdout.pipe(out);
+    child.stderr.pipe(err);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const q = await submitConsent(await urlFrom(out, 400), browser, { decision: 'allow' });
+      // The pipe is never ended: a held fifo or a script that keeps its pipe open.
+      child.stdin.write(`${q.get('code')}\n`);
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 15_000))]);
+      expect({ code, stderr: err.text }).toEqual({ code: 0, stderr: '' });
+      expect(out.text).toContain("authorised 'work' as Sandy Sandbox");
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 
   it('ends clearly when stdin closes without a code', async () => {
     const cfg = await writeCliConfig(w, { name: 'work' });

@@ -71,4 +71,35 @@ describe('token calls through the proxy', () => {
     );
     expect(err.message).not.toContain('\n');
   });
+
+  // Without a tunnel (and on some proxies with one) the proxy's refusal arrives as an
+  // HTML response: it must name the proxy, never read as an answer from Dropbox.
+  it.each([false, true])(
+    'a wrong proxy password names the proxy in the code exchange and the refresh (proxyTunnel %s)',
+    async (proxyTunnel) => {
+      w = await startWorld({ accessTokenTtlSeconds: 60 });
+      proxy = await startTinyproxy({ username: 'puser', password: 'ppass' });
+      const via = (password: string) =>
+        w!.def({
+          proxy: { type: 'http', host: '127.0.0.1', port: proxy!.port, username: 'puser', password, proxyTunnel },
+        });
+      const refused = `the http proxy 127.0.0.1:${proxy.port} (user puser) rejected the credentials (HTTP 401); check the proxy username and password`;
+      const bad = via('wrong-pw');
+
+      const auth = createAuthorizer(new FlowStore());
+      const { url, state } = await auth.begin(bad, w.services, { mode: 'paste' });
+      const q = await submitConsent(url, new Agent(), { decision: 'allow' });
+      const err = await auth.complete(bad, w.services, { state, code: q.get('code')! }).catch((e) => e);
+      expect
+        .soft(err.message)
+        .toBe(`sign-in for 'work' failed: could not exchange the code: ${refused}; nothing was stored`);
+
+      // Signed in through the right password; the short token lifetime makes the next call refresh first.
+      await w.signIn(via('ppass'));
+      const refresh = await openConnection(bad, w.services)
+        .getCurrentAccount()
+        .catch((e) => e);
+      expect(refresh.message).toBe(`could not refresh the access token: ${refused}`);
+    },
+  );
 });

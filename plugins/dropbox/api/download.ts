@@ -11,6 +11,7 @@ import type { DownloadOptions, FileMetadata } from './types.ts';
 import { ContentHasher } from './content-hash.ts';
 import { IntegrityError, NetworkError } from './errors.ts';
 import { backoff, sleep } from './retry.ts';
+import { localWriteError } from './local-write-error.ts';
 
 export async function downloadFile(
   t: Transport,
@@ -21,12 +22,14 @@ export async function downloadFile(
   const route = 'files/download';
   const dir = dirname(localPath);
   const tmp = join(dir, `.${basename(localPath)}.${randomBytes(4).toString('hex')}.dropcron-part`);
-  let fh: FileHandle | undefined = await open(tmp, 'wx', 0o600);
+  let fh: FileHandle | undefined = await open(tmp, 'wx', 0o600).catch(async (err) => {
+    throw await diskFailure(err, localPath);
+  });
+  let first: FileMetadata | undefined;
   try {
     const sink = new FileSink(fh);
     let hasher = new ContentHasher();
     let written = 0;
-    let first: FileMetadata | undefined;
     for (let drops = 0; ;) {
       const res = await t.send<FileMetadata>({
         route,
@@ -71,6 +74,8 @@ export async function downloadFile(
         await sink.flush();
       } catch (err) {
         if (opts.signal?.aborted) throw opts.signal.reason;
+        // The disk failed, not the network: resuming would fetch the same bytes to fail again.
+        if (sink.failed) throw err;
         await sink.flush(); // what arrived is good: resume after it
         drops++;
         const e = t.networkError(route, err, 'content');
@@ -117,8 +122,13 @@ export async function downloadFile(
   } catch (err) {
     await fh?.close().catch(() => {});
     await unlink(tmp).catch(() => {});
-    throw err;
+    throw await diskFailure(err, localPath, first?.size);
   }
+}
+
+/** A local write failure as one line naming the file; anything else as it is. */
+async function diskFailure(err: unknown, localPath: string, neededBytes?: number): Promise<unknown> {
+  return (await localWriteError(err, localPath, neededBytes)) ?? err;
 }
 
 /**
@@ -132,6 +142,8 @@ class FileSink {
   private pos = 0;
   private sinceSync = 0;
   private syncing: Promise<void> | undefined;
+  /** A write failed: the bytes handed over are not all on disk, so the file cannot be resumed. */
+  failed = false;
 
   constructor(private readonly fh: FileHandle) {}
 
@@ -147,8 +159,21 @@ class FileSink {
     const n = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    const { bytesWritten } = await this.fh.writev(bufs, this.pos);
-    if (bytesWritten !== n) throw new Error(`short write: ${bytesWritten} of ${n} bytes`);
+    try {
+      let done = (await this.fh.writev(bufs, this.pos)).bytesWritten;
+      if (done < n) {
+        // A filling disk takes part of a write; writing the rest reports why (ENOSPC, EDQUOT, EFBIG).
+        const all = Buffer.concat(bufs);
+        while (done < n) {
+          const { bytesWritten } = await this.fh.write(all, done, n - done, this.pos + done);
+          if (bytesWritten === 0) throw new Error(`short write: ${done} of ${n} bytes`);
+          done += bytesWritten;
+        }
+      }
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
     this.pos += n;
     this.sinceSync += n;
     if (this.sinceSync >= 64 * 1024 * 1024 && !this.syncing) {

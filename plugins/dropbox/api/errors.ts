@@ -160,6 +160,8 @@ export class InvalidPathError extends DropboxError {
 export class IntegrityError extends DropboxError {}
 /** A listing stopped early; the entries seen so far are not the whole folder. */
 export class IncompleteListingError extends DropboxError {}
+/** The local disk refused a download (full, quota, read-only, permission): the user's to fix, never retried. */
+export class LocalWriteError extends DropboxError {}
 
 /** The `.tag` chain of a Stone union, following named members, `reason` and inlined structs. */
 export function tagChain(u: unknown): string[] {

@@ -4,9 +4,10 @@
 import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../src/log.ts';
-import { describeNetworkFailure, proxyAuthMessage, proxyOf } from '../../../src/net/net-errors.ts';
+import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
 import type { TokenSource } from './types.ts';
 import { encodeArg, parseResultHeader } from './arg-header.ts';
+import { proxyRefusal } from './proxy-refusal.ts';
 import { DropboxError, NetworkError, PathRootError, ProxyError, errorFromResponse } from './errors.ts';
 import { shouldRetry, sleep, DEFAULT_RETRY, type Idempotency, type RetryPolicy } from './retry.ts';
 
@@ -159,13 +160,9 @@ export class Transport {
     if (res.statusCode >= 400) {
       closeBody(body); // an early refusal may leave the file stream half read
       const text = await readText(res.body).catch(() => '');
-      // Without a tunnel the proxy's own refusal arrives as a response. Dropbox's 401s are JSON.
-      const proxy = proxyOf(this.o.dispatcher);
-      if (
-        proxy &&
-        (res.statusCode === 407 || (res.statusCode === 401 && !header(res.headers, 'content-type')?.includes('json')))
-      ) {
-        throw new ProxyError(`${call.route}: ${proxyAuthMessage(proxy, res.statusCode)}`, {
+      const refusal = proxyRefusal(this.o.dispatcher, res.statusCode, header(res.headers, 'content-type'));
+      if (refusal) {
+        throw new ProxyError(`${call.route}: ${refusal}`, {
           route: call.route,
           status: res.statusCode,
           tags: ['proxy', 'auth'],

@@ -4,6 +4,7 @@
 // code the user pastes. Either way the code is exchanged and stored by the same
 // Authorizer the admin UI uses.
 import { createInterface } from 'node:readline';
+import type { Socket } from 'node:net';
 import type { CliCommand, CliContext, ConnectionDefinition, ConnectionStatus, Services } from '../../../src/plugin.ts';
 import { parseArgs, UsageError } from '../../../src/args.ts';
 import { loadConfig, resolveConfigFile } from '../../../src/config/load.ts';
@@ -192,6 +193,9 @@ function readLine(input: NodeJS.ReadableStream, seconds: number): Promise<string
       clearTimeout(timer);
       rl.removeAllListeners();
       rl.close();
+      // close() only pauses: a pipe whose writer stays open (a held fifo, a script) keeps
+      // its handle reading and the process alive after the sign-in. One line is all we need.
+      (input as Partial<Socket>).unref?.();
       resolve(v);
     };
     const timer = setTimeout(() => finish(undefined), seconds * 1000);

@@ -5,6 +5,7 @@ import { request, type Dispatcher } from 'undici';
 import type { AppCredentials, Endpoints } from './app.ts';
 import { OAuthError } from './errors.ts';
 import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
+import { proxyRefusal } from '../api/proxy-refusal.ts';
 
 export interface OAuthContext {
   dispatcher: Dispatcher;
@@ -150,8 +151,9 @@ async function send(
   opts: { headers: Record<string, string>; body: string },
   what: string,
 ): Promise<Dispatcher.ResponseData> {
+  let res: Dispatcher.ResponseData;
   try {
-    return await request(url, {
+    res = await request(url, {
       method: 'POST',
       dispatcher: ctx.dispatcher,
       signal: ctx.signal,
@@ -161,11 +163,21 @@ async function send(
   } catch (err) {
     if (ctx.signal?.aborted) throw err;
     const f = describeNetworkFailure(err, ctx.dispatcher, new URL(url).origin);
-    throw new OAuthError(
-      `could not ${what}: ${oneLine(f.message)}; check the network and the connection's proxy settings`,
-      'network',
-    );
+    // A rejected proxy password already names its fix; anything else gets the general one.
+    const fix = f.badCredentials ? '' : "; check the network and the connection's proxy settings";
+    throw new OAuthError(`could not ${what}: ${oneLine(f.message)}${fix}`, 'network');
   }
+  const contentType = res.headers['content-type'];
+  const refusal = proxyRefusal(
+    ctx.dispatcher,
+    res.statusCode,
+    Array.isArray(contentType) ? contentType[0] : contentType,
+  );
+  if (refusal) {
+    await res.body.dump();
+    throw new OAuthError(`could not ${what}: ${refusal}`, 'proxy_auth', res.statusCode);
+  }
+  return res;
 }
 
 function grantOf(b: TokenBody): TokenGrant {

@@ -32,7 +32,7 @@ const when = (what: string): Schema => ({
 
 const remotePath = (what: string): Schema => ({
   type: 'string',
-  pattern: '^(/.*)?$',
+  pattern: '^/',
   errorMessage: "must be a Dropbox path starting with '/' ('/' is the root of the connection)",
   description: `${what} Placeholders {date} {time} {datetime} {yyyy} {MM} {dd} {HH} {mm} {ss} {job} are filled in the job's time zone.`,
 });
@@ -160,7 +160,7 @@ export const downloadSchema = obj(
   {
     from: {
       type: 'string',
-      pattern: '^(/.*|previous)?$',
+      pattern: '^(/.*|previous)$',
       errorMessage: "must be a Dropbox folder starting with '/', or 'previous' for the files the previous task listed",
       description:
         "Dropbox folder to download from, or 'previous' to take the files the previous task (e.g. list) handed on. Placeholders allowed.",
