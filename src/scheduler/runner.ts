@@ -2,7 +2,7 @@
 // previous task's output), enforces the job's timeout through the AbortSignal, and
 // turns whatever happened into one RunRecord. Policies (overlap, limits, retries)
 // live in scheduler.ts; this file knows nothing about them.
-import { oneLine } from '../one-line.ts';
+import { coreError, coreErrors, toCoded, type CodedError, type ErrorKind } from '../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type { JobDefinition } from '../config/types.ts';
 import type { Progress, TaskAction, TaskContext, TaskOutput, TaskResult } from '../plugin.ts';
@@ -55,13 +55,17 @@ export interface RunResult {
 }
 
 /** Why a run was aborted; the signal's reason. */
-export class RunAborted extends Error {
+export class RunAborted extends Error implements CodedError {
+  readonly code: 'DC_ABORTED' | 'DC_TIMEOUT';
+  readonly kind: ErrorKind;
   constructor(
     readonly outcome: 'aborted' | 'timeout',
     message: string,
   ) {
     super(message);
     this.name = 'RunAborted';
+    this.code = outcome === 'timeout' ? 'DC_TIMEOUT' : 'DC_ABORTED';
+    this.kind = coreErrors[this.code].kind;
   }
 }
 
@@ -98,7 +102,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
 
   const tasks: TaskSummary[] = [];
   const actions: RunResult['actions'] = [];
-  let error: string | undefined;
+  let error: CodedError | undefined;
   let lease: Awaited<ReturnType<ConnectionCache['acquire']>> | undefined;
   runLog.info({ trigger: req.trigger, attempt, dryRun }, `run started (${req.trigger}${dryRun ? ', dry run' : ''})`);
   try {
@@ -109,7 +113,11 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
       const type = deps.registry.taskTypes.get(def.type);
       const summary: TaskSummary = { type: def.type, counts: {}, bytes: 0, actions: 0, warnings: [] };
       tasks.push(summary);
-      if (!type) throw new Error(`task ${index + 1} (${def.type}): no loaded plugin provides this task type`);
+      if (!type)
+        throw coreError(
+          'DC_CONFIG_INVALID',
+          `task ${index + 1} (${def.type}): no loaded plugin provides this task type`,
+        );
       control.onTaskStart?.(def.type, index);
       const ctx: TaskContext = {
         connection: lease.connection,
@@ -131,8 +139,9 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
       try {
         result = await untilAborted(type.run(def.options, ctx), ctrl.signal, deps.abortSettleMs, clock);
       } catch (err) {
-        summary.error = scrubString(oneLine(err));
-        throw new TaskFailed(`task ${index + 1} (${def.type}): ${oneLine(err)}`);
+        const coded = toCoded(err);
+        Object.assign(summary, { error: scrubString(coded.message), code: coded.code, kind: coded.kind });
+        throw new TaskFailed({ ...coded, message: `task ${index + 1} (${def.type}): ${coded.message}` });
       }
       summary.counts = { ...result.counts };
       summary.bytes = result.bytes;
@@ -144,7 +153,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
       input = result.output;
     }
   } catch (err) {
-    error = err instanceof TaskFailed ? err.message : oneLine(err);
+    error = err instanceof TaskFailed ? err.coded : toCoded(err);
   } finally {
     timer.abort();
     control.signal?.removeEventListener('abort', onOuterAbort);
@@ -156,7 +165,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
   if (ctrl.signal.aborted) {
     const reason = ctrl.signal.reason as RunAborted;
     outcome = reason.outcome;
-    error = reason.message;
+    error = toCoded(reason);
   }
   const ended = clock.now();
   const record: RunRecord = {
@@ -170,7 +179,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
     endedAt: new Date(ended).toISOString(),
     durationMs: ended - started,
     outcome,
-    ...(error ? { error: scrubString(error) } : {}),
+    ...(error ? { error: scrubString(error.message), code: error.code, kind: error.kind } : {}),
     bytes: tasks.reduce((n, t) => n + t.bytes, 0),
     tasks,
   };
@@ -183,7 +192,12 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
   return { record, actions };
 }
 
-class TaskFailed extends Error {}
+/** A task's error, its message prefixed with which task it was. */
+class TaskFailed extends Error {
+  constructor(readonly coded: CodedError) {
+    super(coded.message);
+  }
+}
 
 /**
  * Waits for `p`; once `signal` aborts, waits at most `settleMs` more for it to

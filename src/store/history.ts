@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
 import { withFileLock } from './lock.ts';
+import type { ErrorKind } from '../errors.ts';
 
 export type RunOutcome = 'success' | 'failed' | 'skipped' | 'aborted' | 'timeout';
 export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry';
@@ -17,6 +18,9 @@ export interface TaskSummary {
   actions: number;
   warnings: string[];
   error?: string;
+  /** The error's stable code and kind (src/errors.ts), set with `error`. */
+  code?: string;
+  kind?: ErrorKind;
 }
 
 /** What the history keeps of one run: no secrets, no per-file lists. */
@@ -35,6 +39,9 @@ export interface RunRecord {
   outcome: RunOutcome;
   /** One line; set unless the outcome is success. */
   error?: string;
+  /** The error's stable code and kind (src/errors.ts); the kind decides job retries. */
+  code?: string;
+  kind?: ErrorKind;
   bytes: number;
   tasks: TaskSummary[];
 }
