@@ -209,7 +209,7 @@ export class Scheduler {
         const grace = new AbortController();
         const finished = await Promise.race([
           this.idle().then(() => true),
-          sleep(graceMs, this.clock, grace.signal).then(
+          sleep(graceMs, { clock: this.clock, signal: grace.signal }).then(
             () => false,
             () => true,
           ),
@@ -410,7 +410,7 @@ export class Scheduler {
       slot.retry?.abort();
       const retry = new AbortController();
       slot.retry = retry;
-      sleep(delay, this.clock, retry.signal).then(
+      sleep(delay, { clock: this.clock, signal: retry.signal }).then(
         () => {
           if (slot.retry === retry) slot.retry = undefined;
           if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;

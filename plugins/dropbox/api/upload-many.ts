@@ -4,7 +4,8 @@
 import { stat } from 'node:fs/promises';
 import type { FileMetadata, UploadManyItem, UploadManyResult } from './types.ts';
 import { DropboxError, RateLimitError, errorFromUnion } from './errors.ts';
-import { backoff, sleep } from './retry.ts';
+import { sleep } from '../../../src/plugin.ts';
+import { policyDelay } from './retry.ts';
 import { pollJob } from './async-job.ts';
 import {
   isoSeconds,
@@ -147,7 +148,7 @@ export async function uploadMany(
       out[r.index]!.error = err;
     }
     if (again.length) {
-      await sleep(backoff(Math.max(...again.map((r) => r.tries)), c.t.policy), signal);
+      await sleep(policyDelay(Math.max(...again.map((r) => r.tries)), c.t.policy), { signal });
       ready.push(...again);
     }
   }
