@@ -94,7 +94,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
   control.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const timer = new AbortController();
   if (job.timeoutMs !== undefined) {
-    sleep(job.timeoutMs, clock, timer.signal).then(
+    sleep(job.timeoutMs, { clock, signal: timer.signal }).then(
       () => ctrl.abort(new RunAborted('timeout', `timed out after ${formatDuration(job.timeoutMs!)}`)),
       () => {},
     );
@@ -214,7 +214,7 @@ async function untilAborted<T>(
   const settled = new AbortController();
   const giveUp = new Promise<never>((_, reject) => {
     onAbort = () =>
-      void sleep(settleMs, clock, settled.signal).then(
+      void sleep(settleMs, { clock, signal: settled.signal }).then(
         () => reject(signal.reason),
         () => {},
       );

@@ -1,6 +1,7 @@
 // The scheduler: one cron timer per enabled job, and the policies around each run:
 // overlap (skip | queue), a global limit on jobs running at once, retries with
 // backoff, catch-up after downtime, history, notifications and graceful shutdown.
+// This file orchestrates; each policy's rule lives in its own file (imports below).
 import { dirname } from 'node:path';
 import type { ConnectionDefinition, DaemonConfig, JobDefinition } from '../config/types.ts';
 import type { Registry } from '../registry.ts';
@@ -9,12 +10,18 @@ import type { OwnedServices } from '../services.ts';
 import { formatDuration } from '../config/duration.ts';
 import { RunHistory, type RunOutcome, type RunRecord, type RunTrigger } from '../store/history.ts';
 import { startCron, type CronHandle } from './cron.ts';
+import { catchUpAfterMissed, missedWhileDown } from './catch-up.ts';
+import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { ConnectionCache } from './connections.ts';
 import { SchedulerEvents } from './events.ts';
 import { FireTimesStore } from './fire-times.ts';
+import type { Active, JobSlot } from './job-slot.ts';
 import { notify } from './notify.ts';
+import { planRetry } from './retry-decision.ts';
+import { notStartedRecord, skippedRecord } from './run-records.ts';
 import { newRunId, runJob, RunAborted, type RunRequest } from './runner.ts';
-import { backoffDelay, sleep, systemClock, type Clock } from './timers.ts';
+import { sleep, systemClock, type Clock } from './timers.ts';
+import { HEARTBEAT_MS, stuckTimers } from './watchdog.ts';
 
 export interface SchedulerOptions {
   config: DaemonConfig;
@@ -48,40 +55,6 @@ export interface Health {
   jobs: JobHealth[];
 }
 
-export const HEARTBEAT_MS = 30_000;
-/**
- * A slot this long overdue, with neither a fire nor a missed report from its
- * timer, means the timer is not coming (the machine slept through a long
- * setTimeout, the clock was stepped, or node-cron stopped: node-cron#492).
- */
-export const STUCK_TIMER_MS = 5 * 60_000;
-/** Longest wait between retries, whatever the job's backoff and retry count. */
-export const MAX_BACKOFF_MS = 3_600_000;
-
-interface Active {
-  req: RunRequest;
-  controller: AbortController;
-  started: boolean;
-}
-
-interface JobSlot {
-  def: JobDefinition;
-  cron?: CronHandle;
-  active?: Active;
-  /** overlap: queue keeps at most one run waiting; later fires fold into it. */
-  queued?: RunRequest;
-  retry?: AbortController;
-  /** The latest slot that fired on time, and the earliest missed one waiting for a decision. */
-  lastFired?: Date;
-  missed?: { at: Date; timer: NodeJS.Timeout };
-  lastOutcome: RunOutcome | null;
-  lastRunAt: string | null;
-}
-
-interface Waiter {
-  resolve(): void;
-}
-
 export class Scheduler {
   readonly events = new SchedulerEvents();
   readonly history: RunHistory;
@@ -91,8 +64,7 @@ export class Scheduler {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly inflight = new Set<Promise<unknown>>();
-  private readonly waiters: Waiter[] = [];
-  private running = 0;
+  private readonly limit: ConcurrencyLimit;
   private lastTick: number;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -105,6 +77,7 @@ export class Scheduler {
     this.fireTimes = new FireTimesStore(opts.config.state, (err) =>
       this.log.error({ err }, 'cannot save scheduler state'),
     );
+    this.limit = new ConcurrencyLimit(opts.config.maxConcurrentJobs);
     this.lastTick = this.clock.now();
   }
 
@@ -118,10 +91,8 @@ export class Scheduler {
     for (const def of jobs) {
       const prev = this.fireTimes.get(def.name);
       await this.addJob(def);
-      const due = prev?.nextScheduledAt ? new Date(prev.nextScheduledAt) : undefined;
-      const sameSchedule = prev?.schedule === def.schedule && prev?.timezone === def.timezone;
-      if (def.enabled && def.catchUp && due && sameSchedule && due.getTime() <= this.clock.now())
-        missed.push([def.name, due]);
+      const due = missedWhileDown(def, prev, this.clock.now());
+      if (due) missed.push([def.name, due]);
     }
     for (const [name, due] of missed) {
       this.log.info(
@@ -238,7 +209,7 @@ export class Scheduler {
         const grace = new AbortController();
         const finished = await Promise.race([
           this.idle().then(() => true),
-          sleep(graceMs, this.clock, grace.signal).then(
+          sleep(graceMs, { clock: this.clock, signal: grace.signal }).then(
             () => false,
             () => true,
           ),
@@ -265,15 +236,15 @@ export class Scheduler {
   /** The heartbeat: updates lastTick and re-arms the timers of jobs whose slot is long overdue. */
   private watchdog(): void {
     this.tick();
-    for (const slot of this.jobs.values()) {
+    if (this.stopping) return;
+    const expectedSlot = (job: string) => this.fireTimes.get(job)?.nextScheduledAt;
+    for (const [slot, expected] of stuckTimers(this.jobs.values(), expectedSlot, this.lastTick)) {
       const name = slot.def.name;
-      const expected = this.fireTimes.get(name)?.nextScheduledAt;
-      if (!slot.cron || this.stopping || !expected || this.lastTick - Date.parse(expected) < STUCK_TIMER_MS) continue;
       this.log.warn(
         { job: name, slot: expected },
         `the timer of job ${name} did not fire for its ${expected} slot (suspend, clock change or a stuck timer); re-arming it`,
       );
-      slot.cron.stop();
+      slot.cron?.stop();
       slot.cron = this.startCron(slot);
       this.saveFireTimes(slot);
       // The same rule as after downtime: once, and only for catchUp jobs.
@@ -313,17 +284,12 @@ export class Scheduler {
           `job ${name} missed its run at ${scheduledAt.toISOString()} (the process was blocked or asleep)`,
         );
         if (this.jobs.get(name) === slot) this.saveFireTimes(slot);
-        if (!slot.def.catchUp || slot.missed) return;
-        // node-cron reports every missed slot, then maybe runs a current one; decide
-        // a moment later so a burst of missed slots becomes at most one catch-up run,
-        // and none when a slot ran on time after them.
-        const timer = setTimeout(() => {
-          slot.missed = undefined;
-          if (this.stopping || this.jobs.get(name) !== slot || slot.active) return;
-          if (slot.lastFired && slot.lastFired > scheduledAt) return;
-          this.trigger(name, 'catch-up', { scheduledAt });
-        }, 1_000);
-        slot.missed = { at: scheduledAt, timer };
+        catchUpAfterMissed(
+          slot,
+          scheduledAt,
+          () => !this.stopping && this.jobs.get(name) === slot,
+          () => this.trigger(name, 'catch-up', { scheduledAt }),
+        );
       },
     });
   }
@@ -378,13 +344,13 @@ export class Scheduler {
     const active: Active = { req: { ...req, job: slot.def }, controller: new AbortController(), started: false };
     slot.active = active;
     // Taken synchronously when free, so a stop() right after runNow() sees a started run.
-    active.started = this.tryAcquireSlot();
+    active.started = this.limit.tryAcquire();
     this.track(
       (async () => {
         let record: RunRecord;
         if (!active.started) {
           try {
-            await this.waitForSlot(active.controller.signal);
+            await this.limit.acquire(active.controller.signal);
           } catch (err) {
             slot.active = undefined;
             await this.finish(slot, notStartedRecord(active.req, (err as Error).message, this.clock.now()));
@@ -407,7 +373,7 @@ export class Scheduler {
             { signal: active.controller.signal },
           ));
         } finally {
-          this.releaseSlot();
+          this.limit.release();
           if (slot.active === active) slot.active = undefined;
         }
         await this.finish(slot, record);
@@ -434,11 +400,9 @@ export class Scheduler {
   /** Retries a failed run, then starts the queued one. */
   private afterRun(slot: JobSlot, req: RunRequest, record: RunRecord): void {
     if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;
-    const attempt = req.attempt ?? 1;
-    const { count, backoffMs } = slot.def.retries;
-    // Aborted runs (shutdown) are not retried; timeouts and failures are.
-    if ((record.outcome === 'failed' || record.outcome === 'timeout') && !req.dryRun && attempt <= count) {
-      const delay = backoffDelay(attempt, backoffMs, MAX_BACKOFF_MS, this.opts.random);
+    const plan = planRetry(slot.def, req, record, this.opts.random);
+    if (plan) {
+      const { attempt, count, delayMs: delay } = plan;
       this.log.info(
         { job: slot.def.name, attempt, delayMs: delay },
         `retry ${attempt} of ${count} for ${slot.def.name} in ${formatDuration(delay)}`,
@@ -446,7 +410,7 @@ export class Scheduler {
       slot.retry?.abort();
       const retry = new AbortController();
       slot.retry = retry;
-      sleep(delay, this.clock, retry.signal).then(
+      sleep(delay, { clock: this.clock, signal: retry.signal }).then(
         () => {
           if (slot.retry === retry) slot.retry = undefined;
           if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;
@@ -462,65 +426,9 @@ export class Scheduler {
     }
   }
 
-  private tryAcquireSlot(): boolean {
-    if (this.running >= this.opts.config.maxConcurrentJobs) return false;
-    this.running++;
-    return true;
-  }
-
-  /** Waits in line for a slot; `releaseSlot` hands it over without freeing it. */
-  private waitForSlot(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      const onAbort = () => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
-  }
-
-  /** Hands the slot to the longest waiter, or frees it. */
-  private releaseSlot(): void {
-    const next = this.waiters.shift();
-    if (next) next.resolve();
-    else this.running--;
-  }
-
   private track(p: Promise<unknown>): void {
     const tracked = p.catch((err) => this.log.error({ err }, 'scheduler: unexpected error'));
     this.inflight.add(tracked);
     void tracked.finally(() => this.inflight.delete(tracked));
   }
-}
-
-function skippedRecord(req: RunRequest, runningId: string, now: number): RunRecord {
-  const at = new Date(now).toISOString();
-  return {
-    id: req.id!,
-    job: req.job.name,
-    trigger: req.trigger,
-    attempt: req.attempt ?? 1,
-    dryRun: req.dryRun ?? false,
-    ...(req.scheduledAt ? { scheduledAt: req.scheduledAt.toISOString() } : {}),
-    startedAt: at,
-    endedAt: at,
-    durationMs: 0,
-    outcome: 'skipped',
-    error: `skipped: the previous run (${runningId}) is still running (overlap: skip)`,
-    bytes: 0,
-    tasks: [],
-  };
-}
-
-function notStartedRecord(req: RunRequest, message: string, now: number): RunRecord {
-  return { ...skippedRecord(req, '', now), outcome: 'aborted', error: message };
 }

@@ -24,7 +24,7 @@ import {
   ProxyError,
   InvalidTokenError,
 } from '../../plugins/dropbox/api/errors.ts';
-import { shouldRetry, backoff, DEFAULT_RETRY, type RetryPolicy } from '../../plugins/dropbox/api/retry.ts';
+import { shouldRetry, DEFAULT_RETRY, type RetryPolicy } from '../../plugins/dropbox/api/retry.ts';
 import { RefreshingToken } from '../../plugins/dropbox/api/token.ts';
 import { inNamespace } from '../../plugins/dropbox/api/namespace-queue.ts';
 
@@ -237,14 +237,18 @@ describe('shouldRetry', () => {
     const w = shouldRetry(mk(409, { error: { '.tag': 'too_many_write_operations' } }), facts, policy);
     expect(w.retry).toBe(true);
   });
-  it('backs off exponentially with jitter, capped', () => {
+  it('backs off exponentially with equal jitter, capped (the core backoffDelay)', () => {
     const e = mk(503, {});
-    const delays = [1, 2, 3, 4, 5].map(
-      (attempt) => (shouldRetry(e, { ...facts, attempt }, policy) as { delayMs: number }).delayMs,
-    );
+    const delay = (d: ReturnType<typeof shouldRetry>) => (d as { delayMs: number }).delayMs;
+    const delays = [1, 2, 3, 4, 5].map((attempt) => delay(shouldRetry(e, { ...facts, attempt }, policy)));
     expect(delays).toEqual([750, 1500, 3000, 6000, 12000]);
-    expect(backoff(20, policy)).toBe(22500); // 30 s cap, equal jitter
-    expect(backoff(1, { ...policy, random: () => 0 })).toBe(500);
+    // 30 s cap, still jittered under it; never less than half the nominal delay.
+    expect(delay(shouldRetry(e, { ...facts, attempt: 20 }, { ...policy, maxAttempts: 30 }))).toBe(22500);
+    expect(delay(shouldRetry(e, facts, { ...policy, random: () => 0 }))).toBe(500);
+    // A 429 without Retry-After backs off from defaultRetryAfterMs (5 s).
+    expect(delay(shouldRetry(mk(429, { error: { reason: { '.tag': 'too_many_requests' } } }), facts, policy))).toBe(
+      3750,
+    );
     expect(shouldRetry(e, { ...facts, attempt: 6 }, policy).retry).toBe(false);
   });
   it('never retries 5xx or resets of a call a repeat could duplicate', () => {

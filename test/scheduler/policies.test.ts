@@ -207,11 +207,12 @@ describe('retries', () => {
     });
     h.scheduler.runNow('r');
     await until(() => h.ended.length === 1, 'first attempt');
-    await vi.advanceTimersByTimeAsync(9_999);
+    // The harness's jitter is 0.5: equal jitter waits 3/4 of 10 s, then of 20 s.
+    await vi.advanceTimersByTimeAsync(7_499);
     expect(h.ended.length).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     await until(() => h.ended.length === 2, 'second attempt');
-    await vi.advanceTimersByTimeAsync(19_999);
+    await vi.advanceTimersByTimeAsync(14_999);
     expect(h.ended.length).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
     await until(() => h.ended.length === 3, 'third attempt');
@@ -230,17 +231,19 @@ describe('retries', () => {
     });
     h.scheduler.runNow('r');
     await until(() => h.ended.length === 1, 'first attempt');
-    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(750);
     await until(() => h.ended.length === 2, 'the retry');
     await vi.advanceTimersByTimeAsync(3_600_000);
     expect(h.ended.map((r) => r.outcome)).toEqual(['failed', 'failed']);
   });
 
-  it('backoff is min·2^n with jitter in [0.5, 1.5), capped', () => {
-    expect([1, 2, 3, 4].map((n) => backoffDelay(n, 1000, 60_000, () => 0.5))).toEqual([1000, 2000, 4000, 8000]);
+  it('backoff is min·2^(n-1), capped, then equal jitter: half fixed, half random', () => {
+    expect([1, 2, 3, 4].map((n) => backoffDelay(n, 1000, 60_000, () => 0.5))).toEqual([750, 1500, 3000, 6000]);
     expect(backoffDelay(3, 1000, 60_000, () => 0)).toBe(2000);
-    expect(backoffDelay(3, 1000, 60_000, () => 0.999)).toBe(5996);
-    expect(backoffDelay(20, 1000, 60_000, () => 0.5)).toBe(60_000);
+    expect(backoffDelay(3, 1000, 60_000, () => 0.999)).toBe(3998);
+    // At the cap the jitter still spreads retries, and never goes above the cap.
+    expect(backoffDelay(20, 1000, 60_000, () => 0)).toBe(30_000);
+    expect(backoffDelay(20, 1000, 60_000, () => 0.999)).toBe(59_970);
   });
 });
 

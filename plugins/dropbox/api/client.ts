@@ -35,7 +35,9 @@ import {
 } from './errors.ts';
 import { inNamespace } from './namespace-queue.ts';
 import { listFolderPages, searchPages } from './list.ts';
-import { uploadFile, uploadMany, pollJob, MAX_REQUEST_BODY, type UploadContext } from './upload.ts';
+import { uploadFile, MAX_REQUEST_BODY, type UploadContext } from './upload.ts';
+import { uploadMany } from './upload-many.ts';
+import { pollJob } from './async-job.ts';
 import { downloadFile } from './download.ts';
 import { BLOCK_SIZE } from './content-hash.ts';
 import type { RetryPolicy } from './retry.ts';

@@ -10,7 +10,8 @@ import type { Transport } from './http.ts';
 import type { DownloadOptions, FileMetadata } from './types.ts';
 import { ContentHasher } from './content-hash.ts';
 import { IntegrityError, NetworkError } from './errors.ts';
-import { backoff, sleep } from './retry.ts';
+import { sleep } from '../../../src/plugin.ts';
+import { policyDelay } from './retry.ts';
 import { localWriteError } from './local-write-error.ts';
 
 export async function downloadFile(
@@ -80,7 +81,7 @@ export async function downloadFile(
         drops++;
         const e = t.networkError(route, err, 'content');
         if (!(e instanceof NetworkError) || !e.retryable || drops >= t.policy.maxAttempts) throw e;
-        await sleep(backoff(drops, t.policy), opts.signal);
+        await sleep(policyDelay(drops, t.policy), { signal: opts.signal });
         continue;
       }
       if (written < total) {

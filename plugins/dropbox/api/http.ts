@@ -5,11 +5,12 @@ import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../src/log.ts';
 import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
+import { sleep } from '../../../src/plugin.ts';
 import type { TokenSource } from './types.ts';
 import { encodeArg, parseResultHeader } from './arg-header.ts';
 import { proxyRefusal } from './proxy-refusal.ts';
 import { DropboxError, NetworkError, PathRootError, ProxyError, errorFromResponse } from './errors.ts';
-import { shouldRetry, sleep, DEFAULT_RETRY, type Idempotency, type RetryPolicy } from './retry.ts';
+import { shouldRetry, DEFAULT_RETRY, type Idempotency, type RetryPolicy } from './retry.ts';
 
 export type BodyReadable = Dispatcher.ResponseData['body'];
 
@@ -105,7 +106,7 @@ export class Transport {
           refreshed = true;
           fresh = await this.o.token.refresh(token, call.signal);
         } else {
-          await sleep(d.delayMs, call.signal);
+          await sleep(d.delayMs, { signal: call.signal });
         }
       }
     }

@@ -1,6 +1,8 @@
 // The one place that decides whether a failed call is tried again, and when.
 // Order: aborted -> token refresh -> not replayable -> throttled (Retry-After) ->
 // transient (backoff with jitter, only where a repeat cannot duplicate an effect) -> give up.
+// Waits follow the core's one backoff rule (backoffDelay).
+import { backoffDelay } from '../../../src/plugin.ts';
 import {
   DropboxError,
   ExpiredTokenError,
@@ -14,7 +16,7 @@ import {
 export interface RetryPolicy {
   /** Total attempts including the first. */
   maxAttempts: number;
-  /** First backoff delay; doubles each attempt. */
+  /** Nominal first backoff delay; doubles each attempt (backoffDelay waits half to all of it). */
   baseDelayMs: number;
   /** Backoff cap. */
   maxDelayMs: number;
@@ -74,7 +76,7 @@ export function shouldRetry(err: unknown, call: CallFacts, policy: RetryPolicy =
 
   if (err instanceof RateLimitError) {
     // Throttled calls were rejected before doing anything, so even 'once' calls may repeat.
-    const wait = err.retryAfterMs ?? backoff(call.attempt, policy, policy.defaultRetryAfterMs);
+    const wait = err.retryAfterMs ?? policyDelay(call.attempt, policy, policy.defaultRetryAfterMs);
     if (wait > policy.maxRetryAfterMs)
       return { retry: false, reason: `Retry-After ${Math.round(wait / 1000)} s is too long` };
     return { retry: true, delayMs: wait, refreshToken: false, reason: err.tags.join('/') || 'rate limited' };
@@ -88,29 +90,13 @@ export function shouldRetry(err: unknown, call: CallFacts, policy: RetryPolicy =
   if (call.idempotency !== 'safe' && !untouched) return { retry: false, reason: 'a repeat could duplicate the effect' };
   return {
     retry: true,
-    delayMs: err.retryAfterMs ?? backoff(call.attempt, policy),
+    delayMs: err.retryAfterMs ?? policyDelay(call.attempt, policy),
     refreshToken: false,
     reason: err.tags.join('/') || err.name,
   };
 }
 
-/** base·2^(n-1), capped, with "equal jitter": half fixed, half random, so retries spread but never collapse to 0. */
-export function backoff(attempt: number, policy: RetryPolicy, base = policy.baseDelayMs): number {
-  const exp = Math.min(policy.maxDelayMs, base * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp / 2 + (exp / 2) * policy.random());
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** The wait after failed attempt n: the core's backoff rule with this policy's numbers. */
+export function policyDelay(attempt: number, policy: RetryPolicy, minMs = policy.baseDelayMs): number {
+  return backoffDelay(attempt, minMs, policy.maxDelayMs, policy.random);
 }

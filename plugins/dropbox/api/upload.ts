@@ -1,20 +1,19 @@
-// Uploads, streamed from disk with bounded memory:
+// Uploads of one file, streamed from disk with bounded memory:
 // - files up to `simpleMax` go in one files/upload (content_hash from a first read,
 //   sent so Dropbox rejects a mismatch);
 // - bigger files go through an upload session in fixed chunks (a multiple of 4 MiB),
 //   each chunk streamed from the file and re-opened at its offset on a replay, never
-//   buffered; the last chunk closes the session; the commit (finish) is queued per namespace;
-// - uploadMany closes one session per file and commits them with finish_batch_v2,
-//   up to 1000 entries per call.
+//   buffered; the last chunk closes the session; the commit (finish) is queued per namespace.
+// Many files at once: upload-many.ts, on the session code here.
 // The content_hash is computed from the bytes as they are sent and compared with the
 // one Dropbox returns; it is also sent with the commit.
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Transport, Body } from './http.ts';
-import type { FileMetadata, UploadManyItem, UploadManyResult, UploadOptions, WriteMode } from './types.ts';
+import type { FileMetadata, UploadOptions, WriteMode } from './types.ts';
 import { BLOCK_SIZE, ContentHasher, combineBlockDigests, hashFileRegion } from './content-hash.ts';
-import { DropboxError, IncorrectOffsetError, IntegrityError, RateLimitError, errorFromUnion } from './errors.ts';
-import { backoff, sleep, type Idempotency } from './retry.ts';
+import { DropboxError, IncorrectOffsetError, IntegrityError } from './errors.ts';
+import type { Idempotency } from './retry.ts';
 
 export const MAX_REQUEST_BODY = 150 * 1024 * 1024;
 
@@ -32,7 +31,7 @@ export interface UploadContext {
   getMetadata: (path: string, signal?: AbortSignal) => Promise<FileMetadata | { '.tag': 'folder' } | undefined>;
 }
 
-interface CommitInfo {
+export interface CommitInfo {
   path: string;
   mode: unknown;
   autorename: boolean;
@@ -41,14 +40,14 @@ interface CommitInfo {
   strict_conflict: boolean;
 }
 
-function modeArg(m: WriteMode | undefined): unknown {
+export function modeArg(m: WriteMode | undefined): unknown {
   if (m === undefined || m === 'add') return { '.tag': 'add' };
   if (m === 'overwrite') return { '.tag': 'overwrite' };
   return { '.tag': 'update', update: m.update };
 }
 
 /** Dropbox wants UTC seconds: YYYY-MM-DDTHH:MM:SSZ. */
-function isoSeconds(d: Date): string {
+export function isoSeconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
@@ -78,7 +77,7 @@ function fileBody(path: string, start: number, length: number, onData: (b: Buffe
   };
 }
 
-interface SessionResult {
+export interface SessionResult {
   sessionId: string;
   size: number;
   contentHash: string;
@@ -350,7 +349,7 @@ async function finishSession(
   }
 }
 
-function verify(route: string, path: string, md: FileMetadata, local: string): FileMetadata {
+export function verify(route: string, path: string, md: FileMetadata, local: string): FileMetadata {
   if (md.content_hash !== undefined && md.content_hash !== local) {
     throw new IntegrityError(
       `${route}: ${JSON.stringify(path)} was stored with content_hash ${md.content_hash} but the bytes sent hash to ${local}; the file changed while uploading or was corrupted in transit`,
@@ -358,204 +357,6 @@ function verify(route: string, path: string, md: FileMetadata, local: string): F
     );
   }
   return md;
-}
-
-// --- many files -----------------------------------------------------------------------
-
-interface Ready {
-  index: number;
-  session: SessionResult;
-  commit: CommitInfo;
-  tries: number;
-}
-
-export const FINISH_BATCH_MAX = 1000;
-
-export async function uploadMany(
-  ctx: UploadContext,
-  items: UploadManyItem[],
-  paths: string[],
-  opts: {
-    signal?: AbortSignal;
-    onProgress?: (item: UploadManyItem, done: number, total: number) => void;
-    batchSize?: number;
-    retryLimit: number;
-  },
-): Promise<UploadManyResult[]> {
-  const results: UploadManyResult[] = items.map((item) => ({ item }));
-  const batchSize = Math.max(1, Math.min(FINISH_BATCH_MAX, opts.batchSize ?? FINISH_BATCH_MAX));
-  const ready: Ready[] = [];
-  let committing = Promise.resolve();
-  const flush = () => {
-    const batch = ready.splice(0, batchSize);
-    if (batch.length)
-      committing = committing.then(() => commitBatch(ctx, batch, results, opts.signal, opts.retryLimit));
-  };
-
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      const item = items[index]!;
-      try {
-        const st = await stat(item.localPath);
-        if (!st.isFile())
-          throw new DropboxError(`files/upload: ${item.localPath} is not a regular file`, { route: 'files/upload' });
-        let done = 0;
-        opts.onProgress?.(item, 0, st.size);
-        const session = await uploadSessionData(
-          ctx,
-          item.localPath,
-          st.size,
-          {
-            add: (n) => {
-              done += n;
-              opts.onProgress?.(item, done, st.size);
-            },
-          },
-          opts.signal,
-        );
-        const commit: CommitInfo = {
-          path: paths[index]!,
-          mode: modeArg(item.mode),
-          autorename: false,
-          client_modified: isoSeconds(item.clientModified ?? st.mtime),
-          mute: false,
-          strict_conflict: false,
-        };
-        ready.push({ index, session, commit, tries: 0 });
-        if (ready.length >= batchSize) flush();
-      } catch (err) {
-        if (opts.signal?.aborted) throw err;
-        results[index]!.error = err as Error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(ctx.manyConcurrency, items.length)) }, worker));
-  while (ready.length) flush();
-  await committing;
-  // Entries that failed transiently were put back; commit them until none remain.
-  while (ready.length) {
-    flush();
-    await committing;
-  }
-  return results;
-
-  async function commitBatch(
-    c: UploadContext,
-    batch: Ready[],
-    out: UploadManyResult[],
-    signal: AbortSignal | undefined,
-    retryLimit: number,
-  ): Promise<void> {
-    let entries: Array<Record<string, unknown>>;
-    try {
-      entries = await c.commit(() => finishBatch(c, batch, signal));
-    } catch (err) {
-      for (const r of batch) out[r.index]!.error = err as Error;
-      return;
-    }
-    const again: Ready[] = [];
-    for (let k = 0; k < batch.length; k++) {
-      const r = batch[k]!;
-      const e = entries[k];
-      if (e && e['.tag'] === 'success') {
-        const md = e as unknown as FileMetadata;
-        try {
-          out[r.index]!.metadata = verify(
-            'files/upload_session/finish_batch_v2',
-            r.commit.path,
-            { ...md, '.tag': 'file' },
-            r.session.contentHash,
-          );
-        } catch (err) {
-          out[r.index]!.error = err as Error;
-        }
-        continue;
-      }
-      const err = errorFromUnion(
-        'files/upload_session/finish_batch_v2',
-        e?.failure ?? e,
-        [r.commit.path],
-        r.session.size,
-      );
-      if ((err instanceof RateLimitError || err.retryable) && r.tries + 1 < retryLimit) {
-        again.push({ ...r, tries: r.tries + 1 });
-        continue;
-      }
-      if (err.tags[0] === 'lookup_failed') {
-        const md = await c.getMetadata(r.commit.path, signal).catch(() => undefined);
-        if (md && md['.tag'] === 'file' && md.content_hash === r.session.contentHash) {
-          out[r.index]!.metadata = md;
-          continue;
-        }
-      }
-      out[r.index]!.error = err;
-    }
-    if (again.length) {
-      await sleep(backoff(Math.max(...again.map((r) => r.tries)), c.t.policy), signal);
-      ready.push(...again);
-    }
-  }
-}
-
-async function finishBatch(
-  ctx: UploadContext,
-  batch: Ready[],
-  signal?: AbortSignal,
-): Promise<Array<Record<string, unknown>>> {
-  const arg = {
-    entries: batch.map((r) => ({
-      cursor: { session_id: r.session.sessionId, offset: r.session.size },
-      commit: r.commit,
-      content_hash: r.session.contentHash,
-    })),
-  };
-  const res = (
-    await ctx.t.send<{ entries?: Array<Record<string, unknown>>; '.tag'?: string; async_job_id?: string }>({
-      route: 'files/upload_session/finish_batch_v2',
-      style: 'rpc',
-      arg,
-      idempotency: 'safe',
-      signal,
-    })
-  ).result;
-  if (res.entries) return res.entries;
-  // v1-style answer: poll until the job completes.
-  if (res['.tag'] === 'async_job_id' && res.async_job_id) {
-    return (
-      await pollJob<{ entries: Array<Record<string, unknown>> }>(
-        ctx.t,
-        'files/upload_session/finish_batch/check',
-        res.async_job_id,
-        signal,
-      )
-    ).entries;
-  }
-  throw new DropboxError('files/upload_session/finish_batch_v2: unexpected reply without entries', {
-    route: 'files/upload_session/finish_batch_v2',
-  });
-}
-
-/** Polls an async job's /check route until complete (backoff 100 ms doubling to 2 s). */
-export async function pollJob<T>(t: Transport, route: string, jobId: string, signal?: AbortSignal): Promise<T> {
-  for (let i = 0; ; i++) {
-    const r = (
-      await t.send<Record<string, unknown>>({
-        route,
-        style: 'rpc',
-        arg: { async_job_id: jobId },
-        idempotency: 'safe',
-        signal,
-      })
-    ).result;
-    const tag = r['.tag'];
-    if (tag === 'complete')
-      return ('complete' in r && r.complete && typeof r.complete === 'object' ? r.complete : r) as T;
-    if (tag === 'failed') throw errorFromUnion(route, r.failed ?? r);
-    if (tag !== 'in_progress') throw new DropboxError(`${route}: unexpected job state ${String(tag)}`, { route });
-    await sleep(Math.min(2000, 100 * 2 ** i), signal);
-  }
 }
 
 export { BLOCK_SIZE };

@@ -1,0 +1,25 @@
+// What the scheduler holds per job: its definition, its timer and the runs around it.
+import type { JobDefinition } from '../config/types.ts';
+import type { RunOutcome } from '../store/history.ts';
+import type { CronHandle } from './cron.ts';
+import type { RunRequest } from './runner.ts';
+
+export interface Active {
+  req: RunRequest;
+  controller: AbortController;
+  started: boolean;
+}
+
+export interface JobSlot {
+  def: JobDefinition;
+  cron?: CronHandle;
+  active?: Active;
+  /** overlap: queue keeps at most one run waiting; later fires fold into it. */
+  queued?: RunRequest;
+  retry?: AbortController;
+  /** The latest slot that fired on time, and the earliest missed one waiting for a decision. */
+  lastFired?: Date;
+  missed?: { at: Date; timer: NodeJS.Timeout };
+  lastOutcome: RunOutcome | null;
+  lastRunAt: string | null;
+}

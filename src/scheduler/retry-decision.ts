@@ -1,0 +1,31 @@
+// Whether a finished run is tried again, and after how long.
+import type { JobDefinition } from '../config/types.ts';
+import type { RunRecord } from '../store/history.ts';
+import type { RunRequest } from './runner.ts';
+import { backoffDelay } from './timers.ts';
+
+/** Longest wait between retries, whatever the job's backoff and retry count. */
+export const MAX_BACKOFF_MS = 3_600_000;
+
+export interface RetryPlan {
+  /** The attempt that just ended (1-based); the retry is attempt + 1. */
+  attempt: number;
+  /** The job's retry count. */
+  count: number;
+  delayMs: number;
+}
+
+/** The retry of `req` under the job's current definition, or undefined when there is none. */
+export function planRetry(
+  def: JobDefinition,
+  req: RunRequest,
+  record: RunRecord,
+  random?: () => number,
+): RetryPlan | undefined {
+  const attempt = req.attempt ?? 1;
+  const { count, backoffMs } = def.retries;
+  // Aborted runs (shutdown) are not retried; timeouts and failures are.
+  if ((record.outcome === 'failed' || record.outcome === 'timeout') && !req.dryRun && attempt <= count)
+    return { attempt, count, delayMs: backoffDelay(attempt, backoffMs, MAX_BACKOFF_MS, random) };
+  return undefined;
+}
