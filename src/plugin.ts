@@ -4,15 +4,26 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from './log.ts';
 import type { DaemonConfig } from './config/types.ts';
+import type { ProxySettings } from './net/proxy-check.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
-/** A validated connection file: `name` and `type` are the core's, the rest the plugin's. */
+/**
+ * A validated connection file: the fields below are the core's (defined once in
+ * src/config/schemas/connection.schema.json, added to every connection type's schema),
+ * the rest the plugin's.
+ */
 export interface ConnectionDefinition {
   name: string;
   type: string;
   /** The file it came from, for messages. */
   file: string;
+  /** How the connection's traffic leaves the machine (the core builds the dispatcher). */
+  proxy?: ProxySettings | 'system' | 'none';
+  /** Connect and header timeout, seconds (default 60). */
+  timeoutSeconds?: number;
+  /** Talk to the plugin's sandbox instead of the real service. */
+  sandbox?: boolean;
   [key: string]: unknown;
 }
 

@@ -19,7 +19,7 @@ export function createServices(config: DaemonConfig, opts: { log?: Logger; quiet
     dispatchers,
     sandboxes: new Map<string, Sandbox>(),
     dispatcherFor: (def: ConnectionDefinition) =>
-      dispatchers.get(def.name, { proxy: def.proxy, timeoutSeconds: def.timeoutSeconds as number | undefined }),
+      dispatchers.get(def.name, { proxy: def.proxy, timeoutSeconds: def.timeoutSeconds }),
     close: () => dispatchers.close(),
   };
 }
