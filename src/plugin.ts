@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from './log.ts';
 import type { DaemonConfig } from './config/types.ts';
 import type { ProxySettings } from './net/proxy-check.ts';
+import type { VaultChange } from './store/vault.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -39,12 +40,31 @@ export interface Progress {
 export interface Services {
   config: DaemonConfig;
   log: Logger;
-  /** The state directory (0700); persist only through src/store/atomic.ts. */
+  /** The state directory (0700); persist only through writeFileAtomic. */
   stateDir: string;
+  /** The vault entry of one connection: the only secrets a plugin reads or writes. */
+  secretsOf(connection: string): ConnectionSecrets;
   /** Returns the proxy-aware dispatcher for a connection definition (src/net). */
   dispatcherFor(def: ConnectionDefinition): Dispatcher;
   /** Sandboxes started because config.yaml says `sandbox: true`, by plugin name. */
   sandboxes: Map<string, Sandbox>;
+}
+
+/**
+ * One connection's entry in the vault: secrets encrypted at rest, state (what may be
+ * shown) in clear. Bound to that connection, so no other connection's entry is in reach.
+ */
+export interface ConnectionSecrets {
+  /** The clear state ({} when there is none). */
+  state<T extends Record<string, unknown> = Record<string, unknown>>(): Promise<Partial<T>>;
+  /** A decrypted secret, or undefined when none is stored. */
+  secret(key: string): Promise<string | undefined>;
+  /** Names of the stored secrets (never values). */
+  secretNames(): Promise<string[]>;
+  /** One atomic write for state and secrets together; a key set to undefined is removed. */
+  update(change: VaultChange): Promise<void>;
+  /** Deletes the whole entry; true if there was one. */
+  forget(): Promise<boolean>;
 }
 
 /** A connection type, e.g. `dropbox`. `Conn` is the live client handed to tasks. */
