@@ -7,6 +7,9 @@ import type { DaemonConfig } from './config/types.ts';
 import type { ProxySettings } from './net/proxy-check.ts';
 import type { VaultChange } from './store/vault.ts';
 
+// What the core offers a plugin besides Services; a plugin imports nothing else of the core.
+export { withConnection, type OneConnection } from './commands/one-connection.ts';
+
 export type JsonSchema = Record<string, unknown>;
 
 /**
