@@ -7,8 +7,15 @@ import type { DaemonConfig } from './config/types.ts';
 import type { ProxySettings } from './net/proxy-check.ts';
 import type { VaultChange } from './store/vault.ts';
 
-// What the core offers a plugin besides Services; a plugin imports nothing else of the core.
+// What the core offers a plugin besides Services; a plugin imports nothing else of the
+// core (eslint.config.js enforces it). These are stateless helpers.
 export { withConnection, type OneConnection } from './commands/one-connection.ts';
+export { parseArgs, UsageError } from './args.ts';
+export { parseDuration } from './config/duration.ts';
+export { writeFileAtomic } from './store/atomic.ts';
+export { normaliseProxy, type ProxySettings } from './net/proxy-check.ts';
+export { describeNetworkFailure, proxyAuthMessage, proxyOf } from './net/net-errors.ts';
+export type { Logger, VaultChange };
 
 export type JsonSchema = Record<string, unknown>;
 

@@ -5,8 +5,7 @@
 // Authorizer the admin UI uses.
 import { createInterface } from 'node:readline';
 import type { CliCommand, CliContext, ConnectionDefinition, ConnectionStatus, Services } from '../../../src/plugin.ts';
-import { withConnection } from '../../../src/plugin.ts';
-import { parseArgs, UsageError } from '../../../src/args.ts';
+import { parseArgs, UsageError, withConnection } from '../../../src/plugin.ts';
 import { authorizer as defaultAuthorizer, type DropboxAuthorizer } from './authorizer.ts';
 import { redirectUrlOf } from './app.ts';
 import { listenLoopback, loopbackTarget } from './loopback.ts';
