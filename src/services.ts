@@ -4,6 +4,7 @@ import type { Services, ConnectionDefinition, Sandbox } from './plugin.ts';
 import { createLogger, type Logger } from './log.ts';
 import { DispatcherPool } from './net/dispatcher.ts';
 import { connectionSecrets } from './store/vault.ts';
+import { versionKey } from './scheduler/connections.ts';
 
 export interface OwnedServices extends Services {
   close(): Promise<void>;
@@ -24,7 +25,7 @@ export function createServices(
     dispatchers,
     sandboxes: new Map<string, Sandbox>(),
     dispatcherFor: (def: ConnectionDefinition) =>
-      dispatchers.get(def.name, { proxy: def.proxy, timeoutSeconds: def.timeoutSeconds }),
+      dispatchers.get(versionKey(def), { proxy: def.proxy, timeoutSeconds: def.timeoutSeconds }),
     close: () => dispatchers.close(),
   };
 }
