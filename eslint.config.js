@@ -30,6 +30,25 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
     },
   },
+  {
+    // The plugin boundary: src/plugin.ts is the whole contract (types, Services, helpers),
+    // so a core module can change without breaking a plugin that never saw it.
+    files: ['plugins/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+src/(?!plugin\\.ts$)',
+              message:
+                'plugins import the core only through src/plugin.ts (the plugin contract); if a plugin needs more of the core, offer it there',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     // The admin page runs in the browser, not in Node.

@@ -4,15 +4,37 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from './log.ts';
 import type { DaemonConfig } from './config/types.ts';
+import type { ProxySettings } from './net/proxy-check.ts';
+import type { VaultChange } from './store/vault.ts';
+
+// What the core offers a plugin besides Services; a plugin imports nothing else of the
+// core (eslint.config.js enforces it). These are stateless helpers.
+export { withConnection, type OneConnection } from './commands/one-connection.ts';
+export { parseArgs, UsageError } from './args.ts';
+export { parseDuration } from './config/duration.ts';
+export { writeFileAtomic } from './store/atomic.ts';
+export { normaliseProxy, type ProxySettings } from './net/proxy-check.ts';
+export { describeNetworkFailure, proxyAuthMessage, proxyOf } from './net/net-errors.ts';
+export type { Logger, VaultChange };
 
 export type JsonSchema = Record<string, unknown>;
 
-/** A validated connection file: `name` and `type` are the core's, the rest the plugin's. */
+/**
+ * A validated connection file: the fields below are the core's (defined once in
+ * src/config/schemas/connection.schema.json, added to every connection type's schema),
+ * the rest the plugin's.
+ */
 export interface ConnectionDefinition {
   name: string;
   type: string;
   /** The file it came from, for messages. */
   file: string;
+  /** How the connection's traffic leaves the machine (the core builds the dispatcher). */
+  proxy?: ProxySettings | 'system' | 'none';
+  /** Connect and header timeout, seconds (default 60). */
+  timeoutSeconds?: number;
+  /** Talk to the plugin's sandbox instead of the real service. */
+  sandbox?: boolean;
   [key: string]: unknown;
 }
 
@@ -28,12 +50,31 @@ export interface Progress {
 export interface Services {
   config: DaemonConfig;
   log: Logger;
-  /** The state directory (0700); persist only through src/store/atomic.ts. */
+  /** The state directory (0700); persist only through writeFileAtomic. */
   stateDir: string;
+  /** The vault entry of one connection: the only secrets a plugin reads or writes. */
+  secretsOf(connection: string): ConnectionSecrets;
   /** Returns the proxy-aware dispatcher for a connection definition (src/net). */
   dispatcherFor(def: ConnectionDefinition): Dispatcher;
   /** Sandboxes started because config.yaml says `sandbox: true`, by plugin name. */
   sandboxes: Map<string, Sandbox>;
+}
+
+/**
+ * One connection's entry in the vault: secrets encrypted at rest, state (what may be
+ * shown) in clear. Bound to that connection, so no other connection's entry is in reach.
+ */
+export interface ConnectionSecrets {
+  /** The clear state ({} when there is none). */
+  state<T extends Record<string, unknown> = Record<string, unknown>>(): Promise<Partial<T>>;
+  /** A decrypted secret, or undefined when none is stored. */
+  secret(key: string): Promise<string | undefined>;
+  /** Names of the stored secrets (never values). */
+  secretNames(): Promise<string[]>;
+  /** One atomic write for state and secrets together; a key set to undefined is removed. */
+  update(change: VaultChange): Promise<void>;
+  /** Deletes the whole entry; true if there was one. */
+  forget(): Promise<boolean>;
 }
 
 /** A connection type, e.g. `dropbox`. `Conn` is the live client handed to tasks. */

@@ -1,5 +1,34 @@
 // Loads plugins named in config.yaml and indexes their connection and task types.
-import type { ConnectionType, Plugin, TaskType, CliCommand } from './plugin.ts';
+import type { ConnectionType, Plugin, TaskType, CliCommand, JsonSchema } from './plugin.ts';
+import coreConnectionSchema from './config/schemas/connection.schema.json' with { type: 'json' };
+
+const core = coreConnectionSchema;
+/**
+ * The connection fields only the core defines, because the core itself reads them (the
+ * dispatcher's proxy and timeout, the sandbox switch). `name` is the core's too, but a
+ * plugin's schema may restate it; `type` is left to the plugin, which narrows it.
+ */
+const { name: _name, type: _type, ...CORE_ONLY } = core.properties;
+
+/**
+ * The connection type with the core's fields in its schema, so a file is checked (and
+ * the admin UI finds proxy.password) against one definition of them. A plugin that
+ * defines one of the core-only fields itself is refused: the core would go on reading
+ * the field under its own name and shape, whatever the plugin said.
+ */
+function withCoreFields(plugin: string, ct: ConnectionType): ConnectionType {
+  const own = (ct.schema.properties ?? {}) as Record<string, JsonSchema>;
+  const clash = Object.keys(CORE_ONLY).filter((k) => k in own);
+  if (clash.length)
+    throw new Error(
+      `plugin '${plugin}': connection type '${ct.type}' defines ${clash.join(', ')}, which the core defines for every connection (src/config/schemas/connection.schema.json); remove ${clash.length > 1 ? 'them' : 'it'} from its schema`,
+    );
+  const required = [...new Set([...core.required, ...((ct.schema.required as string[] | undefined) ?? [])])];
+  return {
+    ...ct,
+    schema: { ...ct.schema, required, properties: { ...own, name: core.properties.name, ...CORE_ONLY } },
+  };
+}
 
 export class Registry {
   readonly plugins: Plugin[] = [];
@@ -9,7 +38,7 @@ export class Registry {
 
   add(plugin: Plugin): void {
     this.plugins.push(plugin);
-    for (const c of plugin.connectionTypes) this.connectionTypes.set(c.type, c);
+    for (const c of plugin.connectionTypes) this.connectionTypes.set(c.type, withCoreFields(plugin.name, c));
     for (const t of plugin.taskTypes) this.taskTypes.set(t.name, t);
     for (const c of plugin.commands ?? []) this.commands.set(c.name, c);
   }

@@ -1,7 +1,6 @@
 // The `dropbox` connection type: its schema, its cross-field checks and its settings.
 import schema from './schemas/connection.schema.json' with { type: 'json' };
 import type { ConnectionDefinition } from '../../src/plugin.ts';
-import type { ProxySettings } from '../../src/net/proxy-check.ts';
 
 export const connectionSchema = schema;
 
@@ -25,9 +24,6 @@ export interface DropboxConnectionDef extends ConnectionDefinition {
   redirectUrl?: string;
   scopes?: string[];
   business?: { pathRoot?: string; selectUser?: string; selectAdmin?: string };
-  proxy?: ProxySettings | 'system' | 'none';
-  timeoutSeconds?: number;
-  sandbox?: boolean;
   endpoints?: { api?: string; content?: string; www?: string };
 }
 

@@ -33,7 +33,7 @@ test  signs in or refreshes, then reports the account, granted scopes, quota, th
         const status = ct?.status
           ? await ct.status(c, services).catch((e: Error): ConnectionStatus => ({ state: 'error', detail: e.message }))
           : undefined;
-        const proxy = c.proxy as { type?: string; host?: string; port?: number } | string | undefined;
+        const proxy = c.proxy;
         const proxyText =
           typeof proxy === 'string'
             ? proxy

@@ -1,17 +1,19 @@
-// Commands that act on one named connection (test, disconnect) share how they find
-// it, what they say when it is missing or broken, and the services they run with.
+// Commands that act on one named connection (test, disconnect, a plugin's auth) share
+// how they find it, what they say when it is missing or broken, and the services they
+// run with. Plugins get withConnection through src/plugin.ts.
 import type { DestinationStream } from 'pino';
-import type { CliContext, ConnectionDefinition, ConnectionType } from '../plugin.ts';
+import type { CliContext, ConnectionDefinition, ConnectionType, Services } from '../plugin.ts';
 import { UsageError } from '../args.ts';
 import { loadConfig, resolveConfigFile } from '../config/load.ts';
 import { formatProblem } from '../config/problems.ts';
-import { createServices, type OwnedServices } from '../services.ts';
+import { createServices } from '../services.ts';
 import { createLogger } from '../log.ts';
 
 export interface OneConnection {
   def: ConnectionDefinition;
   ct: ConnectionType;
-  services: OwnedServices;
+  /** Closed by withConnection when `fn` is done. */
+  services: Services;
 }
 
 /**
@@ -31,7 +33,10 @@ export async function withConnection<T>(
   const def = loaded.connections.find((c) => c.name === name);
   if (!def) {
     for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
-    throw new Error(`no valid connection named '${name}' in ${loaded.config.connections}`);
+    const known = loaded.connections.map((c) => c.name);
+    throw new Error(
+      `no valid connection named '${name}' in ${loaded.config.connections}${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+    );
   }
   const ct = loaded.registry.connectionTypes.get(def.type)!;
   // Errors only, as JSON on stderr: stdout holds just the command's own output.

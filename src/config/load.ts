@@ -199,7 +199,10 @@ async function loadConnections(
         mine.push({ file, ...yf.position([]), path: '', message: 'must be a mapping (name, type, ...)' });
       else {
         const data = yf.data as Record<string, unknown>;
-        mine.push(...validateData(base, yf, data));
+        const type = typeof data.type === 'string' ? data.type : undefined;
+        const ct = type ? registry.connectionTypes.get(type) : undefined;
+        // A known type's schema holds the core's fields too (Registry); the core's alone is for the rest.
+        mine.push(...validateData(ct ? typeChecks.get(ct.type)! : base, yf, data));
         if (typeof data.name === 'string') {
           all.push(data.name);
           const other = byName.get(data.name);
@@ -212,8 +215,6 @@ async function loadConnections(
             });
           else byName.set(data.name, file);
         }
-        const type = typeof data.type === 'string' ? data.type : undefined;
-        const ct = type ? registry.connectionTypes.get(type) : undefined;
         if (type && !ct) {
           mine.push({
             file,
@@ -222,7 +223,6 @@ async function loadConnections(
             message: `unknown connection type '${type}' (known: ${[...registry.connectionTypes.keys()].join(', ') || 'none'})`,
           });
         } else if (ct) {
-          mine.push(...validateData(typeChecks.get(ct.type)!, yf, data));
           if (!mine.length && data.proxy !== undefined) {
             for (const [path, message] of proxyProblems(data.proxy)) {
               mine.push({ file, ...yf.position(['proxy', ...pathSegments(path)]), path: `proxy.${path}`, message });

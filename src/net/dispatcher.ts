@@ -1,6 +1,6 @@
 // The core owns networking: one undici dispatcher per connection definition, built
-// from its proxy settings, pooled with keep-alive, closed when the definition
-// changes or goes away. Plugins never build their own agents.
+// from its proxy settings, pooled with keep-alive, closed once the definition has
+// changed or gone and no run uses it. Plugins never build their own agents.
 import { Agent, ProxyAgent, Socks5ProxyAgent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { readFileSync } from 'node:fs';
 import { normaliseProxy, proxyProblems, type ProxySettings } from './proxy-check.ts';
@@ -107,57 +107,36 @@ function basic(p: ProxySettings): string {
 }
 
 /**
- * Caches one dispatcher per connection name; a changed definition gets a fresh one.
- * The old one is retired, not closed: a job may be half-way through a 2-hour upload
- * on it, and undici fails new requests on a closed dispatcher. The owner of the
- * clients (the scheduler's connection cache) calls closeRetired() once the runs
- * using the old definition have finished.
+ * One dispatcher per connection definition version (the key the caller gives), built
+ * on first use. The pool never decides when one goes: the connection cache
+ * (src/scheduler/connections.ts) owns a version's client and dispatcher together and
+ * closes the dispatchers of versions nothing uses any more. A job may be half-way
+ * through a 2-hour upload on an old version, and undici fails new requests on a
+ * closed dispatcher.
  */
 export class DispatcherPool {
-  private readonly byName = new Map<string, { key: string; dispatcher: Dispatcher }>();
-  private readonly retired = new Map<string, Set<Dispatcher>>();
+  private readonly byKey = new Map<string, Dispatcher>();
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
-  get(name: string, settings: TransportSettings): Dispatcher {
-    const key = JSON.stringify([settings.proxy ?? null, settings.timeoutSeconds ?? null]);
-    const cur = this.byName.get(name);
-    if (cur && cur.key === key) return cur.dispatcher;
-    if (cur) this.retire(name, cur.dispatcher);
-    const dispatcher = createDispatcher(settings, this.env);
-    this.byName.set(name, { key, dispatcher });
-    return dispatcher;
+  get(key: string, settings: TransportSettings): Dispatcher {
+    let d = this.byKey.get(key);
+    if (!d) this.byKey.set(key, (d = createDispatcher(settings, this.env)));
+    return d;
   }
 
-  /** Retires dispatchers of connections no longer defined. */
-  retain(names: Iterable<string>): void {
-    const keep = new Set(names);
-    for (const [name, cur] of this.byName) {
-      if (!keep.has(name)) {
-        this.retire(name, cur.dispatcher);
-        this.byName.delete(name);
-      }
+  /** Closes (gracefully: in-flight requests finish) every dispatcher whose key is not in `keep`. */
+  closeExcept(keep: ReadonlySet<string>): void {
+    for (const [key, d] of this.byKey) {
+      if (keep.has(key)) continue;
+      this.byKey.delete(key);
+      void d.close().catch(() => {});
     }
   }
 
-  /** Closes (gracefully: in-flight requests finish) the retired dispatchers of a connection. */
-  closeRetired(name: string): void {
-    const old = this.retired.get(name);
-    this.retired.delete(name);
-    for (const d of old ?? []) void d.close().catch(() => {});
-  }
-
   async close(): Promise<void> {
-    const all = [...this.byName.values()].map((c) => c.dispatcher);
-    for (const set of this.retired.values()) all.push(...set);
-    this.byName.clear();
-    this.retired.clear();
+    const all = [...this.byKey.values()];
+    this.byKey.clear();
     await Promise.all(all.map((d) => d.close().catch(() => {})));
-  }
-
-  private retire(name: string, d: Dispatcher): void {
-    let set = this.retired.get(name);
-    if (!set) this.retired.set(name, (set = new Set()));
-    set.add(d);
   }
 }

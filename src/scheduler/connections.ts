@@ -1,8 +1,11 @@
-// Live connection clients, opened lazily through the plugin's ConnectionType.open
-// and cached per connection definition: a changed definition (hot reload) gets a
-// fresh client, and the old one is closed once the runs using it have finished.
-import type { ConnectionDefinition, Services } from '../plugin.ts';
+// Live connections, opened lazily through the plugin's ConnectionType.open and
+// cached per connection definition version: a changed definition (hot reload) gets a
+// fresh client and dispatcher, and the old version's client and dispatcher are closed
+// together once the runs using it have finished. This cache alone decides when; the
+// dispatcher pool only holds them.
+import type { ConnectionDefinition } from '../plugin.ts';
 import type { Registry } from '../registry.ts';
+import type { OwnedServices } from '../services.ts';
 
 interface Entry {
   key: string;
@@ -24,16 +27,17 @@ export class ConnectionCache {
 
   constructor(
     private readonly registry: Registry,
-    private readonly services: Services & { dispatchers?: { closeRetired(name: string): void } },
+    private readonly services: OwnedServices,
   ) {}
 
-  /** Replaces the known definitions; clients of changed or removed ones are retired. */
+  /** Replaces the known definitions; clients and dispatchers of changed or removed ones are retired. */
   setDefinitions(defs: ConnectionDefinition[]): void {
     this.defs = new Map(defs.map((d) => [d.name, d]));
     for (const [name, entry] of this.open) {
       const def = this.defs.get(name);
-      if (!def || keyOf(def) !== entry.key) this.retire(name, entry);
+      if (!def || versionKey(def) !== entry.key) this.retire(name, entry);
     }
+    this.closeUnusedDispatchers();
   }
 
   definitions(): ConnectionDefinition[] {
@@ -46,10 +50,10 @@ export class ConnectionCache {
     const ct = this.registry.connectionTypes.get(def.type);
     if (!ct) throw new Error(`connection '${name}' has type '${def.type}', which no loaded plugin provides`);
     let entry = this.open.get(name);
-    if (!entry || entry.key !== keyOf(def)) {
+    if (!entry || entry.key !== versionKey(def)) {
       if (entry) this.retire(name, entry);
       const conn = Promise.resolve().then(() => ct.open(def, this.services));
-      entry = { key: keyOf(def), def, conn, users: 0, stale: false };
+      entry = { key: versionKey(def), def, conn, users: 0, stale: false };
       this.open.set(name, entry);
       // A failed open is not cached: the next run tries again.
       const e = entry;
@@ -101,13 +105,21 @@ export class ConnectionCache {
     } catch {
       // A client that failed to open or to close has nothing left to release.
     }
-    // The old definition's dispatcher can go once no retired client of this
-    // connection is still running on it.
-    const name = entry.def.name;
-    if (![...this.retired].some((e) => e.def.name === name)) this.services.dispatchers?.closeRetired(name);
+    this.closeUnusedDispatchers();
+  }
+
+  /**
+   * Keeps the dispatchers of the current definitions and of versions a run still
+   * uses; a version's dispatcher thus goes with its client, never under a transfer.
+   */
+  private closeUnusedDispatchers(): void {
+    const keep = new Set([...this.defs.values()].map(versionKey));
+    for (const e of [...this.open.values(), ...this.retired]) keep.add(e.key);
+    this.services.dispatchers.closeExcept(keep);
   }
 }
 
-function keyOf(def: ConnectionDefinition): string {
+/** One key per definition version: any change to the file makes a new version. */
+export function versionKey(def: ConnectionDefinition): string {
   return JSON.stringify(def);
 }

@@ -112,7 +112,6 @@ export class Scheduler {
     const out = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
     if (this.stopping) return out;
     this.connections.setDefinitions(connections);
-    this.opts.services.dispatchers.retain(connections.map((c) => c.name));
     const next = new Map(jobs.map((j) => [j.name, j]));
     for (const [name, slot] of this.jobs) {
       if (next.has(name)) continue;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic, fsyncDir, ensureDir } from './atomic.ts';
 import { withFileLock } from './lock.ts';
 import { loadMasterKey, type MasterKey } from './master-key.ts';
+import type { ConnectionSecrets } from '../plugin.ts';
 
 const VERSION = 1;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -208,4 +209,20 @@ export function openVault(stateDir: string, env: NodeJS.ProcessEnv = process.env
     v.catch(() => vaults.delete(cacheKey));
   }
   return v;
+}
+
+/** The vault entry of one connection, as plugins get it (Services.secretsOf). */
+export function connectionSecrets(
+  stateDir: string,
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ConnectionSecrets {
+  const vault = () => openVault(stateDir, env);
+  return {
+    state: async <T extends Record<string, unknown>>() => (await vault()).state<T>(name),
+    secret: async (key) => (await vault()).secret(name, key),
+    secretNames: async () => (await vault()).secretNames(name),
+    update: async (change) => (await vault()).update(name, change),
+    forget: async () => (await vault()).forget(name),
+  };
 }

@@ -13,7 +13,7 @@ import { createAuthorizer } from '../../plugins/dropbox/auth/authorizer.ts';
 import { FlowStore, FLOW_TTL_MS } from '../../plugins/dropbox/auth/flow-state.ts';
 import { submitConsent } from '../../plugins/dropbox/auth/sandbox-consent.ts';
 import { connectionStatus } from '../../plugins/dropbox/auth/connection-ops.ts';
-import { refreshTokenOf, vaultOf } from '../../plugins/dropbox/auth/grant.ts';
+import { refreshTokenOf } from '../../plugins/dropbox/auth/grant.ts';
 import { AuthFlowError } from '../../plugins/dropbox/auth/errors.ts';
 import { startWorld, writeCliConfig, type World } from './harness.ts';
 import { Capture, freePort } from './helpers.ts';
@@ -41,7 +41,7 @@ async function urlFrom(out: Capture, tries = 200): Promise<string> {
 
 async function nothingStored(world: World, name = 'work') {
   expect(await refreshTokenOf(world.services, name)).toBeUndefined();
-  expect(await (await vaultOf(world.services)).secretNames(name)).toEqual([]);
+  expect(await world.services.secretsOf(name).secretNames()).toEqual([]);
 }
 
 describe('CLI browser flow (loopback callback)', () => {
@@ -285,7 +285,7 @@ describe('Authorizer (the admin UI flow)', () => {
       /replayed state/,
     );
 
-    await (await vaultOf(w.services)).forget('work');
+    await w.services.secretsOf('work').forget();
     const late = await auth.begin(def, w.services, { mode: 'paste' });
     const q2 = await submitConsent(late.url, browser, { decision: 'allow' });
     now += FLOW_TTL_MS + 1;
@@ -335,7 +335,7 @@ describe('custom app (key + secret, PKCE as well)', () => {
   });
 
   it('signs in with the secret entered in the admin UI (from the vault)', async () => {
-    await (await vaultOf(w.services)).update('work', { secrets: { appSecret: 'custom-secret' } });
+    await w.services.secretsOf('work').update({ secrets: { appSecret: 'custom-secret' } });
     const auth = createAuthorizer(new FlowStore());
     const def = w.def({ app: 'custom', appKey: 'custom-app' });
     const { url, state } = await auth.begin(def, w.services, { mode: 'paste' });

@@ -12,7 +12,7 @@ import {
   browseConnection,
 } from '../../plugins/dropbox/auth/connection-ops.ts';
 import { tokenSourceFor } from '../../plugins/dropbox/auth/token-provider.ts';
-import { refreshTokenOf, grantState, vaultOf, saveGrant } from '../../plugins/dropbox/auth/grant.ts';
+import { refreshTokenOf, grantState, saveGrant } from '../../plugins/dropbox/auth/grant.ts';
 import { DEFAULT_SCOPES } from '../../plugins/dropbox/connection.ts';
 import { refreshAccessToken } from '../../plugins/dropbox/auth/oauth.ts';
 import { InvalidGrantError, MissingScopeError } from '../../plugins/dropbox/api/errors.ts';
@@ -151,11 +151,11 @@ describe('disconnect', () => {
   });
 
   it('keeps a custom app secret entered in the UI', async () => {
-    await (await vaultOf(w.services)).update('work', { secrets: { appSecret: 'custom-secret' } });
+    await w.services.secretsOf('work').update({ secrets: { appSecret: 'custom-secret' } });
     const def = w.def({ app: 'custom', appKey: 'custom-app' });
     await signIn(def);
     await disconnectConnection(def, w.services);
-    expect(await (await vaultOf(w.services)).secretNames('work')).toEqual(['appSecret']);
+    expect(await w.services.secretsOf('work').secretNames()).toEqual(['appSecret']);
   });
 
   it('reports a failed revoke and still deletes locally', async () => {

@@ -20,7 +20,6 @@ export const probePlugin: Plugin = {
           type: { const: 'probe' },
           token: { type: 'string' },
           deep: { type: 'object' },
-          proxy: { $ref: 'https://dropcron.dev/schemas/proxy.schema.json' },
         },
       },
       open: () => ({}),

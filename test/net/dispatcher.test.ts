@@ -189,27 +189,25 @@ describe('no proxy and the pool', () => {
     }
   });
 
-  it('keeps one dispatcher per definition; a replaced one keeps serving until its runs are done', async () => {
+  it('keeps one dispatcher per definition version and closes only the versions not kept', async () => {
     const pool = new DispatcherPool({});
     const closed = (d: unknown) => (d as { closed: boolean }).closed;
-    const a = pool.get('work', { timeoutSeconds: 30 });
-    expect(pool.get('work', { timeoutSeconds: 30 })).toBe(a);
-    const b = pool.get('work', { timeoutSeconds: 31 });
+    const a = pool.get('v1', { timeoutSeconds: 30 });
+    expect(pool.get('v1', { timeoutSeconds: 30 })).toBe(a);
+    const b = pool.get('v2', { timeoutSeconds: 31 });
     expect(b).not.toBe(a);
-    // A job half-way through a transfer on `a` can still make requests on it.
-    await new Promise((r) => setTimeout(r, 10));
-    expect(closed(a)).toBe(false);
+    // A version still in use keeps serving.
+    pool.closeExcept(new Set(['v1', 'v2']));
     const still = await request(`${targetUrl}/`, { dispatcher: a });
     await still.body.dump();
-    pool.closeRetired('work');
+    pool.closeExcept(new Set(['v2']));
     await new Promise((r) => setTimeout(r, 10));
     expect(closed(a)).toBe(true);
     expect(closed(b)).toBe(false);
-    pool.retain([]);
-    pool.closeRetired('work');
-    await new Promise((r) => setTimeout(r, 10));
-    expect(closed(b)).toBe(true);
+    // A closed version asked for again gets a fresh dispatcher, not the closed one.
+    expect(closed(pool.get('v1', { timeoutSeconds: 30 }))).toBe(false);
     await pool.close();
+    expect(closed(b)).toBe(true);
   });
 
   it('rejects SOCKS4, NTLM and Digest with what to use instead', () => {

@@ -12,25 +12,7 @@ const tick = () => new Promise((r) => setTimeout(r, 10));
 
 describe('connection cache and dispatchers', () => {
   it('keeps the old dispatcher open while a run still uses the old definition', async () => {
-    const registry = new Registry();
-    const closedClients: string[] = [];
-    registry.add({
-      name: 'net-probe',
-      taskTypes: [],
-      connectionTypes: [
-        {
-          type: 'net-probe',
-          schema: {},
-          open: (def, services) => ({ def, dispatcher: services.dispatcherFor(def) }),
-          close: async (conn) =>
-            void closedClients.push(String((conn as { def: ConnectionDefinition }).def.timeoutSeconds)),
-        },
-      ],
-    });
-    const services = createServices({ state: '/nonexistent', logLevel: 'silent' } as DaemonConfig, {
-      log: pino({ level: 'silent' }),
-    });
-    const cache = new ConnectionCache(registry, services);
+    const { cache, closedClients, close } = probe();
     const v1 = { name: 'work', type: 'net-probe', file: 'x', timeoutSeconds: 30 };
     cache.setDefinitions([v1]);
     const running = await cache.acquire('work');
@@ -51,7 +33,75 @@ describe('connection cache and dispatchers', () => {
     expect(closed(oldDispatcher)).toBe(true);
     expect(closed(newDispatcher)).toBe(false);
     next.release();
-    await cache.close();
-    await services.close();
+    await close();
+  });
+
+  // The client and the dispatcher of one definition version go together, whether the
+  // definition changes or goes, and whether a run still held it or not.
+  it("retires a removed definition's client and dispatcher together, after its run", async () => {
+    const { cache, services, closedClients, close } = probe();
+    const v1 = { name: 'work', type: 'net-probe', file: 'x', timeoutSeconds: 30 };
+    const idle = { name: 'idle', type: 'net-probe', file: 'y', timeoutSeconds: 20 };
+    cache.setDefinitions([v1, idle]);
+    const running = await cache.acquire('work');
+    const idleLease = await cache.acquire('idle');
+    idleLease.release();
+    const runningDispatcher = (running.connection as { dispatcher: Dispatcher }).dispatcher;
+    const idleDispatcher = (idleLease.connection as { dispatcher: Dispatcher }).dispatcher;
+    // The same version's dispatcher is the one a plugin gets through Services.
+    expect(services.dispatcherFor(v1)).toBe(runningDispatcher);
+
+    cache.setDefinitions([]);
+    await tick();
+    expect(closedClients).toEqual(['20']);
+    expect(closed(idleDispatcher)).toBe(true);
+    expect(closed(runningDispatcher)).toBe(false);
+
+    running.release();
+    await tick();
+    expect(closedClients).toEqual(['20', '30']);
+    expect(closed(runningDispatcher)).toBe(true);
+    await close();
+  });
+
+  it('keeps the dispatcher of an unchanged definition across reloads', async () => {
+    const { cache, services, closedClients, close } = probe();
+    const v1 = { name: 'work', type: 'net-probe', file: 'x', timeoutSeconds: 30 };
+    cache.setDefinitions([v1]);
+    const lease = await cache.acquire('work');
+    lease.release();
+    cache.setDefinitions([{ ...v1 }]);
+    await tick();
+    expect(closedClients).toEqual([]);
+    expect(closed(services.dispatcherFor(v1))).toBe(false);
+    expect(services.dispatcherFor(v1)).toBe((lease.connection as { dispatcher: Dispatcher }).dispatcher);
+    await close();
   });
 });
+
+function probe() {
+  const registry = new Registry();
+  const closedClients: string[] = [];
+  registry.add({
+    name: 'net-probe',
+    taskTypes: [],
+    connectionTypes: [
+      {
+        type: 'net-probe',
+        schema: {},
+        open: (def, services) => ({ def, dispatcher: services.dispatcherFor(def) }),
+        close: async (conn) =>
+          void closedClients.push(String((conn as { def: ConnectionDefinition }).def.timeoutSeconds)),
+      },
+    ],
+  });
+  const services = createServices({ state: '/nonexistent', logLevel: 'silent' } as DaemonConfig, {
+    log: pino({ level: 'silent' }),
+  });
+  const cache = new ConnectionCache(registry, services);
+  const close = async () => {
+    await cache.close();
+    await services.close();
+  };
+  return { cache, services, closedClients, close };
+}

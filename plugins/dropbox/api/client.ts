@@ -3,7 +3,7 @@
 // transfers to upload.ts / download.ts and listings to list.ts.
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import type { Logger } from '../../../src/log.ts';
+import type { Logger } from '../../../src/plugin.ts';
 import type {
   Account,
   CallOptions,

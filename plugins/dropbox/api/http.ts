@@ -3,9 +3,8 @@
 // route, status, request id and duration per attempt, never headers or tokens.
 import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
-import type { Logger } from '../../../src/log.ts';
-import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
-import { sleep } from '../../../src/plugin.ts';
+import type { Logger } from '../../../src/plugin.ts';
+import { describeNetworkFailure, sleep } from '../../../src/plugin.ts';
 import type { TokenSource } from './types.ts';
 import { encodeArg, parseResultHeader } from './arg-header.ts';
 import { proxyRefusal } from './proxy-refusal.ts';

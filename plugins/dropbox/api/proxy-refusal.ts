@@ -3,7 +3,7 @@
 // proxy; tinyproxy answers a bad BasicAuth with an HTML 401). That page must read as
 // the proxy's refusal, never as Dropbox's answer. Dropbox's own 401s are JSON.
 import type { Dispatcher } from 'undici';
-import { proxyAuthMessage, proxyOf } from '../../../src/net/net-errors.ts';
+import { proxyAuthMessage, proxyOf } from '../../../src/plugin.ts';
 
 /** The one line naming the proxy when this response is its refusal; undefined when it is Dropbox's. */
 export function proxyRefusal(d: Dispatcher, status: number, contentType: string | undefined): string | undefined {

@@ -2,7 +2,6 @@
 // builtin: dropcron's registered app, a public client (PKCE, no secret).
 // custom: the user's own app key and secret (secret from ${ENV} or the vault).
 import type { ConnectionDefinition, Services } from '../../../src/plugin.ts';
-import { openVault } from '../../../src/store/vault.ts';
 import type { DropboxConnectionDef } from '../connection.ts';
 import { DEFAULT_REDIRECT_URL, DEFAULT_SCOPES } from '../connection.ts';
 
@@ -57,7 +56,7 @@ export async function resolveApp(
       throw new ConnectionSetupError(
         `connection '${d.name}' uses app: custom but has no appKey; set appKey in ${d.file}`,
       );
-    const appSecret = d.appSecret || (await (await openVault(services.stateDir, env)).secret(d.name, APP_SECRET));
+    const appSecret = d.appSecret || (await services.secretsOf(d.name).secret(APP_SECRET));
     if (!appSecret) {
       throw new ConnectionSetupError(
         `connection '${d.name}' uses app: custom but has no app secret; set appSecret: \${ENV_VAR} in ${d.file} or enter it in the admin UI`,

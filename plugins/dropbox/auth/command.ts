@@ -6,11 +6,7 @@
 import { createInterface } from 'node:readline';
 import type { Socket } from 'node:net';
 import type { CliCommand, CliContext, ConnectionDefinition, ConnectionStatus, Services } from '../../../src/plugin.ts';
-import { parseArgs, UsageError } from '../../../src/args.ts';
-import { loadConfig, resolveConfigFile } from '../../../src/config/load.ts';
-import { formatProblem } from '../../../src/config/problems.ts';
-import { createServices } from '../../../src/services.ts';
-import { createLogger } from '../../../src/log.ts';
+import { parseArgs, UsageError, withConnection } from '../../../src/plugin.ts';
 import { authorizer as defaultAuthorizer, type DropboxAuthorizer } from './authorizer.ts';
 import { redirectUrlOf } from './app.ts';
 import { listenLoopback, loopbackTarget } from './loopback.ts';
@@ -51,15 +47,12 @@ working without you). The refresh token is stored encrypted in the state directo
         { name: 'code' },
         { name: 'timeout', value: true },
       ]);
-      const name = positionals[0];
-      if (!name) throw new UsageError('name the connection to sign in: dropcron auth <connection>');
-      if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
       const timeoutS = flags.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(flags.timeout);
       if (!Number.isInteger(timeoutS) || timeoutS < 1)
         throw new UsageError('--timeout must be a whole number of seconds, at least 1');
 
-      const { def, services } = await loadConnection(name, cli);
-      try {
+      return withConnection(positionals, cli, 'dropcron auth <connection>', async ({ def, services }) => {
+        if (def.type !== 'dropbox') throw new Error(`connection '${def.name}' is of type '${def.type}', not dropbox`);
         const status = flags.code
           ? await pasteFlow(def, services, cli, authorizer, timeoutS)
           : await browserFlow(def, services, cli, authorizer, timeoutS, flags['no-browser'] ? async () => false : open);
@@ -67,37 +60,12 @@ working without you). The refresh token is stored encrypted in the state directo
         cli.stdout.write(`authorised '${def.name}'${status.label ? ` as ${status.label}` : ''}\n`);
         cli.stdout.write(`granted scopes: ${st.scopes?.join(' ') ?? '(not reported by Dropbox)'}\n`);
         return 0;
-      } finally {
-        await services.close();
-      }
+      });
     },
   };
 }
 
 export const authCommand = createAuthCommand();
-
-/** Loads config and the named dropbox connection; services log only errors, to stderr. */
-export async function loadConnection(
-  name: string,
-  cli: CliContext,
-): Promise<{ def: ConnectionDefinition; services: Services & { close(): Promise<void> } }> {
-  const loaded = await loadConfig(resolveConfigFile(cli.configFile));
-  const def = loaded.connections.find((c) => c.name === name);
-  if (!def) {
-    for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
-    const known = loaded.connections.map((c) => c.name);
-    throw new Error(
-      `no valid connection named '${name}' in ${loaded.config.connections}${known.length ? ` (known: ${known.join(', ')})` : ''}`,
-    );
-  }
-  if (def.type !== 'dropbox') throw new Error(`connection '${name}' is of type '${def.type}', not dropbox`);
-  const log = createLogger({
-    level: 'error',
-    destination: cli.stderr as unknown as import('pino').DestinationStream,
-    pretty: false,
-  });
-  return { def, services: createServices(loaded.config, { log }) };
-}
 
 async function browserFlow(
   def: ConnectionDefinition,

@@ -8,7 +8,7 @@ import type {
   ConnectionTestReport,
   Services,
 } from '../../../src/plugin.ts';
-import { normaliseProxy } from '../../../src/net/proxy-check.ts';
+import { normaliseProxy } from '../../../src/plugin.ts';
 import { createDropboxClient } from '../api/client.ts';
 import { InvalidTokenError, MissingScopeError, formatBytes } from '../api/errors.ts';
 import type { DropboxClient } from '../api/types.ts';

@@ -2,7 +2,6 @@
 // may be shown (clear): who signed in, the scopes granted, when, and whether the user
 // must sign in again and why. Access tokens are never stored; they live in memory.
 import type { Services } from '../../../src/plugin.ts';
-import { openVault, type Vault } from '../../../src/store/vault.ts';
 import { APP_SECRET } from './app.ts';
 
 export const REFRESH_TOKEN = 'refreshToken';
@@ -27,16 +26,12 @@ export interface GrantState extends Record<string, unknown> {
   reauthorisation?: Reauthorisation;
 }
 
-export function vaultOf(services: Services): Promise<Vault> {
-  return openVault(services.stateDir);
-}
-
 export async function grantState(services: Services, name: string): Promise<GrantState> {
-  return (await (await vaultOf(services)).state<GrantState>(name)) as GrantState;
+  return (await services.secretsOf(name).state<GrantState>()) as GrantState;
 }
 
 export async function refreshTokenOf(services: Services, name: string): Promise<string | undefined> {
-  return (await vaultOf(services)).secret(name, REFRESH_TOKEN);
+  return services.secretsOf(name).secret(REFRESH_TOKEN);
 }
 
 /** Stores a new grant in one atomic write, clearing any earlier re-authorisation mark. */
@@ -46,9 +41,7 @@ export async function saveGrant(
   refreshToken: string,
   state: Omit<GrantState, 'reauthorisation'>,
 ): Promise<void> {
-  await (
-    await vaultOf(services)
-  ).update(name, {
+  await services.secretsOf(name).update({
     secrets: { [REFRESH_TOKEN]: refreshToken },
     state: {
       label: undefined,
@@ -66,16 +59,16 @@ export async function markNeedsReauthorisation(
   name: string,
   r: Omit<Reauthorisation, 'at'>,
 ): Promise<void> {
-  await (await vaultOf(services)).update(name, { state: { reauthorisation: { ...r, at: new Date().toISOString() } } });
+  await services.secretsOf(name).update({ state: { reauthorisation: { ...r, at: new Date().toISOString() } } });
 }
 
 /** Deletes the grant and its state; a custom app secret entered in the UI stays. */
 export async function forgetGrant(services: Services, name: string): Promise<boolean> {
-  const vault = await vaultOf(services);
-  const names = await vault.secretNames(name);
+  const vault = services.secretsOf(name);
+  const names = await vault.secretNames();
   const others = names.filter((n) => n !== REFRESH_TOKEN);
-  if (!others.length) return vault.forget(name);
-  await vault.update(name, {
+  if (!others.length) return vault.forget();
+  await vault.update({
     secrets: { [REFRESH_TOKEN]: undefined },
     state: {
       label: undefined,
@@ -96,10 +89,10 @@ export async function forgetGrant(services: Services, name: string): Promise<boo
  * (`appSecret: ${ENV}`) takes precedence over this one.
  */
 export async function saveAppSecret(services: Services, name: string, secret: string | undefined): Promise<void> {
-  await (await vaultOf(services)).update(name, { secrets: { [APP_SECRET]: secret } });
+  await services.secretsOf(name).update({ secrets: { [APP_SECRET]: secret } });
 }
 
 /** Whether a UI-entered app secret is stored (never the value). */
 export async function hasAppSecret(services: Services, name: string): Promise<boolean> {
-  return (await (await vaultOf(services)).secretNames(name)).includes(APP_SECRET);
+  return (await services.secretsOf(name).secretNames()).includes(APP_SECRET);
 }

@@ -4,7 +4,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { AppCredentials, Endpoints } from './app.ts';
 import { OAuthError } from './errors.ts';
-import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
+import { describeNetworkFailure } from '../../../src/plugin.ts';
 import { proxyRefusal } from '../api/proxy-refusal.ts';
 
 export interface OAuthContext {

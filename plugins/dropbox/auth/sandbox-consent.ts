@@ -8,7 +8,7 @@ import type { ConnectionDefinition, Services } from '../../../src/plugin.ts';
 import { asDropbox } from './app.ts';
 import { authorizer } from './authorizer.ts';
 import { AuthFlowError } from './errors.ts';
-import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
+import { describeNetworkFailure } from '../../../src/plugin.ts';
 
 export interface ConsentForm {
   action: string;

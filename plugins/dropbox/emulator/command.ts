@@ -1,6 +1,6 @@
 // `dropcron emulator`: runs the Dropbox API v2 emulator until SIGINT/SIGTERM.
 import type { CliCommand } from '../../../src/plugin.ts';
-import { UsageError, parseArgs } from '../../../src/args.ts';
+import { UsageError, parseArgs } from '../../../src/plugin.ts';
 import { startEmulator } from './index.ts';
 
 function num(

@@ -1,7 +1,7 @@
 // The filters every task shares (VisualCron's file filter): masks, recursion,
 // excluded folders, date and size windows, then sort and limit. Local files and
 // Dropbox entries are both reduced to a `Candidate` first, so one code path decides.
-import { parseDuration } from '../../../src/config/duration.ts';
+import { parseDuration } from '../../../src/plugin.ts';
 import { compileMasks, matchesAny, maskList } from './glob.ts';
 import { wallTimeToDate } from './placeholders.ts';
 

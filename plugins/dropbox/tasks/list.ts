@@ -1,7 +1,7 @@
 // list: the matches in a Dropbox folder, handed to the next task (download, delete)
 // and optionally written to a JSON or CSV file.
 import type { TaskOutput, TaskType } from '../../../src/plugin.ts';
-import { writeFileAtomic } from '../../../src/store/atomic.ts';
+import { writeFileAtomic } from '../../../src/plugin.ts';
 import type { DropboxClient, Metadata } from '../api/types.ts';
 import { expand, placeholderProblems, remotePathProblems, varsOf } from './common.ts';
 import { entriesToCsv } from './csv.ts';
