@@ -6,14 +6,15 @@ import { createServices } from '../../src/services.ts';
 import type { DaemonConfig } from '../../src/config/types.ts';
 import type { ConnectionDefinition } from '../../src/plugin.ts';
 import pino from 'pino';
+import { until } from '../helpers/wait.ts';
 
 const closed = (d: Dispatcher) => (d as unknown as { closed: boolean }).closed;
-const tick = () => new Promise((r) => setTimeout(r, 10));
 
 describe('connection cache and dispatchers', () => {
   it('keeps the old dispatcher open while a run still uses the old definition', async () => {
     const registry = new Registry();
-    const closedClients: string[] = [];
+    // What happened, in order: the old client must close only after its run let go of it.
+    const events: string[] = [];
     registry.add({
       name: 'net-probe',
       taskTypes: [],
@@ -23,7 +24,7 @@ describe('connection cache and dispatchers', () => {
           schema: {},
           open: (def, services) => ({ def, dispatcher: services.dispatcherFor(def) }),
           close: async (conn) =>
-            void closedClients.push(String((conn as { def: ConnectionDefinition }).def.timeoutSeconds)),
+            void events.push(`closed ${(conn as { def: ConnectionDefinition }).def.timeoutSeconds}`),
         },
       ],
     });
@@ -41,14 +42,12 @@ describe('connection cache and dispatchers', () => {
     const next = await cache.acquire('work');
     const newDispatcher = (next.connection as { dispatcher: Dispatcher }).dispatcher;
     expect(newDispatcher).not.toBe(oldDispatcher);
-    await tick();
     expect(closed(oldDispatcher)).toBe(false);
-    expect(closedClients).toEqual([]);
 
+    events.push('released 30');
     running.release();
-    await tick();
-    expect(closedClients).toEqual(['30']);
-    expect(closed(oldDispatcher)).toBe(true);
+    await until(() => closed(oldDispatcher), 'the old dispatcher to close');
+    expect(events).toEqual(['released 30', 'closed 30']);
     expect(closed(newDispatcher)).toBe(false);
     next.release();
     await cache.close();

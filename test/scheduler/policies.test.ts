@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configTree, jobYaml } from '../helpers/test-plugin.ts';
 import { harness, type Harness } from './harness.ts';
-import { until, FAKE } from './wait.ts';
+import { until, FAKE } from '../helpers/wait.ts';
 import { backoffDelay } from '../../src/scheduler/timers.ts';
 
 let h: Harness | undefined;
