@@ -1,16 +1,11 @@
 // The everyday routes over real HTTP: account, folders, upload, list, download, sessions.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contentHash } from '../../plugins/dropbox/api/content-hash.ts';
-import { accountIdOf, client, startEmulator, type Client, type Emulator } from './helpers.ts';
+import { accountIdOf, useEmulator, type Client, type Emulator } from './helpers.ts';
 
 let emu: Emulator;
 let c: Client;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  c = client(emu, emu.issueToken().accessToken);
-});
-afterAll(() => emu.close());
+useEmulator((s) => ({ emu, c } = s));
 
 describe('users', () => {
   it('get_current_account describes the personal account', async () => {

@@ -1,18 +1,13 @@
 // Injected faults and continuous realism: 5xx, 429, write contention, dropped
 // connections, expired tokens, quota, failure rate, rate limit, latency, bandwidth.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { client, headerSafeJson, startEmulator, type Client, type Emulator } from './helpers.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { client, headerSafeJson, useEmulator, type Client, type Emulator } from './helpers.ts';
 import { request } from 'undici';
 
 let emu: Emulator;
 let c: Client;
 let token: string;
-beforeAll(async () => {
-  emu = await startEmulator();
-  token = emu.issueToken().accessToken;
-  c = client(emu, token);
-});
-afterAll(() => emu.close());
+useEmulator((s) => ({ emu, token, c } = s));
 beforeEach(() => {
   emu.faults.clear();
   emu.faults.set({

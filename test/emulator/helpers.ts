@@ -1,4 +1,5 @@
 // Small HTTP helpers for the emulator's tests: real requests over loopback.
+import { afterAll, beforeAll } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../plugins/dropbox/emulator/index.ts';
 import { headerSafeJson } from '../../plugins/dropbox/emulator/args.ts';
 
@@ -86,3 +87,24 @@ export function client(emu: Emulator, token: string, extra: Record<string, strin
 }
 
 export type Client = ReturnType<typeof client>;
+
+/** What most emulator test files share: one emulator, the default account's token, a client on it. */
+export interface SharedEmulator {
+  emu: Emulator;
+  token: string;
+  c: Client;
+}
+
+/**
+ * Starts one emulator before the calling file's tests and closes it after them; `set`
+ * receives it once started, so the file can keep plain module variables.
+ */
+export function useEmulator(set: (s: SharedEmulator) => void): void {
+  let emu: Emulator | undefined;
+  beforeAll(async () => {
+    emu = await startEmulator();
+    const token = emu.issueToken().accessToken;
+    set({ emu, token, c: client(emu, token) });
+  });
+  afterAll(() => emu?.close());
+}

@@ -1,20 +1,15 @@
 // Write routes: upload modes, sessions and batch finishes, folders, delete, copy, move,
 // search and the include_deleted views.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { contentHash } from '../../plugins/dropbox/api/content-hash.ts';
-import { client, headerSafeJson, startEmulator, type Client, type Emulator } from './helpers.ts';
+import { client, headerSafeJson, startEmulator, useEmulator, type Client, type Emulator } from './helpers.ts';
 
 let emu: Emulator;
 let c: Client;
 let token: string;
-beforeAll(async () => {
-  emu = await startEmulator();
-  token = emu.issueToken().accessToken;
-  c = client(emu, token);
-});
-afterAll(() => emu.close());
+useEmulator((s) => ({ emu, token, c } = s));
 afterEach(() => vi.useRealTimers());
 
 const MiB = 1024 * 1024;
