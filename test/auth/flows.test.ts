@@ -14,6 +14,7 @@ import { refreshTokenOf, vaultOf } from '../../plugins/dropbox/auth/grant.ts';
 import { AuthFlowError } from '../../plugins/dropbox/auth/errors.ts';
 import { startWorld, writeCliConfig, type World } from './harness.ts';
 import { Capture, freePort } from './helpers.ts';
+import { until } from '../helpers/wait.ts';
 
 const browser = new Agent(); // the "user's browser": direct, no proxy
 
@@ -27,12 +28,9 @@ afterEach(async () => {
 
 /** Waits until the captured stdout holds an authorize URL, and returns it. */
 async function urlFrom(out: Capture): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const m = /(http:\/\/\S+\/oauth2\/authorize\?\S+)/.exec(out.text);
-    if (m) return m[1]!;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no authorize URL printed; stdout: ${out.text}`);
+  const url = () => /(http:\/\/\S+\/oauth2\/authorize\?\S+)/.exec(out.text)?.[1];
+  await until(() => url() !== undefined, 'an authorize URL on stdout');
+  return url()!;
 }
 
 async function nothingStored(world: World, name = 'work') {
