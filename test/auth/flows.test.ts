@@ -17,6 +17,7 @@ import { refreshTokenOf } from '../../plugins/dropbox/auth/grant.ts';
 import { AuthFlowError } from '../../plugins/dropbox/auth/errors.ts';
 import { startWorld, writeCliConfig, type World } from './harness.ts';
 import { Capture, freePort } from './helpers.ts';
+import { until } from '../helpers/wait.ts';
 
 const browser = new Agent(); // the "user's browser": direct, no proxy
 const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'src', 'bin.mjs');
@@ -30,13 +31,10 @@ afterEach(async () => {
 });
 
 /** Waits until the captured stdout holds an authorize URL, and returns it. */
-async function urlFrom(out: Capture, tries = 200): Promise<string> {
-  for (let i = 0; i < tries; i++) {
-    const m = /(http:\/\/\S+\/oauth2\/authorize\?\S+)/.exec(out.text);
-    if (m) return m[1]!;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no authorize URL printed; stdout: ${out.text}`);
+async function urlFrom(out: Capture, ms = 5000): Promise<string> {
+  const url = () => /(http:\/\/\S+\/oauth2\/authorize\?\S+)/.exec(out.text)?.[1];
+  await until(() => url() !== undefined, 'an authorize URL on stdout', ms);
+  return url()!;
 }
 
 async function nothingStored(world: World, name = 'work') {
@@ -219,7 +217,7 @@ describe('CLI paste flow (--code, no redirect)', () => {
     child.stderr.pipe(err);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const q = await submitConsent(await urlFrom(out, 400), browser, { decision: 'allow' });
+      const q = await submitConsent(await urlFrom(out, 10_000), browser, { decision: 'allow' });
       // The pipe is never ended: a held fifo or a script that keeps its pipe open.
       child.stdin.write(`${q.get('code')}\n`);
       const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 15_000))]);

@@ -23,6 +23,8 @@ import {
 import { Transport } from '../../plugins/dropbox/api/http.ts';
 import { makeClient, tempDir, pattern, type Emu } from './helpers.ts';
 import { memberOf } from '../emulator/helpers.ts';
+import { busyNamespaces } from '../../plugins/dropbox/api/namespace-queue.ts';
+import { until } from '../helpers/wait.ts';
 import type { Metadata } from '../../plugins/dropbox/api/types.ts';
 
 const MiB = 1024 * 1024;
@@ -524,17 +526,41 @@ describe('uploadMany batching', () => {
 });
 
 describe('namespace queue', () => {
-  it('parallel uploads into one namespace never collide on its lock', async () => {
-    const { client } = makeClient(emu);
-    emu.faults.set({ concurrentWriteLimit: true, latencyMs: 20 });
-    const files = await Promise.all(Array.from({ length: 8 }, (_, i) => tmp.file(`q${i}`, `q${i}`)));
+  it('two clients of one namespace take turns committing and never collide on its lock', async () => {
+    // Two connections (or two jobs) of the same account: the queue must be process-wide, not per client.
+    const [one, two] = [makeClient(emu).client, makeClient(emu).client];
+    // Each body takes about 30 ms to arrive, and the emulator holds the lock meanwhile.
+    emu.faults.set({ concurrentWriteLimit: true, bandwidthBytesPerSec: 1024 * 1024 });
+    const files = await Promise.all(Array.from({ length: 8 }, (_, i) => tmp.file(`q${i}`, pattern(32 * 1024, i))));
     const n = emu.requests.length;
-    await Promise.all(files.map((f, i) => client.upload(f, `/queue/q${i}.txt`, { mode: 'overwrite' })));
+    try {
+      await Promise.all(files.map((f, i) => (i % 2 ? two : one).upload(f, `/queue/q${i}.txt`, { mode: 'overwrite' })));
+    } finally {
+      emu.faults.set({ bandwidthBytesPerSec: undefined });
+    }
+    // A collision is a 429 that the connector retries, so it would show here as a ninth request.
     const statuses = since(n)
       .filter((r) => r.route === 'files/upload')
       .map((r) => r.status);
-    expect(statuses.length).toBe(8);
-    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(statuses).toEqual(Array(8).fill(200));
+  });
+
+  it('a commit in another namespace does not wait for a slow one', async () => {
+    const sandy = makeClient(emu, { account: 'sandy' }).client;
+    const bob = makeClient(emu, { account: 'bob' }).client;
+    const slowFile = await tmp.file('ns-slow', pattern(256 * 1024, 9));
+    const fastFile = await tmp.file('ns-fast', 'b');
+    emu.faults.set({ bandwidthBytesPerSec: 256 * 1024 }); // Sandy's body takes about 1 s; Bob's byte none
+    try {
+      let slowDone = false;
+      const slow = sandy.upload(slowFile, '/ns/slow.bin', { mode: 'overwrite' }).finally(() => (slowDone = true));
+      await until(() => busyNamespaces().length > 0, "Sandy's commit to hold her namespace");
+      await bob.upload(fastFile, '/ns/fast.txt', { mode: 'overwrite' });
+      expect(slowDone).toBe(false);
+      expect((await slow).size).toBe(256 * 1024);
+    } finally {
+      emu.faults.set({ bandwidthBytesPerSec: undefined });
+    }
   });
 });
 

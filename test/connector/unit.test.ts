@@ -1,6 +1,6 @@
 // Pure parts of the connector: Arg escaping, paths, error decoding, the retry
 // policy's decisions, the token source's single flight, the namespace queue.
-import { describe, it, expect } from 'vitest';
+import { beforeEach, describe, it, expect } from 'vitest';
 import { encodeArg, parseResultHeader } from '../../plugins/dropbox/api/arg-header.ts';
 import { normalizePath } from '../../plugins/dropbox/api/paths.ts';
 import {
@@ -27,6 +27,7 @@ import {
 import { shouldRetry, DEFAULT_RETRY, type RetryPolicy } from '../../plugins/dropbox/api/retry.ts';
 import { RefreshingToken } from '../../plugins/dropbox/api/token.ts';
 import { inNamespace } from '../../plugins/dropbox/api/namespace-queue.ts';
+import { until } from '../helpers/wait.ts';
 
 describe('Dropbox-API-Arg', () => {
   it('escapes every UTF-16 code unit >= 0x7F, astral characters as surrogate pairs', () => {
@@ -340,32 +341,47 @@ describe('RefreshingToken', () => {
 });
 
 describe('namespace queue', () => {
-  it('runs commits of one namespace one at a time, others in parallel, and survives failures', async () => {
-    let running = 0;
-    let peak = 0;
-    const order: string[] = [];
-    const job =
-      (name: string, fail = false) =>
-      async () => {
-        running++;
-        peak = Math.max(peak, running);
-        await new Promise((r) => setTimeout(r, 5));
-        order.push(name);
-        running--;
-        if (fail) throw new Error(name);
-        return name;
-      };
-    const rs = await Promise.allSettled([
-      inNamespace('ns1', job('a')),
-      inNamespace('ns1', job('b', true)),
-      inNamespace('ns1', job('c')),
-    ]);
-    expect(order).toEqual(['a', 'b', 'c']);
-    expect(peak).toBe(1);
-    expect(rs.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    running = 0;
-    peak = 0;
-    await Promise.all([inNamespace('x1', job('x')), inNamespace('x2', job('y'))]);
-    expect(peak).toBe(2);
+  const log: string[] = [];
+  beforeEach(() => void log.splice(0));
+  /** A commit that runs until the test opens its gate, logging when it starts and ends. */
+  function gated(name: string, fail = false) {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const job = async () => {
+      log.push(`start ${name}`);
+      await gate;
+      log.push(`end ${name}`);
+      if (fail) throw new Error(name);
+      return name;
+    };
+    return { job, open };
+  }
+
+  it('runs commits of one namespace one at a time, in order, and survives failures', async () => {
+    const [a, b, c] = [gated('a'), gated('b', true), gated('c')];
+    const rs = Promise.allSettled([inNamespace('ns1', a.job), inNamespace('ns1', b.job), inNamespace('ns1', c.job)]);
+    await until(() => log.length > 0, 'the first commit to start');
+    expect(log).toEqual(['start a']);
+    a.open();
+    await until(() => log.includes('start b'), 'the second commit to start');
+    expect(log).toEqual(['start a', 'end a', 'start b']);
+    b.open(); // b fails; c must still run
+    await until(() => log.includes('start c'), 'the third commit to start');
+    c.open();
+    expect((await rs).map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+
+  it('a commit in another namespace runs while the first one is still running', async () => {
+    const x = gated('x');
+    const y = gated('y');
+    y.open();
+    const first = inNamespace('x1', x.job);
+    let otherDone = false;
+    void inNamespace('x2', y.job).then(() => (otherDone = true));
+    await until(() => otherDone, 'the commit in x2 while x1 is busy');
+    expect(log).toEqual(['start x', 'start y', 'end y']);
+    x.open();
+    expect(await first).toBe('x');
   });
 });

@@ -1,16 +1,11 @@
 // The everyday routes over real HTTP: account, folders, upload, list, download, sessions.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contentHash } from '../../plugins/dropbox/api/content-hash.ts';
-import { accountIdOf, client, startEmulator, type Client, type Emulator } from './helpers.ts';
+import { accountIdOf, useEmulator, type Client, type Emulator } from './helpers.ts';
 
 let emu: Emulator;
 let c: Client;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  c = client(emu, emu.issueToken().accessToken);
-});
-afterAll(() => emu.close());
+useEmulator((s) => ({ emu, c } = s));
 
 describe('users', () => {
   it('get_current_account describes the personal account', async () => {
@@ -224,18 +219,27 @@ describe('upload sessions', () => {
 
 describe('list_folder/longpoll', () => {
   it('needs no token, waits for a change in the folder, and ignores changes elsewhere', async () => {
-    await c.rpc('files/create_folder_v2', { path: '/poll' });
-    const cursor = (await c.rpc('files/list_folder/get_latest_cursor', { path: '/poll' })).json.cursor;
-    const poll = fetch(`${emu.url}/2/files/list_folder/longpoll`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ cursor, timeout: 30 }),
-    }).then((r) => r.json());
-    let done = false;
-    void poll.then(() => (done = true));
-    await c.upload('files/upload', { path: '/elsewhere-poll.txt' }, 'x');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(done).toBe(false);
+    const cursorOf = async (path: string) => {
+      await c.rpc('files/create_folder_v2', { path });
+      return (await c.rpc('files/list_folder/get_latest_cursor', { path })).json.cursor as string;
+    };
+    const longpoll = (cursor: string) =>
+      fetch(`${emu.url}/2/files/list_folder/longpoll`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ cursor, timeout: 30 }),
+      }).then((r) => r.json());
+    // Answers are recorded by the emulator as they are sent.
+    const answered = () => emu.requests.filter((r) => r.route === 'files/list_folder/longpoll').length;
+    const [cursor, otherCursor] = [await cursorOf('/poll'), await cursorOf('/poll-other')];
+    const before = answered();
+    const poll = longpoll(cursor);
+    const other = longpoll(otherCursor);
+    // One change wakes both polls' watchers at once; when the other folder's poll has its
+    // answer, one for /poll would have been sent as well.
+    await c.upload('files/upload', { path: '/poll-other/new.txt' }, 'x');
+    expect(await other).toEqual({ changes: true });
+    expect(answered() - before).toBe(1);
     await c.upload('files/upload', { path: '/poll/new.txt' }, 'y');
     expect(await poll).toEqual({ changes: true });
     const bad = await fetch(`${emu.url}/2/files/list_folder/longpoll`, {

@@ -1,18 +1,23 @@
 // Injected faults and continuous realism: 5xx, 429, write contention, dropped
 // connections, expired tokens, quota, failure rate, rate limit, latency, bandwidth.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { client, headerSafeJson, startEmulator, type Client, type Emulator } from './helpers.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  client,
+  headerSafeJson,
+  streamUpload,
+  useEmulator,
+  type Client,
+  type Emulator,
+  type Reply,
+} from './helpers.ts';
 import { request } from 'undici';
+import { PassThrough } from 'node:stream';
+import { until } from '../helpers/wait.ts';
 
 let emu: Emulator;
 let c: Client;
 let token: string;
-beforeAll(async () => {
-  emu = await startEmulator();
-  token = emu.issueToken().accessToken;
-  c = client(emu, token);
-});
-afterAll(() => emu.close());
+useEmulator((s) => ({ emu, token, c } = s));
 beforeEach(() => {
   emu.faults.clear();
   emu.faults.set({
@@ -152,11 +157,18 @@ describe('realism settings', () => {
   });
 
   it('concurrentWriteLimit: a commit during another commit on the namespace gets too_many_write_operations', async () => {
-    emu.faults.set({ concurrentWriteLimit: true, bandwidthBytesPerSec: 512 * 1024 });
-    // A slow upload holds the namespace's lock while its body streams.
-    const slow = c.upload('files/upload', { path: '/lock/slow.bin' }, Buffer.alloc(512 * 1024));
-    await new Promise((r) => setTimeout(r, 200));
-    const blocked = await c.upload('files/upload', { path: '/lock/fast.txt' }, 'x');
+    emu.faults.set({ concurrentWriteLimit: true });
+    // An upload whose body the test holds open keeps the namespace's lock until it ends.
+    const body = new PassThrough();
+    const slow = streamUpload(emu, token, '/lock/slow.bin', body);
+    slow.catch(() => {}); // awaited below; if an assertion fails first, closing the emulator ends it
+    body.write('the first half, ');
+    // The lock is taken once the slow request reaches its handler: commit until one is refused.
+    let blocked!: Reply;
+    await until(
+      async () => (blocked = await c.upload('files/upload', { path: '/lock/fast.txt' }, 'x')).status !== 200,
+      'a commit to be refused while the slow one holds the lock',
+    );
     expect(blocked.status).toBe(429);
     expect(blocked.json.error.reason['.tag']).toBe('too_many_write_operations');
     // Another namespace is not affected.
@@ -166,7 +178,10 @@ describe('realism settings', () => {
       'y',
     );
     expect(other.status).toBe(200);
-    expect((await slow).status).toBe(200);
+    body.end('the second half');
+    const done = await slow;
+    expect(done.statusCode).toBe(200);
+    expect(((await done.body.json()) as { size: number }).size).toBe('the first half, the second half'.length);
     expect((await c.upload('files/upload', { path: '/lock/fast.txt' }, 'x')).status).toBe(200);
   });
 

@@ -1,6 +1,9 @@
 // Small HTTP helpers for the emulator's tests: real requests over loopback.
+import { afterAll, beforeAll } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../plugins/dropbox/emulator/index.ts';
 import { headerSafeJson } from '../../plugins/dropbox/emulator/args.ts';
+import { request } from 'undici';
+import type { Readable } from 'node:stream';
 
 export { startEmulator, headerSafeJson, type Emulator, type EmulatorOptions };
 
@@ -86,3 +89,37 @@ export function client(emu: Emulator, token: string, extra: Record<string, strin
 }
 
 export type Client = ReturnType<typeof client>;
+
+/** files/upload with a body the test streams (fetch would buffer or need duplex). */
+export function streamUpload(emu: Emulator, token: string, path: string, body: Readable) {
+  return request(`${emu.url}/2/files/upload`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/octet-stream',
+      'Dropbox-API-Arg': headerSafeJson({ path }),
+    },
+    body,
+  });
+}
+
+/** What most emulator test files share: one emulator, the default account's token, a client on it. */
+export interface SharedEmulator {
+  emu: Emulator;
+  token: string;
+  c: Client;
+}
+
+/**
+ * Starts one emulator before the calling file's tests and closes it after them; `set`
+ * receives it once started, so the file can keep plain module variables.
+ */
+export function useEmulator(set: (s: SharedEmulator) => void): void {
+  let emu: Emulator | undefined;
+  beforeAll(async () => {
+    emu = await startEmulator();
+    const token = emu.issueToken().accessToken;
+    set({ emu, token, c: client(emu, token) });
+  });
+  afterAll(() => emu?.close());
+}

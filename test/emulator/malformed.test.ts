@@ -1,16 +1,11 @@
 // Bad input gets Dropbox's status and shape, and never takes the emulator down.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startEmulator, type Client, type Emulator } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { useEmulator, type Client, type Emulator } from './helpers.ts';
 
 let emu: Emulator;
 let c: Client;
 let token: string;
-beforeAll(async () => {
-  emu = await startEmulator();
-  token = emu.issueToken().accessToken;
-  c = client(emu, token);
-});
-afterAll(() => emu.close());
+useEmulator((s) => ({ emu, token, c } = s));
 
 const raw = (route: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${emu.url}/2/${route}`, {

@@ -12,6 +12,7 @@ import plugin from '../../plugins/dropbox/index.ts';
 import type { Services } from '../../src/plugin.ts';
 import { accountIdOf, client, headerSafeJson, memberOf, startEmulator } from './helpers.ts';
 import { REDIRECT, consent, token } from './oauth-helpers.ts';
+import { until } from '../helpers/wait.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -174,7 +175,11 @@ describe('listening', () => {
     expect(plugin.startSandbox).toBe(startSandbox);
     expect(plugin.commands).toContain(emulatorCommand);
     const logged: unknown[] = [];
-    const log = { child: () => log, debug: (l: unknown) => logged.push(l) };
+    const bindings: unknown[] = [];
+    const log = {
+      child: (b: unknown) => (bindings.push(b), log),
+      debug: (l: unknown) => logged.push(l),
+    };
     const services = {
       config: { admin: { host: '127.0.0.1', port: 8470 }, dropbox: { sandboxPort: 0 } },
       log,
@@ -183,7 +188,20 @@ describe('listening', () => {
     try {
       expect(sb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await fetch(`${sb.url}/`)).status).toBe(200);
-      expect(logged.length).toBeGreaterThan(0);
+      // The emulator's lines go to the daemon's log at debug, marked as the sandbox's.
+      expect(bindings).toEqual([{ part: 'dropbox-sandbox' }]);
+      expect(logged).toEqual([
+        { msg: 'emulator listening', url: sb.url },
+        {
+          msg: 'request',
+          method: 'GET',
+          route: '', // the emulator's home page, outside /2/
+          status: 200,
+          bytesIn: 0,
+          bytesOut: expect.any(Number),
+          ms: expect.any(Number),
+        },
+      ]);
     } finally {
       await sb.close();
     }
@@ -204,7 +222,7 @@ describe('CLI arguments', () => {
   it('prints its URL and stops on SIGTERM', async () => {
     const { cli, out } = io();
     const done = emulatorCommand.run(['--port', '0', '--latency', '5', '--write-contention'], cli);
-    for (let i = 0; i < 100 && !out().includes('listening'); i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => out().includes('listening'), 'the emulator to print its URL');
     const url = /listening on (\S+)/.exec(out())![1]!;
     expect((await fetch(`${url}/`)).status).toBe(200);
     process.emit('SIGTERM');

@@ -1,20 +1,15 @@
 // Write routes: upload modes, sessions and batch finishes, folders, delete, copy, move,
 // search and the include_deleted views.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Readable } from 'node:stream';
-import { request } from 'undici';
 import { contentHash } from '../../plugins/dropbox/api/content-hash.ts';
-import { client, headerSafeJson, startEmulator, type Client, type Emulator } from './helpers.ts';
+import { until } from '../helpers/wait.ts';
+import { client, startEmulator, streamUpload, useEmulator, type Client, type Emulator } from './helpers.ts';
 
 let emu: Emulator;
 let c: Client;
 let token: string;
-beforeAll(async () => {
-  emu = await startEmulator();
-  token = emu.issueToken().accessToken;
-  c = client(emu, token);
-});
-afterAll(() => emu.close());
+useEmulator((s) => ({ emu, token, c } = s));
 afterEach(() => vi.useRealTimers());
 
 const MiB = 1024 * 1024;
@@ -93,15 +88,7 @@ describe('files/upload modes', () => {
         this.push(n > 0 ? Buffer.alloc(n) : null);
       },
     });
-    const res = await request(`${emu.url}/2/files/upload`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${token}`,
-        'Content-Type': 'application/octet-stream',
-        'Dropbox-API-Arg': headerSafeJson({ path: '/too-big.bin' }),
-      },
-      body,
-    });
+    const res = await streamUpload(emu, token, '/too-big.bin', body);
     expect(res.statusCode).toBe(409);
     expect(await res.body.json()).toEqual({
       error_summary: 'payload_too_large/..',
@@ -460,11 +447,10 @@ describe('with a data directory', () => {
       expect(await blobs()).toHaveLength(1); // the copy still uses it
       await d.rpc('files/delete_v2', { path: '/b.txt' });
       // Released bytes are unlinked in the background.
-      for (let i = 0; i < 50 && (await blobs()).length; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(await blobs()).toEqual([]);
+      await until(async () => (await blobs()).length === 0, 'the released blob to be unlinked');
       // Overwrites keep the last 3 versions (for rev: paths) and drop older bytes.
       for (let i = 0; i < 6; i++) await d.upload('files/upload', { path: '/v.txt', mode: 'overwrite' }, `version ${i}`);
-      for (let i = 0; i < 50 && (await blobs()).length > 3; i++) await new Promise((r) => setTimeout(r, 10));
+      await until(async () => (await blobs()).length <= 3, 'old versions to be unlinked');
       expect(await blobs()).toHaveLength(3);
       const id = (await d.upload('files/upload_session/start', { session_type: 'concurrent' }, '')).json.session_id;
       const p0 = Buffer.alloc(4 * MiB, 3);

@@ -10,6 +10,7 @@ import { proxyProblems } from '../../src/net/proxy-check.ts';
 import { Transport } from '../../plugins/dropbox/api/http.ts';
 import { ProxyError, NetworkError } from '../../plugins/dropbox/api/errors.ts';
 import { startTinyproxy, startMicrosocks, type RunningProxy } from '../helpers/proxies.ts';
+import { until } from '../helpers/wait.ts';
 
 let target: Server;
 let targetUrl: string;
@@ -50,6 +51,25 @@ function spaceUsage(dispatcher: ReturnType<typeof createDispatcher>) {
   return t.send<{ used: number }>({ route: 'users/get_space_usage', style: 'rpc', idempotency: 'safe' });
 }
 const port = () => targetUrl.split(':')[2];
+
+/** Runs `fn`, which must fail, and returns its error and how long the failure took. */
+async function failureOf(fn: () => Promise<unknown>): Promise<{ err: any; ms: number }> {
+  const t0 = performance.now();
+  const err = await fn().then(
+    () => expect.fail('expected a failure'),
+    (e: unknown) => e,
+  );
+  return { err, ms: performance.now() - t0 };
+}
+
+/**
+ * The configured timeout ended the call: not before it (timers may fire a little early,
+ * hence the margin), and long before undici's own 300 s. Loose above: the machine is shared.
+ */
+function expectEndedByTimeout(ms: number, timeoutMs: number): void {
+  expect(ms).toBeGreaterThanOrEqual(timeoutMs * 0.9);
+  expect(ms).toBeLessThan(timeoutMs + 10_000);
+}
 
 describe('http proxy (tinyproxy, Basic auth)', () => {
   it.each([true, false])('carries the calls (proxyTunnel %s)', async (proxyTunnel) => {
@@ -167,8 +187,9 @@ describe('socks5 proxy (microsocks, user/password)', () => {
       timeoutSeconds: 0.3,
     });
     try {
-      const err = await request(`${targetUrl}/hang`, { method: 'POST', dispatcher: d }).catch((e) => e);
+      const { err, ms } = await failureOf(() => request(`${targetUrl}/hang`, { method: 'POST', dispatcher: d }));
       expect(err.code).toBe('UND_ERR_HEADERS_TIMEOUT');
+      expectEndedByTimeout(ms, 300);
     } finally {
       await d.destroy();
     }
@@ -180,10 +201,11 @@ describe('no proxy and the pool', () => {
     const d = createDispatcher({ timeoutSeconds: 0.3 });
     try {
       const t = new Transport({ dispatcher: d, token, api: targetUrl, content: targetUrl, retry: { maxAttempts: 1 } });
-      const err = await t.send({ route: 'hang', style: 'rpc', idempotency: 'safe' }).catch((e) => e);
+      const { err, ms } = await failureOf(() => t.send({ route: 'hang', style: 'rpc', idempotency: 'safe' }));
       expect(err).toBeInstanceOf(NetworkError);
       expect(err.code).toBe('UND_ERR_HEADERS_TIMEOUT');
       expect(err.message).toMatch(/^hang: network error talking to http:\/\/127\.0\.0\.1:\d+: UND_ERR_HEADERS_TIMEOUT/);
+      expectEndedByTimeout(ms, 300);
     } finally {
       await d.destroy();
     }
@@ -201,8 +223,7 @@ describe('no proxy and the pool', () => {
     const still = await request(`${targetUrl}/`, { dispatcher: a });
     await still.body.dump();
     pool.closeExcept(new Set(['v2']));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(closed(a)).toBe(true);
+    await until(() => closed(a), 'the version not kept to close');
     expect(closed(b)).toBe(false);
     // A closed version asked for again gets a fresh dispatcher, not the closed one.
     expect(closed(pool.get('v1', { timeoutSeconds: 30 }))).toBe(false);

@@ -6,9 +6,9 @@ import { createServices } from '../../src/services.ts';
 import type { DaemonConfig } from '../../src/config/types.ts';
 import type { ConnectionDefinition } from '../../src/plugin.ts';
 import pino from 'pino';
+import { until } from '../helpers/wait.ts';
 
 const closed = (d: Dispatcher) => (d as unknown as { closed: boolean }).closed;
-const tick = () => new Promise((r) => setTimeout(r, 10));
 
 describe('connection cache and dispatchers', () => {
   it('keeps the old dispatcher open while a run still uses the old definition', async () => {
@@ -23,13 +23,13 @@ describe('connection cache and dispatchers', () => {
     const next = await cache.acquire('work');
     const newDispatcher = (next.connection as { dispatcher: Dispatcher }).dispatcher;
     expect(newDispatcher).not.toBe(oldDispatcher);
-    await tick();
     expect(closed(oldDispatcher)).toBe(false);
-    expect(closedClients).toEqual([]);
 
+    // What happened, in order: the old client must close only after its run let go of it.
+    closedClients.push('released');
     running.release();
-    await tick();
-    expect(closedClients).toEqual(['30']);
+    await until(() => closedClients.includes('30'), 'the old client to close');
+    expect(closedClients).toEqual(['released', '30']);
     expect(closed(oldDispatcher)).toBe(true);
     expect(closed(newDispatcher)).toBe(false);
     next.release();
@@ -52,14 +52,14 @@ describe('connection cache and dispatchers', () => {
     expect(services.dispatcherFor(v1)).toBe(runningDispatcher);
 
     cache.setDefinitions([]);
-    await tick();
+    await until(() => closed(idleDispatcher), 'the idle dispatcher to close');
     expect(closedClients).toEqual(['20']);
-    expect(closed(idleDispatcher)).toBe(true);
     expect(closed(runningDispatcher)).toBe(false);
 
+    closedClients.push('released');
     running.release();
-    await tick();
-    expect(closedClients).toEqual(['20', '30']);
+    await until(() => closed(runningDispatcher), 'the running dispatcher to close after its run');
+    expect(closedClients).toEqual(['20', 'released', '30']);
     expect(closed(runningDispatcher)).toBe(true);
     await close();
   });
@@ -71,7 +71,10 @@ describe('connection cache and dispatchers', () => {
     const lease = await cache.acquire('work');
     lease.release();
     cache.setDefinitions([{ ...v1 }]);
-    await tick();
+    // The same client comes back: nothing was closed and reopened in between.
+    const again = await cache.acquire('work');
+    expect(again.connection).toBe(lease.connection);
+    again.release();
     expect(closedClients).toEqual([]);
     expect(closed(services.dispatcherFor(v1))).toBe(false);
     expect(services.dispatcherFor(v1)).toBe((lease.connection as { dispatcher: Dispatcher }).dispatcher);

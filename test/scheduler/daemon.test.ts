@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { configTree, createTestPlugin, jobYaml } from '../helpers/test-plugin.ts';
 import { startDaemon } from '../../src/daemon.ts';
 import { captureLogger } from './harness.ts';
-import { until } from './wait.ts';
+import { until } from '../helpers/wait.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -3,7 +3,7 @@
 import { describe, it, expect, afterEach, vi } from 'vitest';
 import { JUMP_POLL_MS, startCron } from '../../src/scheduler/cron.ts';
 import { formatInZone, nextRuns } from '../../src/scheduler/next-run.ts';
-import { FAKE } from './wait.ts';
+import { FAKE } from '../helpers/wait.ts';
 
 afterEach(() => vi.useRealTimers());
 

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configTree, createTestPlugin, jobYaml } from '../helpers/test-plugin.ts';
 import { harness, type Harness } from './harness.ts';
-import { until, FAKE } from './wait.ts';
+import { until, FAKE } from '../helpers/wait.ts';
 import { RunHistory } from '../../src/store/history.ts';
 
 const open: Harness[] = [];

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { configTree, jobYaml } from '../helpers/test-plugin.ts';
 import { harness, type Harness } from './harness.ts';
-import { until } from './wait.ts';
+import { until } from '../helpers/wait.ts';
 
 let server: Server;
 let url: string;

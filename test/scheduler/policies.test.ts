@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configTree, jobYaml } from '../helpers/test-plugin.ts';
 import { harness, type Harness } from './harness.ts';
-import { until, FAKE } from './wait.ts';
+import { until, FAKE } from '../helpers/wait.ts';
 import { backoffDelay } from '../../src/scheduler/timers.ts';
 
 let h: Harness | undefined;
@@ -196,7 +196,7 @@ describe('timeout', () => {
     expect(h.ended).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     await until(() => h.ended.length === 1, 'the run');
-    expect(h.ended[0]).toMatchObject({ outcome: 'timeout', durationMs: 7_000 });
+    expect(h.ended[0]).toMatchObject({ outcome: 'timeout', error: 'timed out after 5.0s', durationMs: 7_000 });
   });
 });
 

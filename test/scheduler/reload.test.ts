@@ -5,7 +5,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configTree, jobYaml } from '../helpers/test-plugin.ts';
 import { harness, type Harness } from './harness.ts';
-import { until } from './wait.ts';
+import { until } from '../helpers/wait.ts';
 import { watchConfig, keepLastValid, type ConfigWatcher } from '../../src/scheduler/reload.ts';
 
 let h: Harness | undefined;

@@ -11,11 +11,13 @@ import type { FileMetadata } from '../../plugins/dropbox/api/types.ts';
 import { uploadTask } from '../../plugins/dropbox/tasks/upload.ts';
 import { downloadTask } from '../../plugins/dropbox/tasks/download.ts';
 import { runJob } from '../../src/scheduler/runner.ts';
+import type { RunRecord } from '../../src/store/history.ts';
 import type { ConnectionCache } from '../../src/scheduler/connections.ts';
 import { Registry } from '../../src/registry.ts';
 import dropbox from '../../plugins/dropbox/index.ts';
 import type { JobDefinition } from '../../src/config/types.ts';
 import { remoteTree, startHarness, type Harness } from './harness.ts';
+import { until } from '../helpers/wait.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -108,6 +110,16 @@ describe('a job killed by its timeout', () => {
     return { registry, connections, log: pino({ level: 'silent' }), baseDir: h.dir };
   };
 
+  /**
+   * The job's timeout, and nothing else, ended the run: its outcome and message name it,
+   * and it came at the timeout, not at once and not when the 10 s transfer would have ended.
+   */
+  const expectEndedByTimeout = (record: RunRecord) => {
+    expect(record).toMatchObject({ outcome: 'timeout', error: 'timed out after 1.5s' });
+    expect(record.durationMs).toBeGreaterThanOrEqual(1_400);
+    expect(record.durationMs).toBeLessThan(9_000);
+  };
+
   it('upload: nothing lands in Dropbox', async () => {
     const src = join(h.dir, 'slow-up');
     await bigFile(join(src, 'slow.bin'), 40);
@@ -117,7 +129,7 @@ describe('a job killed by its timeout', () => {
         { job: job([{ type: 'upload', options: { from: src, to: '/slow' } }]), trigger: 'manual' },
         deps(),
       );
-      expect(r.record.outcome).not.toBe('success');
+      expectEndedByTimeout(r.record);
     } finally {
       h.emu.faults.set({ bandwidthBytesPerSec: undefined });
     }
@@ -135,18 +147,13 @@ describe('a job killed by its timeout', () => {
         { job: job([{ type: 'download', options: { from: '/slow-down', to: dst } }]), trigger: 'manual' },
         deps(),
       );
-      expect(r.record.outcome).not.toBe('success');
+      expectEndedByTimeout(r.record);
     } finally {
       h.emu.faults.set({ bandwidthBytesPerSec: undefined });
     }
     // The runner stops waiting at the timeout; the aborted stream's cleanup may still be
-    // running, so allow it a moment. A partial or temp file left behind stays and fails.
-    let left: string[] = [];
-    for (let i = 0; i < 30; i++) {
-      left = await readdir(dst, { recursive: true }).catch(() => []);
-      if (left.length === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(left).toEqual([]);
+    // running, so wait for it. A partial or temp file left behind stays and fails.
+    const left = () => readdir(dst, { recursive: true }).catch(() => []);
+    await until(async () => (await left()).length === 0, 'no partial or temp file in the target', 3_000);
   });
 });

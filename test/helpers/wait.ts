@@ -1,5 +1,6 @@
-// Waiting on real I/O (history files, sockets, fs.watch) while timers may be fake:
-// polls through setImmediate, which the tests never fake, against a real deadline.
+// The one way tests wait for something to happen (a file, a socket, a closed client)
+// instead of sleeping a fixed time: polls through setImmediate, which the tests never
+// fake, against a real deadline, so it works while timers and Date are fake too.
 import { performance } from 'node:perf_hooks';
 
 export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
