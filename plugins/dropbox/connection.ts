@@ -5,7 +5,6 @@ import type { ProxySettings } from '../../src/net/proxy-check.ts';
 
 export const connectionSchema = schema;
 
-export const DEFAULT_REDIRECT_URL = 'http://localhost:53682/oauth2/callback';
 export const DEFAULT_SCOPES = [
   'account_info.read',
   'files.metadata.read',
@@ -14,20 +13,20 @@ export const DEFAULT_SCOPES = [
   'files.content.write',
 ];
 
-/** A dropbox connection file after validation. */
+/** A dropbox connection file after validation, the schema's defaults filled in. */
 export interface DropboxConnectionDef extends ConnectionDefinition {
   type: 'dropbox';
-  account?: 'personal' | 'business';
-  app?: 'builtin' | 'custom';
+  account: 'personal' | 'business';
+  app: 'builtin' | 'custom';
   appKey?: string;
   appSecret?: string;
-  access?: 'full' | 'app-folder';
-  redirectUrl?: string;
+  access: 'full' | 'app-folder';
+  redirectUrl: string;
   scopes?: string[];
   business?: { pathRoot?: string; selectUser?: string; selectAdmin?: string };
   proxy?: ProxySettings | 'system' | 'none';
-  timeoutSeconds?: number;
-  sandbox?: boolean;
+  timeoutSeconds: number;
+  sandbox: boolean;
   endpoints?: { api?: string; content?: string; www?: string };
 }
 
