@@ -1,32 +1,10 @@
 // One logger for the whole daemon: JSON lines to stdout, pretty only on a TTY,
-// and secrets censored wherever they sit in a logged object.
+// and secrets censored wherever they sit in a logged object (keys: src/secret-keys.ts).
 import pino, { type Logger, type DestinationStream } from 'pino';
+import { isSecretKey } from './secret-keys.ts';
 
 export type { Logger };
 
-/** Keys whose values are secret wherever they appear (compared case-insensitively). */
-export const SECRET_KEYS = [
-  'appsecret',
-  'secret',
-  'client_secret',
-  'password',
-  'token',
-  'access_token',
-  'refresh_token',
-  'accesstoken',
-  'refreshtoken',
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'code_verifier',
-  'codeverifier',
-  'masterkey',
-  'apikey',
-  'adminpassword',
-  'admintoken',
-];
-const secretKeys = new Set(SECRET_KEYS);
 export const REDACTED = '[REDACTED]';
 
 /** A copy of `value` with every secret field, at any depth, replaced by [REDACTED]. */
@@ -40,7 +18,7 @@ export function redact(value: unknown, seen = new WeakSet<object>()): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, seen));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = secretKeys.has(k.toLowerCase()) && v !== undefined && v !== null && v !== '' ? REDACTED : redact(v, seen);
+    out[k] = isSecretKey(k) && v !== undefined && v !== null && v !== '' ? REDACTED : redact(v, seen);
   }
   return out;
 }

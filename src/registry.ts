@@ -1,5 +1,6 @@
 // Loads plugins named in config.yaml and indexes their connection and task types.
 import type { ConnectionType, Plugin, TaskType, CliCommand, JsonSchema } from './plugin.ts';
+import { registerSecretFields } from './secret-keys.ts';
 import coreConnectionSchema from './config/schemas/connection.schema.json' with { type: 'json' };
 
 const core = coreConnectionSchema;
@@ -38,6 +39,10 @@ export class Registry {
 
   add(plugin: Plugin): void {
     this.plugins.push(plugin);
+    // Before any of the plugin's data can be loaded, let alone logged.
+    if (plugin.configSchema) registerSecretFields(plugin.configSchema);
+    for (const c of plugin.connectionTypes) registerSecretFields(c.schema);
+    for (const t of plugin.taskTypes) registerSecretFields(t.schema);
     for (const c of plugin.connectionTypes) this.connectionTypes.set(c.type, withCoreFields(plugin.name, c));
     for (const t of plugin.taskTypes) this.taskTypes.set(t.name, t);
     for (const c of plugin.commands ?? []) this.commands.set(c.name, c);

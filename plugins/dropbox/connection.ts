@@ -4,7 +4,6 @@ import type { ConnectionDefinition } from '../../src/plugin.ts';
 
 export const connectionSchema = schema;
 
-export const DEFAULT_REDIRECT_URL = 'http://localhost:53682/oauth2/callback';
 export const DEFAULT_SCOPES = [
   'account_info.read',
   'files.metadata.read',
@@ -13,15 +12,15 @@ export const DEFAULT_SCOPES = [
   'files.content.write',
 ];
 
-/** A dropbox connection file after validation. */
+/** A dropbox connection file after validation, the schema's defaults filled in. */
 export interface DropboxConnectionDef extends ConnectionDefinition {
   type: 'dropbox';
-  account?: 'personal' | 'business';
-  app?: 'builtin' | 'custom';
+  account: 'personal' | 'business';
+  app: 'builtin' | 'custom';
   appKey?: string;
   appSecret?: string;
-  access?: 'full' | 'app-folder';
-  redirectUrl?: string;
+  access: 'full' | 'app-folder';
+  redirectUrl: string;
   scopes?: string[];
   business?: { pathRoot?: string; selectUser?: string; selectAdmin?: string };
   endpoints?: { api?: string; content?: string; www?: string };

@@ -9,7 +9,8 @@ import configSchema from './schemas/config.schema.json' with { type: 'json' };
 import jobSchema from './schemas/job.schema.json' with { type: 'json' };
 import connectionSchema from './schemas/connection.schema.json' with { type: 'json' };
 import { readYamlFile, type Env, type YamlFile } from './yaml-file.ts';
-import { createAjv, validateData } from './validate.ts';
+import { createAjv, pointerToSegments, validateData } from './validate.ts';
+import { schemaDefaults } from './defaults.ts';
 import type { ConfigProblem } from './problems.ts';
 import { capProblems, formatPath } from './problems.ts';
 import { parseDuration } from './duration.ts';
@@ -56,7 +57,7 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
   const pluginNames =
     Array.isArray(raw.plugins) && raw.plugins.every((p) => typeof p === 'string')
       ? (raw.plugins as string[])
-      : ['dropbox'];
+      : configSchema.properties.plugins.default;
   let registry = opts.registry;
   if (!registry) {
     try {
@@ -84,7 +85,7 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
       path: 'timezone',
       message: `'${config.timezone}' is not a known IANA time zone (e.g. Europe/Berlin, UTC)`,
     });
-    config.timezone = 'UTC';
+    config.timezone = schemaDefaults(checkConfig).timezone as string;
   }
 
   const connections = await loadConnections(config.connections, registry, validators, env, problems, invalidFiles);
@@ -111,7 +112,10 @@ function validatorsFor(registry: Registry): Validators {
   if (known) return known;
   const ajv = createAjv();
   const fullConfigSchema = structuredClone(configSchema) as { properties: Record<string, unknown> };
-  for (const p of registry.plugins) if (p.configSchema) fullConfigSchema.properties[p.name] = p.configSchema;
+  // A plugin's section is always there after loading (`{}` when not written), so the
+  // defaults inside it apply and the plugin reads them instead of repeating them.
+  for (const p of registry.plugins)
+    if (p.configSchema) fullConfigSchema.properties[p.name] = { default: {}, ...p.configSchema };
   ajv.addSchema(fullConfigSchema);
   const connectionTypes = new Map<string, ValidateFunction>();
   for (const [type, ct] of registry.connectionTypes) connectionTypes.set(type, ajv.compile(ct.schema));
@@ -132,27 +136,31 @@ function validatorsFor(registry: Registry): Validators {
   return validators;
 }
 
+/**
+ * config.yaml with the schema's defaults filled in and paths made absolute. A value
+ * the schema refused (already among the problems) is replaced by its default, so
+ * loading goes on and reports the other files' problems in the same run.
+ */
 function finishConfig(file: string, data: Record<string, unknown>, check: ValidateFunction): DaemonConfig {
   const copy = structuredClone(data);
-  check(copy); // applies defaults even when there are problems elsewhere
+  if (!check(copy as unknown)) {
+    const refused = (check.errors ?? []).map((e) => pointerToSegments(e.instancePath)[0]);
+    const defaults = schemaDefaults(check);
+    for (const key of refused) {
+      if (typeof key !== 'string') continue;
+      if (key in defaults) copy[key] = defaults[key];
+      else delete copy[key];
+    }
+  }
+  const c = copy as unknown as DaemonConfig;
   const base = dirname(file);
-  const c = copy as Record<string, any>;
-  const admin = { enabled: true, host: '127.0.0.1', port: 8470, ...(isObject(c.admin) ? c.admin : {}) };
   return {
     ...c,
     file,
-    admin,
-    state: resolve(base, str(c.state, './state')),
-    timezone: str(c.timezone, 'UTC'),
-    connections: resolve(base, str(c.connections, './connections')),
-    jobs: resolve(base, str(c.jobs, './jobs')),
-    logLevel: str(c.logLevel, 'info'),
-    plugins: Array.isArray(c.plugins) ? c.plugins : ['dropbox'],
-    sandbox: c.sandbox === true,
-    maxConcurrentJobs: typeof c.maxConcurrentJobs === 'number' ? c.maxConcurrentJobs : 4,
-    shutdownGraceSeconds: typeof c.shutdownGraceSeconds === 'number' ? c.shutdownGraceSeconds : 30,
-    historyLimit: typeof c.historyLimit === 'number' ? c.historyLimit : 200,
-  } as DaemonConfig;
+    state: resolve(base, c.state),
+    connections: resolve(base, c.connections),
+    jobs: resolve(base, c.jobs),
+  };
 }
 
 async function yamlFilesIn(dir: string): Promise<string[] | ConfigProblem> {
@@ -393,14 +401,15 @@ function toJob(file: string, d: Record<string, any>, config: DaemonConfig): JobD
     name: d.name,
     file,
     description: d.description,
-    enabled: d.enabled !== false,
+    enabled: d.enabled,
     schedule: d.schedule,
     timezone: d.timezone ?? config.timezone,
     connection: d.connection,
-    overlap: d.overlap ?? 'skip',
+    overlap: d.overlap,
     timeoutMs: d.timeout ? parseDuration(d.timeout) : undefined,
-    catchUp: d.catchUp === true,
-    retries: { count: d.retries?.count ?? 0, backoffMs: parseDuration(d.retries?.backoff ?? '30s') ?? 30_000 },
+    catchUp: d.catchUp,
+    // The schema's pattern admits only durations parseDuration reads.
+    retries: { count: d.retries.count, backoffMs: parseDuration(d.retries.backoff)! },
     notify: d.notify ?? config.notify,
     tasks: (d.tasks as Array<Record<string, Record<string, unknown>>>).map((t) => {
       const type = Object.keys(t)[0]!;
@@ -418,8 +427,4 @@ export function pathSegments(path: string): Array<string | number> {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown, d: string): string {
-  return typeof v === 'string' && v ? v : d;
 }

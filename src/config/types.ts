@@ -1,9 +1,10 @@
 import type { ConnectionDefinition } from '../plugin.ts';
 
+/** `notify:` after loading: the schema's defaults fill onSuccess and onFailure. */
 export interface NotifySettings {
   webhook?: string;
-  onSuccess?: boolean;
-  onFailure?: boolean;
+  onSuccess: boolean;
+  onFailure: boolean;
 }
 
 /** config.yaml after validation, defaults applied and paths made absolute. */

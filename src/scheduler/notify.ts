@@ -10,10 +10,10 @@ export const NOTIFY_TIMEOUT_MS = 10_000;
 
 export function shouldNotify(settings: NotifySettings | undefined, run: RunRecord): boolean {
   if (!settings?.webhook || run.dryRun) return false;
-  if (run.outcome === 'success') return settings.onSuccess === true;
+  if (run.outcome === 'success') return settings.onSuccess;
   // A skipped run is the overlap policy working, not a failure.
   if (run.outcome === 'skipped') return false;
-  return settings.onFailure !== false;
+  return settings.onFailure;
 }
 
 /** The JSON body: the run record plus a one-line summary for chat integrations. */

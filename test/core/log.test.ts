@@ -1,6 +1,8 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger, redact } from '../../src/log.ts';
+import { loadPlugins } from '../../src/registry.ts';
+import { createTestPlugin } from '../helpers/test-plugin.ts';
 
 function sink() {
   const lines: string[] = [];
@@ -14,6 +16,9 @@ function sink() {
 }
 
 describe('logging', () => {
+  // As the daemon does before it loads (and so can log) any connection.
+  beforeAll(() => loadPlugins(['dropbox']));
+
   it('writes JSON lines', () => {
     const s = sink();
     const log = createLogger({ destination: s.stream, pretty: false });
@@ -43,6 +48,21 @@ describe('logging', () => {
     for (const leaked of [secret, 'app-secret-123', 'proxy-pw-456', 'dTpw']) expect(out).not.toContain(leaked);
     expect(out).toContain('[REDACTED]');
     expect(out).toContain('"host":"p"'); // the rest of the object is kept
+  });
+
+  it("censors a field a plugin's schema flags x-secret, whatever its name, once the plugin is registered", () => {
+    const s = sink();
+    const log = createLogger({ destination: s.stream, pretty: false });
+    const def = { name: 'main', type: 'test', passphrase: 'open-sesame-789' };
+    log.info({ def }, 'before the plugin is registered');
+    createTestPlugin(); // registers the plugin, as loading config.yaml's `plugins:` does
+    log.child({ def }).info({ def }, 'after');
+    log.flush();
+    const [before, after] = s.lines.map((l) => JSON.parse(l) as { def: { passphrase: string; name: string } });
+    // Before, nothing marks the name secret: the flag alone is what censors it after.
+    expect(before!.def.passphrase).toBe('open-sesame-789');
+    expect(after!.def).toEqual({ name: 'main', type: 'test', passphrase: '[REDACTED]' });
+    expect(s.lines[1]).not.toContain('open-sesame-789');
   });
 
   it('redact() copies without mutating and handles cycles', () => {

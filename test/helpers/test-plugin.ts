@@ -50,7 +50,13 @@ export function createTestPlugin(): { plugin: Plugin; registry: Registry; state:
         type: 'test',
         schema: {
           type: 'object',
-          properties: { name: {}, type: {}, label: { type: 'string' } },
+          properties: {
+            name: {},
+            type: {},
+            label: { type: 'string' },
+            // A secret whose name is in no list: only this flag keeps it out of logs.
+            passphrase: { type: 'string', 'x-secret': true },
+          },
           additionalProperties: false,
         },
         open(def) {

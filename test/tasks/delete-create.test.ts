@@ -1,6 +1,6 @@
 // delete (retention, guards, failed listings) and create-folder against the emulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTask } from '../../plugins/dropbox/tasks/delete.ts';
+import { deleteTask, type DeleteOptions } from '../../plugins/dropbox/tasks/delete.ts';
 import { listTask } from '../../plugins/dropbox/tasks/list.ts';
 import { createFolderTask } from '../../plugins/dropbox/tasks/create-folder.ts';
 import { remoteSnapshot, remoteTree, startHarness, type Harness } from './harness.ts';
@@ -119,7 +119,7 @@ describe('delete', () => {
   });
 
   it('refuses the connection root', async () => {
-    expect(deleteTask.check!({ path: '/' })[0]![1]).toMatch(/refuses the root/);
+    expect(deleteTask.check!({ path: '/' } as DeleteOptions)[0]![1]).toMatch(/refuses the root/);
     await expect(h.run(deleteTask, { path: '/' })).rejects.toThrow(/refuses the root/);
     await expect(h.run(deleteTask, { path: '/{nothing}'.replace('{nothing}', '') })).rejects.toThrow(
       /refuses the root/,

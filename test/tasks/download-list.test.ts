@@ -230,7 +230,7 @@ describe('a hostile listing', () => {
     });
     const base = join(h.dir, 'hostile');
     const to = join(base, 'a', 'b', 'target');
-    const res = await downloadTask.run({ from: '/share', to }, h.ctx({ connection: client }));
+    const res = await h.run(downloadTask, { from: '/share', to }, { connection: client });
     expect(res.counts.downloaded).toBe(1);
     expect(res.counts.unsafe).toBe(Object.keys(hostile).length);
     expect(res.warnings.filter((w) => /unsafe name/.test(w))).toHaveLength(Object.keys(hostile).length);

@@ -9,8 +9,18 @@ import { startEmulator } from '../../plugins/dropbox/emulator/index.ts';
 import { createDropboxClient } from '../../plugins/dropbox/api/client.ts';
 import type { DropboxClient, TokenSource } from '../../plugins/dropbox/api/types.ts';
 import type { Progress, TaskContext, TaskOutput, TaskResult, TaskType } from '../../src/plugin.ts';
+import { withDefaults } from '../../src/config/defaults.ts';
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+/** Options as a job file writes them: what the task's schema defaults may be left out. */
+export type Written<O> = {
+  [K in keyof O]?: NonNullable<O[K]> extends unknown[]
+    ? O[K]
+    : NonNullable<O[K]> extends object
+      ? Written<NonNullable<O[K]>>
+      : O[K];
+};
 
 export interface Harness {
   emu: Emulator;
@@ -21,7 +31,7 @@ export interface Harness {
   ctx(over?: Partial<TaskContext<DropboxClient>> & { now?: Date }): TaskContext<DropboxClient>;
   run<O>(
     task: TaskType<O, DropboxClient>,
-    opts: O,
+    opts: Written<O>,
     over?: Partial<TaskContext<DropboxClient>> & { now?: Date },
   ): Promise<TaskResult>;
   close(): Promise<void>;
@@ -72,7 +82,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     dir,
     progress,
     ctx,
-    run: (task, o, over) => task.run(o, ctx(over)),
+    // The runner gets options from the loader, which fills the schema's defaults: so here.
+    run: <O>(
+      task: TaskType<O, DropboxClient>,
+      o: Written<O>,
+      over?: Partial<TaskContext<DropboxClient>> & { now?: Date },
+    ) => task.run(withDefaults(task.schema, o) as O, ctx(over)),
     async close() {
       await emu.close();
       await agent.close();

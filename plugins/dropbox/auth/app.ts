@@ -3,7 +3,7 @@
 // custom: the user's own app key and secret (secret from ${ENV} or the vault).
 import type { ConnectionDefinition, Services } from '../../../src/plugin.ts';
 import type { DropboxConnectionDef } from '../connection.ts';
-import { DEFAULT_REDIRECT_URL, DEFAULT_SCOPES } from '../connection.ts';
+import { DEFAULT_SCOPES } from '../connection.ts';
 
 export const APP_SECRET = 'appSecret';
 /** The sandbox's public client, used when a sandbox connection has no app key configured. */
@@ -42,7 +42,7 @@ export function scopesOf(def: ConnectionDefinition): string[] {
 }
 
 export function redirectUrlOf(def: ConnectionDefinition): string {
-  return asDropbox(def).redirectUrl ?? DEFAULT_REDIRECT_URL;
+  return asDropbox(def).redirectUrl;
 }
 
 export async function resolveApp(
@@ -95,7 +95,7 @@ export function resolveEndpoints(def: ConnectionDefinition, services: Services):
     if (!url) {
       if (!services.config.sandbox)
         throw new ConnectionSetupError(`connection '${d.name}' uses the sandbox but config.yaml has sandbox: false`);
-      const port = (services.config.dropbox as { sandboxPort?: number } | undefined)?.sandboxPort ?? 8471;
+      const port = (services.config.dropbox as { sandboxPort: number }).sandboxPort;
       url = `http://127.0.0.1:${port}`;
     }
     const u = trim(url);

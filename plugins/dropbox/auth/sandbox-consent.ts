@@ -152,7 +152,7 @@ export function authoriseInSandbox(def: ConnectionDefinition, services: Services
       const { url, state } = await authorizer.begin(def, services, { mode: 'redirect', flow: 'sandbox' });
       const q = await submitConsent(url, services.dispatcherFor(def), {
         decision: 'allow',
-        choose: (_name, options) => pickAccount(options, d.account ?? 'personal'),
+        choose: (_name, options) => pickAccount(options, d.account),
       });
       await authorizer.complete(def, services, {
         state: q.get('state') ?? state,

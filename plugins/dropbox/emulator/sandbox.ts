@@ -5,16 +5,17 @@ import type { Sandbox, Services } from '../../../src/plugin.ts';
 import { startEmulator } from './index.ts';
 import { SANDBOX_SERVER } from './server.ts';
 
+/** config.yaml's `dropbox:` after loading: the schema's defaults are filled in. */
 interface DropboxSection {
   appKey?: string;
-  sandboxPort?: number;
+  sandboxPort: number;
   sandboxData?: string;
 }
 
 export async function startSandbox(services: Services): Promise<Sandbox> {
-  const section = (services.config.dropbox ?? {}) as DropboxSection;
+  const section = services.config.dropbox as DropboxSection;
   const log = services.log.child({ part: 'dropbox-sandbox' });
-  const port = section.sandboxPort ?? 8471;
+  const port = section.sandboxPort;
   try {
     const emulator = await startEmulator({
       port,

@@ -9,7 +9,7 @@ import { createFolderSchema } from './task-schemas.ts';
 
 export interface CreateFolderOptions {
   path: string;
-  existsOk?: boolean;
+  existsOk: boolean;
 }
 
 export const createFolderTask: TaskType<CreateFolderOptions, DropboxClient> = {
@@ -25,7 +25,7 @@ export const createFolderTask: TaskType<CreateFolderOptions, DropboxClient> = {
     const r = new ResultBuilder();
     const path = remoteOrThrow(expand(o.path, ctx));
     if (path === '') throw new Error('create-folder: the root of the connection always exists');
-    const existsOk = o.existsOk !== false;
+    const { existsOk } = o;
     const there = await ctx.connection.getMetadata(path, { signal: ctx.signal });
     if (there?.['.tag'] === 'file') throw new Error(`create-folder: ${path} is a file`);
     if (there) {

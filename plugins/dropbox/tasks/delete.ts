@@ -16,13 +16,11 @@ import { deleteSchema } from './task-schemas.ts';
 
 export interface DeleteOptions extends FilterOptions {
   path: string;
-  type?: EntryType;
-  dateField?: DateField;
+  type: EntryType;
+  dateField: DateField;
   keepLast?: number;
-  maxDelete?: number;
+  maxDelete: number;
 }
-
-export const DEFAULT_MAX_DELETE = 100;
 
 export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
   name: 'delete',
@@ -41,8 +39,7 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
   async run(o, ctx) {
     const r = new ResultBuilder();
     const vars = varsOf(ctx);
-    const maxDelete = o.maxDelete ?? DEFAULT_MAX_DELETE;
-    const dateField = o.dateField ?? 'uploaded';
+    const { maxDelete, dateField } = o;
     // olderThan is a retention rule here (keepLast ranks all matches, old or not).
     const filterOpts = { ...o, olderThan: undefined, sort: undefined, limit: undefined };
 
@@ -55,7 +52,7 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
         );
       }
       const filter = compileFilter({ ...filterOpts, recursive: true }, vars.now, vars.timezone);
-      const type = o.type ?? 'all';
+      const type = o.type;
       matches = [];
       for (const meta of input.items) {
         const full = meta.path_display ?? meta.path_lower ?? '';
@@ -69,7 +66,7 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
       if (folder === '') throw new Error("delete refuses the root of the connection ('/')");
       matches = await listCandidates(ctx.connection, {
         folder,
-        type: o.type ?? 'all',
+        type: o.type,
         recursive: o.recursive === true,
         dateField,
         // Folder dates cost a recursive listing: only when a rule needs them.

@@ -26,10 +26,10 @@ import { downloadSchema } from './task-schemas.ts';
 export interface DownloadOptions extends FilterOptions {
   from: string;
   to: string;
-  dateField?: DateField;
-  overwrite?: OverwritePolicy;
-  keepModified?: boolean;
-  deleteSource?: boolean;
+  dateField: DateField;
+  overwrite: OverwritePolicy;
+  keepModified: boolean;
+  deleteSource: boolean;
 }
 
 export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
@@ -47,8 +47,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
   async run(o, ctx) {
     const r = new ResultBuilder();
     const vars = varsOf(ctx);
-    const policy = o.overwrite ?? 'if-different';
-    const dateField = o.dateField ?? 'modified';
+    const { overwrite: policy, dateField } = o;
     const target = resolveLocal(expand(o.to, ctx), vars.baseDir);
 
     const unsafe = (path: string, why: string) => {
@@ -145,7 +144,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
       try {
         await mkdir(dirname(local), { recursive: true });
         const meta = await ctx.connection.download(c.path, local, {
-          keepModified: o.keepModified !== false,
+          keepModified: o.keepModified,
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress({ item: c.path, done, total }),
         });

@@ -14,9 +14,9 @@ import { listSchema } from './task-schemas.ts';
 
 export interface ListOptions extends FilterOptions {
   path: string;
-  type?: EntryType;
-  dateField?: DateField;
-  output?: { file: string; format?: 'json' | 'csv' };
+  type: EntryType;
+  dateField: DateField;
+  output?: { file: string; format: 'json' | 'csv' };
 }
 
 /** What list hands on: Dropbox metadata, and the folder they were listed from. */
@@ -43,9 +43,9 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
     const folder = remoteOrThrow(expand(o.path, ctx));
     const found = await listCandidates(ctx.connection, {
       folder,
-      type: o.type ?? 'files',
+      type: o.type,
       recursive: o.recursive === true,
-      dateField: o.dateField ?? 'modified',
+      dateField: o.dateField,
       needFolderDates: !!(o.newerThan || o.olderThan || o.sort?.by === 'modified'),
       filter: compileFilter(o, vars.now, vars.timezone),
       signal: ctx.signal,
@@ -64,7 +64,7 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
     for (const m of matches) r.act('list', m.path, m.folder ? 'folder matches' : 'file matches', m.size);
     if (o.output) {
       const file = resolveLocal(expand(o.output.file, ctx), vars.baseDir);
-      const format = o.output.format ?? 'json';
+      const format = o.output.format;
       if (ctx.dryRun) r.act('write', file, `would write ${items.length} entries as ${format}`);
       else {
         await writeFileAtomic(

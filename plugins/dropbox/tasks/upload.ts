@@ -23,9 +23,9 @@ import { uploadSchema } from './task-schemas.ts';
 export interface UploadOptions extends FilterOptions {
   from: string | string[];
   to: string;
-  overwrite?: OverwritePolicy;
-  keepModified?: boolean;
-  deleteSource?: boolean;
+  overwrite: OverwritePolicy;
+  keepModified: boolean;
+  deleteSource: boolean;
 }
 
 /** Files up to this size go through uploadMany (one commit for many); larger ones alone. */
@@ -60,7 +60,7 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
   async run(o, ctx) {
     const r = new ResultBuilder();
     const vars = varsOf(ctx);
-    const policy = o.overwrite ?? 'if-different';
+    const policy = o.overwrite;
     const to = remoteOrThrow(expand(o.to, ctx));
     const filter = compileFilter(o, vars.now, vars.timezone);
     const froms = typeof o.from === 'string' ? [o.from] : o.from;
@@ -162,7 +162,7 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
     }
 
     // 5. Transfer: small files in batches (one commit each), large ones streamed alone.
-    const clientModified = (f: LocalFile) => (o.keepModified === false ? vars.now : f.modified);
+    const clientModified = (f: LocalFile) => (o.keepModified ? f.modified : vars.now);
     const small = plan.filter((p) => p.file.size <= BATCH_FILE_LIMIT);
     const large = plan.filter((p) => p.file.size > BATCH_FILE_LIMIT);
     for (let i = 0; i < small.length; i += BATCH_COUNT) {
