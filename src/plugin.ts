@@ -181,3 +181,6 @@ export interface Plugin {
   /** Starts the plugin's sandbox service for demos and tests. */
   startSandbox?(services: Services): Promise<Sandbox>;
 }
+
+// Helpers the core offers plugins.
+export { oneLine } from './one-line.ts';

@@ -4,6 +4,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../src/log.ts';
+import { oneLine } from '../../../src/plugin.ts';
 import { describeNetworkFailure, proxyAuthMessage, proxyOf } from '../../../src/net/net-errors.ts';
 import type { TokenSource } from './types.ts';
 import { encodeArg, parseResultHeader } from './arg-header.ts';
@@ -198,7 +199,7 @@ export class Transport {
       result = (text === '' ? null : JSON.parse(text)) as T;
     } catch {
       throw new DropboxError(
-        `${call.route}: the reply is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}); is an endpoint or proxy misconfigured?`,
+        `${call.route}: the reply is not JSON (${oneLine(text, 80)}); is an endpoint or proxy misconfigured?`,
         { route: call.route, status: res.statusCode, requestId, tags: ['bad_reply'] },
       );
     }

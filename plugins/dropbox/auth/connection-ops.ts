@@ -1,12 +1,13 @@
 // The dropbox ConnectionType's operations besides sign-in: open (the live client),
 // status, test, disconnect and browse. The CLI, the scheduler and the admin UI all
 // call these; nothing here prints or renders.
-import type {
-  BrowseEntry,
-  ConnectionDefinition,
-  ConnectionStatus,
-  ConnectionTestReport,
-  Services,
+import {
+  oneLine,
+  type BrowseEntry,
+  type ConnectionDefinition,
+  type ConnectionStatus,
+  type ConnectionTestReport,
+  type Services,
 } from '../../../src/plugin.ts';
 import { normaliseProxy } from '../../../src/net/proxy-check.ts';
 import { createDropboxClient } from '../api/client.ts';
@@ -226,8 +227,8 @@ export async function testConnection(def: ConnectionDefinition, services: Servic
     });
     return { ok: missing.length === 0, lines, details };
   } catch (err) {
-    lines.push(['error', (err as Error).message.split('\n')[0]!]);
-    return { ok: false, lines, details: { ...details, error: (err as Error).message.split('\n')[0] } };
+    lines.push(['error', oneLine(err)]);
+    return { ok: false, lines, details: { ...details, error: oneLine(err) } };
   }
 }
 

@@ -5,6 +5,7 @@ import { request, type Dispatcher } from 'undici';
 import type { AppCredentials, Endpoints } from './app.ts';
 import { OAuthError } from './errors.ts';
 import { describeNetworkFailure } from '../../../src/net/net-errors.ts';
+import { oneLine } from '../../../src/plugin.ts';
 
 export interface OAuthContext {
   dispatcher: Dispatcher;
@@ -190,9 +191,5 @@ function errorTag(text: string): string | undefined {
 }
 
 function summary(text: string): string {
-  return oneLine(text).slice(0, 200);
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+  return oneLine(text, 200);
 }

@@ -10,7 +10,8 @@ import { parseYaml } from '../../config/yaml-file.ts';
 import type { ConnectionDefinition, ConnectionStatus, ConnectionType } from '../../plugin.ts';
 import { fsyncDir } from '../../store/atomic.ts';
 import { openVault } from '../../store/vault.ts';
-import { connectionOf, HttpError, pluginError, firstLine, type AdminContext } from '../context.ts';
+import { connectionOf, HttpError, pluginError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
+import { oneLine } from '../../one-line.ts';
 import { describeSecret, secretPaths, withoutSecrets, type SecretInfo } from '../secrets.ts';
 import { editedText, newFileText, withFileLock, writeChecked, type Edit } from '../yaml-edit.ts';
 import { anyObject, errorReply, nameParams, NAME_PATTERN, secretsBody, settingsBody } from './schemas.ts';
@@ -40,7 +41,7 @@ export async function statusOf(
     const s = await ct.status(def, ctx.services);
     return { state: s.state, label: s.label, detail: s.detail };
   } catch (err) {
-    return { state: 'error', detail: firstLine((err as Error).message) };
+    return { state: 'error', detail: oneLine(err, MAX_ERROR_CHARS) };
   }
 }
 

@@ -7,7 +7,8 @@ import { basename, dirname } from 'node:path';
 import type { JobDefinition } from '../../config/types.ts';
 import { nextRuns } from '../../scheduler/next-run.ts';
 import { cronToWords } from '../cron-words.ts';
-import { HttpError, firstLine, type AdminContext } from '../context.ts';
+import { HttpError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
+import { oneLine } from '../../one-line.ts';
 import type { RunLogs } from '../run-logs.ts';
 import { textWithValues, withFileLock, writeChecked } from '../yaml-edit.ts';
 import { errorReply, nameParams, anyObject } from './schemas.ts';
@@ -174,7 +175,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
         const runId = await ctx.scheduler.runNow(job.name, { dryRun: req.body?.dryRun === true });
         return reply.code(202).send({ runId });
       } catch (err) {
-        throw new HttpError(409, firstLine((err as Error).message));
+        throw new HttpError(409, oneLine(err, MAX_ERROR_CHARS));
       }
     },
   );
