@@ -184,3 +184,4 @@ export interface Plugin {
 
 // Helpers the core offers plugins.
 export { oneLine } from './one-line.ts';
+export { formatBytes } from './format-bytes.ts';

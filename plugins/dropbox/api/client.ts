@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../../src/log.ts';
+import { formatBytes } from '../../../src/plugin.ts';
 import type {
   Account,
   CallOptions,
@@ -31,7 +32,6 @@ import {
   NotFoundError,
   PathRootError,
   errorFromUnion,
-  formatBytes,
 } from './errors.ts';
 import { inNamespace } from './namespace-queue.ts';
 import { listFolderPages, searchPages } from './list.ts';

@@ -2,7 +2,7 @@
 // DropboxError subclass carrying the route, HTTP status, the `.tag` chain, the
 // summary, the request id, whether a retry could help, and a one-line message
 // that says what to do. Callers branch on the class or on `tags`, never on text.
-import { oneLine } from '../../../src/plugin.ts';
+import { formatBytes, oneLine } from '../../../src/plugin.ts';
 import type { RootInfo } from './types.ts';
 
 export interface ErrorFields {
@@ -390,15 +390,4 @@ function retryAfterToMs(header: string | undefined, bodySeconds: number | undefi
     if (Number.isFinite(at)) return Math.max(0, at - Date.now());
   }
   return typeof bodySeconds === 'number' ? bodySeconds * 1000 : undefined;
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }

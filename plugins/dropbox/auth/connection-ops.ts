@@ -2,6 +2,7 @@
 // status, test, disconnect and browse. The CLI, the scheduler and the admin UI all
 // call these; nothing here prints or renders.
 import {
+  formatBytes,
   oneLine,
   type BrowseEntry,
   type ConnectionDefinition,
@@ -11,7 +12,7 @@ import {
 } from '../../../src/plugin.ts';
 import { normaliseProxy } from '../../../src/net/proxy-check.ts';
 import { createDropboxClient } from '../api/client.ts';
-import { InvalidTokenError, MissingScopeError, formatBytes } from '../api/errors.ts';
+import { InvalidTokenError, MissingScopeError } from '../api/errors.ts';
 import type { DropboxClient } from '../api/types.ts';
 import { asDropbox, resolveApp, resolveEndpoints, scopesOf } from './app.ts';
 import { forgetGrant, grantState, markNeedsReauthorisation, refreshTokenOf } from './grant.ts';

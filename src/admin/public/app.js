@@ -102,11 +102,17 @@ const timeEl = (iso) =>
   iso
     ? h('time', { datetime: iso, title: new Date(iso).toLocaleString(), text: when(iso) })
     : h('span', { class: 'muted', text: '—' });
+// The rule of src/format-bytes.ts (one decimal below 10 of a unit, none from 10 up), so
+// the page and the CLI show the same numbers; the page cannot import the core's TypeScript.
 function bytes(n) {
-  if (!n) return '0 B';
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  const i = Math.min(u.length - 1, Math.floor(Math.log(n) / Math.log(1024)));
-  return `${(n / 1024 ** i).toFixed(i ? 1 : 0)} ${u[i]}`;
+  let v = n || 0; // a run with no byte count shows 0 B
+  let i = 0;
+  while (v >= 1023.5 && i < u.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${Math.round(v)} B` : `${v.toFixed(v < 9.95 ? 1 : 0)} ${u[i]}`;
 }
 function duration(ms) {
   if (ms < 1000) return `${ms} ms`;
