@@ -185,3 +185,4 @@ export interface Plugin {
 // Helpers the core offers plugins.
 export { oneLine } from './one-line.ts';
 export { formatBytes } from './format-bytes.ts';
+export { KeyedQueue } from './keyed-queue.ts';

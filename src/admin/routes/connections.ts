@@ -13,7 +13,7 @@ import { openVault } from '../../store/vault.ts';
 import { connectionOf, HttpError, pluginError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
 import { oneLine } from '../../one-line.ts';
 import { describeSecret, secretPaths, withoutSecrets, type SecretInfo } from '../secrets.ts';
-import { editedText, newFileText, withFileLock, writeChecked, type Edit } from '../yaml-edit.ts';
+import { editedText, fileEditQueue, newFileText, writeChecked, type Edit } from '../yaml-edit.ts';
 import { anyObject, errorReply, nameParams, NAME_PATTERN, secretsBody, settingsBody } from './schemas.ts';
 
 export type StatusState = ConnectionStatus['state'] | 'unknown';
@@ -223,7 +223,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
       refuseSecretsInSettings(settings, paths);
       const changes = vaultChanges(secrets, paths);
       const order = Object.keys((ct.schema.properties ?? {}) as object);
-      await withFileLock(file, async () => {
+      await fileEditQueue.run(file, async () => {
         if (loaded.connections.some((c) => c.name === name) || existsSync(file))
           throw new HttpError(409, `a connection named '${name}' already exists`);
         await writeChecked(loaded, ctx.env, file, newFileText(name, type, settings, order));
@@ -244,7 +244,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
     const { settings, secrets } = req.body;
     refuseSecretsInSettings(settings, paths);
     const changes = vaultChanges(secrets, paths);
-    await withFileLock(def.file, async () => {
+    await fileEditQueue.run(def.file, async () => {
       const source = await readFile(def.file, 'utf8');
       // A secret set or cleared here replaces whatever the YAML held for it.
       const text = editedText(def.file, source, ctx.env, {

@@ -10,7 +10,7 @@ import { cronToWords } from '../cron-words.ts';
 import { HttpError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
 import { oneLine } from '../../one-line.ts';
 import type { RunLogs } from '../run-logs.ts';
-import { textWithValues, withFileLock, writeChecked } from '../yaml-edit.ts';
+import { fileEditQueue, textWithValues, writeChecked } from '../yaml-edit.ts';
 import { errorReply, nameParams, anyObject } from './schemas.ts';
 
 /**
@@ -144,7 +144,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
             `'${k}' is not a folder of the ${task.type} task (folders: ${keys.join(', ') || 'none'})`,
           );
       }
-      await withFileLock(job.file, async () => {
+      await fileEditQueue.run(job.file, async () => {
         const source = await readFile(job.file, 'utf8');
         const text = textWithValues(source, ['tasks', req.params.index, task.type], req.body.folders);
         if (text !== source) await writeChecked(ctx.loaded(), ctx.env, job.file, text);
