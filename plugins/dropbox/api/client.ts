@@ -34,6 +34,7 @@ import {
   errorFromUnion,
 } from './errors.ts';
 import { inNamespace } from './namespace-queue.ts';
+import { tightestLimit } from './space.ts';
 import { listFolderPages, searchPages } from './list.ts';
 import { uploadFile, uploadMany, pollJob, MAX_REQUEST_BODY, type UploadContext } from './upload.ts';
 import { downloadFile } from './download.ts';
@@ -462,8 +463,7 @@ class Client implements DropboxClient, DropboxClientExtras {
     if (!(err instanceof InsufficientSpaceError) || err.neededBytes === undefined) return err;
     try {
       const u = await this.getSpaceUsage({ signal });
-      const allocated = u.allocation['.tag'] === 'team' ? u.allocation.allocated : u.allocation.allocated;
-      const used = u.allocation['.tag'] === 'team' ? u.allocation.used : u.used;
+      const { used, allocated } = tightestLimit(u);
       const free = Math.max(0, allocated - used);
       const short = Math.max(0, err.neededBytes - free);
       return new InsufficientSpaceError(
