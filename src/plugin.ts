@@ -186,3 +186,4 @@ export interface Plugin {
 export { oneLine } from './one-line.ts';
 export { formatBytes } from './format-bytes.ts';
 export { KeyedQueue } from './keyed-queue.ts';
+export { zonedParts, wallTimeToDate } from './zoned-time.ts';
