@@ -225,3 +225,7 @@ export interface Plugin {
 
 // Helpers the core offers plugins.
 export { sleep, backoffDelay } from './scheduler/timers.ts';
+export { oneLine } from './one-line.ts';
+export { formatBytes } from './format-bytes.ts';
+export { KeyedQueue } from './keyed-queue.ts';
+export { zonedParts, wallTimeToDate } from './zoned-time.ts';

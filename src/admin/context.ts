@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Env } from '../config/yaml-file.ts';
 import type { Logger } from '../log.ts';
+import { oneLine } from '../one-line.ts';
 import type { Services, ConnectionDefinition, ConnectionType } from '../plugin.ts';
 import type { SchedulerEvents } from '../scheduler/events.ts';
 import type { RunHistory } from '../store/history.ts';
@@ -72,9 +73,8 @@ export function pluginError(err: unknown): HttpError {
       : e?.name === 'NotAuthorisedError'
         ? 409
         : 502;
-  return new HttpError(status, firstLine(e?.message ?? String(err)));
+  return new HttpError(status, oneLine(err, MAX_ERROR_CHARS));
 }
 
-export function firstLine(s: string): string {
-  return String(s).split('\n')[0]!.slice(0, 500);
-}
+/** The longest error text the admin API sends: enough for any message of ours, not a whole quoted page. */
+export const MAX_ERROR_CHARS = 500;

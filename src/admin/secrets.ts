@@ -25,15 +25,6 @@ export function secretPaths(schema: JsonSchema, prefix = '', depth = 0): string[
   return [...out];
 }
 
-export function getPath(obj: unknown, path: string): unknown {
-  let cur = obj;
-  for (const seg of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[seg];
-  }
-  return cur;
-}
-
 /** A deep copy of `obj` without the secret paths. */
 export function withoutSecrets<T>(obj: T, paths: string[]): T {
   const copy = structuredClone(obj) as Record<string, unknown>;

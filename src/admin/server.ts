@@ -13,7 +13,8 @@ import fastifyStatic from '@fastify/static';
 import { Sessions, SESSION_COOKIE, type Session } from './session.ts';
 import { checkCsrf } from './csrf.ts';
 import type { PasswordCheck } from './password.ts';
-import { HttpError, firstLine, type AdminContext } from './context.ts';
+import { HttpError, MAX_ERROR_CHARS, type AdminContext } from './context.ts';
+import { oneLine } from '../one-line.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { oauthRoutes } from './routes/oauth.ts';
@@ -111,9 +112,9 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
           : 500;
     if (status >= 500)
       ctx.log.error({ err: { name: err.name, message: err.message } }, `admin ${req.method} ${req.url} failed`);
-    return reply
-      .code(status)
-      .send({ error: status === 500 ? `internal error: ${firstLine(err.message)}` : firstLine(err.message) });
+    return reply.code(status).send({
+      error: status === 500 ? `internal error: ${oneLine(err, MAX_ERROR_CHARS)}` : oneLine(err, MAX_ERROR_CHARS),
+    });
   });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }),

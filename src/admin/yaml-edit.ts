@@ -10,6 +10,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { formatProblem, type ConfigProblem } from '../config/problems.ts';
 import { parseYaml, type Env } from '../config/yaml-file.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 
 /** The file was not written: every problem, each as `file:line:col path message`. */
 export class InvalidEditError extends Error {
@@ -144,22 +145,11 @@ export async function checkCandidate(
   }
 }
 
-const locks = new Map<string, Promise<unknown>>();
-
 /**
- * Runs read-edit-write steps on one file one at a time, so two saves arriving
- * together never lose each other's change.
+ * Read-edit-write steps on one file, keyed by its path, run one at a time, so two
+ * saves arriving together never lose each other's change.
  */
-export function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const prev = locks.get(file) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  const settled = next.catch(() => {});
-  locks.set(file, settled);
-  void settled.then(() => {
-    if (locks.get(file) === settled) locks.delete(file);
-  });
-  return next;
-}
+export const fileEditQueue = new KeyedQueue();
 
 /** Validates `text` for `file` and, only when it is valid, replaces the file atomically. */
 export async function writeChecked(loaded: LoadedConfig, env: Env, file: string, text: string): Promise<void> {

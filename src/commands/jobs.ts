@@ -7,7 +7,7 @@ import { table } from './table.ts';
 import { RunHistory, type RunRecord } from '../store/history.ts';
 import { ConfigError } from '../config/problems.ts';
 import { formatDuration } from '../config/duration.ts';
-import { formatBytes } from '../scheduler/progress-bar.ts';
+import { formatBytes } from '../format-bytes.ts';
 import type { CliContext } from '../plugin.ts';
 
 export const jobsCommand: CliCommand = {

@@ -11,7 +11,8 @@ import { RunHistory } from '../store/history.ts';
 import type { Registry } from '../registry.ts';
 import { ConnectionCache } from '../scheduler/connections.ts';
 import { runJob } from '../scheduler/runner.ts';
-import { ProgressDisplay, formatBytes } from '../scheduler/progress-bar.ts';
+import { ProgressDisplay } from '../scheduler/progress-bar.ts';
+import { formatBytes } from '../format-bytes.ts';
 import { formatDuration } from '../config/duration.ts';
 
 export const runCommand: CliCommand = {

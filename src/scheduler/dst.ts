@@ -8,6 +8,7 @@
 // `jobs list`, /health and the fire-times store agree with what fires.
 import { cronBoundsProblem } from './cron-bounds.ts';
 import cron, { type ScheduledTask } from 'node-cron';
+import { naiveMs } from '../zoned-time.ts';
 
 export interface Slot {
   at: Date;
@@ -127,28 +128,9 @@ export class CronSchedule {
   }
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** The zone's UTC offset at `t` in ms (local minus UTC), to the second. */
 export function offsetAt(timezone: string, t: number): number {
-  let fmt = formatters.get(timezone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timezone, fmt);
-  }
-  const p: Record<string, number> = {};
-  for (const part of fmt.formatToParts(t)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const local = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  return local - Math.floor(t / SECOND_MS) * SECOND_MS;
+  return naiveMs(t, timezone) - Math.floor(t / SECOND_MS) * SECOND_MS;
 }
 
 /**

@@ -2,6 +2,7 @@
 // transfer (bytes, rate, ETA); elsewhere, one plain line per finished transfer.
 import type { Progress } from '../plugin.ts';
 import { systemClock, type Clock } from './timers.ts';
+import { formatBytes } from '../format-bytes.ts';
 
 export interface ProgressOutput {
   write(s: string): unknown;
@@ -64,17 +65,6 @@ export function barLine(task: string, p: Progress, elapsedMs: number): string {
 
 function rateText(bytes: number, ms: number): string {
   return ms > 0 ? ` in ${formatSeconds(ms / 1000)} (${formatBytes((bytes * 1000) / ms)}/s)` : '';
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${Math.round(v)} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 function formatSeconds(s: number): string {

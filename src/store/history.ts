@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
-import { withFileLock } from './lock.ts';
+import { withLockFile } from './lock.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 import type { ErrorKind } from '../errors.ts';
 
 export type RunOutcome = 'success' | 'failed' | 'skipped' | 'aborted' | 'timeout';
@@ -51,7 +52,7 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export class RunHistory {
   /** Appends are chained per job so concurrent runs never lose each other's record. */
-  private readonly writes = new Map<string, Promise<void>>();
+  private readonly writes = new KeyedQueue();
 
   constructor(
     readonly stateDir: string,
@@ -69,35 +70,28 @@ export class RunHistory {
 
   /** Runs of `job`, newest first; at most `limit` of them. */
   async list(job: string, limit = Infinity): Promise<RunRecord[]> {
-    await this.writes.get(job);
+    await this.writes.idle(job);
     const all = await this.read(job);
     return all.reverse().slice(0, limit);
   }
 
   append(record: RunRecord): Promise<void> {
     const job = record.job;
-    const prev = this.writes.get(job) ?? Promise.resolve();
-    const next = prev.then(async () => {
+    return this.writes.run(job, async () => {
       const file = this.fileOf(job);
       await ensureDir(dirname(file));
       // Another process (the daemon, a `dropcron run`) may append to the same job.
-      await withFileLock(file, async () => {
+      await withLockFile(file, async () => {
         const all = await this.read(job);
         all.push(record);
         await writeJsonAtomic(file, { job, runs: all.slice(-this.limit) });
       });
     });
-    const settled = next.catch(() => {});
-    this.writes.set(job, settled);
-    void settled.then(() => {
-      if (this.writes.get(job) === settled) this.writes.delete(job);
-    });
-    return next;
   }
 
   /** Waits for every pending write (shutdown). */
   async flush(): Promise<void> {
-    await Promise.all([...this.writes.values()]);
+    await this.writes.idle();
   }
 
   private async read(job: string): Promise<RunRecord[]> {

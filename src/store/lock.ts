@@ -8,7 +8,11 @@ const STALE_MS = 30_000;
 const WAIT_MS = 15;
 const GIVE_UP_MS = 10_000;
 
-export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` holding `<file>.lock`, which another dropcron process holds while it does the
+ * same; waits for it (taking over a stale one), and gives up after GIVE_UP_MS.
+ */
+export async function withLockFile<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${file}.lock`;
   const started = Date.now();
   for (;;) {

@@ -10,7 +10,8 @@ import { readFile, unlink } from 'node:fs/promises';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { writeJsonAtomic, fsyncDir, ensureDir } from './atomic.ts';
-import { withFileLock } from './lock.ts';
+import { withLockFile } from './lock.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 import { loadMasterKey, type MasterKey } from './master-key.ts';
 import type { ConnectionSecrets } from '../plugin.ts';
 
@@ -46,7 +47,7 @@ export interface VaultChange {
 export class Vault {
   readonly dir: string;
   /** Writes to one file are serialised so a read-modify-write never loses another's change. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new KeyedQueue();
 
   constructor(
     stateDir: string,
@@ -173,19 +174,10 @@ export class Vault {
    * lock file across processes (`dropcron auth` while the daemon refreshes).
    */
   private serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(name) ?? Promise.resolve();
-    const locked = async () => {
-      const file = this.path(name);
+    return this.queues.run(name, async () => {
       await ensureDir(this.dir);
-      return withFileLock(file, fn);
-    };
-    const next = prev.then(locked, locked);
-    const settled = next.catch(() => {});
-    this.queues.set(name, settled);
-    void settled.then(() => {
-      if (this.queues.get(name) === settled) this.queues.delete(name);
+      return withLockFile(this.path(name), fn);
     });
-    return next;
   }
 }
 

@@ -1,6 +1,7 @@
 // The `dropcron run` progress display: numbers on the bar, and what a log file sees.
 import { describe, it, expect } from 'vitest';
-import { barLine, formatBytes, ProgressDisplay } from '../../src/scheduler/progress-bar.ts';
+import { barLine, ProgressDisplay } from '../../src/scheduler/progress-bar.ts';
+import { formatBytes } from '../../src/format-bytes.ts';
 
 describe('progress display', () => {
   it('shows bytes, percentage, rate and ETA', () => {

@@ -1,7 +1,7 @@
 // delete (retention, guards, failed listings) and create-folder against the emulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTask, type DeleteOptions } from '../../plugins/dropbox/tasks/delete.ts';
-import { listTask } from '../../plugins/dropbox/tasks/list.ts';
+import { listTask, type DropboxEntriesOutput } from '../../plugins/dropbox/tasks/list.ts';
 import { createFolderTask } from '../../plugins/dropbox/tasks/create-folder.ts';
 import { remoteSnapshot, remoteTree, startHarness, type Harness } from './harness.ts';
 
@@ -103,6 +103,18 @@ describe('delete', () => {
     const res = await h.run(deleteTask, { path: 'previous' }, { input: list.output });
     expect(res.counts.deleted).toBe(2);
     expect(await names('/prev')).toEqual(['keep.txt']);
+  });
+
+  it('previous: an entry whose path Dropbox could not have sent is skipped, as in a listing', async () => {
+    for (const n of ['a.tmp', 'keep.txt']) await h.emu.files.put('sandy', `/prev2/${n}`, n);
+    const list = await h.run(listTask, { path: '/prev2', include: '*.tmp' });
+    const output = list.output as DropboxEntriesOutput;
+    const real = output.items[0]!;
+    const forged = { ...real, path_display: '/prev2/../keep.txt', path_lower: '/prev2/../keep.txt', name: 'keep.txt' };
+    const res = await h.run(deleteTask, { path: 'previous' }, { input: { ...output, items: [real, forged] } });
+    expect(res.counts).toMatchObject({ deleted: 1, unsafe: 1 });
+    expect(res.warnings).toEqual([expect.stringMatching(/^skipped "\/prev2\/\.\.\/keep\.txt": its path has/)]);
+    expect(await names('/prev2')).toEqual(['keep.txt']);
   });
 
   it('maxDelete stops a run that would delete more, deleting nothing', async () => {

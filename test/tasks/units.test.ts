@@ -11,7 +11,8 @@ import {
   sortAndLimit,
   type Candidate,
 } from '../../plugins/dropbox/tasks/filters.ts';
-import { expandPlaceholders, unknownPlaceholders, wallTimeToDate } from '../../plugins/dropbox/tasks/placeholders.ts';
+import { expandPlaceholders, unknownPlaceholders } from '../../plugins/dropbox/tasks/placeholders.ts';
+import { wallTimeToDate } from '../../src/zoned-time.ts';
 import { localPathFor, unsafeNameReason } from '../../plugins/dropbox/tasks/local-paths.ts';
 import { refusedName } from '../../plugins/dropbox/tasks/ignore.ts';
 import { decide } from '../../plugins/dropbox/tasks/overwrite.ts';

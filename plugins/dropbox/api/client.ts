@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../../src/plugin.ts';
+import { formatBytes } from '../../../src/plugin.ts';
 import type {
   Account,
   CallOptions,
@@ -31,9 +32,9 @@ import {
   NotFoundError,
   PathRootError,
   errorFromUnion,
-  formatBytes,
 } from './errors.ts';
 import { inNamespace } from './namespace-queue.ts';
+import { tightestLimit } from './space.ts';
 import { listFolderPages, searchPages } from './list.ts';
 import { uploadFile, MAX_REQUEST_BODY, type UploadContext } from './upload.ts';
 import { uploadMany } from './upload-many.ts';
@@ -464,8 +465,7 @@ class Client implements DropboxClient, DropboxClientExtras {
     if (!(err instanceof InsufficientSpaceError) || err.neededBytes === undefined) return err;
     try {
       const u = await this.getSpaceUsage({ signal });
-      const allocated = u.allocation['.tag'] === 'team' ? u.allocation.allocated : u.allocation.allocated;
-      const used = u.allocation['.tag'] === 'team' ? u.allocation.used : u.used;
+      const { used, allocated } = tightestLimit(u);
       const free = Math.max(0, allocated - used);
       const short = Math.max(0, err.neededBytes - free);
       return new InsufficientSpaceError(

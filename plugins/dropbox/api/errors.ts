@@ -2,6 +2,7 @@
 // DropboxError subclass carrying the route, HTTP status, the `.tag` chain, the
 // summary, the request id, whether a retry could help, and a one-line message
 // that says what to do. Callers branch on the class or on `tags`, never on text.
+import { formatBytes, oneLine } from '../../../src/plugin.ts';
 import type { RootInfo } from './types.ts';
 
 export interface ErrorFields {
@@ -243,7 +244,7 @@ export function errorFromResponse(r: ResponseFacts): DropboxError {
   const f: ErrorFields = { route, status, tags, summary, requestId: r.requestId, error, retryAfterMs };
   const where = r.paths?.length ? ` ${r.paths.map((p) => JSON.stringify(p)).join(' -> ')}` : '';
   const rid = r.requestId ? ` (request ${r.requestId})` : '';
-  const text = oneLine(r.body);
+  const text = oneLine(r.body, 300);
 
   if (status === 400) {
     if (tags[0] === 'invalid_grant' || (error as string) === 'invalid_grant') {
@@ -391,20 +392,4 @@ function retryAfterToMs(header: string | undefined, bodySeconds: number | undefi
     if (Number.isFinite(at)) return Math.max(0, at - Date.now());
   }
   return typeof bodySeconds === 'number' ? bodySeconds * 1000 : undefined;
-}
-
-function oneLine(s: string): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }

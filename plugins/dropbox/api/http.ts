@@ -4,7 +4,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../src/plugin.ts';
-import { describeNetworkFailure, sleep } from '../../../src/plugin.ts';
+import { describeNetworkFailure, oneLine, sleep } from '../../../src/plugin.ts';
 import type { TokenSource } from './types.ts';
 import { encodeArg, parseResultHeader } from './arg-header.ts';
 import { proxyRefusal } from './proxy-refusal.ts';
@@ -195,7 +195,7 @@ export class Transport {
       result = (text === '' ? null : JSON.parse(text)) as T;
     } catch {
       throw new DropboxError(
-        `${call.route}: the reply is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}); is an endpoint or proxy misconfigured?`,
+        `${call.route}: the reply is not JSON (${oneLine(text, 80)}); is an endpoint or proxy misconfigured?`,
         { route: call.route, status: res.statusCode, requestId, tags: ['bad_reply'] },
       );
     }

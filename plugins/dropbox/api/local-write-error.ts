@@ -3,7 +3,8 @@
 // why, and no retry, which would fetch the same bytes only to fail the same way.
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DropboxError, LocalWriteError, formatBytes } from './errors.ts';
+import { formatBytes } from '../../../src/plugin.ts';
+import { DropboxError, LocalWriteError } from './errors.ts';
 
 /** The failure as a LocalWriteError when it is one of these, else undefined. */
 export async function localWriteError(

@@ -3,25 +3,16 @@
 // finish, finish_batch, create_folder, delete, copy, move) to one namespace run one
 // at a time, process-wide, whichever client or job sends them; data transfer
 // (session appends, downloads) stays parallel and never waits here.
+import { KeyedQueue } from '../../../src/plugin.ts';
 
-const tails = new Map<string, Promise<unknown>>();
+const commits = new KeyedQueue();
 
 /** Runs `fn` after every earlier commit for `namespace` has settled. */
 export function inNamespace<T>(namespace: string, fn: () => Promise<T>): Promise<T> {
-  const prev = tails.get(namespace) ?? Promise.resolve();
-  const run = prev.then(fn, fn);
-  const tail = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  tails.set(namespace, tail);
-  void tail.then(() => {
-    if (tails.get(namespace) === tail) tails.delete(namespace);
-  });
-  return run;
+  return commits.run(namespace, fn);
 }
 
-/** Commits waiting or running per namespace (for tests and the admin UI). */
+/** Namespaces with a commit running or queued: what a test waits on to know a commit holds its lock. */
 export function busyNamespaces(): string[] {
-  return [...tails.keys()];
+  return commits.busy();
 }

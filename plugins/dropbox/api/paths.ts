@@ -57,9 +57,3 @@ export function normalizePath(input: unknown, use: PathUse, route: string): stri
   }
   return prefix + p;
 }
-
-/** The parent folder of a normalised slash path ('' for a top-level entry). */
-export function parentOf(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '' : path.slice(0, i);
-}

@@ -2,7 +2,13 @@
 // URL and remembers the PKCE verifier under a fresh state; complete() checks the state,
 // exchanges the code through the connection's proxy and stores the grant. Any failure
 // throws one clear line and stores nothing.
-import type { Authorizer, ConnectionDefinition, ConnectionStatus, Services } from '../../../src/plugin.ts';
+import {
+  oneLine,
+  type Authorizer,
+  type ConnectionDefinition,
+  type ConnectionStatus,
+  type Services,
+} from '../../../src/plugin.ts';
 import { resolveApp, resolveEndpoints, redirectUrlOf, scopesOf } from './app.ts';
 import { challengeS256, createVerifier } from './pkce.ts';
 import { flows as defaultFlows, type FlowKind, type FlowStore } from './flow-state.ts';
@@ -58,7 +64,7 @@ export function createAuthorizer(flows: FlowStore = defaultFlows): DropboxAuthor
       const pending = flows.take(params.state, def.name);
       const who = `sign-in for '${def.name}'`;
       if (params.error) {
-        const desc = params.errorDescription ? `: ${params.errorDescription.replace(/\s+/g, ' ').trim()}` : '';
+        const desc = params.errorDescription ? `: ${oneLine(params.errorDescription)}` : '';
         const msg =
           params.error === 'access_denied'
             ? `${who} was cancelled: access was denied at Dropbox (access_denied${desc}); nothing was stored`

@@ -1,16 +1,18 @@
 // The dropbox ConnectionType's operations besides sign-in: open (the live client),
 // status, test, disconnect and browse. The CLI, the scheduler and the admin UI all
 // call these; nothing here prints or renders.
-import type {
-  BrowseEntry,
-  ConnectionDefinition,
-  ConnectionStatus,
-  ConnectionTestReport,
-  Services,
+import {
+  formatBytes,
+  oneLine,
+  type BrowseEntry,
+  type ConnectionDefinition,
+  type ConnectionStatus,
+  type ConnectionTestReport,
+  type Services,
 } from '../../../src/plugin.ts';
 import { normaliseProxy } from '../../../src/plugin.ts';
 import { createDropboxClient } from '../api/client.ts';
-import { InvalidTokenError, MissingScopeError, formatBytes } from '../api/errors.ts';
+import { InvalidTokenError, MissingScopeError } from '../api/errors.ts';
 import type { DropboxClient } from '../api/types.ts';
 import { asDropbox, resolveApp, resolveEndpoints, scopesOf } from './app.ts';
 import { forgetGrant, grantState, markNeedsReauthorisation, refreshTokenOf } from './grant.ts';
@@ -226,8 +228,8 @@ export async function testConnection(def: ConnectionDefinition, services: Servic
     });
     return { ok: missing.length === 0, lines, details };
   } catch (err) {
-    lines.push(['error', (err as Error).message.split('\n')[0]!]);
-    return { ok: false, lines, details: { ...details, error: (err as Error).message.split('\n')[0] } };
+    lines.push(['error', oneLine(err)]);
+    return { ok: false, lines, details: { ...details, error: oneLine(err) } };
   }
 }
 

@@ -4,7 +4,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { AppCredentials, Endpoints } from './app.ts';
 import { OAuthError } from './errors.ts';
-import { describeNetworkFailure } from '../../../src/plugin.ts';
+import { describeNetworkFailure, oneLine } from '../../../src/plugin.ts';
 import { proxyRefusal } from '../api/proxy-refusal.ts';
 
 export interface OAuthContext {
@@ -202,9 +202,5 @@ function errorTag(text: string): string | undefined {
 }
 
 function summary(text: string): string {
-  return oneLine(text).slice(0, 200);
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+  return oneLine(text, 200);
 }

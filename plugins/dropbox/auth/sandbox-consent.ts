@@ -4,7 +4,7 @@
 // redirect, exchange it), never a shortcut, and never for a connection that talks to
 // Dropbox itself.
 import { request, type Dispatcher } from 'undici';
-import type { ConnectionDefinition, Services } from '../../../src/plugin.ts';
+import { oneLine, type ConnectionDefinition, type Services } from '../../../src/plugin.ts';
 import { asDropbox } from './app.ts';
 import { authorizer } from './authorizer.ts';
 import { AuthFlowError } from './errors.ts';
@@ -94,16 +94,12 @@ export async function submitConsent(
     const hint = f.proxy
       ? "check the connection's proxy settings"
       : 'is the daemon running with sandbox: true in config.yaml?';
-    throw new AuthFlowError(`cannot reach the sandbox consent page: ${f.message.split('\n')[0]}; ${hint}`);
+    throw new AuthFlowError(`cannot reach the sandbox consent page: ${oneLine(f.message)}; ${hint}`);
   });
   const html = await page.body.text();
   if (page.statusCode !== 200)
     throw new AuthFlowError(
-      `the sandbox consent page answered HTTP ${page.statusCode}: ${html
-        .replace(/<[^>]*>/g, ' ')
-        .replace(/\s+/g, ' ')
-        .trim()
-        .slice(0, 200)}`,
+      `the sandbox consent page answered HTTP ${page.statusCode}: ${oneLine(html.replace(/<[^>]*>/g, ' '), 200)}`,
     );
   const form = parseForm(html, authorizeUrl);
   if (!form) throw new AuthFlowError('the sandbox consent page has no form to submit');

@@ -1,7 +1,7 @@
 // Metadata JSON exactly as Dropbox writes it. `tagged` adds ".tag": fields typed as the
 // polymorphic Metadata carry it; concrete FileMetadata/FolderMetadata results do not.
 import { relPaths, type PathScope } from './paths.ts';
-import { fold, infoOf, type JournalEntry, type Node, type VersionInfo } from './tree.ts';
+import { fold, infoOf, type FileVersion, type JournalEntry, type Node, type VersionInfo } from './tree.ts';
 
 type Json = Record<string, unknown>;
 
@@ -30,6 +30,26 @@ export function fileMeta(
     ...(shared ? { sharing_info: { read_only: false, parent_shared_folder_id: shared.nsId } } : {}),
     is_downloadable: true,
     content_hash: version.contentHash,
+  };
+}
+
+/**
+ * A past version of a file (a `rev:` path): the live file's metadata at that version,
+ * or, once the file is gone, the version alone with no path fields.
+ */
+export function revisionMeta(s: PathScope, r: FileVersion & { id: string; name: string }, tagged: boolean): Json {
+  const live = s.tree.byId.get(r.id);
+  if (live?.kind === 'file') return fileMeta(s, live, tagged, infoOf(r));
+  return {
+    ...(tagged ? { '.tag': 'file' } : {}),
+    name: r.name,
+    id: r.id,
+    client_modified: r.clientModified,
+    server_modified: r.serverModified,
+    rev: r.rev,
+    size: r.blob.size,
+    is_downloadable: true,
+    content_hash: r.blob.contentHash,
   };
 }
 

@@ -7,10 +7,15 @@ import type { DropboxClient } from '../api/types.ts';
 import { DropboxError } from '../api/errors.ts';
 import { expand, placeholderProblems, varsOf } from './common.ts';
 import { compileFilter, filterProblems, parseWhen, sortAndLimit, type FilterOptions } from './filters.ts';
-import type { DropboxEntriesOutput } from './list.ts';
-import { listCandidates, toCandidate, type DateField, type EntryType, type RemoteCandidate } from './remote-entries.ts';
+import {
+  listCandidates,
+  previousCandidates,
+  type DateField,
+  type EntryType,
+  type RemoteCandidate,
+} from './remote-entries.ts';
 import { ResultBuilder } from './result.ts';
-import { normalizeRemote, relativeRemote, remoteOrThrow } from './remote-paths.ts';
+import { normalizeRemote, remoteOrThrow } from './remote-paths.ts';
 import { selectForDeletion } from './retention.ts';
 import { deleteSchema } from './task-schemas.ts';
 
@@ -43,24 +48,19 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
     // olderThan is a retention rule here (keepLast ranks all matches, old or not).
     const filterOpts = { ...o, olderThan: undefined, sort: undefined, limit: undefined };
 
+    const unsafe = (path: string, why: string) => {
+      r.warn(`skipped ${JSON.stringify(path)}: ${why}`);
+      r.count('unsafe');
+    };
     let matches: RemoteCandidate[];
     if (o.path === 'previous') {
-      const input = ctx.input as DropboxEntriesOutput | undefined;
-      if (input?.kind !== 'dropbox-entries') {
-        throw new Error(
-          `path: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`,
-        );
-      }
-      const filter = compileFilter({ ...filterOpts, recursive: true }, vars.now, vars.timezone);
-      const type = o.type;
-      matches = [];
-      for (const meta of input.items) {
-        const full = meta.path_display ?? meta.path_lower ?? '';
-        const rel = relativeRemote(input.root ?? '', full) ?? meta.name;
-        const c = toCandidate(meta, rel, dateField);
-        if (!c || c.path === '' || (c.folder ? type === 'files' : type === 'folders')) continue;
-        if (filter.accepts(c)) matches.push(c);
-      }
+      matches = previousCandidates(ctx.input, {
+        option: 'path',
+        type: o.type,
+        dateField,
+        filter: compileFilter({ ...filterOpts, recursive: true }, vars.now, vars.timezone),
+        onUnsafe: unsafe,
+      });
     } else {
       const folder = remoteOrThrow(expand(o.path, ctx));
       if (folder === '') throw new Error("delete refuses the root of the connection ('/')");
@@ -74,10 +74,7 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
         filter: compileFilter(filterOpts, vars.now, vars.timezone),
         signal: ctx.signal,
         onMissing: (folder) => r.warn(`${folder} does not exist: nothing to delete`),
-        onUnsafe: (path, why) => {
-          r.warn(`skipped ${JSON.stringify(path)}: ${why}`);
-          r.count('unsafe');
-        },
+        onUnsafe: unsafe,
       });
     }
 

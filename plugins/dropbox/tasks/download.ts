@@ -9,18 +9,11 @@ import type { DropboxClient, FileMetadata } from '../api/types.ts';
 import { DropboxError } from '../api/errors.ts';
 import { expand, localContentHash, placeholderProblems, rethrowIfAborted, varsOf } from './common.ts';
 import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from './filters.ts';
-import type { DropboxEntriesOutput } from './list.ts';
 import { localPathFor, resolveLocal } from './local-paths.ts';
 import { decide, type OverwritePolicy } from './overwrite.ts';
-import {
-  impossibleRemote,
-  listCandidates,
-  toCandidate,
-  type DateField,
-  type RemoteCandidate,
-} from './remote-entries.ts';
+import { listCandidates, previousCandidates, type DateField, type RemoteCandidate } from './remote-entries.ts';
 import { ResultBuilder } from './result.ts';
-import { relativeRemote, remoteOrThrow, normalizeRemote } from './remote-paths.ts';
+import { remoteOrThrow, normalizeRemote } from './remote-paths.ts';
 import { downloadSchema } from './task-schemas.ts';
 
 export interface DownloadOptions extends FilterOptions {
@@ -57,25 +50,13 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
     };
     let found: RemoteCandidate[];
     if (o.from === 'previous') {
-      const input = ctx.input as DropboxEntriesOutput | undefined;
-      if (input?.kind !== 'dropbox-entries') {
-        throw new Error(
-          `from: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`,
-        );
-      }
-      // The list already chose the depth; keep sub paths below the folder it listed.
-      const filter = compileFilter({ ...o, recursive: true }, vars.now, vars.timezone);
-      found = [];
-      for (const meta of input.items) {
-        if (meta['.tag'] !== 'file') continue;
-        const full = meta.path_display ?? meta.path_lower ?? '';
-        const rel = (input.root !== undefined ? relativeRemote(input.root, full) : undefined) ?? meta.name;
-        const c = toCandidate(meta, rel, dateField);
-        if (!c) continue;
-        const impossible = impossibleRemote(rel, meta.name);
-        if (impossible) unsafe(c.path, impossible);
-        else if (filter.accepts(c)) found.push(c);
-      }
+      found = previousCandidates(ctx.input, {
+        option: 'from',
+        type: 'files',
+        dateField,
+        filter: compileFilter({ ...o, recursive: true }, vars.now, vars.timezone),
+        onUnsafe: unsafe,
+      });
     } else {
       found = await listCandidates(ctx.connection, {
         folder: remoteOrThrow(expand(o.from, ctx)),
@@ -86,7 +67,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
         filter: compileFilter(o, vars.now, vars.timezone),
         signal: ctx.signal,
         onMissing: (folder) => r.warn(`${folder} does not exist: nothing to download`),
-        onUnsafe: (path, why) => unsafe(path, why),
+        onUnsafe: unsafe,
       });
     }
     const matches = sortAndLimit(

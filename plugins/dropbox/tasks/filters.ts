@@ -3,7 +3,7 @@
 // Dropbox entries are both reduced to a `Candidate` first, so one code path decides.
 import { parseDuration } from '../../../src/plugin.ts';
 import { compileMasks, matchesAny, maskList } from './glob.ts';
-import { wallTimeToDate } from './placeholders.ts';
+import { wallTimeToDate } from '../../../src/plugin.ts';
 
 export type Masks = string | string[];
 

@@ -2,8 +2,10 @@
 // when folders are candidates and a date matters, the listing goes one level deeper
 // than asked (recursive) and a folder takes the time of the newest file inside it:
 // "a backup folder is as old as its newest file".
+import type { TaskOutput } from '../../../src/plugin.ts';
 import type { DropboxClient, FileMetadata, FolderMetadata, Metadata } from '../api/types.ts';
 import type { Candidate, CompiledFilter } from './filters.ts';
+import type { DropboxEntriesOutput } from './list.ts';
 import { relativeRemote } from './remote-paths.ts';
 
 export type EntryType = 'files' | 'folders' | 'all';
@@ -52,6 +54,44 @@ export function impossibleRemote(rel: string, name: string): string | undefined 
   if (parts.some((p) => p === '' || p === '.' || p === '..')) return `its path has an empty, '.' or '..' part`;
   if (parts[parts.length - 1] !== name) return `its name ${JSON.stringify(name)} is not the last part of its path`;
   return undefined;
+}
+
+export interface PreviousRequest {
+  /** The option that said 'previous' (`from`, `path`), named when there is no list before. */
+  option: string;
+  type: EntryType;
+  dateField: DateField;
+  /** Compiled with `recursive: true`: the list already chose the depth. */
+  filter: CompiledFilter;
+  /** An entry whose path could not have come from Dropbox: skipped, reported here. */
+  onUnsafe(path: string, reason: string): void;
+}
+
+/**
+ * The matching entries a list task before this one handed on, with the checks
+ * listCandidates makes on a fresh listing: the listed folder itself is never a
+ * candidate, and an impossible path is reported, never acted on. Paths stay relative
+ * to the folder the list listed, so sub paths below it are kept.
+ */
+export function previousCandidates(input: TaskOutput | undefined, req: PreviousRequest): RemoteCandidate[] {
+  if (input?.kind !== 'dropbox-entries') {
+    throw new Error(
+      `${req.option}: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`,
+    );
+  }
+  const { items, root } = input as DropboxEntriesOutput;
+  const out: RemoteCandidate[] = [];
+  for (const meta of items) {
+    const full = meta.path_display ?? meta.path_lower ?? '';
+    const rel = relativeRemote(root, full) ?? meta.name;
+    if (rel === '') continue; // the listed folder itself
+    const c = toCandidate(meta, rel, req.dateField);
+    if (!c || (c.folder ? req.type === 'files' : req.type === 'folders')) continue;
+    const impossible = impossibleRemote(rel, meta.name);
+    if (impossible) req.onUnsafe(c.path, impossible);
+    else if (req.filter.accepts(c)) out.push(c);
+  }
+  return out;
 }
 
 /**

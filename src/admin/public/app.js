@@ -72,6 +72,18 @@ function labelled(table) {
   return table;
 }
 
+/** A list table (connections, jobs, run history): column headings, then one row per item. */
+function dataTable(id, headings, rows) {
+  return labelled(
+    h(
+      'table',
+      { class: 'table', id },
+      h('thead', {}, h('tr', {}, ...headings.map((t) => h('th', { scope: 'col', text: t })))),
+      h('tbody', {}, rows),
+    ),
+  );
+}
+
 // ---------- formatting ----------
 const STATUS_TEXT = {
   authorised: 'Authorised',
@@ -102,11 +114,17 @@ const timeEl = (iso) =>
   iso
     ? h('time', { datetime: iso, title: new Date(iso).toLocaleString(), text: when(iso) })
     : h('span', { class: 'muted', text: '—' });
+// The rule of src/format-bytes.ts (one decimal below 10 of a unit, none from 10 up), so
+// the page and the CLI show the same numbers; the page cannot import the core's TypeScript.
 function bytes(n) {
-  if (!n) return '0 B';
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  const i = Math.min(u.length - 1, Math.floor(Math.log(n) / Math.log(1024)));
-  return `${(n / 1024 ** i).toFixed(i ? 1 : 0)} ${u[i]}`;
+  let v = n || 0; // a run with no byte count shows 0 B
+  let i = 0;
+  while (v >= 1023.5 && i < u.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${Math.round(v)} B` : `${v.toFixed(v < 9.95 ? 1 : 0)} ${u[i]}`;
 }
 function duration(ms) {
   if (ms < 1000) return `${ms} ms`;
@@ -301,24 +319,7 @@ async function connectionsView() {
       ? h(
           'div',
           { class: 'card flush' },
-          labelled(
-            h(
-              'table',
-              { class: 'table', id: 'connections' },
-              h(
-                'thead',
-                {},
-                h(
-                  'tr',
-                  {},
-                  ...['Name', 'Status', 'Account', 'Type', 'Proxy', 'Last used'].map((t) =>
-                    h('th', { scope: 'col', text: t }),
-                  ),
-                ),
-              ),
-              h('tbody', {}, rows),
-            ),
-          ),
+          dataTable('connections', ['Name', 'Status', 'Account', 'Type', 'Proxy', 'Last used'], rows),
         )
       : h(
           'div',
@@ -1203,24 +1204,7 @@ async function jobsView() {
       ? h(
           'div',
           { class: 'card flush' },
-          labelled(
-            h(
-              'table',
-              { class: 'table', id: 'jobs' },
-              h(
-                'thead',
-                {},
-                h(
-                  'tr',
-                  {},
-                  ...['Job', 'Schedule', 'Time zone', 'Next run', 'Last run', ''].map((t) =>
-                    h('th', { scope: 'col', text: t }),
-                  ),
-                ),
-              ),
-              h('tbody', {}, rows),
-            ),
-          ),
+          dataTable('jobs', ['Job', 'Schedule', 'Time zone', 'Next run', 'Last run', ''], rows),
         )
       : h(
           'div',
@@ -1509,68 +1493,51 @@ function historyTable(runs) {
   return h(
     'div',
     { class: 'scroll' },
-    labelled(
-      h(
-        'table',
-        { class: 'table', id: 'history' },
+    dataTable(
+      'history',
+      ['Started', 'Trigger', 'Outcome', 'Duration', 'Bytes', 'Tasks', 'Error'],
+      runs.map((r) =>
         h(
-          'thead',
+          'tr',
           {},
+          h('td', {}, timeEl(r.startedAt)),
           h(
-            'tr',
+            'td',
             {},
-            ...['Started', 'Trigger', 'Outcome', 'Duration', 'Bytes', 'Tasks', 'Error'].map((t) =>
-              h('th', { scope: 'col', text: t }),
-            ),
+            r.trigger,
+            r.attempt > 1 ? ` #${r.attempt}` : '',
+            r.dryRun ? h('span', { class: 'tag', text: 'dry run' }) : null,
           ),
-        ),
-        h(
-          'tbody',
-          {},
-          runs.map((r) =>
+          h('td', {}, outcomeBadge(r.outcome)),
+          h('td', { text: duration(r.durationMs) }),
+          h('td', { text: bytes(r.bytes) }),
+          h(
+            'td',
+            {},
             h(
-              'tr',
-              {},
-              h('td', {}, timeEl(r.startedAt)),
-              h(
-                'td',
-                {},
-                r.trigger,
-                r.attempt > 1 ? ` #${r.attempt}` : '',
-                r.dryRun ? h('span', { class: 'tag', text: 'dry run' }) : null,
-              ),
-              h('td', {}, outcomeBadge(r.outcome)),
-              h('td', { text: duration(r.durationMs) }),
-              h('td', { text: bytes(r.bytes) }),
-              h(
-                'td',
-                {},
+              'ul',
+              { class: 'plain small' },
+              r.tasks.map((t) =>
                 h(
-                  'ul',
-                  { class: 'plain small' },
-                  r.tasks.map((t) =>
-                    h(
-                      'li',
-                      {},
-                      h('strong', { text: t.type }),
-                      ' ',
-                      Object.entries(t.counts)
-                        .map(([k, n]) => `${k} ${n}`)
-                        .join(', ') || 'nothing to do',
-                      t.warnings?.length
-                        ? h('span', {
-                            class: 'warn-text',
-                            text: ` · ${t.warnings.length} warning${t.warnings.length > 1 ? 's' : ''}`,
-                          })
-                        : null,
-                      t.error ? h('div', { class: 'error', text: t.error }) : null,
-                    ),
-                  ),
+                  'li',
+                  {},
+                  h('strong', { text: t.type }),
+                  ' ',
+                  Object.entries(t.counts)
+                    .map(([k, n]) => `${k} ${n}`)
+                    .join(', ') || 'nothing to do',
+                  t.warnings?.length
+                    ? h('span', {
+                        class: 'warn-text',
+                        text: ` · ${t.warnings.length} warning${t.warnings.length > 1 ? 's' : ''}`,
+                      })
+                    : null,
+                  t.error ? h('div', { class: 'error', text: t.error }) : null,
                 ),
               ),
-              h('td', { class: 'error', text: r.error ?? '' }),
             ),
           ),
+          h('td', { class: 'error', text: r.error ?? '' }),
         ),
       ),
     ),

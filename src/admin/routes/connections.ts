@@ -10,9 +10,10 @@ import { parseYaml } from '../../config/yaml-file.ts';
 import type { ConnectionDefinition, ConnectionStatus, ConnectionType } from '../../plugin.ts';
 import { fsyncDir } from '../../store/atomic.ts';
 import { openVault } from '../../store/vault.ts';
-import { connectionOf, HttpError, pluginError, firstLine, type AdminContext } from '../context.ts';
+import { connectionOf, HttpError, pluginError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
+import { oneLine } from '../../one-line.ts';
 import { describeSecret, secretPaths, withoutSecrets, type SecretInfo } from '../secrets.ts';
-import { editedText, newFileText, withFileLock, writeChecked, type Edit } from '../yaml-edit.ts';
+import { editedText, fileEditQueue, newFileText, writeChecked, type Edit } from '../yaml-edit.ts';
 import { anyObject, errorReply, nameParams, NAME_PATTERN, secretsBody, settingsBody } from './schemas.ts';
 
 export type StatusState = ConnectionStatus['state'] | 'unknown';
@@ -40,7 +41,7 @@ export async function statusOf(
     const s = await ct.status(def, ctx.services);
     return { state: s.state, label: s.label, detail: s.detail };
   } catch (err) {
-    return { state: 'error', detail: firstLine((err as Error).message) };
+    return { state: 'error', detail: oneLine(err, MAX_ERROR_CHARS) };
   }
 }
 
@@ -222,7 +223,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
       refuseSecretsInSettings(settings, paths);
       const changes = vaultChanges(secrets, paths);
       const order = Object.keys((ct.schema.properties ?? {}) as object);
-      await withFileLock(file, async () => {
+      await fileEditQueue.run(file, async () => {
         if (loaded.connections.some((c) => c.name === name) || existsSync(file))
           throw new HttpError(409, `a connection named '${name}' already exists`);
         await writeChecked(loaded, ctx.env, file, newFileText(name, type, settings, order));
@@ -243,7 +244,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
     const { settings, secrets } = req.body;
     refuseSecretsInSettings(settings, paths);
     const changes = vaultChanges(secrets, paths);
-    await withFileLock(def.file, async () => {
+    await fileEditQueue.run(def.file, async () => {
       const source = await readFile(def.file, 'utf8');
       // A secret set or cleared here replaces whatever the YAML held for it.
       const text = editedText(def.file, source, ctx.env, {

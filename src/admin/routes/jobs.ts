@@ -7,9 +7,10 @@ import { basename, dirname } from 'node:path';
 import type { JobDefinition } from '../../config/types.ts';
 import { nextRuns } from '../../scheduler/next-run.ts';
 import { cronToWords } from '../cron-words.ts';
-import { HttpError, firstLine, type AdminContext } from '../context.ts';
+import { HttpError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
+import { oneLine } from '../../one-line.ts';
 import type { RunLogs } from '../run-logs.ts';
-import { textWithValues, withFileLock, writeChecked } from '../yaml-edit.ts';
+import { fileEditQueue, textWithValues, writeChecked } from '../yaml-edit.ts';
 import { errorReply, nameParams, anyObject } from './schemas.ts';
 
 /**
@@ -143,7 +144,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
             `'${k}' is not a folder of the ${task.type} task (folders: ${keys.join(', ') || 'none'})`,
           );
       }
-      await withFileLock(job.file, async () => {
+      await fileEditQueue.run(job.file, async () => {
         const source = await readFile(job.file, 'utf8');
         const text = textWithValues(source, ['tasks', req.params.index, task.type], req.body.folders);
         if (text !== source) await writeChecked(ctx.loaded(), ctx.env, job.file, text);
@@ -174,7 +175,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
         const runId = await ctx.scheduler.runNow(job.name, { dryRun: req.body?.dryRun === true });
         return reply.code(202).send({ runId });
       } catch (err) {
-        throw new HttpError(409, firstLine((err as Error).message));
+        throw new HttpError(409, oneLine(err, MAX_ERROR_CHARS));
       }
     },
   );

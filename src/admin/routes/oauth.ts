@@ -3,7 +3,8 @@
 // tells the page. External browser: the page shows the URL and a box for the code
 // (paste mode, for headless servers). The plugin owns PKCE, state and tokens.
 import type { FastifyInstance } from 'fastify';
-import { connectionOf, firstLine, pluginError, HttpError, type AdminContext } from '../context.ts';
+import { connectionOf, MAX_ERROR_CHARS, pluginError, HttpError, type AdminContext } from '../context.ts';
+import { oneLine } from '../../one-line.ts';
 import { errorReply, nameParams } from './schemas.ts';
 
 const FLOW_TTL_MS = 10 * 60 * 1000;
@@ -125,7 +126,7 @@ export function oauthRoutes(app: FastifyInstance, ctx: AdminContext): void {
             ? `Connection '${def.name}' is authorised${status.label ? ` as ${status.label}` : ''}.`
             : `Connection '${def.name}': ${status.detail ?? status.state}`;
         } catch (err) {
-          message = firstLine((err as Error).message);
+          message = oneLine(err, MAX_ERROR_CHARS);
         }
         ctx.bus.emit('connection', { name, reason: ok ? 'authorised' : 'authorisation failed' });
       }

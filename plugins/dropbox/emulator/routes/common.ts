@@ -1,6 +1,6 @@
 // Pieces shared by the files/* routes.
 import { t, dflt, opt } from '../args.ts';
-import { LookupFailure, WriteFailure, nest, routeError, badRequest, tag, type ApiError } from '../errors.ts';
+import { LookupFailure, WriteFailure, nest, routeError, tag } from '../errors.ts';
 import type { Call, RouteDef } from '../state.ts';
 import { fold } from '../tree.ts';
 
@@ -15,10 +15,6 @@ export function asRouteError<T>(member: string, fn: () => T): T {
     if (err instanceof LookupFailure || err instanceof WriteFailure) throw routeError(nest(member, err.error));
     throw err;
   }
-}
-
-export function rootPathError(call: Call, message: string): ApiError {
-  return badRequest(call.route.name, `request body: path: ${message}`);
 }
 
 /** Namespace roots under which this caller must see nothing (other members' homes). */

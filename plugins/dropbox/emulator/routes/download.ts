@@ -1,9 +1,9 @@
 // files/download: bytes in the body, FileMetadata in Dropbox-API-Result; Range -> 206.
 import { ApiError, routeError, nest, tag } from '../errors.ts';
-import { fileMeta } from '../metadata.ts';
+import { fileMeta, revisionMeta } from '../metadata.ts';
 import { READ_PATH, REV, lookup, lookupRev } from '../paths.ts';
 import type { RouteDef } from '../state.ts';
-import { infoOf, type FileVersion } from '../tree.ts';
+import type { FileVersion } from '../tree.ts';
 import { asRouteError, opt, t } from './common.ts';
 
 /** [start, end) of a single "bytes=" range, 'invalid' when unsatisfiable, undefined to send all. */
@@ -30,27 +30,14 @@ export const downloadRoutes: RouteDef[] = [
     scope: 'files.content.read',
     arg: t.struct({ path: t.str({ pattern: READ_PATH }), rev: opt(t.str({ pattern: REV, min: 9 })) }),
     async handle(call) {
-      const { arg, caller, st, req } = call;
+      const { arg, caller, req } = call;
       const rev: string | undefined = arg.path.startsWith('rev:') ? arg.path.slice(4) : arg.rev;
       let result: Record<string, unknown>;
       let version: FileVersion;
       if (rev) {
         const r = asRouteError('path', () => lookupRev(caller, rev));
-        const live = st.tree.byId.get(r.id);
         version = r;
-        result =
-          live?.kind === 'file'
-            ? fileMeta(caller, live, false, infoOf(r))
-            : {
-                name: r.name,
-                id: r.id,
-                client_modified: r.clientModified,
-                server_modified: r.serverModified,
-                rev: r.rev,
-                size: r.blob.size,
-                is_downloadable: true,
-                content_hash: r.blob.contentHash,
-              };
+        result = revisionMeta(caller, r, false);
       } else {
         const node = asRouteError('path', () => lookup(caller, arg.path));
         if (node.kind !== 'file') throw routeError(nest('path', tag('not_file')));

@@ -1,9 +1,9 @@
 // files/list_folder (+ continue, get_latest_cursor, longpoll) and files/get_metadata.
 import { badRequest, routeError, nest, tag } from '../errors.ts';
-import { entryMeta, fileMeta, meta } from '../metadata.ts';
+import { entryMeta, meta, revisionMeta } from '../metadata.ts';
 import { PATH_R_OR_ID, READ_PATH, lookup, lookupRev, visibleChildren } from '../paths.ts';
 import type { Call, ListCursor, RouteDef } from '../state.ts';
-import { fold, infoOf, type FolderNode, type JournalEntry, type Node } from '../tree.ts';
+import { fold, type FolderNode, type JournalEntry, type Node } from '../tree.ts';
 import { asRouteError, bool, hiddenPrefixes, isHidden, opt, t } from './common.ts';
 
 const TEMPLATE_FILTER = t.union({ filter_some: t.list(t.str()) });
@@ -251,20 +251,11 @@ export const readRoutes: RouteDef[] = [
       const { arg, caller, st } = call;
       if (arg.path === '/') throw badRequest(call.route.name, 'request body: path: The root folder is unsupported.');
       if (arg.path.startsWith('rev:')) {
-        const r = asRouteError('path', () => lookupRev(caller, arg.path.slice(4)));
-        const live = st.tree.byId.get(r.id);
-        if (live && live.kind === 'file') return fileMeta(caller, live, true, infoOf(r));
-        return {
-          '.tag': 'file',
-          name: r.name,
-          id: r.id,
-          client_modified: r.clientModified,
-          server_modified: r.serverModified,
-          rev: r.rev,
-          size: r.blob.size,
-          is_downloadable: true,
-          content_hash: r.blob.contentHash,
-        };
+        return revisionMeta(
+          caller,
+          asRouteError('path', () => lookupRev(caller, arg.path.slice(4))),
+          true,
+        );
       }
       try {
         return meta(caller, lookup(caller, arg.path));
