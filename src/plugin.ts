@@ -1,6 +1,7 @@
 // The contract between the core and a plugin. The core knows connection types and
 // task types only through these interfaces; everything service-specific (Dropbox)
 // lives in plugins/<name>/.
+import type { ErrorCatalogue } from './errors.ts';
 import type { Dispatcher } from 'undici';
 import type { Logger } from './log.ts';
 import type { DaemonConfig } from './config/types.ts';
@@ -221,7 +222,16 @@ export interface Plugin {
   commands?: CliCommand[];
   /** Starts the plugin's sandbox service for demos and tests. */
   startSandbox?(services: Services): Promise<Sandbox>;
+  /**
+   * Every error code the plugin's errors carry, with kind, meaning and fix: ERRORS.md is
+   * generated from it. A plugin's errors reach the core as CodedError objects.
+   */
+  errors?: ErrorCatalogue;
 }
+
+// The error model (src/errors.ts): what crosses the boundary is a CodedError.
+export type { CodedError, ErrorCatalogue, ErrorEntry, ErrorKind } from './errors.ts';
+export { DropcronError, toCoded } from './errors.ts';
 
 // Helpers the core offers plugins.
 export { sleep, backoffDelay } from './scheduler/timers.ts';

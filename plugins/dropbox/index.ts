@@ -1,4 +1,5 @@
 // The Dropbox plugin: registers the `dropbox` connection type, its tasks and commands.
+import { dropboxErrors } from './error-codes.ts';
 import type { Plugin } from '../../src/plugin.ts';
 import { connectionSchema, checkConnection } from './connection.ts';
 import { dropboxConnectionOps, authCommands } from './auth/index.ts';
@@ -36,6 +37,7 @@ const plugin: Plugin = {
     },
   ],
   taskTypes: dropboxTasks,
+  errors: dropboxErrors,
   commands: [...authCommands, emulatorCommand],
   startSandbox,
 };

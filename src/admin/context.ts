@@ -1,5 +1,6 @@
 // What the admin server needs from the daemon, as one object handed to every route
 // file. Kept narrow so the API tests can build it from a config directory alone.
+import { httpStatus, toCoded } from '../errors.ts';
 import { EventEmitter } from 'node:events';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Env } from '../config/yaml-file.ts';
@@ -63,17 +64,13 @@ export function connectionOf(ctx: AdminContext, name: string): { def: Connection
   return { def, ct };
 }
 
-/** Errors from plugins become 4xx/502 with their one-line message (never a stack). */
+/**
+ * Errors from plugins become 4xx/5xx by their kind (src/errors.ts), never by class name,
+ * with their one-line message (never a stack).
+ */
 export function pluginError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  const e = err as Error;
-  const status =
-    e?.name === 'AuthFlowError' || e?.name === 'ConnectionSetupError'
-      ? 400
-      : e?.name === 'NotAuthorisedError'
-        ? 409
-        : 502;
-  return new HttpError(status, oneLine(err, MAX_ERROR_CHARS));
+  return new HttpError(httpStatus(toCoded(err)), oneLine(err, MAX_ERROR_CHARS));
 }
 
 /** The longest error text the admin API sends: enough for any message of ours, not a whole quoted page. */

@@ -24,8 +24,11 @@ export function planRetry(
 ): RetryPlan | undefined {
   const attempt = req.attempt ?? 1;
   const { count, backoffMs } = def.retries;
-  // Aborted runs (shutdown) are not retried; timeouts and failures are.
-  if ((record.outcome === 'failed' || record.outcome === 'timeout') && !req.dryRun && attempt <= count)
+  // Aborted runs (shutdown) are not retried; timeouts and failures are, unless the
+  // failure's kind says a retry cannot fix it (a revoked grant, a full account, a tripped
+  // delete guard, a wrong option): re-running those only repeats the failure.
+  const fixable = record.kind === undefined || record.kind === 'transient';
+  if ((record.outcome === 'failed' || record.outcome === 'timeout') && fixable && !req.dryRun && attempt <= count)
     return { attempt, count, delayMs: backoffDelay(attempt, backoffMs, MAX_BACKOFF_MS, random) };
   return undefined;
 }

@@ -3,6 +3,8 @@
 // summary, the request id, whether a retry could help, and a one-line message
 // that says what to do. Callers branch on the class or on `tags`, never on text.
 import { formatBytes, oneLine } from '../../../src/plugin.ts';
+import type { CodedError, ErrorKind } from '../../../src/plugin.ts';
+import { dropboxErrors, type DropboxErrorCode } from '../error-codes.ts';
 import type { RootInfo } from './types.ts';
 
 export interface ErrorFields {
@@ -17,9 +19,16 @@ export interface ErrorFields {
   /** The decoded `error` union, for callers that need a field we do not model. */
   error?: unknown;
   cause?: unknown;
+  /** The catalogue code, when it is not the class's own (error-codes.ts). */
+  code?: DropboxErrorCode;
 }
 
-export class DropboxError extends Error {
+export class DropboxError extends Error implements CodedError {
+  /** Each class's catalogue code (error-codes.ts); an instance may name a narrower one. */
+  static code: DropboxErrorCode = 'DBX_UNEXPECTED';
+  readonly code: DropboxErrorCode;
+  /** From the catalogue, by code: what a retry of the whole job can do. */
+  readonly kind: ErrorKind;
   readonly route: string;
   /** HTTP status; 0 when no response came back (network, local validation). */
   readonly status: number;
@@ -36,6 +45,8 @@ export class DropboxError extends Error {
   constructor(message: string, f: ErrorFields) {
     super(message, f.cause !== undefined ? { cause: f.cause } : undefined);
     this.name = new.target.name;
+    this.code = f.code ?? (new.target as typeof DropboxError).code;
+    this.kind = dropboxErrors[this.code].kind;
     this.route = f.route;
     this.status = f.status ?? 0;
     this.tags = f.tags ?? [];
@@ -58,11 +69,18 @@ export class DropboxError extends Error {
 }
 
 // --- auth (401) and grants -------------------------------------------------------
-export class AuthError extends DropboxError {}
+export class AuthError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_NOT_AUTHORISED';
+}
 /** expired_access_token: the client refreshes once and replays. */
-export class ExpiredTokenError extends AuthError {}
-export class InvalidTokenError extends AuthError {}
+export class ExpiredTokenError extends AuthError {
+  static override code: DropboxErrorCode = 'DBX_TOKEN_EXPIRED';
+}
+export class InvalidTokenError extends AuthError {
+  static override code: DropboxErrorCode = 'DBX_TOKEN_INVALID';
+}
 export class MissingScopeError extends AuthError {
+  static override code: DropboxErrorCode = 'DBX_MISSING_SCOPE';
   constructor(
     readonly requiredScope: string,
     f: ErrorFields,
@@ -74,15 +92,22 @@ export class MissingScopeError extends AuthError {
   }
 }
 /** The refresh token is revoked or invalid: terminal until the user reconnects. */
-export class InvalidGrantError extends AuthError {}
+export class InvalidGrantError extends AuthError {
+  static override code: DropboxErrorCode = 'DBX_GRANT_REVOKED';
+}
 
 // --- request shape, access, roots -------------------------------------------------
 /** 400 with a plain-text body: the request itself is malformed. Never retried. */
-export class BadInputError extends DropboxError {}
+export class BadInputError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_BAD_REQUEST';
+}
 /** 403: the account type, team policy or app does not allow this. */
-export class AccessError extends DropboxError {}
+export class AccessError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_ACCESS_DENIED';
+}
 /** 422 invalid_root / no_permission for Dropbox-API-Path-Root. */
 export class PathRootError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_PATH_ROOT';
   constructor(
     message: string,
     f: ErrorFields,
@@ -94,26 +119,39 @@ export class PathRootError extends DropboxError {
 
 // --- throttling and server trouble -------------------------------------------------
 /** 429 too_many_requests, or too_many_write_operations (429 or in a 409 union). */
-export class RateLimitError extends DropboxError {}
-export class ServerError extends DropboxError {}
+export class RateLimitError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_RATE_LIMITED';
+}
+export class ServerError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_SERVER_ERROR';
+}
 /** No response: connection refused/reset, timeout, proxy failure. */
 export class NetworkError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_NETWORK';
   constructor(
     message: string,
     f: ErrorFields,
-    readonly code?: string,
+    /** The system error code (ECONNREFUSED, ...), when there was one. */
+    readonly errno?: string,
   ) {
     super(message, f);
   }
 }
 /** The proxy refused us (bad credentials, unreachable, tunnel denied): one line naming the proxy. */
-export class ProxyError extends NetworkError {}
+export class ProxyError extends NetworkError {
+  static override code: DropboxErrorCode = 'DBX_PROXY';
+}
 
 // --- route errors (409) ------------------------------------------------------------
 /** Any endpoint-specific error union (HTTP 409). */
-export class RouteError extends DropboxError {}
-export class NotFoundError extends RouteError {}
+export class RouteError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_ROUTE_ERROR';
+}
+export class NotFoundError extends RouteError {
+  static override code: DropboxErrorCode = 'DBX_NOT_FOUND';
+}
 export class ConflictError extends RouteError {
+  static override code: DropboxErrorCode = 'DBX_CONFLICT';
   constructor(
     message: string,
     f: ErrorFields,
@@ -123,6 +161,7 @@ export class ConflictError extends RouteError {
   }
 }
 export class InsufficientSpaceError extends RouteError {
+  static override code: DropboxErrorCode = 'DBX_INSUFFICIENT_SPACE';
   constructor(
     message: string,
     f: ErrorFields,
@@ -131,9 +170,12 @@ export class InsufficientSpaceError extends RouteError {
     super(message, f);
   }
 }
-export class MalformedPathError extends RouteError {}
+export class MalformedPathError extends RouteError {
+  static override code: DropboxErrorCode = 'DBX_MALFORMED_PATH';
+}
 /** upload session lookup_failed/incorrect_offset: the server says where it is. */
 export class IncorrectOffsetError extends RouteError {
+  static override code: DropboxErrorCode = 'DBX_INCORRECT_OFFSET';
   constructor(
     message: string,
     f: ErrorFields,
@@ -146,6 +188,7 @@ export class IncorrectOffsetError extends RouteError {
 // --- local checks --------------------------------------------------------------------
 /** A path that failed validation before any request was made. */
 export class InvalidPathError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_INVALID_PATH';
   constructor(
     readonly path: string,
     why: string,
@@ -158,11 +201,17 @@ export class InvalidPathError extends DropboxError {
   }
 }
 /** The local content_hash differs from Dropbox's: the data was not stored/fetched intact. */
-export class IntegrityError extends DropboxError {}
+export class IntegrityError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_INTEGRITY';
+}
 /** A listing stopped early; the entries seen so far are not the whole folder. */
-export class IncompleteListingError extends DropboxError {}
+export class IncompleteListingError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_INCOMPLETE_LISTING';
+}
 /** The local disk refused a download (full, quota, read-only, permission): the user's to fix, never retried. */
-export class LocalWriteError extends DropboxError {}
+export class LocalWriteError extends DropboxError {
+  static override code: DropboxErrorCode = 'DBX_LOCAL_WRITE';
+}
 
 /** The `.tag` chain of a Stone union, following named members, `reason` and inlined structs. */
 export function tagChain(u: unknown): string[] {

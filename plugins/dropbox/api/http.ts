@@ -166,6 +166,7 @@ export class Transport {
           route: call.route,
           status: res.statusCode,
           tags: ['proxy', 'auth'],
+          code: 'DBX_PROXY_AUTH',
         });
       }
       throw errorFromResponse({
@@ -208,7 +209,13 @@ export class Transport {
     const Cls = f.proxy ? ProxyError : NetworkError;
     return new Cls(
       `${route}: ${f.message}`,
-      { route, tags: [f.proxy ? 'proxy' : 'network', ...(f.code ? [f.code] : [])], retryable: f.transient, cause: err },
+      {
+        route,
+        tags: [f.proxy ? 'proxy' : 'network', ...(f.code ? [f.code] : [])],
+        retryable: f.transient,
+        cause: err,
+        ...(f.badCredentials ? { code: 'DBX_PROXY_AUTH' as const } : {}),
+      },
       f.code,
     );
   }

@@ -86,7 +86,7 @@ export function shouldRetry(err: unknown, call: CallFacts, policy: RetryPolicy =
     err instanceof ServerError || ((err instanceof NetworkError || err instanceof RouteError) && err.retryable);
   if (!transient) return { retry: false, reason: 'not transient' };
   // A refused connection never reached Dropbox, so it cannot have had an effect.
-  const untouched = err instanceof NetworkError && err.code === 'ECONNREFUSED';
+  const untouched = err instanceof NetworkError && err.errno === 'ECONNREFUSED';
   if (call.idempotency !== 'safe' && !untouched) return { retry: false, reason: 'a repeat could duplicate the effect' };
   return {
     retry: true,

@@ -29,9 +29,8 @@ export const DROPBOX_ENDPOINTS: Endpoints = {
   www: 'https://www.dropbox.com',
 };
 
-export class ConnectionSetupError extends Error {
-  override name = 'ConnectionSetupError';
-}
+import { ConnectionSetupError } from './errors.ts';
+export { ConnectionSetupError };
 
 export function asDropbox(def: ConnectionDefinition): DropboxConnectionDef {
   return def as DropboxConnectionDef;

@@ -88,7 +88,7 @@ export function createAuthorizer(flows: FlowStore = defaultFlows): DropboxAuthor
       } catch (err) {
         if (err instanceof OAuthError) {
           services.log.warn(
-            { connection: def.name, flow: pending.flow, error: err.code },
+            { connection: def.name, flow: pending.flow, error: err.error },
             'sign-in failed at the token endpoint',
           );
           throw new AuthFlowError(`${who} failed: ${err.message}; nothing was stored`);

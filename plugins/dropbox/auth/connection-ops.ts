@@ -279,7 +279,7 @@ export async function disconnectConnection(
       result = { revoked: true, detail: 'revoked at Dropbox' };
     } catch (err) {
       result =
-        err instanceof OAuthError && err.code === 'invalid_grant'
+        err instanceof OAuthError && err.error === 'invalid_grant'
           ? { revoked: true, detail: 'Dropbox had already revoked the grant' }
           : {
               revoked: false,

@@ -165,7 +165,7 @@ async function send(
     const f = describeNetworkFailure(err, ctx.dispatcher, new URL(url).origin);
     // A rejected proxy password already names its fix; anything else gets the general one.
     const fix = f.badCredentials ? '' : "; check the network and the connection's proxy settings";
-    throw new OAuthError(`could not ${what}: ${oneLine(f.message)}${fix}`, 'network');
+    throw new OAuthError(`could not ${what}: ${oneLine(f.message)}${fix}`, f.badCredentials ? 'proxy_auth' : 'network');
   }
   const contentType = res.headers['content-type'];
   const refusal = proxyRefusal(

@@ -154,7 +154,7 @@ async function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promis
     );
     return { accessToken: grant.accessToken, expiresAt: grant.expiresAt };
   } catch (err) {
-    if (!(err instanceof OAuthError && err.code === 'invalid_grant')) throw err;
+    if (!(err instanceof OAuthError && err.error === 'invalid_grant')) throw err;
     if (sandbox) {
       // The sandbox keeps grants in memory, so a daemon restart forgets them: sign in again.
       services.log.info(

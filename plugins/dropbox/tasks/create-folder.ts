@@ -1,5 +1,6 @@
 // create-folder: "ensure folder" semantics by default (PAINPOINTS L6): an existing
 // folder is success, so a job can run it every night.
+import { pluginError } from '../error-codes.ts';
 import type { TaskType } from '../../../src/plugin.ts';
 import type { DropboxClient } from '../api/types.ts';
 import { expand, remotePathProblems } from './common.ts';
@@ -24,12 +25,12 @@ export const createFolderTask: TaskType<CreateFolderOptions, DropboxClient> = {
   async run(o, ctx) {
     const r = new ResultBuilder();
     const path = remoteOrThrow(expand(o.path, ctx));
-    if (path === '') throw new Error('create-folder: the root of the connection always exists');
+    if (path === '') throw pluginError('DBX_TASK_INPUT', 'create-folder: the root of the connection always exists');
     const { existsOk } = o;
     const there = await ctx.connection.getMetadata(path, { signal: ctx.signal });
-    if (there?.['.tag'] === 'file') throw new Error(`create-folder: ${path} is a file`);
+    if (there?.['.tag'] === 'file') throw pluginError('DBX_TASK_INPUT', `create-folder: ${path} is a file`);
     if (there) {
-      if (!existsOk) throw new Error(`create-folder: ${path} already exists (existsOk: false)`);
+      if (!existsOk) throw pluginError('DBX_TASK_INPUT', `create-folder: ${path} already exists (existsOk: false)`);
       r.count('existed');
       r.act('skip', path, 'folder exists');
       return r.finish();

@@ -2,6 +2,7 @@
 // retention (olderThan / keepLast) and a maxDelete guard. The plan is made from one
 // complete listing; the connector throws on a partial one and that error ends the
 // task, so a failed listing can never look like "nothing to keep".
+import { pluginError } from '../error-codes.ts';
 import type { TaskType } from '../../../src/plugin.ts';
 import type { DropboxClient } from '../api/types.ts';
 import { DropboxError } from '../api/errors.ts';
@@ -63,7 +64,7 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
       });
     } else {
       const folder = remoteOrThrow(expand(o.path, ctx));
-      if (folder === '') throw new Error("delete refuses the root of the connection ('/')");
+      if (folder === '') throw pluginError('DBX_TASK_INPUT', "delete refuses the root of the connection ('/')");
       matches = await listCandidates(ctx.connection, {
         folder,
         type: o.type,
@@ -98,7 +99,7 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
 
     if (remove.length > maxDelete) {
       const msg = `would delete ${remove.length} entries, more than maxDelete (${maxDelete}); nothing was deleted. Raise maxDelete if this is intended`;
-      if (!ctx.dryRun) throw new Error(msg);
+      if (!ctx.dryRun) throw pluginError('DBX_DELETE_GUARD', msg);
       r.warn(`a real run would stop here: ${msg}`);
     }
     if (ctx.dryRun) {

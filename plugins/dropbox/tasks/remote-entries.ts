@@ -2,6 +2,7 @@
 // when folders are candidates and a date matters, the listing goes one level deeper
 // than asked (recursive) and a folder takes the time of the newest file inside it:
 // "a backup folder is as old as its newest file".
+import { pluginError } from '../error-codes.ts';
 import type { TaskOutput } from '../../../src/plugin.ts';
 import type { DropboxClient, FileMetadata, FolderMetadata, Metadata } from '../api/types.ts';
 import type { Candidate, CompiledFilter } from './filters.ts';
@@ -75,7 +76,8 @@ export interface PreviousRequest {
  */
 export function previousCandidates(input: TaskOutput | undefined, req: PreviousRequest): RemoteCandidate[] {
   if (input?.kind !== 'dropbox-entries') {
-    throw new Error(
+    throw pluginError(
+      'DBX_TASK_INPUT',
       `${req.option}: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`,
     );
   }
@@ -105,7 +107,7 @@ export async function listCandidates(client: DropboxClient, req: ListRequest): P
       req.onMissing(req.folder);
       return [];
     }
-    if (top['.tag'] === 'file') throw new Error(`${req.folder} is a file, not a folder`);
+    if (top['.tag'] === 'file') throw pluginError('DBX_TASK_INPUT', `${req.folder} is a file, not a folder`);
   }
   const wantFolders = req.type !== 'files';
   const deep = req.recursive || (wantFolders && req.needFolderDates);

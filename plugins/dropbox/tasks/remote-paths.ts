@@ -1,6 +1,8 @@
 // Dropbox paths as tasks write them in YAML: '' or '/' is the root, otherwise they
 // start with '/', never end with one, and have no '.'/'..' parts (DROPBOX-API §7).
 
+import { pluginError } from '../error-codes.ts';
+
 /** The canonical form ('' for the root), or a message saying what is wrong. */
 export function normalizeRemote(p: string): { path: string } | { problem: string } {
   let s = p.trim() === '' ? '' : p;
@@ -17,7 +19,7 @@ export function normalizeRemote(p: string): { path: string } | { problem: string
 
 export function remoteOrThrow(p: string): string {
   const r = normalizeRemote(p);
-  if ('problem' in r) throw new Error(r.problem);
+  if ('problem' in r) throw pluginError('DBX_TASK_INPUT', r.problem);
   return r.path;
 }
 

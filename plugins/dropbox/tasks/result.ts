@@ -1,7 +1,15 @@
 // Building a TaskResult: every action carries its reason (what a dry run prints), and
 // a task that could not do part of its work fails at the end, after doing the rest,
 // so nothing fails silently and one bad file does not stop a backup.
-import type { TaskAction, TaskOutput, TaskResult } from '../../../src/plugin.ts';
+import {
+  toCoded,
+  type CodedError,
+  type ErrorKind,
+  type TaskAction,
+  type TaskOutput,
+  type TaskResult,
+} from '../../../src/plugin.ts';
+import { worstKind } from '../error-codes.ts';
 
 export class ResultBuilder {
   readonly counts: Record<string, number> = {};
@@ -9,6 +17,8 @@ export class ResultBuilder {
   readonly actions: TaskAction[] = [];
   readonly warnings: string[] = [];
   readonly failures: string[] = [];
+  /** Kinds of the failures, so the task's error tells the scheduler whether a retry can help. */
+  private readonly failureKinds: ErrorKind[] = [];
 
   count(key: string, n = 1): void {
     this.counts[key] = (this.counts[key] ?? 0) + n;
@@ -26,7 +36,9 @@ export class ResultBuilder {
 
   /** Something that should have happened and did not; the task fails when done. */
   fail(target: string, err: unknown): void {
-    const msg = err instanceof Error ? err.message : String(err);
+    const coded = toCoded(err);
+    const msg = coded.message;
+    this.failureKinds.push(coded.kind);
     this.failures.push(`${target}: ${msg}`);
     this.count('failed');
     this.act('failed', target, msg);
@@ -40,16 +52,18 @@ export class ResultBuilder {
       warnings: this.warnings,
     };
     if (output) result.output = output;
-    if (this.failures.length) throw new TaskFailedError(this.failures, result);
+    if (this.failures.length) throw new TaskFailedError(this.failures, result, worstKind(this.failureKinds));
     return result;
   }
 }
 
 /** Thrown when some items failed; `result` still reports what was done. */
-export class TaskFailedError extends Error {
+export class TaskFailedError extends Error implements CodedError {
+  readonly code = 'DBX_ITEMS_FAILED';
   constructor(
     readonly failures: string[],
     readonly result: TaskResult,
+    readonly kind: ErrorKind = 'transient',
   ) {
     super(
       `${failures.length} item${failures.length === 1 ? '' : 's'} failed: ${failures[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more)` : ''}`,

@@ -1,5 +1,6 @@
 // upload: local folders -> a Dropbox folder. The plan (what to upload and why) is made
 // in full before anything moves, so a dry run shows exactly what a real run would do.
+import { pluginError } from '../error-codes.ts';
 import { stat, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { TaskContext, TaskType } from '../../../src/plugin.ts';
@@ -70,7 +71,8 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
     for (const from of froms) {
       const root = resolveLocal(expand(from, ctx), vars.baseDir);
       const st = await stat(root).catch(() => undefined);
-      if (!st?.isDirectory()) throw new Error(`source folder ${root} ${st ? 'is not a folder' : 'does not exist'}`);
+      if (!st?.isDirectory())
+        throw pluginError('DBX_TASK_INPUT', `source folder ${root} ${st ? 'is not a folder' : 'does not exist'}`);
       const prefix = froms.length > 1 ? basename(root) + '/' : '';
       for await (const f of walkLocal(root, { descend: filter.descend, warn: (m) => r.warn(m), signal: ctx.signal })) {
         if (!filter.accepts(f)) continue;
@@ -115,7 +117,7 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
     const existing = new Map<string, FileMetadata | FolderMetadata>();
     if (files.length) {
       const top = to === '' ? undefined : await ctx.connection.getMetadata(to, { signal: ctx.signal });
-      if (top?.['.tag'] === 'file') throw new Error(`upload target ${to} is a file, not a folder`);
+      if (top?.['.tag'] === 'file') throw pluginError('DBX_TASK_INPUT', `upload target ${to} is a file, not a folder`);
       if (to === '' || top) {
         const deep = files.some((f) => f.remoteRel.includes('/'));
         for await (const m of ctx.connection.listFolder(to, { recursive: deep, signal: ctx.signal })) {
