@@ -1,3 +1,4 @@
+import { coreErrors } from './errors.ts';
 // A small argument parser: flags with values (--config FILE), booleans (--dry-run),
 // positionals; unknown flags are errors, never silently ignored.
 export interface FlagSpec {
@@ -15,6 +16,8 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {
   override name = 'UsageError';
+  readonly code = 'DC_USAGE';
+  readonly kind = coreErrors.DC_USAGE.kind;
 }
 
 export function parseArgs(argv: string[], specs: FlagSpec[]): ParsedArgs {

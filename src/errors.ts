@@ -64,11 +64,6 @@ export const coreErrors = {
     meaning: 'A named job or connection does not exist.',
     fix: 'Use one of the names listed with the error (`dropcron jobs list`, `dropcron connections list`).',
   },
-  DC_CONFLICT: {
-    kind: 'no-retry',
-    meaning: 'The thing already exists or changed since it was read.',
-    fix: 'Reload, then make the change again.',
-  },
   DC_TIMEOUT: {
     kind: 'transient',
     meaning: 'A job ran longer than its `timeout` and was stopped; what it finished stays done.',
@@ -136,7 +131,6 @@ export function retryable(err: CodedError): boolean {
 /** The HTTP status an admin API answer gets for an error of this kind. */
 export function httpStatus(err: CodedError): number {
   if (err.code === 'DC_NOT_FOUND') return 404;
-  if (err.code === 'DC_CONFLICT') return 409;
   switch (err.kind) {
     case 'user':
       return 400;

@@ -1,6 +1,7 @@
 // Commands that act on one named connection (test, disconnect, a plugin's auth) share
 // how they find it, what they say when it is missing or broken, and the services they
 // run with. Plugins get withConnection through src/plugin.ts.
+import { coreError } from '../errors.ts';
 import type { DestinationStream } from 'pino';
 import type { CliContext, ConnectionDefinition, ConnectionType, Services } from '../plugin.ts';
 import { UsageError } from '../args.ts';
@@ -34,7 +35,8 @@ export async function withConnection<T>(
   if (!def) {
     for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
     const known = loaded.connections.map((c) => c.name);
-    throw new Error(
+    throw coreError(
+      'DC_NOT_FOUND',
       `no valid connection named '${name}' in ${loaded.config.connections}${known.length ? ` (known: ${known.join(', ')})` : ''}`,
     );
   }

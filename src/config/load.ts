@@ -88,8 +88,8 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
     config.timezone = schemaDefaults(checkConfig).timezone as string;
   }
 
-  const connections = await loadConnections(config.connections, registry, validators, env, problems, invalidFiles);
-  const jobs = await loadJobs(config, registry, validators, env, problems, invalidFiles, new Set(connections.all));
+  const connections = await loadConnections(config.connections, registry, validators, env, problems, invalidFiles, yf);
+  const jobs = await loadJobs(config, registry, validators, env, problems, invalidFiles, new Set(connections.all), yf);
   await fillStoredSecrets(config.state, connections.valid, env);
   return { config, registry, connections: connections.valid, jobs, problems, invalidFiles };
 }
@@ -163,7 +163,15 @@ function finishConfig(file: string, data: Record<string, unknown>, check: Valida
   };
 }
 
-async function yamlFilesIn(dir: string): Promise<string[] | ConfigProblem> {
+/**
+ * The YAML files of a config directory, or a problem at the config.yaml key that names
+ * it (where the user wrote the path), not at the directory itself.
+ */
+async function yamlFilesIn(
+  dir: string,
+  key: 'connections' | 'jobs',
+  config: YamlFile,
+): Promise<string[] | ConfigProblem> {
   try {
     const names = await readdir(dir);
     return names
@@ -173,11 +181,10 @@ async function yamlFilesIn(dir: string): Promise<string[] | ConfigProblem> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return {
-      file: dir,
-      line: 1,
-      col: 1,
-      path: '',
-      message: code === 'ENOENT' ? 'directory not found' : `cannot read directory (${code})`,
+      file: config.file,
+      ...config.position([key]),
+      path: key,
+      message: `${code === 'ENOENT' ? 'directory not found' : `cannot read directory (${code})`}: ${dir}`,
     };
   }
 }
@@ -189,8 +196,9 @@ async function loadConnections(
   env: Env,
   problems: ConfigProblem[],
   invalidFiles: Set<string>,
+  configFile: YamlFile,
 ): Promise<{ valid: ConnectionDefinition[]; all: string[] }> {
-  const files = await yamlFilesIn(dir);
+  const files = await yamlFilesIn(dir, 'connections', configFile);
   if (!Array.isArray(files)) {
     problems.push(files);
     return { valid: [], all: [] };
@@ -259,8 +267,9 @@ async function loadJobs(
   problems: ConfigProblem[],
   invalidFiles: Set<string>,
   connectionNames: Set<string>,
+  configFile: YamlFile,
 ): Promise<JobDefinition[]> {
-  const files = await yamlFilesIn(config.jobs);
+  const files = await yamlFilesIn(config.jobs, 'jobs', configFile);
   if (!Array.isArray(files)) {
     problems.push(files);
     return [];

@@ -1,5 +1,6 @@
 // The one error model for configuration: every problem names file:line:col, the
 // path inside the document, and what is wrong, on one line.
+import { coreErrors } from '../errors.ts';
 import { relative } from 'node:path';
 
 export interface ConfigProblem {
@@ -34,6 +35,8 @@ export function capProblems(problems: ConfigProblem[]): ConfigProblem[] {
 
 /** Thrown when a whole configuration cannot be used; carries every problem found. */
 export class ConfigError extends Error {
+  readonly code = 'DC_CONFIG_INVALID';
+  readonly kind = coreErrors.DC_CONFIG_INVALID.kind;
   constructor(readonly problems: ConfigProblem[]) {
     super(problems.map((p) => formatProblem(p)).join('\n'));
     this.name = 'ConfigError';

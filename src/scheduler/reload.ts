@@ -52,9 +52,8 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
     const { config } = loaded;
     // config.yaml itself is read at start only; a broken or moved one must not
     // make every job look removed.
-    const blocking = loaded.problems.filter(
-      (p) => p.file === config.file || p.file === config.jobs || p.file === config.connections,
-    );
+    // (A missing jobs/ or connections/ directory is a problem of config.yaml too.)
+    const blocking = loaded.problems.filter((p) => p.file === config.file);
     if (blocking.length || config.jobs !== dirs.jobs || config.connections !== dirs.connections) {
       for (const p of blocking) log.warn({ file: p.file, line: p.line, col: p.col }, formatProblem(p));
       log.warn(

@@ -2,6 +2,7 @@
 // overlap (skip | queue), a global limit on jobs running at once, retries with
 // backoff, catch-up after downtime, history, notifications and graceful shutdown.
 // This file orchestrates; each policy's rule lives in its own file (imports below).
+import { coreError } from '../errors.ts';
 import { dirname } from 'node:path';
 import type { ConnectionDefinition, DaemonConfig, JobDefinition } from '../config/types.ts';
 import type { Registry } from '../registry.ts';
@@ -143,8 +144,8 @@ export class Scheduler {
 
   /** Starts a run now (the admin UI's Run now); returns its id. Follows the job's overlap policy. */
   runNow(job: string, opts: { dryRun?: boolean } = {}): string {
-    if (this.stopping) throw new Error('dropcron is shutting down');
-    if (!this.jobs.has(job)) throw new Error(`no job named '${job}'`);
+    if (this.stopping) throw coreError('DC_ABORTED', 'dropcron is shutting down');
+    if (!this.jobs.has(job)) throw coreError('DC_NOT_FOUND', `no job named '${job}'`);
     return this.trigger(job, 'manual', { dryRun: opts.dryRun });
   }
 

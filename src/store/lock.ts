@@ -1,6 +1,7 @@
 // A lock file beside a file that several processes rewrite (the daemon and a
 // `dropcron run` both append to a job's history): read-modify-write under it, so
 // neither loses the other's change. O_EXCL creation is atomic on local file systems.
+import { coreError } from '../errors.ts';
 import { open, stat, unlink } from 'node:fs/promises';
 
 /** A lock older than this is left over from a crashed process and is taken over. */
@@ -32,7 +33,9 @@ export async function withLockFile<T>(file: string, fn: () => Promise<T>): Promi
         continue;
       }
       if (Date.now() - started > GIVE_UP_MS)
-        throw new Error(`${file} is locked by another dropcron process (${lock}); try again`, { cause: err });
+        throw coreError('DC_LOCKED', `${file} is locked by another dropcron process (${lock}); try again`, {
+          cause: err,
+        });
       await new Promise((r) => setTimeout(r, WAIT_MS));
     }
   }

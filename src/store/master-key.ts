@@ -1,6 +1,7 @@
 // The master key that encrypts the vault: 32 bytes from DROPCRON_MASTER_KEY (base64)
 // or from <state>/master.key, created 0600 on first start. A key file that group or
 // others can read is refused: anyone who reads it reads every stored token.
+import { coreErrors } from '../errors.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ export interface MasterKey {
 
 export class MasterKeyError extends Error {
   override name = 'MasterKeyError';
+  readonly code = 'DC_STATE';
+  readonly kind = coreErrors.DC_STATE.kind;
 }
 
 export function keyId(key: Buffer): string {

@@ -4,7 +4,7 @@
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import type { Plugin, TaskContext, TaskResult } from '../../src/plugin.ts';
+import { DropcronError, type ErrorKind, type Plugin, type TaskContext, type TaskResult } from '../../src/plugin.ts';
 import { Registry } from '../../src/registry.ts';
 import { loadConfig } from '../../src/config/load.ts';
 
@@ -95,16 +95,24 @@ export function createTestPlugin(): { plugin: Plugin; registry: Registry; state:
         name: 'fail',
         schema: {
           type: 'object',
-          properties: { message: { type: 'string' }, times: { type: 'integer' } },
+          properties: {
+            message: { type: 'string' },
+            times: { type: 'integer' },
+            kind: { enum: ['transient', 'no-retry', 'fatal', 'user'] },
+          },
           additionalProperties: false,
         },
-        async run(opts: { message?: string; times?: number }, ctx) {
+        async run(opts: { message?: string; times?: number; kind?: ErrorKind }, ctx) {
           state.contexts.push({ task: 'fail', ctx });
           const failures = state.events.filter((e) => e === 'fail').length;
           state.events.push('fail');
           // `times: n` fails the first n runs only (for retry tests).
           if (opts.times !== undefined && failures >= opts.times) return result({ counts: { recovered: 1 } });
-          throw new Error(`${opts.message ?? 'boom'}\n    at a stack line that must not be shown`);
+          const message = `${opts.message ?? 'boom'}\n    at a stack line that must not be shown`;
+          // `kind:` throws a coded error of the test plugin's catalogue; without it, a bare Error.
+          if (opts.kind)
+            throw new DropcronError(`TEST_${opts.kind.toUpperCase().replace('-', '_')}`, opts.kind, message);
+          throw new Error(message);
         },
       },
       {

@@ -237,6 +237,32 @@ describe('retries', () => {
     expect(h.ended.map((r) => r.outcome)).toEqual(['failed', 'failed']);
   });
 
+  // Issue 11 row 9: a failure a retry cannot fix (a revoked grant, a full account, a
+  // tripped delete guard, a wrong option) fails the run once; a transient one is retried.
+  it.each([
+    ['fatal', 1],
+    ['no-retry', 1],
+    ['user', 1],
+    ['transient', 4],
+  ])('a %s failure runs %i time(s) with retries: { count: 3 }', async (kind, runs) => {
+    const { h } = await start({
+      'jobs/r.yaml': jobYaml('r', YEARLY, `  - fail: { kind: ${kind} }\n`, 'retries: { count: 3, backoff: 1s }\n'),
+    });
+    h.scheduler.runNow('r');
+    await until(() => h.ended.length === 1, 'first attempt');
+    // The decision is made as the run ends, before any backoff timer: it shows in the log.
+    expect(h.lines.some((l) => /^retry 1 of 3 for r/.test(String(l.msg)))).toBe(runs > 1);
+    for (let n = 2; n <= runs; n++) {
+      await vi.advanceTimersByTimeAsync(10_000); // beyond each backoff of 1, 2 and 4 s
+      await until(() => h.ended.length === n, `attempt ${n}`);
+    }
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(h.ended).toHaveLength(runs);
+    const code = `TEST_${kind.toUpperCase().replace('-', '_')}`;
+    expect(h.ended[0]).toMatchObject({ outcome: 'failed', code, kind });
+    expect(h.ended[0]!.tasks[0]).toMatchObject({ type: 'fail', code, kind });
+  });
+
   it('backoff is min·2^(n-1), capped, then equal jitter: half fixed, half random', () => {
     expect([1, 2, 3, 4].map((n) => backoffDelay(n, 1000, 60_000, () => 0.5))).toEqual([750, 1500, 3000, 6000]);
     expect(backoffDelay(3, 1000, 60_000, () => 0)).toBe(2000);
