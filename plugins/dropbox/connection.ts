@@ -1,5 +1,5 @@
 // The `dropbox` connection type: its schema, its cross-field checks and its settings.
-import schema from './schemas/connection.schema.json' with { type: 'json' };
+import schema from './connection.schema.json' with { type: 'json' };
 import type { ConnectionDefinition } from '../../src/plugin.ts';
 
 export const connectionSchema = schema;

@@ -10,14 +10,21 @@ import { generatedSchemas } from '../../plugins/dropbox/tasks/gen-schemas.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { formatProblem } from '../../src/config/problems.ts';
 import { createAjv } from '../../src/config/validate.ts';
+import { loadPlugins } from '../../src/registry.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('generated schemas', () => {
   it('are up to date (run: npx tsx plugins/dropbox/tasks/gen-schemas.ts)', () => {
     const files = generatedSchemas();
-    expect(files.size).toBe(6);
+    expect(files.size).toBe(7);
     for (const [file, text] of files) expect(readFileSync(file, 'utf8'), file).toBe(text);
+  });
+  it('the editor schemas refer to nothing outside themselves (editors cannot follow an $id)', () => {
+    for (const f of ['job', 'connection']) {
+      const text = readFileSync(join(repo, `plugins/dropbox/schemas/${f}.schema.json`), 'utf8');
+      expect(text, f).not.toMatch(/"\$ref": "(?!#)/);
+    }
   });
   it('the editor job schema compiles and accepts the example jobs', async () => {
     const { parse } = await import('yaml');
@@ -37,6 +44,38 @@ describe('generated schemas', () => {
         ),
       ),
     ).toBe(false);
+  });
+  it('the editor connection schema accepts the example connections, core fields included', async () => {
+    const { parse } = await import('yaml');
+    const check = createAjv().compile(
+      JSON.parse(readFileSync(join(repo, 'plugins/dropbox/schemas/connection.schema.json'), 'utf8')),
+    );
+    const connections = (await readdir(join(repo, 'connections'))).filter((f) => f.endsWith('.yaml'));
+    expect(connections).toContain('sandbox.yaml');
+    for (const f of connections) {
+      const text = readFileSync(join(repo, 'connections', f), 'utf8');
+      expect(text.startsWith('# yaml-language-server: $schema=../plugins/dropbox/schemas/connection.schema.json')).toBe(
+        true,
+      );
+      expect(check(parse(text)), `${f}: ${JSON.stringify(check.errors)}`).toBe(true);
+    }
+    const valid = (yaml: string) => check(parse('name: c\ntype: dropbox\n' + yaml));
+    // The core's fields, with the proxy schema inlined (editors cannot follow its $id).
+    expect(valid('sandbox: true\ntimeoutSeconds: 5\nproxy: { type: http, host: p, port: 3128 }')).toBe(true);
+    expect(valid('proxy: system')).toBe(true);
+    expect(valid('proxy: { type: http, hots: p }')).toBe(false);
+    expect(valid('proxy: socks')).toBe(false);
+    expect(valid('timeoutSeconds: 0')).toBe(false);
+    expect(valid('sandbx: true')).toBe(false);
+  });
+  it('the editor connection schema lists the same fields the loader checks', async () => {
+    const editor = JSON.parse(readFileSync(join(repo, 'plugins/dropbox/schemas/connection.schema.json'), 'utf8'));
+    const loaded = (await loadPlugins(['dropbox'])).connectionTypes.get('dropbox')!.schema;
+    const props = loaded.properties as Record<string, unknown>;
+    expect(Object.keys(editor.properties).sort()).toEqual(Object.keys(props).sort());
+    expect(editor.required.sort()).toEqual([...(loaded.required as string[])].sort());
+    for (const [key, schema] of Object.entries(props))
+      if (key !== 'proxy') expect(editor.properties[key], key).toEqual(schema);
   });
 });
 
