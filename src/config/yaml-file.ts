@@ -10,6 +10,7 @@ import {
   isPair,
   Scalar,
   visit,
+  isAlias,
   type Document,
   type Node,
   type ParsedNode,
@@ -96,6 +97,8 @@ export function parseYaml(file: string, source: string, env: Env = process.env):
     problems.push({ file, line, col, path: '', message: yamlMessage(e.code, e.message) });
   }
   for (const offset of duplicateKeys(doc)) problems.push({ file, ...at(offset), path: '', message: 'duplicate key' });
+  for (const offset of complexKeys(doc))
+    problems.push({ file, ...at(offset), path: '', message: 'a key must be a plain name, not a list or a mapping' });
   if (problems.length) return result;
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     problems.push({ file, line: 1, col: 1, path: '', message: 'file is empty' });
@@ -135,6 +138,18 @@ function duplicateKeys(doc: Document.Parsed): number[] {
         if (seen.has(k)) out.push((pair.key as ParsedNode | null)?.range?.[0] ?? 0);
         else seen.add(k);
       }
+    },
+  });
+  return out;
+}
+
+/** Offsets of keys that are lists or mappings (`? [a, b]: c`): no setting is named so. */
+function complexKeys(doc: Document.Parsed): number[] {
+  const out: number[] = [];
+  visit(doc, {
+    Pair(_key, pair) {
+      if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key))
+        out.push((pair.key as ParsedNode).range?.[0] ?? 0);
     },
   });
   return out;

@@ -72,6 +72,12 @@ describe('hostile job files', () => {
     expect(await problemsOf(job('0 2 * * *') + 'name: k\n')).toEqual(['jobs/j.yaml:6:1 duplicate key']);
   });
 
+  it('a key that is a list or a mapping is a problem at the key, not a warning on stderr', async () => {
+    expect(await problemsOf(job('0 2 * * *') + '? [a, b]\n: c\n')).toEqual([
+      'jobs/j.yaml:6:3 a key must be a plain name, not a list or a mapping',
+    ]);
+  });
+
   it('an alias bomb and an unresolved alias are problems at the alias', async () => {
     const rows = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (const [n, p] of [
