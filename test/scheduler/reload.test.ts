@@ -97,6 +97,29 @@ describe('hot reload', () => {
     expect(h.ended[2]!.outcome).toBe('success');
   });
 
+  // Issue 11: edits that used to crash the reload or block it for seconds.
+  it.each([
+    [
+      'a cron range of 10^11 minutes',
+      jobYaml('a', '1-99999999999 * * * *', emit),
+      /a\.yaml:2:11 schedule .*'1-99999999999' is not a valid minute \(0-59\)/,
+    ],
+    [
+      '50,000 unknown keys',
+      jobYaml('a', '0 2 * * *', emit) + Array.from({ length: 50_000 }, (_, i) => `k${i}: ${i}\n`).join(''),
+      /a\.yaml:6:1 k0 unknown key 'k0'/,
+    ],
+  ])('%s: logged with its position, the last valid version keeps running', async (_what, text, logged) => {
+    const { dir, h } = await boot({ 'jobs/a.yaml': jobYaml('a', '0 1 * * *', emit) });
+    await writeFile(join(dir, 'jobs/a.yaml'), text);
+    await until(() => h.lines.some((l) => logged.test(String(l.msg))), 'the problem to be logged', 30_000);
+    expect(h.lines.filter((l) => /reload failed/.test(String(l.msg)))).toEqual([]);
+    expect(schedules(h)).toEqual({ a: '0 1 * * *' });
+    h.scheduler.runNow('a');
+    await until(() => h.ended.length === 1, 'a run of the kept version');
+    expect(h.ended[0]!.outcome).toBe('success');
+  });
+
   it('keepLastValid keeps previous definitions only from invalid files', () => {
     const prev = [
       { name: 'a', file: '/j/a.yaml' },
