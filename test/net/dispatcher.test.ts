@@ -203,7 +203,7 @@ describe('no proxy and the pool', () => {
       const t = new Transport({ dispatcher: d, token, api: targetUrl, content: targetUrl, retry: { maxAttempts: 1 } });
       const { err, ms } = await failureOf(() => t.send({ route: 'hang', style: 'rpc', idempotency: 'safe' }));
       expect(err).toBeInstanceOf(NetworkError);
-      expect(err.code).toBe('UND_ERR_HEADERS_TIMEOUT');
+      expect(err.errno).toBe('UND_ERR_HEADERS_TIMEOUT');
       expect(err.message).toMatch(/^hang: network error talking to http:\/\/127\.0\.0\.1:\d+: UND_ERR_HEADERS_TIMEOUT/);
       expectEndedByTimeout(ms, 300);
     } finally {
