@@ -74,6 +74,11 @@ export const coreErrors = {
     meaning: 'The run was stopped on purpose (shutdown, or a stop from the admin UI).',
     fix: 'Nothing; the next scheduled run starts afresh.',
   },
+  DC_INTERRUPTED: {
+    kind: 'transient',
+    meaning: 'The process running the job stopped before the run ended (killed, crashed, power lost).',
+    fix: 'Nothing; tasks it finished stay done and the next run does the rest. Check why the process stopped.',
+  },
   DC_STATE: {
     kind: 'fatal',
     meaning: "dropcron's state directory or master key cannot be used (missing, unreadable, or readable by others).",

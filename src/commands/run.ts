@@ -1,4 +1,5 @@
 import type { CliCommand, CliContext } from '../plugin.ts';
+import { RunMarkers, recordInterrupted } from '../store/run-markers.ts';
 import { dirname } from 'node:path';
 import { parseArgs, UsageError } from '../args.ts';
 import { loadConfig, resolveConfigFile } from '../config/load.ts';
@@ -69,16 +70,20 @@ export async function runJobCommand(
   try {
     await startSandboxes(loaded, services, log, parts);
     connections.setDefinitions(loaded.connections);
+    const history = new RunHistory(loaded.config.state, loaded.config.historyLimit);
+    const markers = new RunMarkers(loaded.config.state);
+    await recordInterrupted(markers, history, log);
     const { record, actions } = await runJob(
       { job, trigger: 'manual', dryRun },
-      { registry: loaded.registry, connections, log, baseDir: dirname(loaded.config.file) },
+      { registry: loaded.registry, connections, log, baseDir: dirname(loaded.config.file), markers },
       {
         signal: abort.signal,
         onProgress: (task, p) => display.update(task, p),
       },
     );
     display.endLine();
-    await new RunHistory(loaded.config.state, loaded.config.historyLimit).append(record);
+    await history.append(record);
+    await markers.remove(record.id);
 
     const out = (s: string) => cli.stdout.write(s + '\n');
     if (dryRun) {

@@ -2,6 +2,7 @@
 // previous task's output), enforces the job's timeout through the AbortSignal, and
 // turns whatever happened into one RunRecord. Policies (overlap, limits, retries)
 // live in scheduler.ts; this file knows nothing about them.
+import type { RunMarkers } from '../store/run-markers.ts';
 import { coreError, coreErrors, toCoded, type CodedError, type ErrorKind } from '../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type { JobDefinition } from '../config/types.ts';
@@ -38,6 +39,11 @@ export interface RunnerDeps {
   abortSettleMs?: number;
   /** Directory that relative local paths in tasks are read from (config.yaml's). */
   baseDir: string;
+  /**
+   * Where a run leaves its marker while it runs, so a killed run is recorded as
+   * interrupted at the next start; the caller removes it once the record is stored.
+   */
+  markers?: RunMarkers;
 }
 
 export interface RunControl {
@@ -105,6 +111,31 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
   let error: CodedError | undefined;
   let lease: Awaited<ReturnType<ConnectionCache['acquire']>> | undefined;
   runLog.info({ trigger: req.trigger, attempt, dryRun }, `run started (${req.trigger}${dryRun ? ', dry run' : ''})`);
+  // A dry run changes nothing, so there is nothing to account for if it is killed. The
+  // writes are chained, not awaited, so the run's timing does not wait on the disk; the
+  // run waits for the last one before it ends, so the caller's removal comes after it.
+  let markerWrites = Promise.resolve();
+  const marker = () => {
+    if (!deps.markers || dryRun) return;
+    const markers = deps.markers;
+    const soFar = {
+      id,
+      job: job.name,
+      trigger: req.trigger,
+      attempt,
+      dryRun,
+      startedAt,
+      tasks: structuredClone(tasks),
+    };
+    const bytes = tasks.reduce((n, t) => n + t.bytes, 0);
+    const scheduled = req.scheduledAt ? { scheduledAt: req.scheduledAt.toISOString() } : {};
+    markerWrites = markerWrites.then(() =>
+      markers
+        .write({ ...soFar, ...scheduled, bytes })
+        .catch((err: unknown) => runLog.warn(`cannot write the run marker: ${(err as Error).message}`)),
+    );
+  };
+  marker();
   try {
     lease = await untilAborted(deps.connections.acquire(job.connection), ctrl.signal, deps.abortSettleMs, clock);
     let input: TaskOutput | undefined;
@@ -151,10 +182,12 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
       for (const w of result.warnings) runLog.warn(`${def.type}: ${w}`);
       for (const a of result.actions) actions.push({ task: def.type, ...a });
       input = result.output;
+      marker();
     }
   } catch (err) {
     error = err instanceof TaskFailed ? err.coded : toCoded(err);
   } finally {
+    await markerWrites;
     timer.abort();
     control.signal?.removeEventListener('abort', onOuterAbort);
     lease?.release();

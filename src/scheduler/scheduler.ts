@@ -2,6 +2,7 @@
 // overlap (skip | queue), a global limit on jobs running at once, retries with
 // backoff, catch-up after downtime, history, notifications and graceful shutdown.
 // This file orchestrates; each policy's rule lives in its own file (imports below).
+import { RunMarkers, recordInterrupted } from '../store/run-markers.ts';
 import { coreError } from '../errors.ts';
 import { dirname } from 'node:path';
 import type { ConnectionDefinition, DaemonConfig, JobDefinition } from '../config/types.ts';
@@ -59,6 +60,7 @@ export interface Health {
 export class Scheduler {
   readonly events = new SchedulerEvents();
   readonly history: RunHistory;
+  private readonly markers: RunMarkers;
   private readonly jobs = new Map<string, JobSlot>();
   private readonly connections: ConnectionCache;
   private readonly fireTimes: FireTimesStore;
@@ -74,6 +76,7 @@ export class Scheduler {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log.child({ part: 'scheduler' });
     this.history = new RunHistory(opts.config.state, opts.config.historyLimit);
+    this.markers = new RunMarkers(opts.config.state);
     this.connections = new ConnectionCache(opts.registry, opts.services);
     this.fireTimes = new FireTimesStore(opts.config.state, (err) =>
       this.log.error({ err }, 'cannot save scheduler state'),
@@ -85,6 +88,7 @@ export class Scheduler {
   /** Schedules `jobs`, then runs once each `catchUp` job that missed a slot while the daemon was down. */
   async start(jobs: JobDefinition[], connections: ConnectionDefinition[]): Promise<void> {
     await this.fireTimes.load();
+    await recordInterrupted(this.markers, this.history, this.log);
     this.connections.setDefinitions(connections);
     this.tick();
     this.heartbeat = setInterval(() => this.watchdog(), HEARTBEAT_MS);
@@ -369,6 +373,7 @@ export class Scheduler {
               clock: this.clock,
               abortSettleMs: this.opts.abortSettleMs,
               baseDir: dirname(this.opts.config.file),
+              markers: this.markers,
             },
             { signal: active.controller.signal },
           ));
@@ -390,6 +395,7 @@ export class Scheduler {
     }
     try {
       await this.history.append(record);
+      await this.markers.remove(record.id);
     } catch (err) {
       this.log.error({ job: record.job }, `cannot write the history of ${record.job}: ${(err as Error).message}`);
     }

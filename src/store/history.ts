@@ -8,7 +8,7 @@ import { withLockFile } from './lock.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import type { ErrorKind } from '../errors.ts';
 
-export type RunOutcome = 'success' | 'failed' | 'skipped' | 'aborted' | 'timeout';
+export type RunOutcome = 'success' | 'failed' | 'skipped' | 'aborted' | 'timeout' | 'interrupted';
 export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry';
 
 export interface TaskSummary {

@@ -1,0 +1,106 @@
+// A run that is killed (kill -9, a crash, power loss) writes no history record: the
+// runner records a run only when it ends. So each run that starts leaves a marker in
+// <state>/running/<run id>.json, rewritten as each task finishes and removed once the
+// run's record is in the history. A marker whose process is gone is a run that never
+// ended: the next start records it as `interrupted`, with the tasks it had finished.
+import type { Logger } from '../log.ts';
+import { readdir, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { coreErrors } from '../errors.ts';
+import { ensureDir, writeJsonAtomic } from './atomic.ts';
+import type { RunHistory, RunRecord } from './history.ts';
+
+/** What a marker holds: the record so far, and who was running it. */
+interface Marker {
+  pid: number;
+  record: Omit<RunRecord, 'endedAt' | 'durationMs' | 'outcome'>;
+}
+
+const SAFE_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+export class RunMarkers {
+  private readonly dir: string;
+
+  constructor(stateDir: string) {
+    this.dir = join(stateDir, 'running');
+  }
+
+  /** Marks a run as started, or updates what it has done; a run id is a UUID. */
+  async write(record: Marker['record']): Promise<void> {
+    if (!SAFE_ID.test(record.id)) return;
+    await ensureDir(this.dir);
+    await writeJsonAtomic(join(this.dir, `${record.id}.json`), { pid: process.pid, record } satisfies Marker);
+  }
+
+  /** The run's record is in the history: forget the marker. */
+  async remove(id: string): Promise<void> {
+    if (!SAFE_ID.test(id)) return;
+    await unlink(join(this.dir, `${id}.json`)).catch(() => {});
+  }
+
+  /**
+   * Records every run whose process is gone as `interrupted` (once: a run already in its
+   * job's history is only forgotten) and returns those records.
+   */
+  async recover(history: RunHistory, now = new Date(), alive = processAlive): Promise<RunRecord[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((n) => n.endsWith('.json'));
+    } catch {
+      return [];
+    }
+    const out: RunRecord[] = [];
+    for (const name of names) {
+      const file = join(this.dir, name);
+      let marker: Marker;
+      try {
+        marker = JSON.parse(await readFile(file, 'utf8')) as Marker;
+      } catch {
+        await unlink(file).catch(() => {}); // torn or foreign: nothing to record
+        continue;
+      }
+      if (marker.pid !== process.pid && alive(marker.pid)) continue; // a `dropcron run` beside us
+      const { record } = marker;
+      const known = await history.list(record.job).catch(() => []);
+      if (!known.some((r) => r.id === record.id)) {
+        const started = Date.parse(record.startedAt);
+        const interrupted: RunRecord = {
+          ...record,
+          endedAt: now.toISOString(),
+          durationMs: Number.isFinite(started) ? Math.max(0, now.getTime() - started) : 0,
+          outcome: 'interrupted',
+          error: `the dropcron process (pid ${marker.pid}) stopped before the run ended; finished tasks are kept`,
+          code: 'DC_INTERRUPTED',
+          kind: coreErrors.DC_INTERRUPTED.kind,
+        };
+        await history.append(interrupted);
+        out.push(interrupted);
+      }
+      await unlink(file).catch(() => {});
+    }
+    return out;
+  }
+}
+
+/** Records the runs a killed process left behind and logs each: at every start. */
+export async function recordInterrupted(markers: RunMarkers, history: RunHistory, log: Logger): Promise<void> {
+  try {
+    for (const r of await markers.recover(history))
+      log.warn(
+        { job: r.job, runId: r.id, startedAt: r.startedAt },
+        `run ${r.id} of ${r.job}, started ${r.startedAt}, was interrupted: recorded as such in its history`,
+      );
+  } catch (err) {
+    log.warn(`cannot record interrupted runs: ${(err as Error).message}`);
+  }
+}
+
+/** Whether a process with this pid exists (EPERM: it exists, as another user's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
