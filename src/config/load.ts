@@ -16,6 +16,7 @@ import { capProblems, formatPath } from './problems.ts';
 import { parseDuration } from './duration.ts';
 import { proxyProblems } from '../net/proxy-check.ts';
 import { fillStoredSecrets } from './stored-secrets.ts';
+import { uniqueNames } from './unique-names.ts';
 import { nextRuns } from '../scheduler/next-run.ts';
 import { cronBoundsProblem } from '../scheduler/cron-bounds.ts';
 import { oneLine } from '../one-line.ts';
@@ -198,7 +199,7 @@ async function loadConnections(
   const { connection: base, connectionTypes: typeChecks } = validators;
   const valid: ConnectionDefinition[] = [];
   const all: string[] = [];
-  const byName = new Map<string, string>();
+  const claimName = uniqueNames('connection');
   for (const file of files) {
     const yf = await readYamlFile(file, env);
     const mine: ConfigProblem[] = [...yf.problems];
@@ -213,15 +214,7 @@ async function loadConnections(
         mine.push(...validateData(ct ? typeChecks.get(ct.type)! : base, yf, data));
         if (typeof data.name === 'string') {
           all.push(data.name);
-          const other = byName.get(data.name);
-          if (other)
-            mine.push({
-              file,
-              ...yf.position(['name']),
-              path: 'name',
-              message: `duplicate connection name '${data.name}' (also in ${other})`,
-            });
-          else byName.set(data.name, file);
+          mine.push(...claimName(yf, data.name));
         }
         if (type && !ct) {
           mine.push({
@@ -267,7 +260,7 @@ async function loadJobs(
   }
   const check = validators.job;
   const jobs: JobDefinition[] = [];
-  const byName = new Map<string, string>();
+  const claimName = uniqueNames('job');
   for (const file of files) {
     const yf = await readYamlFile(file, env);
     const mine: ConfigProblem[] = [...yf.problems];
@@ -285,17 +278,7 @@ async function loadJobs(
         const schemaProblems = validateData(check, yf, data);
         mine.push(...schemaProblems);
         mine.push(...checkJob(yf, data, config, registry, connectionNames, schemaProblems));
-        if (typeof data.name === 'string') {
-          const other = byName.get(data.name);
-          if (other)
-            mine.push({
-              file,
-              ...yf.position(['name']),
-              path: 'name',
-              message: `duplicate job name '${data.name}' (also in ${other})`,
-            });
-          else byName.set(data.name, file);
-        }
+        if (typeof data.name === 'string') mine.push(...claimName(yf, data.name));
         if (!mine.length) job = toJob(file, data, config);
       }
     }
