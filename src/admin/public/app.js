@@ -290,7 +290,7 @@ async function connectionsView() {
       h(
         'td',
         {},
-        h('span', { text: c.account ?? '—' }),
+        h('span', { text: c.facts.account ?? '—' }),
         c.sandbox ? h('span', { class: 'tag', text: 'sandbox' }) : null,
       ),
       h('td', { text: c.proxy }),
@@ -601,7 +601,7 @@ function overview(c) {
         'dl',
         { class: 'facts' },
         h('dt', { text: 'Account type' }),
-        h('dd', { text: c.account ?? 'personal' }),
+        h('dd', { text: c.facts.account ?? 'personal' }),
         h('dt', { text: 'App' }),
         h('dd', {
           text: c.settings.app === 'custom' ? `your own app (${c.settings.appKey ?? 'no key'})` : 'built-in app',
