@@ -17,6 +17,7 @@ import { parseDuration } from './duration.ts';
 import { proxyProblems } from '../net/proxy-check.ts';
 import { fillStoredSecrets } from './stored-secrets.ts';
 import { uniqueNames } from './unique-names.ts';
+import { pluginNamesIn } from './plugin-names.ts';
 import { nextRuns } from '../scheduler/next-run.ts';
 import { cronBoundsProblem } from '../scheduler/cron-bounds.ts';
 import { oneLine } from '../one-line.ts';
@@ -55,10 +56,7 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
   problems.push(...yf.problems);
 
   const raw = (isObject(yf.data) ? yf.data : {}) as Record<string, unknown>;
-  const pluginNames =
-    Array.isArray(raw.plugins) && raw.plugins.every((p) => typeof p === 'string')
-      ? (raw.plugins as string[])
-      : configSchema.properties.plugins.default;
+  const pluginNames = pluginNamesIn(raw);
   let registry = opts.registry;
   if (!registry) {
     try {
