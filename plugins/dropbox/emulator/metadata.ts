@@ -23,13 +23,20 @@ export function fileMeta(
     ...pathFields(p?.lower, p?.display),
     ...(shared ? { parent_shared_folder_id: shared.nsId } : {}),
     id: node.id,
-    client_modified: version.clientModified,
-    server_modified: version.serverModified,
-    rev: version.rev,
-    size: version.size,
-    ...(shared ? { sharing_info: { read_only: false, parent_shared_folder_id: shared.nsId } } : {}),
+    ...versionFields(version, shared ? { read_only: false, parent_shared_folder_id: shared.nsId } : undefined),
+  };
+}
+
+/** A file version's fields, in Dropbox's order (sharing_info, when there is one, sits among them). */
+function versionFields(v: VersionInfo, sharingInfo?: Json): Json {
+  return {
+    client_modified: v.clientModified,
+    server_modified: v.serverModified,
+    rev: v.rev,
+    size: v.size,
+    ...(sharingInfo ? { sharing_info: sharingInfo } : {}),
     is_downloadable: true,
-    content_hash: version.contentHash,
+    content_hash: v.contentHash,
   };
 }
 
@@ -40,17 +47,7 @@ export function fileMeta(
 export function revisionMeta(s: PathScope, r: FileVersion & { id: string; name: string }, tagged: boolean): Json {
   const live = s.tree.byId.get(r.id);
   if (live?.kind === 'file') return fileMeta(s, live, tagged, infoOf(r));
-  return {
-    ...(tagged ? { '.tag': 'file' } : {}),
-    name: r.name,
-    id: r.id,
-    client_modified: r.clientModified,
-    server_modified: r.serverModified,
-    rev: r.rev,
-    size: r.blob.size,
-    is_downloadable: true,
-    content_hash: r.blob.contentHash,
-  };
+  return { ...(tagged ? { '.tag': 'file' } : {}), name: r.name, id: r.id, ...versionFields(infoOf(r)) };
 }
 
 export function folderMeta(s: PathScope, node: Node & { kind: 'folder' }, tagged: boolean): Json {
