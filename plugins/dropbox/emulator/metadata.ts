@@ -9,20 +9,27 @@ function pathFields(lower: string | undefined, display: string | undefined): Jso
   return lower === undefined ? {} : { path_lower: lower, path_display: display };
 }
 
+/** What a live file's or folder's metadata starts with, in Dropbox's order: where it is, and its id. */
+function placedFields(s: PathScope, node: Node, tagged: boolean, parentSharedId: string | undefined): Json {
+  const p = relPaths(s, node);
+  return {
+    ...(tagged ? { '.tag': node.kind } : {}),
+    name: node.name,
+    ...pathFields(p?.lower, p?.display),
+    ...(parentSharedId !== undefined ? { parent_shared_folder_id: parentSharedId } : {}),
+    id: node.id,
+  };
+}
+
 export function fileMeta(
   s: PathScope,
   node: Node & { kind: 'file' },
   tagged: boolean,
   version: VersionInfo = infoOf(node),
 ): Json {
-  const p = relPaths(s, node);
   const shared = s.tree.sharedFolderOf(node);
   return {
-    ...(tagged ? { '.tag': 'file' } : {}),
-    name: node.name,
-    ...pathFields(p?.lower, p?.display),
-    ...(shared ? { parent_shared_folder_id: shared.nsId } : {}),
-    id: node.id,
+    ...placedFields(s, node, tagged, shared?.nsId),
     ...versionFields(version, shared ? { read_only: false, parent_shared_folder_id: shared.nsId } : undefined),
   };
 }
@@ -51,7 +58,6 @@ export function revisionMeta(s: PathScope, r: FileVersion & { id: string; name: 
 }
 
 export function folderMeta(s: PathScope, node: Node & { kind: 'folder' }, tagged: boolean): Json {
-  const p = relPaths(s, node);
   const shared = s.tree.sharedFolderOf(node);
   const sharing = node.shared
     ? {
@@ -65,11 +71,7 @@ export function folderMeta(s: PathScope, node: Node & { kind: 'folder' }, tagged
       ? { read_only: false, parent_shared_folder_id: shared.nsId, traverse_only: false, no_access: false }
       : undefined;
   return {
-    ...(tagged ? { '.tag': 'folder' } : {}),
-    name: node.name,
-    ...pathFields(p?.lower, p?.display),
-    ...(shared ? { parent_shared_folder_id: shared.nsId } : {}),
-    id: node.id,
+    ...placedFields(s, node, tagged, shared?.nsId),
     ...(node.shared ? { shared_folder_id: node.nsId } : {}),
     ...(sharing ? { sharing_info: sharing } : {}),
   };
