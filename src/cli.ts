@@ -13,6 +13,7 @@ import { disconnectCommand } from './commands/disconnect.ts';
 import { resolveConfigFile } from './config/load.ts';
 import { loadPlugins } from './registry.ts';
 import { readYamlFile } from './config/yaml-file.ts';
+import { pluginNamesIn } from './config/plugin-names.ts';
 
 const core: CliCommand[] = [
   startCommand,
@@ -68,12 +69,9 @@ export async function main(argv: string[], io: Partial<CliContext> = {}): Promis
 
 /** Core commands plus those of the plugins named in the config file (if it can be read). */
 async function allCommands(ctx: CliContext): Promise<CliCommand[]> {
-  let names = ['dropbox'];
   const yf = await readYamlFile(resolveConfigFile(ctx.configFile));
-  const plugins = (yf.data as { plugins?: unknown } | undefined)?.plugins;
-  if (Array.isArray(plugins) && plugins.every((p) => typeof p === 'string')) names = plugins as string[];
   try {
-    const registry = await loadPlugins(names);
+    const registry = await loadPlugins(pluginNamesIn(yf.data));
     return [...core, ...registry.commands.values()];
   } catch {
     return core;

@@ -90,6 +90,12 @@ export interface ConnectionType<Conn = unknown> {
   close?(conn: Conn): Promise<void>;
   /** Whether the connection can be used now (authorised, needs authorisation, ...). */
   status?(def: ConnectionDefinition, services: Services): Promise<ConnectionStatus>;
+  /**
+   * Short facts read from the definition alone, for lists: the CLI shows each key as a
+   * column, the admin page as `facts` (e.g. `{ account: 'business' }`). The core knows
+   * no plugin's fields, so this is how they reach a list.
+   */
+  describe?(def: ConnectionDefinition): Record<string, string>;
   /** Browser sign-in (OAuth), shared by the CLI and the admin UI. */
   authorize?: Authorizer;
   /** Checks the connection end to end; the report is shown as-is (no secrets in it). */

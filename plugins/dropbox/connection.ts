@@ -45,3 +45,9 @@ export function checkConnection(def: ConnectionDefinition): Array<[string, strin
   }
   return out;
 }
+
+/** What the connection lists show of a dropbox connection (see ConnectionType.describe). */
+export function describeConnection(def: ConnectionDefinition): Record<string, string> {
+  const d = def as DropboxConnectionDef;
+  return { account: d.account, app: d.app };
+}

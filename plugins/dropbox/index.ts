@@ -1,7 +1,7 @@
 // The Dropbox plugin: registers the `dropbox` connection type, its tasks and commands.
 import { dropboxErrors } from './error-codes.ts';
 import type { Plugin } from '../../src/plugin.ts';
-import { connectionSchema, checkConnection } from './connection.ts';
+import { connectionSchema, checkConnection, describeConnection } from './connection.ts';
 import { dropboxConnectionOps, authCommands } from './auth/index.ts';
 import { dropboxTasks } from './tasks/index.ts';
 import { emulatorCommand } from './emulator/command.ts';
@@ -33,6 +33,7 @@ const plugin: Plugin = {
       type: 'dropbox',
       schema: connectionSchema,
       check: checkConnection,
+      describe: describeConnection,
       ...dropboxConnectionOps,
     },
   ],

@@ -5,6 +5,7 @@ import { formatProblem } from '../config/problems.ts';
 import { createServices } from '../services.ts';
 import { withConnection } from './one-connection.ts';
 import { table } from './table.ts';
+import { proxyText } from '../net/proxy-text.ts';
 
 export const connectionsCommand: CliCommand = {
   name: 'connections',
@@ -12,7 +13,8 @@ export const connectionsCommand: CliCommand = {
   usage: `Usage: dropcron connections list [--config FILE]
        dropcron connections test <name> [--config FILE]
 
-list  every valid connection: name, type, account, app, proxy and status
+list  every valid connection: name, type, the facts its plugin describes
+      (such as the kind of account), proxy and status
       (authorised, needs-authorisation, needs-reauthorisation). Problems in
       connection files are printed to stderr.
 test  signs in or refreshes, then reports the account, granted scopes, quota, the
@@ -27,33 +29,35 @@ test  signs in or refreshes, then reports the account, granted scopes, quota, th
     for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
     const services = createServices(loaded.config, { quiet: true });
     try {
-      const rows: string[][] = [];
+      // The plugins' describe() facts become columns between TYPE and PROXY, in the
+      // order they first appear; a connection without one shows '-'.
+      const factKeys: string[] = [];
+      const listed: Array<{ c: (typeof loaded.connections)[number]; facts: Record<string, string>; status: string }> =
+        [];
       for (const c of loaded.connections) {
         const ct = loaded.registry.connectionTypes.get(c.type);
         const status = ct?.status
           ? await ct.status(c, services).catch((e: Error): ConnectionStatus => ({ state: 'error', detail: e.message }))
           : undefined;
-        const proxy = c.proxy;
-        const proxyText =
-          typeof proxy === 'string'
-            ? proxy
-            : proxy?.type && proxy.type !== 'none'
-              ? `${proxy.type}${proxy.host ? ` ${proxy.host}:${proxy.port}` : ''}`
-              : '-';
-        rows.push([
-          c.name,
-          c.type,
-          String(c.account ?? '-'),
-          String(c.app ?? '-'),
-          proxyText,
-          status
+        const facts = ct?.describe?.(c) ?? {};
+        for (const k of Object.keys(facts)) if (!factKeys.includes(k)) factKeys.push(k);
+        listed.push({
+          c,
+          facts,
+          status: status
             ? status.state + (status.label ? ` (${status.label})` : '') + (status.detail ? `: ${status.detail}` : '')
             : '-',
-        ]);
+        });
       }
-      cli.stdout.write(
-        rows.length ? table(['NAME', 'TYPE', 'ACCOUNT', 'APP', 'PROXY', 'STATUS'], rows) : 'no connections\n',
-      );
+      const rows = listed.map(({ c, facts, status }) => [
+        c.name,
+        c.type,
+        ...factKeys.map((k) => facts[k] ?? '-'),
+        proxyText(c.proxy),
+        status,
+      ]);
+      const head = ['NAME', 'TYPE', ...factKeys.map((k) => k.toUpperCase()), 'PROXY', 'STATUS'];
+      cli.stdout.write(rows.length ? table(head, rows) : 'no connections\n');
     } finally {
       await services.close();
     }

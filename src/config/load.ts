@@ -16,6 +16,8 @@ import { capProblems, formatPath } from './problems.ts';
 import { parseDuration } from './duration.ts';
 import { proxyProblems } from '../net/proxy-check.ts';
 import { fillStoredSecrets } from './stored-secrets.ts';
+import { uniqueNames } from './unique-names.ts';
+import { pluginNamesIn } from './plugin-names.ts';
 import { nextRuns } from '../scheduler/next-run.ts';
 import { cronBoundsProblem } from '../scheduler/cron-bounds.ts';
 import { oneLine } from '../one-line.ts';
@@ -54,10 +56,7 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
   problems.push(...yf.problems);
 
   const raw = (isObject(yf.data) ? yf.data : {}) as Record<string, unknown>;
-  const pluginNames =
-    Array.isArray(raw.plugins) && raw.plugins.every((p) => typeof p === 'string')
-      ? (raw.plugins as string[])
-      : configSchema.properties.plugins.default;
+  const pluginNames = pluginNamesIn(raw);
   let registry = opts.registry;
   if (!registry) {
     try {
@@ -206,7 +205,7 @@ async function loadConnections(
   const { connection: base, connectionTypes: typeChecks } = validators;
   const valid: ConnectionDefinition[] = [];
   const all: string[] = [];
-  const byName = new Map<string, string>();
+  const claimName = uniqueNames('connection');
   for (const file of files) {
     const yf = await readYamlFile(file, env);
     const mine: ConfigProblem[] = [...yf.problems];
@@ -221,15 +220,7 @@ async function loadConnections(
         mine.push(...validateData(ct ? typeChecks.get(ct.type)! : base, yf, data));
         if (typeof data.name === 'string') {
           all.push(data.name);
-          const other = byName.get(data.name);
-          if (other)
-            mine.push({
-              file,
-              ...yf.position(['name']),
-              path: 'name',
-              message: `duplicate connection name '${data.name}' (also in ${other})`,
-            });
-          else byName.set(data.name, file);
+          mine.push(...claimName(yf, data.name));
         }
         if (type && !ct) {
           mine.push({
@@ -276,7 +267,7 @@ async function loadJobs(
   }
   const check = validators.job;
   const jobs: JobDefinition[] = [];
-  const byName = new Map<string, string>();
+  const claimName = uniqueNames('job');
   for (const file of files) {
     const yf = await readYamlFile(file, env);
     const mine: ConfigProblem[] = [...yf.problems];
@@ -294,17 +285,7 @@ async function loadJobs(
         const schemaProblems = validateData(check, yf, data);
         mine.push(...schemaProblems);
         mine.push(...checkJob(yf, data, config, registry, connectionNames, schemaProblems));
-        if (typeof data.name === 'string') {
-          const other = byName.get(data.name);
-          if (other)
-            mine.push({
-              file,
-              ...yf.position(['name']),
-              path: 'name',
-              message: `duplicate job name '${data.name}' (also in ${other})`,
-            });
-          else byName.set(data.name, file);
-        }
+        if (typeof data.name === 'string') mine.push(...claimName(yf, data.name));
         if (!mine.length) job = toJob(file, data, config);
       }
     }

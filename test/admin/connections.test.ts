@@ -41,7 +41,7 @@ describe('connections API', () => {
     const list = await f.app.inject({ method: 'GET', url: '/api/connections', headers });
     expect(list.statusCode).toBe(200);
     expect(list.json().connections).toMatchObject([
-      { name: 'work', account: 'business', proxy: 'http 127.0.0.1:3128', file: 'work.yaml' },
+      { name: 'work', facts: { account: 'business', app: 'custom' }, proxy: 'http 127.0.0.1:3128', file: 'work.yaml' },
     ]);
     const one = await f.app.inject({ method: 'GET', url: '/api/connections/work', headers });
     const c = one.json().connection;

@@ -247,6 +247,25 @@ describe('connections test and browse', () => {
     expect(out2.text).toMatch(/ok: 'work' works\n$/);
   });
 
+  it("dropcron connections list shows the plugin's described facts as columns", async () => {
+    const cfg = await writeCliConfig(w, {
+      name: 'office',
+      account: 'business',
+      proxy: { type: 'http', host: '127.0.0.1', port: 3128 },
+    });
+    const out = new Capture();
+    expect(
+      await main(['--config', cfg, 'connections', 'list'], {
+        stdout: out,
+        stderr: new Capture(),
+        stdin: new PassThrough(),
+      }),
+    ).toBe(0);
+    const [head, row] = out.text.split('\n').map((l) => l.trim().split(/ {2,}/));
+    expect(head).toEqual(['NAME', 'TYPE', 'ACCOUNT', 'APP', 'PROXY', 'STATUS']);
+    expect(row?.slice(0, 5)).toEqual(['office', 'dropbox', 'business', 'builtin', 'http 127.0.0.1:3128']);
+  });
+
   it('browse lists one folder, folders first', async () => {
     const def = w.def();
     await signIn(def);

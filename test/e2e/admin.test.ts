@@ -110,6 +110,10 @@ describe('admin UI in Chromium', () => {
       await eventually(() => page.locator('#view .page-head p').first().textContent()).toMatch(/Signed in as .*Sandy/);
       await page.getByRole('link', { name: '← Connections' }).click();
       await eventually(() => page.locator('#connections tr[data-name="e2e"] .badge').textContent()).toBe('Authorised');
+      // The plugin's describe() facts reach the list: the account kind, then the sandbox tag.
+      expect(await page.locator('#connections tr[data-name="e2e"] td[data-label="Type"]').textContent()).toBe(
+        'personalsandbox',
+      );
       await shot(page, '05-connections');
     });
 

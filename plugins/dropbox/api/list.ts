@@ -8,6 +8,18 @@ import type { ListOptions, Metadata } from './types.ts';
 
 const REMEMBER_MAX = 200_000;
 
+/** A continue call failed mid-listing: `what` says how far it got, `err` why it stopped. */
+function incomplete(route: string, what: string, err: unknown): IncompleteListingError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new IncompleteListingError(`${what}: ${why}`, {
+    route,
+    tags: err instanceof DropboxError ? err.tags : [],
+    status: err instanceof DropboxError ? err.status : 0,
+    requestId: err instanceof DropboxError ? err.requestId : undefined,
+    cause: err,
+  });
+}
+
 interface Page {
   entries: Metadata[];
   cursor: string;
@@ -70,16 +82,10 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
           break; // the only way out of this loop that is not a return or a throw
         }
         if (opts.signal?.aborted) throw err;
-        const why = err instanceof Error ? err.message : String(err);
-        throw new IncompleteListingError(
-          `files/list_folder: listing of ${JSON.stringify(path)} is incomplete after ${yielded} entries: ${why}`,
-          {
-            route: 'files/list_folder/continue',
-            tags: err instanceof DropboxError ? err.tags : [],
-            status: err instanceof DropboxError ? err.status : 0,
-            requestId: err instanceof DropboxError ? err.requestId : undefined,
-            cause: err,
-          },
+        throw incomplete(
+          'files/list_folder/continue',
+          `files/list_folder: listing of ${JSON.stringify(path)} is incomplete after ${yielded} entries`,
+          err,
         );
       }
     }
@@ -132,9 +138,10 @@ export async function* searchPages(
       ).result;
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw new IncompleteListingError(
-        `files/search_v2: search for ${JSON.stringify(query)} is incomplete after ${n} matches: ${(err as Error).message}`,
-        { route: 'files/search/continue_v2', tags: err instanceof DropboxError ? err.tags : [], cause: err },
+      throw incomplete(
+        'files/search/continue_v2',
+        `files/search_v2: search for ${JSON.stringify(query)} is incomplete after ${n} matches`,
+        err,
       );
     }
   }

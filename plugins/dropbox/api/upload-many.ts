@@ -8,8 +8,7 @@ import { sleep } from '../../../src/plugin.ts';
 import { policyDelay } from './retry.ts';
 import { pollJob } from './async-job.ts';
 import {
-  isoSeconds,
-  modeArg,
+  commitInfo,
   uploadSessionData,
   verify,
   type CommitInfo,
@@ -70,14 +69,7 @@ export async function uploadMany(
           },
           opts.signal,
         );
-        const commit: CommitInfo = {
-          path: paths[index]!,
-          mode: modeArg(item.mode),
-          autorename: false,
-          client_modified: isoSeconds(item.clientModified ?? st.mtime),
-          mute: false,
-          strict_conflict: false,
-        };
+        const commit = commitInfo(paths[index]!, item, st);
         ready.push({ index, session, commit, tries: 0 });
         if (ready.length >= batchSize) flush();
       } catch (err) {

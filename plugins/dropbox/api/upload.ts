@@ -11,7 +11,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Transport, Body } from './http.ts';
 import type { FileMetadata, UploadOptions, WriteMode } from './types.ts';
-import { BLOCK_SIZE, ContentHasher, combineBlockDigests, hashFileRegion } from './content-hash.ts';
+import { ContentHasher, combineBlockDigests, hashFileRegion } from './content-hash.ts';
 import { DropboxError, IncorrectOffsetError, IntegrityError } from './errors.ts';
 import type { Idempotency } from './retry.ts';
 
@@ -40,15 +40,31 @@ export interface CommitInfo {
   strict_conflict: boolean;
 }
 
-export function modeArg(m: WriteMode | undefined): unknown {
+function modeArg(m: WriteMode | undefined): unknown {
   if (m === undefined || m === 'add') return { '.tag': 'add' };
   if (m === 'overwrite') return { '.tag': 'overwrite' };
   return { '.tag': 'update', update: m.update };
 }
 
 /** Dropbox wants UTC seconds: YYYY-MM-DDTHH:MM:SSZ. */
-export function isoSeconds(d: Date): string {
+function isoSeconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** What a commit sends for one file; the file's mtime stands in for a missing clientModified. */
+export function commitInfo(
+  path: string,
+  o: { mode?: WriteMode; autorename?: boolean; strictConflict?: boolean; clientModified?: Date },
+  st: Stats,
+): CommitInfo {
+  return {
+    path,
+    mode: modeArg(o.mode),
+    autorename: o.autorename ?? false,
+    client_modified: isoSeconds(o.clientModified ?? st.mtime),
+    mute: false,
+    strict_conflict: o.strictConflict ?? false,
+  };
 }
 
 /** A repeat of a commit with autorename or strict_conflict could add a second copy or fail falsely. */
@@ -260,14 +276,7 @@ async function uploadStable(
   if (!st.isFile())
     throw new DropboxError(`files/upload: ${localPath} is not a regular file`, { route: 'files/upload' });
   const size = st.size;
-  const commit: CommitInfo = {
-    path,
-    mode: modeArg(opts.mode),
-    autorename: opts.autorename ?? false,
-    client_modified: isoSeconds(opts.clientModified ?? st.mtime),
-    mute: false,
-    strict_conflict: opts.strictConflict ?? false,
-  };
+  const commit = commitInfo(path, opts, st);
   let done = 0;
   const progress: Progress = {
     add: (n) => {
@@ -358,5 +367,3 @@ export function verify(route: string, path: string, md: FileMetadata, local: str
   }
   return md;
 }
-
-export { BLOCK_SIZE };

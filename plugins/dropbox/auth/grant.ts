@@ -2,10 +2,8 @@
 // may be shown (clear): who signed in, the scopes granted, when, and whether the user
 // must sign in again and why. Access tokens are never stored; they live in memory.
 import type { Services } from '../../../src/plugin.ts';
-import { APP_SECRET } from './app.ts';
 
 export const REFRESH_TOKEN = 'refreshToken';
-export { APP_SECRET };
 
 export interface Reauthorisation {
   kind: 'invalid_grant' | 'missing_scope';
@@ -81,18 +79,4 @@ export async function forgetGrant(services: Services, name: string): Promise<boo
     },
   });
   return names.includes(REFRESH_TOKEN);
-}
-
-/**
- * The admin UI's way to store a custom app's secret typed into a form: encrypted in
- * the vault, never in the YAML. undefined removes it. A secret in the connection file
- * (`appSecret: ${ENV}`) takes precedence over this one.
- */
-export async function saveAppSecret(services: Services, name: string, secret: string | undefined): Promise<void> {
-  await services.secretsOf(name).update({ secrets: { [APP_SECRET]: secret } });
-}
-
-/** Whether a UI-entered app secret is stored (never the value). */
-export async function hasAppSecret(services: Services, name: string): Promise<boolean> {
-  return (await services.secretsOf(name).secretNames()).includes(APP_SECRET);
 }

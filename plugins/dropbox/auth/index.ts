@@ -29,6 +29,3 @@ export const dropboxConnectionOps: Pick<
 };
 
 export const authCommands = [authCommand];
-
-/** For the admin UI: store or remove a custom app secret typed into a form (encrypted). */
-export { saveAppSecret, hasAppSecret } from './grant.ts';

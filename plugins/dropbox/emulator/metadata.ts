@@ -9,27 +9,41 @@ function pathFields(lower: string | undefined, display: string | undefined): Jso
   return lower === undefined ? {} : { path_lower: lower, path_display: display };
 }
 
+/** What a live file's or folder's metadata starts with, in Dropbox's order: where it is, and its id. */
+function placedFields(s: PathScope, node: Node, tagged: boolean, parentSharedId: string | undefined): Json {
+  const p = relPaths(s, node);
+  return {
+    ...(tagged ? { '.tag': node.kind } : {}),
+    name: node.name,
+    ...pathFields(p?.lower, p?.display),
+    ...(parentSharedId !== undefined ? { parent_shared_folder_id: parentSharedId } : {}),
+    id: node.id,
+  };
+}
+
 export function fileMeta(
   s: PathScope,
   node: Node & { kind: 'file' },
   tagged: boolean,
   version: VersionInfo = infoOf(node),
 ): Json {
-  const p = relPaths(s, node);
   const shared = s.tree.sharedFolderOf(node);
   return {
-    ...(tagged ? { '.tag': 'file' } : {}),
-    name: node.name,
-    ...pathFields(p?.lower, p?.display),
-    ...(shared ? { parent_shared_folder_id: shared.nsId } : {}),
-    id: node.id,
-    client_modified: version.clientModified,
-    server_modified: version.serverModified,
-    rev: version.rev,
-    size: version.size,
-    ...(shared ? { sharing_info: { read_only: false, parent_shared_folder_id: shared.nsId } } : {}),
+    ...placedFields(s, node, tagged, shared?.nsId),
+    ...versionFields(version, shared ? { read_only: false, parent_shared_folder_id: shared.nsId } : undefined),
+  };
+}
+
+/** A file version's fields, in Dropbox's order (sharing_info, when there is one, sits among them). */
+function versionFields(v: VersionInfo, sharingInfo?: Json): Json {
+  return {
+    client_modified: v.clientModified,
+    server_modified: v.serverModified,
+    rev: v.rev,
+    size: v.size,
+    ...(sharingInfo ? { sharing_info: sharingInfo } : {}),
     is_downloadable: true,
-    content_hash: version.contentHash,
+    content_hash: v.contentHash,
   };
 }
 
@@ -40,21 +54,10 @@ export function fileMeta(
 export function revisionMeta(s: PathScope, r: FileVersion & { id: string; name: string }, tagged: boolean): Json {
   const live = s.tree.byId.get(r.id);
   if (live?.kind === 'file') return fileMeta(s, live, tagged, infoOf(r));
-  return {
-    ...(tagged ? { '.tag': 'file' } : {}),
-    name: r.name,
-    id: r.id,
-    client_modified: r.clientModified,
-    server_modified: r.serverModified,
-    rev: r.rev,
-    size: r.blob.size,
-    is_downloadable: true,
-    content_hash: r.blob.contentHash,
-  };
+  return { ...(tagged ? { '.tag': 'file' } : {}), name: r.name, id: r.id, ...versionFields(infoOf(r)) };
 }
 
 export function folderMeta(s: PathScope, node: Node & { kind: 'folder' }, tagged: boolean): Json {
-  const p = relPaths(s, node);
   const shared = s.tree.sharedFolderOf(node);
   const sharing = node.shared
     ? {
@@ -68,11 +71,7 @@ export function folderMeta(s: PathScope, node: Node & { kind: 'folder' }, tagged
       ? { read_only: false, parent_shared_folder_id: shared.nsId, traverse_only: false, no_access: false }
       : undefined;
   return {
-    ...(tagged ? { '.tag': 'folder' } : {}),
-    name: node.name,
-    ...pathFields(p?.lower, p?.display),
-    ...(shared ? { parent_shared_folder_id: shared.nsId } : {}),
-    id: node.id,
+    ...placedFields(s, node, tagged, shared?.nsId),
     ...(node.shared ? { shared_folder_id: node.nsId } : {}),
     ...(sharing ? { sharing_info: sharing } : {}),
   };

@@ -118,15 +118,20 @@ function accountLabel(a: Account): string {
   return `${a.name} (${a.email})${a.team ? ` - ${a.team.name}${a.admin ? ', admin' : ''}` : ''}`;
 }
 
-async function authorizePage(st: State, p: URLSearchParams, io: Io): Promise<void> {
-  let r: AuthorizeRequest;
+/** The authorize request, or undefined once a malformed one has been answered with an error page. */
+async function authorizeRequest(st: State, p: URLSearchParams, io: Io): Promise<AuthorizeRequest | undefined> {
   try {
-    r = parseAuthorize(st, p);
+    return parseAuthorize(st, p);
   } catch (err) {
-    if (err instanceof PageError)
-      return sendPage(io, 400, 'Error', `<h1>Error (400)</h1><p class="error" id="error">${esc(err.message)}</p>`);
-    throw err;
+    if (!(err instanceof PageError)) throw err;
+    await sendPage(io, 400, 'Error', `<h1>Error (400)</h1><p class="error" id="error">${esc(err.message)}</p>`);
+    return undefined;
   }
+}
+
+async function authorizePage(st: State, p: URLSearchParams, io: Io): Promise<void> {
+  const r = await authorizeRequest(st, p, io);
+  if (!r) return;
   const preselect = p.get('account') ? st.world.findAccount(p.get('account')!) : undefined;
   const hidden = [...p.entries()]
     .filter(([k]) => k !== 'account')
@@ -164,14 +169,8 @@ function redirect(io: Io, uri: string, params: Record<string, string | undefined
 }
 
 async function decide(st: State, form: URLSearchParams, io: Io): Promise<void> {
-  let r: AuthorizeRequest;
-  try {
-    r = parseAuthorize(st, form);
-  } catch (err) {
-    if (err instanceof PageError)
-      return sendPage(io, 400, 'Error', `<h1>Error (400)</h1><p class="error" id="error">${esc(err.message)}</p>`);
-    throw err;
-  }
+  const r = await authorizeRequest(st, form, io);
+  if (!r) return;
   if (form.get('decision') !== 'allow') {
     const description = 'The user chose not to give your app access to their Dropbox account.';
     if (r.redirectUri)

@@ -84,6 +84,21 @@ function dataTable(id, headings, rows) {
   );
 }
 
+/** A row of a list page (`section` is 'connections' or 'jobs'): first the item's name linking to its page, its description below, then `cells`. */
+function itemRow(section, item, ...cells) {
+  return h(
+    'tr',
+    { dataset: { name: item.name } },
+    h(
+      'td',
+      {},
+      h('a', { href: `#/${section}/${encodeURIComponent(item.name)}`, class: 'strong', text: item.name }),
+      item.description ? h('div', { class: 'muted small', text: item.description }) : null,
+    ),
+    ...cells,
+  );
+}
+
 // ---------- formatting ----------
 const STATUS_TEXT = {
   authorised: 'Authorised',
@@ -269,15 +284,9 @@ async function connectionsView() {
   const { connections, problems } = await api('GET', '/api/connections');
   state.connections = connections;
   const rows = connections.map((c) =>
-    h(
-      'tr',
-      { dataset: { name: c.name } },
-      h(
-        'td',
-        {},
-        h('a', { href: `#/connections/${encodeURIComponent(c.name)}`, class: 'strong', text: c.name }),
-        c.description ? h('div', { class: 'muted small', text: c.description }) : null,
-      ),
+    itemRow(
+      'connections',
+      c,
       h(
         'td',
         {},
@@ -290,7 +299,7 @@ async function connectionsView() {
       h(
         'td',
         {},
-        h('span', { text: c.account ?? '—' }),
+        h('span', { text: c.facts.account ?? '—' }),
         c.sandbox ? h('span', { class: 'tag', text: 'sandbox' }) : null,
       ),
       h('td', { text: c.proxy }),
@@ -601,7 +610,7 @@ function overview(c) {
         'dl',
         { class: 'facts' },
         h('dt', { text: 'Account type' }),
-        h('dd', { text: c.account ?? 'personal' }),
+        h('dd', { text: c.facts.account ?? 'personal' }),
         h('dt', { text: 'App' }),
         h('dd', {
           text: c.settings.app === 'custom' ? `your own app (${c.settings.appKey ?? 'no key'})` : 'built-in app',
@@ -1161,15 +1170,9 @@ async function jobsView() {
   const { jobs, problems } = await api('GET', '/api/jobs');
   state.jobs = jobs;
   const rows = jobs.map((j) =>
-    h(
-      'tr',
-      { dataset: { name: j.name } },
-      h(
-        'td',
-        {},
-        h('a', { class: 'strong', href: `#/jobs/${encodeURIComponent(j.name)}`, text: j.name }),
-        j.description ? h('div', { class: 'muted small', text: j.description }) : null,
-      ),
+    itemRow(
+      'jobs',
+      j,
       h('td', {}, h('div', { text: j.scheduleWords }), h('code', { class: 'muted small', text: j.schedule })),
       h('td', { text: j.timezone }),
       h('td', {}, j.enabled ? timeEl(j.nextRun) : h('span', { class: 'muted', text: 'disabled' })),

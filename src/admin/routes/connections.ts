@@ -12,6 +12,8 @@ import { fsyncDir } from '../../store/atomic.ts';
 import { openVault } from '../../store/vault.ts';
 import { connectionOf, HttpError, pluginError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
 import { oneLine } from '../../one-line.ts';
+import { proxyText } from '../../net/proxy-text.ts';
+import { folderProblems } from '../folder-problems.ts';
 import { describeSecret, secretPaths, withoutSecrets, type SecretInfo } from '../secrets.ts';
 import { editedText, fileEditQueue, newFileText, writeChecked, type Edit } from '../yaml-edit.ts';
 import { anyObject, errorReply, nameParams, NAME_PATTERN, secretsBody, settingsBody } from './schemas.ts';
@@ -23,7 +25,8 @@ export interface ConnectionSummary {
   type: string;
   file: string;
   description?: string;
-  account?: string;
+  /** The plugin's `describe()`: its own fields worth a glance ({} when it has none). */
+  facts: Record<string, string>;
   proxy: string;
   sandbox: boolean;
   status: { state: StatusState; label?: string; detail?: string };
@@ -43,13 +46,6 @@ export async function statusOf(
   } catch (err) {
     return { state: 'error', detail: oneLine(err, MAX_ERROR_CHARS) };
   }
-}
-
-function proxyText(proxy: unknown): string {
-  if (typeof proxy === 'string') return proxy;
-  const p = proxy as { type?: string; host?: string; port?: number } | undefined;
-  if (!p?.type || p.type === 'none') return 'none';
-  return p.host ? `${p.type} ${p.host}:${p.port ?? ''}` : p.type;
 }
 
 /** When each connection was last used: the newest run of any job using it. */
@@ -76,7 +72,7 @@ async function summary(
     type: def.type,
     file: basename(def.file),
     description: typeof def.description === 'string' ? def.description : undefined,
-    account: typeof def.account === 'string' ? def.account : undefined,
+    facts: ct.describe?.(def) ?? {},
     proxy: proxyText(def.proxy),
     sandbox: def.sandbox === true,
     status: await statusOf(ctx, def, ct),
@@ -163,14 +159,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
       const connections = await Promise.all(
         loaded.connections.map((def) => summary(ctx, def, loaded.registry.connectionTypes.get(def.type)!, lastUsed)),
       );
-      const problems = loaded.problems
-        .filter((p) => dirname(p.file) === loaded.config.connections)
-        .map((p) => ({
-          file: basename(p.file),
-          line: p.line,
-          col: p.col,
-          message: `${p.path ? p.path + ' ' : ''}${p.message}`,
-        }));
+      const problems = folderProblems(loaded, loaded.config.connections);
       return { connections, problems, types: [...loaded.registry.connectionTypes.keys()] };
     },
   );

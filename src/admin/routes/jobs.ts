@@ -3,12 +3,13 @@
 // the log of a run.
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import type { JobDefinition } from '../../config/types.ts';
 import { nextRuns } from '../../scheduler/next-run.ts';
 import { cronToWords } from '../cron-words.ts';
 import { HttpError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
 import { oneLine } from '../../one-line.ts';
+import { folderProblems } from '../folder-problems.ts';
 import type { RunLogs } from '../run-logs.ts';
 import { fileEditQueue, textWithValues, writeChecked } from '../yaml-edit.ts';
 import { errorReply, nameParams, anyObject } from './schemas.ts';
@@ -65,14 +66,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
   app.get('/api/jobs', { schema: { summary: 'Jobs with schedule, next run and last outcome' } }, async () => {
     await ctx.refresh();
     const loaded = ctx.loaded();
-    const problems = loaded.problems
-      .filter((p) => dirname(p.file) === loaded.config.jobs)
-      .map((p) => ({
-        file: basename(p.file),
-        line: p.line,
-        col: p.col,
-        message: `${p.path ? p.path + ' ' : ''}${p.message}`,
-      }));
+    const problems = folderProblems(loaded, loaded.config.jobs);
     return { jobs: loaded.jobs.map((j) => summary(ctx, j)), problems };
   });
 
