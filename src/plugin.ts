@@ -30,6 +30,8 @@ export interface ConnectionDefinition {
   type: string;
   /** The file it came from, for messages. */
   file: string;
+  /** Free text for people (lists, the admin UI). */
+  description?: string;
   /** How the connection's traffic leaves the machine (the core builds the dispatcher). */
   proxy?: ProxySettings | 'system' | 'none';
   /** Connect and header timeout, seconds (default 60). */
