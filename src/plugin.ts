@@ -245,5 +245,6 @@ export { DropcronError, toCoded } from './errors.ts';
 export { sleep, backoffDelay } from './scheduler/timers.ts';
 export { oneLine } from './one-line.ts';
 export { formatBytes } from './format-bytes.ts';
+export { processAlive } from './process-alive.ts';
 export { KeyedQueue } from './keyed-queue.ts';
 export { zonedParts, wallTimeToDate } from './zoned-time.ts';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { coreErrors } from '../errors.ts';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
 import type { RunHistory, RunRecord } from './history.ts';
+import { processAlive } from '../process-alive.ts';
 
 /** What a marker holds: the record so far, and who was running it. */
 interface Marker {
@@ -92,15 +93,5 @@ export async function recordInterrupted(markers: RunMarkers, history: RunHistory
       );
   } catch (err) {
     log.warn(`cannot record interrupted runs: ${(err as Error).message}`);
-  }
-}
-
-/** Whether a process with this pid exists (EPERM: it exists, as another user's). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

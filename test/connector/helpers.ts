@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createDispatcher } from '../../src/net/dispatcher.ts';
 import { createDropboxClient, type ClientOptions } from '../../plugins/dropbox/api/client.ts';
 import { RefreshingToken } from '../../plugins/dropbox/api/token.ts';
-import type { Emulator } from '../../plugins/dropbox/emulator/index.ts';
+import { startEmulator, type Emulator } from '../../plugins/dropbox/emulator/index.ts';
+import { afterAll, beforeAll } from 'vitest';
 
 export type Emu = Emulator;
 
@@ -62,4 +63,18 @@ export function pattern(n: number, seed = 1): Buffer {
     b[i] = x >>> 24;
   }
   return b;
+}
+
+/** An emulator and a temp folder shared by one test file: started before its tests, closed after. */
+export function emulatorForFile(): { emu: Emu; tmp: Awaited<ReturnType<typeof tempDir>> } {
+  const env = {} as ReturnType<typeof emulatorForFile>;
+  beforeAll(async () => {
+    env.emu = await startEmulator({ port: 0 });
+    env.tmp = await tempDir();
+  });
+  afterAll(async () => {
+    await env.emu?.close();
+    await env.tmp?.cleanup();
+  });
+  return env;
 }

@@ -1,11 +1,12 @@
-// Downloads stream into a temp file beside the target, hashing the bytes as they
-// are written; a dropped connection resumes with Range from the bytes on disk (only
-// if Dropbox still serves the same rev); at the end the size and content_hash are
-// checked, the file is fsynced and renamed over the target, and the directory is
-// fsynced. Any failure removes the temp file; the target is never half-written.
-import { open, rename, unlink, utimes, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+// Downloads stream into a part file beside the target (part-files.ts), hashing the bytes
+// as they are written; a dropped connection resumes with Range from the bytes on disk
+// (only if Dropbox still serves the same rev), and so does a later call for the same
+// rev when a run was killed or gave up mid-file. At the end the size and content_hash
+// of the whole file are checked, it is fsynced and renamed over the target, and the
+// directory is fsynced. Bytes that cannot be trusted (a failed check, a failed write)
+// are removed; the target is never half-written.
+import { utimes, unlink, rename, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Transport } from './http.ts';
 import type { DownloadOptions, FileMetadata } from './types.ts';
 import { ContentHasher } from './content-hash.ts';
@@ -13,6 +14,7 @@ import { IntegrityError, NetworkError } from './errors.ts';
 import { sleep } from '../../../src/plugin.ts';
 import { policyDelay } from './retry.ts';
 import { localWriteError } from './local-write-error.ts';
+import { openPart, type OwnedPart } from './part-files.ts';
 
 export async function downloadFile(
   t: Transport,
@@ -22,15 +24,19 @@ export async function downloadFile(
 ): Promise<FileMetadata> {
   const route = 'files/download';
   const dir = dirname(localPath);
-  const tmp = join(dir, `.${basename(localPath)}.${randomBytes(4).toString('hex')}.dropcron-part`);
-  let fh: FileHandle | undefined = await open(tmp, 'wx', 0o600).catch(async (err) => {
+  const part: OwnedPart = await openPart(localPath, opts.rev).catch(async (err) => {
     throw await diskFailure(err, localPath);
   });
+  let fh: FileHandle | undefined = part.fh;
   let first: FileMetadata | undefined;
+  /** What is on disk is a true prefix of part.rev: worth keeping for a later resume. */
+  let resumable = true;
   try {
-    const sink = new FileSink(fh);
+    const sink = new FileSink(fh, part.size);
     let hasher = new ContentHasher();
-    let written = 0;
+    // The final content_hash covers the whole file: the bytes from an earlier run count too.
+    if (part.size > 0) await hashExisting(fh, part.size, hasher);
+    let written = part.size;
     for (let drops = 0; ;) {
       const res = await t.send<FileMetadata>({
         route,
@@ -45,7 +51,7 @@ export async function downloadFile(
       const resumedOk =
         written > 0 &&
         res.status === 206 &&
-        md.rev === first?.rev &&
+        md.rev === (first?.rev ?? part.rev) &&
         contentRangeStart(res.headers['content-range']) === written;
       if (written > 0 && !resumedOk) {
         // The file changed since the first bytes, or Range was ignored: start over.
@@ -53,15 +59,17 @@ export async function downloadFile(
         await sink.reset();
         hasher = new ContentHasher();
         written = 0;
-        first = undefined;
-        if (++drops >= t.policy.maxAttempts)
+        // A part from an earlier call costs no attempt: this call has not yet failed.
+        if (first !== undefined && ++drops >= t.policy.maxAttempts)
           throw new NetworkError(`${route}: ${JSON.stringify(path)} could not be resumed`, {
             route,
             tags: ['network', 'resume_failed'],
           });
+        first = undefined;
         continue;
       }
       first ??= md;
+      if (part.rev !== md.rev) await part.relabel(md.rev);
       const total = first.size;
       opts.onProgress?.(written, total);
       try {
@@ -74,9 +82,15 @@ export async function downloadFile(
         }
         await sink.flush();
       } catch (err) {
-        if (opts.signal?.aborted) throw opts.signal.reason;
+        if (opts.signal?.aborted) {
+          await sink.flush().catch(() => {}); // keep what arrived for the next run
+          throw opts.signal.reason;
+        }
         // The disk failed, not the network: resuming would fetch the same bytes to fail again.
-        if (sink.failed) throw err;
+        if (sink.failed) {
+          resumable = false;
+          throw err;
+        }
         await sink.flush(); // what arrived is good: resume after it
         drops++;
         const e = t.networkError(route, err, 'content');
@@ -97,6 +111,7 @@ export async function downloadFile(
       break;
     }
     const md = first!;
+    resumable = false; // every byte is here: whatever the checks say, nothing is left to resume
     if (written !== md.size) {
       throw new IntegrityError(`${route}: ${JSON.stringify(path)} is ${md.size} bytes but ${written} arrived`, {
         route,
@@ -115,15 +130,31 @@ export async function downloadFile(
     fh = undefined;
     if (opts.keepModified !== false && md.client_modified) {
       const m = new Date(md.client_modified);
-      if (!Number.isNaN(m.getTime())) await utimes(tmp, m, m);
+      if (!Number.isNaN(m.getTime())) await utimes(part.path, m, m);
     }
-    await rename(tmp, localPath);
+    await rename(part.path, localPath);
     await syncDir(dir);
     return md;
   } catch (err) {
     await fh?.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
+    // A network failure or a cancelled run leaves the bytes so far for the next run to
+    // resume (a later download task removes them if nothing wants that rev any more).
+    const keep = resumable && part.rev !== undefined && !(err instanceof IntegrityError);
+    if (!keep) await unlink(part.path).catch(() => {});
     throw await diskFailure(err, localPath, first?.size);
+  } finally {
+    part.release();
+  }
+}
+
+/** Feeds the `size` bytes already in the part file to the hasher. */
+async function hashExisting(fh: FileHandle, size: number, hasher: ContentHasher): Promise<void> {
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  for (let pos = 0; pos < size;) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
+    if (bytesRead === 0) throw new Error(`part file shrank while reading it: ${pos} of ${size} bytes`);
+    hasher.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
   }
 }
 
@@ -140,13 +171,16 @@ async function diskFailure(err: unknown, localPath: string, neededBytes?: number
 class FileSink {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private pos = 0;
   private sinceSync = 0;
   private syncing: Promise<void> | undefined;
   /** A write failed: the bytes handed over are not all on disk, so the file cannot be resumed. */
   failed = false;
 
-  constructor(private readonly fh: FileHandle) {}
+  /** `pos`: the bytes already in the file, which later writes follow. */
+  constructor(
+    private readonly fh: FileHandle,
+    private pos = 0,
+  ) {}
 
   async write(b: Buffer): Promise<void> {
     this.pending.push(b);

@@ -98,6 +98,11 @@ export interface DownloadOptions extends CallOptions {
   onProgress?: ProgressFn;
   /** Set the local file's mtime to the remote client_modified. Default true. */
   keepModified?: boolean;
+  /**
+   * The rev the caller listed: a part file an earlier call left for it is resumed, and
+   * parts of other revs are removed. Without it the download starts from the first byte.
+   */
+  rev?: string;
 }
 
 export interface ListOptions extends CallOptions {

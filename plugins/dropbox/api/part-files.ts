@@ -1,0 +1,150 @@
+// Part files: a download in progress is written to `.<name>.<rev>.<owner>.dropcron-part`
+// beside its target. The rev says which version of the Dropbox file the bytes are a
+// prefix of, so a later download of that same rev resumes from them instead of starting
+// over. The owner (`<pid>-<n>`: the process and which of its downloads) says whether
+// anyone is writing the file now. Ownership is decided by pid, not by age: a part left by
+// `kill -9` must be resumable by the very next run, seconds later, and a slow download
+// that has not written for minutes must not be taken from a live process. Within this
+// process (the daemon runs several jobs) the set of downloads in flight decides.
+import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { processAlive } from '../../../src/plugin.ts';
+
+const SUFFIX = '.dropcron-part';
+/** The name may hold dots; rev and owner cannot. */
+const PART = /^\.(.+)\.([0-9A-Za-z]+)\.(\d+)-(\d+)\.dropcron-part$/;
+/** Stands for the rev until the first answer names it (a caller that did not list it). */
+const UNKNOWN_REV = 'unknown';
+/** Part files of earlier versions carry no owner: only an old one is known to be abandoned. */
+const LEGACY_ABANDONED_MS = 60 * 60 * 1000;
+
+/** Owners whose download runs in this process now. */
+const held = new Set<string>();
+let seq = 0;
+
+/** Whether `name` is a part file: never uploaded, never listed as a local file. */
+export function isPartFile(name: string): boolean {
+  return name.startsWith('.') && name.endsWith(SUFFIX);
+}
+
+interface ParsedPart {
+  base: string;
+  rev: string;
+  pid: number;
+  owner: string;
+}
+
+function parsePart(name: string): ParsedPart | undefined {
+  const m = PART.exec(name);
+  if (!m) return undefined;
+  return { base: m[1]!, rev: m[2]!, pid: Number(m[3]), owner: `${m[3]}-${m[4]}` };
+}
+
+/** No live download writes it: its process is gone, or it is this process's and not in flight. */
+function ownerless(p: ParsedPart): boolean {
+  return p.pid === process.pid ? !held.has(p.owner) : !processAlive(p.pid);
+}
+
+/** A part file this download owns: opened, and positioned after any bytes it resumes from. */
+export interface OwnedPart {
+  path: string;
+  fh: FileHandle;
+  /** Bytes already there, from an earlier download of the same rev. */
+  size: number;
+  /** The rev its name says it holds. */
+  rev: string | undefined;
+  /** Renames it for the rev the bytes now come from (the file changed, or the rev was not known). */
+  relabel(rev: string): Promise<void>;
+  /** The download no longer writes it (finished, failed or kept for a later resume). */
+  release(): void;
+}
+
+/**
+ * Opens the part file for `localPath`. With the listed `rev`, an ownerless part of that
+ * rev is claimed (renamed to this owner: of two claimants only one rename succeeds) and
+ * resumed; ownerless parts of other revs hold a version Dropbox no longer serves there
+ * and are removed.
+ */
+export async function openPart(localPath: string, rev: string | undefined): Promise<OwnedPart> {
+  const dir = dirname(localPath);
+  const base = basename(localPath);
+  const owner = `${process.pid}-${++seq}`;
+  held.add(owner);
+  const nameFor = (r: string | undefined) => join(dir, `.${base}.${r ?? UNKNOWN_REV}.${owner}${SUFFIX}`);
+  try {
+    let path = nameFor(rev);
+    let size = 0;
+    let fh: FileHandle | undefined;
+    if (rev !== undefined) {
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        const p = parsePart(name);
+        if (!p || p.base !== base || !ownerless(p)) continue;
+        if (p.rev !== rev || fh) {
+          await unlink(join(dir, name)).catch(() => {});
+          continue;
+        }
+        const claimed = await rename(join(dir, name), path).then(
+          () => true,
+          () => false, // another run claimed it first
+        );
+        if (!claimed) continue;
+        fh = await open(path, 'r+');
+        size = (await fh.stat()).size;
+      }
+    }
+    fh ??= await open(path, 'wx', 0o600);
+    const part: OwnedPart = {
+      get path() {
+        return path;
+      },
+      fh,
+      size,
+      rev,
+      async relabel(r: string) {
+        const next = nameFor(r);
+        await rename(path, next);
+        path = next;
+        part.rev = r;
+      },
+      release: () => held.delete(owner),
+    };
+    return part;
+  } catch (err) {
+    held.delete(owner);
+    throw err;
+  }
+}
+
+/**
+ * Removes the part files in `dirs` that no download owns and `keep` does not claim
+ * (keep: target path and rev of a file the caller is still downloading). Returns the
+ * paths removed.
+ */
+export async function removeOrphanParts(
+  dirs: Iterable<string>,
+  keep: (localPath: string, rev: string) => boolean,
+  now = Date.now(),
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!isPartFile(name)) continue;
+      const path = join(dir, name);
+      const p = parsePart(name);
+      if (p) {
+        if (!ownerless(p) || keep(join(dir, p.base), p.rev)) continue;
+      } else {
+        const st = await stat(path).catch(() => undefined);
+        if (!st?.isFile() || now - st.mtimeMs < LEGACY_ABANDONED_MS) continue;
+      }
+      if (
+        await unlink(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        removed.push(path);
+    }
+  }
+  return removed;
+}
