@@ -1,7 +1,9 @@
 // download: Dropbox files -> a local folder. Remote names are untrusted input: each is
 // checked by localPathFor() and a name that could leave the target folder is skipped
-// with a warning, never followed. The connector writes to a temp file and renames, so
-// an aborted run leaves no partial file.
+// with a warning, never followed. The connector writes to a part file and renames, so
+// the target is never half-written; a part left by a killed or failed run is resumed by
+// the next download of the same rev, and removed at the end of a download into its
+// folder once nothing wants it.
 import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TaskType } from '../../../src/plugin.ts';
@@ -9,7 +11,8 @@ import type { DropboxClient, FileMetadata } from '../api/types.ts';
 import { DropboxError } from '../api/errors.ts';
 import { expand, localContentHash, placeholderProblems, rethrowIfAborted, varsOf } from './common.ts';
 import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from './filters.ts';
-import { localPathFor, resolveLocal } from './local-paths.ts';
+import { foldersUnder, localPathFor, resolveLocal } from './local-paths.ts';
+import { removeOrphanParts } from '../api/part-files.ts';
 import { decide, type OverwritePolicy } from './overwrite.ts';
 import { listCandidates, previousCandidates, type DateField, type RemoteCandidate } from './remote-entries.ts';
 import { ResultBuilder } from './result.ts';
@@ -120,11 +123,14 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
       return r.finish();
     }
 
+    // Parts of planned files that fail now stay, to be resumed by the next run.
+    const wanted = new Set(plan.map(({ c, local }) => partKey(local, (c.meta as FileMetadata).rev)));
     for (const { c, local } of plan) {
       const listed = c.meta as FileMetadata;
       try {
         await mkdir(dirname(local), { recursive: true });
         const meta = await ctx.connection.download(c.path, local, {
+          rev: listed.rev,
           keepModified: o.keepModified,
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress({ item: c.path, done, total }),
@@ -137,9 +143,15 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
         r.fail(c.path, err);
       }
     }
+    const folders = o.recursive || o.from === 'previous' ? await foldersUnder(target) : [target];
+    const removed = await removeOrphanParts(folders, (local, rev) => wanted.has(partKey(local, rev)));
+    for (const path of removed) r.act('delete-local', path, 'part file of a download no run will resume');
+    if (removed.length) r.count('partFilesRemoved', removed.length);
     return r.finish();
   },
 };
+
+const partKey = (local: string, rev: string) => `${rev}\0${local}`;
 
 /** Deletes the Dropbox file only when the local copy is proven to be the version listed. */
 async function deleteVerified(

@@ -1,8 +1,9 @@
 // Local side of transfers: where relative paths are anchored, walking source folders,
 // and turning remote names into local paths that can never land outside the target.
-import { lstat, opendir, stat } from 'node:fs/promises';
+import { lstat, opendir, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { Candidate } from './filters.ts';
+import { isPartFile } from '../api/part-files.ts';
 
 /**
  * Relative local paths are relative to the directory of config.yaml. The runner passes
@@ -29,7 +30,8 @@ export interface WalkOptions {
 /**
  * Yields every regular file under `root` (relative paths with '/'), folders in name
  * order. Symbolic links to folders are not followed (loops, escaping the tree); a link
- * to a file is treated as that file.
+ * to a file is treated as that file. Part files of downloads are never yielded, whatever
+ * the masks: they are unfinished copies, not the user's files.
  */
 export async function* walkLocal(root: string, opts: WalkOptions, rel = ''): AsyncGenerator<LocalFile> {
   const dir = rel ? join(root, ...rel.split('/')) : root;
@@ -38,6 +40,7 @@ export async function* walkLocal(root: string, opts: WalkOptions, rel = ''): Asy
   names.sort();
   for (const name of names) {
     opts.signal?.throwIfAborted();
+    if (isPartFile(name)) continue;
     const r = rel ? `${rel}/${name}` : name;
     const abs = join(dir, name);
     let st = await lstat(abs).catch(() => undefined);
@@ -60,6 +63,19 @@ export async function* walkLocal(root: string, opts: WalkOptions, rel = ''): Asy
       yield { abs, relPath: r, folder: false, size: st.size, modified: st.mtime };
     }
   }
+}
+
+/** `root` and every folder under it (symbolic links not followed); none when it is missing. */
+export async function foldersUnder(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const dirs = [root];
+  for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+    if (!entries) continue;
+    out.push(dir);
+    for (const e of entries) if (e.isDirectory()) dirs.push(join(dir, e.name));
+  }
+  return out;
 }
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
