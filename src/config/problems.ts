@@ -15,7 +15,15 @@ export interface ConfigProblem {
 export function formatProblem(p: ConfigProblem, cwd = process.cwd()): string {
   const rel = relative(cwd, p.file) || p.file;
   const shown = rel.startsWith('..') ? p.file : rel;
-  return `${shown}:${p.line}:${p.col} ${p.path ? p.path + ' ' : ''}${p.message}`;
+  return oneLineText(`${shown}:${p.line}:${p.col} ${p.path ? p.path + ' ' : ''}${p.message}`);
+}
+
+/**
+ * Control characters escaped (`\u000d`): a problem quotes what the file says, and a
+ * value or key holding a line break must not break the one line a problem is.
+ */
+function oneLineText(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

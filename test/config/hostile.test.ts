@@ -72,6 +72,11 @@ describe('hostile job files', () => {
     expect(await problemsOf(job('0 2 * * *') + 'name: k\n')).toEqual(['jobs/j.yaml:6:1 duplicate key']);
   });
 
+  it('a line break in a quoted value or key stays escaped: a problem is one line', async () => {
+    const lines = await problemsOf(job('0 2 * * *').replace('connection: sandbox', 'connection: "a\\rb"'));
+    expect(lines).toEqual([expect.stringMatching(/^jobs\/j\.yaml:3:13 connection names connection 'a\\u000db'/)]);
+  });
+
   it('a key that is a list or a mapping is a problem at the key, not a warning on stderr', async () => {
     expect(await problemsOf(job('0 2 * * *') + '? [a, b]\n: c\n')).toEqual([
       'jobs/j.yaml:6:3 a key must be a plain name, not a list or a mapping',
