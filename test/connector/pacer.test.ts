@@ -75,6 +75,15 @@ describe('Pacer', () => {
     expect(p.spacing).toBe(40);
   });
 
+  it('lets a held call go up to holdJitter of the hold after the Retry-After instant, never before', async () => {
+    const draws = [0.5, 0];
+    const p = new Pacer({ clock, minSleepMs: 10, holdJitter: 0.1, random: () => draws.shift() ?? 0 });
+    p.throttled(1000);
+    const [starts] = await Promise.all([startAll(p, 2), vi.advanceTimersByTimeAsync(2000)]);
+    expect(starts[0]).toBe(1050); // 1000 + 0.1 * 0.5 * 1000
+    expect(starts[1]).toBe(1070); // its own draw says 1000, but the spacing (20 ms after a throttle) comes first
+  });
+
   it('a later, shorter Retry-After does not cut an earlier hold short', async () => {
     const p = new Pacer({ clock, minSleepMs: 10, holdJitter: 0 });
     p.throttled(1000);
