@@ -310,14 +310,15 @@ describe('retries under injected faults', () => {
     expect(routes).toContain('files/get_metadata 200');
   });
 
-  it('gives up with RateLimitError when throttled past maxAttempts', async () => {
+  it('gives up with RateLimitError when throttled past maxThrottledMs', async () => {
     const { client } = makeClient(
       emu,
       { account: 'sandy' },
-      { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } },
+      { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2, maxThrottledMs: 500 } },
     );
-    emu.faults.inject({ route: 'users/get_space_usage', times: 2, fault: { rateLimit: 0 } });
+    emu.faults.inject({ route: 'users/get_space_usage', times: 1, fault: { rateLimit: 1 } });
     await expect(client.getSpaceUsage()).rejects.toBeInstanceOf(RateLimitError);
+    expect(client.stats().throttled).toBe(1);
   });
 });
 

@@ -2,7 +2,8 @@
 // itself is exercised against the emulator and real proxies elsewhere).
 import { describe, it, expect, afterEach } from 'vitest';
 import { MockAgent } from 'undici';
-import { Transport } from '../../plugins/dropbox/api/http.ts';
+import { Transport, type TransportOptions } from '../../plugins/dropbox/api/http.ts';
+import { Pacer } from '../../plugins/dropbox/api/pacer.ts';
 import { RefreshingToken } from '../../plugins/dropbox/api/token.ts';
 import {
   BadInputError,
@@ -17,11 +18,14 @@ const ORIGIN = 'http://dbx.test';
 const fast = { baseDelayMs: 1, maxDelayMs: 5 };
 let mock: MockAgent;
 
-function setup(token: TokenSource = { token: async () => 'tok', refresh: async () => 'tok2' }) {
+function setup(
+  token: TokenSource = { token: async () => 'tok', refresh: async () => 'tok2' },
+  extra: Partial<TransportOptions> = {},
+) {
   mock = new MockAgent();
   mock.disableNetConnect();
   const pool = mock.get(ORIGIN);
-  const t = new Transport({ dispatcher: mock, token, api: ORIGIN, content: ORIGIN, retry: fast });
+  const t = new Transport({ dispatcher: mock, token, api: ORIGIN, content: ORIGIN, retry: fast, ...extra });
   return { pool, t };
 }
 afterEach(async () => {
@@ -40,17 +44,38 @@ describe('transport retries', () => {
     mock.assertNoPendingInterceptors();
   });
 
-  it('honours Retry-After on 429 and gives up after maxAttempts', async () => {
-    const { pool, t } = setup();
+  it('waits out 429s past maxAttempts (they cost only time) and counts them in the pacer', async () => {
+    // Retry-After 0: only the doubled spacing would slow it
+    const { pool, t } = setup(undefined, { pacer: new Pacer({ maxSleepMs: 20 }) });
     pool
       .intercept({ path: '/2/files/get_metadata', method: 'POST' })
       .reply(429, { error: { reason: { '.tag': 'too_many_requests' } } }, { headers: { ...json, 'retry-after': '0' } })
-      .times(6);
+      .times(9);
+    pool.intercept({ path: '/2/files/get_metadata', method: 'POST' }).reply(200, { name: 'a' }, { headers: json });
     const started = Date.now();
+    const r = await t.send<{ name: string }>({
+      route: 'files/get_metadata',
+      style: 'rpc',
+      arg: { path: '/a' },
+      idempotency: 'safe',
+    });
+    expect(r.result.name).toBe('a');
+    expect(t.policy.maxAttempts).toBeLessThan(10);
+    expect(t.pacer.stats().throttled).toBe(9);
+    expect(Date.now() - started).toBeLessThan(5000); // Retry-After 0 => no 5 s default wait
+    mock.assertNoPendingInterceptors();
+  });
+
+  it('gives up on a 429 once its waits would pass maxThrottledMs', async () => {
+    const { pool, t } = setup(undefined, { retry: { ...fast, maxThrottledMs: 1500 } });
+    pool
+      .intercept({ path: '/2/files/get_metadata', method: 'POST' })
+      .reply(429, { error: { reason: { '.tag': 'too_many_requests' } } }, { headers: { ...json, 'retry-after': '1' } })
+      .times(2);
     await expect(
       t.send({ route: 'files/get_metadata', style: 'rpc', arg: { path: '/a' }, idempotency: 'safe' }),
-    ).rejects.toMatchObject({ name: 'RateLimitError', status: 429 });
-    expect(Date.now() - started).toBeLessThan(5000); // Retry-After 0 => no 5 s default wait
+    ).rejects.toMatchObject({ name: 'RateLimitError', status: 429, attempts: 2 });
+    expect(t.pacer.stats().throttled).toBe(2);
     mock.assertNoPendingInterceptors();
   });
 

@@ -252,6 +252,18 @@ describe('shouldRetry', () => {
     );
     expect(shouldRetry(e, { ...facts, attempt: 6 }, policy).retry).toBe(false);
   });
+  it('keeps waiting out 429s beyond maxAttempts until maxThrottledMs of waits', () => {
+    const e = mk(429, { error: { reason: { '.tag': 'too_many_requests' } } }, { retryAfter: '1' });
+    expect(shouldRetry(e, { ...facts, attempt: 20, throttled: 20, throttledMs: 19_000 }, policy).retry).toBe(true);
+    const over = { ...facts, attempt: 20, throttled: 20, throttledMs: policy.maxThrottledMs - 500 };
+    expect(shouldRetry(e, over, policy)).toMatchObject({
+      retry: false,
+      reason: expect.stringContaining('rate limited'),
+    });
+    // A 503 after many 429s still has its own attempts left; only the non-throttled ones count.
+    expect(shouldRetry(mk(503, {}), { ...facts, attempt: 20, throttled: 19 }, policy).retry).toBe(true);
+    expect(shouldRetry(mk(503, {}), { ...facts, attempt: 20, throttled: 14 }, policy).retry).toBe(false);
+  });
   it('never retries 5xx or resets of a call a repeat could duplicate', () => {
     expect(shouldRetry(mk(503, {}), { ...facts, idempotency: 'once' }, policy).retry).toBe(false);
     const reset = new NetworkError('r: reset', { route: 'r', retryable: true }, 'ECONNRESET');

@@ -42,6 +42,7 @@ import { pollJob } from './async-job.ts';
 import { downloadFile } from './download.ts';
 import { BLOCK_SIZE } from './content-hash.ts';
 import type { RetryPolicy } from './retry.ts';
+import { Pacer, type PacerOptions, type PacerStats } from './pacer.ts';
 
 export const DEFAULT_ENDPOINTS = { api: 'https://api.dropboxapi.com', content: 'https://content.dropboxapi.com' };
 
@@ -81,6 +82,7 @@ export interface ClientOptions {
   /** Largest file sent with one files/upload (at most 150 MiB); default 8 MiB. */
   simpleUploadMax?: number;
   retry?: Partial<RetryPolicy>;
+  pacer?: Partial<PacerOptions>;
 }
 
 export function createDropboxClient(opts: ClientOptions): DropboxClient & DropboxClientExtras {
@@ -117,6 +119,8 @@ class Client implements DropboxClient, DropboxClientExtras {
       content: o.endpoints?.content ?? DEFAULT_ENDPOINTS.content,
       log: o.log,
       retry: o.retry,
+      // One client per connection (version), so this is the connection's one pacer.
+      pacer: new Pacer(o.pacer),
       namespaceHeaders: (withPathRoot) => this.headers(withPathRoot),
       onInvalidRoot: async (err: PathRootError) => {
         this.root = err.rootInfo;
@@ -199,6 +203,10 @@ class Client implements DropboxClient, DropboxClientExtras {
       // Without account_info.read the namespace is unknown: serialise within this client.
       return this.fallbackNamespace;
     }
+  }
+
+  stats(): PacerStats {
+    return this.t.pacer.stats();
   }
 
   // --- account -------------------------------------------------------------------------

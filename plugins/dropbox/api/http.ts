@@ -4,12 +4,13 @@
 import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../src/plugin.ts';
-import { describeNetworkFailure, oneLine, sleep } from '../../../src/plugin.ts';
+import { describeNetworkFailure, oneLine } from '../../../src/plugin.ts';
 import type { TokenSource } from './types.ts';
 import { encodeArg, parseResultHeader } from './arg-header.ts';
 import { proxyRefusal } from './proxy-refusal.ts';
-import { DropboxError, NetworkError, PathRootError, ProxyError, errorFromResponse } from './errors.ts';
+import { DropboxError, NetworkError, PathRootError, ProxyError, RateLimitError, errorFromResponse } from './errors.ts';
 import { shouldRetry, DEFAULT_RETRY, type Idempotency, type RetryPolicy } from './retry.ts';
+import { Pacer } from './pacer.ts';
 
 export type BodyReadable = Dispatcher.ResponseData['body'];
 
@@ -57,13 +58,17 @@ export interface TransportOptions {
   namespaceHeaders?: (withPathRoot: boolean) => Promise<Record<string, string>>;
   /** 422 invalid_root: update the cached root from the error, so the replay uses the new one. */
   onInvalidRoot?: (err: PathRootError) => Promise<void>;
+  /** The connection's pacer, shared by every call; a transport alone gets its own. */
+  pacer?: Pacer;
 }
 
 export class Transport {
   readonly policy: RetryPolicy;
+  readonly pacer: Pacer;
 
   constructor(private readonly o: TransportOptions) {
     this.policy = { ...DEFAULT_RETRY, ...o.retry };
+    this.pacer = o.pacer ?? new Pacer();
   }
 
   /** Sends the call with retries; resolves to the decoded result (and the open body for downloads). */
@@ -72,19 +77,30 @@ export class Transport {
     let refreshed = false;
     let rootRefreshed = false;
     let fresh: string | undefined;
+    let throttled = 0;
+    let throttledSince: number | undefined;
     for (;;) {
       attempt++;
+      const started = await this.pacer.ready(call.signal);
       // Asked each attempt (cheap when cached): a Retry-After wait may outlast the token.
       const token = fresh ?? (await this.o.token.token(call.signal));
       fresh = undefined;
       try {
-        return await this.once<T>(call, token, attempt);
+        const res = await this.once<T>(call, token, attempt);
+        this.pacer.answered();
+        return res;
       } catch (err) {
         if (err instanceof PathRootError && err.tags[0] === 'invalid_root' && !rootRefreshed && this.o.onInvalidRoot) {
           rootRefreshed = true;
           await this.o.onInvalidRoot(err);
           continue;
         }
+        // A Retry-After is about the connection, not this call: the pacer holds them all.
+        const wait = err instanceof RateLimitError || (err instanceof DropboxError && err.retryAfterMs !== undefined);
+        if (err instanceof RateLimitError) {
+          throttled++;
+          throttledSince ??= this.pacer.now();
+        } else if (!wait && err instanceof DropboxError && err.status > 0) this.pacer.answered();
         const d = shouldRetry(
           err,
           {
@@ -92,10 +108,14 @@ export class Transport {
             replayable: call.replayable !== false,
             attempt,
             refreshed,
+            throttled,
+            throttledMs: throttledSince === undefined ? 0 : this.pacer.now() - throttledSince,
             signal: call.signal,
           },
           this.policy,
         );
+        // Counted even when given up; held only when retrying (a Retry-After too long to obey fails the others too).
+        if (wait) this.pacer.throttled(d.retry ? d.delayMs : 0, started);
         if (!d.retry) {
           if (err instanceof DropboxError) err.attempts = attempt;
           throw err;
@@ -104,8 +124,8 @@ export class Transport {
         if (d.refreshToken) {
           refreshed = true;
           fresh = await this.o.token.refresh(token, call.signal);
-        } else {
-          await sleep(d.delayMs, { signal: call.signal });
+        } else if (!wait) {
+          await this.pacer.backOff(d.delayMs, call.signal);
         }
       }
     }

@@ -14,8 +14,10 @@ import {
 } from './errors.ts';
 
 export interface RetryPolicy {
-  /** Total attempts including the first. */
+  /** Total attempts including the first, not counting those answered 429 (see maxThrottledMs). */
   maxAttempts: number;
+  /** Longest a call keeps waiting out 429s / Retry-After in total before it fails. */
+  maxThrottledMs: number;
   /** Nominal first backoff delay; doubles each attempt (backoffDelay waits half to all of it). */
   baseDelayMs: number;
   /** Backoff cap. */
@@ -32,6 +34,12 @@ export interface RetryPolicy {
 // Python SDK (4 retries, 2^n s) and undici's RetryHandler (30 s cap).
 export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 6,
+  // A 429 was refused before anything happened, so repeating it costs only time; an
+  // attempt count does not measure time when 32 calls share one limit (6 attempts
+  // of a 1 s Retry-After ran out in under a minute). 10 minutes outlasts Dropbox's
+  // longest Retry-After we obey (maxRetryAfterMs) twice; the job's own timeout
+  // still bounds the run.
+  maxThrottledMs: 600_000,
   baseDelayMs: 1000,
   maxDelayMs: 30_000,
   maxRetryAfterMs: 300_000,
@@ -53,6 +61,9 @@ export interface CallFacts {
   replayable: boolean;
   /** 1-based number of the attempt that just failed. */
   attempt: number;
+  /** How many of those attempts were throttled (429), and how long the call already waited for them. */
+  throttled?: number;
+  throttledMs?: number;
   /** Whether this call already refreshed its token once. */
   refreshed: boolean;
   signal?: AbortSignal;
@@ -72,15 +83,20 @@ export function shouldRetry(err: unknown, call: CallFacts, policy: RetryPolicy =
       ? { retry: false, reason: 'token expired again after refresh' }
       : { retry: true, delayMs: 0, refreshToken: true, reason: 'expired token' };
   }
-  if (call.attempt >= policy.maxAttempts) return { retry: false, reason: `gave up after ${call.attempt} attempts` };
-
   if (err instanceof RateLimitError) {
     // Throttled calls were rejected before doing anything, so even 'once' calls may repeat.
-    const wait = err.retryAfterMs ?? policyDelay(call.attempt, policy, policy.defaultRetryAfterMs);
+    const throttled = call.throttled ?? 1;
+    const wait = err.retryAfterMs ?? policyDelay(throttled, policy, policy.defaultRetryAfterMs);
     if (wait > policy.maxRetryAfterMs)
       return { retry: false, reason: `Retry-After ${Math.round(wait / 1000)} s is too long` };
+    const waited = call.throttledMs ?? 0;
+    if (waited + wait > policy.maxThrottledMs)
+      return { retry: false, reason: `still rate limited after waiting ${Math.round(waited / 1000)} s` };
     return { retry: true, delayMs: wait, refreshToken: false, reason: err.tags.join('/') || 'rate limited' };
   }
+  const tried = call.attempt - (call.throttled ?? 0);
+  if (tried >= policy.maxAttempts) return { retry: false, reason: `gave up after ${call.attempt} attempts` };
+
   if (err instanceof ProxyError) return { retry: false, reason: 'proxy refused' };
   const transient =
     err instanceof ServerError || ((err instanceof NetworkError || err instanceof RouteError) && err.retryable);

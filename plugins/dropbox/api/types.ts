@@ -1,5 +1,6 @@
 // The connector's public shape: what tasks, auth, the admin UI and the CLI may call.
 // Field names follow Dropbox's JSON (snake_case) so metadata passes through untouched.
+import type { PacerStats } from './pacer.ts';
 
 export interface FileMetadata {
   '.tag': 'file';
@@ -157,6 +158,8 @@ export interface DropboxClient {
   copy(fromPath: string, toPath: string, opts?: CallOptions & { autorename?: boolean }): Promise<Metadata>;
   move(fromPath: string, toPath: string, opts?: CallOptions & { autorename?: boolean }): Promise<Metadata>;
   search(query: string, opts?: SearchOptions): AsyncIterable<Metadata>;
+  /** What the connection's pacer saw so far (429s waited out), for a task's counts. */
+  stats(): PacerStats;
   /** Closes nothing shared; the dispatcher belongs to the core. */
 }
 

@@ -41,7 +41,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
     return out;
   },
   async run(o, ctx) {
-    const r = new ResultBuilder();
+    const r = new ResultBuilder(ctx.connection);
     const vars = varsOf(ctx);
     const { overwrite: policy, dateField } = o;
     const target = resolveLocal(expand(o.to, ctx), vars.baseDir);

@@ -10,6 +10,7 @@ import {
   type TaskResult,
 } from '../../../src/plugin.ts';
 import { worstKind } from '../error-codes.ts';
+import type { PacerStats } from '../api/pacer.ts';
 
 export class ResultBuilder {
   readonly counts: Record<string, number> = {};
@@ -19,6 +20,13 @@ export class ResultBuilder {
   readonly failures: string[] = [];
   /** Kinds of the failures, so the task's error tells the scheduler whether a retry can help. */
   private readonly failureKinds: ErrorKind[] = [];
+  /** The connection's throttle count when the task started (the client outlives a run). */
+  private readonly throttledBefore: number;
+
+  /** With the task's connection, the result counts the 429s this run waited out as `throttled`. */
+  constructor(private readonly connection?: { stats(): PacerStats }) {
+    this.throttledBefore = connection?.stats().throttled ?? 0;
+  }
 
   count(key: string, n = 1): void {
     this.counts[key] = (this.counts[key] ?? 0) + n;
@@ -45,6 +53,10 @@ export class ResultBuilder {
   }
 
   finish(output?: TaskOutput): TaskResult {
+    // Another job on the same connection at the same time adds its 429s here too: the
+    // pacer is shared, so they slowed this run as much.
+    const throttled = (this.connection?.stats().throttled ?? 0) - this.throttledBefore;
+    if (throttled > 0) this.count('throttled', throttled);
     const result: TaskResult = {
       counts: this.counts,
       bytes: this.bytes,

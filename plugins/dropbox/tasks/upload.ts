@@ -59,7 +59,7 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
     return out;
   },
   async run(o, ctx) {
-    const r = new ResultBuilder();
+    const r = new ResultBuilder(ctx.connection);
     const vars = varsOf(ctx);
     const policy = o.overwrite;
     const to = remoteOrThrow(expand(o.to, ctx));
