@@ -23,7 +23,7 @@ export const createFolderTask: TaskType<CreateFolderOptions, DropboxClient> = {
     return out;
   },
   async run(o, ctx) {
-    const r = new ResultBuilder();
+    const r = new ResultBuilder(ctx.connection);
     const path = remoteOrThrow(expand(o.path, ctx));
     if (path === '') throw pluginError('DBX_TASK_INPUT', 'create-folder: the root of the connection always exists');
     const { existsOk } = o;

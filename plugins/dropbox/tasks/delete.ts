@@ -43,7 +43,7 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
     return out;
   },
   async run(o, ctx) {
-    const r = new ResultBuilder();
+    const r = new ResultBuilder(ctx.connection);
     const vars = varsOf(ctx);
     const { maxDelete, dateField } = o;
     // olderThan is a retention rule here (keepLast ranks all matches, old or not).

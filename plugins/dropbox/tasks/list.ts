@@ -38,7 +38,7 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
     ];
   },
   async run(o, ctx) {
-    const r = new ResultBuilder();
+    const r = new ResultBuilder(ctx.connection);
     const vars = varsOf(ctx);
     const folder = remoteOrThrow(expand(o.path, ctx));
     const found = await listCandidates(ctx.connection, {
