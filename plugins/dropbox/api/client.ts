@@ -43,6 +43,7 @@ import { downloadFile } from './download.ts';
 import { BLOCK_SIZE } from './content-hash.ts';
 import type { RetryPolicy } from './retry.ts';
 import { Pacer, type PacerOptions, type PacerStats } from './pacer.ts';
+import type { UploadCheckpoints } from './upload-checkpoints.ts';
 
 export const DEFAULT_ENDPOINTS = { api: 'https://api.dropboxapi.com', content: 'https://content.dropboxapi.com' };
 
@@ -83,6 +84,8 @@ export interface ClientOptions {
   simpleUploadMax?: number;
   retry?: Partial<RetryPolicy>;
   pacer?: Partial<PacerOptions>;
+  /** Where large uploads checkpoint their sessions to resume after a crash (the state directory). */
+  uploadCheckpoints?: UploadCheckpoints;
 }
 
 export function createDropboxClient(opts: ClientOptions): DropboxClient & DropboxClientExtras {
@@ -135,6 +138,7 @@ class Client implements DropboxClient, DropboxClientExtras {
       parallelChunks: Math.max(1, o.parallelChunks ?? 1),
       manyConcurrency: Math.max(1, o.manyConcurrency ?? DEFAULT_MANY_CONCURRENCY),
       getMetadata: (p, signal) => this.getMetadata(p, { signal }),
+      checkpoints: o.uploadCheckpoints,
     };
   }
 

@@ -12,8 +12,9 @@ import { stat } from 'node:fs/promises';
 import type { Transport, Body } from './http.ts';
 import type { FileMetadata, UploadOptions, WriteMode } from './types.ts';
 import { ContentHasher, combineBlockDigests, hashFileRegion } from './content-hash.ts';
-import { DropboxError, IncorrectOffsetError, IntegrityError } from './errors.ts';
+import { DropboxError, IncorrectOffsetError, IntegrityError, RouteError } from './errors.ts';
 import type { Idempotency } from './retry.ts';
+import type { CheckpointSlot, UploadCheckpoints } from './upload-checkpoints.ts';
 
 export const MAX_REQUEST_BODY = 150 * 1024 * 1024;
 
@@ -29,6 +30,8 @@ export interface UploadContext {
   /** Files in flight in uploadMany. */
   manyConcurrency: number;
   getMetadata: (path: string, signal?: AbortSignal) => Promise<FileMetadata | { '.tag': 'folder' } | undefined>;
+  /** Where large uploads checkpoint their sessions; none: every upload starts at byte 0. */
+  checkpoints?: UploadCheckpoints;
 }
 
 export interface CommitInfo {
@@ -102,7 +105,9 @@ export interface SessionResult {
 /**
  * Sends a whole file into a new upload session and closes it. Chunks are
  * `chunkSize` bytes; with parallelChunks > 1 a concurrent session takes them in
- * parallel (each a multiple of 4 MiB, as Dropbox requires).
+ * parallel (each a multiple of 4 MiB, as Dropbox requires). A sequential session is
+ * checkpointed in `checkpoint` after each acknowledged append and resumed from it; a
+ * concurrent one is not (its chunks land out of order, so no single offset says what is in).
  */
 export async function uploadSessionData(
   ctx: UploadContext,
@@ -110,6 +115,7 @@ export async function uploadSessionData(
   size: number,
   progress: Progress,
   signal?: AbortSignal,
+  checkpoint?: CheckpointSlot,
 ): Promise<SessionResult> {
   const chunk = ctx.chunkSize;
   const nChunks = Math.max(1, Math.ceil(size / chunk));
@@ -122,10 +128,11 @@ export async function uploadSessionData(
     route: string,
     arg: (offset: number) => unknown,
     close: boolean,
+    resumeAt?: number,
   ): Promise<unknown> => {
     const start = i * chunk;
     const end = Math.min(size, start + chunk);
-    let from = start;
+    let from = resumeAt ?? start;
     for (let resyncs = 0; ; resyncs++) {
       let hasher = new ContentHasher();
       let counted = 0;
@@ -183,24 +190,90 @@ export async function uploadSessionData(
     }
   };
 
+  /**
+   * Continues a checkpointed sequential session: the prefix already sent is re-read from
+   * the file for its block digests, then the rest of the chunk holding `offset` is sent.
+   * Undefined (and the checkpoint dropped) when the server no longer has the session or
+   * it is not where the checkpoint says: the upload then starts clean.
+   */
+  const resumeSession = async (cp: CheckpointSlot): Promise<{ sessionId: string; next: number } | undefined> => {
+    const point = await cp.resume();
+    if (!point) return undefined;
+    let offset = point.offset;
+    // incorrect_offset names where the session really is; follow it a few times at most.
+    for (let tries = 0; tries < 3 && offset > 0 && offset <= size; tries++) {
+      const k = Math.floor(offset / chunk);
+      // All bytes in (the closing append went in): only the finish is left.
+      const hashed = offset === size ? nChunks : k;
+      if (hashed > 0) {
+        const head = await hashFileRegion(localPath, 0, Math.min(size, hashed * chunk), signal);
+        digests.fill([], 0, hashed);
+        digests[0] = head.blockDigests();
+      }
+      progress.add(offset);
+      if (offset === size) return { sessionId: point.sessionId, next: nChunks };
+      const close = k === nChunks - 1;
+      try {
+        await sendChunk(
+          k,
+          'files/upload_session/append_v2',
+          (o) => ({ cursor: { session_id: point.sessionId, offset: o }, close }),
+          close,
+          offset,
+        );
+        return { sessionId: point.sessionId, next: k + 1 };
+      } catch (err) {
+        progress.add(-offset);
+        if (err instanceof IncorrectOffsetError) {
+          offset = err.correctOffset;
+          continue;
+        }
+        // not_found (expired, or another server's), closed, ...: the session is no use.
+        if (err instanceof RouteError) break;
+        throw err;
+      }
+    }
+    digests.fill([]);
+    await cp.remove();
+    return undefined;
+  };
+
   let sessionId: string;
   if (!concurrent) {
-    const r = (await sendChunk(0, 'files/upload_session/start', () => ({ close: nChunks === 1 }), nChunks === 1)) as {
-      session_id: string;
-    } | null;
-    if (!r)
-      throw new DropboxError('files/upload_session/start: no session id returned', {
-        route: 'files/upload_session/start',
-      });
-    sessionId = r.session_id;
-    for (let i = 1; i < nChunks; i++) {
+    const append = (i: number, resumeAt?: number) => {
       const close = i === nChunks - 1;
-      await sendChunk(
+      return sendChunk(
         i,
         'files/upload_session/append_v2',
         (offset) => ({ cursor: { session_id: sessionId, offset }, close }),
         close,
+        resumeAt,
       );
+    };
+    // After each acknowledged chunk but the closing one (a closed session is finished next).
+    const checkpointAt = async (i: number) => {
+      if (checkpoint && i < nChunks - 1) await checkpoint.save({ sessionId, offset: (i + 1) * chunk });
+    };
+    const resumed = checkpoint && (await resumeSession(checkpoint));
+    let next: number;
+    if (resumed) {
+      sessionId = resumed.sessionId;
+      next = resumed.next;
+    } else {
+      const r = (await sendChunk(0, 'files/upload_session/start', () => ({ close: nChunks === 1 }), nChunks === 1)) as {
+        session_id: string;
+      } | null;
+      if (!r)
+        throw new DropboxError('files/upload_session/start: no session id returned', {
+          route: 'files/upload_session/start',
+        });
+      sessionId = r.session_id;
+      await checkpointAt(0);
+      next = 1;
+    }
+    for (let i = next; i < nChunks; i++) {
+      await append(i);
+      await checkpointAt(i);
     }
   } else {
     const r = await ctx.t.send<{ session_id: string }>({
@@ -321,9 +394,18 @@ async function uploadStable(
     return verify('files/upload', path, md, local);
   }
 
-  const s = await uploadSessionData(ctx, localPath, size, progress, opts.signal);
-  const md = await finishSession(ctx, s, commit, opts.signal);
-  return verify('files/upload_session/finish', path, md, s.contentHash);
+  const checkpoint = ctx.checkpoints?.slot(localPath, path, st);
+  try {
+    const s = await uploadSessionData(ctx, localPath, size, progress, opts.signal, checkpoint);
+    const md = await finishSession(ctx, s, commit, opts.signal);
+    await checkpoint?.remove();
+    return verify('files/upload_session/finish', path, md, s.contentHash);
+  } catch (err) {
+    // Dropbox refused (the session, the commit or the bytes): a later run must start
+    // clean. An abort or a network or server failure keeps the checkpoint to resume from.
+    if (err instanceof RouteError || err instanceof IntegrityError) await checkpoint?.remove();
+    throw err;
+  }
 }
 
 async function finishSession(
