@@ -231,6 +231,10 @@ async function loadConnections(
           });
         } else if (ct) {
           if (!mine.length && data.proxy !== undefined) {
+            // Like every local path in the config, a CA file is read from config.yaml's folder.
+            const proxy = data.proxy;
+            if (isObject(proxy) && typeof proxy.ca === 'string' && proxy.ca !== '')
+              proxy.ca = resolve(dirname(configFile.file), proxy.ca);
             for (const [path, message] of proxyProblems(data.proxy)) {
               mine.push({ file, ...yf.position(['proxy', ...pathSegments(path)]), path: `proxy.${path}`, message });
             }

@@ -12,7 +12,7 @@ import { tree } from './fixtures.ts';
 const okJob = 'name: ok\nschedule: "0 2 * * *"\nconnection: ok\ntasks:\n  - list: { path: /a }\n';
 
 /** The problems `validate` prints for these files, beside a valid connection and job. */
-async function problemsOf(files: Record<string, string>): Promise<{ dir: string; lines: string[] }> {
+async function problemsOf(files: Record<string, string>) {
   const dir = await tree({
     'config.yaml': 'admin: { port: 0 }\nstate: ./state\n',
     'connections/ok.yaml': 'name: ok\ntype: dropbox\n',
@@ -20,7 +20,7 @@ async function problemsOf(files: Record<string, string>): Promise<{ dir: string;
     ...files,
   });
   const loaded = await loadConfig(join(dir, 'config.yaml'), { env: {} });
-  return { dir, lines: loaded.problems.map((p) => formatProblem(p, dir)) };
+  return { dir, loaded, lines: loaded.problems.map((p) => formatProblem(p, dir)) };
 }
 
 /** `file:line:col` of the first `needle` in `text` (1-based, as validate prints). */
@@ -115,6 +115,14 @@ describe('validate refuses values that cannot work', () => {
       `${at('connections/ca.yaml', der, dir)} proxy.ca ${join(dir, 'ca.der')} holds no PEM certificate (-----BEGIN CERTIFICATE-----); a DER file converts with: openssl x509 -inform der -in ${join(dir, 'ca.der')} -out ca.pem`,
     ]);
     expect((await problemsOf({ 'connections/ca.yaml': text(join(dir, 'ca.pem')) })).lines).toEqual([]);
+  });
+
+  it("a relative CA path is read from config.yaml's folder, wherever dropcron runs", async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const text = connection('ca', 'proxy: { type: https, host: proxy.example, port: 3128, ca: certs/ca.pem }');
+    const { lines, loaded, dir } = await problemsOf({ 'connections/ca.yaml': text, 'certs/ca.pem': pem });
+    expect(lines).toEqual([]);
+    expect(loaded.connections.find((c) => c.name === 'ca')?.proxy).toMatchObject({ ca: join(dir, 'certs/ca.pem') });
   });
 
   it('a proxy host with credentials in it is refused without repeating them', async () => {
