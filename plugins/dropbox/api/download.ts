@@ -11,7 +11,6 @@ import type { Transport } from './http.ts';
 import type { DownloadOptions, FileMetadata } from './types.ts';
 import { ContentHasher } from './content-hash.ts';
 import { IntegrityError, NetworkError } from './errors.ts';
-import { sleep } from '../../../src/plugin.ts';
 import { policyDelay } from './retry.ts';
 import { localWriteError } from './local-write-error.ts';
 import { openPart, type OwnedPart } from './part-files.ts';
@@ -95,7 +94,7 @@ export async function downloadFile(
         drops++;
         const e = t.networkError(route, err, 'content');
         if (!(e instanceof NetworkError) || !e.retryable || drops >= t.policy.maxAttempts) throw e;
-        await sleep(policyDelay(drops, t.policy), { signal: opts.signal });
+        await t.pacer.backOff(policyDelay(drops, t.policy), opts.signal);
         continue;
       }
       if (written < total) {

@@ -4,7 +4,6 @@
 import { stat } from 'node:fs/promises';
 import type { FileMetadata, UploadManyItem, UploadManyResult } from './types.ts';
 import { DropboxError, RateLimitError, errorFromUnion } from './errors.ts';
-import { sleep } from '../../../src/plugin.ts';
 import { policyDelay } from './retry.ts';
 import { pollJob } from './async-job.ts';
 import {
@@ -140,7 +139,9 @@ export async function uploadMany(
       out[r.index]!.error = err;
     }
     if (again.length) {
-      await sleep(policyDelay(Math.max(...again.map((r) => r.tries)), c.t.policy), { signal });
+      // Entries refused for lock contention: the namespace is busy for every call, so the
+      // whole connection waits, through its pacer.
+      c.t.pacer.throttled(policyDelay(Math.max(...again.map((r) => r.tries)), c.t.policy));
       ready.push(...again);
     }
   }
