@@ -90,8 +90,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const tls = opts.tls ? selfSignedCert() : undefined;
   const server: Server = tls ? createHttps({ key: tls.key, cert: tls.cert }, handler) : createHttp(handler);
   // Bad requests at the HTTP level must never bring the emulator down.
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  // The body names Node's reason (HPE_..., ERR_HTTP_...), so a client that meets one can say why.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const body = `Error in HTTP request: ${err.code ?? 'malformed request'}`;
+    if (socket.writable)
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     else socket.destroy();
   });
   server.requestTimeout = 0;
