@@ -73,7 +73,7 @@ function failed(file: string, source: string, message: string): YamlFile {
 export function parseYaml(file: string, source: string, env: Env = process.env): YamlFile {
   const lines = new LineCounter();
   // yaml's own uniqueKeys check compares every key with every other (5 s for 20,000
-  // keys); duplicateKeys() below does the same in one pass.
+  // keys); keyProblems() below does the same in one pass.
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const problems: ConfigProblem[] = [];
   const at = (offset: number) => {
@@ -96,9 +96,7 @@ export function parseYaml(file: string, source: string, env: Env = process.env):
     const { line, col } = at(offset);
     problems.push({ file, line, col, path: '', message: yamlMessage(e.code, e.message) });
   }
-  for (const offset of duplicateKeys(doc)) problems.push({ file, ...at(offset), path: '', message: 'duplicate key' });
-  for (const offset of complexKeys(doc))
-    problems.push({ file, ...at(offset), path: '', message: 'a key must be a plain name, not a list or a mapping' });
+  for (const { offset, message } of keyProblems(doc)) problems.push({ file, ...at(offset), path: '', message });
   if (problems.length) return result;
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     problems.push({ file, line: 1, col: 1, path: '', message: 'file is empty' });
@@ -127,29 +125,28 @@ function aliasMessage(err: unknown): string {
   return name ? `alias *${name} refers to no anchor &${name}` : (msg.split('\n')[0] ?? msg);
 }
 
-/** Offsets of every key that repeats an earlier key of the same mapping. */
-function duplicateKeys(doc: Document.Parsed): number[] {
-  const out: number[] = [];
+/**
+ * Keys no setting can have, in one walk of the document: a key repeating an earlier key
+ * of the same mapping, and a key that is a list or a mapping (`? [a, b]: c`).
+ */
+function keyProblems(doc: Document.Parsed): Array<{ offset: number; message: string }> {
+  const out: Array<{ offset: number; message: string }> = [];
   visit(doc, {
     Map(_key, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
         const k = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (seen.has(k)) out.push((pair.key as ParsedNode | null)?.range?.[0] ?? 0);
+        if (seen.has(k))
+          out.push({ offset: (pair.key as ParsedNode | null)?.range?.[0] ?? 0, message: 'duplicate key' });
         else seen.add(k);
       }
     },
-  });
-  return out;
-}
-
-/** Offsets of keys that are lists or mappings (`? [a, b]: c`): no setting is named so. */
-function complexKeys(doc: Document.Parsed): number[] {
-  const out: number[] = [];
-  visit(doc, {
     Pair(_key, pair) {
       if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key))
-        out.push((pair.key as ParsedNode).range?.[0] ?? 0);
+        out.push({
+          offset: (pair.key as ParsedNode).range?.[0] ?? 0,
+          message: 'a key must be a plain name, not a list or a mapping',
+        });
     },
   });
   return out;
