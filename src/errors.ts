@@ -128,9 +128,12 @@ export function toCoded(err: unknown): CodedError {
   return { code: 'DC_INTERNAL', kind: 'transient', message: oneLine(err) };
 }
 
-/** Whether running the whole job again could help. */
-export function retryable(err: CodedError): boolean {
-  return err.kind === 'transient';
+/**
+ * Whether running the whole job again could help. A failure without a kind (a run
+ * recorded before errors had kinds) is taken as transient, as it was then.
+ */
+export function retryable(err: { kind?: ErrorKind }): boolean {
+  return err.kind === undefined || err.kind === 'transient';
 }
 
 /** The HTTP status an admin API answer gets for an error of this kind. */

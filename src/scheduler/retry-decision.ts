@@ -3,6 +3,7 @@ import type { JobDefinition } from '../config/types.ts';
 import type { RunRecord } from '../store/history.ts';
 import type { RunRequest } from './runner.ts';
 import { backoffDelay } from './timers.ts';
+import { retryable } from '../errors.ts';
 
 /** Longest wait between retries, whatever the job's backoff and retry count. */
 export const MAX_BACKOFF_MS = 3_600_000;
@@ -27,8 +28,12 @@ export function planRetry(
   // Aborted runs (shutdown) are not retried; timeouts and failures are, unless the
   // failure's kind says a retry cannot fix it (a revoked grant, a full account, a tripped
   // delete guard, a wrong option): re-running those only repeats the failure.
-  const fixable = record.kind === undefined || record.kind === 'transient';
-  if ((record.outcome === 'failed' || record.outcome === 'timeout') && fixable && !req.dryRun && attempt <= count)
+  if (
+    (record.outcome === 'failed' || record.outcome === 'timeout') &&
+    retryable(record) &&
+    !req.dryRun &&
+    attempt <= count
+  )
     return { attempt, count, delayMs: backoffDelay(attempt, backoffMs, MAX_BACKOFF_MS, random) };
   return undefined;
 }
