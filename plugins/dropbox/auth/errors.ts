@@ -1,18 +1,14 @@
 // Errors of the sign-in and token machinery. Each message is one line a person can act
 // on: what Dropbox said and what to do about it. None ever carries a token or secret.
 // Each carries its catalogue code and kind (error-codes.ts), which the core acts on.
-import type { CodedError, ErrorKind } from '../../../src/plugin.ts';
+import { DropcronError } from '../../../src/plugin.ts';
 import { dropboxErrors, type DropboxErrorCode } from '../error-codes.ts';
 
 /** Base of the plugin's non-HTTP errors: the kind always comes from the code. */
-abstract class CodedPluginError extends Error implements CodedError {
-  readonly kind: ErrorKind;
-  constructor(
-    readonly code: DropboxErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.kind = dropboxErrors[code].kind;
+abstract class CodedPluginError extends DropcronError {
+  declare readonly code: DropboxErrorCode;
+  constructor(code: DropboxErrorCode, message: string) {
+    super(code, dropboxErrors[code].kind, message);
   }
 }
 
