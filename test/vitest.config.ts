@@ -9,6 +9,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Prints the fault suite's table (test/faults) after the run.
+    globalSetup: ['test/faults/table.ts'],
     // The JSON report is what .ci/run counts; the default reporter is for people.
     reporters: ['default', ['json', { outputFile: 'test/.artifacts/results.json' }]],
   },
