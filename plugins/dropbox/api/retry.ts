@@ -97,7 +97,8 @@ export function shouldRetry(err: unknown, call: CallFacts, policy: RetryPolicy =
   const tried = call.attempt - (call.throttled ?? 0);
   if (tried >= policy.maxAttempts) return { retry: false, reason: `gave up after ${call.attempt} attempts` };
 
-  if (err instanceof ProxyError) return { retry: false, reason: 'proxy refused' };
+  // Bad credentials or a refused tunnel stay refused; an unreachable proxy may be restarting.
+  if (err instanceof ProxyError && !err.retryable) return { retry: false, reason: 'proxy refused' };
   const transient =
     err instanceof ServerError || ((err instanceof NetworkError || err instanceof RouteError) && err.retryable);
   if (!transient) return { retry: false, reason: 'not transient' };
