@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import dropbox from '../../plugins/dropbox/index.ts';
 import { withDefaults } from '../../src/config/defaults.ts';
 import type { JobDefinition } from '../../src/config/types.ts';
@@ -56,6 +57,16 @@ export async function startFaultWorld(
       await w.close();
     },
   };
+}
+
+/** One world for all the tests of a file (or suite): started before them, closed after. */
+export function worldForAll(opts: Parameters<typeof startFaultWorld>[0] = {}): { readonly w: FaultWorld } {
+  const holder = {} as { w: FaultWorld };
+  beforeAll(async () => {
+    holder.w = await startFaultWorld(opts);
+  });
+  afterAll(async () => holder.w?.close());
+  return holder;
 }
 
 function jobOf(registry: Registry, tasks: TaskSpec[], connection: string): JobDefinition {

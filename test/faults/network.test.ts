@@ -1,20 +1,17 @@
 // The network between dropcron and Dropbox failing under a transfer: connections reset
 // in the middle of request and response bodies (the proxy case is in proxy-restart.test.ts).
-import { afterAll, beforeAll, describe as suite, it } from 'vitest';
+import { describe as suite, it } from 'vitest';
 import { join } from 'node:path';
 import { compare, complete, describe, localHashes, remoteHashes, settle } from './checks.ts';
-import { outcomeOf, sampleFiles, startFaultWorld, writeTree, type FaultWorld } from './harness.ts';
+import { outcomeOf, sampleFiles, worldForAll, writeTree } from './harness.ts';
 
 const MiB = 1024 * 1024;
 
 suite('connection resets', () => {
-  let w: FaultWorld;
-  beforeAll(async () => {
-    w = await startFaultWorld();
-  });
-  afterAll(async () => w?.close());
+  const world = worldForAll();
 
   it('resets in the middle of upload bodies (session start, append, finish)', async () => {
+    const { w } = world;
     const src = await writeTree(join(w.dir, 'up'), sampleFiles(20, { 'big.bin': 70 }));
     const before = w.emu.requests.length;
     // Every file starts a session (the small ones send all they have in it); the 70 MiB
@@ -48,6 +45,7 @@ suite('connection resets', () => {
   }, 60_000);
 
   it('resets in the middle of download bodies resume with Range', async () => {
+    const { w } = world;
     const files = sampleFiles(10, { 'big.bin': 20 });
     for (const [rel, data] of files) await w.emu.files.put('sandy', `/resets-down/${rel}`, data);
     const dst = join(w.dir, 'down');

@@ -1,19 +1,16 @@
 // Dropbox's servers having a bad minute: bursts of 500, 502 and 503 on the calls an
 // upload and a download make. Every call the connector may repeat is repeated with
 // backoff; the job ends with every file there once, hash-equal on both ends.
-import { afterAll, beforeAll, describe as suite, it } from 'vitest';
+import { describe as suite, it } from 'vitest';
 import { join } from 'node:path';
 import { compare, complete, describe, localHashes, remoteHashes, settle } from './checks.ts';
-import { outcomeOf, sampleFiles, startFaultWorld, writeTree, type FaultWorld } from './harness.ts';
+import { outcomeOf, sampleFiles, worldForAll, writeTree } from './harness.ts';
 
-let w: FaultWorld;
-beforeAll(async () => {
-  w = await startFaultWorld();
-});
-afterAll(async () => w?.close());
+const world = worldForAll();
 
 suite('server errors', () => {
   it('500/503 bursts on listing, upload sessions, batch commits and downloads', async () => {
+    const { w } = world;
     const src = await writeTree(join(w.dir, 'up'), sampleFiles(30, { 'big.bin': 40 }));
     const back = join(w.dir, 'down');
     const before = w.emu.requests.length;

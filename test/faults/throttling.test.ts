@@ -1,16 +1,12 @@
 // Faults where Dropbox says "not now": a 429 storm against a hard rate limit, and write
 // contention (too_many_write_operations) on every kind of commit. Both must end with
 // every file there once, hash-equal, and the 429s counted in the run summary.
-import { afterAll, beforeAll, describe as suite, expect, it } from 'vitest';
+import { describe as suite, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { compare, complete, describe, localHashes, remoteHashes, settle } from './checks.ts';
-import { outcomeOf, sampleFiles, startFaultWorld, writeTree, type FaultWorld } from './harness.ts';
+import { outcomeOf, sampleFiles, worldForAll, writeTree, type FaultWorld } from './harness.ts';
 
-let w: FaultWorld;
-beforeAll(async () => {
-  w = await startFaultWorld();
-});
-afterAll(async () => w?.close());
+const world = worldForAll();
 
 const throttledIn = (w: FaultWorld, from: number) => w.emu.requests.slice(from).filter((r) => r.status === 429).length;
 
@@ -20,6 +16,7 @@ suite('throttling', () => {
   // (32 calls in flight against 5/s) in a third of the time.
   const RATE = 5;
   it(`429 storm: 100 small files and a multi-chunk one at ${RATE} calls/s with Retry-After`, async () => {
+    const { w } = world;
     const src = await writeTree(join(w.dir, 'storm'), sampleFiles(100, { 'big.bin': 40 }));
     const before = w.emu.requests.length;
     w.emu.faults.set({ rateLimitPerSecond: RATE });
@@ -48,6 +45,7 @@ suite('throttling', () => {
   }, 90_000);
 
   it('too_many_write_operations on uploads, batch commits, folders and deletes', async () => {
+    const { w } = world;
     const src = await writeTree(join(w.dir, 'contended'), sampleFiles(40, { 'large.bin': 9 }));
     await w.emu.files.put('sandy', '/contended-old/stale.txt', 'old');
     const before = w.emu.requests.length;
