@@ -22,7 +22,7 @@ export function proxyOf(d: Dispatcher): ProxyLabel | undefined {
 
 export interface NetworkFailure {
   message: string;
-  /** The proxy refused or could not be reached: retrying will not help. */
+  /** The proxy refused or could not be reached (see `transient` for whether retrying may help). */
   proxy: boolean;
   /** Worth retrying (reset, timeout, refused by the target). */
   transient: boolean;
@@ -63,7 +63,10 @@ export function describeNetworkFailure(err: unknown, d: Dispatcher, target: stri
       (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') &&
       (e.port === undefined || e.port === proxy.port)
     ) {
-      return { message: `cannot reach the ${proxy.label}: ${code}`, proxy: true, transient: false, code };
+      // A proxy that refuses the connection is most often restarting: worth the same
+      // retries as a refused target. A name that does not resolve is a setting to fix.
+      const transient = code !== 'ENOTFOUND';
+      return { message: `cannot reach the ${proxy.label}: ${code}`, proxy: true, transient, code };
     }
   }
   const via = proxy ? ` via the ${proxy.label}` : '';

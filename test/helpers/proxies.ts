@@ -58,11 +58,18 @@ function stopper(child: ChildProcess, dir: string): () => Promise<void> {
   };
 }
 
-export async function startTinyproxy(opts: { username?: string; password?: string } = {}): Promise<RunningProxy> {
+export async function startTinyproxy(
+  opts: {
+    username?: string;
+    password?: string;
+    /** A fixed port, e.g. to restart it where it was. */
+    port?: number;
+  } = {},
+): Promise<RunningProxy> {
   const username = opts.username ?? 'puser';
   const password = opts.password ?? 'ppass';
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-tinyproxy-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const logFile = join(dir, 'tinyproxy.log');
   const conf = [
     `Port ${port}`,

@@ -6,6 +6,7 @@ import { backoffDelay } from '../../../src/plugin.ts';
 import {
   DropboxError,
   ExpiredTokenError,
+  InvalidTokenError,
   NetworkError,
   ProxyError,
   RateLimitError,
@@ -77,11 +78,14 @@ export function shouldRetry(err: unknown, call: CallFacts, policy: RetryPolicy =
   if (!(err instanceof DropboxError)) return { retry: false, reason: 'not a Dropbox error' };
   if (!call.replayable) return { retry: false, reason: 'body cannot be replayed' };
 
-  if (err instanceof ExpiredTokenError) {
+  // A revoked access token says nothing about the grant; a refresh does: it gets a new
+  // token, or invalid_grant, which marks the connection "needs re-authorisation". Calls
+  // whose errors come back as values (uploadMany's entries) are seen only here.
+  if (err instanceof ExpiredTokenError || err instanceof InvalidTokenError) {
     // Exactly one refresh per call: a second 401 means the new token is bad too.
     return call.refreshed
-      ? { retry: false, reason: 'token expired again after refresh' }
-      : { retry: true, delayMs: 0, refreshToken: true, reason: 'expired token' };
+      ? { retry: false, reason: 'token refused again after refresh' }
+      : { retry: true, delayMs: 0, refreshToken: true, reason: err.tags[0] ?? 'expired token' };
   }
   if (err instanceof RateLimitError) {
     // Throttled calls were rejected before doing anything, so even 'once' calls may repeat.
@@ -97,7 +101,8 @@ export function shouldRetry(err: unknown, call: CallFacts, policy: RetryPolicy =
   const tried = call.attempt - (call.throttled ?? 0);
   if (tried >= policy.maxAttempts) return { retry: false, reason: `gave up after ${call.attempt} attempts` };
 
-  if (err instanceof ProxyError) return { retry: false, reason: 'proxy refused' };
+  // Bad credentials or a refused tunnel stay refused; an unreachable proxy may be restarting.
+  if (err instanceof ProxyError && !err.retryable) return { retry: false, reason: 'proxy refused' };
   const transient =
     err instanceof ServerError || ((err instanceof NetworkError || err instanceof RouteError) && err.retryable);
   if (!transient) return { retry: false, reason: 'not transient' };
