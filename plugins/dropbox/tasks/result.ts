@@ -52,6 +52,16 @@ export class ResultBuilder {
     this.act('failed', target, msg);
   }
 
+  /** Appends what `part` recorded (work done apart, e.g. one of several files in flight). */
+  absorb(part: ResultBuilder): void {
+    for (const [key, n] of Object.entries(part.counts)) this.count(key, n);
+    this.bytes += part.bytes;
+    this.actions.push(...part.actions);
+    this.warnings.push(...part.warnings);
+    this.failures.push(...part.failures);
+    this.failureKinds.push(...part.failureKinds);
+  }
+
   finish(output?: TaskOutput): TaskResult {
     // Another job on the same connection at the same time adds its 429s here too: the
     // pacer is shared, so they slowed this run as much.
