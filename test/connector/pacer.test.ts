@@ -24,6 +24,21 @@ describe('Pacer', () => {
     expect(await starts).toEqual([0, 10, 20, 30, 40]);
   });
 
+  it('by default lets calls go at once until the first throttle, then spaces them and decays back to none', async () => {
+    const p = new Pacer({ clock });
+    const free = startAll(p, 5);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await free).toEqual([0, 0, 0, 0, 0]);
+    p.throttled(0);
+    expect(p.spacing).toBe(10);
+    p.throttled(0, clock.now() + 1);
+    expect(p.spacing).toBe(20);
+    for (let i = 0; i < 5; i++) p.answered();
+    expect(p.spacing).toBeCloseTo(20 * 0.75 ** 5);
+    for (let i = 0; i < 30; i++) p.answered();
+    expect(p.spacing).toBe(0);
+  });
+
   it('holds every call of the connection until the Retry-After instant, spread by jitter', async () => {
     let r = 0;
     // Distinct draws so the jitter is visible: 0, 0.1, 0.2, ...
