@@ -2,8 +2,8 @@
 // changed, its session past Dropbox's 7 days, not a checkpoint at all, a temp file of a
 // write cut short by a kill) is swept the first time a connection looks for one; a
 // checkpoint still resumable, even another process's, stays.
-import { describe, it, expect } from 'vitest';
-import { mkdtemp, readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { afterEach, describe, it, expect } from 'vitest';
+import { mkdtemp, readdir, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,8 +14,14 @@ import {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
 async function world() {
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-sweep-'));
+  dirs.push(dir);
   const state = join(dir, 'upload-sessions');
   const checkpoints = uploadCheckpointsIn(state, 'c1');
   /** A local file with a checkpoint at offset 4 of its 10 bytes; returns the checkpoint's path. */

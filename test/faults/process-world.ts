@@ -36,6 +36,8 @@ export interface ProcessWorld {
   job(name: string, tasks: string, schedule?: string): Promise<void>;
   /** Spawns `dropcron --config <config> <args>`. */
   dropcron(...args: string[]): Child;
+  /** Every child spawned, so a failed case can kill what it left running. */
+  children: Child[];
   /** The job's runs, newest first. */
   history(job: string): Promise<RunRecord[]>;
   /** The upload checkpoints in <state>/upload-sessions. */
@@ -78,6 +80,7 @@ export async function processWorld(emu: Emulator, config = ''): Promise<ProcessW
     await services.close();
   }
   const sessions = join(stateDir, 'upload-sessions');
+  const children: Child[] = [];
   return {
     dir,
     stateDir,
@@ -99,8 +102,11 @@ export async function processWorld(emu: Emulator, config = ''): Promise<ProcessW
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
         proc.once('exit', (code, signal) => resolve({ code, signal })),
       );
-      return { proc, output: () => out, exited };
+      const child = { proc, output: () => out, exited };
+      children.push(child);
+      return child;
     },
+    children,
     history: (job) => new RunHistory(stateDir, 50).list(job),
     async checkpoints() {
       const names = await readdir(sessions).catch(() => [] as string[]);

@@ -2,14 +2,23 @@
 // and run again, and the daemon stopped with SIGTERM mid-run under its grace period. The
 // emulator runs here, capped in bandwidth so a transfer is slow enough to be cut; each
 // case checks the files by hash on both ends, the history, duplicates and leftovers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../../plugins/dropbox/emulator/index.ts';
 import { until } from '../helpers/wait.ts';
 import { recordFault } from './report.ts';
-import { bigFile, fileSha256, MiB, processWorld, remoteNames, sha256, type Child } from './process-world.ts';
+import {
+  bigFile,
+  fileSha256,
+  MiB,
+  processWorld,
+  remoteNames,
+  sha256,
+  type Child,
+  type ProcessWorld,
+} from './process-world.ts';
 
 // 32 MiB is the connector's chunk (not a setting): 72 MiB is three appends, so a kill
 // after the first checkpoint leaves a session to resume.
@@ -25,6 +34,20 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu.close();
   await rm(dataDir, { recursive: true, force: true });
+});
+// Each case's folder holds tens of MiB: not left in the shared /tmp.
+const worlds: ProcessWorld[] = [];
+const world = async (config?: string) => {
+  const w = await processWorld(emu, config);
+  worlds.push(w);
+  return w;
+};
+afterEach(async () => {
+  for (const w of worlds.splice(0)) {
+    for (const c of w.children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    await Promise.all(w.children.map((c) => c.exited));
+    await rm(w.dir, { recursive: true, force: true });
+  }
 });
 
 const slow = (bandwidthBytesPerSec: number | undefined) => emu.faults.set({ bandwidthBytesPerSec });
@@ -46,7 +69,7 @@ async function succeeds(child: Child): Promise<void> {
 
 describe('SIGKILL, then run again', () => {
   it('mid-upload of a multi-chunk file: the session resumes from its checkpoint; one copy', async () => {
-    const w = await processWorld(emu);
+    const w = await world();
     await mkdir(join(w.dir, 'src'));
     const local = join(w.dir, 'src', 'big.bin');
     await bigFile(local, BIG, 1);
@@ -102,7 +125,7 @@ describe('SIGKILL, then run again', () => {
   });
 
   it('mid-download: the part file is resumed with Range; no part file left', async () => {
-    const w = await processWorld(emu);
+    const w = await world();
     const bytes = await (async () => {
       const tmp = join(w.dir, 'seed.bin');
       await bigFile(tmp, BIG, 2);
@@ -158,7 +181,7 @@ describe('SIGKILL, then run again', () => {
   });
 
   it('mid-upload of many small files: the rerun ends with every file there once', async () => {
-    const w = await processWorld(emu);
+    const w = await world();
     const src = join(w.dir, 'many');
     await mkdir(src);
     // Two batches (the task commits 500 at a time, one finish_batch each): killed once the
@@ -219,7 +242,7 @@ describe('SIGKILL, then run again', () => {
 describe('SIGTERM to the daemon mid-run', () => {
   /** A daemon whose job uploads one 40 MiB file, started every second; SIGTERM once a run is going. */
   async function stoppedMidRun(grace: number, folder: string) {
-    const w = await processWorld(emu, `shutdownGraceSeconds: ${grace}\n`);
+    const w = await world(`shutdownGraceSeconds: ${grace}\n`);
     await mkdir(join(w.dir, 'src'));
     const local = join(w.dir, 'src', 'big.bin');
     await bigFile(local, 40 * MiB, 3);
@@ -232,30 +255,42 @@ describe('SIGTERM to the daemon mid-run', () => {
     const { code } = await daemon.exited;
     slow(undefined);
     const runs = (await w.history('term')).filter((r) => r.outcome !== 'skipped');
-    return { w, local, code, runs, output: daemon.output() };
+    // The daemon recorded the run itself: no marker is left for the next start to call interrupted.
+    const markers = await readdir(running);
+    return { w, local, code, runs, markers, output: daemon.output() };
   }
 
   it('with a grace long enough: the run finishes its upload, then the daemon exits 0', async () => {
-    const { local, code, runs, output } = await stoppedMidRun(30, '/term-grace');
+    const { w, local, code, runs, markers, output } = await stoppedMidRun(30, '/term-grace');
     const names = remoteNames(emu, '/term-grace');
     const remote = await emu.files.get('sandy', '/term-grace/big.bin');
     const equal = remote !== undefined && sha256(remote) === (await fileSha256(local));
-    const ok = code === 0 && runs.length === 1 && runs[0]!.outcome === 'success' && equal && names.length === 1;
+    const leftover = await w.checkpoints();
+    const ok =
+      code === 0 &&
+      runs.length === 1 &&
+      runs[0]!.outcome === 'success' &&
+      markers.length === 0 &&
+      equal &&
+      names.length === 1 &&
+      leftover.length === 0;
     recordFault({
       fault: 'SIGTERM mid-upload, grace 30 s',
       outcome: `run ${runs.map((r) => r.outcome).join(', ')} (grace 30 s); daemon exit ${code}`,
-      checked: `${equal ? 1 : 0}/1 hash-equal both ends, ${names.length} copy`,
+      checked: `${equal ? 1 : 0}/1 hash-equal both ends, ${names.length} copy, no checkpoint left`,
       ok,
     });
     expect(code, output).toBe(0);
     expect(output).toMatch(/waiting up to 30s for 1 running job/);
     expect(runs).toMatchObject([{ outcome: 'success', tasks: [{ counts: { uploaded: 1 } }] }]);
+    expect(markers).toEqual([]);
     expect(equal).toBe(true);
     expect(names).toEqual(['big.bin']);
+    expect(leftover).toEqual([]);
   });
 
   it('with a grace too short: the run is aborted cleanly, nothing half-written; a rerun completes', async () => {
-    const { w, local, code, runs, output } = await stoppedMidRun(1, '/term-short');
+    const { w, local, code, runs, markers, output } = await stoppedMidRun(1, '/term-short');
     const after = remoteNames(emu, '/term-short');
     await succeeds(w.dropcron('run', 'term'));
     const names = remoteNames(emu, '/term-short');
@@ -266,6 +301,7 @@ describe('SIGTERM to the daemon mid-run', () => {
       code === 0 &&
       runs.length === 1 &&
       runs[0]!.outcome === 'aborted' &&
+      markers.length === 0 &&
       after.length === 0 &&
       rerun?.outcome === 'success' &&
       equal &&
@@ -281,6 +317,7 @@ describe('SIGTERM to the daemon mid-run', () => {
     expect(runs).toMatchObject([
       { outcome: 'aborted', code: 'DC_ABORTED', error: 'aborted: dropcron is shutting down' },
     ]);
+    expect(markers).toEqual([]);
     expect(after).toEqual([]);
     expect(rerun).toMatchObject({ outcome: 'success', tasks: [{ counts: { uploaded: 1 } }] });
     expect(equal).toBe(true);
