@@ -240,17 +240,22 @@ describe('SIGKILL, then run again', () => {
 });
 
 describe('SIGTERM to the daemon mid-run', () => {
-  /** A daemon whose job uploads one 40 MiB file, started every second; SIGTERM once a run is going. */
-  async function stoppedMidRun(grace: number, folder: string) {
+  /**
+   * A daemon whose job, started every second, uploads one `size` file; SIGTERM once a
+   * run is going, or with `afterCheckpoint` once its first chunk is checkpointed.
+   */
+  async function stoppedMidRun(grace: number, folder: string, size: number, afterCheckpoint: boolean) {
     const w = await world(`shutdownGraceSeconds: ${grace}\n`);
     await mkdir(join(w.dir, 'src'));
     const local = join(w.dir, 'src', 'big.bin');
-    await bigFile(local, 40 * MiB, 3);
+    await bigFile(local, size, 3);
     await w.job('term', `  - upload: { from: ${JSON.stringify(join(w.dir, 'src'))}, to: ${folder} }\n`, '* * * * * *');
     slow(SLOW);
     const daemon = w.dropcron('start');
     const running = join(w.stateDir, 'running');
     await until(async () => (await readdir(running).catch(() => [])).length > 0, 'a run to start', 45_000);
+    if (afterCheckpoint)
+      await until(async () => (await w.checkpoints()).some((c) => c.offset > 0), 'a checkpointed chunk', 45_000);
     daemon.proc.kill('SIGTERM');
     const { code } = await daemon.exited;
     slow(undefined);
@@ -261,7 +266,7 @@ describe('SIGTERM to the daemon mid-run', () => {
   }
 
   it('with a grace long enough: the run finishes its upload, then the daemon exits 0', async () => {
-    const { w, local, code, runs, markers, output } = await stoppedMidRun(30, '/term-grace');
+    const { w, local, code, runs, markers, output } = await stoppedMidRun(30, '/term-grace', 40 * MiB, false);
     const names = remoteNames(emu, '/term-grace');
     const remote = await emu.files.get('sandy', '/term-grace/big.bin');
     const equal = remote !== undefined && sha256(remote) === (await fileSha256(local));
@@ -289,10 +294,15 @@ describe('SIGTERM to the daemon mid-run', () => {
     expect(leftover).toEqual([]);
   });
 
-  it('with a grace too short: the run is aborted cleanly, nothing half-written; a rerun completes', async () => {
-    const { w, local, code, runs, markers, output } = await stoppedMidRun(1, '/term-short');
+  it('with a grace too short: the run is aborted cleanly, nothing half-written; a rerun resumes it', async () => {
+    // Stopped in its second 2-second chunk: 1 s of grace cannot see it through.
+    const { w, local, code, runs, markers, output } = await stoppedMidRun(1, '/term-short', BIG, true);
     const after = remoteNames(emu, '/term-short');
+    const kept = await w.checkpoints();
+    const since = Date.now();
     await succeeds(w.dropcron('run', 'term'));
+    const sent = requestsSince(since, 'files/upload').reduce((n, r) => n + r.bytesIn, 0);
+    const restarted = requestsSince(since, 'files/upload_session/start').length;
     const names = remoteNames(emu, '/term-short');
     const remote = await emu.files.get('sandy', '/term-short/big.bin');
     const equal = remote !== undefined && sha256(remote) === (await fileSha256(local));
@@ -303,12 +313,15 @@ describe('SIGTERM to the daemon mid-run', () => {
       runs[0]!.outcome === 'aborted' &&
       markers.length === 0 &&
       after.length === 0 &&
+      kept.length === 1 &&
+      restarted === 0 &&
+      sent < BIG &&
       rerun?.outcome === 'success' &&
       equal &&
       names.length === 1;
     recordFault({
       fault: 'SIGTERM mid-upload, grace 1 s, rerun',
-      outcome: `run ${runs.map((r) => r.outcome).join(', ')} after the grace, ${after.length} files committed; rerun ${rerun?.outcome}`,
+      outcome: `run ${runs.map((r) => r.outcome).join(', ')} after the grace, ${after.length} files committed, checkpoint kept at ${(kept[0]?.offset ?? 0) / MiB} MiB; rerun ${rerun?.outcome}, ${restarted ? 'new session' : 'session resumed'}, sent ${(sent / MiB).toFixed(0)} of 72 MiB`,
       checked: `${equal ? 1 : 0}/1 hash-equal both ends, ${names.length} copy`,
       ok,
     });
@@ -319,6 +332,9 @@ describe('SIGTERM to the daemon mid-run', () => {
     ]);
     expect(markers).toEqual([]);
     expect(after).toEqual([]);
+    expect(kept).toHaveLength(1);
+    expect(restarted).toBe(0);
+    expect(sent).toBeLessThanOrEqual(BIG - kept[0]!.offset);
     expect(rerun).toMatchObject({ outcome: 'success', tasks: [{ counts: { uploaded: 1 } }] });
     expect(equal).toBe(true);
     expect(names).toEqual(['big.bin']);
