@@ -4,11 +4,19 @@
 // that key, written atomically after each acknowledged append. It records the file's
 // identity (size, mtime, inode): a file that changed since starts clean. No hash state
 // is kept: a resume re-reads the already-sent prefix from disk for the content_hash.
+// Checkpoints that can no longer be resumed (the file deleted or changed, the session
+// past Dropbox's lifetime, a torn write left by a kill) are swept from the directory
+// the first time a connection looks for one.
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../../src/plugin.ts';
+
+/** Dropbox keeps an upload session for 7 days; an older checkpoint names a dead session. */
+export const SESSION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+/** A temp file of writeFileAtomic older than this was left by a killed write, not one in flight. */
+const ABANDONED_TEMP_MS = 10 * 60 * 1000;
 
 interface CheckpointFile {
   sessionId: string;
@@ -17,9 +25,11 @@ interface CheckpointFile {
   size: number;
   mtimeMs: number;
   ino: number;
-  /** For a person reading the directory; the file name is a hash. */
+  /** For a person reading the directory (the file name is a hash), and for the sweep. */
   localPath: string;
   remotePath: string;
+  /** When the session last took a chunk (ms since the epoch). */
+  savedAt: number;
 }
 
 /** Where one session stands. */
@@ -42,6 +52,7 @@ export interface UploadCheckpoints {
 
 /** Checkpoints kept in `dir` (e.g. <state>/upload-sessions) for one connection. */
 export function uploadCheckpointsIn(dir: string, connection: string): UploadCheckpoints {
+  let swept: Promise<unknown> | undefined;
   return {
     slot(localPath, remotePath, st) {
       const abs = resolve(localPath);
@@ -52,28 +63,15 @@ export function uploadCheckpointsIn(dir: string, connection: string): UploadChec
       const remove = () => unlink(file).catch(() => {});
       return {
         async resume() {
-          const text = await readFile(file, 'utf8').catch(() => undefined);
-          if (text === undefined) return undefined;
-          let cp: Partial<CheckpointFile> | undefined;
-          try {
-            cp = JSON.parse(text) as Partial<CheckpointFile>;
-          } catch {
-            cp = undefined;
-          }
-          const same =
-            cp !== undefined &&
-            typeof cp.sessionId === 'string' &&
-            typeof cp.offset === 'number' &&
-            cp.offset > 0 &&
-            cp.offset < st.size &&
-            cp.size === st.size &&
-            cp.mtimeMs === st.mtimeMs &&
-            cp.ino === st.ino;
-          if (!same) {
+          swept ??= sweepCheckpoints(dir).catch(() => []);
+          await swept;
+          const cp = await readCheckpoint(file);
+          if (!cp) return undefined;
+          if (!resumable(cp, st, Date.now())) {
             await remove();
             return undefined;
           }
-          return { sessionId: cp!.sessionId!, offset: cp!.offset! };
+          return { sessionId: cp.sessionId, offset: cp.offset };
         },
         async save(p) {
           const cp: CheckpointFile = {
@@ -84,6 +82,7 @@ export function uploadCheckpointsIn(dir: string, connection: string): UploadChec
             ino: st.ino,
             localPath: abs,
             remotePath,
+            savedAt: Date.now(),
           };
           await writeFileAtomic(file, JSON.stringify(cp) + '\n');
         },
@@ -91,4 +90,63 @@ export function uploadCheckpointsIn(dir: string, connection: string): UploadChec
       };
     },
   };
+}
+
+/** What `file` holds: undefined when it does not exist, {} when it is not a checkpoint (torn, foreign). */
+async function readCheckpoint(file: string): Promise<Partial<CheckpointFile> | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null ? (v as Partial<CheckpointFile>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Whether the checkpoint still describes `st` (the file as it is now) and a session that can still live. */
+function resumable(cp: Partial<CheckpointFile>, st: Stats, now: number): cp is CheckpointFile {
+  return (
+    typeof cp.sessionId === 'string' &&
+    typeof cp.offset === 'number' &&
+    cp.offset > 0 &&
+    cp.offset < st.size &&
+    cp.size === st.size &&
+    cp.mtimeMs === st.mtimeMs &&
+    cp.ino === st.ino &&
+    // A checkpoint written before savedAt was recorded counts as fresh: the server decides.
+    !(typeof cp.savedAt === 'number' && now - cp.savedAt > SESSION_LIFETIME_MS)
+  );
+}
+
+/**
+ * Removes from `dir` the checkpoints no upload can resume: the local file is gone or
+ * changed, the session is older than Dropbox keeps one, or the file is not a checkpoint;
+ * and the temp files of writes a kill cut short. A checkpoint of another connection is
+ * judged the same way: these facts do not depend on the connection. Returns the paths removed.
+ */
+export async function sweepCheckpoints(dir: string, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    let stale: boolean;
+    if (name.endsWith('.tmp')) {
+      const st = await stat(path).catch(() => undefined);
+      stale = st !== undefined && now - st.mtimeMs > ABANDONED_TEMP_MS;
+    } else if (name.endsWith('.json')) {
+      const cp = await readCheckpoint(path);
+      if (!cp) continue; // removed meanwhile (finished or resumed elsewhere)
+      const local = typeof cp.localPath === 'string' ? await stat(cp.localPath).catch(() => undefined) : undefined;
+      stale = !local || !resumable(cp, local, now);
+    } else continue;
+    if (
+      stale &&
+      (await unlink(path).then(
+        () => true,
+        () => false,
+      ))
+    )
+      removed.push(path);
+  }
+  return removed;
 }

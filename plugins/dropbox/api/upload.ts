@@ -107,7 +107,9 @@ export interface SessionResult {
  * `chunkSize` bytes; with parallelChunks > 1 a concurrent session takes them in
  * parallel (each a multiple of 4 MiB, as Dropbox requires). A sequential session is
  * checkpointed in `checkpoint` after each acknowledged append and resumed from it; a
- * concurrent one is not (its chunks land out of order, so no single offset says what is in).
+ * concurrent one is not (its chunks land out of order, so no single offset says what is in,
+ * and Dropbox cannot be asked which are; it is off by default and no connection setting
+ * turns it on, so a per-chunk record is not worth its complexity).
  */
 export async function uploadSessionData(
   ctx: UploadContext,
