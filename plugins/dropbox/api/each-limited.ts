@@ -1,6 +1,7 @@
 // Many transfers, a few at a time: `limit` workers take the jobs in index order, so the
 // first items start first and at most `limit` run at once however many there are (one
 // promise per worker, not per item: a 100,000-file job holds `limit` of them).
+import { getMaxListeners, setMaxListeners } from 'node:events';
 
 /**
  * Runs `job(0)` .. `job(count - 1)` with at most `limit` running at once. A job that
@@ -17,6 +18,9 @@ export async function eachLimited(
 ): Promise<void> {
   let next = 0;
   let failed: { err: unknown } | undefined;
+  // Each running job's requests listen for the abort: `limit` of them on one signal is
+  // by design, not the leak Node warns of past 10 listeners.
+  if (signal) setMaxListeners(getMaxListeners(signal) + limit, signal);
   const worker = async () => {
     while (next < count && !failed && !signal?.aborted) {
       const index = next++;

@@ -13,6 +13,7 @@ import type { FileMetadata, UploadManyItem, UploadManyResult } from './types.ts'
 import { DropboxError, RateLimitError, errorFromUnion } from './errors.ts';
 import { policyDelay } from './retry.ts';
 import { pollJob } from './async-job.ts';
+import { eachLimited } from './each-limited.ts';
 import {
   commitInfo,
   uploadSessionData,
@@ -52,10 +53,11 @@ export async function uploadMany(
       committing = committing.then(() => commitBatch(ctx, batch, results, opts.signal, opts.retryLimit));
   };
 
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
+  // A file's failure is its own (recorded in its result); only an abort stops the others.
+  await eachLimited(
+    items.length,
+    ctx.manyConcurrency,
+    async (index) => {
       const item = items[index]!;
       try {
         const st = await stat(item.localPath);
@@ -82,9 +84,9 @@ export async function uploadMany(
         if (opts.signal?.aborted) throw err;
         results[index]!.error = err as Error;
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(ctx.manyConcurrency, items.length)) }, worker));
+    },
+    opts.signal,
+  );
   while (ready.length) flush();
   await committing;
   // Entries that failed transiently were put back; commit them until none remain.

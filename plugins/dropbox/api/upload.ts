@@ -13,6 +13,7 @@ import type { Transport, Body } from './http.ts';
 import type { FileMetadata, UploadOptions, WriteMode } from './types.ts';
 import { ContentHasher, combineBlockDigests, hashFileRegion } from './content-hash.ts';
 import { DropboxError, IncorrectOffsetError, IntegrityError, RouteError } from './errors.ts';
+import { eachLimited } from './each-limited.ts';
 import type { Idempotency } from './retry.ts';
 import type { CheckpointSlot, UploadCheckpoints } from './upload-checkpoints.ts';
 
@@ -286,26 +287,21 @@ export async function uploadSessionData(
       signal,
     });
     sessionId = r.result.session_id;
-    let next = 0;
-    let failed = false;
     const last = nChunks - 1;
-    const worker = async () => {
-      while (next < last && !failed) {
-        const i = next++;
-        try {
-          await sendChunk(
-            i,
-            'files/upload_session/append_v2',
-            (offset) => ({ cursor: { session_id: sessionId, offset }, close: false }),
-            false,
-          );
-        } catch (err) {
-          failed = true; // the other workers stop taking chunks
-          throw err;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(ctx.parallelChunks, last) }, worker));
+    // A failed chunk stops the others from taking more; the session is abandoned.
+    await eachLimited(
+      last,
+      ctx.parallelChunks,
+      async (i) => {
+        await sendChunk(
+          i,
+          'files/upload_session/append_v2',
+          (offset) => ({ cursor: { session_id: sessionId, offset }, close: false }),
+          false,
+        );
+      },
+      signal,
+    );
     // The closing append goes last, once every other chunk is in.
     await sendChunk(
       last,
