@@ -1,6 +1,5 @@
 // The one configuration loader: config.yaml, every connection file and every job
 // file, validated together so that all problems in all files come out in one run.
-import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import cron from 'node-cron';
@@ -32,13 +31,6 @@ export interface LoadedConfig {
   problems: ConfigProblem[];
   /** Files that had problems: a hot reload keeps their last valid version. */
   invalidFiles: Set<string>;
-}
-
-/** `--config FILE`, else ./config.yaml if present, else ./config.example.yaml. */
-export function resolveConfigFile(explicit?: string, cwd = process.cwd()): string {
-  if (explicit) return resolve(cwd, explicit);
-  const own = resolve(cwd, 'config.yaml');
-  return existsSync(own) ? own : resolve(cwd, 'config.example.yaml');
 }
 
 export interface LoadOptions {
