@@ -4,11 +4,9 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import cron from 'node-cron';
 import type { ValidateFunction } from 'ajv';
-import configSchema from './schemas/config.schema.json' with { type: 'json' };
-import jobSchema from './schemas/job.schema.json' with { type: 'json' };
-import connectionSchema from './schemas/connection.schema.json' with { type: 'json' };
 import { readYamlFile, type Env, type YamlFile } from './yaml-file.ts';
-import { createAjv, pointerToSegments, validateData } from './validate.ts';
+import { pointerToSegments, validateData } from './validate.ts';
+import { validatorsFor, type Validators } from './validators.ts';
 import { schemaDefaults } from './defaults.ts';
 import type { ConfigProblem } from './problems.ts';
 import { capProblems, formatPath } from './problems.ts';
@@ -83,48 +81,6 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
   const jobs = await loadJobs(config, registry, validators, env, problems, invalidFiles, new Set(connections.all), yf);
   await fillStoredSecrets(config.state, connections.valid, env);
   return { config, registry, connections: connections.valid, jobs, problems, invalidFiles };
-}
-
-interface Validators {
-  config: ValidateFunction;
-  connection: ValidateFunction;
-  connectionTypes: Map<string, ValidateFunction>;
-  job: ValidateFunction;
-}
-
-/**
- * Compiled schemas, once per registry: compiling them is most of what a load costs
- * (tens of milliseconds), and a daemon's hot reload loads on every file change.
- */
-const compiled = new WeakMap<Registry, Validators>();
-
-function validatorsFor(registry: Registry): Validators {
-  const known = compiled.get(registry);
-  if (known) return known;
-  const ajv = createAjv();
-  const fullConfigSchema = structuredClone(configSchema) as { properties: Record<string, unknown> };
-  // A plugin's section is always there after loading (`{}` when not written), so the
-  // defaults inside it apply and the plugin reads them instead of repeating them.
-  for (const p of registry.plugins)
-    if (p.configSchema) fullConfigSchema.properties[p.name] = { default: {}, ...p.configSchema };
-  ajv.addSchema(fullConfigSchema);
-  const connectionTypes = new Map<string, ValidateFunction>();
-  for (const [type, ct] of registry.connectionTypes) connectionTypes.set(type, ajv.compile(ct.schema));
-  const schema = structuredClone(jobSchema) as any;
-  schema.$id = 'job-with-tasks';
-  schema.properties.notify = configSchema.definitions.notify;
-  const task = schema.definitions.task;
-  task.properties = {};
-  task.additionalProperties = false;
-  for (const [name, tt] of registry.taskTypes) task.properties[name] = tt.schema;
-  const validators = {
-    config: ajv.getSchema(configSchema.$id)!,
-    connection: ajv.compile(connectionSchema),
-    connectionTypes,
-    job: ajv.compile(schema),
-  };
-  compiled.set(registry, validators);
-  return validators;
 }
 
 /**
