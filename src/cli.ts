@@ -10,8 +10,8 @@ import { connectionsCommand } from './commands/connections.ts';
 import { jobsCommand } from './commands/jobs.ts';
 import { runCommand } from './commands/run.ts';
 import { disconnectCommand } from './commands/disconnect.ts';
-import { resolveConfigFile } from './config/load.ts';
-import { loadPlugins } from './registry.ts';
+import { resolveConfigFile } from './config/config-file.ts';
+import { loadPluginCommands } from './registry.ts';
 import { readYamlFile } from './config/yaml-file.ts';
 import { pluginNamesIn } from './config/plugin-names.ts';
 
@@ -71,8 +71,7 @@ export async function main(argv: string[], io: Partial<CliContext> = {}): Promis
 async function allCommands(ctx: CliContext): Promise<CliCommand[]> {
   const yf = await readYamlFile(resolveConfigFile(ctx.configFile));
   try {
-    const registry = await loadPlugins(pluginNamesIn(yf.data));
-    return [...core, ...registry.commands.values()];
+    return [...core, ...(await loadPluginCommands(pluginNamesIn(yf.data)))];
   } catch {
     return core;
   }

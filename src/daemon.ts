@@ -9,7 +9,6 @@ import { createServices, type OwnedServices } from './services.ts';
 import type { Registry } from './registry.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { watchConfig } from './scheduler/reload.ts';
-import { startAdmin } from './admin/index.ts';
 
 export interface DaemonPart {
   name: string;
@@ -71,6 +70,9 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
     reload = () => watcher.reload();
     // Started last so it is stopped first: no request lands on a stopping scheduler.
     if (loaded.config.admin.enabled) {
+      // Imported only here: fastify and its plugins are most of what `dropcron run`
+      // (which shares startSandboxes with this module) would otherwise load for nothing.
+      const { startAdmin } = await import('./admin/index.ts');
       const admin = await startAdmin({
         loaded,
         services,

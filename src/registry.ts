@@ -1,5 +1,6 @@
 // Loads plugins named in config.yaml and indexes their connection and task types.
 import type { ConnectionType, Plugin, TaskType, CliCommand, JsonSchema } from './plugin.ts';
+import { existsSync } from 'node:fs';
 import { registerSecretFields } from './secret-keys.ts';
 import coreConnectionSchema from './config/schemas/connection.schema.json' with { type: 'json' };
 
@@ -35,7 +36,6 @@ export class Registry {
   readonly plugins: Plugin[] = [];
   readonly connectionTypes = new Map<string, ConnectionType>();
   readonly taskTypes = new Map<string, TaskType>();
-  readonly commands = new Map<string, CliCommand>();
 
   add(plugin: Plugin): void {
     this.plugins.push(plugin);
@@ -45,24 +45,46 @@ export class Registry {
     for (const t of plugin.taskTypes) registerSecretFields(t.schema);
     for (const c of plugin.connectionTypes) this.connectionTypes.set(c.type, withCoreFields(plugin.name, c));
     for (const t of plugin.taskTypes) this.taskTypes.set(t.name, t);
-    for (const c of plugin.commands ?? []) this.commands.set(c.name, c);
   }
 }
 
 const cache = new Map<string, Plugin>();
+/** Compiled (dist/), this file is registry.js and plugins are .js beside it; from source (tsx, vitest) .ts. */
+const moduleExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** plugins/<name>/<file>.ts (.js when compiled), after checking the name cannot leave plugins/. */
+function pluginModule(name: string, file: string): URL {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`plugin name '${name}' is not valid`);
+  return new URL(`../plugins/${name}/${file}${moduleExt}`, import.meta.url);
+}
 
 /** Imports plugins/<name>/index.ts for each name; the module's default export is the Plugin. */
 export async function loadPlugins(names: string[]): Promise<Registry> {
   const registry = new Registry();
   for (const name of names) {
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`plugin name '${name}' is not valid`);
     let plugin = cache.get(name);
     if (!plugin) {
-      const mod = (await import(new URL(`../plugins/${name}/index.ts`, import.meta.url).href)) as { default: Plugin };
+      const mod = (await import(pluginModule(name, 'index').href)) as { default: Plugin };
       plugin = mod.default;
       cache.set(name, plugin);
     }
     registry.add(plugin);
   }
   return registry;
+}
+
+/**
+ * The CLI commands of the named plugins. `dropcron --help` lists them, and importing a
+ * whole plugin (its connector, its sandbox) would cost more than the rest of the CLI;
+ * so a plugin may default-export its `commands` from a light plugins/<name>/commands.ts,
+ * read instead of index.ts.
+ */
+export async function loadPluginCommands(names: string[]): Promise<CliCommand[]> {
+  const commands: CliCommand[] = [];
+  for (const name of names) {
+    const light = pluginModule(name, 'commands');
+    if (existsSync(light)) commands.push(...((await import(light.href)) as { default: CliCommand[] }).default);
+    else commands.push(...((await loadPlugins([name])).plugins[0]!.commands ?? []));
+  }
+  return commands;
 }

@@ -9,8 +9,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
-    // Prints the fault suite's table (test/faults) after the run.
-    globalSetup: ['test/faults/table.ts'],
+    // Builds dist/ for the tests that spawn the CLI; prints the fault suite's table
+    // (test/faults) after the run.
+    globalSetup: ['test/build-first.ts', 'test/faults/table.ts'],
     // The JSON report is what .ci/run counts; the default reporter is for people.
     reporters: ['default', ['json', { outputFile: 'test/.artifacts/results.json' }]],
   },

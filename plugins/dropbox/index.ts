@@ -2,9 +2,9 @@
 import { dropboxErrors } from './error-codes.ts';
 import type { Plugin } from '../../src/plugin.ts';
 import { connectionSchema, checkConnection, describeConnection } from './connection.ts';
-import { dropboxConnectionOps, authCommands } from './auth/index.ts';
+import { dropboxConnectionOps } from './auth/index.ts';
 import { dropboxTasks } from './tasks/index.ts';
-import { emulatorCommand } from './emulator/command.ts';
+import commands from './commands.ts';
 import { startSandbox } from './emulator/sandbox.ts';
 
 const plugin: Plugin = {
@@ -39,7 +39,7 @@ const plugin: Plugin = {
   ],
   taskTypes: dropboxTasks,
   errors: dropboxErrors,
-  commands: [...authCommands, emulatorCommand],
+  commands,
   startSandbox,
 };
 

@@ -1,8 +1,7 @@
 import type { CliCommand, CliContext, ConnectionStatus } from '../plugin.ts';
 import { parseArgs, UsageError } from '../args.ts';
-import { loadConfig, resolveConfigFile } from '../config/load.ts';
+import { resolveConfigFile } from '../config/config-file.ts';
 import { formatProblem } from '../config/problems.ts';
-import { createServices } from '../services.ts';
 import { withConnection } from './one-connection.ts';
 import { table } from './table.ts';
 import { proxyText } from '../net/proxy-text.ts';
@@ -25,6 +24,11 @@ test  signs in or refreshes, then reports the account, granted scopes, quota, th
     const sub = positionals[0] ?? 'list';
     if (sub === 'test') return testOne(positionals.slice(1), cli);
     if (sub !== 'list') throw new UsageError(`unknown connections subcommand '${sub}'`);
+    // Imported here, not at the top: `dropcron --help` imports every command module.
+    const [{ loadConfig }, { createServices }] = await Promise.all([
+      import('../config/load.ts'),
+      import('../services.ts'),
+    ]);
     const loaded = await loadConfig(resolveConfigFile(cli.configFile));
     for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
     const services = createServices(loaded.config, { quiet: true });

@@ -1,8 +1,7 @@
 import type { CliCommand } from '../plugin.ts';
 import { parseArgs, UsageError } from '../args.ts';
-import { loadConfig, resolveConfigFile } from '../config/load.ts';
+import { resolveConfigFile } from '../config/config-file.ts';
 import { formatProblem } from '../config/problems.ts';
-import { nextRuns, formatInZone } from '../scheduler/next-run.ts';
 import { table } from './table.ts';
 import { RunHistory, type RunRecord } from '../store/history.ts';
 import { ConfigError } from '../config/problems.ts';
@@ -26,6 +25,11 @@ history  Shows the job's recorded runs, newest first (default: the last 20): sta
     if (sub === 'history') return history(positionals.slice(1), flags.limit, cli);
     if (sub !== 'list') throw new UsageError(`unknown jobs subcommand '${sub}'`);
     if (flags.limit !== undefined) throw new UsageError('--limit belongs to jobs history');
+    // Imported here, not at the top: `dropcron --help` imports every command module.
+    const [{ loadConfig }, { nextRuns, formatInZone }] = await Promise.all([
+      import('../config/load.ts'),
+      import('../scheduler/next-run.ts'),
+    ]);
     const loaded = await loadConfig(resolveConfigFile(cli.configFile));
     for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
     const rows = loaded.jobs.map((j) => [
@@ -50,6 +54,11 @@ async function history(args: string[], limitFlag: string | boolean | undefined, 
   const limit = limitFlag === undefined ? 20 : Number(limitFlag);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a whole number of runs, at least 1 (got '${limitFlag}')`);
+  // Imported here, not at the top: `dropcron --help` imports every command module.
+  const [{ loadConfig }, { formatInZone }] = await Promise.all([
+    import('../config/load.ts'),
+    import('../scheduler/next-run.ts'),
+  ]);
   const loaded = await loadConfig(resolveConfigFile(cli.configFile));
   const own = loaded.problems.filter((p) => p.file === loaded.config.file);
   if (own.length) throw new ConfigError(own);

@@ -5,10 +5,8 @@ import { coreError } from '../errors.ts';
 import type { DestinationStream } from 'pino';
 import type { CliContext, ConnectionDefinition, ConnectionType, Services } from '../plugin.ts';
 import { UsageError } from '../args.ts';
-import { loadConfig, resolveConfigFile } from '../config/load.ts';
+import { resolveConfigFile } from '../config/config-file.ts';
 import { formatProblem } from '../config/problems.ts';
-import { createServices } from '../services.ts';
-import { createLogger } from '../log.ts';
 
 export interface OneConnection {
   def: ConnectionDefinition;
@@ -30,6 +28,13 @@ export async function withConnection<T>(
   const name = args[0];
   if (!name) throw new UsageError(`name the connection: ${usage}`);
   if (args.length > 1) throw new UsageError(`unexpected argument '${args[1]}'`);
+  // Imported here, not at the top: command modules (and plugins, through src/plugin.ts)
+  // import this one, and `dropcron --help` imports every command module.
+  const [{ loadConfig }, { createServices }, { createLogger }] = await Promise.all([
+    import('../config/load.ts'),
+    import('../services.ts'),
+    import('../log.ts'),
+  ]);
   const loaded = await loadConfig(resolveConfigFile(cli.configFile));
   const def = loaded.connections.find((c) => c.name === name);
   if (!def) {

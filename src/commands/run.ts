@@ -2,16 +2,12 @@ import type { CliCommand, CliContext } from '../plugin.ts';
 import { RunMarkers, recordInterrupted } from '../store/run-markers.ts';
 import { dirname } from 'node:path';
 import { parseArgs, UsageError } from '../args.ts';
-import { loadConfig, resolveConfigFile } from '../config/load.ts';
+import { resolveConfigFile } from '../config/config-file.ts';
 import { ConfigError, formatProblem } from '../config/problems.ts';
-import { createLogger } from '../log.ts';
-import { createServices } from '../services.ts';
-import { startSandboxes, type DaemonPart } from '../daemon.ts';
+import type { DaemonPart } from '../daemon.ts';
 import { ensureDir } from '../store/atomic.ts';
 import { RunHistory } from '../store/history.ts';
 import type { Registry } from '../registry.ts';
-import { ConnectionCache } from '../scheduler/connections.ts';
-import { runJob } from '../scheduler/runner.ts';
 import { ProgressDisplay } from '../scheduler/progress-bar.ts';
 import { formatBytes } from '../format-bytes.ts';
 import { formatDuration } from '../config/duration.ts';
@@ -40,6 +36,16 @@ export async function runJobCommand(
   if (!name) throw new UsageError('name the job to run: dropcron run <job>');
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
   const dryRun = flags['dry-run'] === true;
+  // Imported here, not at the top: `dropcron --help` imports every command module.
+  const [{ loadConfig }, { createLogger }, { createServices }, { startSandboxes }, { ConnectionCache }, { runJob }] =
+    await Promise.all([
+      import('../config/load.ts'),
+      import('../log.ts'),
+      import('../services.ts'),
+      import('../daemon.ts'),
+      import('../scheduler/connections.ts'),
+      import('../scheduler/runner.ts'),
+    ]);
   const loaded = await loadConfig(resolveConfigFile(cli.configFile), { registry: opts.registry, env: opts.env });
   const own = loaded.problems.filter((p) => p.file === loaded.config.file);
   if (own.length) throw new ConfigError(own);

@@ -1,7 +1,6 @@
 import type { CliCommand } from '../plugin.ts';
 import { parseArgs } from '../args.ts';
-import { resolveConfigFile } from '../config/load.ts';
-import { startDaemon } from '../daemon.ts';
+import { resolveConfigFile } from '../config/config-file.ts';
 
 export const startCommand: CliCommand = {
   name: 'start',
@@ -14,6 +13,8 @@ SIGHUP re-reads the connection and job files at once (they are also watched).
 Logs are JSON lines on stdout (pretty on a terminal).`,
   async run(argv, cli) {
     parseArgs(argv, []);
+    // Imported here, not at the top: `dropcron --help` imports every command module.
+    const { startDaemon } = await import('../daemon.ts');
     const daemon = await startDaemon(resolveConfigFile(cli.configFile));
     const reload = () => void daemon.reload();
     process.on('SIGHUP', reload);

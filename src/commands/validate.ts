@@ -1,6 +1,6 @@
 import type { CliCommand } from '../plugin.ts';
 import { parseArgs } from '../args.ts';
-import { loadConfig, resolveConfigFile } from '../config/load.ts';
+import { resolveConfigFile } from '../config/config-file.ts';
 import { formatProblem } from '../config/problems.ts';
 
 export const validateCommand: CliCommand = {
@@ -13,6 +13,8 @@ prints every problem as file:line:col path message. Exits 0 and prints
 "ok: N connections, M jobs" when all is well, 1 otherwise.`,
   async run(argv, cli) {
     parseArgs(argv, []);
+    // Imported here, not at the top: `dropcron --help` imports every command module.
+    const { loadConfig } = await import('../config/load.ts');
     const loaded = await loadConfig(resolveConfigFile(cli.configFile));
     if (loaded.problems.length) {
       for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');

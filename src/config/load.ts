@@ -1,15 +1,12 @@
 // The one configuration loader: config.yaml, every connection file and every job
 // file, validated together so that all problems in all files come out in one run.
-import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import cron from 'node-cron';
 import type { ValidateFunction } from 'ajv';
-import configSchema from './schemas/config.schema.json' with { type: 'json' };
-import jobSchema from './schemas/job.schema.json' with { type: 'json' };
-import connectionSchema from './schemas/connection.schema.json' with { type: 'json' };
 import { readYamlFile, type Env, type YamlFile } from './yaml-file.ts';
-import { createAjv, pointerToSegments, validateData } from './validate.ts';
+import { pointerToSegments, validateData } from './validate.ts';
+import { validatorsFor, type Validators } from './validators.ts';
 import { schemaDefaults } from './defaults.ts';
 import type { ConfigProblem } from './problems.ts';
 import { capProblems, formatPath } from './problems.ts';
@@ -34,18 +31,14 @@ export interface LoadedConfig {
   invalidFiles: Set<string>;
 }
 
-/** `--config FILE`, else ./config.yaml if present, else ./config.example.yaml. */
-export function resolveConfigFile(explicit?: string, cwd = process.cwd()): string {
-  if (explicit) return resolve(cwd, explicit);
-  const own = resolve(cwd, 'config.yaml');
-  return existsSync(own) ? own : resolve(cwd, 'config.example.yaml');
-}
-
 export interface LoadOptions {
   env?: Env;
   /** Overrides `plugins:` from config.yaml (tests). */
   registry?: Registry;
 }
+
+/** Job files read ahead of the one being checked. */
+const READ_AHEAD = 16;
 
 export async function loadConfig(configFile: string, opts: LoadOptions = {}): Promise<LoadedConfig> {
   const env = opts.env ?? process.env;
@@ -91,48 +84,6 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
   const jobs = await loadJobs(config, registry, validators, env, problems, invalidFiles, new Set(connections.all), yf);
   await fillStoredSecrets(config.state, connections.valid, env);
   return { config, registry, connections: connections.valid, jobs, problems, invalidFiles };
-}
-
-interface Validators {
-  config: ValidateFunction;
-  connection: ValidateFunction;
-  connectionTypes: Map<string, ValidateFunction>;
-  job: ValidateFunction;
-}
-
-/**
- * Compiled schemas, once per registry: compiling them is most of what a load costs
- * (tens of milliseconds), and a daemon's hot reload loads on every file change.
- */
-const compiled = new WeakMap<Registry, Validators>();
-
-function validatorsFor(registry: Registry): Validators {
-  const known = compiled.get(registry);
-  if (known) return known;
-  const ajv = createAjv();
-  const fullConfigSchema = structuredClone(configSchema) as { properties: Record<string, unknown> };
-  // A plugin's section is always there after loading (`{}` when not written), so the
-  // defaults inside it apply and the plugin reads them instead of repeating them.
-  for (const p of registry.plugins)
-    if (p.configSchema) fullConfigSchema.properties[p.name] = { default: {}, ...p.configSchema };
-  ajv.addSchema(fullConfigSchema);
-  const connectionTypes = new Map<string, ValidateFunction>();
-  for (const [type, ct] of registry.connectionTypes) connectionTypes.set(type, ajv.compile(ct.schema));
-  const schema = structuredClone(jobSchema) as any;
-  schema.$id = 'job-with-tasks';
-  schema.properties.notify = configSchema.definitions.notify;
-  const task = schema.definitions.task;
-  task.properties = {};
-  task.additionalProperties = false;
-  for (const [name, tt] of registry.taskTypes) task.properties[name] = tt.schema;
-  const validators = {
-    config: ajv.getSchema(configSchema.$id)!,
-    connection: ajv.compile(connectionSchema),
-    connectionTypes,
-    job: ajv.compile(schema),
-  };
-  compiled.set(registry, validators);
-  return validators;
 }
 
 /**
@@ -272,8 +223,14 @@ async function loadJobs(
   const check = validators.job;
   const jobs: JobDefinition[] = [];
   const claimName = uniqueNames('job');
-  for (const file of files) {
-    const yf = await readYamlFile(file, env);
+  // Checked in order, but read a few at a time: 1,000 job files read one after another
+  // kept a start waiting on the disk in between, and all at once would hold every
+  // parsed document (and file descriptor) at the same time.
+  const ahead = new Map<string, Promise<YamlFile>>();
+  for (const [i, file] of files.entries()) {
+    for (const next of files.slice(i, i + READ_AHEAD)) if (!ahead.has(next)) ahead.set(next, readYamlFile(next, env));
+    const yf = await ahead.get(file)!;
+    ahead.delete(file);
     const mine: ConfigProblem[] = [...yf.problems];
     let job: JobDefinition | undefined;
     if (yf.data !== undefined) {
@@ -357,8 +314,26 @@ function pluginCheck(check: () => Array<[string, string]>): Array<[string, strin
   }
 }
 
+/**
+ * cronProblem's answers. One depends on the expression and zone only, never on the time,
+ * and the jobs of a large config share a few schedules: asking node-cron once each
+ * saves about a millisecond per job at every load. Bounded, and only for short
+ * expressions, since the admin API checks what a client sends.
+ */
+const cronAnswers = new Map<string, string | undefined>();
+
 /** A one-line reason why a cron expression is invalid, or undefined when it is fine. */
 export function cronProblem(expr: string, timezone = 'UTC'): string | undefined {
+  if (expr.length > 100) return checkCron(expr, timezone);
+  const key = `${timezone} ${expr}`;
+  if (cronAnswers.has(key)) return cronAnswers.get(key);
+  if (cronAnswers.size >= 10_000) cronAnswers.clear();
+  const answer = checkCron(expr, timezone);
+  cronAnswers.set(key, answer);
+  return answer;
+}
+
+function checkCron(expr: string, timezone: string): string | undefined {
   const bounds = cronBoundsProblem(expr);
   if (bounds) return bounds;
   const res = cron.validateDetailed(expr) as {

@@ -1,17 +1,25 @@
 // Turns JSON Schema validation of a YAML file into one-line problems at the exact
 // line:col of the offending key or value.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { JsonSchema } from '../plugin.ts';
 import proxySchema from '../net/proxy.schema.json' with { type: 'json' };
 import type { YamlFile, Segment } from './yaml-file.ts';
 import type { ConfigProblem } from './problems.ts';
 import { formatPath, MAX_PROBLEMS_PER_FILE } from './problems.ts';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+// Required when an Ajv is made, not imported: with the build's precompiled validators
+// (src/config/validators.ts) a command never compiles a schema, so never loads ajv.
+const require = createRequire(import.meta.url);
 
-/** One Ajv for config files: all errors (local files, not untrusted HTTP bodies), defaults applied. */
-export function createAjv(): Ajv {
+/**
+ * One Ajv for config files: all errors (local files, not untrusted HTTP bodies), defaults
+ * applied. `source` keeps the generated code for the build's precompiled validators
+ * (src/config/validators.ts), which then take the formats from ajv-formats at run time.
+ */
+export function createAjv(opts: { source?: boolean } = {}): Ajv {
+  const { Ajv, _ } = require('ajv') as typeof import('ajv');
+  const addFormats = require('ajv-formats') as (ajv: Ajv) => Ajv;
   const ajv = new Ajv({
     allErrors: true,
     verbose: true,
@@ -19,6 +27,7 @@ export function createAjv(): Ajv {
     useDefaults: true,
     strictRequired: false,
     allowUnionTypes: true,
+    ...(opts.source ? { code: { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` } } : {}),
   });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-secret' });

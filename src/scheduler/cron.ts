@@ -52,7 +52,7 @@ export const MISSED_TOLERANCE_MS = 30_000;
 export const JUMP_POLL_MS = 30_000;
 
 export function startCron(expr: string, timezone: string, cb: CronCallbacks): CronHandle {
-  const schedule = new CronSchedule(expr, timezone);
+  const schedule = CronSchedule.acquire(expr, timezone);
   let jumpTimer: NodeJS.Timeout | undefined;
   let stopped = false;
 
@@ -62,7 +62,7 @@ export function startCron(expr: string, timezone: string, cb: CronCallbacks): Cr
     clearTimeout(jumpTimer);
     jumpTimer = undefined;
     if (stopped) return;
-    const [next] = schedule.slots(1);
+    const next = schedule.next();
     if (next?.jump) waitForJump(next.at);
   };
   const waitForJump = (at: Date) => {
@@ -103,12 +103,14 @@ export function startCron(expr: string, timezone: string, cb: CronCallbacks): Cr
   void task.start();
   armJump();
   return {
-    nextRun: () => (stopped ? null : (schedule.slots(1)[0]?.at ?? null)),
+    nextRun: () => (stopped ? null : (schedule.next()?.at ?? null)),
     stop: () => {
+      // Twice would give the shared schedule back twice.
+      if (stopped) return;
       stopped = true;
       clearTimeout(jumpTimer);
       void task.destroy();
-      schedule.destroy();
+      schedule.release();
     },
   };
 }

@@ -38,7 +38,40 @@ const SCAN_STEP_MS = DAY_MS;
 
 const noop = () => {};
 
+/** The schedules the running timers hold, by zone and expression, with how many hold each. */
+const shared = new Map<string, { schedule: CronSchedule; holders: number }>();
+
 export class CronSchedule {
+  /**
+   * The schedule of `expr` in `timezone`, shared by every holder until each has called
+   * release(): 1,000 jobs on `* * * * *` build one (about a millisecond of node-cron
+   * parsing each) and work out its next slot once per slot, not once per job.
+   */
+  static acquire(expr: string, timezone: string): CronSchedule {
+    const key = `${timezone} ${expr}`; // as in get key()
+    let entry = shared.get(key);
+    if (!entry) {
+      entry = { schedule: new CronSchedule(expr, timezone), holders: 0 };
+      shared.set(key, entry);
+    }
+    entry.holders++;
+    return entry.schedule;
+  }
+
+  /** Gives an acquired schedule back (once per acquire); destroys one made with `new`. */
+  release(): void {
+    const entry = shared.get(this.key);
+    if (entry?.schedule === this) {
+      if (--entry.holders > 0) return;
+      shared.delete(this.key);
+    }
+    this.destroy();
+  }
+
+  private get key(): string {
+    return `${this.timezone} ${this.expr}`;
+  }
+
   /** node-cron in the job's zone, never started: its slots are the ones that exist. */
   private readonly zoned: ScheduledTask;
   /**
@@ -46,13 +79,15 @@ export class CronSchedule {
    * naive timestamp of a skipped local time asks node-cron's own field matching (day
    * of month, L, W, #, weekday) whether the expression wanted that time.
    */
-  private readonly wallClock: ScheduledTask;
+  private wallClockTask: ScheduledTask | undefined;
+  /** slots(1) and when it was asked, while that slot is still ahead (see next()). */
+  private nextMemo: { asked: number; slot: Slot | undefined } | undefined;
   private readonly seconds: number[];
   private readonly minutes: number[];
   private readonly hours: number[];
 
   constructor(
-    expr: string,
+    private readonly expr: string,
     private readonly timezone: string,
   ) {
     // Every caller validated the expression already; this keeps an unchecked one from
@@ -60,7 +95,6 @@ export class CronSchedule {
     const bounds = cronBoundsProblem(expr);
     if (bounds) throw new RangeError(bounds);
     this.zoned = cron.createTask(expr, noop, { timezone });
-    this.wallClock = cron.createTask(expr, noop, { timezone: 'UTC' });
     const fields = cron.parse(expr);
     const asc = (v: number[]) => [...new Set(v)].sort((a, b) => a - b);
     this.seconds = asc(fields.second);
@@ -83,6 +117,19 @@ export class CronSchedule {
     return out.sort((a, b) => a.at.getTime() - b.at.getTime()).slice(0, count);
   }
 
+  /**
+   * slots(1)[0], remembered while the clock stays between the question and that slot:
+   * the first slot after any such moment is the same one.
+   */
+  next(): Slot | undefined {
+    const now = Date.now();
+    const memo = this.nextMemo;
+    if (memo && memo.asked <= now && (!memo.slot || now < memo.slot.at.getTime())) return memo.slot;
+    const [slot] = this.slots(1);
+    this.nextMemo = { asked: now, slot };
+    return slot;
+  }
+
   nextRuns(count: number): Date[] {
     return this.slots(count).map((s) => s.at);
   }
@@ -90,7 +137,12 @@ export class CronSchedule {
   destroy(): void {
     // createTask registers both tasks in node-cron's global registry; destroy removes them.
     void this.zoned.destroy();
-    void this.wallClock.destroy();
+    void this.wallClockTask?.destroy();
+  }
+
+  /** Made on first use: only a spring-forward gap inside the asked window needs it. */
+  private get wallClock(): ScheduledTask {
+    return (this.wallClockTask ??= cron.createTask(this.expr, noop, { timezone: 'UTC' }));
   }
 
   /** Whether the expression matches a wall-clock second in [gapStart, gapEnd) (naive ms). */

@@ -5,11 +5,12 @@ import { CronSchedule } from './dst.ts';
 import { zonedParts } from '../zoned-time.ts';
 
 export function nextRuns(expr: string, timezone: string, count = 1): Date[] {
-  const schedule = new CronSchedule(expr, timezone);
+  // The running timer's schedule when there is one (no node-cron parsing then).
+  const schedule = CronSchedule.acquire(expr, timezone);
   try {
     return schedule.nextRuns(count);
   } finally {
-    schedule.destroy();
+    schedule.release();
   }
 }
 

@@ -4,8 +4,6 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request, Agent } from 'undici';
 import { main } from '../../src/cli.ts';
 import { createAuthCommand } from '../../plugins/dropbox/auth/command.ts';
@@ -18,9 +16,9 @@ import { AuthFlowError } from '../../plugins/dropbox/auth/errors.ts';
 import { startWorld, writeCliConfig, type World } from './harness.ts';
 import { Capture, freePort } from './helpers.ts';
 import { until } from '../helpers/wait.ts';
+import { CLI } from '../helpers/cli.ts';
 
 const browser = new Agent(); // the "user's browser": direct, no proxy
-const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'src', 'bin.mjs');
 
 let w: World;
 beforeEach(async () => {
@@ -208,7 +206,7 @@ describe('CLI paste flow (--code, no redirect)', () => {
 
   it('the real command exits once signed in, though the writer of stdin stays open', async () => {
     const cfg = await writeCliConfig(w, { name: 'work' });
-    const child = spawn(process.execPath, [bin, '--config', cfg, 'auth', 'work', '--code'], {
+    const child = spawn(process.execPath, [CLI, '--config', cfg, 'auth', 'work', '--code'], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out = new Capture();

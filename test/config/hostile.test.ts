@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.ts';
 import { formatProblem } from '../../src/config/problems.ts';
 import { tree } from './fixtures.ts';
+import { CLI } from '../helpers/cli.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -104,7 +105,7 @@ describe('hostile job files', () => {
 describe('dropcron validate on a hostile file', () => {
   it('answers with one line per problem and exit 1, never a crash', async () => {
     const dir = await dropboxTree(job('1-99999999999 * * * *', '  - download: { from: 123, to: ./x }\n'));
-    const r = spawnSync(process.execPath, [join(root, 'src/bin.mjs'), 'validate'], {
+    const r = spawnSync(process.execPath, [CLI, 'validate'], {
       cwd: dir,
       encoding: 'utf8',
       timeout: 60_000,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentHasher } from '../../plugins/dropbox/api/content-hash.ts';
 import { headerSafeJson } from './helpers.ts';
 import { REDIRECT, formFields, pkce } from './oauth-helpers.ts';
+import { CLI } from '../helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MiB = 1024 * 1024;
@@ -78,7 +79,7 @@ async function signIn(): Promise<string> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dropcron-emulator-big-'));
-  child = spawn(process.execPath, ['src/bin.mjs', 'emulator', '--port', '0', '--data', dataDir], {
+  child = spawn(process.execPath, [CLI, 'emulator', '--port', '0', '--data', dataDir], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

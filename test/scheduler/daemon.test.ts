@@ -7,6 +7,7 @@ import { configTree, createTestPlugin, jobYaml } from '../helpers/test-plugin.ts
 import { startDaemon } from '../../src/daemon.ts';
 import { captureLogger } from './harness.ts';
 import { until } from '../helpers/wait.ts';
+import { CLI } from '../helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -41,7 +42,7 @@ describe('daemon', () => {
       {},
       'plugins: [dropbox]\nsandbox: false\nadmin: { enabled: false }\nlogLevel: info\n',
     );
-    const child = spawn(process.execPath, ['src/bin.mjs', 'start', '--config', configFile], {
+    const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

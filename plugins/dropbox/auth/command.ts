@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Socket } from 'node:net';
 import type { CliCommand, CliContext, ConnectionDefinition, ConnectionStatus, Services } from '../../../src/plugin.ts';
 import { parseArgs, UsageError, withConnection } from '../../../src/plugin.ts';
-import { authorizer as defaultAuthorizer, type DropboxAuthorizer } from './authorizer.ts';
+import type { DropboxAuthorizer } from './authorizer.ts';
 import { redirectUrlOf } from './app.ts';
 import { listenLoopback, loopbackTarget } from './loopback.ts';
 import { openBrowser } from './browser.ts';
@@ -23,7 +23,6 @@ export interface AuthCommandOptions {
 }
 
 export function createAuthCommand(opts: AuthCommandOptions = {}): CliCommand {
-  const authorizer = opts.authorizer ?? defaultAuthorizer;
   const open = opts.openBrowser ?? ((url: string) => openBrowser(url));
   return {
     name: 'auth',
@@ -51,6 +50,9 @@ working without you). The refresh token is stored encrypted in the state directo
       if (!Number.isInteger(timeoutS) || timeoutS < 1)
         throw new UsageError('--timeout must be a whole number of seconds, at least 1');
 
+      // Imported here, not at the top: `dropcron --help` imports this module, and the
+      // authorizer brings in the whole HTTP stack.
+      const authorizer = opts.authorizer ?? (await import('./authorizer.ts')).authorizer;
       return withConnection(positionals, cli, 'dropcron auth <connection>', async ({ def, services }) => {
         if (def.type !== 'dropbox') throw new Error(`connection '${def.name}' is of type '${def.type}', not dropbox`);
         const status = flags.code

@@ -1,5 +1,5 @@
 // What the plugin's index.ts takes from auth: the dropbox ConnectionType's operations
-// and the `auth` command.
+// (the `auth` command is listed in ../commands.ts).
 import type { ConnectionType } from '../../../src/plugin.ts';
 import type { DropboxClient } from '../api/types.ts';
 import { authorizer } from './authorizer.ts';
@@ -10,7 +10,6 @@ import {
   disconnectConnection,
   browseConnection,
 } from './connection-ops.ts';
-import { authCommand } from './command.ts';
 import { setSandboxAutoAuthorise } from './token-provider.ts';
 import { authoriseInSandbox } from './sandbox-consent.ts';
 
@@ -27,5 +26,3 @@ export const dropboxConnectionOps: Pick<
   disconnect: disconnectConnection,
   browse: browseConnection,
 };
-
-export const authCommands = [authCommand];

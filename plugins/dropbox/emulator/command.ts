@@ -1,7 +1,6 @@
 // `dropcron emulator`: runs the Dropbox API v2 emulator until SIGINT/SIGTERM.
 import type { CliCommand } from '../../../src/plugin.ts';
 import { UsageError, parseArgs } from '../../../src/plugin.ts';
-import { startEmulator } from './index.ts';
 
 function num(
   flags: Record<string, string | boolean>,
@@ -60,6 +59,8 @@ one port and prints its URL (--port 0 picks a free port). Runs until Ctrl-C.
       { name: 'write-contention' },
       { name: 'log' },
     ]);
+    // Imported here, not at the top: `dropcron --help` imports this module.
+    const { startEmulator } = await import('./index.ts');
     const emulator = await startEmulator({
       port: num(flags, 'port', { min: 0, max: 65535 }) ?? 8471,
       host: typeof flags.host === 'string' ? flags.host : undefined,
