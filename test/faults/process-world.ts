@@ -8,7 +8,6 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { Emulator } from '../../plugins/dropbox/emulator/index.ts';
 import { DEFAULT_SCOPES } from '../../plugins/dropbox/connection.ts';
@@ -16,8 +15,8 @@ import { saveGrant } from '../../plugins/dropbox/auth/grant.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createServices } from '../../src/services.ts';
 import { RunHistory, type RunRecord } from '../../src/store/history.ts';
+import { CLI } from '../helpers/cli.ts';
 
-const BIN = fileURLToPath(new URL('../../src/bin.mjs', import.meta.url));
 export const MiB = 1024 * 1024;
 
 export interface Child {
@@ -92,7 +91,7 @@ export async function processWorld(emu: Emulator, config = ''): Promise<ProcessW
       );
     },
     dropcron(...args) {
-      const proc = spawn(process.execPath, [BIN, '--config', configFile, ...args], {
+      const proc = spawn(process.execPath, [CLI, '--config', configFile, ...args], {
         cwd: dir,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
