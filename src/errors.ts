@@ -5,6 +5,7 @@
 // and run history stores both. ERRORS.md lists every code, generated from the
 // catalogues (the core's below and each plugin's) and kept equal by a test.
 import { oneLine } from './one-line.ts';
+import type { TaskResult } from './plugin.ts';
 
 /**
  * - transient: the same call may work later (network, 5xx, throttling): retried.
@@ -149,4 +150,22 @@ export function httpStatus(err: CodedError): number {
     case 'transient':
       return 502;
   }
+}
+
+/**
+ * What a task that failed part-way may attach to the error it throws: what it did before
+ * failing, and one line per item that failed. The run record then keeps the counts and
+ * the first failed items instead of only the error.
+ */
+export interface PartialFailure {
+  result: TaskResult;
+  failures: string[];
+}
+
+export function partialFailureOf(err: unknown): PartialFailure | undefined {
+  const e = err as Partial<PartialFailure> | null;
+  if (typeof e !== 'object' || e === null || !Array.isArray(e.failures) || typeof e.result !== 'object') return;
+  const r = e.result as Partial<TaskResult> | null;
+  if (!r || typeof r.counts !== 'object' || !Array.isArray(r.actions) || !Array.isArray(r.warnings)) return;
+  return { result: r as TaskResult, failures: e.failures.map(String) };
 }

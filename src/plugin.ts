@@ -239,7 +239,7 @@ export interface Plugin {
 
 // The error model (src/errors.ts): what crosses the boundary is a CodedError.
 export type { CodedError, ErrorCatalogue, ErrorEntry, ErrorKind } from './errors.ts';
-export { DropcronError, toCoded } from './errors.ts';
+export { DropcronError, toCoded, type PartialFailure } from './errors.ts';
 
 // Helpers the core offers plugins.
 export { sleep, backoffDelay } from './scheduler/timers.ts';

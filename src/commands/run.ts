@@ -100,14 +100,17 @@ export async function runJobCommand(
       out(`dry run: ${actions.length} action${actions.length === 1 ? '' : 's'} planned, nothing changed`);
     }
     for (const t of record.tasks) {
-      const counts = t.error
-        ? 'failed'
-        : Object.entries(t.counts)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ') || 'nothing to do';
+      const did = Object.entries(t.counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      const counts = t.error ? `failed${did ? ` after ${did}` : ''}` : did || 'nothing to do';
       out(
         `${t.type}: ${counts}${t.bytes ? `; ${formatBytes(t.bytes)}` : ''}${t.warnings.length ? `; ${t.warnings.length} warning(s)` : ''}`,
       );
+      const failed = t.failures ?? [];
+      for (const f of failed) out(`  failed: ${f}`);
+      if (t.failedItems && t.failedItems > failed.length)
+        out(`  ... and ${t.failedItems - failed.length} more (the log lists them all)`);
     }
     if (record.outcome === 'success') {
       out(`job ${job.name} ${dryRun ? 'dry run ' : ''}succeeded in ${formatDuration(record.durationMs)}`);

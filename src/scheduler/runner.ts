@@ -3,7 +3,7 @@
 // turns whatever happened into one RunRecord. Policies (overlap, limits, retries)
 // live in scheduler.ts; this file knows nothing about them.
 import type { RunMarkers } from '../store/run-markers.ts';
-import { coreError, coreErrors, toCoded, type CodedError, type ErrorKind } from '../errors.ts';
+import { coreError, coreErrors, partialFailureOf, toCoded, type CodedError, type ErrorKind } from '../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type { JobDefinition } from '../config/types.ts';
 import type { Progress, TaskAction, TaskContext, TaskOutput, TaskResult } from '../plugin.ts';
@@ -166,21 +166,31 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
           baseDir: deps.baseDir,
         },
       };
+      const took = (result: TaskResult) => {
+        summary.counts = { ...result.counts };
+        summary.bytes = result.bytes;
+        summary.actions = result.actions.length;
+        // Warnings and failures are kept in full in the log; history keeps the first few.
+        summary.warnings = result.warnings.slice(0, HISTORY_LINES).map(scrubString);
+        for (const w of result.warnings) runLog.warn(`${def.type}: ${w}`);
+        for (const a of result.actions) actions.push({ task: def.type, ...a });
+      };
       let result: TaskResult;
       try {
         result = await untilAborted(type.run(def.options, ctx), ctrl.signal, deps.abortSettleMs, clock);
       } catch (err) {
+        const partial = partialFailureOf(err);
+        if (partial) {
+          took(partial.result);
+          for (const f of partial.failures) runLog.error(`${def.type}: failed ${f}`);
+          summary.failures = partial.failures.slice(0, HISTORY_LINES).map(scrubString);
+          if (partial.failures.length > HISTORY_LINES) summary.failedItems = partial.failures.length;
+        }
         const coded = toCoded(err);
         Object.assign(summary, { error: scrubString(coded.message), code: coded.code, kind: coded.kind });
         throw new TaskFailed({ ...coded, message: `task ${index + 1} (${def.type}): ${coded.message}` });
       }
-      summary.counts = { ...result.counts };
-      summary.bytes = result.bytes;
-      summary.actions = result.actions.length;
-      // Warnings are kept in full in the log; history keeps the first few.
-      summary.warnings = result.warnings.slice(0, 20).map(scrubString);
-      for (const w of result.warnings) runLog.warn(`${def.type}: ${w}`);
-      for (const a of result.actions) actions.push({ task: def.type, ...a });
+      took(result);
       input = result.output;
       marker();
     }
@@ -224,6 +234,9 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
   else runLog.error({ outcome, durationMs: record.durationMs }, `run ${outcome}: ${record.error}`);
   return { record, actions };
 }
+
+/** Warnings and failed items a run record keeps per task (the log has them all). */
+const HISTORY_LINES = 20;
 
 /** A task's error, its message prefixed with which task it was. */
 class TaskFailed extends Error {

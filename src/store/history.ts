@@ -18,6 +18,10 @@ export interface TaskSummary {
   /** Number of actions the task took (or would take, in a dry run). */
   actions: number;
   warnings: string[];
+  /** The first items that failed (a task that failed part-way), one line each. */
+  failures?: string[];
+  /** How many items failed in all, when more than `failures` holds. */
+  failedItems?: number;
   error?: string;
   /** The error's stable code and kind (src/errors.ts), set with `error`. */
   code?: string;

@@ -98,17 +98,24 @@ export function createTestPlugin(): { plugin: Plugin; registry: Registry; state:
           properties: {
             message: { type: 'string' },
             times: { type: 'integer' },
+            /** Fails part-way: these items failed after one item was done. */
+            failedItems: { type: 'array', items: { type: 'string' } },
             kind: { enum: ['transient', 'no-retry', 'fatal', 'user'] },
           },
           additionalProperties: false,
         },
-        async run(opts: { message?: string; times?: number; kind?: ErrorKind }, ctx) {
+        async run(opts: { message?: string; times?: number; kind?: ErrorKind; failedItems?: string[] }, ctx) {
           state.contexts.push({ task: 'fail', ctx });
           const failures = state.events.filter((e) => e === 'fail').length;
           state.events.push('fail');
           // `times: n` fails the first n runs only (for retry tests).
           if (opts.times !== undefined && failures >= opts.times) return result({ counts: { recovered: 1 } });
           const message = `${opts.message ?? 'boom'}\n    at a stack line that must not be shown`;
+          if (opts.failedItems)
+            throw Object.assign(new Error(message), {
+              result: result({ counts: { done: 1 }, bytes: 10, warnings: ['one warning'] }),
+              failures: opts.failedItems,
+            });
           // `kind:` throws a coded error of the test plugin's catalogue; without it, a bare Error.
           if (opts.kind)
             throw new DropcronError(`TEST_${opts.kind.toUpperCase().replace('-', '_')}`, opts.kind, message);

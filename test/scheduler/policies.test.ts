@@ -112,6 +112,23 @@ describe('firing', () => {
     expect(h.ended[0]!.tasks.map((t) => t.type)).toEqual(['emit', 'fail']);
     expect(h.ended[0]!.tasks[1]!.error).toBe('disk full');
   });
+
+  it('a task that failed part-way keeps what it did and its first failed items in the record', async () => {
+    const items = Array.from({ length: 25 }, (_, i) => `/f${i}: no room`);
+    const { h } = await start({
+      'jobs/p.yaml': jobYaml(
+        'p',
+        YEARLY,
+        `  - fail: { message: 25 items failed, failedItems: ${JSON.stringify(items)} }\n`,
+      ),
+    });
+    h.scheduler.runNow('p');
+    await until(() => h.ended.length === 1, 'the run');
+    const t = h.ended[0]!.tasks[0]!;
+    expect(t).toMatchObject({ counts: { done: 1 }, bytes: 10, warnings: ['one warning'], error: '25 items failed' });
+    expect(t.failures).toEqual(items.slice(0, 20));
+    expect(t.failedItems).toBe(25);
+  });
 });
 
 describe('overlap', () => {
