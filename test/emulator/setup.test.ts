@@ -4,6 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCommand } from '../../plugins/dropbox/emulator/command.ts';
@@ -218,6 +220,21 @@ describe('CLI arguments', () => {
     await expect(emulatorCommand.run(['--port', 'abc'], io().cli)).rejects.toThrow(/--port needs a number/);
     await expect(emulatorCommand.run(['--failure-rate', '2'], io().cli)).rejects.toThrow(/<= 1/);
     await expect(emulatorCommand.run(['--warp'], io().cli)).rejects.toThrow(/unknown option --warp/);
+  });
+  it('names a bad option even when its port is taken (it binds nothing first)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as AddressInfo).port);
+    try {
+      for (const bad of [
+        ['--failure-rate', '2'],
+        ['--rate-limit', '0'],
+        ['--quota', '-1'],
+      ])
+        await expect(emulatorCommand.run(['--port', port, ...bad], io().cli)).rejects.toThrow(/--\S+ needs a number/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
   it('prints its URL and stops on SIGTERM', async () => {
     const { cli, out } = io();

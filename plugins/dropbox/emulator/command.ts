@@ -59,9 +59,9 @@ one port and prints its URL (--port 0 picks a free port). Runs until Ctrl-C.
       { name: 'write-contention' },
       { name: 'log' },
     ]);
-    // Imported here, not at the top: `dropcron --help` imports this module.
-    const { startEmulator } = await import('./index.ts');
-    const emulator = await startEmulator({
+    // Every option is checked before the port is bound: a bad one must fail as itself,
+    // not as "port in use" beside a running sandbox.
+    const options = {
       port: num(flags, 'port', { min: 0, max: 65535 }) ?? 8471,
       host: typeof flags.host === 'string' ? flags.host : undefined,
       dataDir: typeof flags.data === 'string' ? flags.data : undefined,
@@ -69,14 +69,18 @@ one port and prints its URL (--port 0 picks a free port). Runs until Ctrl-C.
       tls: flags.tls === true,
       latencyMs: num(flags, 'latency', { min: 0 }),
       bandwidthBytesPerSec: num(flags, 'bandwidth', { min: 1 }),
-      log: flags.log ? (line) => cli.stdout.write(JSON.stringify(line) + '\n') : undefined,
-    });
-    emulator.faults.set({
+      log: flags.log ? (line: unknown) => cli.stdout.write(JSON.stringify(line) + '\n') : undefined,
+    };
+    const faults = {
       failureRate: num(flags, 'failure-rate', { min: 0, max: 1 }),
       rateLimitPerSecond: num(flags, 'rate-limit', { min: 1 }),
       quotaBytes: num(flags, 'quota', { min: 0 }),
       concurrentWriteLimit: flags['write-contention'] === true,
-    });
+    };
+    // Imported here, not at the top: `dropcron --help` imports this module.
+    const { startEmulator } = await import('./index.ts');
+    const emulator = await startEmulator(options);
+    emulator.faults.set(faults);
     cli.stdout.write(`Dropbox emulator listening on ${emulator.url}\n`);
     cli.stdout.write(
       `apps: ${emulator.seed.apps.map((a) => a.key).join(', ')}; accounts: ${emulator.seed.accounts.map((a) => a.id).join(', ')}\n`,
