@@ -158,8 +158,10 @@ describe('upload', () => {
     const res = await h.run(uploadTask, { from: src, to: '/dry', deleteSource: true }, { dryRun: true });
     expect(res.actions.filter((a) => a.action === 'upload').map((a) => [a.target, a.reason])).toEqual([
       ['/dry/d1.txt', expect.stringMatching(/different size/)],
-      ['/dry/d2.txt', expect.stringMatching(/^new/)],
+      ['/dry/d2.txt', `new, from ${join(src, 'd2.txt')}`],
     ]);
+    // The CLI prints the reason in parentheses: a reason never ends in its own.
+    expect(res.actions.filter((a) => a.action === 'upload' && a.reason?.endsWith(')'))).toEqual([]);
     expect(res.counts.wouldUpload).toBe(2);
     expect(await remoteSnapshot(h.client)).toEqual(remoteBefore);
     expect(await localTree(src)).toEqual(localBefore);

@@ -124,7 +124,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
       );
       if (d.transfer) {
         plan.push({ c, local: where.path });
-        r.act('download', c.path, `${d.reason} (to ${where.path})`, meta.size);
+        r.act('download', c.path, `${d.reason}, to ${where.path}`, meta.size);
       } else {
         r.count('skipped');
         r.act('skip', c.path, d.reason);

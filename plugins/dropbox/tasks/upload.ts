@@ -152,7 +152,7 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
       );
       if (d.transfer) {
         plan.push(p);
-        r.act('upload', remote, `${d.reason} (from ${f.abs})`, f.size);
+        r.act('upload', remote, `${d.reason}, from ${f.abs}`, f.size);
       } else {
         r.count('skipped');
         r.act('skip', remote, d.reason);
