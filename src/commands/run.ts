@@ -1,5 +1,5 @@
 import type { CliCommand, CliContext } from '../plugin.ts';
-import { RunMarkers, recordInterrupted } from '../store/run-markers.ts';
+import { recordInterrupted } from '../store/run-markers.ts';
 import { dirname } from 'node:path';
 import { parseArgs, UsageError } from '../args.ts';
 import { loadConfig, resolveConfigFile } from '../config/load.ts';
@@ -8,7 +8,6 @@ import { createLogger } from '../log.ts';
 import { createServices } from '../services.ts';
 import { startSandboxes, type DaemonPart } from '../daemon.ts';
 import { ensureDir } from '../store/atomic.ts';
-import { RunHistory } from '../store/history.ts';
 import type { Registry } from '../registry.ts';
 import { ConnectionCache } from '../scheduler/connections.ts';
 import { runJob } from '../scheduler/runner.ts';
@@ -70,9 +69,8 @@ export async function runJobCommand(
   try {
     await startSandboxes(loaded, services, log, parts);
     connections.setDefinitions(loaded.connections);
-    const history = new RunHistory(loaded.config.state, loaded.config.historyLimit);
-    const markers = new RunMarkers(loaded.config.state);
-    await recordInterrupted(markers, history, log);
+    const { history, markers } = services.store;
+    await recordInterrupted(services.store, log);
     const { record, actions } = await runJob(
       { job, trigger: 'manual', dryRun },
       { registry: loaded.registry, connections, log, baseDir: dirname(loaded.config.file), markers },

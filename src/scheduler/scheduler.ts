@@ -2,7 +2,7 @@
 // overlap (skip | queue), a global limit on jobs running at once, retries with
 // backoff, catch-up after downtime, history, notifications and graceful shutdown.
 // This file orchestrates; each policy's rule lives in its own file (imports below).
-import { RunMarkers, recordInterrupted } from '../store/run-markers.ts';
+import { recordInterrupted, type RunMarkers } from '../store/run-markers.ts';
 import { coreError } from '../errors.ts';
 import { dirname } from 'node:path';
 import type { ConnectionDefinition, DaemonConfig, JobDefinition } from '../config/types.ts';
@@ -10,7 +10,7 @@ import type { Registry } from '../registry.ts';
 import type { Logger } from '../log.ts';
 import type { OwnedServices } from '../services.ts';
 import { formatDuration } from '../config/duration.ts';
-import { RunHistory, type RunOutcome, type RunRecord, type RunTrigger } from '../store/history.ts';
+import type { RunHistory, RunOutcome, RunRecord, RunTrigger } from '../store/history.ts';
 import { startCron, type CronHandle } from './cron.ts';
 import { catchUpAfterMissed, missedWhileDown } from './catch-up.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
@@ -75,10 +75,10 @@ export class Scheduler {
   constructor(private readonly opts: SchedulerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log.child({ part: 'scheduler' });
-    this.history = new RunHistory(opts.config.state, opts.config.historyLimit);
-    this.markers = new RunMarkers(opts.config.state);
+    this.history = opts.services.store.history;
+    this.markers = opts.services.store.markers;
     this.connections = new ConnectionCache(opts.registry, opts.services);
-    this.fireTimes = new FireTimesStore(opts.config.state, (err) =>
+    this.fireTimes = new FireTimesStore(opts.services.store.fireTimes, (err) =>
       this.log.error({ err }, 'cannot save scheduler state'),
     );
     this.limit = new ConcurrencyLimit(opts.config.maxConcurrentJobs);
@@ -88,7 +88,7 @@ export class Scheduler {
   /** Schedules `jobs`, then runs once each `catchUp` job that missed a slot while the daemon was down. */
   async start(jobs: JobDefinition[], connections: ConnectionDefinition[]): Promise<void> {
     await this.fireTimes.load();
-    await recordInterrupted(this.markers, this.history, this.log);
+    await recordInterrupted(this.opts.services.store, this.log);
     this.connections.setDefinitions(connections);
     this.tick();
     this.heartbeat = setInterval(() => this.watchdog(), HEARTBEAT_MS);
