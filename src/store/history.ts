@@ -50,6 +50,12 @@ export interface RunRecord {
 /** Job names are checked by the job schema; this guards paths built from CLI input. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** A job name, checked before it becomes part of a path or a key (CLI input reaches here). */
+export function jobName(job: string): string {
+  if (!SAFE_NAME.test(job)) throw new Error(`'${job}' is not a valid job name`);
+  return job;
+}
+
 /** Run history as every store keeps it. */
 export interface RunHistory {
   /** Runs of `job`, newest first; at most `limit` of them. */
@@ -74,8 +80,7 @@ export class FileRunHistory implements RunHistory {
   }
 
   fileOf(job: string): string {
-    if (!SAFE_NAME.test(job)) throw new Error(`'${job}' is not a valid job name`);
-    return join(this.stateDir, 'history', `${job}.json`);
+    return join(this.stateDir, 'history', `${jobName(job)}.json`);
   }
 
   /** Runs of `job`, newest first; at most `limit` of them. */

@@ -1,0 +1,116 @@
+// The `postgres` store: what several daemons share. Connects lazily; the first call
+// (or start()) migrates the schema. Every daemon of a cluster must seal the vault
+// under the same master key, so the first one records the key's id and the others
+// are refused with the fix instead of writing entries nobody else can open.
+import pg from 'pg';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { oneLine } from '../../one-line.ts';
+import { loadMasterKey, MasterKeyError, type MasterKey } from '../master-key.ts';
+import { Vault } from '../vault.ts';
+import type { FireTimesRows, Store, StoreHealth, StoreSettings } from '../store.ts';
+import { pgFireTimes } from './fire-times.ts';
+import { PgRunHistory } from './history.ts';
+import { PgRunMarkers } from './markers.ts';
+import { migrate } from './migrations.ts';
+import { PgVaultRows } from './vault-rows.ts';
+
+export interface PostgresStoreOptions {
+  /** A run whose daemon has not beaten for this long is taken as lost (30 s). */
+  leaseMs?: number;
+  /** A pool that lets the process exit while idle (a vault shared by one-off callers). */
+  allowExitOnIdle?: boolean;
+}
+
+export const LEASE_MS = 30_000;
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  readonly history: PgRunHistory;
+  readonly markers: PgRunMarkers;
+  readonly fireTimes: FireTimesRows;
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  readonly leaseMs: number;
+  private readonly pool: pg.Pool;
+  private ready: Promise<pg.Pool> | undefined;
+  private vaultP: Promise<Vault> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly settings: StoreSettings & { store: { postgres: string } },
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    opts: PostgresStoreOptions = {},
+  ) {
+    this.leaseMs = opts.leaseMs ?? LEASE_MS;
+    this.pool = new pg.Pool({
+      connectionString: settings.store.postgres,
+      max: 5,
+      allowExitOnIdle: opts.allowExitOnIdle ?? false,
+    });
+    // An idle client losing its server must not crash the daemon; health reports it.
+    this.pool.on('error', (err) => (this.lastError = oneLine(err, 200)));
+    const pool = () => this.connected();
+    this.history = new PgRunHistory(pool, settings.historyLimit);
+    this.markers = new PgRunMarkers(pool, this.owner);
+    this.fireTimes = pgFireTimes(pool);
+  }
+
+  async start(): Promise<void> {
+    await this.connected();
+    await this.vault();
+    this.heartbeat ??= setInterval(
+      () => void this.markers.heartbeat().then(this.ok, this.failed),
+      this.leaseMs / 3,
+    ).unref();
+  }
+
+  vault(): Promise<Vault> {
+    this.vaultP ??= (async () => {
+      const master = await loadMasterKey(this.settings.state, this.env);
+      await this.checkClusterKey(master);
+      return new Vault(new PgVaultRows(() => this.connected()), master);
+    })();
+    this.vaultP.catch(() => (this.vaultP = undefined));
+    return this.vaultP;
+  }
+
+  recoverInterrupted(now?: Date) {
+    return this.markers.recover(this.leaseMs, this.settings.historyLimit, now);
+  }
+
+  health(): StoreHealth {
+    return { kind: this.kind, ok: !this.lastError, ...(this.lastError ? { error: this.lastError } : {}) };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.pool.end();
+  }
+
+  private readonly ok = () => (this.lastError = undefined);
+  private readonly failed = (err: unknown) => (this.lastError = oneLine(err, 200));
+
+  private connected(): Promise<pg.Pool> {
+    this.ready ??= migrate(this.pool).then(() => this.pool);
+    this.ready.catch((err: unknown) => {
+      this.failed(err);
+      this.ready = undefined;
+    });
+    return this.ready;
+  }
+
+  private async checkClusterKey(master: MasterKey): Promise<void> {
+    const pool = await this.connected();
+    await pool.query(
+      "INSERT INTO dropcron.meta (key, value) VALUES ('master-key-id', $1) ON CONFLICT (key) DO NOTHING",
+      [master.kid],
+    );
+    const { rows } = await pool.query<{ value: string }>("SELECT value FROM dropcron.meta WHERE key = 'master-key-id'");
+    const kid = rows[0]?.value;
+    if (kid !== master.kid)
+      throw new MasterKeyError(
+        `the master key from ${master.source} (key id ${master.kid}) is not the one this database's vault is sealed with (key id ${kid}); give every daemon the same DROPCRON_MASTER_KEY`,
+      );
+  }
+}
