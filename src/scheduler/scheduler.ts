@@ -13,6 +13,8 @@ import { formatDuration } from '../config/duration.ts';
 import type { RunHistory, RunOutcome, RunRecord, RunTrigger } from '../store/history.ts';
 import { startCron, type CronHandle } from './cron.ts';
 import { catchUpAfterMissed, missedWhileDown } from './catch-up.ts';
+import { claimRun } from './claim-run.ts';
+import type { ClaimOutcome } from '../store/store.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { ConnectionCache } from './connections.ts';
 import { SchedulerEvents } from './events.ts';
@@ -337,7 +339,7 @@ export class Scheduler {
         slot.queued = req;
         return req.id!;
       }
-      this.track(this.finish(slot, skippedRecord(req, slot.active.req.id!, this.clock.now())));
+      this.track(this.skip(slot, req, slot.active.req.id!));
       return req.id!;
     }
     this.launch(slot, req);
@@ -362,6 +364,33 @@ export class Scheduler {
           }
           active.started = true;
         }
+        const store = this.opts.services.store;
+        // The run does not happen here: give back its place in the limit and the job.
+        const vacate = () => {
+          this.limit.release();
+          if (slot.active === active) slot.active = undefined;
+        };
+        let claim: ClaimOutcome | undefined;
+        try {
+          claim = await claimRun(store, active.req, active.controller.signal, this.clock);
+        } catch (err) {
+          if (active.controller.signal.aborted) {
+            vacate();
+            await this.finish(slot, notStartedRecord(active.req, (err as Error).message, this.clock.now()));
+            return;
+          }
+          this.log.error(
+            { job: slot.def.name, err },
+            `cannot claim the run of ${slot.def.name} from the store, so it does not run here: ${(err as Error).message}`,
+          );
+        }
+        if (claim?.outcome !== 'run') {
+          vacate();
+          if (claim?.outcome === 'busy')
+            await this.finish(slot, skippedRecord(active.req, claim.runningId, this.clock.now()));
+          this.startQueued(slot);
+          return;
+        }
         try {
           ({ record } = await runJob(
             active.req,
@@ -382,6 +411,9 @@ export class Scheduler {
           if (slot.active === active) slot.active = undefined;
         }
         await this.finish(slot, record);
+        await store
+          .release(slot.def.name, record.id)
+          .catch((err: unknown) => this.log.warn({ err }, `cannot release the lease of ${slot.def.name}`));
         this.afterRun(slot, active.req, record);
       })(),
     );
@@ -425,6 +457,22 @@ export class Scheduler {
         () => {},
       );
     }
+    this.startQueued(slot);
+  }
+
+  /**
+   * Records a run skipped because this daemon runs the job: once per slot across the
+   * cluster, by whichever daemon claims the slot (the others fired it too).
+   */
+  private async skip(slot: JobSlot, req: RunRequest, runningId: string): Promise<void> {
+    const at = this.clock.now();
+    const claim = await claimRun(this.opts.services.store, req, undefined, this.clock, { lease: false });
+    if (claim.outcome !== 'taken') await this.finish(slot, skippedRecord(req, runningId, at));
+  }
+
+  /** Starts the run that overlap: queue kept waiting, once the job is free here. */
+  private startQueued(slot: JobSlot): void {
+    if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;
     if (slot.queued && !slot.active) {
       const next = slot.queued;
       slot.queued = undefined;

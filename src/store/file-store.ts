@@ -6,7 +6,7 @@ import { ensureDir, writeJsonAtomic } from './atomic.ts';
 import { FileRunHistory } from './history.ts';
 import { FileRunMarkers } from './run-markers.ts';
 import { openVault, type Vault } from './vault.ts';
-import type { FireTimes, FireTimesRows, Store, StoreHealth, StoreSettings } from './store.ts';
+import type { ClaimOutcome, FireTimes, FireTimesRows, Store, StoreHealth, StoreSettings } from './store.ts';
 
 export class FileStore implements Store {
   readonly kind = 'file';
@@ -34,6 +34,13 @@ export class FileStore implements Store {
   recoverInterrupted(now?: Date) {
     return this.markers.recover(this.history, now);
   }
+
+  /** One daemon per state directory: every slot and run is its own; overlap is the scheduler's. */
+  async claim(): Promise<ClaimOutcome> {
+    return { outcome: 'run' };
+  }
+
+  async release(): Promise<void> {}
 
   health(): StoreHealth {
     return { kind: this.kind, ok: true };

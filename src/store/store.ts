@@ -21,6 +21,27 @@ export interface FireTimesRows {
   save(jobs: Record<string, FireTimes>): Promise<void>;
 }
 
+/** A daemon asking to start a run. */
+export interface RunClaim {
+  job: string;
+  runId: string;
+  /**
+   * The cron slot a scheduled or catch-up run belongs to: of all the daemons that ask
+   * for the same job and slot, exactly one is granted it. Run now and retries have none.
+   */
+  slot?: Date;
+  /** false: the slot only (a run skipped by overlap is recorded by one daemon); true by default. */
+  lease?: boolean;
+}
+
+/**
+ * `run`: this daemon runs it and holds the job's running lease until release() (or
+ * owns the slot, when asked for no lease);
+ * `taken`: another daemon claimed this slot; `busy`: this daemon owns the slot (or
+ * the run) but another daemon is running the job, so the job's overlap policy applies.
+ */
+export type ClaimOutcome = { outcome: 'run' } | { outcome: 'taken' } | { outcome: 'busy'; runningId: string };
+
 export interface StoreHealth {
   kind: Store['kind'];
   ok: boolean;
@@ -43,6 +64,10 @@ export interface Store {
    * once, and returns those records.
    */
   recoverInterrupted(now?: Date): Promise<RunRecord[]>;
+  /** One transaction: the slot (if any) and the job's running lease. The file store always grants. */
+  claim(req: RunClaim): Promise<ClaimOutcome>;
+  /** The run is over and recorded: the job's lease goes back. */
+  release(job: string, runId: string): Promise<void>;
   health(): StoreHealth;
   close(): Promise<void>;
 }

@@ -154,6 +154,15 @@ describe.each(Object.keys(backends))('the %s store', (name) => {
   });
 });
 
+describe('the file store', () => {
+  it('grants every claim: one daemon per state directory', async () => {
+    const { a } = await backends.file!.open();
+    const slot = new Date();
+    expect(await a.claim({ job: 'j', runId: '1', slot })).toEqual({ outcome: 'run' });
+    expect(await a.claim({ job: 'j', runId: '2', slot })).toEqual({ outcome: 'run' });
+  });
+});
+
 describe('the postgres store in a cluster', () => {
   it('keeps the run of a daemon that beats its heartbeat', async () => {
     const { a, b } = await backends.postgres!.open();
@@ -162,6 +171,29 @@ describe('the postgres store in a cluster', () => {
     await a.markers.write({ ...soFar, tasks: [] });
     await new Promise((r) => setTimeout(r, 3 * LEASE_MS));
     expect(await b.recoverInterrupted()).toEqual([]);
+  });
+
+  it('grants each slot to one daemon, and the job to one run at a time until released or lost', async () => {
+    const { a, b } = await backends.postgres!.open();
+    const slot = new Date('2026-01-01T00:00:02.000Z');
+    const [x, y] = await Promise.all([
+      a.claim({ job: 'nightly', runId: 'run-a', slot }),
+      b.claim({ job: 'nightly', runId: 'run-b', slot }),
+    ]);
+    expect([x.outcome, y.outcome].sort()).toEqual(['run', 'taken']);
+    const holder = x.outcome === 'run' ? 'run-a' : 'run-b';
+    // Asked again (overlap: queue polls), the owner keeps what it has.
+    expect(await a.claim({ job: 'nightly', runId: holder })).toEqual({ outcome: 'run' });
+    expect(await b.claim({ job: 'nightly', runId: 'manual' })).toEqual({ outcome: 'busy', runningId: holder });
+    expect(await b.claim({ job: 'other', runId: 'manual' })).toEqual({ outcome: 'run' });
+    const next = new Date('2026-01-01T00:00:04.000Z');
+    expect(await b.claim({ job: 'nightly', runId: 'skip', slot: next, lease: false })).toEqual({ outcome: 'run' });
+    expect(await a.claim({ job: 'nightly', runId: 'late', slot: next })).toEqual({ outcome: 'taken' });
+    await a.release('nightly', holder);
+    expect(await b.claim({ job: 'nightly', runId: 'manual' })).toEqual({ outcome: 'run' });
+    await b.close(); // b dies holding the lease: it lapses after LEASE_MS without heartbeats
+    await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
+    expect(await a.claim({ job: 'nightly', runId: 'after' })).toEqual({ outcome: 'run' });
   });
 
   it('refuses a daemon whose master key differs from the cluster', async () => {

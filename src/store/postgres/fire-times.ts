@@ -13,14 +13,16 @@ export function pgFireTimes(pool: () => Promise<pg.Pool>): FireTimesRows {
       return Object.fromEntries(rows.map((r) => [r.job, r.times]));
     },
     async save(jobs) {
+      // Rows in name order: two daemons saving at once lock them in the same order, never deadlock.
+      const names = Object.keys(jobs).sort();
       await inTransaction(await pool(), async (client) => {
-        for (const [job, times] of Object.entries(jobs))
-          await client.query(
-            `INSERT INTO dropcron.fire_times (job, times) VALUES ($1, $2)
-             ON CONFLICT (job) DO UPDATE SET times = EXCLUDED.times`,
-            [job, JSON.stringify(times)],
-          );
-        await client.query('DELETE FROM dropcron.fire_times WHERE NOT (job = ANY($1))', [Object.keys(jobs)]);
+        await client.query(
+          `INSERT INTO dropcron.fire_times (job, times)
+           SELECT * FROM unnest($1::text[], $2::jsonb[]) ORDER BY 1
+           ON CONFLICT (job) DO UPDATE SET times = EXCLUDED.times`,
+          [names, names.map((n) => JSON.stringify(jobs[n]))],
+        );
+        await client.query('DELETE FROM dropcron.fire_times WHERE NOT (job = ANY($1))', [names]);
       });
     },
   };

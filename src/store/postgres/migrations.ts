@@ -25,6 +25,20 @@ export const MIGRATIONS: string[] = [
      record jsonb NOT NULL
    );
    CREATE TABLE dropcron.meta (key text PRIMARY KEY, value text NOT NULL);`,
+  `CREATE TABLE dropcron.slot_claims (
+     job text NOT NULL,
+     slot timestamptz NOT NULL,
+     run_id text NOT NULL,
+     owner text NOT NULL,
+     claimed_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (job, slot)
+   );
+   CREATE TABLE dropcron.job_leases (
+     job text PRIMARY KEY,
+     run_id text NOT NULL,
+     owner text NOT NULL,
+     heartbeat_at timestamptz NOT NULL DEFAULT now()
+   );`,
 ];
 
 export async function migrate(pool: pg.Pool): Promise<void> {

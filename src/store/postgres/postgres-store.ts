@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { oneLine } from '../../one-line.ts';
 import { loadMasterKey, MasterKeyError, type MasterKey } from '../master-key.ts';
 import { Vault } from '../vault.ts';
-import type { FireTimesRows, Store, StoreHealth, StoreSettings } from '../store.ts';
+import type { ClaimOutcome, FireTimesRows, RunClaim, Store, StoreHealth, StoreSettings } from '../store.ts';
+import { PgClaims } from './claims.ts';
 import { pgFireTimes } from './fire-times.ts';
 import { PgRunHistory } from './history.ts';
 import { PgRunMarkers } from './markers.ts';
@@ -29,6 +30,7 @@ export class PostgresStore implements Store {
   readonly history: PgRunHistory;
   readonly markers: PgRunMarkers;
   readonly fireTimes: FireTimesRows;
+  private readonly claims: PgClaims;
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   readonly leaseMs: number;
   private readonly pool: pg.Pool;
@@ -54,15 +56,22 @@ export class PostgresStore implements Store {
     this.history = new PgRunHistory(pool, settings.historyLimit);
     this.markers = new PgRunMarkers(pool, this.owner);
     this.fireTimes = pgFireTimes(pool);
+    this.claims = new PgClaims(pool, this.owner, this.leaseMs);
   }
 
   async start(): Promise<void> {
     await this.connected();
     await this.vault();
-    this.heartbeat ??= setInterval(
-      () => void this.markers.heartbeat().then(this.ok, this.failed),
-      this.leaseMs / 3,
-    ).unref();
+    await this.claims.prune();
+    this.heartbeat ??= setInterval(() => void this.beat(), this.leaseMs / 3).unref();
+  }
+
+  claim(req: RunClaim): Promise<ClaimOutcome> {
+    return this.claims.claim(req);
+  }
+
+  release(job: string, runId: string): Promise<void> {
+    return this.claims.release(job, runId);
   }
 
   vault(): Promise<Vault> {
@@ -88,7 +97,17 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
-  private readonly ok = () => (this.lastError = undefined);
+  /** Keeps this daemon's runs and leases its own; a failure shows in health until one succeeds. */
+  private async beat(): Promise<void> {
+    try {
+      await this.markers.heartbeat();
+      await this.claims.heartbeat();
+      this.lastError = undefined;
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
   private readonly failed = (err: unknown) => (this.lastError = oneLine(err, 200));
 
   private connected(): Promise<pg.Pool> {
