@@ -14,7 +14,7 @@ export interface DaemonConfig {
   admin: { enabled: boolean; host: string; port: number; password?: string };
   state: string;
   /** Where the daemon's memory lives (src/store): the state directory, or a shared PostgreSQL. */
-  store: 'file' | { postgres: string };
+  store: 'file' | { postgres: string; leaseSeconds?: number };
   timezone: string;
   connections: string;
   jobs: string;

@@ -2,7 +2,7 @@
 // overlap (skip | queue), a global limit on jobs running at once, retries with
 // backoff, catch-up after downtime, history, notifications and graceful shutdown.
 // This file orchestrates; each policy's rule lives in its own file (imports below).
-import { recordInterrupted, type RunMarkers } from '../store/run-markers.ts';
+import { logInterrupted, recordInterrupted, type RunMarkers } from '../store/run-markers.ts';
 import { coreError } from '../errors.ts';
 import { dirname } from 'node:path';
 import type { ConnectionDefinition, DaemonConfig, JobDefinition } from '../config/types.ts';
@@ -14,7 +14,7 @@ import type { RunHistory, RunOutcome, RunRecord, RunTrigger } from '../store/his
 import { startCron, type CronHandle } from './cron.ts';
 import { catchUpAfterMissed, missedWhileDown } from './catch-up.ts';
 import { claimRun } from './claim-run.ts';
-import type { ClaimOutcome } from '../store/store.ts';
+import type { ClaimOutcome, StoreHealth } from '../store/store.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { ConnectionCache } from './connections.ts';
 import { SchedulerEvents } from './events.ts';
@@ -26,6 +26,9 @@ import { notStartedRecord, skippedRecord } from './run-records.ts';
 import { newRunId, runJob, RunAborted, type RunRequest } from './runner.ts';
 import { sleep, systemClock, type Clock } from './timers.ts';
 import { HEARTBEAT_MS, stuckTimers } from './watchdog.ts';
+
+/** How often the scheduler looks for runs whose runner died, and at the store's health. */
+export const RECOVER_MS = 10_000;
 
 export interface SchedulerOptions {
   config: DaemonConfig;
@@ -56,6 +59,8 @@ export interface JobHealth {
 export interface Health {
   /** ISO time of the scheduler's last timer tick (the 30 s heartbeat, or a cron fire). */
   lastTick: string;
+  /** Whether the store answers; a daemon cut off from a shared store claims no runs. */
+  store: StoreHealth;
   jobs: JobHealth[];
 }
 
@@ -72,6 +77,9 @@ export class Scheduler {
   private readonly limit: ConcurrencyLimit;
   private lastTick: number;
   private heartbeat: NodeJS.Timeout | undefined;
+  private recovery: NodeJS.Timeout | undefined;
+  /** The store's last health, to log each change once. */
+  private storeOk = true;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly opts: SchedulerOptions) {
@@ -90,10 +98,11 @@ export class Scheduler {
   /** Schedules `jobs`, then runs once each `catchUp` job that missed a slot while the daemon was down. */
   async start(jobs: JobDefinition[], connections: ConnectionDefinition[]): Promise<void> {
     await this.fireTimes.load();
-    await recordInterrupted(this.opts.services.store, this.log);
+    const lost = await recordInterrupted(this.opts.services.store, this.log);
     this.connections.setDefinitions(connections);
     this.tick();
     this.heartbeat = setInterval(() => this.watchdog(), HEARTBEAT_MS);
+    this.recovery = setInterval(() => this.track(this.recover()), RECOVER_MS);
     const missed: Array<[string, Date]> = [];
     for (const def of jobs) {
       const prev = this.fireTimes.get(def.name);
@@ -101,6 +110,7 @@ export class Scheduler {
       const due = missedWhileDown(def, prev, this.clock.now());
       if (due) missed.push([def.name, due]);
     }
+    this.retryLost(lost);
     for (const [name, due] of missed) {
       this.log.info(
         { job: name, missed: due.toISOString() },
@@ -158,6 +168,7 @@ export class Scheduler {
   health(): Health {
     return {
       lastTick: new Date(this.lastTick).toISOString(),
+      store: this.opts.services.store.health(),
       jobs: [...this.jobs.values()].map((s) => ({
         name: s.def.name,
         enabled: s.def.enabled,
@@ -192,6 +203,7 @@ export class Scheduler {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.heartbeat);
+      clearInterval(this.recovery);
       for (const slot of this.jobs.values()) {
         slot.cron?.stop();
         slot.retry?.abort();
@@ -410,26 +422,28 @@ export class Scheduler {
           this.limit.release();
           if (slot.active === active) slot.active = undefined;
         }
-        await this.finish(slot, record);
-        await store
-          .release(slot.def.name, record.id)
-          .catch((err: unknown) => this.log.warn({ err }, `cannot release the lease of ${slot.def.name}`));
+        await this.finish(slot, record, true);
         this.afterRun(slot, active.req, record);
       })(),
     );
   }
 
   /** Records the run, tells listeners and the webhook. */
-  private async finish(slot: JobSlot, record: RunRecord): Promise<void> {
+  private async finish(slot: JobSlot, record: RunRecord, leased = false): Promise<void> {
+    try {
+      if (!(await this.opts.services.store.finishRun(record, leased))) {
+        this.log.error(
+          { job: record.job, runId: record.id },
+          `the result of run ${record.id} of ${record.job} (${record.outcome}) is not recorded: another daemon took the job over while this one was cut off from the store; it is recorded as interrupted`,
+        );
+        return;
+      }
+    } catch (err) {
+      this.log.error({ job: record.job }, `cannot write the history of ${record.job}: ${(err as Error).message}`);
+    }
     if (record.outcome !== 'skipped' && !record.dryRun) {
       slot.lastOutcome = record.outcome;
       slot.lastRunAt = record.startedAt;
-    }
-    try {
-      await this.history.append(record);
-      await this.markers.remove(record.id);
-    } catch (err) {
-      this.log.error({ job: record.job }, `cannot write the history of ${record.job}: ${(err as Error).message}`);
     }
     this.events.emit('run:end', { run: record });
     this.track(notify(slot.def.notify, record, this.log));
@@ -458,6 +472,45 @@ export class Scheduler {
       );
     }
     this.startQueued(slot);
+  }
+
+  /**
+   * Every RECOVER_MS: says once when the store is lost or back, and records the runs
+   * whose runner died (another daemon of a cluster, a killed `dropcron run`) as
+   * interrupted, retrying those whose job has retries.
+   */
+  private async recover(): Promise<void> {
+    const health = this.opts.services.store.health();
+    if (health.ok !== this.storeOk) {
+      if (health.ok) this.log.info('the store answers again: claiming runs again');
+      else this.log.error({ store: health }, `the store is lost, so this daemon claims no runs: ${health.error}`);
+      this.storeOk = health.ok;
+    }
+    if (!health.ok || this.stopping) return;
+    const lost = await this.opts.services.store.recoverInterrupted().catch((err: unknown) => {
+      this.log.warn(`cannot record interrupted runs: ${(err as Error).message}`);
+      return [];
+    });
+    for (const r of lost) logInterrupted(this.log, r);
+    this.retryLost(lost);
+  }
+
+  /** Runs that died mid-way are over: tell listeners, and retry them as a failed run would be. */
+  private retryLost(lost: RunRecord[]): void {
+    for (const record of lost) {
+      this.events.emit('run:end', { run: record });
+      const slot = this.jobs.get(record.job);
+      if (!slot || this.stopping) continue;
+      const req: RunRequest = {
+        id: record.id,
+        job: slot.def,
+        trigger: record.trigger,
+        attempt: record.attempt,
+        dryRun: record.dryRun,
+        scheduledAt: record.scheduledAt ? new Date(record.scheduledAt) : undefined,
+      };
+      this.afterRun(slot, req, record);
+    }
   }
 
   /**

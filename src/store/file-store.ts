@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
-import { FileRunHistory } from './history.ts';
+import { FileRunHistory, type RunRecord } from './history.ts';
 import { FileRunMarkers } from './run-markers.ts';
 import { openVault, type Vault } from './vault.ts';
 import type { ClaimOutcome, FireTimes, FireTimesRows, Store, StoreHealth, StoreSettings } from './store.ts';
@@ -40,7 +40,11 @@ export class FileStore implements Store {
     return { outcome: 'run' };
   }
 
-  async release(): Promise<void> {}
+  async finishRun(record: RunRecord): Promise<boolean> {
+    await this.history.append(record);
+    await this.markers.remove(record.id);
+    return true;
+  }
 
   health(): StoreHealth {
     return { kind: this.kind, ok: true };

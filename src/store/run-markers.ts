@@ -47,6 +47,8 @@ export function interruptedRecord(record: MarkerRecord, now: Date, why: string):
 
 export class FileRunMarkers implements RunMarkers {
   private readonly dir: string;
+  /** Runs this process is running: never taken for dead, whatever their pid says. */
+  private readonly mine = new Set<string>();
 
   constructor(stateDir: string) {
     this.dir = join(stateDir, 'running');
@@ -54,12 +56,14 @@ export class FileRunMarkers implements RunMarkers {
 
   async write(record: MarkerRecord): Promise<void> {
     if (!SAFE_ID.test(record.id)) return;
+    this.mine.add(record.id);
     await ensureDir(this.dir);
     await writeJsonAtomic(join(this.dir, `${record.id}.json`), { pid: process.pid, record } satisfies Marker);
   }
 
   async remove(id: string): Promise<void> {
     if (!SAFE_ID.test(id)) return;
+    this.mine.delete(id);
     await unlink(join(this.dir, `${id}.json`)).catch(() => {});
   }
 
@@ -84,6 +88,7 @@ export class FileRunMarkers implements RunMarkers {
         await unlink(file).catch(() => {}); // torn or foreign: nothing to record
         continue;
       }
+      if (this.mine.has(marker.record.id)) continue;
       if (marker.pid !== process.pid && alive(marker.pid)) continue; // a `dropcron run` beside us
       const { record } = marker;
       const known = await history.list(record.job).catch(() => []);
@@ -98,15 +103,22 @@ export class FileRunMarkers implements RunMarkers {
   }
 }
 
+/** Says in the log that a run was found interrupted and recorded. */
+export function logInterrupted(log: Logger, r: RunRecord): void {
+  log.warn(
+    { job: r.job, runId: r.id, startedAt: r.startedAt },
+    `run ${r.id} of ${r.job}, started ${r.startedAt}, was interrupted: recorded as such in its history`,
+  );
+}
+
 /** Records the runs a killed process left behind and logs each: at every start. */
-export async function recordInterrupted(store: Store, log: Logger): Promise<void> {
+export async function recordInterrupted(store: Store, log: Logger): Promise<RunRecord[]> {
   try {
-    for (const r of await store.recoverInterrupted())
-      log.warn(
-        { job: r.job, runId: r.id, startedAt: r.startedAt },
-        `run ${r.id} of ${r.job}, started ${r.startedAt}, was interrupted: recorded as such in its history`,
-      );
+    const lost = await store.recoverInterrupted();
+    for (const r of lost) logInterrupted(log, r);
+    return lost;
   } catch (err) {
     log.warn(`cannot record interrupted runs: ${(err as Error).message}`);
+    return [];
   }
 }

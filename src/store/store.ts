@@ -66,15 +66,26 @@ export interface Store {
   recoverInterrupted(now?: Date): Promise<RunRecord[]>;
   /** One transaction: the slot (if any) and the job's running lease. The file store always grants. */
   claim(req: RunClaim): Promise<ClaimOutcome>;
-  /** The run is over and recorded: the job's lease goes back. */
-  release(job: string, runId: string): Promise<void>;
+  /**
+   * Records a run's end at once: its history record, its marker gone, and (`leased`:
+   * a run granted by claim()) the job's lease back. False when the run was fenced:
+   * another daemon took the lease over while this one was cut off from the store, so
+   * the result is not recorded (the run is recorded as interrupted instead).
+   */
+  finishRun(record: RunRecord, leased: boolean): Promise<boolean>;
   health(): StoreHealth;
   close(): Promise<void>;
 }
 
 /** What a store is opened from: config.yaml's settings. */
+/** `store: { postgres: URL }` in config.yaml. */
+export interface PostgresSetting {
+  postgres: string;
+  leaseSeconds?: number;
+}
+
 export interface StoreSettings {
   state: string;
-  store: 'file' | { postgres: string };
+  store: 'file' | PostgresSetting;
   historyLimit: number;
 }

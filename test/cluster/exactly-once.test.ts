@@ -1,29 +1,23 @@
 // Three daemons on one PostgreSQL, each with its own pool and its own cron timers: every
 // daemon fires every slot, and the store's claim lets exactly one of them run it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import type { RunRecord } from '../../src/store/history.ts';
 import { configTree, createTestPlugin, jobYaml } from '../helpers/test-plugin.ts';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { postgresForFile } from '../helpers/postgres.ts';
 import { captureLogger } from '../scheduler/harness.ts';
 
 const JOBS = Array.from({ length: 20 }, (_, i) => `j${String(i + 1).padStart(2, '0')}`);
 const EVERY_MS = 2_000;
 const WINDOW_MS = 36_000;
 
-let server: TestPostgres;
-beforeAll(async () => {
-  server = await startPostgres();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = postgresForFile();
 
 describe('three daemons on one database', () => {
   it('run each slot of 20 jobs firing every 2 s exactly once, and overlap: skip across daemons', async () => {
-    const url = await server.database();
+    const url = await server().database();
     const files: Record<string, string> = {};
     // catchUp: a slot a blocked event loop made every daemon miss still runs, once.
     for (const name of JOBS)

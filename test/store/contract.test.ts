@@ -1,6 +1,6 @@
 // One contract, two backends: every case runs against the file store and against a
 // real PostgreSQL, with two store instances standing for two processes (or daemons).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,8 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { RunRecord } from '../../src/store/history.ts';
 import type { MarkerRecord } from '../../src/store/run-markers.ts';
 import type { Store } from '../../src/store/store.ts';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { postgresForFile, startPostgres } from '../helpers/postgres.ts';
+import { until } from '../helpers/wait.ts';
 
 const LEASE_MS = 600;
 
@@ -20,7 +21,7 @@ interface Backend {
   open(): Promise<{ a: Store; b: Store; raw: () => Promise<string> }>;
 }
 
-let server: TestPostgres;
+const server = postgresForFile();
 const opened: Store[] = [];
 const keep = <T extends Store>(s: T) => (opened.push(s), s);
 const env = () => ({ DROPCRON_MASTER_KEY: randomBytes(32).toString('base64') });
@@ -43,7 +44,7 @@ const backends: Record<string, Backend> = {
   },
   postgres: {
     async open() {
-      const url = await server.database();
+      const url = await server().database();
       const e = env();
       const settings = { state: await mkdtemp(join(tmpdir(), 'dropcron-store-')), historyLimit: 5 };
       const make = () => keep(new PostgresStore({ ...settings, store: { postgres: url } }, e, { leaseMs: LEASE_MS }));
@@ -83,12 +84,8 @@ const started = (job: string): MarkerRecord => {
   return soFar;
 };
 
-beforeAll(async () => {
-  server = await startPostgres();
-});
 afterAll(async () => {
   for (const s of opened) await s.close().catch(() => {});
-  await server?.stop();
 });
 
 describe.each(Object.keys(backends))('the %s store', (name) => {
@@ -140,6 +137,8 @@ describe.each(Object.keys(backends))('the %s store', (name) => {
     const soFar = started('nightly');
     const task = { type: 'upload', counts: { uploaded: 2 }, bytes: 10, actions: 2, warnings: [] };
     await a.markers.write({ ...soFar, tasks: [task] });
+    // Its own runs are alive to the store that runs them, whatever a pid says.
+    expect(await a.recoverInterrupted()).toEqual([]);
     await a.close(); // the runner is gone: no more heartbeats
     let found: RunRecord[] = [];
     const deadline = Date.now() + 20 * LEASE_MS;
@@ -189,15 +188,50 @@ describe('the postgres store in a cluster', () => {
     const next = new Date('2026-01-01T00:00:04.000Z');
     expect(await b.claim({ job: 'nightly', runId: 'skip', slot: next, lease: false })).toEqual({ outcome: 'run' });
     expect(await a.claim({ job: 'nightly', runId: 'late', slot: next })).toEqual({ outcome: 'taken' });
-    await a.release('nightly', holder);
+    expect(await a.finishRun(run('nightly', holder), true)).toBe(true);
     expect(await b.claim({ job: 'nightly', runId: 'manual' })).toEqual({ outcome: 'run' });
     await b.close(); // b dies holding the lease: it lapses after LEASE_MS without heartbeats
     await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
     expect(await a.claim({ job: 'nightly', runId: 'after' })).toEqual({ outcome: 'run' });
   });
 
+  it('fences a run whose lease another daemon took over: its result is not recorded', async () => {
+    const { a, b } = await backends.postgres!.open();
+    await b.start(); // a never beats: it stands for a daemon cut off from the database
+    expect(await a.claim({ job: 'nightly', runId: 'cut-off' })).toEqual({ outcome: 'run' });
+    await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
+    expect(await b.claim({ job: 'nightly', runId: 'took-over' })).toEqual({ outcome: 'run' });
+    expect(await a.finishRun(run('nightly', 'cut-off'), true)).toBe(false);
+    expect(await b.finishRun(run('nightly', 'took-over'), true)).toBe(true);
+    const byId = Object.fromEntries((await b.history.list('nightly')).map((r) => [r.id, r.outcome]));
+    expect(byId).toMatchObject({ 'cut-off': 'interrupted', 'took-over': 'success' });
+  });
+
+  it('stops claiming and says why in its health when the database is gone', async () => {
+    const own = await startPostgres();
+    try {
+      const url = await own.database();
+      const state = await mkdtemp(join(tmpdir(), 'dropcron-store-'));
+      const store = keep(
+        new PostgresStore({ state, historyLimit: 5, store: { postgres: url } }, env(), { leaseMs: LEASE_MS }),
+      );
+      await store.start();
+      expect(store.health()).toEqual({ kind: 'postgres', ok: true });
+      await own.stop();
+      await until(() => !store.health().ok, 'the store to notice', 20 * LEASE_MS);
+      expect(store.health().error).toMatch(
+        /^the database is unreachable \(.+\) and this daemon's last heartbeat was \d+ s ago$/,
+      );
+      await expect(store.claim({ job: 'j', runId: 'r' })).rejects.toThrow(
+        /^not claiming runs: the database is unreachable/,
+      );
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('refuses a daemon whose master key differs from the cluster', async () => {
-    const url = await server.database();
+    const url = await server().database();
     const state = await mkdtemp(join(tmpdir(), 'dropcron-store-'));
     const settings = { state, historyLimit: 5, store: { postgres: url } };
     const first = keep(new PostgresStore(settings, env()));
@@ -207,7 +241,7 @@ describe('the postgres store in a cluster', () => {
   });
 
   it('migrates once when daemons start together, and refuses a newer schema', async () => {
-    const url = await server.database();
+    const url = await server().database();
     const state = await mkdtemp(join(tmpdir(), 'dropcron-store-'));
     const settings = { state, historyLimit: 5, store: { postgres: url } };
     const e = env();

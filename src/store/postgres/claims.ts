@@ -5,7 +5,10 @@
 // died and is taken over). Both in one transaction, so no two daemons run one slot, and
 // overlap (skip, queue) holds across the cluster.
 import type pg from 'pg';
+import type { RunRecord } from '../history.ts';
+import { interruptedRecord } from '../run-markers.ts';
 import type { ClaimOutcome, RunClaim } from '../store.ts';
+import { appendRun } from './history.ts';
 import { inTransaction } from './transaction.ts';
 
 /** Slot claims older than this are deleted (catch-up looks back one slot, never days). */
@@ -45,9 +48,32 @@ export class PgClaims {
     });
   }
 
-  async release(job: string, runId: string): Promise<void> {
-    const pool = await this.pool();
-    await pool.query('DELETE FROM dropcron.job_leases WHERE job = $1 AND run_id = $2', [job, runId]);
+  /**
+   * One transaction: the lease back, the record in, the marker gone. A run whose lease
+   * is no longer its own was fenced: it is recorded as interrupted (unless the daemon
+   * that took over did so already), never with its result.
+   */
+  async finish(record: RunRecord, leased: boolean, historyLimit: number): Promise<boolean> {
+    return inTransaction(await this.pool(), async (client) => {
+      let fenced = false;
+      if (leased && !record.dryRun) {
+        const { rowCount } = await client.query('DELETE FROM dropcron.job_leases WHERE job = $1 AND run_id = $2', [
+          record.job,
+          record.id,
+        ]);
+        fenced = rowCount !== 1;
+      }
+      const stored = fenced
+        ? interruptedRecord(
+            record,
+            new Date(record.endedAt),
+            `the daemon ${this.owner} was cut off from the database and another daemon took the job over`,
+          )
+        : record;
+      await appendRun(client, stored, historyLimit);
+      await client.query('DELETE FROM dropcron.running WHERE id = $1', [record.id]);
+      return !fenced;
+    });
   }
 
   /** Keeps this daemon's leases alive. */

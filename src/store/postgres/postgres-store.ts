@@ -6,9 +6,19 @@ import pg from 'pg';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { oneLine } from '../../one-line.ts';
+import { coreError } from '../../errors.ts';
+import type { RunRecord } from '../history.ts';
 import { loadMasterKey, MasterKeyError, type MasterKey } from '../master-key.ts';
 import { Vault } from '../vault.ts';
-import type { ClaimOutcome, FireTimesRows, RunClaim, Store, StoreHealth, StoreSettings } from '../store.ts';
+import type {
+  ClaimOutcome,
+  FireTimesRows,
+  PostgresSetting,
+  RunClaim,
+  Store,
+  StoreHealth,
+  StoreSettings,
+} from '../store.ts';
 import { PgClaims } from './claims.ts';
 import { pgFireTimes } from './fire-times.ts';
 import { PgRunHistory } from './history.ts';
@@ -38,13 +48,15 @@ export class PostgresStore implements Store {
   private vaultP: Promise<Vault> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
+  /** When this daemon last told the database it is alive (or started). */
+  private lastBeat = Date.now();
 
   constructor(
-    private readonly settings: StoreSettings & { store: { postgres: string } },
+    private readonly settings: StoreSettings & { store: PostgresSetting },
     private readonly env: NodeJS.ProcessEnv = process.env,
     opts: PostgresStoreOptions = {},
   ) {
-    this.leaseMs = opts.leaseMs ?? LEASE_MS;
+    this.leaseMs = opts.leaseMs ?? (settings.store.leaseSeconds ?? LEASE_MS / 1000) * 1000;
     this.pool = new pg.Pool({
       connectionString: settings.store.postgres,
       max: 5,
@@ -66,12 +78,18 @@ export class PostgresStore implements Store {
     this.heartbeat ??= setInterval(() => void this.beat(), this.leaseMs / 3).unref();
   }
 
-  claim(req: RunClaim): Promise<ClaimOutcome> {
+  /**
+   * Refused while this daemon's heartbeat is failing: its leases may have lapsed, and a
+   * daemon that cannot prove it is alive must not start runs others may start too.
+   */
+  async claim(req: RunClaim): Promise<ClaimOutcome> {
+    const health = this.health();
+    if (!health.ok) throw coreError('DC_STORE', `not claiming runs: ${health.error}`);
     return this.claims.claim(req);
   }
 
-  release(job: string, runId: string): Promise<void> {
-    return this.claims.release(job, runId);
+  finishRun(record: RunRecord, leased: boolean): Promise<boolean> {
+    return this.claims.finish(record, leased, this.settings.historyLimit);
   }
 
   vault(): Promise<Vault> {
@@ -89,7 +107,12 @@ export class PostgresStore implements Store {
   }
 
   health(): StoreHealth {
-    return { kind: this.kind, ok: !this.lastError, ...(this.lastError ? { error: this.lastError } : {}) };
+    const silent = Date.now() - this.lastBeat;
+    const error =
+      this.lastError && silent > this.leaseMs / 3
+        ? `the database is unreachable (${this.lastError}) and this daemon's last heartbeat was ${Math.round(silent / 1000)} s ago`
+        : undefined;
+    return { kind: this.kind, ok: !error, ...(error ? { error } : {}) };
   }
 
   async close(): Promise<void> {
@@ -103,6 +126,7 @@ export class PostgresStore implements Store {
       await this.markers.heartbeat();
       await this.claims.heartbeat();
       this.lastError = undefined;
+      this.lastBeat = Date.now();
     } catch (err) {
       this.failed(err);
     }
