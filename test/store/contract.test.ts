@@ -2,7 +2,7 @@
 // real PostgreSQL, with two store instances standing for two processes (or daemons).
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -12,6 +12,7 @@ import type { RunRecord } from '../../src/store/history.ts';
 import type { MarkerRecord } from '../../src/store/run-markers.ts';
 import type { Store } from '../../src/store/store.ts';
 import { postgresForFile, startPostgres } from '../helpers/postgres.ts';
+import { runRecord } from '../helpers/run-record.ts';
 import { until } from '../helpers/wait.ts';
 
 const LEASE_MS = 600;
@@ -63,20 +64,7 @@ const backends: Record<string, Backend> = {
   },
 };
 
-const run = (job: string, id: string = randomUUID(), extra: Partial<RunRecord> = {}): RunRecord => ({
-  id,
-  job,
-  trigger: 'schedule',
-  attempt: 1,
-  dryRun: false,
-  startedAt: '2026-01-01T00:00:00.000Z',
-  endedAt: '2026-01-01T00:00:01.000Z',
-  durationMs: 1000,
-  outcome: 'success',
-  bytes: 0,
-  tasks: [],
-  ...extra,
-});
+const run = runRecord;
 
 /** A run's record while it runs (what a marker holds). */
 const started = (job: string): MarkerRecord => {
