@@ -92,13 +92,19 @@ export class PostgresStore implements Store {
     return this.claims.finish(record, leased, this.settings.historyLimit);
   }
 
+  /** A key or database problem is not cached: fixing it and asking again works without a restart. */
   vault(): Promise<Vault> {
-    this.vaultP ??= (async () => {
-      const master = await loadMasterKey(this.settings.state, this.env);
-      await this.checkClusterKey(master);
-      return new Vault(new PgVaultRows(() => this.connected()), master);
-    })();
-    this.vaultP.catch(() => (this.vaultP = undefined));
+    if (!this.vaultP) {
+      const opening = (async () => {
+        const master = await loadMasterKey(this.settings.state, this.env);
+        await this.checkClusterKey(master);
+        return new Vault(new PgVaultRows(() => this.connected()), master);
+      })();
+      opening.catch(() => {
+        if (this.vaultP === opening) this.vaultP = undefined;
+      });
+      this.vaultP = opening;
+    }
     return this.vaultP;
   }
 
@@ -134,12 +140,16 @@ export class PostgresStore implements Store {
 
   private readonly failed = (err: unknown) => (this.lastError = oneLine(err, 200));
 
+  /** The pool once the schema is migrated; a failed migration is tried again at the next call. */
   private connected(): Promise<pg.Pool> {
-    this.ready ??= migrate(this.pool).then(() => this.pool);
-    this.ready.catch((err: unknown) => {
-      this.failed(err);
-      this.ready = undefined;
-    });
+    if (!this.ready) {
+      const migrating = migrate(this.pool).then(() => this.pool);
+      migrating.catch((err: unknown) => {
+        this.failed(err);
+        if (this.ready === migrating) this.ready = undefined;
+      });
+      this.ready = migrating;
+    }
     return this.ready;
   }
 
