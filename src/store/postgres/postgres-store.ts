@@ -62,8 +62,9 @@ export class PostgresStore implements Store {
       max: 5,
       allowExitOnIdle: opts.allowExitOnIdle ?? false,
     });
-    // An idle client losing its server must not crash the daemon; health reports it.
-    this.pool.on('error', (err) => (this.lastError = oneLine(err, 200)));
+    // An idle client losing its server must not crash the daemon. The next query opens a
+    // new one; whether the database answers is the heartbeat's to judge (health()).
+    this.pool.on('error', () => {});
     const pool = () => this.connected();
     this.history = new PgRunHistory(pool, settings.historyLimit);
     this.markers = new PgRunMarkers(pool, this.owner);
