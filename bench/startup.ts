@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { RunHistory } from '../src/store/history.ts';
+import { FileRunHistory } from '../src/store/history.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
@@ -159,7 +159,7 @@ async function daemonFigures(): Promise<void> {
     const peak = Number(/VmHWM:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
     child.kill('SIGTERM');
     await exited;
-    const history = new RunHistory(join(dir, 'state'), 200);
+    const history = new FileRunHistory(join(dir, 'state'), 200);
     const late: number[] = [];
     let failed = 0;
     for (let i = 0; i < JOBS; i++) {

@@ -10,6 +10,7 @@ import { connectionsCommand } from './commands/connections.ts';
 import { jobsCommand } from './commands/jobs.ts';
 import { runCommand } from './commands/run.ts';
 import { disconnectCommand } from './commands/disconnect.ts';
+import { storeCommand } from './commands/store.ts';
 import { resolveConfigFile } from './config/config-file.ts';
 import { loadPluginCommands } from './registry.ts';
 import { readYamlFile } from './config/yaml-file.ts';
@@ -22,6 +23,7 @@ const core: CliCommand[] = [
   jobsCommand,
   disconnectCommand,
   runCommand,
+  storeCommand,
 ];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {

@@ -46,7 +46,13 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
   // Refuse a key file readable by others now, not at the first token refresh at 2 a.m.;
   // on a first start this creates the key (0600).
   await loadMasterKey(loaded.config.state, opts.env);
-  const services = createServices(loaded.config, { log });
+  const services = createServices(loaded.config, { log, env: opts.env });
+  try {
+    await services.store.start();
+  } catch (err) {
+    await services.close();
+    throw err;
+  }
   const parts: DaemonPart[] = [];
   const urls: Record<string, string> = {};
   const stopAll = async () => {

@@ -90,6 +90,11 @@ export const coreErrors = {
     meaning: 'Another dropcron process holds a lock on a state file.',
     fix: 'Wait for it to finish, or remove a stale lock file left by a crashed process.',
   },
+  DC_STORE: {
+    kind: 'transient',
+    meaning: 'The shared store (PostgreSQL) cannot be reached, so this daemon claims no runs until it can.',
+    fix: 'Check the database and the network to it; the other daemons carry on, and this one resumes by itself.',
+  },
   DC_INTERNAL: {
     kind: 'transient',
     meaning: 'An error without a code: a bug in dropcron or a plugin.',

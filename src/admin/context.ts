@@ -9,6 +9,7 @@ import { oneLine } from '../one-line.ts';
 import type { Services, ConnectionDefinition, ConnectionType } from '../plugin.ts';
 import type { SchedulerEvents } from '../scheduler/events.ts';
 import type { RunHistory } from '../store/history.ts';
+import type { Store } from '../store/store.ts';
 
 /** The parts of the scheduler the UI uses (src/scheduler). */
 export interface AdminScheduler {
@@ -30,6 +31,8 @@ export interface AdminContext {
   /** Re-reads every file after an edit, so the scheduler and the UI see the change. */
   reload(): Promise<void>;
   services: Services;
+  /** The daemon's store (the vault of connections' secrets). */
+  store: Store;
   log: Logger;
   env: Env;
   scheduler?: AdminScheduler;

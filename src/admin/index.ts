@@ -6,13 +6,14 @@ import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { Env } from '../config/yaml-file.ts';
 import type { Logger } from '../log.ts';
 import type { Services } from '../plugin.ts';
+import type { Store } from '../store/store.ts';
 import type { AdminContext, AdminEventMap, AdminScheduler } from './context.ts';
 import { adminPassword } from './password.ts';
 import { buildAdminServer, originOf } from './server.ts';
 
 export interface AdminOptions {
   loaded: LoadedConfig;
-  services: Services;
+  services: Services & { store: Store };
   log: Logger;
   env?: Env;
   scheduler?: AdminScheduler;
@@ -43,6 +44,7 @@ export function createAdminContext(opts: AdminOptions, origin: () => string): Ad
       await opts.onChange?.();
     },
     services: opts.services,
+    store: opts.services.store,
     log: opts.log.child({ part: 'admin' }),
     env,
     scheduler: opts.scheduler,

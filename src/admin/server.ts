@@ -126,11 +126,14 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
       { lastTick: string; jobs: Array<{ name: string; running: boolean; lastOutcome: string | null }> } | undefined;
     if (!h) return reply.code(503).send({ ok: false, error: 'the scheduler is not running' });
     const age = Date.now() - Date.parse(h.lastTick);
-    const ok = age < HEALTHY_TICK_MS;
+    const store = ctx.store.health();
+    const error = age >= HEALTHY_TICK_MS ? `the scheduler has not ticked for ${Math.round(age / 1000)} s` : store.error;
+    const ok = !error;
     return reply.code(ok ? 200 : 503).send({
       ok,
       lastTick: h.lastTick,
-      ...(ok ? {} : { error: `the scheduler has not ticked for ${Math.round(age / 1000)} s` }),
+      ...(error ? { error } : {}),
+      store,
       jobs: h.jobs.length,
       running: h.jobs.filter((j) => j.running).length,
       failing: h.jobs.filter((j) => j.lastOutcome === 'failed' || j.lastOutcome === 'timeout').map((j) => j.name),

@@ -3,7 +3,8 @@ import { parseArgs, UsageError } from '../args.ts';
 import { resolveConfigFile } from '../config/config-file.ts';
 import { formatProblem } from '../config/problems.ts';
 import { table } from './table.ts';
-import { RunHistory, type RunRecord } from '../store/history.ts';
+import type { RunRecord } from '../store/history.ts';
+import { createStore } from '../store/open.ts';
 import { ConfigError } from '../config/problems.ts';
 import { formatDuration } from '../config/duration.ts';
 import { formatBytes } from '../format-bytes.ts';
@@ -62,12 +63,14 @@ async function history(args: string[], limitFlag: string | boolean | undefined, 
   const loaded = await loadConfig(resolveConfigFile(cli.configFile));
   const own = loaded.problems.filter((p) => p.file === loaded.config.file);
   if (own.length) throw new ConfigError(own);
-  const store = new RunHistory(loaded.config.state, loaded.config.historyLimit);
+  const store = createStore(loaded.config);
   let runs: RunRecord[];
   try {
-    runs = await store.list(name, limit);
+    runs = await store.history.list(name, limit);
   } catch (err) {
     throw new UsageError((err as Error).message);
+  } finally {
+    await store.close();
   }
   const job = loaded.jobs.find((j) => j.name === name);
   if (!runs.length) {

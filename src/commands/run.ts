@@ -1,12 +1,11 @@
 import type { CliCommand, CliContext } from '../plugin.ts';
-import { RunMarkers, recordInterrupted } from '../store/run-markers.ts';
+import { recordInterrupted } from '../store/run-markers.ts';
 import { dirname } from 'node:path';
 import { parseArgs, UsageError } from '../args.ts';
 import { resolveConfigFile } from '../config/config-file.ts';
 import { ConfigError, formatProblem } from '../config/problems.ts';
 import type { DaemonPart } from '../daemon.ts';
 import { ensureDir } from '../store/atomic.ts';
-import { RunHistory } from '../store/history.ts';
 import type { Registry } from '../registry.ts';
 import { ProgressDisplay } from '../scheduler/progress-bar.ts';
 import { formatBytes } from '../format-bytes.ts';
@@ -76,9 +75,8 @@ export async function runJobCommand(
   try {
     await startSandboxes(loaded, services, log, parts);
     connections.setDefinitions(loaded.connections);
-    const history = new RunHistory(loaded.config.state, loaded.config.historyLimit);
-    const markers = new RunMarkers(loaded.config.state);
-    await recordInterrupted(markers, history, log);
+    const { history, markers } = services.store;
+    await recordInterrupted(services.store, log);
     const { record, actions } = await runJob(
       { job, trigger: 'manual', dryRun },
       { registry: loaded.registry, connections, log, baseDir: dirname(loaded.config.file), markers },

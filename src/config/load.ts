@@ -82,7 +82,7 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
 
   const connections = await loadConnections(config.connections, registry, validators, env, problems, invalidFiles, yf);
   const jobs = await loadJobs(config, registry, validators, env, problems, invalidFiles, new Set(connections.all), yf);
-  await fillStoredSecrets(config.state, connections.valid, env);
+  await fillStoredSecrets(config, connections.valid, env);
   return { config, registry, connections: connections.valid, jobs, problems, invalidFiles };
 }
 

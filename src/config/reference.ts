@@ -92,6 +92,7 @@ function typeOf(s: Schema): string {
   if (Array.isArray(s.enum)) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (s.const !== undefined) return `\`${String(s.const)}\``;
   if (s.if) return [s.then, s.else].map((b) => typeOf(b as Schema)).join(' \\| ');
+  if (Array.isArray(s.oneOf)) return (s.oneOf as Schema[]).map(typeOf).join(' \\| ');
   const types = Array.isArray(s.type) ? s.type : s.type ? [s.type] : [];
   return types.map((t) => (t === 'array' && s.items ? `list of ${typeOf(s.items as Schema)}` : String(t))).join(' or ');
 }

@@ -4,16 +4,21 @@
 // has to remember to look in two places. A value in the YAML (usually ${ENV}) wins.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openVault } from '../store/vault.ts';
+import { sharedVault } from '../store/open.ts';
+import type { StoreSettings } from '../store/store.ts';
 import type { ConnectionDefinition } from './types.ts';
 import type { Env } from './yaml-file.ts';
 
-export async function fillStoredSecrets(stateDir: string, defs: ConnectionDefinition[], env: Env): Promise<void> {
+export async function fillStoredSecrets(
+  settings: StoreSettings,
+  defs: ConnectionDefinition[],
+  env: Env,
+): Promise<void> {
   // No vault yet: nothing to fill, and no master key is created by merely loading.
-  if (!defs.length || !existsSync(join(stateDir, 'vault'))) return;
+  if (!defs.length || (typeof settings.store !== 'object' && !existsSync(join(settings.state, 'vault')))) return;
   let vault;
   try {
-    vault = await openVault(stateDir, env as NodeJS.ProcessEnv);
+    vault = await sharedVault(settings, env as NodeJS.ProcessEnv);
   } catch {
     return; // a key problem is reported where the secret is needed (connection status)
   }

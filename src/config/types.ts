@@ -13,6 +13,8 @@ export interface DaemonConfig {
   file: string;
   admin: { enabled: boolean; host: string; port: number; password?: string };
   state: string;
+  /** Where the daemon's memory lives (src/store): the state directory, or a shared PostgreSQL. */
+  store: 'file' | { postgres: string; leaseSeconds?: number };
   timezone: string;
   connections: string;
   jobs: string;

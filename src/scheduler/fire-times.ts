@@ -1,19 +1,11 @@
-// Per job: the last slot that fired and the next slot expected, in
-// <state>/scheduler.json. On start, a job whose expected next slot already lies in
+// Per job: the last slot that fired and the next slot expected, kept in the store
+// (scheduler state). On start, a job whose expected next slot already lies in
 // the past missed it while the daemon was down; with `catchUp: true` it runs once.
 // Storing the *next* slot avoids walking the cron expression from a past date,
 // which node-cron's public API cannot do.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeJsonAtomic } from '../store/atomic.ts';
+import type { FireTimes, FireTimesRows } from '../store/store.ts';
 
-export interface FireTimes {
-  /** The expression and zone the slots below belong to; a changed schedule resets them. */
-  schedule: string;
-  timezone: string;
-  lastScheduledAt?: string;
-  nextScheduledAt?: string;
-}
+export type { FireTimes };
 
 export class FireTimesStore {
   private data: Record<string, FireTimes> = {};
@@ -21,22 +13,13 @@ export class FireTimesStore {
   private dirty = false;
 
   constructor(
-    private readonly stateDir: string,
+    private readonly rows: FireTimesRows,
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
-  get file(): string {
-    return join(this.stateDir, 'scheduler.json');
-  }
-
   async load(): Promise<void> {
-    try {
-      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as { jobs?: Record<string, FireTimes> };
-      this.data = parsed.jobs && typeof parsed.jobs === 'object' ? parsed.jobs : {};
-    } catch (err) {
-      // A missing or unreadable file only costs one catch-up decision; never fatal.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.data = {};
-    }
+    // An unreadable state only costs one catch-up decision; never fatal.
+    this.data = await this.rows.load().catch(() => ({}));
   }
 
   get(job: string): FireTimes | undefined {
@@ -64,7 +47,7 @@ export class FireTimesStore {
     this.writing = (async () => {
       while (this.dirty) {
         this.dirty = false;
-        await writeJsonAtomic(this.file, { jobs: this.data }).catch(this.onError);
+        await this.rows.save({ ...this.data }).catch(this.onError);
       }
       this.writing = undefined;
     })();

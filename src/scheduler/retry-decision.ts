@@ -25,11 +25,12 @@ export function planRetry(
 ): RetryPlan | undefined {
   const attempt = req.attempt ?? 1;
   const { count, backoffMs } = def.retries;
-  // Aborted runs (shutdown) are not retried; timeouts and failures are, unless the
+  // Aborted runs (shutdown) are not retried; timeouts, failures and runs whose daemon
+  // died (interrupted, found by another daemon or the next start) are, unless the
   // failure's kind says a retry cannot fix it (a revoked grant, a full account, a tripped
   // delete guard, a wrong option): re-running those only repeats the failure.
   if (
-    (record.outcome === 'failed' || record.outcome === 'timeout') &&
+    (record.outcome === 'failed' || record.outcome === 'timeout' || record.outcome === 'interrupted') &&
     retryable(record) &&
     !req.dryRun &&
     attempt <= count

@@ -2,7 +2,7 @@
 // overlap (skip | queue), a global limit on jobs running at once, retries with
 // backoff, catch-up after downtime, history, notifications and graceful shutdown.
 // This file orchestrates; each policy's rule lives in its own file (imports below).
-import { RunMarkers, recordInterrupted } from '../store/run-markers.ts';
+import { logInterrupted, recordInterrupted, type RunMarkers } from '../store/run-markers.ts';
 import { coreError } from '../errors.ts';
 import { dirname } from 'node:path';
 import type { ConnectionDefinition, DaemonConfig, JobDefinition } from '../config/types.ts';
@@ -10,9 +10,11 @@ import type { Registry } from '../registry.ts';
 import type { Logger } from '../log.ts';
 import type { OwnedServices } from '../services.ts';
 import { formatDuration } from '../config/duration.ts';
-import { RunHistory, type RunOutcome, type RunRecord, type RunTrigger } from '../store/history.ts';
+import type { RunHistory, RunOutcome, RunRecord, RunTrigger } from '../store/history.ts';
 import { startCron, type CronHandle } from './cron.ts';
 import { catchUpAfterMissed, missedWhileDown } from './catch-up.ts';
+import { claimRun } from './claim-run.ts';
+import type { ClaimOutcome, StoreHealth } from '../store/store.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { ConnectionCache } from './connections.ts';
 import { SchedulerEvents } from './events.ts';
@@ -27,6 +29,8 @@ import { HEARTBEAT_MS, stuckTimers } from './watchdog.ts';
 
 /** History files read side by side while the scheduler starts. */
 const START_READS_AT_ONCE = 32;
+/** How often the scheduler looks for runs whose runner died, and at the store's health. */
+export const RECOVER_MS = 10_000;
 
 export interface SchedulerOptions {
   config: DaemonConfig;
@@ -57,6 +61,8 @@ export interface JobHealth {
 export interface Health {
   /** ISO time of the scheduler's last timer tick (the 30 s heartbeat, or a cron fire). */
   lastTick: string;
+  /** Whether the store answers; a daemon cut off from a shared store claims no runs. */
+  store: StoreHealth;
   jobs: JobHealth[];
 }
 
@@ -73,15 +79,18 @@ export class Scheduler {
   private readonly limit: ConcurrencyLimit;
   private lastTick: number;
   private heartbeat: NodeJS.Timeout | undefined;
+  private recovery: NodeJS.Timeout | undefined;
+  /** The store's last health, to log each change once. */
+  private storeOk = true;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log.child({ part: 'scheduler' });
-    this.history = new RunHistory(opts.config.state, opts.config.historyLimit);
-    this.markers = new RunMarkers(opts.config.state);
+    this.history = opts.services.store.history;
+    this.markers = opts.services.store.markers;
     this.connections = new ConnectionCache(opts.registry, opts.services);
-    this.fireTimes = new FireTimesStore(opts.config.state, (err) =>
+    this.fireTimes = new FireTimesStore(opts.services.store.fireTimes, (err) =>
       this.log.error({ err }, 'cannot save scheduler state'),
     );
     this.limit = new ConcurrencyLimit(opts.config.maxConcurrentJobs);
@@ -91,10 +100,11 @@ export class Scheduler {
   /** Schedules `jobs`, then runs once each `catchUp` job that missed a slot while the daemon was down. */
   async start(jobs: JobDefinition[], connections: ConnectionDefinition[]): Promise<void> {
     await this.fireTimes.load();
-    await recordInterrupted(this.markers, this.history, this.log);
+    const lost = await recordInterrupted(this.opts.services.store, this.log);
     this.connections.setDefinitions(connections);
     this.tick();
     this.heartbeat = setInterval(() => this.watchdog(), HEARTBEAT_MS);
+    this.recovery = setInterval(() => this.track(this.recover()), RECOVER_MS);
     const missed: Array<[string, Date]> = [];
     // addJob reads each job's history for its last outcome: a few jobs' files at a time
     // rather than one after another, which made a start with 1,000 jobs wait on 1,000
@@ -109,6 +119,7 @@ export class Scheduler {
       });
       await Promise.all(added);
     }
+    this.retryLost(lost);
     for (const [name, due] of missed) {
       this.log.info(
         { job: name, missed: due.toISOString() },
@@ -166,6 +177,7 @@ export class Scheduler {
   health(): Health {
     return {
       lastTick: new Date(this.lastTick).toISOString(),
+      store: this.opts.services.store.health(),
       jobs: [...this.jobs.values()].map((s) => ({
         name: s.def.name,
         enabled: s.def.enabled,
@@ -200,6 +212,7 @@ export class Scheduler {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.heartbeat);
+      clearInterval(this.recovery);
       for (const slot of this.jobs.values()) {
         slot.cron?.stop();
         slot.retry?.abort();
@@ -347,7 +360,7 @@ export class Scheduler {
         slot.queued = req;
         return req.id!;
       }
-      this.track(this.finish(slot, skippedRecord(req, slot.active.req.id!, this.clock.now())));
+      this.track(this.skip(slot, req, slot.active.req.id!));
       return req.id!;
     }
     this.launch(slot, req);
@@ -372,6 +385,33 @@ export class Scheduler {
           }
           active.started = true;
         }
+        const store = this.opts.services.store;
+        // The run does not happen here: give back its place in the limit and the job.
+        const vacate = () => {
+          this.limit.release();
+          if (slot.active === active) slot.active = undefined;
+        };
+        let claim: ClaimOutcome | undefined;
+        try {
+          claim = await claimRun(store, active.req, active.controller.signal, this.clock);
+        } catch (err) {
+          if (active.controller.signal.aborted) {
+            vacate();
+            await this.finish(slot, notStartedRecord(active.req, (err as Error).message, this.clock.now()));
+            return;
+          }
+          this.log.error(
+            { job: slot.def.name, err },
+            `cannot claim the run of ${slot.def.name} from the store, so it does not run here: ${(err as Error).message}`,
+          );
+        }
+        if (claim?.outcome !== 'run') {
+          vacate();
+          if (claim?.outcome === 'busy')
+            await this.finish(slot, skippedRecord(active.req, claim.runningId, this.clock.now()));
+          this.startQueued(slot);
+          return;
+        }
         try {
           ({ record } = await runJob(
             active.req,
@@ -391,23 +431,28 @@ export class Scheduler {
           this.limit.release();
           if (slot.active === active) slot.active = undefined;
         }
-        await this.finish(slot, record);
+        await this.finish(slot, record, true);
         this.afterRun(slot, active.req, record);
       })(),
     );
   }
 
   /** Records the run, tells listeners and the webhook. */
-  private async finish(slot: JobSlot, record: RunRecord): Promise<void> {
+  private async finish(slot: JobSlot, record: RunRecord, leased = false): Promise<void> {
+    try {
+      if (!(await this.opts.services.store.finishRun(record, leased))) {
+        this.log.error(
+          { job: record.job, runId: record.id },
+          `the result of run ${record.id} of ${record.job} (${record.outcome}) is not recorded: another daemon took the job over while this one was cut off from the store; it is recorded as interrupted`,
+        );
+        return;
+      }
+    } catch (err) {
+      this.log.error({ job: record.job }, `cannot write the history of ${record.job}: ${(err as Error).message}`);
+    }
     if (record.outcome !== 'skipped' && !record.dryRun) {
       slot.lastOutcome = record.outcome;
       slot.lastRunAt = record.startedAt;
-    }
-    try {
-      await this.history.append(record);
-      await this.markers.remove(record.id);
-    } catch (err) {
-      this.log.error({ job: record.job }, `cannot write the history of ${record.job}: ${(err as Error).message}`);
     }
     this.events.emit('run:end', { run: record });
     this.track(notify(slot.def.notify, record, this.log));
@@ -435,6 +480,61 @@ export class Scheduler {
         () => {},
       );
     }
+    this.startQueued(slot);
+  }
+
+  /**
+   * Every RECOVER_MS: says once when the store is lost or back, and records the runs
+   * whose runner died (another daemon of a cluster, a killed `dropcron run`) as
+   * interrupted, retrying those whose job has retries.
+   */
+  private async recover(): Promise<void> {
+    const health = this.opts.services.store.health();
+    if (health.ok !== this.storeOk) {
+      if (health.ok) this.log.info('the store answers again: claiming runs again');
+      else this.log.error({ store: health }, `the store is lost, so this daemon claims no runs: ${health.error}`);
+      this.storeOk = health.ok;
+    }
+    if (!health.ok || this.stopping) return;
+    const lost = await this.opts.services.store.recoverInterrupted().catch((err: unknown) => {
+      this.log.warn(`cannot record interrupted runs: ${(err as Error).message}`);
+      return [];
+    });
+    for (const r of lost) logInterrupted(this.log, r);
+    this.retryLost(lost);
+  }
+
+  /** Runs that died mid-way are over: tell listeners, and retry them as a failed run would be. */
+  private retryLost(lost: RunRecord[]): void {
+    for (const record of lost) {
+      this.events.emit('run:end', { run: record });
+      const slot = this.jobs.get(record.job);
+      if (!slot || this.stopping) continue;
+      const req: RunRequest = {
+        id: record.id,
+        job: slot.def,
+        trigger: record.trigger,
+        attempt: record.attempt,
+        dryRun: record.dryRun,
+        scheduledAt: record.scheduledAt ? new Date(record.scheduledAt) : undefined,
+      };
+      this.afterRun(slot, req, record);
+    }
+  }
+
+  /**
+   * Records a run skipped because this daemon runs the job: once per slot across the
+   * cluster, by whichever daemon claims the slot (the others fired it too).
+   */
+  private async skip(slot: JobSlot, req: RunRequest, runningId: string): Promise<void> {
+    const at = this.clock.now();
+    const claim = await claimRun(this.opts.services.store, req, undefined, this.clock, { lease: false });
+    if (claim.outcome !== 'taken') await this.finish(slot, skippedRecord(req, runningId, at));
+  }
+
+  /** Starts the run that overlap: queue kept waiting, once the job is free here. */
+  private startQueued(slot: JobSlot): void {
+    if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;
     if (slot.queued && !slot.active) {
       const next = slot.queued;
       slot.queued = undefined;

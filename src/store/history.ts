@@ -1,4 +1,4 @@
-// Run history: one JSON file per job under <state>/history/, newest run last,
+// Run history in the file store: one JSON file per job under <state>/history/, newest run last,
 // bounded to `limit` runs, rewritten atomically on every append so a crash leaves
 // the previous history, never a torn one.
 import { readFile } from 'node:fs/promises';
@@ -54,7 +54,23 @@ export interface RunRecord {
 /** Job names are checked by the job schema; this guards paths built from CLI input. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export class RunHistory {
+/** A job name, checked before it becomes part of a path or a key (CLI input reaches here). */
+export function jobName(job: string): string {
+  if (!SAFE_NAME.test(job)) throw new Error(`'${job}' is not a valid job name`);
+  return job;
+}
+
+/** Run history as every store keeps it. */
+export interface RunHistory {
+  /** Runs of `job`, newest first; at most `limit` of them. */
+  list(job: string, limit?: number): Promise<RunRecord[]>;
+  /** Adds a run's record; a record whose id is already there is not added twice. */
+  append(record: RunRecord): Promise<void>;
+  /** Waits for every pending write (shutdown). */
+  flush(): Promise<void>;
+}
+
+export class FileRunHistory implements RunHistory {
   /** Appends are chained per job so concurrent runs never lose each other's record. */
   private readonly writes = new KeyedQueue();
 
@@ -68,8 +84,7 @@ export class RunHistory {
   }
 
   fileOf(job: string): string {
-    if (!SAFE_NAME.test(job)) throw new Error(`'${job}' is not a valid job name`);
-    return join(this.stateDir, 'history', `${job}.json`);
+    return join(this.stateDir, 'history', `${jobName(job)}.json`);
   }
 
   /** Runs of `job`, newest first; at most `limit` of them. */
@@ -87,6 +102,7 @@ export class RunHistory {
       // Another process (the daemon, a `dropcron run`) may append to the same job.
       await withLockFile(file, async () => {
         const all = await this.read(job);
+        if (all.some((r) => r.id === record.id)) return;
         all.push(record);
         await writeJsonAtomic(file, { job, runs: all.slice(-this.limit) });
       });

@@ -1,6 +1,6 @@
 // A run that is killed (kill -9, a crash, power loss) writes no history record: the
-// runner records a run only when it ends. So each run that starts leaves a marker in
-// <state>/running/<run id>.json, rewritten as each task finishes and removed once the
+// runner records a run only when it ends. So each run that starts leaves a marker (in the
+// file store <state>/running/<run id>.json), rewritten as each task finishes and removed once the
 // run's record is in the history. A marker whose process is gone is a run that never
 // ended: the next start records it as `interrupted`, with the tasks it had finished.
 import type { Logger } from '../log.ts';
@@ -9,33 +9,61 @@ import { join } from 'node:path';
 import { coreErrors } from '../errors.ts';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
 import type { RunHistory, RunRecord } from './history.ts';
+import type { Store } from './store.ts';
 import { processAlive } from '../process-alive.ts';
 
-/** What a marker holds: the record so far, and who was running it. */
+/** A run's record so far, while it runs. */
+export type MarkerRecord = Omit<RunRecord, 'endedAt' | 'durationMs' | 'outcome'>;
+
+/** Where runs in progress leave their marker; every store has one. */
+export interface RunMarkers {
+  /** Marks a run as started, or updates what it has done; a run id is a UUID. */
+  write(record: MarkerRecord): Promise<void>;
+  /** The run's record is in the history: forget the marker. */
+  remove(id: string): Promise<void>;
+}
+
+/** What a marker file holds: the record so far, and who was running it. */
 interface Marker {
   pid: number;
-  record: Omit<RunRecord, 'endedAt' | 'durationMs' | 'outcome'>;
+  record: MarkerRecord;
 }
 
 const SAFE_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-export class RunMarkers {
+/** The record of a run that never ended, with the tasks it had finished. */
+export function interruptedRecord(record: MarkerRecord, now: Date, why: string): RunRecord {
+  const started = Date.parse(record.startedAt);
+  return {
+    ...record,
+    endedAt: now.toISOString(),
+    durationMs: Number.isFinite(started) ? Math.max(0, now.getTime() - started) : 0,
+    outcome: 'interrupted',
+    error: `${why} before the run ended; finished tasks are kept`,
+    code: 'DC_INTERRUPTED',
+    kind: coreErrors.DC_INTERRUPTED.kind,
+  };
+}
+
+export class FileRunMarkers implements RunMarkers {
   private readonly dir: string;
+  /** Runs this process is running: never taken for dead, whatever their pid says. */
+  private readonly mine = new Set<string>();
 
   constructor(stateDir: string) {
     this.dir = join(stateDir, 'running');
   }
 
-  /** Marks a run as started, or updates what it has done; a run id is a UUID. */
-  async write(record: Marker['record']): Promise<void> {
+  async write(record: MarkerRecord): Promise<void> {
     if (!SAFE_ID.test(record.id)) return;
+    this.mine.add(record.id);
     await ensureDir(this.dir);
     await writeJsonAtomic(join(this.dir, `${record.id}.json`), { pid: process.pid, record } satisfies Marker);
   }
 
-  /** The run's record is in the history: forget the marker. */
   async remove(id: string): Promise<void> {
     if (!SAFE_ID.test(id)) return;
+    this.mine.delete(id);
     await unlink(join(this.dir, `${id}.json`)).catch(() => {});
   }
 
@@ -60,20 +88,12 @@ export class RunMarkers {
         await unlink(file).catch(() => {}); // torn or foreign: nothing to record
         continue;
       }
+      if (this.mine.has(marker.record.id)) continue;
       if (marker.pid !== process.pid && alive(marker.pid)) continue; // a `dropcron run` beside us
       const { record } = marker;
       const known = await history.list(record.job).catch(() => []);
       if (!known.some((r) => r.id === record.id)) {
-        const started = Date.parse(record.startedAt);
-        const interrupted: RunRecord = {
-          ...record,
-          endedAt: now.toISOString(),
-          durationMs: Number.isFinite(started) ? Math.max(0, now.getTime() - started) : 0,
-          outcome: 'interrupted',
-          error: `the dropcron process (pid ${marker.pid}) stopped before the run ended; finished tasks are kept`,
-          code: 'DC_INTERRUPTED',
-          kind: coreErrors.DC_INTERRUPTED.kind,
-        };
+        const interrupted = interruptedRecord(record, now, `the dropcron process (pid ${marker.pid}) stopped`);
         await history.append(interrupted);
         out.push(interrupted);
       }
@@ -83,15 +103,22 @@ export class RunMarkers {
   }
 }
 
+/** Says in the log that a run was found interrupted and recorded. */
+export function logInterrupted(log: Logger, r: RunRecord): void {
+  log.warn(
+    { job: r.job, runId: r.id, startedAt: r.startedAt },
+    `run ${r.id} of ${r.job}, started ${r.startedAt}, was interrupted: recorded as such in its history`,
+  );
+}
+
 /** Records the runs a killed process left behind and logs each: at every start. */
-export async function recordInterrupted(markers: RunMarkers, history: RunHistory, log: Logger): Promise<void> {
+export async function recordInterrupted(store: Store, log: Logger): Promise<RunRecord[]> {
   try {
-    for (const r of await markers.recover(history))
-      log.warn(
-        { job: r.job, runId: r.id, startedAt: r.startedAt },
-        `run ${r.id} of ${r.job}, started ${r.startedAt}, was interrupted: recorded as such in its history`,
-      );
+    const lost = await store.recoverInterrupted();
+    for (const r of lost) logInterrupted(log, r);
+    return lost;
   } catch (err) {
     log.warn(`cannot record interrupted runs: ${(err as Error).message}`);
+    return [];
   }
 }

@@ -40,7 +40,7 @@ export async function fixture(
   const env = { ...(opts.env ?? {}) };
   const loaded = await loadConfig(join(dir, 'config.yaml'), { env });
   const log = createLogger({ level: 'silent', destination: { write() {} } as never });
-  const services = createServices(loaded.config, { log });
+  const services = createServices(loaded.config, { log, env });
   const ctx = createAdminContext(
     { loaded, services, log, env, scheduler: opts.scheduler?.({ dir, env }) },
     () => 'http://127.0.0.1:8470',

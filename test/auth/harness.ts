@@ -42,6 +42,7 @@ export async function startWorld(opts: { accessTokenTtlSeconds?: number; appKey?
     file: join(dir, 'config.yaml'),
     admin: { enabled: false, host: '127.0.0.1', port: 0 },
     state: stateDir,
+    store: 'file',
     timezone: 'UTC',
     connections: join(dir, 'connections'),
     jobs: join(dir, 'jobs'),

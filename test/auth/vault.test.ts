@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Vault, VaultError } from '../../src/store/vault.ts';
+import { FileVaultRows } from '../../src/store/vault-files.ts';
 import { loadMasterKey, MasterKeyError, keyId } from '../../src/store/master-key.ts';
 
 const key = (b = randomBytes(32)) => ({ key: b, kid: keyId(b), source: 'test' });
@@ -15,7 +16,7 @@ describe('vault', () => {
   });
 
   it('round-trips secrets and clear state, and forgets them', async () => {
-    const v = new Vault(dir, key());
+    const v = new Vault(new FileVaultRows(dir), key());
     await v.update('work', {
       state: { scopes: ['a.b'], label: 'Sandy' },
       secrets: { refreshToken: 'rt-secret-value' },
@@ -34,14 +35,14 @@ describe('vault', () => {
   });
 
   it('serialises concurrent updates to one connection', async () => {
-    const v = new Vault(dir, key());
+    const v = new Vault(new FileVaultRows(dir), key());
     await Promise.all(Array.from({ length: 20 }, (_, i) => v.update('c', { state: { [`k${i}`]: i } })));
     expect(Object.keys(await v.state('c'))).toHaveLength(20);
   });
 
   it('refuses to decrypt with a different master key, with a clear message', async () => {
-    await new Vault(dir, key()).update('work', { secrets: { refreshToken: 'x' } });
-    const other = new Vault(dir, key());
+    await new Vault(new FileVaultRows(dir), key()).update('work', { secrets: { refreshToken: 'x' } });
+    const other = new Vault(new FileVaultRows(dir), key());
     await expect(other.secret('work', 'refreshToken')).rejects.toThrow(
       /^cannot decrypt the vault: the master key does not match/,
     );
@@ -49,7 +50,7 @@ describe('vault', () => {
 
   it('detects a tampered ciphertext or tag through the GCM auth tag', async () => {
     const mk = key();
-    const v = new Vault(dir, mk);
+    const v = new Vault(new FileVaultRows(dir), mk);
     await v.update('work', { secrets: { refreshToken: 'some-refresh-token' } });
     const file = join(dir, 'vault', 'work.json');
     const data = JSON.parse(await readFile(file, 'utf8'));
@@ -61,7 +62,7 @@ describe('vault', () => {
   });
 
   it('binds a secret to its connection: copied into another file it fails', async () => {
-    const v = new Vault(dir, key());
+    const v = new Vault(new FileVaultRows(dir), key());
     await v.update('a', { secrets: { refreshToken: 'token-of-a' } });
     await v.update('b', { secrets: { refreshToken: 'token-of-b' } });
     const a = JSON.parse(await readFile(join(dir, 'vault', 'a.json'), 'utf8'));
@@ -72,7 +73,7 @@ describe('vault', () => {
   });
 
   it('never reuses an IV', async () => {
-    const v = new Vault(dir, key());
+    const v = new Vault(new FileVaultRows(dir), key());
     const ivs = new Set<string>();
     const cts = new Set<string>();
     for (let i = 0; i < 200; i++) {
@@ -87,7 +88,7 @@ describe('vault', () => {
   });
 
   it('rejects names that are not connection names', async () => {
-    const v = new Vault(dir, key());
+    const v = new Vault(new FileVaultRows(dir), key());
     await expect(v.update('../x', { state: {} })).rejects.toThrow(/not a valid connection name/);
   });
 });
@@ -127,8 +128,8 @@ describe('master key', () => {
 
   it('keeps changes made by two processes at once (a sign-in while the daemon refreshes)', async () => {
     const k = key();
-    const daemon = new Vault(dir, k);
-    const cli = new Vault(dir, k);
+    const daemon = new Vault(new FileVaultRows(dir), k);
+    const cli = new Vault(new FileVaultRows(dir), k);
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => [
         daemon.update('work', { state: { [`d${i}`]: i } }),

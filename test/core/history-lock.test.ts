@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunHistory, type RunRecord } from '../../src/store/history.ts';
+import { FileRunHistory, type RunRecord } from '../../src/store/history.ts';
 
 const record = (job: string, id: string): RunRecord => ({
   id,
@@ -22,8 +22,8 @@ describe('run history shared by two processes', () => {
   it('loses no record when the daemon and a manual run append at the same time', async () => {
     const state = await mkdtemp(join(tmpdir(), 'dropcron-history-'));
     // Two instances stand for two processes: each serialises only its own writes.
-    const daemon = new RunHistory(state, 500);
-    const manual = new RunHistory(state, 500);
+    const daemon = new FileRunHistory(state, 500);
+    const manual = new FileRunHistory(state, 500);
     await Promise.all(
       Array.from({ length: 40 }, (_, i) => [
         daemon.append(record('nightly', `d${i}`)),

@@ -14,7 +14,7 @@ import { DEFAULT_SCOPES } from '../../plugins/dropbox/connection.ts';
 import { saveGrant } from '../../plugins/dropbox/auth/grant.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createServices } from '../../src/services.ts';
-import { RunHistory, type RunRecord } from '../../src/store/history.ts';
+import { FileRunHistory, type RunRecord } from '../../src/store/history.ts';
 import { CLI } from '../helpers/cli.ts';
 
 export const MiB = 1024 * 1024;
@@ -106,7 +106,7 @@ export async function processWorld(emu: Emulator, config = ''): Promise<ProcessW
       return child;
     },
     children,
-    history: (job) => new RunHistory(stateDir, 50).list(job),
+    history: (job) => new FileRunHistory(stateDir, 50).list(job),
     async checkpoints() {
       const names = await readdir(sessions).catch(() => [] as string[]);
       const out: Array<{ sessionId: string; offset: number }> = [];

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { configTree, createTestPlugin, jobYaml } from '../helpers/test-plugin.ts';
 import { runJobCommand } from '../../src/commands/run.ts';
 import { main } from '../../src/cli.ts';
-import { RunHistory } from '../../src/store/history.ts';
+import { FileRunHistory } from '../../src/store/history.ts';
 import type { CliContext } from '../../src/plugin.ts';
 
 function io(tty = false) {
@@ -62,7 +62,7 @@ describe('dropcron run', () => {
     expect(lines).toContain('emit: items 2');
     expect(lines).toContain('write: written 1; 3 B');
     expect(lines.at(-1)).toMatch(/^job w succeeded in \d/);
-    const [rec] = await new RunHistory(join(dir, 'state'), 10).list('w');
+    const [rec] = await new FileRunHistory(join(dir, 'state'), 10).list('w');
     expect(rec).toMatchObject({ trigger: 'manual', outcome: 'success', dryRun: false, bytes: 3 });
   });
 
@@ -82,7 +82,7 @@ describe('dropcron run', () => {
     expect(existsSync(join(dir, 'a.txt'))).toBe(false);
     expect(existsSync(join(dir, 'b.txt'))).toBe(false);
     expect(r.state.contexts.every((c) => c.ctx.dryRun)).toBe(true);
-    const [rec] = await new RunHistory(join(dir, 'state'), 10).list('w');
+    const [rec] = await new FileRunHistory(join(dir, 'state'), 10).list('w');
     expect(rec).toMatchObject({ dryRun: true, outcome: 'success' });
   });
 

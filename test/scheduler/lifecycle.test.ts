@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { configTree, createTestPlugin, jobYaml } from '../helpers/test-plugin.ts';
 import { harness, type Harness } from './harness.ts';
 import { until, FAKE } from '../helpers/wait.ts';
-import { RunHistory } from '../../src/store/history.ts';
+import { FileRunHistory } from '../../src/store/history.ts';
 
 const open: Harness[] = [];
 afterEach(async () => {
@@ -179,7 +179,7 @@ describe('history', () => {
     }
     await h.scheduler.stop();
     const ids = h.ended.map((r) => r.id);
-    const kept = await new RunHistory(join(dir, 'state'), 3).list('h');
+    const kept = await new FileRunHistory(join(dir, 'state'), 3).list('h');
     expect(kept.map((r) => r.id)).toEqual([ids[4], ids[3], ids[2]]);
     expect(kept.map((r) => r.outcome)).toEqual(['success', 'success', 'success']);
 

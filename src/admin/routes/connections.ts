@@ -9,7 +9,6 @@ import { parseDocument } from 'yaml';
 import { parseYaml } from '../../config/yaml-file.ts';
 import type { ConnectionDefinition, ConnectionStatus, ConnectionType } from '../../plugin.ts';
 import { fsyncDir } from '../../store/atomic.ts';
-import { openVault } from '../../store/vault.ts';
 import { connectionOf, HttpError, pluginError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
 import { oneLine } from '../../one-line.ts';
 import { proxyText } from '../../net/proxy-text.ts';
@@ -89,7 +88,7 @@ async function details(ctx: AdminContext, def: ConnectionDefinition, ct: Connect
   const paths = secretPaths(ct.schema);
   const source = await readFile(def.file, 'utf8');
   const raw = parseDocument(source);
-  const vault = await openVault(ctx.services.stateDir, ctx.env);
+  const vault = await ctx.store.vault();
   const stored = new Set(await vault.secretNames(def.name));
   const secrets: Record<string, SecretInfo> = {};
   for (const p of paths) secrets[p] = describeSecret(raw.getIn(p.split('.')), stored.has(p));
@@ -142,7 +141,7 @@ interface EditBody {
 }
 
 export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void {
-  const vault = () => openVault(ctx.services.stateDir, ctx.env);
+  const vault = () => ctx.store.vault();
 
   app.get(
     '/api/connections',

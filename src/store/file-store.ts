@@ -1,0 +1,70 @@
+// The `file` store: today's state directory, unchanged in layout: history/<job>.json,
+// vault/<connection>.json, running/<run id>.json, scheduler.json, master.key.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensureDir, writeJsonAtomic } from './atomic.ts';
+import { FileRunHistory, type RunRecord } from './history.ts';
+import { FileRunMarkers } from './run-markers.ts';
+import { openVault, type Vault } from './vault.ts';
+import type { ClaimOutcome, FireTimes, FireTimesRows, Store, StoreHealth, StoreSettings } from './store.ts';
+
+export class FileStore implements Store {
+  readonly kind = 'file';
+  readonly history: FileRunHistory;
+  readonly markers: FileRunMarkers;
+  readonly fireTimes: FireTimesRows;
+
+  constructor(
+    private readonly settings: Pick<StoreSettings, 'state' | 'historyLimit'>,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.history = new FileRunHistory(settings.state, settings.historyLimit);
+    this.markers = new FileRunMarkers(settings.state);
+    this.fireTimes = fireTimesFile(join(settings.state, 'scheduler.json'));
+  }
+
+  start(): Promise<void> {
+    return ensureDir(this.settings.state);
+  }
+
+  vault(): Promise<Vault> {
+    return openVault(this.settings.state, this.env);
+  }
+
+  recoverInterrupted(now?: Date) {
+    return this.markers.recover(this.history, now);
+  }
+
+  /** One daemon per state directory: every slot and run is its own; overlap is the scheduler's. */
+  async claim(): Promise<ClaimOutcome> {
+    return { outcome: 'run' };
+  }
+
+  async finishRun(record: RunRecord): Promise<boolean> {
+    await this.history.append(record);
+    await this.markers.remove(record.id);
+    return true;
+  }
+
+  health(): StoreHealth {
+    return { kind: this.kind, ok: true };
+  }
+
+  async close(): Promise<void> {
+    await this.history.flush();
+  }
+}
+
+function fireTimesFile(file: string): FireTimesRows {
+  return {
+    async load() {
+      try {
+        const parsed = JSON.parse(await readFile(file, 'utf8')) as { jobs?: Record<string, FireTimes> };
+        return parsed.jobs && typeof parsed.jobs === 'object' ? parsed.jobs : {};
+      } catch {
+        return {};
+      }
+    },
+    save: (jobs) => writeJsonAtomic(file, { jobs }),
+  };
+}

@@ -1,0 +1,91 @@
+// The store: everything the daemon remembers, behind one interface with two backends,
+// `file` (the state directory; the default, needs nothing) and `postgres` (shared by
+// the daemons of a cluster). The scheduler, the CLI and the admin server talk to this
+// interface only, so their code is the same on one machine and in a cluster.
+import type { RunHistory, RunRecord } from './history.ts';
+import type { RunMarkers } from './run-markers.ts';
+import type { Vault } from './vault.ts';
+
+/** Per job: the last slot that fired and the next one expected (catch-up after downtime). */
+export interface FireTimes {
+  /** The expression and zone the slots below belong to; a changed schedule resets them. */
+  schedule: string;
+  timezone: string;
+  lastScheduledAt?: string;
+  nextScheduledAt?: string;
+}
+
+/** The scheduler's state: the fire times of every job, read at start and saved as they change. */
+export interface FireTimesRows {
+  load(): Promise<Record<string, FireTimes>>;
+  save(jobs: Record<string, FireTimes>): Promise<void>;
+}
+
+/** A daemon asking to start a run. */
+export interface RunClaim {
+  job: string;
+  runId: string;
+  /**
+   * The cron slot a scheduled or catch-up run belongs to: of all the daemons that ask
+   * for the same job and slot, exactly one is granted it. Run now and retries have none.
+   */
+  slot?: Date;
+  /** false: the slot only (a run skipped by overlap is recorded by one daemon); true by default. */
+  lease?: boolean;
+}
+
+/**
+ * `run`: this daemon runs it and holds the job's running lease until release() (or
+ * owns the slot, when asked for no lease);
+ * `taken`: another daemon claimed this slot; `busy`: this daemon owns the slot (or
+ * the run) but another daemon is running the job, so the job's overlap policy applies.
+ */
+export type ClaimOutcome = { outcome: 'run' } | { outcome: 'taken' } | { outcome: 'busy'; runningId: string };
+
+export interface StoreHealth {
+  kind: Store['kind'];
+  ok: boolean;
+  /** Why not, in one line. */
+  error?: string;
+}
+
+export interface Store {
+  readonly kind: 'file' | 'postgres';
+  readonly history: RunHistory;
+  /** A marker per run in progress, so a run whose process died is recorded as interrupted. */
+  readonly markers: RunMarkers;
+  readonly fireTimes: FireTimesRows;
+  /** Connects and migrates (postgres) or creates the state directory (file); before any other call. */
+  start(): Promise<void>;
+  /** The vault, its entries sealed under the master key (which every daemon of a cluster shares). */
+  vault(): Promise<Vault>;
+  /**
+   * Records each run whose process (file) or daemon (postgres) is gone as `interrupted`,
+   * once, and returns those records.
+   */
+  recoverInterrupted(now?: Date): Promise<RunRecord[]>;
+  /** One transaction: the slot (if any) and the job's running lease. The file store always grants. */
+  claim(req: RunClaim): Promise<ClaimOutcome>;
+  /**
+   * Records a run's end at once: its history record, its marker gone, and (`leased`:
+   * a run granted by claim()) the job's lease back. False when the run was fenced:
+   * another daemon took the lease over while this one was cut off from the store, so
+   * the result is not recorded (the run is recorded as interrupted instead).
+   */
+  finishRun(record: RunRecord, leased: boolean): Promise<boolean>;
+  health(): StoreHealth;
+  close(): Promise<void>;
+}
+
+/** What a store is opened from: config.yaml's settings. */
+/** `store: { postgres: URL }` in config.yaml. */
+export interface PostgresSetting {
+  postgres: string;
+  leaseSeconds?: number;
+}
+
+export interface StoreSettings {
+  state: string;
+  store: 'file' | PostgresSetting;
+  historyLimit: number;
+}

@@ -1,0 +1,247 @@
+// One contract, two backends: every case runs against the file store and against a
+// real PostgreSQL, with two store instances standing for two processes (or daemons).
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { FileStore } from '../../src/store/file-store.ts';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import type { RunRecord } from '../../src/store/history.ts';
+import type { MarkerRecord } from '../../src/store/run-markers.ts';
+import type { Store } from '../../src/store/store.ts';
+import { postgresForFile, startPostgres } from '../helpers/postgres.ts';
+import { runRecord } from '../helpers/run-record.ts';
+import { until } from '../helpers/wait.ts';
+
+const LEASE_MS = 600;
+
+interface Backend {
+  /** Two stores on one place (two processes, two daemons), the same master key. */
+  open(): Promise<{ a: Store; b: Store; raw: () => Promise<string> }>;
+}
+
+const server = postgresForFile();
+const opened: Store[] = [];
+const keep = <T extends Store>(s: T) => (opened.push(s), s);
+const env = () => ({ DROPCRON_MASTER_KEY: randomBytes(32).toString('base64') });
+
+const backends: Record<string, Backend> = {
+  file: {
+    async open() {
+      const state = await mkdtemp(join(tmpdir(), 'dropcron-store-'));
+      const e = env();
+      const settings = { state, historyLimit: 5 };
+      const a = keep(new FileStore(settings, e));
+      const b = keep(new FileStore(settings, e));
+      const raw = async () => {
+        const dir = join(state, 'vault');
+        const files = await readdir(dir).catch(() => []);
+        return (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n');
+      };
+      return { a, b, raw };
+    },
+  },
+  postgres: {
+    async open() {
+      const url = await server().database();
+      const e = env();
+      const settings = { state: await mkdtemp(join(tmpdir(), 'dropcron-store-')), historyLimit: 5 };
+      const make = () => keep(new PostgresStore({ ...settings, store: { postgres: url } }, e, { leaseMs: LEASE_MS }));
+      const raw = async () => {
+        const c = new pg.Client(url);
+        await c.connect();
+        try {
+          const dump = await c.query('SELECT * FROM dropcron.vault');
+          return JSON.stringify(dump.rows);
+        } finally {
+          await c.end();
+        }
+      };
+      return { a: make(), b: make(), raw };
+    },
+  },
+};
+
+const run = runRecord;
+
+/** A run's record while it runs (what a marker holds). */
+const started = (job: string): MarkerRecord => {
+  const { endedAt: _endedAt, durationMs: _durationMs, outcome: _outcome, ...soFar } = run(job);
+  return soFar;
+};
+
+afterAll(async () => {
+  for (const s of opened) await s.close().catch(() => {});
+});
+
+describe.each(Object.keys(backends))('the %s store', (name) => {
+  const backend = backends[name]!;
+
+  it('keeps history newest first, trims to the limit, counts a run id once', async () => {
+    const { a, b } = await backend.open();
+    await Promise.all([a.start(), b.start()]);
+    const ids = Array.from({ length: 7 }, (_, i) => `00000000-0000-4000-8000-00000000000${i}`);
+    for (const id of ids) await (Number(id.at(-1)) % 2 ? a : b).history.append(run('nightly', id));
+    await a.history.append(run('nightly', ids[6]!));
+    await a.history.append(run('other'));
+    expect((await b.history.list('nightly')).map((r) => r.id)).toEqual(ids.slice(2).reverse());
+    expect((await a.history.list('nightly', 2)).map((r) => r.id)).toEqual([ids[6], ids[5]]);
+    expect(await a.history.list('never-ran')).toEqual([]);
+    await expect(a.history.list('../etc')).rejects.toThrow("'../etc' is not a valid job name");
+  });
+
+  it('seals vault secrets: only ciphertext is stored, two writers lose nothing', async () => {
+    const { a, b, raw } = await backend.open();
+    const [va, vb] = await Promise.all([a.vault(), b.vault()]);
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? va : vb).update('work', { secrets: { [`k${i}`]: `secret-${i}` } })),
+    );
+    await va.update('work', { state: { account: 'sandy' } });
+    expect((await vb.secretNames('work')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`).sort());
+    expect(await vb.secret('work', 'k3')).toBe('secret-3');
+    expect(await vb.state('work')).toEqual({ account: 'sandy' });
+    const stored = await raw();
+    expect(stored).toContain('sandy');
+    expect(stored).not.toContain('secret-');
+    expect(await vb.forget('work')).toBe(true);
+    expect(await va.forget('work')).toBe(false);
+    expect(await va.secretNames('work')).toEqual([]);
+  });
+
+  it('keeps the fire times of each job, and forgets a removed job', async () => {
+    const { a, b } = await backend.open();
+    const t = { schedule: '*/2 * * * * *', timezone: 'UTC', nextScheduledAt: '2026-01-01T00:00:02.000Z' };
+    await a.fireTimes.save({ one: t, two: { ...t, schedule: '0 2 * * *' } });
+    expect(await b.fireTimes.load()).toEqual({ one: t, two: { ...t, schedule: '0 2 * * *' } });
+    await b.fireTimes.save({ two: t });
+    expect(await a.fireTimes.load()).toEqual({ two: t });
+  });
+
+  it('records a run whose runner died as interrupted, once, with its finished tasks', async () => {
+    const { a, b } = await backend.open();
+    await b.start();
+    const soFar = started('nightly');
+    const task = { type: 'upload', counts: { uploaded: 2 }, bytes: 10, actions: 2, warnings: [] };
+    await a.markers.write({ ...soFar, tasks: [task] });
+    // Its own runs are alive to the store that runs them, whatever a pid says.
+    expect(await a.recoverInterrupted()).toEqual([]);
+    await a.close(); // the runner is gone: no more heartbeats
+    let found: RunRecord[] = [];
+    const deadline = Date.now() + 20 * LEASE_MS;
+    while (!found.length && Date.now() < deadline) {
+      found = await b.recoverInterrupted();
+      if (!found.length) await new Promise((r) => setTimeout(r, LEASE_MS / 4));
+    }
+    expect(found.map((r) => [r.id, r.outcome, r.code])).toEqual([[soFar.id, 'interrupted', 'DC_INTERRUPTED']]);
+    expect(await b.recoverInterrupted()).toEqual([]);
+    const [kept] = await b.history.list('nightly');
+    expect(kept).toMatchObject({ id: soFar.id, outcome: 'interrupted', tasks: [task] });
+  });
+});
+
+describe('the file store', () => {
+  it('grants every claim: one daemon per state directory', async () => {
+    const { a } = await backends.file!.open();
+    const slot = new Date();
+    expect(await a.claim({ job: 'j', runId: '1', slot })).toEqual({ outcome: 'run' });
+    expect(await a.claim({ job: 'j', runId: '2', slot })).toEqual({ outcome: 'run' });
+  });
+});
+
+describe('the postgres store in a cluster', () => {
+  it('keeps the run of a daemon that beats its heartbeat', async () => {
+    const { a, b } = await backends.postgres!.open();
+    await Promise.all([a.start(), b.start()]);
+    const soFar = started('nightly');
+    await a.markers.write({ ...soFar, tasks: [] });
+    await new Promise((r) => setTimeout(r, 3 * LEASE_MS));
+    expect(await b.recoverInterrupted()).toEqual([]);
+  });
+
+  it('grants each slot to one daemon, and the job to one run at a time until released or lost', async () => {
+    const { a, b } = await backends.postgres!.open();
+    const slot = new Date('2026-01-01T00:00:02.000Z');
+    const [x, y] = await Promise.all([
+      a.claim({ job: 'nightly', runId: 'run-a', slot }),
+      b.claim({ job: 'nightly', runId: 'run-b', slot }),
+    ]);
+    expect([x.outcome, y.outcome].sort()).toEqual(['run', 'taken']);
+    const holder = x.outcome === 'run' ? 'run-a' : 'run-b';
+    // Asked again (overlap: queue polls), the owner keeps what it has.
+    expect(await a.claim({ job: 'nightly', runId: holder })).toEqual({ outcome: 'run' });
+    expect(await b.claim({ job: 'nightly', runId: 'manual' })).toEqual({ outcome: 'busy', runningId: holder });
+    expect(await b.claim({ job: 'other', runId: 'manual' })).toEqual({ outcome: 'run' });
+    const next = new Date('2026-01-01T00:00:04.000Z');
+    expect(await b.claim({ job: 'nightly', runId: 'skip', slot: next, lease: false })).toEqual({ outcome: 'run' });
+    expect(await a.claim({ job: 'nightly', runId: 'late', slot: next })).toEqual({ outcome: 'taken' });
+    expect(await a.finishRun(run('nightly', holder), true)).toBe(true);
+    expect(await b.claim({ job: 'nightly', runId: 'manual' })).toEqual({ outcome: 'run' });
+    await b.close(); // b dies holding the lease: it lapses after LEASE_MS without heartbeats
+    await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
+    expect(await a.claim({ job: 'nightly', runId: 'after' })).toEqual({ outcome: 'run' });
+  });
+
+  it('fences a run whose lease another daemon took over: its result is not recorded', async () => {
+    const { a, b } = await backends.postgres!.open();
+    await b.start(); // a never beats: it stands for a daemon cut off from the database
+    expect(await a.claim({ job: 'nightly', runId: 'cut-off' })).toEqual({ outcome: 'run' });
+    await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
+    expect(await b.claim({ job: 'nightly', runId: 'took-over' })).toEqual({ outcome: 'run' });
+    expect(await a.finishRun(run('nightly', 'cut-off'), true)).toBe(false);
+    expect(await b.finishRun(run('nightly', 'took-over'), true)).toBe(true);
+    const byId = Object.fromEntries((await b.history.list('nightly')).map((r) => [r.id, r.outcome]));
+    expect(byId).toMatchObject({ 'cut-off': 'interrupted', 'took-over': 'success' });
+  });
+
+  it('stops claiming and says why in its health when the database is gone', async () => {
+    const own = await startPostgres();
+    try {
+      const url = await own.database();
+      const state = await mkdtemp(join(tmpdir(), 'dropcron-store-'));
+      const store = keep(
+        new PostgresStore({ state, historyLimit: 5, store: { postgres: url } }, env(), { leaseMs: LEASE_MS }),
+      );
+      await store.start();
+      expect(store.health()).toEqual({ kind: 'postgres', ok: true });
+      await own.stop();
+      await until(() => !store.health().ok, 'the store to notice', 20 * LEASE_MS);
+      expect(store.health().error).toMatch(
+        /^the database is unreachable \(.+\) and this daemon's last heartbeat was \d+ s ago$/,
+      );
+      await expect(store.claim({ job: 'j', runId: 'r' })).rejects.toThrow(
+        /^not claiming runs: the database is unreachable/,
+      );
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('refuses a daemon whose master key differs from the cluster', async () => {
+    const url = await server().database();
+    const state = await mkdtemp(join(tmpdir(), 'dropcron-store-'));
+    const settings = { state, historyLimit: 5, store: { postgres: url } };
+    const first = keep(new PostgresStore(settings, env()));
+    const second = keep(new PostgresStore(settings, env()));
+    await first.start();
+    await expect(second.start()).rejects.toThrow(/give every daemon the same DROPCRON_MASTER_KEY/);
+  });
+
+  it('migrates once when daemons start together, and refuses a newer schema', async () => {
+    const url = await server().database();
+    const state = await mkdtemp(join(tmpdir(), 'dropcron-store-'));
+    const settings = { state, historyLimit: 5, store: { postgres: url } };
+    const e = env();
+    const stores = Array.from({ length: 4 }, () => keep(new PostgresStore(settings, e)));
+    await Promise.all(stores.map((s) => s.start()));
+    const c = new pg.Client(url);
+    await c.connect();
+    try {
+      await c.query('UPDATE dropcron.schema_version SET version = version + 1');
+    } finally {
+      await c.end();
+    }
+    await expect(keep(new PostgresStore(settings, e)).start()).rejects.toThrow(/newer than this dropcron knows/);
+  });
+});
