@@ -2,7 +2,8 @@
 // (or start()) migrates the schema. Every daemon of a cluster must seal the vault
 // under the same master key, so the first one records the key's id and the others
 // are refused with the fix instead of writing entries nobody else can open.
-import pg from 'pg';
+import type pg from 'pg';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { oneLine } from '../../one-line.ts';
@@ -57,7 +58,10 @@ export class PostgresStore implements Store {
     opts: PostgresStoreOptions = {},
   ) {
     this.leaseMs = opts.leaseMs ?? (settings.store.leaseSeconds ?? LEASE_MS / 1000) * 1000;
-    this.pool = new pg.Pool({
+    // Required here, not imported at the top: the file store (the default) and
+    // `dropcron --help` never load the PostgreSQL client.
+    const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
+    this.pool = new Pool({
       connectionString: settings.store.postgres,
       max: 5,
       allowExitOnIdle: opts.allowExitOnIdle ?? false,
