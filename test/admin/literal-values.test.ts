@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
-import { fixture, signIn, type Fixture } from './helpers.ts';
+import { fixture, signIn, basedOnCurrent, type Fixture } from './helpers.ts';
 
 const ADMIN_PW = 'admin-password-Qw7-from-env';
 const SECRET_PATH = '/opt/secret-path-Zx9/bin';
@@ -41,7 +41,12 @@ describe('values typed into the admin UI are stored literally', () => {
   const leaks = (text: string) => text.includes(ADMIN_PW) || text.includes(SECRET_PATH);
   const fromLoader = async () => loadConfig(join(f.dir, 'config.yaml'), { env: ENV });
   const patch = async (settings: Record<string, unknown>) => {
-    const res = await f.app.inject({ method: 'PATCH', url: '/api/connections/work', headers, payload: { settings } });
+    const res = await f.app.inject({
+      method: 'PATCH',
+      url: '/api/connections/work',
+      headers: await basedOnCurrent(f.app, '/api/connections/work', headers),
+      payload: { settings },
+    });
     expect(res.statusCode, res.body).toBe(200);
     return res;
   };
@@ -104,7 +109,7 @@ describe('values typed into the admin UI are stored literally', () => {
     const picked = await f.app.inject({
       method: 'PATCH',
       url: '/api/jobs/reports/tasks/0',
-      headers,
+      headers: await basedOnCurrent(f.app, '/api/jobs/reports', headers),
       payload: { folders: { path: folder } },
     });
     expect(picked.statusCode, picked.body).toBe(200);

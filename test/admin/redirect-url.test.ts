@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
-import { fixture, signIn, errorOf, type Fixture } from './helpers.ts';
+import { fixture, signIn, errorOf, basedOnCurrent, type Fixture } from './helpers.ts';
 
 const WORK = 'name: work\ntype: dropbox\nsandbox: true\n';
 const REFUSED = ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd', 'ftp://x/cb'];
@@ -35,7 +35,7 @@ describe('the redirect URL is http(s) only', () => {
       const edit = await f.app.inject({
         method: 'PATCH',
         url: '/api/connections/work',
-        headers,
+        headers: await basedOnCurrent(f.app, '/api/connections/work', headers),
         payload: { settings: { redirectUrl } },
       });
       expect(edit.statusCode, redirectUrl).toBe(400);
@@ -53,7 +53,7 @@ describe('the redirect URL is http(s) only', () => {
     const ok = await f.app.inject({
       method: 'PATCH',
       url: '/api/connections/work',
-      headers,
+      headers: await basedOnCurrent(f.app, '/api/connections/work', headers),
       payload: { settings: { redirectUrl: 'https://dropcron.example/oauth2/callback' } },
     });
     expect(ok.statusCode, ok.body).toBe(200);

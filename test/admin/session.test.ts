@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fixture, signIn, errorOf, type Fixture } from './helpers.ts';
+import { fixture, signIn, errorOf, basedOnCurrent, type Fixture } from './helpers.ts';
 import { adminPassword, PASSWORD_FILE } from '../../src/admin/password.ts';
 
 describe('admin sign-in, sessions and CSRF', () => {
@@ -93,7 +93,12 @@ describe('admin sign-in, sessions and CSRF', () => {
       });
       expect(res.statusCode, `${method} ${u}`).toBe(403);
     }
-    const ok = await f.app.inject({ method: 'PATCH', url, headers: { cookie, 'x-csrf-token': csrf }, payload });
+    const ok = await f.app.inject({
+      method: 'PATCH',
+      url,
+      headers: await basedOnCurrent(f.app, url, { cookie, 'x-csrf-token': csrf }),
+      payload,
+    });
     expect(ok.statusCode).toBe(200);
     // GETs need the session only
     expect((await f.app.inject({ method: 'GET', url: '/api/connections', headers: { cookie } })).statusCode).toBe(200);
