@@ -1,8 +1,8 @@
 // The admin server: Fastify with helmet (strict CSP), cookie sessions, CSRF on every
-// state-changing request, rate limits on sign-in and OAuth routes, a JSON API under
-// /api with schemas, and the static page. Nothing but sign-in, /health, the OAuth
-// callback (authenticated by its single-use state) and the page's own files answers
-// without a session.
+// state-changing request, failed sign-ins throttled per client, rate limits on OAuth
+// routes, a JSON API under /api with schemas, and the static page. Nothing but sign-in,
+// /health, the OAuth callback (authenticated by its single-use state) and the page's
+// own files answers without a session.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
@@ -14,6 +14,7 @@ import { Sessions, SESSION_COOKIE, type Session } from './session.ts';
 import { checkCsrf } from './csrf.ts';
 import type { PasswordCheck } from './password.ts';
 import { HttpError, MAX_ERROR_CHARS, type AdminContext } from './context.ts';
+import { SignInLimiter } from './sign-in-limit.ts';
 import { oneLine } from '../one-line.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { connectionRoutes } from './routes/connections.ts';
@@ -37,6 +38,8 @@ const OPEN_ROUTES = new Set(['GET /health', 'GET /api/session', 'POST /api/sessi
 
 export interface AdminServerOptions {
   password: PasswordCheck;
+  /** Sign-in throttling; tests pass one with a fake clock. */
+  limiter?: SignInLimiter;
 }
 
 export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptions): Promise<FastifyInstance> {
@@ -139,7 +142,13 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
 
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', wildcard: false });
 
-  const deps = { ctx, sessions, password: opts.password };
+  const deps = {
+    ctx,
+    sessions,
+    password: opts.password,
+    limiter: opts.limiter ?? new SignInLimiter(),
+    secureCookies: false,
+  };
   const logs = new RunLogs(ctx.scheduler);
   app.addHook('onClose', async () => logs.close());
   await app.register(async (api) => {
