@@ -11,7 +11,15 @@ export interface NotifySettings {
 export interface DaemonConfig {
   /** Absolute path of the file it came from. */
   file: string;
-  admin: { enabled: boolean; host: string; port: number; password?: string };
+  admin: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    password?: string;
+    tls?: { cert: string; key: string };
+    trustProxy?: boolean;
+    publicUrl?: string;
+  };
   state: string;
   timezone: string;
   connections: string;
