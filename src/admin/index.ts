@@ -36,8 +36,17 @@ export interface AdminHandle {
 export function createAdminContext(opts: AdminOptions, origin: () => string): AdminContext {
   let current = opts.loaded;
   const env = opts.env ?? process.env;
+  // Refreshes overlap (every list request starts one): only a load newer than the one
+  // shown may replace it, so a slow load begun before an edit cannot undo the edit.
+  let started = 0;
+  let shown = 0;
   const refresh = async () => {
-    current = await loadConfig(current.config.file, { env, registry: current.registry });
+    const seq = ++started;
+    const next = await loadConfig(current.config.file, { env, registry: current.registry });
+    if (seq > shown) {
+      shown = seq;
+      current = next;
+    }
   };
   return {
     loaded: () => current,
