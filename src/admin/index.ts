@@ -1,15 +1,19 @@
 // Starts the admin server for the daemon: builds its context from the loaded config,
 // settles the admin password, listens on config.admin.host:port.
 import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { Env } from '../config/yaml-file.ts';
+import type { DaemonConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Services } from '../plugin.ts';
 import type { Store } from '../store/store.ts';
 import type { AdminContext, AdminEventMap, AdminScheduler } from './context.ts';
 import { adminPassword } from './password.ts';
-import { buildAdminServer, originOf } from './server.ts';
+import { buildAdminServer } from './server.ts';
+import { browserOrigin, exposureProblem, urlHost } from './exposure.ts';
 
 export interface AdminOptions {
   loaded: LoadedConfig;
@@ -33,8 +37,17 @@ export interface AdminHandle {
 export function createAdminContext(opts: AdminOptions, origin: () => string): AdminContext {
   let current = opts.loaded;
   const env = opts.env ?? process.env;
+  // Refreshes overlap (every list request starts one): only a load newer than the one
+  // shown may replace it, so a slow load begun before an edit cannot undo the edit.
+  let started = 0;
+  let shown = 0;
   const refresh = async () => {
-    current = await loadConfig(current.config.file, { env, registry: current.registry });
+    const seq = ++started;
+    const next = await loadConfig(current.config.file, { env, registry: current.registry });
+    if (seq > shown) {
+      shown = seq;
+      current = next;
+    }
   };
   return {
     loaded: () => current,
@@ -53,16 +66,36 @@ export function createAdminContext(opts: AdminOptions, origin: () => string): Ad
   };
 }
 
+/** The PEM texts of admin.tls, its paths relative to config.yaml; a one-line error when unreadable. */
+async function tlsFiles(admin: DaemonConfig['admin'], configFile: string) {
+  if (!admin.tls) return undefined;
+  const read = async (key: 'cert' | 'key') => {
+    const file = resolve(dirname(configFile), admin.tls![key]);
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw new Error(`admin.tls.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`, {
+        cause: err,
+      });
+    }
+  };
+  return { cert: await read('cert'), key: await read('key') };
+}
+
 export async function startAdmin(opts: AdminOptions): Promise<AdminHandle> {
-  const { host, port, password } = opts.loaded.config.admin;
-  let origin = originOf(host, port);
+  const admin = opts.loaded.config.admin;
+  const { host, port, password } = admin;
+  const refused = exposureProblem(admin);
+  if (refused) throw new Error(`the admin server will not start: ${refused}`);
+  const tls = await tlsFiles(admin, opts.loaded.config.file);
+  let origin = browserOrigin(admin, port);
   const ctx = createAdminContext(opts, () => origin);
   const check = await adminPassword(
     password || undefined,
     opts.loaded.config.state,
     opts.announce ?? ((line) => process.stderr.write(line + '\n')),
   );
-  const app = await buildAdminServer(ctx, { password: check });
+  const app = await buildAdminServer(ctx, { password: check, ...(tls ? { tls } : {}) });
   try {
     await app.listen({ host, port });
   } catch (err) {
@@ -82,7 +115,12 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminHandle> {
     );
   }
   const addr = app.server.address();
-  if (addr && typeof addr === 'object') origin = originOf(host, addr.port);
-  ctx.log.info({ url: origin }, 'admin UI listening');
+  let bound = `${host}:${port}`;
+  if (addr && typeof addr === 'object') {
+    origin = browserOrigin(admin, addr.port);
+    bound = `${tls ? 'https' : 'http'}://${urlHost(addr.address)}:${addr.port}`;
+  }
+  // The address it really listens on (0.0.0.0 is every interface), and the one to open.
+  ctx.log.info({ listening: bound, url: origin }, `admin UI listening on ${bound}, open ${origin}`);
   return { url: origin, app, ctx, close: () => app.close() };
 }

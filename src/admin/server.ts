@@ -1,8 +1,8 @@
 // The admin server: Fastify with helmet (strict CSP), cookie sessions, CSRF on every
-// state-changing request, rate limits on sign-in and OAuth routes, a JSON API under
-// /api with schemas, and the static page. Nothing but sign-in, /health, the OAuth
-// callback (authenticated by its single-use state) and the page's own files answers
-// without a session.
+// state-changing request, failed sign-ins throttled per client, rate limits on OAuth
+// routes, a JSON API under /api with schemas, and the static page. Nothing but sign-in,
+// /health, the OAuth callback (authenticated by its single-use state) and the page's
+// own files answers without a session.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
@@ -14,6 +14,8 @@ import { Sessions, SESSION_COOKIE, type Session } from './session.ts';
 import { checkCsrf } from './csrf.ts';
 import type { PasswordCheck } from './password.ts';
 import { HttpError, MAX_ERROR_CHARS, type AdminContext } from './context.ts';
+import { SignInLimiter } from './sign-in-limit.ts';
+import { allowedHosts, servedOverHttps } from './exposure.ts';
 import { oneLine } from '../one-line.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { connectionRoutes } from './routes/connections.ts';
@@ -37,15 +39,24 @@ const OPEN_ROUTES = new Set(['GET /health', 'GET /api/session', 'POST /api/sessi
 
 export interface AdminServerOptions {
   password: PasswordCheck;
+  /** Sign-in throttling; tests pass one with a fake clock. */
+  limiter?: SignInLimiter;
+  /** PEM texts of admin.tls: the server speaks https. */
+  tls?: { cert: string; key: string };
 }
 
 export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptions): Promise<FastifyInstance> {
+  const admin = ctx.loaded().config.admin;
+  // One instance type for both: the routes never touch the raw server.
   const app = Fastify({
+    ...(opts.tls ? { https: opts.tls } : {}),
+    // Behind a proxy the client's address (for sign-in throttling) is in X-Forwarded-For.
+    trustProxy: admin.trustProxy === true,
     logger: false,
     bodyLimit: 64 * 1024,
     // Unknown keys are errors, not silently dropped; one error at a time (untrusted input).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-  });
+  }) as unknown as FastifyInstance;
   const sessions = new Sessions();
   const routes: RouteInfo[] = [];
   const openFiles = new Set(['/', ...readdirSync(PUBLIC_DIR).map((f) => `/${f}`)]);
@@ -74,18 +85,19 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
     },
     // The page opens the sign-in popup and needs to hear back from it.
     crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
-    // Served over plain HTTP on loopback; HSTS would only confuse a TLS proxy in front.
-    strictTransportSecurity: false,
+    // Plain HTTP on loopback; behind a TLS proxy, HSTS is the proxy's to send.
+    strictTransportSecurity: opts.tls ? { maxAge: 180 * 24 * 60 * 60 } : false,
   });
   await app.register(rateLimit, { global: false });
 
-  // Bound to loopback, the server answers only to loopback names: a web page that
-  // re-points its own host name at 127.0.0.1 (DNS rebinding) gets nothing.
-  const loopbackOnly = LOOPBACK.has(ctx.loaded().config.admin.host.replace(/^::1$/, '[::1]'));
+  // The server answers only to its own names: a web page that re-points its own host
+  // name at this server (DNS rebinding) gets nothing.
+  const hosts = allowedHosts(admin);
   app.addHook('onRequest', async (req, reply) => {
-    if (loopbackOnly && !LOOPBACK.has(hostnameOf(req.headers.host))) {
+    const asked = hostnameOf(req.host);
+    if (!hosts.has(asked)) {
       return reply.code(421).send({
-        error: `this admin server answers only to 127.0.0.1, localhost or [::1], not '${hostnameOf(req.headers.host)}'`,
+        error: `this admin server answers only to ${[...hosts].slice(0, 6).join(', ')}${hosts.size > 6 ? ', ...' : ''}, not '${asked}' (set admin.publicUrl to the address browsers use)`,
       });
     }
     const path = req.url.split('?')[0]!;
@@ -142,7 +154,13 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
 
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', wildcard: false });
 
-  const deps = { ctx, sessions, password: opts.password };
+  const deps = {
+    ctx,
+    sessions,
+    password: opts.password,
+    limiter: opts.limiter ?? new SignInLimiter(),
+    secureCookies: servedOverHttps(admin),
+  };
   const logs = new RunLogs(ctx.scheduler);
   app.addHook('onClose', async () => logs.close());
   await app.register(async (api) => {
@@ -156,19 +174,10 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
   return app;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 function hostnameOf(host: string | undefined): string {
   try {
     return new URL(`http://${host ?? ''}`).hostname;
   } catch {
     return '';
   }
-}
-
-/** The origin a browser uses for this server (wildcard binds are reached via loopback). */
-export function originOf(host: string, port: number): string {
-  const h =
-    host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return `http://${h}:${port}`;
 }

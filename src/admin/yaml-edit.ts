@@ -1,6 +1,7 @@
 // Writes connection files for the admin UI. Edits go through yaml's Document API, so
-// comments, key order and ${VAR} references the user wrote survive; the result is
-// checked by the one config loader before it replaces the file atomically.
+// comments, key order and ${VAR} references the user wrote survive; values typed in
+// the UI are written literally (`$${`); the result is checked by the one config
+// loader before it replaces the file atomically.
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -39,6 +40,20 @@ function isPlain(v: unknown): v is Settings {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * `value` as the loader must read it back: every `${` in a string becomes `$${`, the
+ * loader's escape for a literal `${`. Text typed into the UI is data, never a
+ * reference, so it cannot read the daemon's environment (the admin password, the
+ * master key) back out through the API.
+ */
+export function literal<T>(value: T): T {
+  // A function, because `$$` in a replacement string means one `$`.
+  if (typeof value === 'string') return value.replaceAll('${', () => '$${') as T;
+  if (Array.isArray(value)) return value.map((v) => literal(v) as unknown) as T;
+  if (isPlain(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literal(v)])) as T;
+  return value;
+}
+
 /** The new text of an existing connection file after `edit`. */
 export function editedText(file: string, source: string, env: Env, edit: Edit): string {
   const doc = parseDocument(source); // raw: ${VAR} stays as written
@@ -57,7 +72,7 @@ export function editedText(file: string, source: string, env: Env, edit: Edit): 
       for (const k of new Set([...Object.keys(cur), ...Object.keys(next)])) apply([...segs, k], cur[k], next[k]);
     } else if (!isDeepStrictEqual(cur, next)) {
       // Unchanged values are left alone, so `${VAR}` references keep their form.
-      doc.setIn(segs, next);
+      doc.setIn(segs, literal(next));
       changed = true;
     }
   };
@@ -82,8 +97,9 @@ export function textWithValues(source: string, base: Array<string | number>, val
   const doc = parseDocument(source);
   let changed = false;
   for (const [k, v] of Object.entries(values)) {
-    if (!isDeepStrictEqual(doc.getIn([...base, k]), v)) {
-      doc.setIn([...base, k], v);
+    const written = literal(v);
+    if (!isDeepStrictEqual(doc.getIn([...base, k]), written)) {
+      doc.setIn([...base, k], written);
       changed = true;
     }
   }
@@ -95,7 +111,7 @@ export function newFileText(name: string, type: string, settings: Settings, orde
   const data: Settings = { name, type };
   const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
   for (const k of Object.keys(settings).sort((a, b) => rank(a) - rank(b))) {
-    if (!FIXED.has(k) && settings[k] !== undefined && settings[k] !== null) data[k] = settings[k];
+    if (!FIXED.has(k) && settings[k] !== undefined && settings[k] !== null) data[k] = literal(settings[k]);
   }
   const doc = new Document(data);
   doc.commentBefore = ' Created in the dropcron admin UI. Secrets entered there live in the encrypted vault, not here.';

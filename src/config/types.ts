@@ -11,7 +11,15 @@ export interface NotifySettings {
 export interface DaemonConfig {
   /** Absolute path of the file it came from. */
   file: string;
-  admin: { enabled: boolean; host: string; port: number; password?: string };
+  admin: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    password?: string;
+    tls?: { cert: string; key: string };
+    trustProxy?: boolean;
+    publicUrl?: string;
+  };
   state: string;
   /** Where the daemon's memory lives (src/store): the state directory, or a shared PostgreSQL. */
   store: 'file' | { postgres: string; leaseSeconds?: number };

@@ -74,3 +74,15 @@ export async function signIn(
 export function errorOf(res: LightMyRequestResponse): string {
   return (res.json() as { error: string }).error;
 }
+
+/** `headers` plus If-Match with the current version of `url` (its GET's ETag), as an edit from the page sends. */
+export async function basedOnCurrent(
+  app: FastifyInstance,
+  url: string,
+  headers: Record<string, string>,
+): Promise<Record<string, string>> {
+  const res = await app.inject({ method: 'GET', url, headers });
+  const etag = res.headers.etag;
+  if (res.statusCode !== 200 || typeof etag !== 'string') throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`);
+  return { ...headers, 'if-match': etag };
+}

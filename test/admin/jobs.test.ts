@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fixture, signIn, errorOf, type Fixture } from './helpers.ts';
+import { fixture, signIn, errorOf, basedOnCurrent, type Fixture } from './helpers.ts';
 
 const JOB = `# Nightly copy of the reports.
 name: reports
@@ -64,7 +64,7 @@ describe('jobs API', () => {
     const ok = await f.app.inject({
       method: 'PATCH',
       url: '/api/jobs/reports/tasks/1',
-      headers,
+      headers: await basedOnCurrent(f.app, '/api/jobs/reports', headers),
       payload: { folders: { from: '/Archive/2026' } },
     });
     expect(ok.statusCode, ok.body).toBe(200);
@@ -77,7 +77,7 @@ describe('jobs API', () => {
     const bad = await f.app.inject({
       method: 'PATCH',
       url: '/api/jobs/reports/tasks/0',
-      headers,
+      headers: await basedOnCurrent(f.app, '/api/jobs/reports', headers),
       payload: { folders: { path: 'Reports' } },
     });
     expect(bad.statusCode).toBe(400);

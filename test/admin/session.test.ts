@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fixture, signIn, errorOf, type Fixture } from './helpers.ts';
+import { fixture, signIn, errorOf, basedOnCurrent, type Fixture } from './helpers.ts';
 import { adminPassword, PASSWORD_FILE } from '../../src/admin/password.ts';
 
 describe('admin sign-in, sessions and CSRF', () => {
@@ -93,7 +93,12 @@ describe('admin sign-in, sessions and CSRF', () => {
       });
       expect(res.statusCode, `${method} ${u}`).toBe(403);
     }
-    const ok = await f.app.inject({ method: 'PATCH', url, headers: { cookie, 'x-csrf-token': csrf }, payload });
+    const ok = await f.app.inject({
+      method: 'PATCH',
+      url,
+      headers: await basedOnCurrent(f.app, url, { cookie, 'x-csrf-token': csrf }),
+      payload,
+    });
     expect(ok.statusCode).toBe(200);
     // GETs need the session only
     expect((await f.app.inject({ method: 'GET', url: '/api/connections', headers: { cookie } })).statusCode).toBe(200);
@@ -110,7 +115,7 @@ describe('admin sign-in, sessions and CSRF', () => {
     expect(errorOf(form)).toMatch(/content-type/i);
     const rebound = await f.app.inject({ method: 'GET', url: '/health', headers: { host: 'attacker.example:8470' } });
     expect(rebound.statusCode).toBe(421);
-    expect(errorOf(rebound)).toMatch(/only to 127\.0\.0\.1, localhost or \[::1\], not 'attacker\.example'/);
+    expect(errorOf(rebound)).toMatch(/only to 127\.0\.0\.1, localhost, \[::1\], not 'attacker\.example'/);
     for (const host of ['127.0.0.1:8470', 'localhost:8470', '[::1]:8470']) {
       expect((await f.app.inject({ method: 'GET', url: '/', headers: { host } })).statusCode, host).toBe(200);
     }
@@ -120,16 +125,6 @@ describe('admin sign-in, sessions and CSRF', () => {
     const { headers } = await signIn(f.app);
     expect((await f.app.inject({ method: 'DELETE', url: '/api/session', headers })).statusCode).toBe(204);
     expect((await f.app.inject({ method: 'GET', url: '/api/connections', headers })).statusCode).toBe(401);
-  });
-
-  it('rate-limits sign-in attempts', async () => {
-    const codes: number[] = [];
-    for (let i = 0; i < 12; i++)
-      codes.push(
-        (await f.app.inject({ method: 'POST', url: '/api/session', payload: { password: 'guess' + i } })).statusCode,
-      );
-    expect(codes.slice(0, 10).every((c) => c === 401)).toBe(true);
-    expect(codes.slice(10)).toEqual([429, 429]);
   });
 
   it('sends a strict CSP and other security headers; the page has no inline script', async () => {

@@ -28,10 +28,12 @@ class ApiError extends Error {
     this.status = status;
   }
 }
-async function api(method, path, body) {
+/** `version`: the ETag an edit is based on (sent as If-Match; a stale one gets 409). */
+async function api(method, path, body, version) {
   const headers = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
+  if (version) headers['if-match'] = `"${version}"`;
   const res = await fetch(path, {
     method,
     headers,
@@ -48,9 +50,18 @@ async function api(method, path, body) {
   return data;
 }
 
-function toast(text, kind = 'ok') {
+/** An error shown in `el`; a save refused as stale (409) also offers to reload the page's data. */
+function showError(el, ex) {
+  const reload =
+    ex.status === 409 ? h('button', { type: 'button', class: 'btn small', onclick: () => route() }, 'Reload') : null;
+  el.replaceChildren(ex.message, ...(reload ? [' ', reload] : []));
+  el.hidden = false;
+}
+
+function toast(text, kind = 'ok', ex) {
   const t = $('#toast');
-  t.textContent = text;
+  if (ex) showError(t, ex);
+  else t.textContent = text;
   t.className = `toast ${kind}`;
   t.hidden = false;
   clearTimeout(toast.timer);
@@ -886,17 +897,21 @@ function connectionForm(c) {
     if (c && s.proxy !== undefined) settings.proxy = s.proxy;
     const secrets = {};
     if (v('app') === 'custom' && $('#appSecret', form).value) secrets.appSecret = $('#appSecret', form).value;
+    // An edit sends only what changed (null removes a key), so keys added to the file by hand stay.
+    const changed = {};
+    for (const k of new Set([...Object.keys(s), ...Object.keys(settings)]))
+      if (JSON.stringify(s[k]) !== JSON.stringify(settings[k])) changed[k] = settings[k] ?? null;
     const err = $('#form-error', form);
     err.hidden = true;
     try {
-      if (c) await api('PUT', `/api/connections/${encodeURIComponent(c.name)}`, { settings, secrets });
+      if (c)
+        await api('PATCH', `/api/connections/${encodeURIComponent(c.name)}`, { settings: changed, secrets }, c.version);
       else await api('POST', '/api/connections', { name: v('name'), type: 'dropbox', settings, secrets });
       toast(c ? 'Saved.' : `Created ${v('name')}.`);
       location.hash = `#/connections/${encodeURIComponent(c?.name ?? v('name'))}`;
       if (c) void route({ quiet: true });
     } catch (ex) {
-      err.textContent = ex.message;
-      err.hidden = false;
+      showError(err, ex);
     }
   });
   return form;
@@ -1009,12 +1024,11 @@ function proxyForm(c) {
     const err = $('#proxy-error', form);
     err.hidden = true;
     try {
-      await api('PATCH', `/api/connections/${encodeURIComponent(c.name)}`, { settings: { proxy }, secrets });
+      await api('PATCH', `/api/connections/${encodeURIComponent(c.name)}`, { settings: { proxy }, secrets }, c.version);
       toast('Proxy saved.');
       void route({ quiet: true });
     } catch (ex) {
-      err.textContent = ex.message;
-      err.hidden = false;
+      showError(err, ex);
     }
   });
   return form;
@@ -1431,12 +1445,16 @@ function tasksCard(job) {
                           'data-save': id,
                           onclick: async () => {
                             try {
-                              await api('PATCH', `/api/jobs/${encodeURIComponent(job.name)}/tasks/${t.index}`, {
-                                folders: { [k]: input.value.trim() },
-                              });
+                              const saved = await api(
+                                'PATCH',
+                                `/api/jobs/${encodeURIComponent(job.name)}/tasks/${t.index}`,
+                                { folders: { [k]: input.value.trim() } },
+                                job.version,
+                              );
+                              job.version = saved.job.version; // the next save is based on this one
                               toast(`Saved ${k} of task ${t.index + 1}.`);
                             } catch (ex) {
-                              toast(ex.message, 'error');
+                              toast(ex.message, 'error', ex);
                             }
                           },
                         },

@@ -1,7 +1,7 @@
 // Connections: list, read, create, edit, delete, test, browse, disconnect. Settings
 // go to the connection's YAML file (comments kept, checked by the loader first);
 // secret fields go to the encrypted vault and come back only as set / not set.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readFile, unlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ import { proxyText } from '../../net/proxy-text.ts';
 import { folderProblems } from '../folder-problems.ts';
 import { describeSecret, secretPaths, withoutSecrets, type SecretInfo } from '../secrets.ts';
 import { editedText, fileEditQueue, newFileText, writeChecked, type Edit } from '../yaml-edit.ts';
+import { basedOn, refuseStale, sendVersion, versionOf } from '../versions.ts';
 import { anyObject, errorReply, nameParams, NAME_PATTERN, secretsBody, settingsBody } from './schemas.ts';
 
 export type StatusState = ConnectionStatus['state'] | 'unknown';
@@ -83,7 +84,10 @@ async function summary(
   };
 }
 
-/** Everything the edit form needs: settings without secrets, and where each secret is set. */
+/**
+ * Everything the edit form needs: settings without secrets, where each secret is set,
+ * and the file's version (sent back as If-Match with the edit).
+ */
 async function details(ctx: AdminContext, def: ConnectionDefinition, ct: ConnectionType) {
   const paths = secretPaths(ct.schema);
   const source = await readFile(def.file, 'utf8');
@@ -104,6 +108,7 @@ async function details(ctx: AdminContext, def: ConnectionDefinition, ct: Connect
     secrets,
     secretFields: paths,
     callbackUrl: `${ctx.origin()}/oauth2/callback`,
+    version: versionOf(source),
   };
 }
 
@@ -139,6 +144,7 @@ interface EditBody {
   settings: Record<string, unknown>;
   secrets?: Record<string, string | null>;
 }
+type EditRequest = FastifyRequest<{ Params: { name: string }; Body: EditBody }>;
 
 export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void {
   const vault = () => ctx.store.vault();
@@ -172,9 +178,11 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
         response: { 404: errorReply },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { def, ct } = connectionOf(ctx, req.params.name);
-      return { connection: await details(ctx, def, ct) };
+      const connection = await details(ctx, def, ct);
+      sendVersion(reply, connection.version);
+      return { connection };
     },
   );
 
@@ -221,19 +229,23 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
       await ctx.reload();
       ctx.bus.emit('connection', { name, reason: 'created' });
       const { def, ct: t } = connectionOf(ctx, name);
-      return reply.code(201).send({ connection: await details(ctx, def, t) });
+      const connection = await details(ctx, def, t);
+      sendVersion(reply, connection.version);
+      return reply.code(201).send({ connection });
     },
   );
 
-  const edit = (mode: Edit['mode']) => async (req: { params: { name: string }; body: EditBody }) => {
+  const edit = (mode: Edit['mode']) => async (req: EditRequest, reply: FastifyReply) => {
     const loaded = ctx.loaded();
     const { def, ct } = connectionOf(ctx, req.params.name);
     const paths = secretPaths(ct.schema);
     const { settings, secrets } = req.body;
     refuseSecretsInSettings(settings, paths);
     const changes = vaultChanges(secrets, paths);
+    const version = basedOn(req, `/api/connections/${def.name}`);
     await fileEditQueue.run(def.file, async () => {
       const source = await readFile(def.file, 'utf8');
+      refuseStale(source, version, `connection '${def.name}'`);
       // A secret set or cleared here replaces whatever the YAML held for it.
       const text = editedText(def.file, source, ctx.env, {
         settings,
@@ -247,7 +259,9 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
     await ctx.reload();
     ctx.bus.emit('connection', { name: def.name, reason: 'edited' });
     const fresh = connectionOf(ctx, def.name);
-    return { connection: await details(ctx, fresh.def, fresh.ct) };
+    const connection = await details(ctx, fresh.def, fresh.ct);
+    sendVersion(reply, connection.version);
+    return { connection };
   };
   const editSchema = (summary: string) => ({
     summary,
@@ -258,7 +272,11 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
       required: ['settings'],
       properties: { settings: settingsBody, secrets: secretsBody },
     },
-    response: { 400: errorReply, 404: errorReply },
+    headers: {
+      type: 'object',
+      properties: { 'if-match': { type: 'string', description: 'The ETag of the GET this edit is based on' } },
+    },
+    response: { 400: errorReply, 404: errorReply, 409: errorReply, 428: errorReply },
   });
   app.put<{ Params: { name: string }; Body: EditBody }>(
     '/api/connections/:name',

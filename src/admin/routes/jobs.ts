@@ -13,6 +13,7 @@ import { folderProblems } from '../folder-problems.ts';
 import type { RunLogs } from '../run-logs.ts';
 import { fileEditQueue, textWithValues, writeChecked } from '../yaml-edit.ts';
 import { errorReply, nameParams, anyObject } from './schemas.ts';
+import { basedOn, refuseStale, sendFileVersion } from '../versions.ts';
 
 /**
  * Task option keys that hold a Dropbox folder. Task schemas mark those with a pattern
@@ -79,11 +80,13 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
         response: { 404: errorReply },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const job = jobOf(ctx, req.params.name);
+      const version = await sendFileVersion(reply, job.file);
       return {
         job: {
           ...summary(ctx, job),
+          version,
           overlap: job.overlap,
           nextRuns: job.enabled ? nextRuns(job.schedule, job.timezone, 3).map((d) => d.toISOString()) : [],
           taskDetails: job.tasks.map((t, index) => {
@@ -122,10 +125,10 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
             },
           },
         },
-        response: { 400: errorReply, 404: errorReply },
+        response: { 400: errorReply, 404: errorReply, 409: errorReply, 428: errorReply },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const job = jobOf(ctx, req.params.name);
       const task = job.tasks[req.params.index];
       if (!task)
@@ -138,13 +141,16 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
             `'${k}' is not a folder of the ${task.type} task (folders: ${keys.join(', ') || 'none'})`,
           );
       }
+      const version = basedOn(req, `/api/jobs/${job.name}`);
       await fileEditQueue.run(job.file, async () => {
         const source = await readFile(job.file, 'utf8');
+        refuseStale(source, version, `job '${job.name}'`);
         const text = textWithValues(source, ['tasks', req.params.index, task.type], req.body.folders);
         if (text !== source) await writeChecked(ctx.loaded(), ctx.env, job.file, text);
       });
       await ctx.reload();
-      return { job: summary(ctx, jobOf(ctx, job.name)) };
+      const fresh = jobOf(ctx, job.name);
+      return { job: { ...summary(ctx, fresh), version: await sendFileVersion(reply, fresh.file) } };
     },
   );
 
