@@ -5,7 +5,8 @@
 // Paste the tables into bench/RESULTS.md when they change.
 import { runConnectorBench } from './connector.bench.ts';
 import { runDaemonBench } from './daemon.bench.ts';
-import { FULL, QUICK, runPeerBench } from './peers.bench.ts';
+import { runPeerBench } from './peers.bench.ts';
+import { FULL, QUICK } from './scenarios.ts';
 
 const quick = process.argv.includes('--quick');
 if (process.argv.includes('--connector')) {
@@ -31,5 +32,5 @@ if (process.argv.includes('--connector')) {
       daemon = figures.markdown;
     },
   });
-  process.stdout.write(`${peers.markdown}\n${daemon}\n`);
+  process.stdout.write(`${peers}\n${daemon}\n`);
 }
