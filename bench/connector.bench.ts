@@ -7,14 +7,15 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, open, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { startEmulator } from '../plugins/dropbox/emulator/index.ts';
 import { createDropboxClient, DEFAULT_CHUNK_SIZE } from '../plugins/dropbox/api/client.ts';
+import { bundle } from './bundle.ts';
+import { makeFile } from './fixtures.ts';
+import { fmt, median, table } from './report.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-const here = fileURLToPath(new URL('.', import.meta.url));
 const smoke = process.argv.includes('--smoke');
 const quick = smoke || process.argv.includes('--quick');
 /** --only=chunks,simple,large,many runs just those sections. */
@@ -32,26 +33,6 @@ interface ChildResult {
 }
 
 let childScript = '';
-
-/**
- * The child runs as one plain-JS bundle under bare node: under tsx an idle process
- * already holds ~86 MB (its compiler), which would hide what the connector uses.
- * (esbuild is tsx's own dependency, used here only to bundle the bench child.)
- */
-async function bundleChild(dir: string): Promise<void> {
-  const { build } = await import('esbuild');
-  childScript = join(dir, 'transfer-child.mjs');
-  await build({
-    entryPoints: [join(here, 'transfer-child.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: childScript,
-    logLevel: 'error',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-}
 
 function runChild(job: Record<string, unknown>): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
@@ -71,47 +52,12 @@ function runChild(job: Record<string, unknown>): Promise<ChildResult> {
   });
 }
 
-/** A file of `size` pseudo-random bytes (incompressible, not all zeros), written in 8 MiB pieces. */
-async function makeFile(path: string, size: number): Promise<void> {
-  const fh = await open(path, 'w');
-  const piece = Buffer.alloc(8 * MiB);
-  let x = 12345;
-  for (let i = 0; i < piece.length; i += 4) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    piece.writeUInt32LE(x, i);
-  }
-  for (let off = 0; off < size; off += piece.length) {
-    piece.writeUInt32LE(off / piece.length, 0); // each piece differs
-    await fh.write(piece, 0, Math.min(piece.length, size - off));
-  }
-  await fh.close();
-}
-
 const mbps = (r: ChildResult) => r.bytes / MiB / r.seconds;
 const ROUNDS = smoke ? 1 : 3;
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-const fmt = (n: number, d = 1) => n.toFixed(d);
-
-function table(title: string, head: string[], rows: Array<Array<string | number>>): string {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const w = head.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |`;
-  return [
-    `### ${title}`,
-    '',
-    line(head),
-    `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`,
-    ...rows.map((r) => line(r.map(String))),
-    '',
-  ].join('\n');
-}
 
 export async function runConnectorBench(): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), 'dropcron-bench-'));
-  await bundleChild(work);
+  childScript = await bundle('transfer-child', work);
   const emu = await startEmulator({ port: 0, dataDir: join(work, 'emu-data') });
   emu.faults.set({ quotaBytes: 64 * GiB });
   const { accessToken } = await emu.issueToken({ account: 'sandy', ttlSeconds: 24 * 3600 });

@@ -1,5 +1,36 @@
-// `npm run bench` (add --quick for a short run). Prints Markdown tables; paste them
-// into bench/RESULTS.md when they change a default.
+// `npm run bench`: the peer table (dropcron beside rclone, the official JS SDK and the
+// plain wire, whole commands) and the daemon figures; Markdown on stdout, progress on
+// stderr. `--quick` is a smoke run (tiny sizes, one round); `--connector` runs the
+// connector's own benchmark instead (chunk sizes, raw undici, 4 GiB memory).
+// Paste the tables into bench/RESULTS.md when they change.
 import { runConnectorBench } from './connector.bench.ts';
+import { runDaemonBench } from './daemon.bench.ts';
+import { runPeerBench } from './peers.bench.ts';
+import { FULL, QUICK } from './scenarios.ts';
 
-await runConnectorBench();
+const quick = process.argv.includes('--quick');
+if (process.argv.includes('--connector')) {
+  await runConnectorBench();
+} else {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  process.stdout.write(`## dropcron bench, ${new Date().toISOString()}, ${quick ? 'quick' : 'full'} run\n\n`);
+  let daemon = '';
+  const peers = await runPeerBench({
+    sizes: quick ? QUICK : FULL,
+    rounds: quick ? 1 : 3,
+    slowSeconds: 20,
+    log,
+    after: async (home, timeFile) => {
+      const figures = await runDaemonBench(home, {
+        jobs: quick ? 20 : 1000,
+        schedule: quick ? '*/10 * * * * *' : '* * * * *',
+        scheduleLabel: quick ? 'firing every 10 s' : 'firing every minute',
+        rounds: quick ? 1 : 3,
+        timeFile,
+        log,
+      });
+      daemon = figures.markdown;
+    },
+  });
+  process.stdout.write(`${peers}\n${daemon}\n`);
+}
