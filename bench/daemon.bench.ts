@@ -1,5 +1,5 @@
-// The daemon figures of issue 13, measured on the command as it ships (today: src/bin.mjs
-// compiling TypeScript through tsx at every start): `dropcron --help`, the start-up cost
+// The daemon figures of issue 13, measured on the command as it ships (the compiled
+// dist/ under bare node): `dropcron --help`, the start-up cost
 // of `dropcron run`, daemon start to "dropcron started" with N jobs, its idle RSS, and the
 // p99 lateness of N jobs firing on the same schedule slot. (bench/startup.ts, on the
 // compiled-build branch, measures the same figures for the build.)

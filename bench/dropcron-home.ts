@@ -4,13 +4,14 @@
 // file per command. Run as users run it: `dropcron --config FILE run <job>`.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { openVault } from '../src/store/vault.ts';
 import { REFRESH_TOKEN } from '../plugins/dropbox/auth/grant.ts';
 import type { Command } from './measure.ts';
+import { CLI } from '../test/helpers/cli.ts';
 
-export const DROPCRON_BIN = fileURLToPath(new URL('../src/bin.mjs', import.meta.url));
+/** The command as it ships (compiled; bench/run.ts builds it first). */
+export const DROPCRON_BIN = CLI;
 const CONNECTION = 'bench';
 
 export interface DropcronHome {

@@ -7,6 +7,10 @@ import { runConnectorBench } from './connector.bench.ts';
 import { runDaemonBench } from './daemon.bench.ts';
 import { runPeerBench } from './peers.bench.ts';
 import { FULL, QUICK } from './scenarios.ts';
+import { setup as buildFirst } from '../test/build-first.ts';
+
+// The bench runs the command as it ships: compiled from the sources as they are now.
+buildFirst();
 
 const quick = process.argv.includes('--quick');
 if (process.argv.includes('--connector')) {
