@@ -20,6 +20,7 @@ import { cronBoundsProblem } from '../scheduler/cron-bounds.ts';
 import { oneLine } from '../one-line.ts';
 import type { DaemonConfig, JobDefinition, ConnectionDefinition } from './types.ts';
 import { loadPlugins, type Registry } from '../registry.ts';
+import { exposureProblem } from '../admin/exposure.ts';
 
 export interface LoadedConfig {
   config: DaemonConfig;
@@ -79,6 +80,10 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
     });
     config.timezone = schemaDefaults(checkConfig).timezone as string;
   }
+  // Refused here, not only when the admin server starts: `validate` says so, and the
+  // daemon stops before it has scheduled (let alone started) anything.
+  const exposed = config.admin.enabled ? exposureProblem(config.admin) : undefined;
+  if (exposed) problems.push({ file, ...yf.position(['admin', 'host']), path: 'admin.host', message: exposed });
 
   const connections = await loadConnections(config.connections, registry, validators, env, problems, invalidFiles, yf);
   const jobs = await loadJobs(config, registry, validators, env, problems, invalidFiles, new Set(connections.all), yf);
