@@ -1,130 +1,144 @@
 // Downloads stream into a part file beside the target (part-files.ts), hashing the bytes
-// as they are written; a dropped connection resumes with Range from the bytes on disk
-// (only if Dropbox still serves the same rev), and so does a later call for the same
-// rev when a run was killed or gave up mid-file. At the end the size and content_hash
-// of the whole file are checked, it is fsynced and renamed over the target, and the
-// directory is fsynced. Bytes that cannot be trusted (a failed check, a failed write)
-// are removed; the target is never half-written.
-import { utimes, unlink, rename, open, type FileHandle } from 'node:fs/promises';
+// as they are written; a file of 64 MiB or more comes as several ranges side by side
+// (download-ranges.ts), whose progress the part file records (range-record.ts). A dropped
+// connection resumes with Range from the bytes on disk (only if Dropbox still serves the
+// same rev), and so does a later call for the same rev when a run was killed or gave up
+// mid-file. At the end the size and content_hash of the whole file are checked, it is
+// fsynced and renamed over the target, and the directory is fsynced. Bytes that cannot be
+// trusted (a failed check, a failed write) are removed; the target is never half-written.
+import { utimes, unlink, rename, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Transport } from './http.ts';
+import type { Response, Transport } from './http.ts';
 import type { DownloadOptions, FileMetadata } from './types.ts';
-import { ContentHasher } from './content-hash.ts';
+import { combineBlockDigests } from './content-hash.ts';
 import { IntegrityError, NetworkError } from './errors.ts';
-import { policyDelay } from './retry.ts';
 import { localWriteError } from './local-write-error.ts';
 import { openPart, type OwnedPart } from './part-files.ts';
+import {
+  RANGED_DOWNLOADS,
+  RangeFetch,
+  StartOver,
+  askBytes,
+  planRanges,
+  servesFrom,
+  type RangedDownloads,
+} from './download-ranges.ts';
+import { RangeRecord, readRangeRecord, type SavedRanges } from './range-record.ts';
 
+/** `ranged`: when and how a big file is split (tests make it split small ones). */
 export async function downloadFile(
   t: Transport,
   path: string,
   localPath: string,
   opts: DownloadOptions,
+  ranged: RangedDownloads = RANGED_DOWNLOADS,
 ): Promise<FileMetadata> {
   const route = 'files/download';
   const dir = dirname(localPath);
   const part: OwnedPart = await openPart(localPath, opts.rev).catch(async (err) => {
     throw await diskFailure(err, localPath);
   });
-  let fh: FileHandle | undefined = part.fh;
-  let first: FileMetadata | undefined;
-  /** What is on disk is a true prefix of part.rev: worth keeping for a later resume. */
+  let fh: OwnedPart['fh'] | undefined = part.fh;
+  let size: number | undefined;
+  let fetch: RangeFetch | undefined;
+  /** What is on disk is worth keeping for a later resume of part.rev. */
   let resumable = true;
   try {
-    const sink = new FileSink(fh, part.size);
-    let hasher = new ContentHasher();
-    // The final content_hash covers the whole file: the bytes from an earlier run count too.
-    if (part.size > 0) await hashExisting(fh, part.size, hasher);
-    let written = part.size;
-    for (let drops = 0; ;) {
-      const res = await t.send<FileMetadata>({
-        route,
-        style: 'download',
-        arg: { path },
-        idempotency: 'safe',
-        paths: [path],
-        signal: opts.signal,
-        headers: written > 0 ? { range: `bytes=${written}-` } : undefined,
-      });
-      const md = res.result;
-      const resumedOk =
-        written > 0 &&
-        res.status === 206 &&
-        md.rev === (first?.rev ?? part.rev) &&
-        contentRangeStart(res.headers['content-range']) === written;
-      if (written > 0 && !resumedOk) {
-        // The file changed since the first bytes, or Range was ignored: start over.
-        await res.body?.dump();
-        await sink.reset();
-        hasher = new ContentHasher();
-        written = 0;
-        // A part from an earlier call costs no attempt: this call has not yet failed.
-        if (first !== undefined && ++drops >= t.policy.maxAttempts)
-          throw new NetworkError(`${route}: ${JSON.stringify(path)} could not be resumed`, {
-            route,
-            tags: ['network', 'resume_failed'],
-          });
-        first = undefined;
-        continue;
-      }
-      first ??= md;
-      if (part.rev !== md.rev) await part.relabel(md.rev);
-      const total = first.size;
-      opts.onProgress?.(written, total);
-      try {
-        for await (const chunk of res.body!) {
-          const b = chunk as Buffer;
-          hasher.update(b);
-          await sink.write(b);
-          written += b.length;
-          opts.onProgress?.(written, total);
+    let saved = part.ranged ? await readRangeRecord(fh) : undefined;
+    // A prefix part holds its first bytes; a ranged one without a record holds nothing to trust.
+    let prefix = part.ranged ? 0 : part.size;
+    if (part.ranged && !saved) await fh.truncate(0);
+    // Bytes from an earlier call that prove stale cost no attempt: this call has not yet failed.
+    let earlier = prefix > 0 || saved !== undefined;
+    let restarts = 0;
+    /** Drops the bytes on disk; after the first time in this call it counts as a failed attempt. */
+    const startOver = async (): Promise<void> => {
+      saved = undefined;
+      prefix = 0;
+      await fh!.truncate(0);
+      if (earlier) earlier = false;
+      else if (++restarts >= t.policy.maxAttempts)
+        throw new NetworkError(`${route}: ${JSON.stringify(path)} could not be resumed`, {
+          route,
+          tags: ['network', 'resume_failed'],
+        });
+    };
+    let md: FileMetadata;
+    let digests: Buffer[];
+    for (;;) {
+      let plan: { size: number; rev: string; record?: RangeRecord; ranges: SavedRanges['ranges'] };
+      let leader: { index: number; res: Response<FileMetadata> } | undefined;
+      if (saved) {
+        // Every range on disk still needs one answer to compare Dropbox's hash with.
+        const last = saved.ranges.at(-1)!;
+        if (saved.ranges.every((r) => r.done === r.end - r.start)) last.done = last.end - last.start - 1;
+        plan = { ...saved, rev: part.rev!, record: new RangeRecord(fh, saved.size, saved.ranges) };
+      } else {
+        const res = await askBytes(t, path, prefix, undefined, opts.signal);
+        if (prefix > 0 && !servesFrom(res, part.rev, prefix)) {
+          // The file changed since the first bytes, or Range was ignored: start over.
+          await res.body?.dump();
+          await startOver();
+          continue;
         }
-        await sink.flush();
-      } catch (err) {
-        if (opts.signal?.aborted) {
-          await sink.flush().catch(() => {}); // keep what arrived for the next run
-          throw opts.signal.reason;
-        }
-        // The disk failed, not the network: resuming would fetch the same bytes to fail again.
-        if (sink.failed) {
-          resumable = false;
+        const ranges = planRanges(res.result.size, prefix, ranged);
+        const multi = ranges.length > 1;
+        plan = { size: res.result.size, rev: res.result.rev, ranges };
+        try {
+          if (part.rev !== plan.rev || part.ranged !== multi) await part.relabel(plan.rev, multi);
+          if (multi) {
+            plan.record = new RangeRecord(fh, plan.size, ranges);
+            await plan.record.save();
+          }
+        } catch (err) {
+          res.body?.destroy(); // no stream will read it
           throw err;
         }
-        await sink.flush(); // what arrived is good: resume after it
-        drops++;
-        const e = t.networkError(route, err, 'content');
-        if (!(e instanceof NetworkError) || !e.retryable || drops >= t.policy.maxAttempts) throw e;
-        await t.pacer.backOff(policyDelay(drops, t.policy), opts.signal);
-        continue;
+        const at = ranges.findIndex((r) => prefix < r.end);
+        leader = { index: at < 0 ? ranges.length - 1 : at, res };
       }
-      if (written < total) {
-        // The body ended early without an error: treat like a drop.
-        drops++;
-        if (drops >= t.policy.maxAttempts)
-          throw new NetworkError(`${route}: ${JSON.stringify(path)} ended after ${written} of ${total} bytes`, {
-            route,
-            tags: ['network', 'short_body'],
-          });
-        continue;
+      size = plan.size;
+      let written = plan.ranges.reduce((n, r) => n + r.done, 0);
+      opts.onProgress?.(written, size);
+      fetch = new RangeFetch({
+        t,
+        path,
+        partPath: part.path,
+        fh,
+        size: plan.size,
+        rev: plan.rev,
+        ranges: plan.ranges,
+        record: plan.record,
+        leader,
+        signal: opts.signal,
+        onBytes: (n) => opts.onProgress?.((written += n), plan.size),
+      });
+      try {
+        ({ md, digests } = await fetch.run());
+        break;
+      } catch (err) {
+        if (!(err instanceof StartOver)) throw err;
+        await startOver();
       }
-      break;
     }
-    const md = first!;
+
     resumable = false; // every byte is here: whatever the checks say, nothing is left to resume
-    if (written !== md.size) {
-      throw new IntegrityError(`${route}: ${JSON.stringify(path)} is ${md.size} bytes but ${written} arrived`, {
+    if (md.size !== size) {
+      throw new IntegrityError(`${route}: ${JSON.stringify(path)} is ${md.size} bytes but ${size} arrived`, {
         route,
         tags: ['size_mismatch'],
       });
     }
-    const local = hasher.digest();
+    const local = combineBlockDigests(digests);
     if (md.content_hash !== undefined && md.content_hash !== local) {
       throw new IntegrityError(
         `${route}: ${JSON.stringify(path)} arrived with content_hash ${local} but Dropbox has ${md.content_hash}; the download was corrupted and was discarded`,
         { route, tags: ['content_hash_mismatch'] },
       );
     }
-    await sink.finish();
+    // The range record after the last byte goes: what is left is exactly the file.
+    if (part.ranged) await fh.truncate(size);
+    await fh.sync();
     await fh.close();
     fh = undefined;
     if (opts.keepModified !== false && md.client_modified) {
@@ -135,111 +149,22 @@ export async function downloadFile(
     await syncDir(dir);
     return md;
   } catch (err) {
+    // A write that failed leaves bytes that are not what the offsets or the record say.
+    if (fetch?.diskFailed) resumable = false;
     await fh?.close().catch(() => {});
     // A network failure or a cancelled run leaves the bytes so far for the next run to
     // resume (a later download task removes them if nothing wants that rev any more).
     const keep = resumable && part.rev !== undefined && !(err instanceof IntegrityError);
     if (!keep) await unlink(part.path).catch(() => {});
-    throw await diskFailure(err, localPath, first?.size);
+    throw await diskFailure(err, localPath, size);
   } finally {
     part.release();
-  }
-}
-
-/** Feeds the `size` bytes already in the part file to the hasher. */
-async function hashExisting(fh: FileHandle, size: number, hasher: ContentHasher): Promise<void> {
-  const buf = Buffer.allocUnsafe(1024 * 1024);
-  for (let pos = 0; pos < size;) {
-    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
-    if (bytesRead === 0) throw new Error(`part file shrank while reading it: ${pos} of ${size} bytes`);
-    hasher.update(buf.subarray(0, bytesRead));
-    pos += bytesRead;
   }
 }
 
 /** A local write failure as one line naming the file; anything else as it is. */
 async function diskFailure(err: unknown, localPath: string, neededBytes?: number): Promise<unknown> {
   return (await localWriteError(err, localPath, neededBytes)) ?? err;
-}
-
-/**
- * Writes in 1 MiB batches (undici hands out 16-64 KiB pieces) and starts a datasync
- * every 64 MiB, so dirty pages reach the disk while bytes still arrive and the final
- * fsync does not stall on a whole GiB of them.
- */
-class FileSink {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private sinceSync = 0;
-  private syncing: Promise<void> | undefined;
-  /** A write failed: the bytes handed over are not all on disk, so the file cannot be resumed. */
-  failed = false;
-
-  /** `pos`: the bytes already in the file, which later writes follow. */
-  constructor(
-    private readonly fh: FileHandle,
-    private pos = 0,
-  ) {}
-
-  async write(b: Buffer): Promise<void> {
-    this.pending.push(b);
-    this.pendingBytes += b.length;
-    if (this.pendingBytes >= 1024 * 1024) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const bufs = this.pending;
-    const n = this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
-    try {
-      let done = (await this.fh.writev(bufs, this.pos)).bytesWritten;
-      if (done < n) {
-        // A filling disk takes part of a write; writing the rest reports why (ENOSPC, EDQUOT, EFBIG).
-        const all = Buffer.concat(bufs);
-        while (done < n) {
-          const { bytesWritten } = await this.fh.write(all, done, n - done, this.pos + done);
-          if (bytesWritten === 0) throw new Error(`short write: ${done} of ${n} bytes`);
-          done += bytesWritten;
-        }
-      }
-    } catch (err) {
-      this.failed = true;
-      throw err;
-    }
-    this.pos += n;
-    this.sinceSync += n;
-    if (this.sinceSync >= 64 * 1024 * 1024 && !this.syncing) {
-      this.sinceSync = 0;
-      this.syncing = this.fh
-        .datasync()
-        .catch(() => {})
-        .finally(() => {
-          this.syncing = undefined;
-        });
-    }
-  }
-
-  async reset(): Promise<void> {
-    await this.syncing;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.pos = 0;
-    await this.fh.truncate(0);
-  }
-
-  async finish(): Promise<void> {
-    await this.flush();
-    await this.syncing;
-    await this.fh.sync();
-  }
-}
-
-function contentRangeStart(v: string | string[] | undefined): number | undefined {
-  const s = Array.isArray(v) ? v[0] : v;
-  const m = s ? /bytes (\d+)-/.exec(s) : null;
-  return m ? Number(m[1]) : undefined;
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -6,13 +6,17 @@
 // `kill -9` must be resumable by the very next run, seconds later, and a slow download
 // that has not written for minutes must not be taken from a live process. Within this
 // process (the daemon runs several jobs) the set of downloads in flight decides.
+// A download in several ranges (download-ranges.ts) writes `.<name>.<rev>.<owner>.ranged.dropcron-part`:
+// its bytes are not a prefix, and a record at its end says which are there (range-record.ts).
 import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { processAlive } from '../../../src/plugin.ts';
 
 const SUFFIX = '.dropcron-part';
+/** Marks a part written in ranges: it carries a record of them after its bytes. */
+const RANGED = '.ranged';
 /** The name may hold dots; rev and owner cannot. */
-const PART = /^\.(.+)\.([0-9A-Za-z]+)\.(\d+)-(\d+)\.dropcron-part$/;
+const PART = /^\.(.+)\.([0-9A-Za-z]+)\.(\d+)-(\d+)(\.ranged)?\.dropcron-part$/;
 /** Stands for the rev until the first answer names it (a caller that did not list it). */
 const UNKNOWN_REV = 'unknown';
 /** Part files of earlier versions carry no owner: only an old one is known to be abandoned. */
@@ -32,12 +36,13 @@ interface ParsedPart {
   rev: string;
   pid: number;
   owner: string;
+  ranged: boolean;
 }
 
 function parsePart(name: string): ParsedPart | undefined {
   const m = PART.exec(name);
   if (!m) return undefined;
-  return { base: m[1]!, rev: m[2]!, pid: Number(m[3]), owner: `${m[3]}-${m[4]}` };
+  return { base: m[1]!, rev: m[2]!, pid: Number(m[3]), owner: `${m[3]}-${m[4]}`, ranged: m[5] !== undefined };
 }
 
 /** No live download writes it: its process is gone, or it is this process's and not in flight. */
@@ -49,12 +54,14 @@ function ownerless(p: ParsedPart): boolean {
 export interface OwnedPart {
   path: string;
   fh: FileHandle;
-  /** Bytes already there, from an earlier download of the same rev. */
+  /** Bytes already there, from an earlier download of the same rev (a ranged part: and its record). */
   size: number;
   /** The rev its name says it holds. */
   rev: string | undefined;
-  /** Renames it for the rev the bytes now come from (the file changed, or the rev was not known). */
-  relabel(rev: string): Promise<void>;
+  /** Its name says it holds ranges and their record, not a prefix. */
+  ranged: boolean;
+  /** Renames it for the rev the bytes now come from (the file changed, or the rev was not known) and their layout. */
+  relabel(rev: string, ranged: boolean): Promise<void>;
   /** The download no longer writes it (finished, failed or kept for a later resume). */
   release(): void;
 }
@@ -70,9 +77,11 @@ export async function openPart(localPath: string, rev: string | undefined): Prom
   const base = basename(localPath);
   const owner = `${process.pid}-${++seq}`;
   held.add(owner);
-  const nameFor = (r: string | undefined) => join(dir, `.${base}.${r ?? UNKNOWN_REV}.${owner}${SUFFIX}`);
+  const nameFor = (r: string | undefined, ranged: boolean) =>
+    join(dir, `.${base}.${r ?? UNKNOWN_REV}.${owner}${ranged ? RANGED : ''}${SUFFIX}`);
   try {
-    let path = nameFor(rev);
+    let ranged = false;
+    let path = nameFor(rev, ranged);
     let size = 0;
     let fh: FileHandle | undefined;
     if (rev !== undefined) {
@@ -83,11 +92,17 @@ export async function openPart(localPath: string, rev: string | undefined): Prom
           await unlink(join(dir, name)).catch(() => {});
           continue;
         }
+        ranged = p.ranged;
+        path = nameFor(rev, ranged);
         const claimed = await rename(join(dir, name), path).then(
           () => true,
           () => false, // another run claimed it first
         );
-        if (!claimed) continue;
+        if (!claimed) {
+          ranged = false;
+          path = nameFor(rev, ranged);
+          continue;
+        }
         fh = await open(path, 'r+');
         size = (await fh.stat()).size;
       }
@@ -100,11 +115,13 @@ export async function openPart(localPath: string, rev: string | undefined): Prom
       fh,
       size,
       rev,
-      async relabel(r: string) {
-        const next = nameFor(r);
+      ranged,
+      async relabel(r: string, isRanged: boolean) {
+        const next = nameFor(r, isRanged);
         await rename(path, next);
         path = next;
         part.rev = r;
+        part.ranged = isRanged;
       },
       release: () => held.delete(owner),
     };
