@@ -1,6 +1,7 @@
-// The scheduler: one cron timer per enabled job, and the policies around each run:
-// overlap (skip | queue), a global limit on jobs running at once, retries with
-// backoff, catch-up after downtime, history, notifications and graceful shutdown.
+// The scheduler: a cron timer for each enabled job (jobs on one schedule share it),
+// and the policies around each run: overlap (skip | queue), a global limit on jobs
+// running at once, retries with backoff, catch-up after downtime, history,
+// notifications and graceful shutdown.
 // This file orchestrates; each policy's rule lives in its own file (imports below).
 import { RunMarkers, recordInterrupted } from '../store/run-markers.ts';
 import { coreError } from '../errors.ts';
@@ -258,8 +259,7 @@ export class Scheduler {
         { job: name, slot: expected },
         `the timer of job ${name} did not fire for its ${expected} slot (suspend, clock change or a stuck timer); re-arming it`,
       );
-      slot.cron?.stop();
-      slot.cron = this.startCron(slot);
+      slot.cron?.rearm();
       this.saveFireTimes(slot);
       // The same rule as after downtime: once, and only for catchUp jobs.
       if (slot.def.catchUp && !slot.active) this.trigger(name, 'catch-up', { scheduledAt: new Date(expected) });
