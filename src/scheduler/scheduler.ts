@@ -26,8 +26,8 @@ import { newRunId, runJob, RunAborted, type RunRequest } from './runner.ts';
 import { sleep, systemClock, type Clock } from './timers.ts';
 import { HEARTBEAT_MS, stuckTimers } from './watchdog.ts';
 
-/** History files read side by side while the scheduler starts. */
-const START_READS_AT_ONCE = 32;
+/** History files read side by side for the jobs' last outcomes. */
+const HISTORY_READS_AT_ONCE = 32;
 
 export interface SchedulerOptions {
   config: DaemonConfig;
@@ -97,19 +97,16 @@ export class Scheduler {
     this.tick();
     this.heartbeat = setInterval(() => this.watchdog(), HEARTBEAT_MS);
     const missed: Array<[string, Date]> = [];
-    // addJob reads each job's history for its last outcome: a few jobs' files at a time
-    // rather than one after another, which made a start with 1,000 jobs wait on 1,000
-    // reads in a row (and not all at once, which could exhaust file descriptors).
-    for (let i = 0; i < jobs.length; i += START_READS_AT_ONCE) {
-      const added = jobs.slice(i, i + START_READS_AT_ONCE).map((def) => {
-        const prev = this.fireTimes.get(def.name);
-        const slot = this.addJob(def);
-        const due = missedWhileDown(def, prev, this.clock.now());
-        if (due) missed.push([def.name, due]);
-        return slot;
-      });
-      await Promise.all(added);
-    }
+    const slots = jobs.map((def) => {
+      const prev = this.fireTimes.get(def.name);
+      const slot = this.addJob(def);
+      const due = missedWhileDown(def, prev, this.clock.now());
+      if (due) missed.push([def.name, due]);
+      return slot;
+    });
+    // Not awaited: only health (the admin page, /health) shows the last outcomes, and
+    // reading 1,000 history files (up to historyLimit runs each) would hold up the start.
+    this.track(this.readLastOutcomes(slots));
     for (const [name, due] of missed) {
       this.log.info(
         { job: name, missed: due.toISOString() },
@@ -127,6 +124,7 @@ export class Scheduler {
   ): { added: string[]; changed: string[]; removed: string[] } {
     const out = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
     if (this.stopping) return out;
+    const added: JobSlot[] = [];
     this.connections.setDefinitions(connections);
     const next = new Map(jobs.map((j) => [j.name, j]));
     for (const [name, slot] of this.jobs) {
@@ -142,7 +140,7 @@ export class Scheduler {
     for (const def of jobs) {
       const slot = this.jobs.get(def.name);
       if (!slot) {
-        void this.addJob(def);
+        added.push(this.addJob(def));
         out.added.push(def.name);
       } else if (JSON.stringify(slot.def) !== JSON.stringify(def)) {
         // A run in progress finishes with the definition it started with.
@@ -153,6 +151,7 @@ export class Scheduler {
         out.changed.push(def.name);
       }
     }
+    if (added.length) this.track(this.readLastOutcomes(added));
     if (out.added.length || out.changed.length || out.removed.length) this.log.info(out, 'jobs reloaded');
     return out;
   }
@@ -266,18 +265,30 @@ export class Scheduler {
     }
   }
 
-  private async addJob(def: JobDefinition): Promise<JobSlot> {
+  private addJob(def: JobDefinition): JobSlot {
     const slot: JobSlot = { def, lastOutcome: null, lastRunAt: null };
     this.jobs.set(def.name, slot);
     slot.cron = this.startCron(slot);
     this.saveFireTimes(slot);
-    // Health shows the last outcome from before a restart too.
-    const [last] = await this.history.list(def.name, 1).catch(() => []);
-    if (last && slot.lastRunAt === null) {
-      slot.lastOutcome = last.outcome;
-      slot.lastRunAt = last.startedAt;
-    }
     return slot;
+  }
+
+  /**
+   * Health shows the last outcome from before a restart too. A few jobs' files at a
+   * time: not all at once, which could exhaust file descriptors. A run that ended
+   * meanwhile is newer than what the file said.
+   */
+  private async readLastOutcomes(slots: JobSlot[]): Promise<void> {
+    for (let i = 0; i < slots.length && !this.stopping; i += HISTORY_READS_AT_ONCE) {
+      const batch = slots.slice(i, i + HISTORY_READS_AT_ONCE).map(async (slot) => {
+        const [last] = await this.history.list(slot.def.name, 1).catch(() => []);
+        if (last && slot.lastRunAt === null) {
+          slot.lastOutcome = last.outcome;
+          slot.lastRunAt = last.startedAt;
+        }
+      });
+      await Promise.all(batch);
+    }
   }
 
   private startCron(slot: JobSlot): CronHandle | undefined {
