@@ -9,6 +9,7 @@ import { createServices, type OwnedServices } from './services.ts';
 import type { Registry } from './registry.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { watchConfig } from './scheduler/reload.ts';
+import { setFlagsFromString } from 'node:v8';
 
 export interface DaemonPart {
   name: string;
@@ -34,7 +35,35 @@ export interface DaemonOptions {
   registry?: Registry;
 }
 
+/**
+ * Loading 1,000 job files keeps enough objects alive that V8 doubles its young
+ * generation to the 16 MB maximum, and an idle daemon never gives it back. With
+ * growth off while a daemon runs, its idle RSS with 1,000 jobs was 94-97 MB instead
+ * of 107-115 MB, for the same start-up CPU time, and a `run` uploading 133 MiB in
+ * 301 files took the same CPU time both ways (1.8 s, median of 4). Left alone when the
+ * user chose semi-space flags; the default (2, `node --v8-options`) is back once the
+ * daemon stops, for whatever else runs in the process (tests).
+ */
+function smallYoungGeneration(): () => void {
+  const chosen = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('semi-space'));
+  if (chosen) return () => {};
+  setFlagsFromString('--semi-space-growth-factor=1');
+  return () => setFlagsFromString('--semi-space-growth-factor=2');
+}
+
 export async function startDaemon(configFile: string, opts: DaemonOptions = {}): Promise<Daemon> {
+  const restoreYoungGeneration = smallYoungGeneration();
+  try {
+    const daemon = await startDaemonParts(configFile, opts);
+    const stop = daemon.stop;
+    return { ...daemon, stop: (reason) => stop(reason).finally(restoreYoungGeneration) };
+  } catch (err) {
+    restoreYoungGeneration();
+    throw err;
+  }
+}
+
+async function startDaemonParts(configFile: string, opts: DaemonOptions): Promise<Daemon> {
   const loaded = await loadConfig(configFile, { env: opts.env, registry: opts.registry });
   // config.yaml itself must be valid; a broken job or connection file is reported
   // and skipped so one bad file never stops the others from running.
