@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { parseArgs, UsageError } from '../args.ts';
 import { resolveConfigFile } from '../config/config-file.ts';
 import { ConfigError, formatProblem } from '../config/problems.ts';
-import type { DaemonPart } from '../daemon.ts';
+import type { DaemonPart } from '../sandboxes.ts';
 import { ensureDir } from '../store/atomic.ts';
 import type { Registry } from '../registry.ts';
 import { ProgressDisplay } from '../scheduler/progress-bar.ts';
@@ -41,7 +41,7 @@ export async function runJobCommand(
       import('../config/load.ts'),
       import('../log.ts'),
       import('../services.ts'),
-      import('../daemon.ts'),
+      import('../sandboxes.ts'),
       import('../scheduler/connections.ts'),
       import('../scheduler/runner.ts'),
     ]);

@@ -38,9 +38,6 @@ export interface LoadOptions {
   registry?: Registry;
 }
 
-/** Job files read ahead of the one being checked. */
-const READ_AHEAD = 16;
-
 export async function loadConfig(configFile: string, opts: LoadOptions = {}): Promise<LoadedConfig> {
   const env = opts.env ?? process.env;
   const problems: ConfigProblem[] = [];
@@ -228,14 +225,8 @@ async function loadJobs(
   const check = validators.job;
   const jobs: JobDefinition[] = [];
   const claimName = uniqueNames('job');
-  // Checked in order, but read a few at a time: 1,000 job files read one after another
-  // kept a start waiting on the disk in between, and all at once would hold every
-  // parsed document (and file descriptor) at the same time.
-  const ahead = new Map<string, Promise<YamlFile>>();
-  for (const [i, file] of files.entries()) {
-    for (const next of files.slice(i, i + READ_AHEAD)) if (!ahead.has(next)) ahead.set(next, readYamlFile(next, env));
-    const yf = await ahead.get(file)!;
-    ahead.delete(file);
+  for (const file of files) {
+    const yf = await readYamlFile(file, env);
     const mine: ConfigProblem[] = [...yf.problems];
     let job: JobDefinition | undefined;
     if (yf.data !== undefined) {

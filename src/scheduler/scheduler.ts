@@ -1,6 +1,7 @@
-// The scheduler: one cron timer per enabled job, and the policies around each run:
-// overlap (skip | queue), a global limit on jobs running at once, retries with
-// backoff, catch-up after downtime, history, notifications and graceful shutdown.
+// The scheduler: a cron timer for each enabled job (jobs on one schedule share it),
+// and the policies around each run: overlap (skip | queue), a global limit on jobs
+// running at once, retries with backoff, catch-up after downtime, history,
+// notifications and graceful shutdown.
 // This file orchestrates; each policy's rule lives in its own file (imports below).
 import { logInterrupted, recordInterrupted, type RunMarkers } from '../store/run-markers.ts';
 import { coreError } from '../errors.ts';
@@ -27,8 +28,8 @@ import { newRunId, runJob, RunAborted, type RunRequest } from './runner.ts';
 import { sleep, systemClock, type Clock } from './timers.ts';
 import { HEARTBEAT_MS, stuckTimers } from './watchdog.ts';
 
-/** History files read side by side while the scheduler starts. */
-const START_READS_AT_ONCE = 32;
+/** History files read side by side for the jobs' last outcomes. */
+const HISTORY_READS_AT_ONCE = 32;
 /** How often the scheduler looks for runs whose runner died, and at the store's health. */
 export const RECOVER_MS = 10_000;
 
@@ -106,19 +107,16 @@ export class Scheduler {
     this.heartbeat = setInterval(() => this.watchdog(), HEARTBEAT_MS);
     this.recovery = setInterval(() => this.track(this.recover()), RECOVER_MS);
     const missed: Array<[string, Date]> = [];
-    // addJob reads each job's history for its last outcome: a few jobs' files at a time
-    // rather than one after another, which made a start with 1,000 jobs wait on 1,000
-    // reads in a row (and not all at once, which could exhaust file descriptors).
-    for (let i = 0; i < jobs.length; i += START_READS_AT_ONCE) {
-      const added = jobs.slice(i, i + START_READS_AT_ONCE).map((def) => {
-        const prev = this.fireTimes.get(def.name);
-        const slot = this.addJob(def);
-        const due = missedWhileDown(def, prev, this.clock.now());
-        if (due) missed.push([def.name, due]);
-        return slot;
-      });
-      await Promise.all(added);
-    }
+    const slots = jobs.map((def) => {
+      const prev = this.fireTimes.get(def.name);
+      const slot = this.addJob(def);
+      const due = missedWhileDown(def, prev, this.clock.now());
+      if (due) missed.push([def.name, due]);
+      return slot;
+    });
+    // Not awaited: only health (the admin page, /health) shows the last outcomes, and
+    // reading 1,000 history files (up to historyLimit runs each) would hold up the start.
+    this.track(this.readLastOutcomes(slots));
     this.retryLost(lost);
     for (const [name, due] of missed) {
       this.log.info(
@@ -137,6 +135,7 @@ export class Scheduler {
   ): { added: string[]; changed: string[]; removed: string[] } {
     const out = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
     if (this.stopping) return out;
+    const added: JobSlot[] = [];
     this.connections.setDefinitions(connections);
     const next = new Map(jobs.map((j) => [j.name, j]));
     for (const [name, slot] of this.jobs) {
@@ -152,7 +151,7 @@ export class Scheduler {
     for (const def of jobs) {
       const slot = this.jobs.get(def.name);
       if (!slot) {
-        void this.addJob(def);
+        added.push(this.addJob(def));
         out.added.push(def.name);
       } else if (JSON.stringify(slot.def) !== JSON.stringify(def)) {
         // A run in progress finishes with the definition it started with.
@@ -163,6 +162,7 @@ export class Scheduler {
         out.changed.push(def.name);
       }
     }
+    if (added.length) this.track(this.readLastOutcomes(added));
     if (out.added.length || out.changed.length || out.removed.length) this.log.info(out, 'jobs reloaded');
     return out;
   }
@@ -271,26 +271,37 @@ export class Scheduler {
         { job: name, slot: expected },
         `the timer of job ${name} did not fire for its ${expected} slot (suspend, clock change or a stuck timer); re-arming it`,
       );
-      slot.cron?.stop();
-      slot.cron = this.startCron(slot);
+      slot.cron?.rearm();
       this.saveFireTimes(slot);
       // The same rule as after downtime: once, and only for catchUp jobs.
       if (slot.def.catchUp && !slot.active) this.trigger(name, 'catch-up', { scheduledAt: new Date(expected) });
     }
   }
 
-  private async addJob(def: JobDefinition): Promise<JobSlot> {
+  private addJob(def: JobDefinition): JobSlot {
     const slot: JobSlot = { def, lastOutcome: null, lastRunAt: null };
     this.jobs.set(def.name, slot);
     slot.cron = this.startCron(slot);
     this.saveFireTimes(slot);
-    // Health shows the last outcome from before a restart too.
-    const [last] = await this.history.list(def.name, 1).catch(() => []);
-    if (last && slot.lastRunAt === null) {
-      slot.lastOutcome = last.outcome;
-      slot.lastRunAt = last.startedAt;
-    }
     return slot;
+  }
+
+  /**
+   * Health shows the last outcome from before a restart too. A few jobs' files at a
+   * time: not all at once, which could exhaust file descriptors. A run that ended
+   * meanwhile is newer than what the file said.
+   */
+  private async readLastOutcomes(slots: JobSlot[]): Promise<void> {
+    for (let i = 0; i < slots.length && !this.stopping; i += HISTORY_READS_AT_ONCE) {
+      const batch = slots.slice(i, i + HISTORY_READS_AT_ONCE).map(async (slot) => {
+        const [last] = await this.history.list(slot.def.name, 1).catch(() => []);
+        if (last && slot.lastRunAt === null) {
+          slot.lastOutcome = last.outcome;
+          slot.lastRunAt = last.startedAt;
+        }
+      });
+      await Promise.all(batch);
+    }
   }
 
   private startCron(slot: JobSlot): CronHandle | undefined {

@@ -2,8 +2,8 @@
 // file:line:col, at once, without taking the loader down; through the real Dropbox
 // plugin's schemas and checks, as `dropcron validate` and a hot reload see them.
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.ts';
@@ -67,6 +67,22 @@ describe('hostile job files', () => {
   it('a file over 1 MiB is refused unread', async () => {
     const lines = await problemsOf(job('0 2 * * *') + `# ${'x'.repeat(1024 * 1024)}\n`);
     expect(lines).toEqual(['jobs/j.yaml:1:1 file is 1.0 MiB; a config file may be at most 1 MiB']);
+  });
+
+  it('a FIFO or a folder among the jobs is a problem, not a load that hangs on it', async () => {
+    const dir = await dropboxTree(job('0 2 * * *'));
+    // Files are read synchronously, and opening a FIFO with no writer would block the
+    // process; a writer waiting on it makes a read that should not happen visible instead.
+    const fifo = join(dir, 'jobs/pipe.yaml');
+    spawnSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', 'echo "name: 1" > "$0"', fifo], { stdio: 'ignore' });
+    await mkdir(join(dir, 'jobs/folder.yaml'));
+    const loaded = await loadConfig(join(dir, 'config.yaml'), { env: {} }).finally(() => writer.kill());
+    expect(loaded.problems.map((p) => formatProblem(p, dir))).toEqual([
+      'jobs/folder.yaml:1:1 cannot read file (EISDIR)',
+      'jobs/pipe.yaml:1:1 cannot read file (not a regular file)',
+    ]);
+    expect(loaded.jobs.map((j) => j.name)).toEqual(['j']);
   });
 
   it('duplicate keys are found in one pass, at the repeated key', async () => {
