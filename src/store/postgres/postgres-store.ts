@@ -12,6 +12,7 @@ import type { RunRecord } from '../history.ts';
 import { loadMasterKey, MasterKeyError, type MasterKey } from '../master-key.ts';
 import { Vault } from '../vault.ts';
 import type {
+  CheckpointArea,
   ClaimOutcome,
   FireTimesRows,
   PostgresSetting,
@@ -20,6 +21,7 @@ import type {
   StoreHealth,
   StoreSettings,
 } from '../store.ts';
+import { pgCheckpoints } from './checkpoints.ts';
 import { PgClaims } from './claims.ts';
 import { pgFireTimes } from './fire-times.ts';
 import { PgRunHistory } from './history.ts';
@@ -111,6 +113,10 @@ export class PostgresStore implements Store {
       this.vaultP = opening;
     }
     return this.vaultP;
+  }
+
+  checkpoints(namespace: string): CheckpointArea {
+    return pgCheckpoints(() => this.connected(), namespace);
   }
 
   recoverInterrupted(now?: Date) {
