@@ -27,6 +27,7 @@ import { pgFireTimes } from './fire-times.ts';
 import { PgRunHistory } from './history.ts';
 import { PgRunMarkers } from './markers.ts';
 import { migrate } from './migrations.ts';
+import { reconnecting } from './reconnect.ts';
 import { PgVaultRows } from './vault-rows.ts';
 
 export interface PostgresStoreOptions {
@@ -92,11 +93,11 @@ export class PostgresStore implements Store {
   async claim(req: RunClaim): Promise<ClaimOutcome> {
     const health = this.health();
     if (!health.ok) throw coreError('DC_STORE', `not claiming runs: ${health.error}`);
-    return this.claims.claim(req);
+    return reconnecting(() => this.claims.claim(req));
   }
 
   finishRun(record: RunRecord, leased: boolean): Promise<boolean> {
-    return this.claims.finish(record, leased, this.settings.historyLimit);
+    return reconnecting(() => this.claims.finish(record, leased, this.settings.historyLimit));
   }
 
   /** A key or database problem is not cached: fixing it and asking again works without a restart. */
