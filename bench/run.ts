@@ -1,8 +1,10 @@
 // `npm run bench`: the peer table (dropcron beside rclone, the official JS SDK and the
 // plain wire, whole commands) and the daemon figures; Markdown on stdout, progress on
 // stderr. `--quick` is a smoke run (tiny sizes, one round); `--connector` runs the
-// connector's own benchmark instead (chunk sizes, raw undici, 4 GiB memory).
+// connector's own benchmark instead (chunk sizes, raw undici, 4 GiB memory); `--cluster`
+// the cluster's (fires per second three daemons on one PostgreSQL sustain, claim latency).
 // Paste the tables into bench/RESULTS.md when they change.
+import { runClusterBench } from './cluster.bench.ts';
 import { runConnectorBench } from './connector.bench.ts';
 import { runDaemonBench } from './daemon.bench.ts';
 import { runPeerBench } from './peers.bench.ts';
@@ -15,6 +17,9 @@ buildFirst();
 const quick = process.argv.includes('--quick');
 if (process.argv.includes('--connector')) {
   await runConnectorBench();
+} else if (process.argv.includes('--cluster')) {
+  const levels = quick ? [20] : [25, 50, 100, 200];
+  process.stdout.write(await runClusterBench({ levels, log: (s) => process.stderr.write(`${s}\n`) }));
 } else {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   process.stdout.write(`## dropcron bench, ${new Date().toISOString()}, ${quick ? 'quick' : 'full'} run\n\n`);

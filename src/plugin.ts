@@ -7,6 +7,7 @@ import type { Logger } from './log.ts';
 import type { DaemonConfig } from './config/types.ts';
 import type { ProxySettings } from './net/proxy-check.ts';
 import type { VaultChange } from './store/vault.ts';
+import type { CheckpointArea, PluginStore } from './store/store.ts';
 
 // What the core offers a plugin besides Services; a plugin imports nothing else of the
 // core (eslint.config.js enforces it). These are stateless helpers.
@@ -16,7 +17,7 @@ export { parseDuration } from './config/duration.ts';
 export { writeFileAtomic } from './store/atomic.ts';
 export { normaliseProxy, type ProxySettings } from './net/proxy-check.ts';
 export { describeNetworkFailure, proxyAuthMessage, proxyOf } from './net/net-errors.ts';
-export type { Logger, VaultChange };
+export type { Logger, VaultChange, CheckpointArea, PluginStore };
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -55,6 +56,8 @@ export interface Services {
   log: Logger;
   /** The state directory (0700); persist only through writeFileAtomic. */
   stateDir: string;
+  /** The plugin's own records in the store (config.yaml's `store:`), shared by a cluster's daemons. */
+  store: PluginStore;
   /** The vault entry of one connection: the only secrets a plugin reads or writes. */
   secretsOf(connection: string): ConnectionSecrets;
   /** Returns the proxy-aware dispatcher for a connection definition (src/net). */

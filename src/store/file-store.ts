@@ -1,12 +1,22 @@
 // The `file` store: today's state directory, unchanged in layout: history/<job>.json,
-// vault/<connection>.json, running/<run id>.json, scheduler.json, master.key.
+// vault/<connection>.json, running/<run id>.json, scheduler.json, master.key, and a
+// directory per checkpoint area (upload-sessions/<key>.json).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
+import { fileCheckpointArea } from './checkpoint-area-files.ts';
 import { FileRunHistory, type RunRecord } from './history.ts';
 import { FileRunMarkers } from './run-markers.ts';
 import { openVault, type Vault } from './vault.ts';
-import type { ClaimOutcome, FireTimes, FireTimesRows, Store, StoreHealth, StoreSettings } from './store.ts';
+import type {
+  CheckpointArea,
+  ClaimOutcome,
+  FireTimes,
+  FireTimesRows,
+  Store,
+  StoreHealth,
+  StoreSettings,
+} from './store.ts';
 
 export class FileStore implements Store {
   readonly kind = 'file';
@@ -29,6 +39,10 @@ export class FileStore implements Store {
 
   vault(): Promise<Vault> {
     return openVault(this.settings.state, this.env);
+  }
+
+  checkpoints(namespace: string): CheckpointArea {
+    return fileCheckpointArea(this.settings.state, namespace);
   }
 
   recoverInterrupted(now?: Date) {

@@ -56,8 +56,15 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** A job name, checked before it becomes part of a path or a key (CLI input reaches here). */
 export function jobName(job: string): string {
-  if (!SAFE_NAME.test(job)) throw new Error(`'${job}' is not a valid job name`);
-  return job;
+  return safeName(job, 'job name');
+}
+
+export const isSafeName = (name: string) => SAFE_NAME.test(name);
+
+/** A name that becomes part of a path or a key (a job, a checkpoint namespace or key), checked. */
+export function safeName(name: string, what: string): string {
+  if (!isSafeName(name)) throw new Error(`'${name}' is not a valid ${what}`);
+  return name;
 }
 
 /** Run history as every store keeps it. */

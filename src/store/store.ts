@@ -42,6 +42,27 @@ export interface RunClaim {
  */
 export type ClaimOutcome = { outcome: 'run' } | { outcome: 'taken' } | { outcome: 'busy'; runningId: string };
 
+/**
+ * A small key/value area a plugin keeps its own records in (the Dropbox plugin: where
+ * each upload session stands), reached through Services.store.checkpoints(namespace).
+ * Values are text the plugin writes and parses; a value that does not parse is the
+ * plugin's to judge (the file store may hold one torn by a foreign write).
+ */
+export interface CheckpointArea {
+  get(key: string): Promise<string | undefined>;
+  /** Replaces the value at once: a reader sees the old value or the new, never part of one. */
+  put(key: string, value: string): Promise<void>;
+  /** True if there was a value. */
+  delete(key: string): Promise<boolean>;
+  list(): Promise<Array<{ key: string; value: string }>>;
+}
+
+/** What of the store a plugin reaches (Services.store). */
+export interface PluginStore {
+  /** The area `namespace` (letters, digits, `.`, `_`, `-`); keys are names of the same kind. */
+  checkpoints(namespace: string): CheckpointArea;
+}
+
 export interface StoreHealth {
   kind: Store['kind'];
   ok: boolean;
@@ -49,7 +70,7 @@ export interface StoreHealth {
   error?: string;
 }
 
-export interface Store {
+export interface Store extends PluginStore {
   readonly kind: 'file' | 'postgres';
   readonly history: RunHistory;
   /** A marker per run in progress, so a run whose process died is recorded as interrupted. */

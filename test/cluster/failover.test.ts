@@ -1,7 +1,6 @@
 // A daemon killed mid-run: its lease lapses, another daemon records the run as
 // interrupted and, since the job has retries, runs it again.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { startDaemon } from '../../src/daemon.ts';
 import type { RunRecord } from '../../src/store/history.ts';
 import { configTree, createTestPlugin, jobYaml } from '../helpers/test-plugin.ts';
 import { postgresForFile } from '../helpers/postgres.ts';
+import { spawnDaemon } from './fixtures/spawn.ts';
 import { until } from '../helpers/wait.ts';
 import { captureLogger } from '../scheduler/harness.ts';
 
@@ -25,19 +25,7 @@ describe('a daemon killed mid-run', () => {
       `admin: { enabled: false }\nstore: { postgres: "${url}", leaseSeconds: 3 }\n`,
     );
     const env = { ...process.env, DROPCRON_MASTER_KEY: randomBytes(32).toString('base64') };
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, configFile, 'long', url], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const runId = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      proc.stdout.on('data', (d: Buffer) => {
-        out += String(d);
-        const m = /running (\S+)\n/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      proc.once('exit', (code) => reject(new Error(`the child exited (${code}) before its run got going`)));
-    });
+    const { proc, runId } = await spawnDaemon(child, [configFile, 'long', url], env);
     proc.kill('SIGKILL');
     await once(proc, 'exit');
 

@@ -1,16 +1,19 @@
 // Stale upload checkpoints: a checkpoint no upload can resume (its file deleted or
-// changed, its session past Dropbox's 7 days, not a checkpoint at all, a temp file of a
-// write cut short by a kill) is swept the first time a connection looks for one; a
-// checkpoint still resumable, even another process's, stays.
+// changed, its session past Dropbox's 7 days, not a checkpoint at all) is swept the
+// first time a connection looks for one, and so is a temp file of a write cut short by
+// a kill (by the file store's area); a checkpoint still resumable, even another
+// process's, stays.
 import { afterEach, describe, it, expect } from 'vitest';
 import { mkdtemp, readdir, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   SESSION_LIFETIME_MS,
   sweepCheckpoints,
+  UPLOAD_SESSIONS,
   uploadCheckpointsIn,
 } from '../../plugins/dropbox/api/upload-checkpoints.ts';
+import { fileCheckpointArea } from '../../src/store/checkpoint-area-files.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -22,8 +25,9 @@ afterEach(async () => {
 async function world() {
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-sweep-'));
   dirs.push(dir);
-  const state = join(dir, 'upload-sessions');
-  const checkpoints = uploadCheckpointsIn(state, 'c1');
+  const state = join(dir, UPLOAD_SESSIONS);
+  const area = fileCheckpointArea(dir, UPLOAD_SESSIONS);
+  const checkpoints = uploadCheckpointsIn(area, 'c1');
   /** A local file with a checkpoint at offset 4 of its 10 bytes; returns the checkpoint's path. */
   const checkpointed = async (name: string) => {
     const local = join(dir, name);
@@ -33,7 +37,7 @@ async function world() {
     const added = (await readdir(state)).find((n) => !before.has(n))!;
     return { local, file: join(state, added) };
   };
-  return { dir, state, checkpoints, checkpointed };
+  return { dir, state, area, checkpoints, checkpointed };
 }
 
 describe('stale upload checkpoints', () => {
@@ -55,8 +59,9 @@ describe('stale upload checkpoints', () => {
     const inFlight = join(w.state, '.y.json.0123456789ab.tmp');
     await writeFile(inFlight, '{}');
 
-    const removed = await sweepCheckpoints(w.state);
-    expect(removed.sort()).toEqual([deleted.file, changed.file, old.file, torn, abandoned].sort());
+    const removed = await sweepCheckpoints(w.area);
+    const key = (file: string) => basename(file, '.json');
+    expect(removed.sort()).toEqual([deleted.file, changed.file, old.file, torn].map(key).sort());
     expect((await readdir(w.state)).sort()).toEqual(
       [kept.file.slice(w.state.length + 1), '.y.json.0123456789ab.tmp'].sort(),
     );
@@ -68,7 +73,7 @@ describe('stale upload checkpoints', () => {
     const deleted = await w.checkpointed('deleted.bin');
     await unlink(deleted.local);
     // A later process: a fresh set of checkpoints over the same directory.
-    const again = uploadCheckpointsIn(w.state, 'c1');
+    const again = uploadCheckpointsIn(w.area, 'c1');
     const point = await again.slot(kept.local, '/up/kept.bin', await stat(kept.local)).resume();
     expect(point).toEqual({ sessionId: 's-kept.bin', offset: 4 });
     expect(await readdir(w.state)).toEqual([kept.file.slice(w.state.length + 1)]);
@@ -79,7 +84,7 @@ describe('stale upload checkpoints', () => {
     const old = await w.checkpointed('old.bin');
     const cp = JSON.parse(await readFile(old.file, 'utf8')) as { savedAt: number };
     await writeFile(old.file, JSON.stringify({ ...cp, savedAt: Date.now() - SESSION_LIFETIME_MS - DAY }));
-    const slot = uploadCheckpointsIn(w.state, 'c1').slot(old.local, '/up/old.bin', await stat(old.local));
+    const slot = uploadCheckpointsIn(w.area, 'c1').slot(old.local, '/up/old.bin', await stat(old.local));
     expect(await slot.resume()).toBeUndefined();
     expect(await readdir(w.state)).toEqual([]);
   });

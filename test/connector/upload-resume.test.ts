@@ -6,16 +6,26 @@ import { describe, it, expect, beforeEach } from 'vitest';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { uploadCheckpointsIn, type UploadCheckpoints } from '../../plugins/dropbox/api/upload-checkpoints.ts';
+import {
+  UPLOAD_SESSIONS,
+  uploadCheckpointsIn,
+  type UploadCheckpoints,
+} from '../../plugins/dropbox/api/upload-checkpoints.ts';
+import { fileCheckpointArea } from '../../src/store/checkpoint-area-files.ts';
+import type { CheckpointArea } from '../../src/store/store.ts';
 import { emulatorForFile, makeClient, pattern } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 const SIZE = 20 * MiB + 123;
 const env = emulatorForFile();
+/** The file store's checkpoint area, and the directory it keeps its files in. */
+let area: CheckpointArea;
 let stateDir: string;
 let n = 0;
 beforeEach(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'dropcron-resume-'));
+  const state = await mkdtemp(join(tmpdir(), 'dropcron-resume-'));
+  area = fileCheckpointArea(state, UPLOAD_SESSIONS);
+  stateDir = join(state, UPLOAD_SESSIONS);
 });
 
 function client(checkpoints: UploadCheckpoints) {
@@ -28,7 +38,7 @@ function client(checkpoints: UploadCheckpoints) {
 
 /** Checkpoints that abort the upload once `after` chunks are acknowledged, as a kill would stop it. */
 function stoppingAfter(after: number, stop: AbortController): UploadCheckpoints {
-  const real = uploadCheckpointsIn(stateDir, 'c1');
+  const real = uploadCheckpointsIn(area, 'c1');
   let saves = 0;
   return {
     slot(l, r, st) {
@@ -84,7 +94,7 @@ describe('resumable uploads', () => {
   it('continues the checkpointed session from its offset and sends no earlier byte again', async () => {
     const { data, local, remote, cp } = await interrupted(11);
     const mark = env.emu.requests.length;
-    const md = await client(uploadCheckpointsIn(stateDir, 'c1')).upload(local, remote);
+    const md = await client(uploadCheckpointsIn(area, 'c1')).upload(local, remote);
     const calls = sessionCalls(mark);
     expect(calls.map((c) => c.route)).not.toContain('files/upload_session/start');
     const appends = calls.filter((c) => c.route === 'files/upload_session/append_v2');
@@ -99,7 +109,7 @@ describe('resumable uploads', () => {
     const { data, local, remote, cp } = await interrupted(12);
     await writeFile(cp.file, JSON.stringify({ ...JSON.parse(await readFile(cp.file, 'utf8')), offset: 4 * MiB }));
     const mark = env.emu.requests.length;
-    await client(uploadCheckpointsIn(stateDir, 'c1')).upload(local, remote);
+    await client(uploadCheckpointsIn(area, 'c1')).upload(local, remote);
     const appends = sessionCalls(mark).filter((c) => c.route === 'files/upload_session/append_v2');
     expect(appends.map((c) => [c.arg.cursor!.offset, c.status])).toEqual([
       [4 * MiB, 409],
@@ -116,7 +126,7 @@ describe('resumable uploads', () => {
     const changed = pattern(SIZE, 99);
     await writeFile(local, changed);
     const mark = env.emu.requests.length;
-    await client(uploadCheckpointsIn(stateDir, 'c1')).upload(local, remote);
+    await client(uploadCheckpointsIn(area, 'c1')).upload(local, remote);
     const calls = sessionCalls(mark);
     expect(calls[0]!.route).toBe('files/upload_session/start');
     expect(calls.some((c) => c.arg.cursor?.session_id === cp.sessionId)).toBe(false);
@@ -131,7 +141,7 @@ describe('resumable uploads', () => {
       JSON.stringify({ ...JSON.parse(await readFile(cp.file, 'utf8')), sessionId: 'pid:gone-after-restart' }),
     );
     const mark = env.emu.requests.length;
-    await client(uploadCheckpointsIn(stateDir, 'c1')).upload(local, remote);
+    await client(uploadCheckpointsIn(area, 'c1')).upload(local, remote);
     const calls = sessionCalls(mark);
     expect(calls.slice(0, 2).map((c) => [c.route, c.status])).toEqual([
       ['files/upload_session/append_v2', 409],

@@ -66,18 +66,7 @@ export async function processWorld(emu: Emulator, config = ''): Promise<ProcessW
     join(dir, 'connections', 'box.yaml'),
     `name: box\ntype: dropbox\naccount: personal\napp: builtin\nendpoints: ${endpoints}\n`,
   );
-  // What a finished sign-in leaves: the refresh token in the vault.
-  const loaded = await loadConfig(configFile);
-  const services = createServices(loaded.config, { log: pino({ level: 'silent' }) });
-  try {
-    await saveGrant(services, 'box', emu.issueToken({ account: 'sandy' }).refreshToken, {
-      scopes: [...DEFAULT_SCOPES],
-      authorisedAt: new Date().toISOString(),
-      appKey: 'dropcron-sandbox',
-    });
-  } finally {
-    await services.close();
-  }
+  await signInBox(emu, configFile);
   const sessions = join(stateDir, 'upload-sessions');
   const children: Child[] = [];
   return {
@@ -118,6 +107,21 @@ export async function processWorld(emu: Emulator, config = ''): Promise<ProcessW
       return out;
     },
   };
+}
+
+/** What a finished sign-in of the connection `box` as sandy leaves: the refresh token in the vault. */
+export async function signInBox(emu: Emulator, configFile: string, env?: NodeJS.ProcessEnv): Promise<void> {
+  const loaded = await loadConfig(configFile, { env });
+  const services = createServices(loaded.config, { log: pino({ level: 'silent' }), env });
+  try {
+    await saveGrant(services, 'box', emu.issueToken({ account: 'sandy' }).refreshToken, {
+      scopes: [...DEFAULT_SCOPES],
+      authorisedAt: new Date().toISOString(),
+      appKey: 'dropcron-sandbox',
+    });
+  } finally {
+    await services.close();
+  }
 }
 
 /** Writes `size` bytes that differ per MiB (so a misplaced chunk changes the hash). */

@@ -15,6 +15,11 @@ const run = promisify(execFile);
 export interface TestPostgres {
   /** A new empty database on the server, as a connection URL. */
   database(): Promise<string>;
+  /**
+   * Restarts the server: stops it (`pg_ctl stop -m fast`: every connection is closed),
+   * keeps it down `downMs`, starts it; resolves once it answers.
+   */
+  restart(downMs?: number): Promise<void>;
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
 }
@@ -66,6 +71,11 @@ export async function startPostgres(): Promise<TestPostgres> {
         await client.end();
       }
       return `${base}/${name}`;
+    },
+    async restart(downMs = 0) {
+      await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      await new Promise((r) => setTimeout(r, downMs));
+      await as('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
     },
     async stop() {
       await as('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']).catch(() => {});

@@ -119,6 +119,27 @@ describe.each(Object.keys(backends))('the %s store', (name) => {
     expect(await a.fireTimes.load()).toEqual({ two: t });
   });
 
+  it('keeps checkpoint areas: each key once, apart by namespace, seen by the other store', async () => {
+    const { a, b } = await backend.open();
+    const [x, y, other] = [a.checkpoints('upload-sessions'), b.checkpoints('upload-sessions'), b.checkpoints('other')];
+    expect(await x.get('k1')).toBeUndefined();
+    await x.put('k1', '{"offset": 4}\n');
+    await y.put('k2', 'two');
+    await y.put('k1', '{"offset": 8}\n');
+    await other.put('k1', 'elsewhere');
+    expect(await x.get('k1')).toBe('{"offset": 8}\n');
+    expect((await x.list()).sort((p, q) => p.key.localeCompare(q.key))).toEqual([
+      { key: 'k1', value: '{"offset": 8}\n' },
+      { key: 'k2', value: 'two' },
+    ]);
+    expect(await y.delete('k1')).toBe(true);
+    expect(await x.delete('k1')).toBe(false);
+    expect(await x.list()).toEqual([{ key: 'k2', value: 'two' }]);
+    expect(await other.list()).toEqual([{ key: 'k1', value: 'elsewhere' }]);
+    await expect(x.put('../escape', 'x')).rejects.toThrow("'../escape' is not a valid checkpoint key");
+    expect(() => a.checkpoints('a/b')).toThrow("'a/b' is not a valid checkpoint namespace");
+  });
+
   it('records a run whose runner died as interrupted, once, with its finished tasks', async () => {
     const { a, b } = await backend.open();
     await b.start();

@@ -1,22 +1,24 @@
 // Upload checkpoints: where a large upload's session stands, so that a run killed in the
 // middle of a big file resumes the session instead of sending it again from byte 0.
-// One small JSON file per (connection, local path, remote path), named by a hash of
-// that key, written atomically after each acknowledged append. It records the file's
-// identity (size, mtime, inode): a file that changed since starts clean. No hash state
-// is kept: a resume re-reads the already-sent prefix from disk for the content_hash.
-// Checkpoints that can no longer be resumed (the file deleted or changed, the session
-// past Dropbox's lifetime, a torn write left by a kill) are swept from the directory
-// the first time a connection looks for one.
+// One small JSON value per (connection, local path, remote path) in a checkpoint area
+// of the store (file store: <state>/upload-sessions/<hash of that key>.json; postgres:
+// a row, so another daemon of the cluster resumes it), written after each acknowledged
+// append. It records the file's identity (size, mtime, inode): a file that changed
+// since starts clean. No hash state is kept: a resume re-reads the already-sent prefix
+// from disk for the content_hash. Checkpoints that can no longer be resumed (the file
+// deleted or changed, the session past Dropbox's lifetime, a value that is not a
+// checkpoint) are swept from the area the first time a connection looks for one.
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { readdir, readFile, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../../../src/plugin.ts';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { CheckpointArea } from '../../../src/plugin.ts';
+
+/** The store's checkpoint area of this plugin's upload sessions. */
+export const UPLOAD_SESSIONS = 'upload-sessions';
 
 /** Dropbox keeps an upload session for 7 days; an older checkpoint names a dead session. */
 export const SESSION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
-/** A temp file of writeFileAtomic older than this was left by a killed write, not one in flight. */
-const ABANDONED_TEMP_MS = 10 * 60 * 1000;
 
 interface CheckpointFile {
   sessionId: string;
@@ -25,7 +27,7 @@ interface CheckpointFile {
   size: number;
   mtimeMs: number;
   ino: number;
-  /** For a person reading the directory (the file name is a hash), and for the sweep. */
+  /** For a person reading the area (the key is a hash), and for the sweep. */
   localPath: string;
   remotePath: string;
   /** When the session last took a chunk (ms since the epoch). */
@@ -50,23 +52,23 @@ export interface UploadCheckpoints {
   slot(localPath: string, remotePath: string, st: Stats): CheckpointSlot;
 }
 
-/** Checkpoints kept in `dir` (e.g. <state>/upload-sessions) for one connection. */
-export function uploadCheckpointsIn(dir: string, connection: string): UploadCheckpoints {
+/** The checkpoints of one connection's uploads, kept in `area`. */
+export function uploadCheckpointsIn(area: CheckpointArea, connection: string): UploadCheckpoints {
   let swept: Promise<unknown> | undefined;
   return {
     slot(localPath, remotePath, st) {
       const abs = resolve(localPath);
-      const name = createHash('sha256')
+      const key = createHash('sha256')
         .update(JSON.stringify([connection, abs, remotePath]))
         .digest('hex');
-      const file = join(dir, `${name}.json`);
-      const remove = () => unlink(file).catch(() => {});
+      const remove = () => area.delete(key).then(() => {});
       return {
         async resume() {
-          swept ??= sweepCheckpoints(dir).catch(() => []);
+          swept ??= sweepCheckpoints(area).catch(() => []);
           await swept;
-          const cp = await readCheckpoint(file);
-          if (!cp) return undefined;
+          const text = await area.get(key);
+          if (text === undefined) return undefined;
+          const cp = parseCheckpoint(text);
           if (!resumable(cp, st, Date.now())) {
             await remove();
             return undefined;
@@ -84,7 +86,7 @@ export function uploadCheckpointsIn(dir: string, connection: string): UploadChec
             remotePath,
             savedAt: Date.now(),
           };
-          await writeFileAtomic(file, JSON.stringify(cp) + '\n');
+          await area.put(key, JSON.stringify(cp) + '\n');
         },
         remove,
       };
@@ -92,10 +94,8 @@ export function uploadCheckpointsIn(dir: string, connection: string): UploadChec
   };
 }
 
-/** What `file` holds: undefined when it does not exist, {} when it is not a checkpoint (torn, foreign). */
-async function readCheckpoint(file: string): Promise<Partial<CheckpointFile> | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
+/** What a stored value holds: {} when it is not a checkpoint (torn, foreign). */
+function parseCheckpoint(text: string): Partial<CheckpointFile> {
   try {
     const v: unknown = JSON.parse(text);
     return typeof v === 'object' && v !== null ? (v as Partial<CheckpointFile>) : {};
@@ -120,33 +120,18 @@ function resumable(cp: Partial<CheckpointFile>, st: Stats, now: number): cp is C
 }
 
 /**
- * Removes from `dir` the checkpoints no upload can resume: the local file is gone or
- * changed, the session is older than Dropbox keeps one, or the file is not a checkpoint;
- * and the temp files of writes a kill cut short. A checkpoint of another connection is
- * judged the same way: these facts do not depend on the connection. Returns the paths removed.
+ * Removes from `area` the checkpoints no upload can resume: the local file is gone or
+ * changed, the session is older than Dropbox keeps one, or the value is not a
+ * checkpoint. A checkpoint of another connection is judged the same way: these facts
+ * do not depend on the connection. Returns the keys removed.
  */
-export async function sweepCheckpoints(dir: string, now = Date.now()): Promise<string[]> {
+export async function sweepCheckpoints(area: CheckpointArea, now = Date.now()): Promise<string[]> {
   const removed: string[] = [];
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const path = join(dir, name);
-    let stale: boolean;
-    if (name.endsWith('.tmp')) {
-      const st = await stat(path).catch(() => undefined);
-      stale = st !== undefined && now - st.mtimeMs > ABANDONED_TEMP_MS;
-    } else if (name.endsWith('.json')) {
-      const cp = await readCheckpoint(path);
-      if (!cp) continue; // removed meanwhile (finished or resumed elsewhere)
-      const local = typeof cp.localPath === 'string' ? await stat(cp.localPath).catch(() => undefined) : undefined;
-      stale = !local || !resumable(cp, local, now);
-    } else continue;
-    if (
-      stale &&
-      (await unlink(path).then(
-        () => true,
-        () => false,
-      ))
-    )
-      removed.push(path);
+  for (const { key, value } of await area.list()) {
+    const cp = parseCheckpoint(value);
+    const local = typeof cp.localPath === 'string' ? await stat(cp.localPath).catch(() => undefined) : undefined;
+    // Removed meanwhile (finished, or resumed elsewhere): delete() says so, and it is not counted.
+    if ((!local || !resumable(cp, local, now)) && (await area.delete(key))) removed.push(key);
   }
   return removed;
 }

@@ -1,7 +1,6 @@
 // The dropbox ConnectionType's operations besides sign-in: open (the live client),
 // status, test, disconnect and browse. The CLI, the scheduler and the admin UI all
 // call these; nothing here prints or renders.
-import { join } from 'node:path';
 import {
   formatBytes,
   oneLine,
@@ -13,7 +12,7 @@ import {
 } from '../../../src/plugin.ts';
 import { normaliseProxy } from '../../../src/plugin.ts';
 import { createDropboxClient } from '../api/client.ts';
-import { uploadCheckpointsIn } from '../api/upload-checkpoints.ts';
+import { UPLOAD_SESSIONS, uploadCheckpointsIn } from '../api/upload-checkpoints.ts';
 import { InvalidTokenError, MissingScopeError } from '../api/errors.ts';
 import type { DropboxClient } from '../api/types.ts';
 import { asDropbox, resolveApp, resolveEndpoints, scopesOf } from './app.ts';
@@ -33,7 +32,7 @@ export function openConnection(def: ConnectionDefinition, services: Services): D
     business: d.business,
     appFolder: d.access === 'app-folder',
     log: services.log.child({ connection: def.name }),
-    uploadCheckpoints: uploadCheckpointsIn(join(services.stateDir, 'upload-sessions'), def.name),
+    uploadCheckpoints: uploadCheckpointsIn(services.store.checkpoints(UPLOAD_SESSIONS), def.name),
   });
   return watchAuth(client, {
     // Signed in again elsewhere (e.g. `dropcron auth` while the daemon runs, after

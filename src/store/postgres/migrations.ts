@@ -39,6 +39,13 @@ export const MIGRATIONS: string[] = [
      owner text NOT NULL,
      heartbeat_at timestamptz NOT NULL DEFAULT now()
    );`,
+  `CREATE TABLE dropcron.checkpoints (
+     namespace text NOT NULL,
+     key text NOT NULL,
+     value text NOT NULL,
+     saved_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (namespace, key)
+   );`,
 ];
 
 export async function migrate(pool: pg.Pool): Promise<void> {

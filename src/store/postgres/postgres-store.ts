@@ -12,6 +12,7 @@ import type { RunRecord } from '../history.ts';
 import { loadMasterKey, MasterKeyError, type MasterKey } from '../master-key.ts';
 import { Vault } from '../vault.ts';
 import type {
+  CheckpointArea,
   ClaimOutcome,
   FireTimesRows,
   PostgresSetting,
@@ -20,11 +21,13 @@ import type {
   StoreHealth,
   StoreSettings,
 } from '../store.ts';
+import { pgCheckpoints } from './checkpoints.ts';
 import { PgClaims } from './claims.ts';
 import { pgFireTimes } from './fire-times.ts';
 import { PgRunHistory } from './history.ts';
 import { PgRunMarkers } from './markers.ts';
 import { migrate } from './migrations.ts';
+import { reconnecting } from './reconnect.ts';
 import { PgVaultRows } from './vault-rows.ts';
 
 export interface PostgresStoreOptions {
@@ -90,11 +93,11 @@ export class PostgresStore implements Store {
   async claim(req: RunClaim): Promise<ClaimOutcome> {
     const health = this.health();
     if (!health.ok) throw coreError('DC_STORE', `not claiming runs: ${health.error}`);
-    return this.claims.claim(req);
+    return reconnecting(() => this.claims.claim(req));
   }
 
   finishRun(record: RunRecord, leased: boolean): Promise<boolean> {
-    return this.claims.finish(record, leased, this.settings.historyLimit);
+    return reconnecting(() => this.claims.finish(record, leased, this.settings.historyLimit));
   }
 
   /** A key or database problem is not cached: fixing it and asking again works without a restart. */
@@ -111,6 +114,10 @@ export class PostgresStore implements Store {
       this.vaultP = opening;
     }
     return this.vaultP;
+  }
+
+  checkpoints(namespace: string): CheckpointArea {
+    return pgCheckpoints(() => this.connected(), namespace);
   }
 
   recoverInterrupted(now?: Date) {
