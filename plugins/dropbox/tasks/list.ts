@@ -50,20 +50,23 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
     const file = o.output && resolveLocal(expand(o.output.file, ctx), vars.baseDir);
     const format = o.output?.format ?? 'json';
     const writing = !!file && !ctx.dryRun;
-    // A spill means more than HAND_ON_MAX matched, so what was spilled is handed on
-    // only when the limit keeps no more than that: otherwise a run keeps the report row.
-    const handOnAfterSpill = o.limit !== undefined && o.limit <= HAND_ON_MAX;
+    // Past HAND_ON_MAX matches nothing is handed on unless the limit keeps no more than
+    // that: from then on an entry keeps only its report row, and its metadata dies young.
+    const limitHandsOn = o.limit !== undefined && o.limit <= HAND_ON_MAX;
+    const compact = (v: Listed): Listed => ({
+      path: v.path,
+      size: v.size,
+      meta: limitHandsOn ? v.meta : undefined,
+      row: v.row ?? (writing ? reportRow(format, v.meta!) : undefined),
+    });
+    // HAND_ON_MAX held: more than that spills, and only then can nothing be handed on.
     const sorted = new SortedRows<Listed>({
       order: reportOrder(o),
       limit: o.limit,
       chunkRows: HAND_ON_MAX,
-      forSpill: (v) => ({
-        path: v.path,
-        size: v.size,
-        meta: handOnAfterSpill ? v.meta : undefined,
-        row: writing ? reportRow(format, v.meta!) : undefined,
-      }),
+      forSpill: compact,
     });
+    let matched = 0;
     try {
       await eachCandidate(
         ctx.connection,
@@ -81,7 +84,10 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
             r.count('unsafe');
           },
         },
-        (c) => sorted.add(c, { path: c.path, size: c.folder ? undefined : c.size, meta: c.meta }),
+        (c) => {
+          const v: Listed = { path: c.path, size: c.folder ? undefined : c.size, meta: c.meta };
+          return sorted.add(c, ++matched > HAND_ON_MAX ? compact(v) : v);
+        },
       );
     } catch (err) {
       await sorted.discard();
