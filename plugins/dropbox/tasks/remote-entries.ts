@@ -169,7 +169,11 @@ export async function eachCandidate(
     if (!req.recursive && rel.includes('/')) continue; // only listed for folder dates
     if (c.folder ? !wantFolders : req.type === 'folders') continue;
     if (c.folder) folders.set(rel.toLowerCase(), c);
-    else if (req.filter.accepts(c)) await onMatch(c);
+    else if (req.filter.accepts(c)) {
+      // Awaited only when it is a promise: an await per entry of 100,000 costs time of its own.
+      const p = onMatch(c);
+      if (p) await p;
+    }
   }
   for (const [k, c] of folders) {
     const t = newest.get(k);

@@ -44,11 +44,11 @@ export class SortedRows<T> {
     this.chunkRows = Math.max(1, o.chunkRows ?? CHUNK_ROWS);
   }
 
-  /** Adds one entry; only its sort fields are kept of `key`. */
-  async add(key: Candidate, value: T): Promise<void> {
+  /** Adds one entry; only its sort fields are kept of `key`. A promise only when it spills. */
+  add(key: Candidate, value: T): Promise<void> | undefined {
     const { relPath, folder, size, modified } = key;
     this.held.push({ key: { relPath, folder, size, modified }, value });
-    if (this.held.length > this.chunkRows) await this.spill();
+    return this.held.length > this.chunkRows ? this.spill() : undefined;
   }
 
   private sortedHeld(): Array<Held<T>> {
