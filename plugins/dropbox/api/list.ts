@@ -53,6 +53,22 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
       })
     ).result;
     for (;;) {
+      // The next page is asked for before this one is handed out, so it travels while
+      // the caller works (a report row per entry, a spill to disk): the listing then
+      // takes the network's time, not the network's plus the caller's. At most two
+      // pages are held. Its failure is caught here and thrown where it is awaited.
+      const next =
+        page.has_more && page.cursor
+          ? t.send<Page>({
+              route: 'files/list_folder/continue',
+              style: 'rpc',
+              arg: { cursor: page.cursor },
+              idempotency: 'safe',
+              paths: [path],
+              signal: opts.signal,
+            })
+          : undefined;
+      next?.catch(() => {});
       for (const e of page.entries) {
         const key = e.path_lower ?? e.name;
         if (seen?.has(key)) continue;
@@ -61,22 +77,13 @@ export async function* listFolderPages(t: Transport, path: string, opts: ListOpt
         yield e;
       }
       if (!page.has_more) return;
-      if (!page.cursor)
+      if (!next)
         throw new IncompleteListingError(
           `files/list_folder: listing of ${JSON.stringify(path)} stopped after ${yielded} entries: has_more without a cursor`,
           { route: 'files/list_folder/continue' },
         );
       try {
-        page = (
-          await t.send<Page>({
-            route: 'files/list_folder/continue',
-            style: 'rpc',
-            arg: { cursor: page.cursor },
-            idempotency: 'safe',
-            paths: [path],
-            signal: opts.signal,
-          })
-        ).result;
+        page = (await next).result;
       } catch (err) {
         if (err instanceof DropboxError && err.tags[0] === 'reset' && !restarted && yielded <= REMEMBER_MAX) {
           break; // the only way out of this loop that is not a return or a throw

@@ -27,19 +27,22 @@ export function csvRow(values: readonly unknown[]): string {
 
 export function entriesToCsv(entries: readonly Metadata[]): string {
   let out = csvRow(CSV_COLUMNS);
-  for (const e of entries) {
-    const f = e['.tag'] === 'file' ? e : undefined;
-    out += csvRow([
-      e['.tag'],
-      e.name,
-      e.path_display ?? e.path_lower,
-      f?.size,
-      f?.client_modified,
-      f?.server_modified,
-      f?.content_hash,
-      'id' in e ? e.id : undefined,
-      f?.rev,
-    ]);
-  }
+  for (const e of entries) out += entryCsvRow(e);
   return out;
+}
+
+/** One entry's row under CSV_COLUMNS. */
+export function entryCsvRow(e: Metadata): string {
+  const f = e['.tag'] === 'file' ? e : undefined;
+  return csvRow([
+    e['.tag'],
+    e.name,
+    e.path_display ?? e.path_lower,
+    f?.size,
+    f?.client_modified,
+    f?.server_modified,
+    f?.content_hash,
+    'id' in e ? e.id : undefined,
+    f?.rev,
+  ]);
 }

@@ -135,18 +135,27 @@ function req<T>(v: T | undefined, what: string): T {
 
 /** Applies sort and limit. Without a sort, a limit takes the first N by name, so it is deterministic. */
 export function sortAndLimit<T extends Candidate>(items: T[], o: Pick<FilterOptions, 'sort' | 'limit'>): T[] {
+  const order = candidateOrder(o);
+  if (!order) return items;
+  const sorted = [...items].sort(order);
+  return o.limit !== undefined ? sorted.slice(0, o.limit) : sorted;
+}
+
+/** The order sort/limit ask for (a limit alone ranks by name), or undefined when neither is set. */
+export function candidateOrder(
+  o: Pick<FilterOptions, 'sort' | 'limit'>,
+): ((a: Candidate, b: Candidate) => number) | undefined {
   const by = o.sort?.by ?? (o.limit !== undefined ? 'name' : undefined);
-  if (!by) return items;
+  if (!by) return undefined;
   const dir = o.sort?.order === 'desc' ? -1 : 1;
-  const key = (c: T): number | string =>
+  const key = (c: Candidate): number | string =>
     by === 'size' ? (c.size ?? -1) : by === 'modified' ? (c.modified?.getTime() ?? -Infinity) : c.relPath;
-  const sorted = [...items].sort((a, b) => {
+  return (a, b) => {
     const ka = key(a);
     const kb = key(b);
     const d = typeof ka === 'string' ? compareNames(ka, kb as string) : ka - (kb as number);
     return d !== 0 ? d * dir : compareNames(a.relPath, b.relPath);
-  });
-  return o.limit !== undefined ? sorted.slice(0, o.limit) : sorted;
+  };
 }
 
 function compareNames(a: string, b: string): number {

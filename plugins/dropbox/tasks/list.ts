@@ -1,15 +1,16 @@
 // list: the matches in a Dropbox folder, handed to the next task (download, delete)
 // and optionally written to a JSON or CSV file.
 import type { TaskOutput, TaskType } from '../../../src/plugin.ts';
-import { writeFileAtomic } from '../../../src/plugin.ts';
 import type { DropboxClient, Metadata } from '../api/types.ts';
 import { expand, placeholderProblems, remotePathProblems, varsOf } from './common.ts';
-import { entriesToCsv } from './csv.ts';
-import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from './filters.ts';
+import { CSV_COLUMNS, csvRow, entryCsvRow } from './csv.ts';
+import { candidateOrder, compileFilter, filterProblems, type FilterOptions } from './filters.ts';
 import { resolveLocal } from './local-paths.ts';
-import { listCandidates, type DateField, type EntryType } from './remote-entries.ts';
+import { eachCandidate, HAND_ON_MAX, type DateField, type EntryType } from './remote-entries.ts';
 import { ResultBuilder } from './result.ts';
 import { remoteOrThrow } from './remote-paths.ts';
+import { writeReportFile } from './report-file.ts';
+import { SortedRows, type Order } from './sorted-rows.ts';
 import { listSchema } from './task-schemas.ts';
 
 export interface ListOptions extends FilterOptions {
@@ -22,9 +23,12 @@ export interface ListOptions extends FilterOptions {
 /** What list hands on: Dropbox metadata, and the folder they were listed from. */
 export interface DropboxEntriesOutput extends TaskOutput {
   kind: 'dropbox-entries';
+  /** Empty when more matched than HAND_ON_MAX (then `matched` says how many). */
   items: Metadata[];
   /** The listed folder: paths of the items below it are kept by a following download. */
   root: string;
+  /** Set when the matches were too many to hand on: how many there were. */
+  matched?: number;
 }
 
 export const listTask: TaskType<ListOptions, DropboxClient> = {
@@ -41,41 +45,128 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
     const r = new ResultBuilder(ctx.connection);
     const vars = varsOf(ctx);
     const folder = remoteOrThrow(expand(o.path, ctx));
-    const found = await listCandidates(ctx.connection, {
-      folder,
-      type: o.type,
-      recursive: o.recursive === true,
-      dateField: o.dateField,
-      needFolderDates: !!(o.newerThan || o.olderThan || o.sort?.by === 'modified'),
-      filter: compileFilter(o, vars.now, vars.timezone),
-      signal: ctx.signal,
-      onMissing: (folder) => r.warn(`${folder} does not exist: nothing to list`),
-      onUnsafe: (path, why) => {
-        r.warn(`skipped ${JSON.stringify(path)}: ${why}`);
-        r.count('unsafe');
-      },
+    // Matches go into a bounded external sort as the pages arrive, so the report keeps
+    // today's order (by path, or as sort/limit ask) without holding the listing.
+    const file = o.output && resolveLocal(expand(o.output.file, ctx), vars.baseDir);
+    const format = o.output?.format ?? 'json';
+    const writing = !!file && !ctx.dryRun;
+    // Past HAND_ON_MAX matches nothing is handed on unless the limit keeps no more than
+    // that: from then on an entry keeps only its report row, and its metadata dies young.
+    const limitHandsOn = o.limit !== undefined && o.limit <= HAND_ON_MAX;
+    const compact = (v: Listed): Listed => ({
+      path: v.path,
+      size: v.size,
+      meta: limitHandsOn ? v.meta : undefined,
+      row: v.row ?? (writing ? reportRow(format, v.meta!) : undefined),
     });
-    const matches = sortAndLimit(
-      found.sort((a, b) => (a.relPath < b.relPath ? -1 : 1)),
-      o,
-    );
-    const items = matches.map((m) => m.meta);
-    r.count('listed', items.length);
-    for (const m of matches) r.act('list', m.path, m.folder ? 'folder matches' : 'file matches', m.size);
-    if (o.output) {
-      const file = resolveLocal(expand(o.output.file, ctx), vars.baseDir);
-      const format = o.output.format;
-      if (ctx.dryRun) r.act('write', file, `would write ${items.length} entries as ${format}`);
-      else {
-        await writeFileAtomic(
-          file,
-          format === 'csv' ? entriesToCsv(items) : JSON.stringify(items, null, 2) + '\n',
-          0o644,
-        );
-        r.act('write', file, `${items.length} entries as ${format}`);
-      }
+    // HAND_ON_MAX held: more than that spills, and only then can nothing be handed on.
+    const sorted = new SortedRows<Listed>({
+      order: reportOrder(o),
+      limit: o.limit,
+      chunkRows: HAND_ON_MAX,
+      forSpill: compact,
+    });
+    let matched = 0;
+    try {
+      await eachCandidate(
+        ctx.connection,
+        {
+          folder,
+          type: o.type,
+          recursive: o.recursive === true,
+          dateField: o.dateField,
+          needFolderDates: !!(o.newerThan || o.olderThan || o.sort?.by === 'modified'),
+          filter: compileFilter(o, vars.now, vars.timezone),
+          signal: ctx.signal,
+          onMissing: (folder) => r.warn(`${folder} does not exist: nothing to list`),
+          onUnsafe: (path, why) => {
+            r.warn(`skipped ${JSON.stringify(path)}: ${why}`);
+            r.count('unsafe');
+          },
+        },
+        (c) => {
+          const v: Listed = { path: c.path, size: c.folder ? undefined : c.size, meta: c.meta };
+          return sorted.add(c, ++matched > HAND_ON_MAX ? compact(v) : v);
+        },
+      );
+    } catch (err) {
+      await sorted.discard();
+      throw err;
     }
-    const output: DropboxEntriesOutput = { kind: 'dropbox-entries', items, root: folder };
+
+    let items: Metadata[] | undefined = [];
+    let listed = 0;
+    let listedBytes = 0;
+    const matches = async function* (): AsyncGenerator<string> {
+      for await (const v of sorted.sorted()) {
+        listed++;
+        if (listed <= HAND_ON_MAX) {
+          if (v.meta) items?.push(v.meta);
+          r.act('list', v.path, v.size === undefined ? 'folder matches' : 'file matches', v.size);
+        } else {
+          items = undefined;
+          listedBytes += v.size ?? 0;
+        }
+        if (writing) yield v.row ?? reportRow(format, v.meta!);
+      }
+    };
+    if (file && writing) await writeReportFile(file, reportPieces(format, matches()), 0o644);
+    else for await (const _ of matches());
+    r.count('listed', listed);
+    if (listed > HAND_ON_MAX) {
+      r.act(
+        'list',
+        folder,
+        `${listed - HAND_ON_MAX} more matches (only the first ${HAND_ON_MAX} are shown and handed on)`,
+        listedBytes,
+      );
+    }
+    if (file) r.act('write', file, `${ctx.dryRun ? 'would write ' : ''}${listed} entries as ${format}`);
+    const output: DropboxEntriesOutput = { kind: 'dropbox-entries', items: items ?? [], root: folder };
+    if (!items) output.matched = listed;
     return r.finish(output);
   },
 };
+
+/** By path, code unit by code unit: the order without sort or limit, and among entries they rank equal. */
+const byPath: Order = (a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0);
+
+/**
+ * The report's order. The entries used to be sorted by path and then (stably) as sort
+ * asks, so entries that rank equal (two undated folders by date: NaN) stayed in path
+ * order; a merge of runs needs that said outright.
+ */
+export function reportOrder(o: Pick<ListOptions, 'sort' | 'limit'>): Order {
+  const order = candidateOrder(o);
+  return order ? (a, b) => order(a, b) || byPath(a, b) : byPath;
+}
+
+/** A match on its way to the report: its metadata until spilled, then what the report and the actions need. */
+interface Listed {
+  path: string;
+  /** Undefined for a folder. */
+  size?: number;
+  meta?: Metadata;
+  /** The report row (reportRow), made when the metadata was let go. */
+  row?: string;
+}
+
+/** One entry's text in the report: a CSV row, or an element of the JSON array as JSON.stringify(all, null, 2) indents it. */
+function reportRow(format: 'json' | 'csv', e: Metadata): string {
+  return format === 'csv' ? entryCsvRow(e) : `  ${JSON.stringify(e, null, 2).replace(/\n/g, '\n  ')}`;
+}
+
+/** The report file's text around its rows: the CSV header, or the JSON array's brackets and commas. */
+async function* reportPieces(format: 'json' | 'csv', rows: AsyncIterable<string>): AsyncGenerator<string> {
+  if (format === 'csv') {
+    yield csvRow(CSV_COLUMNS);
+    yield* rows;
+    return;
+  }
+  let first = true;
+  for await (const row of rows) {
+    yield `${first ? '[\n' : ',\n'}${row}`;
+    first = false;
+  }
+  yield first ? '[]\n' : '\n]\n';
+}

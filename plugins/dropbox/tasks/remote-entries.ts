@@ -57,6 +57,16 @@ export function impossibleRemote(rel: string, name: string): string | undefined 
   return undefined;
 }
 
+/**
+ * Matches a list hands to the next task, and list actions it reports one by one. The
+ * list task cannot know whether a task follows, and each handed-on entry is ~1 KB of
+ * metadata held until the run ends: 10,000 is ~10 MB. More than that would make memory
+ * grow with the listing, so past it nothing is handed on and a following
+ * `from: previous` fails with a clear error (download and delete list a folder
+ * themselves, with the same filters); the report file still holds every match.
+ */
+export const HAND_ON_MAX = 10_000;
+
 export interface PreviousRequest {
   /** The option that said 'previous' (`from`, `path`), named when there is no list before. */
   option: string;
@@ -81,7 +91,13 @@ export function previousCandidates(input: TaskOutput | undefined, req: PreviousR
       `${req.option}: previous needs a task before it that hands on Dropbox entries (list), got ${input ? `'${input.kind}'` : 'nothing'}`,
     );
   }
-  const { items, root } = input as DropboxEntriesOutput;
+  const { items, root, matched } = input as DropboxEntriesOutput;
+  if (matched !== undefined) {
+    throw pluginError(
+      'DBX_TASK_INPUT',
+      `${req.option}: the list before matched ${matched} entries, more than the ${HAND_ON_MAX} a list hands on; give this task the folder (with the same filters) instead of previous, or narrow the list`,
+    );
+  }
   const out: RemoteCandidate[] = [];
   for (const meta of items) {
     const full = meta.path_display ?? meta.path_lower ?? '';
@@ -101,17 +117,33 @@ export function previousCandidates(input: TaskOutput | undefined, req: PreviousR
  * listing; that error propagates: a listing that failed is never "nothing there".
  */
 export async function listCandidates(client: DropboxClient, req: ListRequest): Promise<RemoteCandidate[]> {
+  const out: RemoteCandidate[] = [];
+  await eachCandidate(client, req, (c) => {
+    out.push(c);
+  });
+  return out;
+}
+
+/**
+ * Hands each matching entry below `folder` to `onMatch` as its page arrives: files at
+ * once, folders at the end (a folder's date is that of the newest file in it, known only
+ * when the listing is done), so only the folders are held, not the files.
+ */
+export async function eachCandidate(
+  client: DropboxClient,
+  req: ListRequest,
+  onMatch: (c: RemoteCandidate) => void | Promise<void>,
+): Promise<void> {
   if (req.folder !== '') {
     const top = await client.getMetadata(req.folder, { signal: req.signal });
     if (!top) {
       req.onMissing(req.folder);
-      return [];
+      return;
     }
     if (top['.tag'] === 'file') throw pluginError('DBX_TASK_INPUT', `${req.folder} is a file, not a folder`);
   }
   const wantFolders = req.type !== 'files';
   const deep = req.recursive || (wantFolders && req.needFolderDates);
-  const out: RemoteCandidate[] = [];
   const folders = new Map<string, RemoteCandidate>(); // by lower-case relPath
   const newest = new Map<string, number>(); // folder relPath (lower) -> newest file time
   for await (const meta of client.listFolder(req.folder, { recursive: deep, signal: req.signal })) {
@@ -137,12 +169,15 @@ export async function listCandidates(client: DropboxClient, req: ListRequest): P
     if (!req.recursive && rel.includes('/')) continue; // only listed for folder dates
     if (c.folder ? !wantFolders : req.type === 'folders') continue;
     if (c.folder) folders.set(rel.toLowerCase(), c);
-    else if (req.filter.accepts(c)) out.push(c);
+    else if (req.filter.accepts(c)) {
+      // Awaited only when it is a promise: an await per entry of 100,000 costs time of its own.
+      const p = onMatch(c);
+      if (p) await p;
+    }
   }
   for (const [k, c] of folders) {
     const t = newest.get(k);
     if (t !== undefined) c.modified = new Date(t);
-    if (req.filter.accepts(c)) out.push(c);
+    if (req.filter.accepts(c)) await onMatch(c);
   }
-  return out;
 }
