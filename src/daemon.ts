@@ -85,7 +85,7 @@ export async function startDaemon(configFile: string, opts: DaemonOptions = {}):
         log,
         env: opts.env,
         scheduler,
-        onChange: () => reload(),
+        source: watcher,
       });
       urls.admin = admin.url;
       parts.push({ name: 'admin server', stop: () => admin.close() });

@@ -350,12 +350,12 @@ async function connectionsView() {
   );
 }
 
-function problemsBox(problems) {
+function problemsBox(problems, title = 'Files with problems (their last valid version keeps running):') {
   if (!problems?.length) return null;
   return h(
     'div',
     { class: 'card warn', role: 'alert' },
-    h('strong', { text: 'Files with problems (their last valid version keeps running):' }),
+    h('strong', { text: title }),
     h(
       'ul',
       {},
@@ -1187,7 +1187,13 @@ async function jobsView() {
     itemRow(
       'jobs',
       j,
-      h('td', {}, h('div', { text: j.scheduleWords }), h('code', { class: 'muted small', text: j.schedule })),
+      h(
+        'td',
+        {},
+        h('div', { text: j.scheduleWords }),
+        h('code', { class: 'muted small', text: j.schedule }),
+        fileErrorsBadge(j),
+      ),
       h('td', { text: j.timezone }),
       h('td', {}, j.enabled ? timeEl(j.nextRun) : h('span', { class: 'muted', text: 'disabled' })),
       h(
@@ -1228,6 +1234,20 @@ async function jobsView() {
           { class: 'card empty' },
           h('p', { text: 'No jobs yet: add a YAML file to the jobs folder (see jobs/*.yaml examples).' }),
         ),
+  );
+}
+
+// A job whose file broke on disk: its last valid version keeps running and stays listed.
+function fileErrorsBadge(j) {
+  return j.fileProblems?.length
+    ? h('div', {}, h('span', { class: 'badge error', 'data-file-errors': j.name, text: 'file has errors' }))
+    : null;
+}
+
+function fileProblemsCard(job) {
+  return problemsBox(
+    job.fileProblems,
+    `${job.file} has errors; what is shown here is its last valid version, which keeps running:`,
   );
 }
 
@@ -1317,6 +1337,7 @@ async function jobView(name) {
       ),
       h('div', { class: 'actions' }, runButton(job, true), runButton(job)),
     ),
+    fileProblemsCard(job),
     h(
       'div',
       { class: 'grid two' },
