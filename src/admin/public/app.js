@@ -217,8 +217,8 @@ function listen() {
       renderLive(d.runId);
     }
     for (const bar of document.querySelectorAll(`[data-run-progress="${CSS.escape(d.runId)}"]`)) {
-      bar.max = d.total || 1;
-      bar.value = d.done;
+      bar.max = d.bytes.total || 1;
+      bar.value = d.bytes.done;
     }
   });
   es.addEventListener('run:log', (e) => {
@@ -235,6 +235,15 @@ function listen() {
     if (live) {
       live.ended = run;
       renderLive(run.id);
+      // A dry run's plan is kept by the server; fetched once the run is over.
+      if (run.dryRun)
+        void api('GET', `/api/runs/${encodeURIComponent(run.id)}/log`).then(
+          (kept) => {
+            Object.assign(live, { plan: kept.plan, planned: kept.planned });
+            renderLive(run.id);
+          },
+          () => {},
+        );
     }
     if (state.route[0] === 'jobs') void route({ quiet: true });
   });
@@ -1258,8 +1267,8 @@ function miniProgress(runId) {
     class: 'mini',
     'data-run-progress': runId,
     'aria-label': 'Transfer progress',
-    max: p?.total || 1,
-    value: p?.done ?? 0,
+    max: p?.bytes.total || 1,
+    value: p?.bytes.done ?? 0,
   });
 }
 
@@ -1304,6 +1313,8 @@ async function jobView(name) {
         job: name,
         lines: kept.lines,
         progress: kept.progress ?? null,
+        plan: kept.plan,
+        planned: kept.planned,
         ended: kept.ended ? (ended ?? state.live.get(liveId)?.ended) : undefined,
         dryRun: ended?.dryRun,
       });
@@ -1508,14 +1519,8 @@ function renderLive(runId) {
         h('code', { class: 'muted small', text: runId }),
         run.dryRun ? h('span', { class: 'tag', text: 'dry run' }) : null,
       ),
-      p
-        ? h(
-            'div',
-            { class: 'progress' },
-            h('label', { for: 'live-progress' }, `${p.task}: ${p.item} — ${bytes(p.done)} of ${bytes(p.total)}`),
-            h('progress', { id: 'live-progress', max: p.total || 1, value: p.done }),
-          )
-        : null,
+      p ? progressView(p) : null,
+      run.plan ? planTable(run) : null,
       run.ended?.error ? h('p', { class: 'error', text: run.ended.error }) : null,
       h(
         'pre',
@@ -1528,6 +1533,57 @@ function renderLive(runId) {
   );
   const pre = $('pre.log', body);
   pre.scrollTop = pre.scrollHeight;
+}
+
+// A dry run's plan, as `dropcron run --dry-run` prints it: each action, its reason, its size.
+function planTable(run) {
+  const more = run.planned > run.plan.length ? ` (the first ${run.plan.length} shown)` : '';
+  return h(
+    'div',
+    { class: 'scroll' },
+    h('h3', { text: `Plan: ${run.planned} action${run.planned === 1 ? '' : 's'}, nothing changed${more}` }),
+    run.plan.length
+      ? dataTable(
+          'plan',
+          ['Task', 'Action', 'Target', 'Reason', 'Size'],
+          run.plan.map((a) =>
+            h(
+              'tr',
+              {},
+              h('td', { text: a.task }),
+              h('td', { text: a.action }),
+              h('td', {}, h('code', { text: a.target })),
+              h('td', { text: a.reason ?? '' }),
+              h('td', { class: 'right', text: a.bytes === undefined ? '' : bytes(a.bytes) }),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
+// The run as a whole (files and bytes of those seen so far, rate, time left), then the files in flight.
+function progressView(p) {
+  const eta =
+    p.etaSeconds !== null && p.bytes.done < p.bytes.total ? `, about ${duration(p.etaSeconds * 1000)} left` : '';
+  return h(
+    'div',
+    { class: 'progress' },
+    h(
+      'label',
+      { for: 'live-progress', id: 'live-overall' },
+      `${p.files.done} of ${p.files.total} files · ${bytes(p.bytes.done)} of ${bytes(p.bytes.total)}`,
+      p.rate > 0 ? ` · ${bytes(p.rate)}/s${eta}` : '',
+    ),
+    h('progress', { id: 'live-progress', max: p.bytes.total || 1, value: p.bytes.done }),
+    p.current.length
+      ? h(
+          'ul',
+          { class: 'plain small', id: 'live-current', 'aria-label': 'Files in progress' },
+          p.current.map((c) => h('li', {}, `${c.task}: ${c.item} — ${bytes(c.done)} of ${bytes(c.total)}`)),
+        )
+      : null,
+  );
 }
 
 function historyTable(runs) {
