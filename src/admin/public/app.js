@@ -34,12 +34,19 @@ async function api(method, path, body, version) {
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
   if (version) headers['if-match'] = `"${version}"`;
-  const res = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'same-origin',
-  });
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    // The daemon is down or restarting: say so, and let the event stream find it again.
+    offline(true);
+    throw new ApiError(0, 'dropcron cannot be reached; reconnecting');
+  }
   if (res.status === 204) return null;
   const data = await res.json().catch(() => ({}));
   if (res.status === 401 && path !== '/api/session') {
@@ -197,10 +204,29 @@ $('#signout').addEventListener('click', async () => {
 });
 
 // ---------- live events ----------
+/** The "connection lost, reconnecting" banner; once back, the page reloads its data. */
+function offline(lost) {
+  const banner = $('#offline');
+  const was = !banner.hidden;
+  banner.hidden = !lost;
+  if (was && !lost) void route({ quiet: true });
+}
+
+const RETRY_MS = 2000;
 function listen() {
   if (state.events) return;
   const es = new EventSource('/api/events');
   state.events = es;
+  es.addEventListener('open', () => offline(false));
+  es.addEventListener('error', () => {
+    offline(true);
+    // The browser retries by itself while it can; a closed stream (e.g. refused) is retried here.
+    if (es.readyState !== EventSource.CLOSED || state.events !== es) return;
+    state.events = null;
+    setTimeout(() => {
+      if (state.csrf) listen();
+    }, RETRY_MS);
+  });
   es.addEventListener('connection', () => {
     if (state.route[0] === 'connections') void route({ quiet: true });
   });
