@@ -112,7 +112,7 @@ async function startDaemonParts(configFile: string, opts: DaemonOptions): Promis
         log,
         env: opts.env,
         scheduler,
-        onChange: () => reload(),
+        source: watcher,
       });
       urls.admin = admin.url;
       parts.push({ name: 'admin server', stop: () => admin.close() });

@@ -26,7 +26,7 @@ export interface AdminEventMap {
 
 export interface AdminContext {
   loaded(): LoadedConfig;
-  /** Re-reads every file (hand edits show up in the lists). */
+  /** Re-reads every file (hand edits show up in the lists, and in the scheduler with the daemon). */
   refresh(): Promise<void>;
   /** Re-reads every file after an edit, so the scheduler and the UI see the change. */
   reload(): Promise<void>;

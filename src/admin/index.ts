@@ -14,6 +14,7 @@ import type { AdminContext, AdminEventMap, AdminScheduler } from './context.ts';
 import { adminPassword } from './password.ts';
 import { buildAdminServer } from './server.ts';
 import { browserOrigin, exposureProblem, urlHost } from './exposure.ts';
+import { withLastValid } from '../scheduler/reload.ts';
 
 export interface AdminOptions {
   loaded: LoadedConfig;
@@ -21,10 +22,20 @@ export interface AdminOptions {
   log: Logger;
   env?: Env;
   scheduler?: AdminScheduler;
-  /** Called after the UI changed a file, so the scheduler picks it up at once. */
-  onChange?: () => Promise<void>;
+  /**
+   * The daemon's config watcher: the one loader run whose result the scheduler
+   * runs. The UI shows its view and asks it to reload (after an edit, or when a
+   * page names a job it does not know yet), so the two never disagree. Without
+   * it (tests of the API alone) the context loads the files itself.
+   */
+  source?: ConfigSource;
   /** Where the generated password is printed once (stderr). */
   announce?: (line: string) => void;
+}
+
+export interface ConfigSource {
+  current(): LoadedConfig | undefined;
+  reload(): Promise<void>;
 }
 
 export interface AdminHandle {
@@ -35,27 +46,13 @@ export interface AdminHandle {
 }
 
 export function createAdminContext(opts: AdminOptions, origin: () => string): AdminContext {
-  let current = opts.loaded;
   const env = opts.env ?? process.env;
-  // Refreshes overlap (every list request starts one): only a load newer than the one
-  // shown may replace it, so a slow load begun before an edit cannot undo the edit.
-  let started = 0;
-  let shown = 0;
-  const refresh = async () => {
-    const seq = ++started;
-    const next = await loadConfig(current.config.file, { env, registry: current.registry });
-    if (seq > shown) {
-      shown = seq;
-      current = next;
-    }
-  };
+  const source = opts.source ?? ownLoads(opts.loaded, env);
+  const loaded = () => source.current() ?? opts.loaded;
   return {
-    loaded: () => current,
-    refresh,
-    async reload() {
-      await refresh();
-      await opts.onChange?.();
-    },
+    loaded,
+    refresh: () => source.reload(),
+    reload: () => source.reload(),
     services: opts.services,
     store: opts.services.store,
     log: opts.log.child({ part: 'admin' }),
@@ -63,6 +60,26 @@ export function createAdminContext(opts: AdminOptions, origin: () => string): Ad
     scheduler: opts.scheduler,
     origin,
     bus: new EventEmitter<AdminEventMap>(),
+  };
+}
+
+/** Loads the files on request, keeping broken files' last valid definitions as the daemon's watcher does. */
+function ownLoads(first: LoadedConfig, env: Env): ConfigSource {
+  let current = first;
+  // Refreshes overlap (every list request starts one): only a load newer than the one
+  // shown may replace it, so a slow load begun before an edit cannot undo the edit.
+  let started = 0;
+  let shown = 0;
+  return {
+    current: () => current,
+    async reload() {
+      const seq = ++started;
+      const next = await loadConfig(current.config.file, { env, registry: current.registry });
+      if (seq > shown) {
+        shown = seq;
+        current = withLastValid(next, current);
+      }
+    },
   };
 }
 

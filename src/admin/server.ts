@@ -57,7 +57,10 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
     // Unknown keys are errors, not silently dropped; one error at a time (untrusted input).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }) as unknown as FastifyInstance;
-  const sessions = new Sessions();
+  const sessions = await Sessions.open(ctx.loaded().config.state, {
+    onSaveError: (err) =>
+      ctx.log.warn(`cannot save the admin sessions (a restart will sign everyone out): ${err.message}`),
+  });
   const routes: RouteInfo[] = [];
   const openFiles = new Set(['/', ...readdirSync(PUBLIC_DIR).map((f) => `/${f}`)]);
 

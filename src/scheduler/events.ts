@@ -3,6 +3,8 @@
 // definition, a token or an options object, so they are safe to send to a browser.
 import { EventEmitter } from 'node:events';
 import type { RunRecord, RunTrigger } from '../store/history.ts';
+import type { RunProgressSnapshot } from './run-progress.ts';
+import type { TaskAction } from '../plugin.ts';
 
 export interface RunStartEvent {
   runId: string;
@@ -13,14 +15,12 @@ export interface RunStartEvent {
   startedAt: string;
 }
 
-export interface RunProgressEvent {
+/** The run's overall progress (files, bytes, rate, time left) and the items in flight. */
+export interface RunProgressEvent extends RunProgressSnapshot {
   runId: string;
   job: string;
-  /** Task type, e.g. `upload`. */
+  /** Task type of the report that caused this event, e.g. `upload`. */
   task: string;
-  item: string;
-  done: number;
-  total: number;
 }
 
 export interface RunLogEvent {
@@ -28,6 +28,14 @@ export interface RunLogEvent {
   job: string;
   level: 'debug' | 'info' | 'warn' | 'error';
   msg: string;
+}
+
+/** What a dry run's task would do: the same actions `dropcron run --dry-run` prints. */
+export interface RunPlanEvent {
+  runId: string;
+  job: string;
+  task: string;
+  actions: TaskAction[];
 }
 
 export interface RunEndEvent {
@@ -38,6 +46,7 @@ export interface SchedulerEventMap {
   'run:start': [RunStartEvent];
   'run:progress': [RunProgressEvent];
   'run:log': [RunLogEvent];
+  'run:plan': [RunPlanEvent];
   'run:end': [RunEndEvent];
 }
 

@@ -1,8 +1,11 @@
-// What `dropcron run` shows while a job runs: on a terminal, one redrawn bar per
-// transfer (bytes, rate, ETA); elsewhere, one plain line per finished transfer.
+// What `dropcron run` shows while a job runs: on a terminal, one redrawn bar for the
+// whole run (files and bytes done of those seen, rate, ETA, the files in flight);
+// elsewhere, one plain line per finished transfer. Transfers run many files at once,
+// so the bar reads the run's progress model, never a single item.
 import type { Progress } from '../plugin.ts';
 import { systemClock, type Clock } from './timers.ts';
 import { formatBytes } from '../format-bytes.ts';
+import { RunProgress, type RunProgressSnapshot } from './run-progress.ts';
 
 export interface ProgressOutput {
   write(s: string): unknown;
@@ -12,55 +15,58 @@ const REDRAW_MS = 100;
 const BAR_WIDTH = 20;
 
 export class ProgressDisplay {
-  private current: { task: string; item: string; started: number; total: number } | undefined;
-  private lastDraw = 0;
+  private readonly model: RunProgress;
+  private lastDraw = -Infinity;
   private drawn = false;
 
   constructor(
     private readonly out: ProgressOutput,
     private readonly tty: boolean,
     private readonly clock: Clock = systemClock,
-  ) {}
-
-  update(task: string, p: Progress): void {
-    const now = this.clock.now();
-    const isNew = !this.current || this.current.item !== p.item || this.current.task !== task;
-    if (isNew) this.current = { task, item: p.item, started: now, total: p.total };
-    const current = this.current!;
-    const finished = p.total > 0 ? p.done >= p.total : false;
-    if (!this.tty) {
-      if (finished)
-        this.out.write(`${task}: ${p.item} ${formatBytes(p.total)} done${rateText(p.done, now - current.started)}\n`);
-      return;
-    }
-    if (!isNew && !finished && now - this.lastDraw < REDRAW_MS) return;
-    this.lastDraw = now;
-    this.out.write(`\r\x1b[2K${barLine(task, p, now - current.started)}`);
-    this.drawn = true;
-    if (finished) this.endLine();
+  ) {
+    this.model = new RunProgress(clock);
   }
 
-  /** Prints a log line without tearing the bar. */
+  update(task: string, p: Progress): void {
+    const finished = this.model.update(task, p);
+    if (!this.tty) {
+      if (finished)
+        this.out.write(
+          `${task}: ${finished.item} ${formatBytes(finished.total)} done${rateText(finished.total, finished.ms)}\n`,
+        );
+      return;
+    }
+    const now = this.clock.now();
+    if (!finished && now - this.lastDraw < REDRAW_MS) return;
+    this.lastDraw = now;
+    this.out.write(`\r\x1b[2K${barLine(this.model.snapshot())}`);
+    this.drawn = true;
+  }
+
+  /** Prints a log line without tearing the bar (redrawn with the next update). */
   line(text: string): void {
     if (this.tty && this.drawn) this.out.write('\r\x1b[2K');
     this.out.write(text.endsWith('\n') ? text : `${text}\n`);
     this.drawn = false;
   }
 
+  /** Leaves the last bar on screen and moves below it (the run ended). */
   endLine(): void {
     if (this.tty && this.drawn) this.out.write('\n');
     this.drawn = false;
-    this.current = undefined;
   }
 }
 
-export function barLine(task: string, p: Progress, elapsedMs: number): string {
-  const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+export function barLine(s: RunProgressSnapshot): string {
+  const frac = s.bytes.total > 0 ? Math.min(1, s.bytes.done / s.bytes.total) : 0;
   const filled = Math.round(frac * BAR_WIDTH);
   const bar = '#'.repeat(filled) + '-'.repeat(BAR_WIDTH - filled);
-  const rate = elapsedMs > 0 ? (p.done * 1000) / elapsedMs : 0;
-  const eta = rate > 0 && p.done < p.total ? ` ETA ${formatSeconds((p.total - p.done) / rate)}` : '';
-  return `${task}: ${p.item} [${bar}] ${String(Math.floor(frac * 100)).padStart(3)}% ${formatBytes(p.done)}/${formatBytes(p.total)}${rate > 0 ? ` ${formatBytes(rate)}/s` : ''}${eta}`;
+  const rate = s.rate > 0 ? ` ${formatBytes(s.rate)}/s` : '';
+  const eta = s.etaSeconds !== null && s.bytes.done < s.bytes.total ? ` ETA ${formatSeconds(s.etaSeconds)}` : '';
+  const [first] = s.current;
+  const inFlight = s.files.total - s.files.done;
+  const now = first ? ` · ${first.task}: ${first.item}${inFlight > 1 ? ` (+${inFlight - 1} more)` : ''}` : '';
+  return `[${bar}] ${String(Math.floor(frac * 100)).padStart(3)}% ${s.files.done}/${s.files.total} files ${formatBytes(s.bytes.done)}/${formatBytes(s.bytes.total)}${rate}${eta}${now}`;
 }
 
 function rateText(bytes: number, ms: number): string {

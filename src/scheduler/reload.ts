@@ -3,7 +3,7 @@
 // file that became invalid is reported (file:line:col) and its last valid version
 // keeps running; a removed file's jobs or connection go away.
 import { watch, type FSWatcher } from 'node:fs';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { formatProblem } from '../config/problems.ts';
 import type { Registry } from '../registry.ts';
 import type { DaemonConfig } from '../config/types.ts';
@@ -24,6 +24,12 @@ export interface ReloadOptions {
 export interface ConfigWatcher {
   /** Reloads now (also what a file change triggers). */
   reload(): Promise<void>;
+  /**
+   * What the last reload applied: the loader's problems, and the definitions the
+   * scheduler now runs (last valid versions of broken files included). Undefined
+   * until the first reload; the admin UI reads this so it shows what runs.
+   */
+  current(): LoadedConfig | undefined;
   close(): void;
 }
 
@@ -37,6 +43,15 @@ export function keepLastValid<T extends { name: string; file: string }>(
   return [...fresh, ...previous.filter((d) => invalidFiles.has(d.file) && !names.has(d.name))];
 }
 
+/** A fresh load with the definitions of its invalid files taken from `previous`. */
+export function withLastValid(fresh: LoadedConfig, previous: Pick<LoadedConfig, 'jobs' | 'connections'>): LoadedConfig {
+  return {
+    ...fresh,
+    jobs: keepLastValid(fresh.jobs, previous.jobs, fresh.invalidFiles),
+    connections: keepLastValid(fresh.connections, previous.connections, fresh.invalidFiles),
+  };
+}
+
 export function watchConfig(opts: ReloadOptions): ConfigWatcher {
   const log = opts.log.child({ part: 'reload' });
   const { scheduler } = opts;
@@ -45,6 +60,7 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
   let running: Promise<void> | undefined;
   let again = false;
   let reported = new Set<string>();
+  let applied: LoadedConfig | undefined;
   const dirs = { jobs: opts.config.jobs, connections: opts.config.connections };
 
   const reloadOnce = async () => {
@@ -72,9 +88,11 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
         );
     }
     reported = now;
-    const connections = keepLastValid(loaded.connections, scheduler.connectionDefinitions(), loaded.invalidFiles);
-    const jobs = keepLastValid(loaded.jobs, scheduler.jobDefinitions(), loaded.invalidFiles);
-    scheduler.update(jobs, connections);
+    applied = withLastValid(loaded, {
+      jobs: scheduler.jobDefinitions(),
+      connections: scheduler.connectionDefinitions(),
+    });
+    scheduler.update(applied.jobs, applied.connections);
   };
 
   const reload = async (): Promise<void> => {
@@ -113,6 +131,7 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
 
   return {
     reload,
+    current: () => applied,
     close() {
       clearTimeout(timer);
       for (const w of watchers) w.close();

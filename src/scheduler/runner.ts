@@ -14,6 +14,7 @@ import type { ConnectionCache } from './connections.ts';
 import type { SchedulerEvents, RunLogEvent } from './events.ts';
 import { sleep, systemClock, type Clock } from './timers.ts';
 import { formatDuration } from '../config/duration.ts';
+import { RunProgress } from './run-progress.ts';
 
 export interface RunRequest {
   job: JobDefinition;
@@ -108,6 +109,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
 
   const tasks: TaskSummary[] = [];
   const actions: RunResult['actions'] = [];
+  const progressOf = progressReporter(id, job.name, deps, clock, control);
   let error: CodedError | undefined;
   let lease: Awaited<ReturnType<ConnectionCache['acquire']>> | undefined;
   runLog.info({ trigger: req.trigger, attempt, dryRun }, `run started (${req.trigger}${dryRun ? ', dry run' : ''})`);
@@ -158,7 +160,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
         signal: ctrl.signal,
         dryRun,
         input,
-        progress: progressReporter(id, job.name, def.type, deps, clock, control),
+        progress: progressOf(def.type),
         vars: {
           now: req.scheduledAt ?? new Date(started),
           timezone: job.timezone,
@@ -174,6 +176,14 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
         summary.warnings = result.warnings.slice(0, HISTORY_LINES).map(scrubString);
         for (const w of result.warnings) runLog.warn(`${def.type}: ${w}`);
         for (const a of result.actions) actions.push({ task: def.type, ...a });
+        // The plan, for the admin UI; a real run's actions are its counts and log.
+        if (dryRun)
+          deps.events?.emit('run:plan', {
+            runId: id,
+            job: job.name,
+            task: def.type,
+            actions: result.actions.map((a) => (a.reason ? { ...a, reason: scrubString(a.reason) } : a)),
+          });
       };
       let result: TaskResult;
       try {
@@ -275,25 +285,22 @@ async function untilAborted<T>(
   }
 }
 
-function progressReporter(
-  runId: string,
-  job: string,
-  task: string,
-  deps: RunnerDeps,
-  clock: Clock,
-  control: RunControl,
-) {
-  let lastEmit = 0;
-  let lastItem = '';
-  return (p: Progress) => {
+/**
+ * The progress callback of each task of one run: every report goes to the CLI as it
+ * is; the event stream gets the run's overall progress (src/scheduler/run-progress.ts),
+ * a few times a second and always once everything seen has finished.
+ */
+function progressReporter(runId: string, job: string, deps: RunnerDeps, clock: Clock, control: RunControl) {
+  const model = new RunProgress(clock);
+  let lastEmit = -Infinity;
+  return (task: string) => (p: Progress) => {
     control.onProgress?.(task, p);
     if (!deps.events) return;
+    model.update(task, p);
     const now = clock.now();
-    // Throttled for the event stream, but never drop a new item or a finished one.
-    if (p.item === lastItem && p.done < p.total && now - lastEmit < PROGRESS_EVENT_MS) return;
+    if (now - lastEmit < PROGRESS_EVENT_MS && !model.allDone()) return;
     lastEmit = now;
-    lastItem = p.item;
-    deps.events.emit('run:progress', { runId, job, task, item: p.item, done: p.done, total: p.total });
+    deps.events.emit('run:progress', { runId, job, task, ...model.snapshot() });
   };
 }
 

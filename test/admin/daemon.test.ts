@@ -1,35 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtemp, mkdir, writeFile, rm, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startDaemon, type Daemon } from '../../src/daemon.ts';
-import { createLogger } from '../../src/log.ts';
+import type { Daemon } from '../../src/daemon.ts';
+import { daemonFixture } from './helpers.ts';
 
 describe('the admin server inside the daemon', () => {
-  let dir: string;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop();
-    daemon = undefined;
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function start(admin: string) {
-    dir = await mkdtemp(join(tmpdir(), 'dropcron-admin-daemon-'));
-    await mkdir(join(dir, 'connections'));
-    await mkdir(join(dir, 'jobs'));
-    await writeFile(
-      join(dir, 'config.yaml'),
-      `admin:\n${admin}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\n`,
-    );
-    daemon = await startDaemon(join(dir, 'config.yaml'), {
-      log: createLogger({ level: 'silent', destination: { write() {} } as never }),
-      env: {},
-    });
-    return daemon;
-  }
+  const daemon = daemonFixture();
+  afterEach(() => daemon.stop());
+  const start = (admin: string) => daemon.start(admin);
 
   it('listens on loopback, reports health without a session, and stops even with an event stream open', async () => {
     const d = await start('  host: 127.0.0.1\n  port: 0\n  password: a-long-enough-password');
@@ -55,7 +35,7 @@ describe('the admin server inside the daemon', () => {
     expect(first).toMatch(/^event: hello/);
     events.body.resume();
     await d.stop();
-    daemon = undefined;
+    daemon.stopped();
     await expect(request(`${d.urls.admin}/health`)).rejects.toThrow();
   });
 
@@ -81,7 +61,7 @@ describe('the admin server inside the daemon', () => {
     });
     expect(ok.statusCode).toBe(200);
     await ok.body.dump();
-    const onDisk = await readFile(join(dir, 'state', 'admin-password.json'), 'utf8');
+    const onDisk = await readFile(join(daemon.dir, 'state', 'admin-password.json'), 'utf8');
     expect(onDisk).not.toContain(password);
   });
 

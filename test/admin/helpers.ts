@@ -10,6 +10,7 @@ import { createAdminContext } from '../../src/admin/index.ts';
 import { adminPassword } from '../../src/admin/password.ts';
 import { buildAdminServer } from '../../src/admin/server.ts';
 import type { AdminContext, AdminScheduler } from '../../src/admin/context.ts';
+import { startDaemon, type Daemon } from '../../src/daemon.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -85,4 +86,40 @@ export async function basedOnCurrent(
   const etag = res.headers.etag;
   if (res.statusCode !== 200 || typeof etag !== 'string') throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`);
   return { ...headers, 'if-match': etag };
+}
+
+/** A real daemon on a temp config directory; `stop()` stops it (if started) and removes the directory. */
+export function daemonFixture() {
+  let dir = '';
+  let daemon: Daemon | undefined;
+  return {
+    get dir() {
+      return dir;
+    },
+    /** `admin`: the lines under `admin:` in config.yaml; `files`: more files by relative path. */
+    async start(admin: string, files: Record<string, string> = {}): Promise<Daemon> {
+      dir = await mkdtemp(join(tmpdir(), 'dropcron-admin-daemon-'));
+      await mkdir(join(dir, 'connections'));
+      await mkdir(join(dir, 'jobs'));
+      const all = {
+        'config.yaml': `admin:\n${admin}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\n`,
+        ...files,
+      };
+      for (const [name, text] of Object.entries(all)) await writeFile(join(dir, name), text);
+      daemon = await startDaemon(join(dir, 'config.yaml'), {
+        log: createLogger({ level: 'silent', destination: { write() {} } as never }),
+        env: {},
+      });
+      return daemon;
+    },
+    /** Marks the daemon stopped by the test itself. */
+    stopped() {
+      daemon = undefined;
+    },
+    async stop() {
+      await daemon?.stop();
+      daemon = undefined;
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -191,6 +191,8 @@ describe('admin UI in Chromium', () => {
       const lines = await live.locator('pre.log > div').allTextContents();
       expect(lines[0]).toBe('info run started (manual)');
       expect(lines.at(-1)).toMatch(/^info run succeeded in \d+(\.\d+)?(ms|s)$/);
+      // Overall progress of the run, not one file's: the three reports were uploaded side by side.
+      await eventually(() => page.locator('#live-overall').textContent()).toMatch(/^3 of 3 files · \S+ \S+ of \S+ \S+/);
       await shot(page, '08-run');
       const history = page.locator('#history tbody tr').first();
       await eventually(() => history.textContent()).toMatch(/success/);
@@ -201,6 +203,11 @@ describe('admin UI in Chromium', () => {
       await page.getByRole('button', { name: 'Dry run' }).click();
       await eventually(() => page.locator('#history tbody tr').count()).toBe(runs + 1);
       await eventually(() => page.locator('#history tbody tr').first().textContent()).toMatch(/dry run/);
+      // the same plan the CLI prints: each report, why (already there), its size
+      await eventually(() => page.locator('#plan tbody tr').count()).toBe(3);
+      expect(await page.locator('#plan tbody tr').first().textContent()).toMatch(
+        /upload.*\/Projects\/2026\/report-\d\.csv/,
+      );
       await page.getByRole('link', { name: '← Jobs' }).click();
       await eventually(() => page.locator('#jobs tr[data-name="e2e-upload"] .badge').textContent()).toBe('success');
       await shot(page, '09-jobs');

@@ -71,7 +71,7 @@ describe('firing', () => {
       ),
     });
     const progress: number[] = [];
-    h.scheduler.events.on('run:progress', (p) => progress.push(p.done));
+    h.scheduler.events.on('run:progress', (p) => progress.push(p.bytes.done));
     const logs: string[] = [];
     h.scheduler.events.on('run:log', (l) => logs.push(l.msg));
     const id = h.scheduler.runNow('c');
@@ -87,7 +87,7 @@ describe('firing', () => {
     expect(ctx.dryRun).toBe(false);
     expect(ctx.connection).toEqual({ name: 'main', label: 'one' });
     expect(ctx.log.bindings()).toMatchObject({ job: 'c', task: 'write', runId: id });
-    // Progress events are throttled but never drop a new item or the finished state.
+    // Progress events are throttled but never drop the first report or the finished state.
     expect(progress[0]).toBe(1);
     expect(progress.at(-1)).toBe(5);
     expect(logs.some((m) => m.startsWith('write: wrote '))).toBe(true);

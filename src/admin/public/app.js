@@ -34,12 +34,19 @@ async function api(method, path, body, version) {
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
   if (version) headers['if-match'] = `"${version}"`;
-  const res = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'same-origin',
-  });
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    // The daemon is down or restarting: say so, and let the event stream find it again.
+    offline(true);
+    throw new ApiError(0, 'dropcron cannot be reached; reconnecting');
+  }
   if (res.status === 204) return null;
   const data = await res.json().catch(() => ({}));
   if (res.status === 401 && path !== '/api/session') {
@@ -197,10 +204,29 @@ $('#signout').addEventListener('click', async () => {
 });
 
 // ---------- live events ----------
+/** The "connection lost, reconnecting" banner; once back, the page reloads its data. */
+function offline(lost) {
+  const banner = $('#offline');
+  const was = !banner.hidden;
+  banner.hidden = !lost;
+  if (was && !lost) void route({ quiet: true });
+}
+
+const RETRY_MS = 2000;
 function listen() {
   if (state.events) return;
   const es = new EventSource('/api/events');
   state.events = es;
+  es.addEventListener('open', () => offline(false));
+  es.addEventListener('error', () => {
+    offline(true);
+    // The browser retries by itself while it can; a closed stream (e.g. refused) is retried here.
+    if (es.readyState !== EventSource.CLOSED || state.events !== es) return;
+    state.events = null;
+    setTimeout(() => {
+      if (state.csrf) listen();
+    }, RETRY_MS);
+  });
   es.addEventListener('connection', () => {
     if (state.route[0] === 'connections') void route({ quiet: true });
   });
@@ -217,8 +243,8 @@ function listen() {
       renderLive(d.runId);
     }
     for (const bar of document.querySelectorAll(`[data-run-progress="${CSS.escape(d.runId)}"]`)) {
-      bar.max = d.total || 1;
-      bar.value = d.done;
+      bar.max = d.bytes.total || 1;
+      bar.value = d.bytes.done;
     }
   });
   es.addEventListener('run:log', (e) => {
@@ -235,6 +261,15 @@ function listen() {
     if (live) {
       live.ended = run;
       renderLive(run.id);
+      // A dry run's plan is kept by the server; fetched once the run is over.
+      if (run.dryRun)
+        void api('GET', `/api/runs/${encodeURIComponent(run.id)}/log`).then(
+          (kept) => {
+            Object.assign(live, { plan: kept.plan, planned: kept.planned });
+            renderLive(run.id);
+          },
+          () => {},
+        );
     }
     if (state.route[0] === 'jobs') void route({ quiet: true });
   });
@@ -350,12 +385,12 @@ async function connectionsView() {
   );
 }
 
-function problemsBox(problems) {
+function problemsBox(problems, title = 'Files with problems (their last valid version keeps running):') {
   if (!problems?.length) return null;
   return h(
     'div',
     { class: 'card warn', role: 'alert' },
-    h('strong', { text: 'Files with problems (their last valid version keeps running):' }),
+    h('strong', { text: title }),
     h(
       'ul',
       {},
@@ -1187,7 +1222,13 @@ async function jobsView() {
     itemRow(
       'jobs',
       j,
-      h('td', {}, h('div', { text: j.scheduleWords }), h('code', { class: 'muted small', text: j.schedule })),
+      h(
+        'td',
+        {},
+        h('div', { text: j.scheduleWords }),
+        h('code', { class: 'muted small', text: j.schedule }),
+        fileErrorsBadge(j),
+      ),
       h('td', { text: j.timezone }),
       h('td', {}, j.enabled ? timeEl(j.nextRun) : h('span', { class: 'muted', text: 'disabled' })),
       h(
@@ -1231,6 +1272,20 @@ async function jobsView() {
   );
 }
 
+// A job whose file broke on disk: its last valid version keeps running and stays listed.
+function fileErrorsBadge(j) {
+  return j.fileProblems?.length
+    ? h('div', {}, h('span', { class: 'badge error', 'data-file-errors': j.name, text: 'file has errors' }))
+    : null;
+}
+
+function fileProblemsCard(job) {
+  return problemsBox(
+    job.fileProblems,
+    `${job.file} has errors; what is shown here is its last valid version, which keeps running:`,
+  );
+}
+
 // A small bar in the job list, moved by run:progress events.
 function miniProgress(runId) {
   const p = state.live.get(runId)?.progress;
@@ -1238,8 +1293,8 @@ function miniProgress(runId) {
     class: 'mini',
     'data-run-progress': runId,
     'aria-label': 'Transfer progress',
-    max: p?.total || 1,
-    value: p?.done ?? 0,
+    max: p?.bytes.total || 1,
+    value: p?.bytes.done ?? 0,
   });
 }
 
@@ -1284,6 +1339,8 @@ async function jobView(name) {
         job: name,
         lines: kept.lines,
         progress: kept.progress ?? null,
+        plan: kept.plan,
+        planned: kept.planned,
         ended: kept.ended ? (ended ?? state.live.get(liveId)?.ended) : undefined,
         dryRun: ended?.dryRun,
       });
@@ -1317,6 +1374,7 @@ async function jobView(name) {
       ),
       h('div', { class: 'actions' }, runButton(job, true), runButton(job)),
     ),
+    fileProblemsCard(job),
     h(
       'div',
       { class: 'grid two' },
@@ -1487,14 +1545,8 @@ function renderLive(runId) {
         h('code', { class: 'muted small', text: runId }),
         run.dryRun ? h('span', { class: 'tag', text: 'dry run' }) : null,
       ),
-      p
-        ? h(
-            'div',
-            { class: 'progress' },
-            h('label', { for: 'live-progress' }, `${p.task}: ${p.item} — ${bytes(p.done)} of ${bytes(p.total)}`),
-            h('progress', { id: 'live-progress', max: p.total || 1, value: p.done }),
-          )
-        : null,
+      p ? progressView(p) : null,
+      run.plan ? planTable(run) : null,
       run.ended?.error ? h('p', { class: 'error', text: run.ended.error }) : null,
       h(
         'pre',
@@ -1507,6 +1559,57 @@ function renderLive(runId) {
   );
   const pre = $('pre.log', body);
   pre.scrollTop = pre.scrollHeight;
+}
+
+// A dry run's plan, as `dropcron run --dry-run` prints it: each action, its reason, its size.
+function planTable(run) {
+  const more = run.planned > run.plan.length ? ` (the first ${run.plan.length} shown)` : '';
+  return h(
+    'div',
+    { class: 'scroll' },
+    h('h3', { text: `Plan: ${run.planned} action${run.planned === 1 ? '' : 's'}, nothing changed${more}` }),
+    run.plan.length
+      ? dataTable(
+          'plan',
+          ['Task', 'Action', 'Target', 'Reason', 'Size'],
+          run.plan.map((a) =>
+            h(
+              'tr',
+              {},
+              h('td', { text: a.task }),
+              h('td', { text: a.action }),
+              h('td', {}, h('code', { text: a.target })),
+              h('td', { text: a.reason ?? '' }),
+              h('td', { class: 'right', text: a.bytes === undefined ? '' : bytes(a.bytes) }),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
+// The run as a whole (files and bytes of those seen so far, rate, time left), then the files in flight.
+function progressView(p) {
+  const eta =
+    p.etaSeconds !== null && p.bytes.done < p.bytes.total ? `, about ${duration(p.etaSeconds * 1000)} left` : '';
+  return h(
+    'div',
+    { class: 'progress' },
+    h(
+      'label',
+      { for: 'live-progress', id: 'live-overall' },
+      `${p.files.done} of ${p.files.total} files · ${bytes(p.bytes.done)} of ${bytes(p.bytes.total)}`,
+      p.rate > 0 ? ` · ${bytes(p.rate)}/s${eta}` : '',
+    ),
+    h('progress', { id: 'live-progress', max: p.bytes.total || 1, value: p.bytes.done }),
+    p.current.length
+      ? h(
+          'ul',
+          { class: 'plain small', id: 'live-current', 'aria-label': 'Files in progress' },
+          p.current.map((c) => h('li', {}, `${c.task}: ${c.item} — ${bytes(c.done)} of ${bytes(c.total)}`)),
+        )
+      : null,
+  );
 }
 
 function historyTable(runs) {

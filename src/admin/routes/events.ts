@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { AdminContext } from '../context.ts';
+import type { RunProgressEvent } from '../../scheduler/events.ts';
 
 const PROGRESS_EVERY_MS = 250;
 const HEARTBEAT_MS = 15_000;
@@ -47,9 +48,10 @@ export function eventRoutes(app: FastifyInstance, ctx: AdminContext): void {
       if (ev) {
         on(ev as never, 'run:start', (e: unknown) => send('run:start', e));
         on(ev as never, 'run:log', (e: unknown) => send('run:log', e));
-        on(ev as never, 'run:progress', (e: { runId: string; done: number; total: number }) => {
+        on(ev as never, 'run:progress', (e: RunProgressEvent) => {
           const now = Date.now();
-          if (e.done < e.total && now - (lastProgress.get(e.runId) ?? 0) < PROGRESS_EVERY_MS) return;
+          const finished = e.files.done === e.files.total;
+          if (!finished && now - (lastProgress.get(e.runId) ?? 0) < PROGRESS_EVERY_MS) return;
           lastProgress.set(e.runId, now);
           send('run:progress', e);
         });

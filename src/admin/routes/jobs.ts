@@ -3,7 +3,7 @@
 // the log of a run.
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { JobDefinition } from '../../config/types.ts';
 import { nextRuns } from '../../scheduler/next-run.ts';
 import { cronToWords } from '../cron-words.ts';
@@ -33,8 +33,14 @@ function folderKeys(ctx: AdminContext, type: string): string[] {
     .map(([k]) => k);
 }
 
-function jobOf(ctx: AdminContext, name: string): JobDefinition {
-  const job = ctx.loaded().jobs.find((j) => j.name === name);
+/** The job the scheduler runs under that name; a name not known yet re-reads the files once (added on disk). */
+async function jobOf(ctx: AdminContext, name: string): Promise<JobDefinition> {
+  const find = () => ctx.loaded().jobs.find((j) => j.name === name);
+  let job = find();
+  if (!job) {
+    await ctx.refresh();
+    job = find();
+  }
   if (!job) throw new HttpError(404, `no job named '${name}'`);
   return job;
 }
@@ -60,6 +66,8 @@ function summary(ctx: AdminContext, job: JobDefinition) {
     lastRunAt: (health?.lastRunAt as string | null | undefined) ?? null,
     running: health?.running === true,
     runId: (health?.runId as string | null | undefined) ?? null,
+    // A file broken since: what runs is its last valid version, shown with the file's problems.
+    fileProblems: folderProblems(ctx.loaded(), dirname(job.file)).filter((p) => p.file === basename(job.file)),
   };
 }
 
@@ -81,7 +89,9 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
       },
     },
     async (req, reply) => {
-      const job = jobOf(ctx, req.params.name);
+      // As the list does: a file changed on disk shows (and, in the daemon, runs) at once.
+      await ctx.refresh();
+      const job = await jobOf(ctx, req.params.name);
       const version = await sendFileVersion(reply, job.file);
       return {
         job: {
@@ -129,7 +139,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
       },
     },
     async (req, reply) => {
-      const job = jobOf(ctx, req.params.name);
+      const job = await jobOf(ctx, req.params.name);
       const task = job.tasks[req.params.index];
       if (!task)
         throw new HttpError(404, `job '${job.name}' has no task ${req.params.index} (it has ${job.tasks.length})`);
@@ -149,7 +159,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
         if (text !== source) await writeChecked(ctx.loaded(), ctx.env, job.file, text);
       });
       await ctx.reload();
-      const fresh = jobOf(ctx, job.name);
+      const fresh = await jobOf(ctx, job.name);
       return { job: { ...summary(ctx, fresh), version: await sendFileVersion(reply, fresh.file) } };
     },
   );
@@ -169,7 +179,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
       },
     },
     async (req, reply) => {
-      const job = jobOf(ctx, req.params.name);
+      const job = await jobOf(ctx, req.params.name);
       if (!ctx.scheduler) throw new HttpError(409, 'the scheduler is not running');
       try {
         const runId = await ctx.scheduler.runNow(job.name, { dryRun: req.body?.dryRun === true });
@@ -198,7 +208,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
       },
     },
     async (req) => {
-      const job = jobOf(ctx, req.params.name);
+      const job = await jobOf(ctx, req.params.name);
       return { runs: ctx.scheduler ? await ctx.scheduler.history.list(job.name, req.query.limit ?? 20) : [] };
     },
   );

@@ -64,6 +64,8 @@ export function sessionRoutes(
       const secure = deps.secureCookies;
       deps.sessions.destroy(req.session?.id); // a fresh id on every sign-in (no fixation)
       const s = deps.sessions.create();
+      // On disk before the browser has it: a session handed out survives a restart.
+      await deps.sessions.flush();
       void reply.setCookie(SESSION_COOKIE, s.id, { path: '/', httpOnly: true, sameSite: 'strict', secure });
       // This browser is known from now on: others' failures never hold it back.
       void reply.setCookie(DEVICE_COOKIE, limiter.issueDevice(), {
@@ -79,6 +81,7 @@ export function sessionRoutes(
 
   app.delete('/api/session', { schema: { summary: 'Sign out' } }, async (req, reply) => {
     deps.sessions.destroy(req.session?.id);
+    await deps.sessions.flush();
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();
   });
