@@ -92,7 +92,7 @@ describe('dropcron run', () => {
     });
     const r = await run(configFile, ['w'], true);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/\r\x1b\[2Kwrite: \S*big\.txt \[#{20}\] 100% 10 B\/10 B/);
+    expect(r.out).toMatch(/\r\x1b\[2K\[#{20}\] 100% 1\/1 files 10 B\/10 B/);
   });
 
   it('exits 1 with one clear line when the job fails', async () => {
