@@ -86,7 +86,9 @@ describe('three daemons when the database fails them', () => {
         const slots = runs.filter((r) => r.job === job).map((r) => r.scheduledAt!);
         expect(slots.length, `${job}: a slot ran twice`).toBe(new Set(slots).size);
         expect(slots.filter((s) => expected.includes(s)).sort(), `${job}: a slot was lost`).toEqual(expected);
-        expect(runs.filter((r) => r.job === job && r.outcome !== 'success')).toEqual([]);
+        expect(runs.filter((r) => r.job === job && r.outcome !== 'success').map((r) => [r.outcome, r.error])).toEqual(
+          [],
+        );
       }
     } finally {
       await Promise.all(daemons.map((d) => d.stop('test')));
