@@ -86,9 +86,16 @@ describe('three daemons when the database fails them', () => {
         const slots = runs.filter((r) => r.job === job).map((r) => r.scheduledAt!);
         expect(slots.length, `${job}: a slot ran twice`).toBe(new Set(slots).size);
         expect(slots.filter((s) => expected.includes(s)).sort(), `${job}: a slot was lost`).toEqual(expected);
-        expect(runs.filter((r) => r.job === job && r.outcome !== 'success').map((r) => [r.outcome, r.error])).toEqual(
-          [],
+        // A slot that fires while the previous slot's run is still waiting for the database
+        // to record its end meets a job that is, for the cluster, still running: the overlap
+        // policy (skip) records it as skipped. Anything else but success is a fault.
+        const faulty = runs.filter(
+          (r) =>
+            r.job === job &&
+            r.outcome !== 'success' &&
+            !(r.outcome === 'skipped' && /still running/.test(r.error ?? '')),
         );
+        expect(faulty.map((r) => [r.outcome, r.error])).toEqual([]);
       }
     } finally {
       await Promise.all(daemons.map((d) => d.stop('test')));
