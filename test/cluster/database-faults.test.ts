@@ -144,7 +144,9 @@ describe('three daemons when the database fails them', () => {
         2 * RECOVER_MS,
       );
       expect((await health(daemons[0]!)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 4_000));
+      // At least 12 s after the cut (a few slots of 2 s clear of both ends), however long
+      // the cut-off daemon took to notice on a loaded machine.
+      await new Promise((r) => setTimeout(r, Math.max(4_000, cutAt + 12_000 - Date.now())));
       const to = Date.now();
       await Promise.all(daemons.splice(0, 2).map((d) => d.stop('test')));
 
