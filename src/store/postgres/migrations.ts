@@ -2,6 +2,7 @@
 // order under an advisory lock, so daemons starting together migrate once and none
 // of them reads a half-made schema. A database newer than this code is refused.
 import type pg from 'pg';
+import { checkout } from './transaction.ts';
 
 /** Any constant works, as long as every dropcron uses the same one ('drop' in ASCII). */
 const MIGRATION_LOCK = 0x64726f70;
@@ -49,7 +50,7 @@ export const MIGRATIONS: string[] = [
 ];
 
 export async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
+  const { client, release } = await checkout(pool);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
@@ -73,6 +74,6 @@ export async function migrate(pool: pg.Pool): Promise<void> {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     }
   } finally {
-    client.release();
+    release();
   }
 }
