@@ -26,9 +26,7 @@ export interface AdminEventMap {
 
 export interface AdminContext {
   loaded(): LoadedConfig;
-  /** Re-reads every file (hand edits show up in the lists, and in the scheduler with the daemon). */
-  refresh(): Promise<void>;
-  /** Re-reads every file after an edit, so the scheduler and the UI see the change. */
+  /** Re-reads every file (after an edit, or to show hand edits), so the scheduler and the UI see the same. */
   reload(): Promise<void>;
   services: Services;
   /** The daemon's store (the vault of connections' secrets). */

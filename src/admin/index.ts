@@ -51,7 +51,6 @@ export function createAdminContext(opts: AdminOptions, origin: () => string): Ad
   const loaded = () => source.current() ?? opts.loaded;
   return {
     loaded,
-    refresh: () => source.reload(),
     reload: () => source.reload(),
     services: opts.services,
     store: opts.services.store,

@@ -28,13 +28,13 @@ describe('overlapping refreshes of the admin context', () => {
     f = await fixture({ 'connections/home.yaml': 'name: home\ntype: dropbox\nsandbox: true\n' });
     let release!: () => void;
     held.gates.push(new Promise<void>((r) => (release = r)));
-    const slow = f.ctx.refresh(); // reads the file before the edit, then waits
+    const slow = f.ctx.reload(); // reads the file before the edit, then waits
     await vi.waitFor(() => expect(held.gates).toHaveLength(0));
     await writeFile(
       join(f.dir, 'connections/home.yaml'),
       'name: home\ntype: dropbox\nsandbox: true\ndescription: edited\n',
     );
-    await f.ctx.refresh();
+    await f.ctx.reload();
     expect(f.ctx.loaded().connections[0]?.description).toBe('edited');
     release();
     await slow;

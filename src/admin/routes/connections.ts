@@ -158,7 +158,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
       },
     },
     async () => {
-      await ctx.refresh();
+      await ctx.reload();
       const loaded = ctx.loaded();
       const lastUsed = await lastUsedByConnection(ctx);
       const connections = await Promise.all(

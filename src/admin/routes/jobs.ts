@@ -38,7 +38,7 @@ async function jobOf(ctx: AdminContext, name: string): Promise<JobDefinition> {
   const find = () => ctx.loaded().jobs.find((j) => j.name === name);
   let job = find();
   if (!job) {
-    await ctx.refresh();
+    await ctx.reload();
     job = find();
   }
   if (!job) throw new HttpError(404, `no job named '${name}'`);
@@ -73,7 +73,7 @@ function summary(ctx: AdminContext, job: JobDefinition) {
 
 export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs): void {
   app.get('/api/jobs', { schema: { summary: 'Jobs with schedule, next run and last outcome' } }, async () => {
-    await ctx.refresh();
+    await ctx.reload();
     const loaded = ctx.loaded();
     const problems = folderProblems(loaded, loaded.config.jobs);
     return { jobs: loaded.jobs.map((j) => summary(ctx, j)), problems };
@@ -90,7 +90,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
     },
     async (req, reply) => {
       // As the list does: a file changed on disk shows (and, in the daemon, runs) at once.
-      await ctx.refresh();
+      await ctx.reload();
       const job = await jobOf(ctx, req.params.name);
       const version = await sendFileVersion(reply, job.file);
       return {
