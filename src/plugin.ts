@@ -221,6 +221,8 @@ export interface CliContext {
 /** A service stand-in started when config.yaml says `sandbox: true`. */
 export interface Sandbox {
   url: string;
+  /** True when it is another process's sandbox (the daemon's) on the same port, used as is. */
+  shared?: boolean;
   close(): Promise<void>;
 }
 
