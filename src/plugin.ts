@@ -226,6 +226,14 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+/** A plugin's part of a new config folder (`dropcron init`). */
+export interface Starter {
+  /** Its commented section of config.yaml (under its name), appended to the core's. */
+  config: string;
+  /** Files by path relative to the config folder, e.g. 'connections/sandbox.yaml'. */
+  files: Record<string, string>;
+}
+
 export interface Plugin {
   name: string;
   /** Schema of the plugin's own section in config.yaml, under its name (e.g. `dropbox:`). */
@@ -235,6 +243,8 @@ export interface Plugin {
   commands?: CliCommand[];
   /** Starts the plugin's sandbox service for demos and tests. */
   startSandbox?(services: Services): Promise<Sandbox>;
+  /** What `dropcron init` writes for the plugin into a new config folder. */
+  starter?(): Promise<Starter>;
   /**
    * Every error code the plugin's errors carry, with kind, meaning and fix: ERRORS.md is
    * generated from it. A plugin's errors reach the core as CodedError objects.

@@ -6,6 +6,7 @@ import { dropboxConnectionOps } from './auth/index.ts';
 import { dropboxTasks } from './tasks/index.ts';
 import commands from './commands.ts';
 import { startSandbox } from './emulator/sandbox.ts';
+import { starter } from './starter.ts';
 
 const plugin: Plugin = {
   name: 'dropbox',
@@ -41,6 +42,7 @@ const plugin: Plugin = {
   errors: dropboxErrors,
   commands,
   startSandbox,
+  starter,
 };
 
 export default plugin;

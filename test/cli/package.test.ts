@@ -6,11 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tree } from '../config/fixtures.ts';
 import { freePort } from '../helpers/proxies.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -81,17 +80,21 @@ describe('npm install -g of the tarball', () => {
     expect(r.out).toMatch(/^Usage: dropcron \[--config FILE\] <command>/m);
   });
 
-  it('validates a fresh config and starts it with the sandbox', async () => {
+  it('writes a starter config, validates it, runs its job and starts it with the sandbox', async () => {
     const [admin, sandbox] = [await freePort(), await freePort()];
-    const dir = await tree({
-      'config.yaml': `plugins: [dropbox]\nsandbox: true\nadmin: { port: ${admin} }\ndropbox: { sandboxPort: ${sandbox} }\n`,
-      'connections/sandbox.yaml': 'name: sandbox\ntype: dropbox\nsandbox: true\n',
-      'jobs/inbox.yaml':
-        'name: inbox\nschedule: "0 * * * *"\nconnection: sandbox\ntasks:\n  - create-folder: { path: /inbox }\n',
-    });
+    const dir = join(work, 'etc');
+    expect(run(['init', dir], work).code).toBe(0);
+    // Ports of its own: other tests run beside this one.
+    const config = join(dir, 'config.yaml');
+    const starter = await readFile(config, 'utf8');
+    await writeFile(
+      config,
+      starter.replace('port: 8470', `port: ${admin}`).replace('sandboxPort: 8471', `sandboxPort: ${sandbox}`),
+    );
     const v = run(['validate'], dir);
     expect(v.err).toBe('');
     expect(v.out).toBe('ok: 1 connections, 1 jobs\n');
+    expect(run(['run', 'backup-config', '--dry-run'], dir).code).toBe(0);
 
     const daemon = spawn(bin, ['start'], { cwd: dir });
     let out = '';
