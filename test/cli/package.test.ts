@@ -54,6 +54,7 @@ describe('npm pack', () => {
       expect.arrayContaining([
         'LICENSE',
         'README.md',
+        'deploy/dropcron.service',
         'dist/src/main.js',
         'dist/src/admin/public/index.html',
         'dist/src/config/schemas/config.schema.json',
