@@ -12,6 +12,7 @@ import { runCommand } from './commands/run.ts';
 import { disconnectCommand } from './commands/disconnect.ts';
 import { storeCommand } from './commands/store.ts';
 import { initCommand } from './commands/init.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { findConfigFile } from './config/config-file.ts';
 import { loadPluginCommands } from './registry.ts';
 import { readYamlFile } from './config/yaml-file.ts';
@@ -26,6 +27,7 @@ const core: CliCommand[] = [
   runCommand,
   storeCommand,
   initCommand,
+  doctorCommand,
 ];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {

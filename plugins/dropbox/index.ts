@@ -7,6 +7,7 @@ import { dropboxTasks } from './tasks/index.ts';
 import commands from './commands.ts';
 import { startSandbox } from './emulator/sandbox.ts';
 import { starter } from './starter.ts';
+import { doctor } from './doctor/index.ts';
 
 const plugin: Plugin = {
   name: 'dropbox',
@@ -43,6 +44,7 @@ const plugin: Plugin = {
   commands,
   startSandbox,
   starter,
+  doctor,
 };
 
 export default plugin;
