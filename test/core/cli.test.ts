@@ -6,7 +6,9 @@ import { dropcron as inDir } from '../helpers/cli.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-const dropcron = (args: string[], cwd = root) => inDir(args, cwd);
+// Without a config of the user's or of DROPCRON_CONFIG, the repository's examples are read.
+const dropcron = (args: string[], cwd = root) =>
+  inDir(args, cwd, { XDG_CONFIG_HOME: join(root, 'no-such-folder'), DROPCRON_CONFIG: undefined });
 
 describe('dropcron CLI', () => {
   it('validates the shipped examples', () => {
