@@ -11,7 +11,9 @@ import { jobsCommand } from './commands/jobs.ts';
 import { runCommand } from './commands/run.ts';
 import { disconnectCommand } from './commands/disconnect.ts';
 import { storeCommand } from './commands/store.ts';
-import { resolveConfigFile } from './config/config-file.ts';
+import { initCommand } from './commands/init.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { findConfigFile } from './config/config-file.ts';
 import { loadPluginCommands } from './registry.ts';
 import { readYamlFile } from './config/yaml-file.ts';
 import { pluginNamesIn } from './config/plugin-names.ts';
@@ -24,6 +26,8 @@ const core: CliCommand[] = [
   disconnectCommand,
   runCommand,
   storeCommand,
+  initCommand,
+  doctorCommand,
 ];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
@@ -71,9 +75,11 @@ export async function main(argv: string[], io: Partial<CliContext> = {}): Promis
 
 /** Core commands plus those of the plugins named in the config file (if it can be read). */
 async function allCommands(ctx: CliContext): Promise<CliCommand[]> {
-  const yf = await readYamlFile(resolveConfigFile(ctx.configFile));
+  // No config file yet (before `dropcron init`): the default plugins' commands.
+  const file = findConfigFile(ctx.configFile);
+  const data = file ? (await readYamlFile(file)).data : undefined;
   try {
-    return [...core, ...(await loadPluginCommands(pluginNamesIn(yf.data)))];
+    return [...core, ...(await loadPluginCommands(pluginNamesIn(data)))];
   } catch {
     return core;
   }
@@ -89,7 +95,8 @@ function usage(commands: CliCommand[]): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Config: --config FILE, else ./config.yaml if present, else ./config.example.yaml.',
+    'Config: --config FILE, else $DROPCRON_CONFIG, else the first of ./config.yaml,',
+    '$XDG_CONFIG_HOME/dropcron/config.yaml (~/.config), /etc/dropcron/config.yaml that exists.',
     "Run `dropcron <command> --help` for a command's options.",
     '',
   ].join('\n');

@@ -4,7 +4,7 @@
 import type { ErrorCatalogue } from './errors.ts';
 import type { Dispatcher } from 'undici';
 import type { Logger } from './log.ts';
-import type { DaemonConfig } from './config/types.ts';
+import type { DaemonConfig, JobDefinition } from './config/types.ts';
 import type { ProxySettings } from './net/proxy-check.ts';
 import type { VaultChange } from './store/vault.ts';
 import type { CheckpointArea, PluginStore } from './store/store.ts';
@@ -17,7 +17,7 @@ export { parseDuration } from './config/duration.ts';
 export { writeFileAtomic } from './store/atomic.ts';
 export { normaliseProxy, type ProxySettings } from './net/proxy-check.ts';
 export { describeNetworkFailure, proxyAuthMessage, proxyOf } from './net/net-errors.ts';
-export type { Logger, VaultChange, CheckpointArea, PluginStore };
+export type { Logger, VaultChange, CheckpointArea, PluginStore, JobDefinition };
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -221,7 +221,42 @@ export interface CliContext {
 /** A service stand-in started when config.yaml says `sandbox: true`. */
 export interface Sandbox {
   url: string;
+  /** True when it is another process's sandbox (the daemon's) on the same port, used as is. */
+  shared?: boolean;
   close(): Promise<void>;
+}
+
+/** One line of `dropcron doctor`. */
+export interface DoctorCheck {
+  /** What was checked, e.g. "connection 'work': clock". */
+  subject: string;
+  ok: boolean;
+  /** What was found. */
+  detail: string;
+  /** What to do about it, when not ok. */
+  fix?: string;
+}
+
+/** What a plugin's doctor checks: its own connections and the jobs that use them. */
+export interface DoctorContext {
+  connections: ConnectionDefinition[];
+  jobs: JobDefinition[];
+  services: Services;
+  /** Directory of config.yaml: relative local paths in task options are read from here. */
+  baseDir: string;
+  /**
+   * False when there is no master key yet: nothing is stored, and reading the vault would
+   * create the key (a doctor writes nothing).
+   */
+  vault: boolean;
+}
+
+/** A plugin's part of a new config folder (`dropcron init`). */
+export interface Starter {
+  /** Its commented section of config.yaml (under its name), appended to the core's. */
+  config: string;
+  /** Files by path relative to the config folder, e.g. 'connections/sandbox.yaml'. */
+  files: Record<string, string>;
 }
 
 export interface Plugin {
@@ -233,6 +268,13 @@ export interface Plugin {
   commands?: CliCommand[];
   /** Starts the plugin's sandbox service for demos and tests. */
   startSandbox?(services: Services): Promise<Sandbox>;
+  /** What `dropcron init` writes for the plugin into a new config folder. */
+  starter?(): Promise<Starter>;
+  /**
+   * `dropcron doctor`: what only the plugin can judge (the service reachable through each
+   * connection, scopes its tasks need, the tasks' local folders). Reads, never writes.
+   */
+  doctor?(ctx: DoctorContext): Promise<DoctorCheck[]>;
   /**
    * Every error code the plugin's errors carry, with kind, meaning and fix: ERRORS.md is
    * generated from it. A plugin's errors reach the core as CodedError objects.

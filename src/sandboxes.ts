@@ -28,6 +28,30 @@ export async function startSandboxes(
     services.sandboxes.set(plugin.name, sandbox);
     urls[`sandbox:${plugin.name}`] = sandbox.url;
     parts.push({ name: `${plugin.name} sandbox`, stop: () => sandbox.close() });
-    log.info({ url: sandbox.url }, `${plugin.name} sandbox listening`);
+    log.info(
+      { url: sandbox.url },
+      sandbox.shared
+        ? `using the ${plugin.name} sandbox already running on this port`
+        : `${plugin.name} sandbox listening`,
+    );
+  }
+}
+
+/**
+ * Runs a one-off command (`connections test`, `disconnect`, a plugin's `auth`) with the
+ * sandboxes the daemon would have: started here when no daemon runs, else shared.
+ */
+export async function withSandboxes<T>(
+  loaded: LoadedConfig,
+  services: OwnedServices,
+  log: Logger,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const parts: DaemonPart[] = [];
+  try {
+    await startSandboxes(loaded, services, log, parts);
+    return await fn();
+  } finally {
+    for (const part of parts.reverse()) await part.stop().catch(() => {});
   }
 }

@@ -6,6 +6,8 @@ import { dropboxConnectionOps } from './auth/index.ts';
 import { dropboxTasks } from './tasks/index.ts';
 import commands from './commands.ts';
 import { startSandbox } from './emulator/sandbox.ts';
+import { starter } from './starter.ts';
+import { doctor } from './doctor/index.ts';
 
 const plugin: Plugin = {
   name: 'dropbox',
@@ -41,6 +43,8 @@ const plugin: Plugin = {
   errors: dropboxErrors,
   commands,
   startSandbox,
+  starter,
+  doctor,
 };
 
 export default plugin;

@@ -30,10 +30,11 @@ export async function withConnection<T>(
   if (args.length > 1) throw new UsageError(`unexpected argument '${args[1]}'`);
   // Imported here, not at the top: command modules (and plugins, through src/plugin.ts)
   // import this one, and `dropcron --help` imports every command module.
-  const [{ loadConfig }, { createServices }, { createLogger }] = await Promise.all([
+  const [{ loadConfig }, { createServices }, { createLogger }, { withSandboxes }] = await Promise.all([
     import('../config/load.ts'),
     import('../services.ts'),
     import('../log.ts'),
+    import('../sandboxes.ts'),
   ]);
   const loaded = await loadConfig(resolveConfigFile(cli.configFile));
   const def = loaded.connections.find((c) => c.name === name);
@@ -50,7 +51,7 @@ export async function withConnection<T>(
   const log = createLogger({ level: 'error', destination: cli.stderr as unknown as DestinationStream, pretty: false });
   const services = createServices(loaded.config, { log });
   try {
-    return await fn({ def, ct, services });
+    return await withSandboxes(loaded, services, log, () => fn({ def, ct, services }));
   } finally {
     await services.close();
   }

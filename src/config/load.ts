@@ -15,6 +15,7 @@ import { proxyProblems } from '../net/proxy-check.ts';
 import { fillStoredSecrets } from './stored-secrets.ts';
 import { uniqueNames } from './unique-names.ts';
 import { pluginNamesIn } from './plugin-names.ts';
+import { defaultStateDir } from './config-file.ts';
 import { nextRuns } from '../scheduler/next-run.ts';
 import { cronBoundsProblem } from '../scheduler/cron-bounds.ts';
 import { oneLine } from '../one-line.ts';
@@ -60,6 +61,8 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
   }
   const validators = validatorsFor(registry);
   const checkConfig = validators.config;
+  // Before validation fills in the schema's defaults: whether the file names a state directory.
+  const namesState = isObject(yf.data) && typeof yf.data.state === 'string';
   if (yf.data !== undefined) {
     if (!isObject(yf.data))
       problems.push({ file, ...yf.position([]), path: '', message: 'must be a mapping of settings' });
@@ -67,7 +70,12 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
   }
   problems.splice(0, problems.length, ...capProblems(problems));
   if (problems.length) invalidFiles.add(file);
-  const config = finishConfig(file, (isObject(yf.data) ? yf.data : {}) as Record<string, unknown>, checkConfig);
+  const config = finishConfig(
+    file,
+    (isObject(yf.data) ? yf.data : {}) as Record<string, unknown>,
+    checkConfig,
+    namesState ? undefined : env,
+  );
   if (!isValidTimeZone(config.timezone)) {
     problems.push({
       file,
@@ -93,7 +101,13 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
  * the schema refused (already among the problems) is replaced by its default, so
  * loading goes on and reports the other files' problems in the same run.
  */
-function finishConfig(file: string, data: Record<string, unknown>, check: ValidateFunction): DaemonConfig {
+function finishConfig(
+  file: string,
+  data: Record<string, unknown>,
+  check: ValidateFunction,
+  /** Given when config.yaml names no state directory: config-file.ts decides where it goes. */
+  stateEnv: Env | undefined,
+): DaemonConfig {
   const copy = structuredClone(data);
   if (!check(copy as unknown)) {
     const refused = (check.errors ?? []).map((e) => pointerToSegments(e.instancePath)[0]);
@@ -109,7 +123,7 @@ function finishConfig(file: string, data: Record<string, unknown>, check: Valida
   return {
     ...c,
     file,
-    state: resolve(base, c.state),
+    state: stateEnv ? defaultStateDir(file, { env: stateEnv }) : resolve(base, c.state),
     connections: resolve(base, c.connections),
     jobs: resolve(base, c.jobs),
   };

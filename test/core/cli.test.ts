@@ -1,21 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tree } from '../config/fixtures.ts';
-import { CLI } from '../helpers/cli.ts';
+import { dropcron as inDir } from '../helpers/cli.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function dropcron(args: string[], cwd = root, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+// Without a config of the user's or of DROPCRON_CONFIG, the repository's examples are read.
+const dropcron = (args: string[], cwd = root) =>
+  inDir(args, cwd, { XDG_CONFIG_HOME: join(root, 'no-such-folder'), DROPCRON_CONFIG: undefined });
 
 describe('dropcron CLI', () => {
   it('validates the shipped examples', () => {

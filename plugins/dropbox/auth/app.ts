@@ -75,8 +75,8 @@ export async function resolveApp(
 
 /**
  * def.endpoints if set; else the sandbox if the connection asks for it; else Dropbox.
- * A CLI command runs in its own process without the daemon's sandbox, so with
- * `sandbox: true` in config.yaml it talks to the daemon's sandbox on its port.
+ * Services that started no sandbox (src/sandboxes.ts starts them for the daemon and the
+ * one-off commands) talk to the one on its port, with `sandbox: true` in config.yaml.
  */
 export function resolveEndpoints(def: ConnectionDefinition, services: Services): Endpoints {
   const d = asDropbox(def);

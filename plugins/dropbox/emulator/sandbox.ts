@@ -45,8 +45,7 @@ export async function startSandbox(services: Services): Promise<Sandbox> {
         { cause: err },
       );
     }
-    log.info({ url }, 'using the dropbox sandbox already running on this port');
-    return { url, close: async () => {} };
+    return { url, shared: true, close: async () => {} };
   }
 }
 
