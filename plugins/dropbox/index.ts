@@ -5,7 +5,6 @@ import { connectionSchema, checkConnection, describeConnection } from './connect
 import { dropboxConnectionOps } from './auth/index.ts';
 import { dropboxTasks } from './tasks/index.ts';
 import commands from './commands.ts';
-import { startSandbox } from './emulator/sandbox.ts';
 
 const plugin: Plugin = {
   name: 'dropbox',
@@ -40,7 +39,9 @@ const plugin: Plugin = {
   taskTypes: dropboxTasks,
   errors: dropboxErrors,
   commands,
-  startSandbox,
+  // The emulator (and undici's request) loads only when `sandbox: true` starts it: a
+  // `dropcron run` against Dropbox never needs it.
+  startSandbox: async (services) => (await import('./emulator/sandbox.ts')).startSandbox(services),
 };
 
 export default plugin;
