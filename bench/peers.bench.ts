@@ -33,6 +33,7 @@ import {
   type PeerId,
   type Run,
   type Scenario,
+  type ScenarioId,
   type Sizes,
 } from './scenarios.ts';
 import { uploadBig, type Wire } from './wire.ts';
@@ -48,7 +49,7 @@ function rcloneVersion(log: (s: string) => void): string {
   }
 }
 
-async function setUp(work: string, sizes: Sizes): Promise<Ctx> {
+async function setUp(work: string, sizes: Sizes, wanted: (id: ScenarioId) => boolean): Promise<Ctx> {
   const cert = makeFrontCert(work);
   const emu = await startEmulator({ dataDir: join(work, 'emu-data'), tls: { key: cert.key, cert: cert.cert } });
   emu.faults.set({ quotaBytes: 1024 * GiB });
@@ -79,14 +80,21 @@ async function setUp(work: string, sizes: Sizes): Promise<Ctx> {
     dispatcher: new ProxyAgent({ uri: proxy.url, requestTls: { ca: await readFile(cert.caFile) } }),
   };
   const [sdkScript, wireScript] = await Promise.all([bundle('sdk-peer', work), bundle('wire-peer', work)]);
-  // Seeds: the big file (through the wire, not timed), distinct small files, the listing tree.
+  // Seeds (of the scenarios that run): the big file (through the wire, not timed),
+  // distinct small files, the listing tree.
   await mkdir(join(work, 'big'));
-  await makeFile(join(work, 'big', 'big.bin'), sizes.big);
-  await uploadBig(wire, join(work, 'big', 'big.bin'), '/seed/big/big.bin', DEFAULT_CHUNK_SIZE);
-  await makeSmallFiles(join(work, 'many'), sizes.many, 16 * 1024);
+  if (wanted('upload-big') || wanted('download-big')) {
+    await makeFile(join(work, 'big', 'big.bin'), sizes.big);
+    await uploadBig(wire, join(work, 'big', 'big.bin'), '/seed/big/big.bin', DEFAULT_CHUNK_SIZE);
+  }
+  await makeSmallFiles(
+    join(work, 'many'),
+    wanted('upload-many') || wanted('download-many') ? sizes.many : 0,
+    16 * 1024,
+  );
   for (const name of await readdir(join(work, 'many')))
     await emu.files.put(ACCOUNT, `/seed/many/${name}`, await readFile(join(work, 'many', name)));
-  for (let d = 0; d < sizes.listFolders; d++)
+  for (let d = 0; d < (wanted('list') ? sizes.listFolders : 0); d++)
     await emu.files.putMany(
       ACCOUNT,
       Array.from({ length: sizes.listPerFolder }, (_, i) => `/seed/list/d${d}/f${i}.txt`),
@@ -124,6 +132,8 @@ export async function runPeerBench(o: {
   sizes: Sizes;
   rounds: number;
   slowSeconds: number;
+  /** Only these scenarios (`--only=list,delete`); default: all. */
+  only?: ScenarioId[];
   log: (s: string) => void;
   /** Runs with the sandbox and dropcron's home still up, after the peers (the daemon figures). */
   after?: (home: DropcronHome, timeFile: string) => Promise<void>;
@@ -132,10 +142,11 @@ export async function runPeerBench(o: {
   const started = performance.now();
   const loadBefore = load();
   const rclone = rcloneVersion(o.log);
-  const ctx = await setUp(work, o.sizes);
+  const wanted = (id: ScenarioId) => !o.only || o.only.includes(id);
+  const ctx = await setUp(work, o.sizes, wanted);
   const results = new Map<string, Outcome[]>();
   const key = (s: string, p: PeerId) => `${s}/${p}`;
-  const all = scenarios(ctx);
+  const all = scenarios(ctx).filter((sc) => wanted(sc.id));
   const firstRun = (s: string, p: PeerId) => {
     const r = results.get(key(s, p))?.[0];
     return r && !failed(r) ? r.seconds : undefined;
