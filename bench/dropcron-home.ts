@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { openVault } from '../src/store/vault.ts';
 import { REFRESH_TOKEN } from '../plugins/dropbox/auth/grant.ts';
 import type { Command } from './measure.ts';
-import { CLI } from '../test/helpers/cli.ts';
+import { CLI } from './shipped-command.ts';
 
 /** The command as it ships (compiled; bench/run.ts builds it first). */
 export const DROPCRON_BIN = CLI;

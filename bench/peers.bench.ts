@@ -21,14 +21,19 @@ import {
   ACCOUNT,
   APP,
   GiB,
+  MIN_CAP_SECONDS,
+  OTHER_CAP,
   PEERS,
   PLAIN,
+  TARGET_CAP,
+  TUNED,
   peerCommand,
   scenarios,
   type Ctx,
   type PeerId,
   type Run,
   type Scenario,
+  type ScenarioId,
   type Sizes,
 } from './scenarios.ts';
 import { uploadBig, type Wire } from './wire.ts';
@@ -44,7 +49,7 @@ function rcloneVersion(log: (s: string) => void): string {
   }
 }
 
-async function setUp(work: string, sizes: Sizes): Promise<Ctx> {
+async function setUp(work: string, sizes: Sizes, wanted: (id: ScenarioId) => boolean): Promise<Ctx> {
   const cert = makeFrontCert(work);
   const emu = await startEmulator({ dataDir: join(work, 'emu-data'), tls: { key: cert.key, cert: cert.cert } });
   emu.faults.set({ quotaBytes: 1024 * GiB });
@@ -75,14 +80,21 @@ async function setUp(work: string, sizes: Sizes): Promise<Ctx> {
     dispatcher: new ProxyAgent({ uri: proxy.url, requestTls: { ca: await readFile(cert.caFile) } }),
   };
   const [sdkScript, wireScript] = await Promise.all([bundle('sdk-peer', work), bundle('wire-peer', work)]);
-  // Seeds: the big file (through the wire, not timed), distinct small files, the listing tree.
+  // Seeds (of the scenarios that run): the big file (through the wire, not timed),
+  // distinct small files, the listing tree.
   await mkdir(join(work, 'big'));
-  await makeFile(join(work, 'big', 'big.bin'), sizes.big);
-  await uploadBig(wire, join(work, 'big', 'big.bin'), '/seed/big/big.bin', DEFAULT_CHUNK_SIZE);
-  await makeSmallFiles(join(work, 'many'), sizes.many, 16 * 1024);
+  if (wanted('upload-big') || wanted('download-big')) {
+    await makeFile(join(work, 'big', 'big.bin'), sizes.big);
+    await uploadBig(wire, join(work, 'big', 'big.bin'), '/seed/big/big.bin', DEFAULT_CHUNK_SIZE);
+  }
+  await makeSmallFiles(
+    join(work, 'many'),
+    wanted('upload-many') || wanted('download-many') ? sizes.many : 0,
+    16 * 1024,
+  );
   for (const name of await readdir(join(work, 'many')))
     await emu.files.put(ACCOUNT, `/seed/many/${name}`, await readFile(join(work, 'many', name)));
-  for (let d = 0; d < sizes.listFolders; d++)
+  for (let d = 0; d < (wanted('list') ? sizes.listFolders : 0); d++)
     await emu.files.putMany(
       ACCOUNT,
       Array.from({ length: sizes.listPerFolder }, (_, i) => `/seed/list/d${d}/f${i}.txt`),
@@ -92,6 +104,9 @@ async function setUp(work: string, sizes: Sizes): Promise<Ctx> {
 }
 
 type Outcome = Measured | { error: string };
+/** The tuned column where no rclone flag applies (TUNED). */
+const AS_DEFAULTS = 'as defaults (no flag applies)';
+const secs = (m: Measured) => `${m.capped ? '> ' : ''}${fmt(m.seconds, 2)} s`;
 const failed = (o: Outcome): o is { error: string } => 'error' in o;
 const SLOW_FACTOR = 3;
 const load = () =>
@@ -100,17 +115,25 @@ const load = () =>
     .join(' ');
 
 /**
- * Runs every scenario for every peer: `rounds` interleaved rounds. A peer whose first
- * run took longer than `slowSeconds` and more than SLOW_FACTOR times the fastest first
- * run of the scenario is not repeated: one run of a peer that far behind cannot change
- * the comparison, and three would take the bench past 10 minutes (rclone needs about a
- * minute for the 1,000 small files). Relative, so a loaded machine that slows every peer
- * alike does not cut anyone's rounds.
+ * Runs every scenario for every peer: `rounds` interleaved rounds, so the bench stays
+ * under 10 minutes by running only what can change a comparison:
+ * - a peer whose first run took longer than `slowSeconds` and more than SLOW_FACTOR
+ *   times the fastest first run of the scenario is not repeated: one run of a peer that
+ *   far behind cannot change the comparison (rclone needs a minute or more for the 1,000
+ *   small files). Relative, so a loaded machine that slows every peer alike does not cut
+ *   anyone's rounds;
+ * - a peer in no target (the SDK) runs once per scenario;
+ * - a run is stopped at a multiple of dropcron's first run (TARGET_CAP, OTHER_CAP; never
+ *   before MIN_CAP_SECONDS) and shown as "> N s": past that the ratio is decided;
+ * - rclone (tuned) runs only where its flags change something (TUNED); elsewhere the
+ *   defaults' runs fill its column.
  */
 export async function runPeerBench(o: {
   sizes: Sizes;
   rounds: number;
   slowSeconds: number;
+  /** Only these scenarios (`--only=list,delete`); default: all. */
+  only?: ScenarioId[];
   log: (s: string) => void;
   /** Runs with the sandbox and dropcron's home still up, after the peers (the daemon figures). */
   after?: (home: DropcronHome, timeFile: string) => Promise<void>;
@@ -119,10 +142,11 @@ export async function runPeerBench(o: {
   const started = performance.now();
   const loadBefore = load();
   const rclone = rcloneVersion(o.log);
-  const ctx = await setUp(work, o.sizes);
+  const wanted = (id: ScenarioId) => !o.only || o.only.includes(id);
+  const ctx = await setUp(work, o.sizes, wanted);
   const results = new Map<string, Outcome[]>();
   const key = (s: string, p: PeerId) => `${s}/${p}`;
-  const all = scenarios(ctx);
+  const all = scenarios(ctx).filter((sc) => wanted(sc.id));
   const firstRun = (s: string, p: PeerId) => {
     const r = results.get(key(s, p))?.[0];
     return r && !failed(r) ? r.seconds : undefined;
@@ -132,13 +156,20 @@ export async function runPeerBench(o: {
     const fastest = Math.min(...PEERS.map((x) => firstRun(s, x.id) ?? Infinity));
     return mine !== undefined && mine > o.slowSeconds && mine > SLOW_FACTOR * fastest;
   };
+  const limitFor = (s: string, p: (typeof PEERS)[number]) => {
+    const mine = firstRun(s, 'dropcron');
+    if (p.id === 'dropcron' || mine === undefined) return Infinity;
+    return Math.max(MIN_CAP_SECONDS, (p.inTargets ? TARGET_CAP : OTHER_CAP) * mine);
+  };
   try {
     for (const sc of all) {
       ctx.emu.faults.set(sc.realism);
       for (let round = 0; round < o.rounds; round++) {
-        for (const { id: peer } of PEERS) {
+        for (const p of PEERS) {
+          const peer = p.id;
           const prev = results.get(key(sc.id, peer)) ?? [];
-          if (round > 0 && tooSlowToRepeat(sc.id, peer)) continue;
+          if (peer === 'rclone-tuned' && !TUNED[sc.id].length) continue;
+          if (round > 0 && (!p.inTargets || tooSlowToRepeat(sc.id, peer))) continue;
           const run: Run = {
             peer,
             round,
@@ -149,14 +180,16 @@ export async function runPeerBench(o: {
           let outcome: Outcome;
           try {
             await sc.prepare?.(run);
-            outcome = await measure(await peerCommand(ctx, run, sc.tuned, sc.spec(run)), join(work, 'time.txt'));
-            await sc.verify(run);
+            const cmd = await peerCommand(ctx, run, TUNED[sc.id], sc.spec(run));
+            outcome = await measure(cmd, join(work, 'time.txt'), limitFor(sc.id, p));
+            // A stopped run did not finish its work: nothing to verify.
+            if (!outcome.capped) await sc.verify(run);
           } catch (err) {
             outcome = { error: (err as Error).message.split('\n')[0]!.slice(0, 300) };
           }
           results.set(key(sc.id, peer), [...prev, outcome]);
           o.log(
-            `  ${sc.id} round ${round + 1} ${peer}: ${failed(outcome) ? `FAILED ${outcome.error}` : `${fmt(outcome.seconds, 2)} s, ${fmt(outcome.peakRssMB, 0)} MB`} (load ${load()})`,
+            `  ${sc.id} round ${round + 1} ${peer}: ${failed(outcome) ? `FAILED ${outcome.error}` : `${secs(outcome)}, ${fmt(outcome.peakRssMB, 0)} MB`} (load ${load()})`,
           );
         }
       }
@@ -184,22 +217,29 @@ function report(
   key: (s: string, p: PeerId) => string,
   meta: { rclone: string; loadBefore: string; seconds: number; rounds: number; slowSeconds: number },
 ): string {
-  const ok = (s: string, p: PeerId) => (results.get(key(s, p)) ?? []).filter((x): x is Measured => !failed(x));
-  const medianOf = (s: string, p: PeerId) => {
+  // Where no flag tunes rclone, its defaults' runs are the tuned column's too.
+  const runsOf = (s: Scenario['id'], p: PeerId) =>
+    results.get(key(s, p === 'rclone-tuned' && !TUNED[s].length ? 'rclone' : p)) ?? [];
+  const ok = (s: Scenario['id'], p: PeerId) => runsOf(s, p).filter((x): x is Measured => !failed(x));
+  /** The median, and whether it is only a lower bound (a run was stopped at its limit). */
+  const medianOf = (s: Scenario['id'], p: PeerId) => {
     const runs = ok(s, p);
-    return runs.length ? median(runs.map((r) => r.seconds)) : undefined;
+    return runs.length ? { s: median(runs.map((r) => r.seconds)), atLeast: runs.some((r) => r.capped) } : undefined;
   };
-  const cell = (s: string, p: PeerId) => {
-    const runs = ok(s, p);
+  const cell = (s: Scenario['id'], p: PeerId) => {
     const m = medianOf(s, p);
     if (m === undefined) return 'failed';
-    return `${fmt(m, 2)} s, ${fmt(Math.max(...runs.map((r) => r.peakRssMB)), 0)} MB`;
+    const rss = ok(s, p).filter((r) => !r.capped);
+    return `${m.atLeast ? '> ' : ''}${fmt(m.s, 2)} s, ${rss.length ? fmt(Math.max(...rss.map((r) => r.peakRssMB)), 0) : '-'} MB`;
   };
-  const ratio = (s: string, other: PeerId) => {
+  const ratio = (s: Scenario['id'], other: PeerId) => {
     const a = medianOf(s, 'dropcron');
     const b = medianOf(s, other);
     if (a === undefined || b === undefined) return '-';
-    return `${fmt(a / b, 2)} (${a <= b ? `${fmt(b / a, 1)}x faster` : `${fmt(a / b, 1)}x slower`})`;
+    // Against a stopped run the ratio is an upper bound: dropcron is at least this much faster.
+    const lt = b.atLeast ? '< ' : '';
+    const gt = b.atLeast ? '> ' : '';
+    return `${lt}${fmt(a.s / b.s, 2)} (${a.s <= b.s ? `${gt}${fmt(b.s / a.s, 1)}x faster` : `${fmt(a.s / b.s, 1)}x slower`})`;
   };
   const rows = all.map((sc) => [
     sc.title,
@@ -209,12 +249,20 @@ function report(
     ratio(sc.id, 'wire'),
   ]);
   const roundRows = all.flatMap((sc) =>
-    PEERS.map((p) => [
-      sc.id,
-      p.label,
-      (results.get(key(sc.id, p.id)) ?? []).map((r) => (failed(r) ? 'failed' : fmt(r.seconds, 2))).join(' / '),
-      (results.get(key(sc.id, p.id)) ?? []).map((r) => (failed(r) ? '-' : fmt(r.peakRssMB, 0))).join(' / '),
-    ]),
+    PEERS.map((p) =>
+      p.id === 'rclone-tuned' && !TUNED[sc.id].length
+        ? [sc.id, p.label, AS_DEFAULTS, AS_DEFAULTS]
+        : [
+            sc.id,
+            p.label,
+            runsOf(sc.id, p.id)
+              .map((r) => (failed(r) ? 'failed' : secs(r).replace(' s', '')))
+              .join(' / '),
+            runsOf(sc.id, p.id)
+              .map((r) => (failed(r) || r.capped ? '-' : fmt(r.peakRssMB, 0)))
+              .join(' / '),
+          ],
+    ),
   );
   const errors = all.flatMap((sc) =>
     PEERS.flatMap((p) =>
@@ -223,7 +271,8 @@ function report(
   );
   const markdown = [
     `${meta.rclone}; node ${process.version}; load average ${meta.loadBefore} before, ${load()} after; ` +
-      `${meta.rounds} interleaved round(s), a peer slower than ${meta.slowSeconds} s and ${SLOW_FACTOR}x the fastest in round 1 runs once; ` +
+      `${meta.rounds} interleaved round(s), a peer slower than ${meta.slowSeconds} s and ${SLOW_FACTOR}x the fastest in round 1 runs once, the SDK once; ` +
+      `a run is stopped at ${TARGET_CAP}x dropcron's first run (the SDK's at ${OTHER_CAP}x; never before ${MIN_CAP_SECONDS} s), shown as "> N s"; ` +
       `bench took ${fmt(meta.seconds, 0)} s`,
     '',
     table(
@@ -231,7 +280,8 @@ function report(
       ['work', ...PEERS.map((p) => p.label), 'dropcron / rclone', 'dropcron / rclone tuned', 'dropcron / wire'],
       rows,
     ),
-    'rclone (tuned) flags: ' + all.map((sc) => `${sc.id} \`${sc.tuned.join(' ')}\``).join('; '),
+    'rclone (tuned) flags: ' +
+      all.map((sc) => `${sc.id} ${TUNED[sc.id].length ? `\`${TUNED[sc.id].join(' ')}\`` : AS_DEFAULTS}`).join('; '),
     '',
     table(
       'Every run (seconds; peak RSS MB)',

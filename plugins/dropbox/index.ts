@@ -5,9 +5,7 @@ import { connectionSchema, checkConnection, describeConnection } from './connect
 import { dropboxConnectionOps } from './auth/index.ts';
 import { dropboxTasks } from './tasks/index.ts';
 import commands from './commands.ts';
-import { startSandbox } from './emulator/sandbox.ts';
 import { starter } from './starter.ts';
-import { doctor } from './doctor/index.ts';
 
 const plugin: Plugin = {
   name: 'dropbox',
@@ -42,9 +40,12 @@ const plugin: Plugin = {
   taskTypes: dropboxTasks,
   errors: dropboxErrors,
   commands,
-  startSandbox,
   starter,
-  doctor,
+  // Loaded by `dropcron doctor` only: its checks make requests (undici) nothing else needs at start.
+  doctor: async (ctx) => (await import('./doctor/index.ts')).doctor(ctx),
+  // The emulator (and undici's request) loads only when `sandbox: true` starts it: a
+  // `dropcron run` against Dropbox never needs it.
+  startSandbox: async (services) => (await import('./emulator/sandbox.ts')).startSandbox(services),
 };
 
 export default plugin;

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { PEERS, SCENARIO_IDS } from '../../bench/scenarios.ts';
+import { PEERS, SCENARIO_IDS, TUNED } from '../../bench/scenarios.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -21,9 +21,12 @@ describe('npm run bench -- --quick', () => {
     for (const p of PEERS) expect(head, p.label).toContain(` ${p.label} `);
     // The per-run table: one row per scenario and peer, with a time (a run the bench
     // could not verify would read "failed").
+    // Where no rclone flag applies (TUNED), the tuned row says so instead of a time.
     for (const s of SCENARIO_IDS)
-      for (const p of PEERS)
-        expect(stdout).toMatch(new RegExp(`\\| ${s} +\\| ${p.label.replace(/[()]/g, '\\$&')} +\\| \\d+\\.\\d+ `));
+      for (const p of PEERS) {
+        const value = p.id === 'rclone-tuned' && !TUNED[s].length ? 'as defaults' : '\\d+\\.\\d+ ';
+        expect(stdout).toMatch(new RegExp(`\\| ${s} +\\| ${p.label.replace(/[()]/g, '\\$&')} +\\| ${value}`));
+      }
     expect(stdout).not.toContain('failed');
     for (const figure of [
       '`dropcron --help`',
@@ -32,6 +35,8 @@ describe('npm run bench -- --quick', () => {
       'idle RSS',
       'p99 fire lateness',
     ])
-      expect(stdout).toMatch(new RegExp(`\\| ${figure.replace(/[()`"]/g, '\\$&')}[^|]*\\| \\d+(\\.\\d+)? (s|MB) +\\|`));
+      expect(stdout).toMatch(
+        new RegExp(`\\| ${figure.replace(/[()`"]/g, '\\$&')}[^|]*\\| \\d+(\\.\\d+)? (s|MB)( \\([^|]*\\))? +\\|`),
+      );
   });
 });

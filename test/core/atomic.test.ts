@@ -37,4 +37,23 @@ describe('atomic writes', () => {
     expect(await readFile(file, 'utf8')).toBe('precious');
     expect((await readdir(base)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
+
+  it('writes streamed pieces in order, and keeps the old file when the stream fails part-way', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'dropcron-atomic-'));
+    const file = join(base, 'report.csv');
+    // More than one write's worth (256 KiB), so pieces are gathered and flushed.
+    const rows = Array.from({ length: 20_000 }, (_, i) => `row ${i},${'x'.repeat(20)}\n`);
+    async function* pieces(failAt = Infinity) {
+      for (let i = 0; i < rows.length; i++) {
+        if (i === failAt) throw new Error('listing failed');
+        yield rows[i]!;
+      }
+    }
+    await writeFileAtomic(file, pieces(), 0o644);
+    expect(await readFile(file, 'utf8')).toBe(rows.join(''));
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+    await expect(writeFileAtomic(file, pieces(15_000))).rejects.toThrow('listing failed');
+    expect(await readFile(file, 'utf8')).toBe(rows.join(''));
+    expect(await readdir(base)).toEqual(['report.csv']);
+  });
 });

@@ -1,6 +1,6 @@
 // list: the matches in a Dropbox folder, handed to the next task (download, delete)
 // and optionally written to a JSON or CSV file.
-import type { TaskOutput, TaskType } from '../../../src/plugin.ts';
+import { writeFileAtomic, type TaskOutput, type TaskType } from '../../../src/plugin.ts';
 import type { DropboxClient, Metadata } from '../api/types.ts';
 import { expand, placeholderProblems, remotePathProblems, varsOf } from './common.ts';
 import { CSV_COLUMNS, csvRow, entryCsvRow } from './csv.ts';
@@ -9,7 +9,6 @@ import { resolveLocal } from './local-paths.ts';
 import { eachCandidate, HAND_ON_MAX, type DateField, type EntryType } from './remote-entries.ts';
 import { ResultBuilder } from './result.ts';
 import { remoteOrThrow } from './remote-paths.ts';
-import { writeReportFile } from './report-file.ts';
 import { SortedRows, type Order } from './sorted-rows.ts';
 import { listSchema } from './task-schemas.ts';
 
@@ -110,7 +109,7 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
         if (writing) yield v.row ?? reportRow(format, v.meta!);
       }
     };
-    if (file && writing) await writeReportFile(file, reportPieces(format, matches()), 0o644);
+    if (file && writing) await writeFileAtomic(file, reportPieces(format, matches()), 0o644);
     else for await (const _ of matches());
     r.count('listed', listed);
     if (listed > HAND_ON_MAX) {
