@@ -39,7 +39,7 @@ async function route(opts = {}) {
     let node;
     if (parts[0] === 'jobs' && parts[1]) node = await jobView(parts[1]);
     else if (parts[0] === 'jobs') node = await jobsView();
-    else if (parts[0] === 'connections' && parts[1] === 'new') node = connectionForm(null);
+    else if (parts[0] === 'connections' && parts[1] === 'new') node = await connectionForm(null);
     else if (parts[0] === 'connections' && parts[1]) node = await connectionView(parts[1], parts[2]);
     else node = await connectionsView();
     if (seq !== routeSeq) return;
