@@ -6,7 +6,8 @@
 // 3:  a job file broken on disk stays listed with a "file has errors" badge, its problems
 //     at file:line:col and its history;
 // 7:  the daemon stopped: a "connection lost, reconnecting" banner; started again: the
-//     live stream is back by itself and the session survived.
+//     live stream is back by itself and the session survived;
+// and the Cluster page, shown only where GET /api/cluster answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -173,5 +174,55 @@ describe('admin UI rows 10, 3 and 7 in Chromium', () => {
       /edited in the other tab/,
     );
     await other.close();
+  });
+
+  it('shows a Cluster page only where /api/cluster answers, with what it says', async () => {
+    // This daemon has no such route: no Cluster link.
+    await page.goto(`${f.url}/#/connections`);
+    const probed = page.waitForResponse((r) => r.url().endsWith('/api/cluster'));
+    await page.reload();
+    expect((await probed).status()).toBe(404);
+    await page.locator('#connections').waitFor();
+    expect(await page.locator('#nav-cluster').isVisible()).toBe(false);
+    // One that has it, as the route's shape says (answered here in the page's stead).
+    const now = Date.now();
+    const iso = (agoMs: number) => new Date(now - agoMs).toISOString();
+    await page.route('**/api/cluster', (r) =>
+      r.fulfill({
+        json: {
+          store: { kind: 'postgres', ok: true },
+          daemons: [
+            {
+              id: 'd-1',
+              host: 'nas',
+              pid: 41,
+              startedAt: iso(3600_000),
+              heartbeatAt: iso(2000),
+              alive: true,
+              self: true,
+              running: [{ runId: 'r-1', job: 'reports', startedAt: iso(60_000) }],
+            },
+            {
+              id: 'd-2',
+              host: 'pi',
+              pid: 7,
+              startedAt: iso(7200_000),
+              heartbeatAt: iso(600_000),
+              alive: false,
+              self: false,
+            },
+          ],
+        },
+      }),
+    );
+    await page.reload();
+    await eventually(() => page.locator('#nav-cluster').isVisible()).toBe(true);
+    await page.locator('#nav-cluster').click();
+    await eventually(() => page.locator('#daemons tbody tr').count()).toBe(2);
+    expect(await page.locator('#cluster-store').textContent()).toMatch(/postgres OK/);
+    const [self, other] = await page.locator('#daemons tbody tr').allTextContents();
+    expect(self).toMatch(/d-1this one.*nas \(pid 41\).*alive.*reports since/);
+    expect(other).toMatch(/d-2.*pi \(pid 7\).*silent.*idle/);
+    await page.unroute('**/api/cluster');
   });
 });

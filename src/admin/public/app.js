@@ -10,6 +10,7 @@ import { connectionView } from './views/connection.js';
 import { connectionForm } from './views/connection-form.js';
 import { jobsView } from './views/jobs.js';
 import { jobView } from './views/job.js';
+import { clusterView } from './views/cluster.js';
 
 apiEvents.unreachable = () => offline(true);
 apiEvents.signedOut = showSignIn;
@@ -39,6 +40,7 @@ async function route(opts = {}) {
     let node;
     if (parts[0] === 'jobs' && parts[1]) node = await jobView(parts[1]);
     else if (parts[0] === 'jobs') node = await jobsView();
+    else if (parts[0] === 'cluster') node = await clusterView();
     else if (parts[0] === 'connections' && parts[1] === 'new') node = await connectionForm(null);
     else if (parts[0] === 'connections' && parts[1]) node = await connectionView(parts[1], parts[2]);
     else node = await connectionsView();
