@@ -3,8 +3,9 @@
 //   const form = schemaForm(schema, { values, secrets, idPrefix, readonly });
 //   container.append(form.element);
 //   form.check()            -> true, or false with each error shown next to its field
-//   form.changes()          -> { key: value | null } for what the user changed (null: remove the key);
-//                              nested objects as nested objects; defaults are never written
+//   form.changes()          -> { key: value | null } for what the user changed (null: remove the key,
+//                              also for a setting x-showWhen turned off); nested objects as nested
+//                              objects; a default the control showed by itself is not written
 //   form.secrets()          -> { 'dotted.path': value | null } typed secrets, and null for a set
 //                              secret whose field no longer applies (x-showWhen turned it off)
 //   form.showProblems(problems, prefix) -> the API's problems ({ path, message }) next to their
@@ -18,7 +19,10 @@
 // oneOf [{ const, title }], `x-secret` (a password field, sent through secrets()),
 // `x-showWhen` ({ siblingKey: value | [values] }), `x-order` ([keys] on an object), and
 // errorMessage (the words for a failed pattern or format). `values` is what the file says;
-// `secrets` says per dotted path whether a secret is set ({ set, source, variable }).
+// `secrets` says per dotted path whether a secret is set ({ set, source, variable });
+// `readonly` lists dotted paths shown but never sent; `idPrefix` keeps ids apart when one
+// page holds several forms (ids are the dotted path with '-': `business-pathRoot`).
+// Also exported: fieldApplies(schema, path, values), the x-showWhen test for one path.
 import { h } from './dom.js';
 import { fieldError, inWords } from './schema-words.js';
 import { at, choices, control, holds, isObject, ordered, same, secretHint } from './schema-controls.js';
