@@ -86,6 +86,12 @@ describe('values typed into the admin UI are stored literally', () => {
     expect(def.appKey).toBe(APP_KEY);
   });
 
+  it("the edit form reads a hand-written ${VAR} as the reference, not the daemon's value", async () => {
+    const one = await f.app.inject({ method: 'GET', url: '/api/connections/work', headers });
+    expect(one.body).not.toContain(APP_KEY);
+    expect(one.json().connection.settings.appKey).toBe('${APP_KEY}');
+  });
+
   it('a literal $${ typed into a field comes back as typed, not as ${', async () => {
     const res = await patch({ description: TYPED_ESCAPE });
     expect(res.json().connection.settings.description).toBe(TYPED_ESCAPE);

@@ -6,7 +6,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { parseYaml } from '../../config/yaml-file.ts';
+import { parseYaml, type Env } from '../../config/yaml-file.ts';
 import type { ConnectionDefinition, ConnectionStatus, ConnectionType } from '../../plugin.ts';
 import { fsyncDir } from '../../store/atomic.ts';
 import { connectionOf, HttpError, pluginError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
@@ -84,6 +84,9 @@ async function summary(
   };
 }
 
+/** An environment in which every ${NAME} reads as itself (`$${` still reads as `${`). */
+const REFERENCES: Env = new Proxy({}, { get: (_t, name) => (typeof name === 'string' ? `\${${name}}` : undefined) });
+
 /**
  * Everything the edit form needs: settings without secrets, where each secret is set,
  * and the file's version (sent back as If-Match with the edit).
@@ -96,9 +99,11 @@ async function details(ctx: AdminContext, def: ConnectionDefinition, ct: Connect
   const stored = new Set(await vault.secretNames(def.name));
   const secrets: Record<string, SecretInfo> = {};
   for (const p of paths) secrets[p] = describeSecret(raw.getIn(p.split('.')), stored.has(p));
-  // What the file says (interpolated), not the definition with schema defaults filled
-  // in: the form sends it back, and defaults must not end up written into the file.
-  const written = (parseYaml(def.file, source, ctx.env).data ?? {}) as Record<string, unknown>;
+  // What the file says, not the definition with schema defaults filled in: the form
+  // sends it back, and defaults must not end up written into the file. A ${VAR} written
+  // by hand shows as the reference, never as the daemon's value: the form edits the
+  // file's text, and no variable of the daemon is read through the API.
+  const written = (parseYaml(def.file, source, REFERENCES).data ?? {}) as Record<string, unknown>;
   const { name, type, ...rest } = written;
   void name;
   void type;
