@@ -22,7 +22,7 @@ import type {
   UploadManyResult,
   UploadOptions,
 } from './types.ts';
-import { Transport } from './http.ts';
+import { Transport, type TransportObserver } from './http.ts';
 import { encodeArg } from './arg-header.ts';
 import { normalizePath } from './paths.ts';
 import {
@@ -86,6 +86,8 @@ export interface ClientOptions {
   pacer?: Partial<PacerOptions>;
   /** Where large uploads checkpoint their sessions to resume after a crash (the state directory). */
   uploadCheckpoints?: UploadCheckpoints;
+  /** Told of every attempt and retry (the core's metrics). */
+  observer?: TransportObserver;
 }
 
 export function createDropboxClient(opts: ClientOptions): DropboxClient & DropboxClientExtras {
@@ -124,6 +126,7 @@ class Client implements DropboxClient, DropboxClientExtras {
       retry: o.retry,
       // One client per connection (version), so this is the connection's one pacer.
       pacer: new Pacer(o.pacer),
+      observer: o.observer,
       namespaceHeaders: (withPathRoot) => this.headers(withPathRoot),
       onInvalidRoot: async (err: PathRootError) => {
         this.root = err.rootInfo;
