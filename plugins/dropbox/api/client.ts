@@ -39,6 +39,12 @@ import { listFolderPages, searchPages } from './list.ts';
 import { uploadFile, MAX_REQUEST_BODY, type UploadContext } from './upload.ts';
 import { uploadMany } from './upload-many.ts';
 import { pollJob } from './async-job.ts';
+import {
+  relocateBatch,
+  type RelocationBatchOptions,
+  type RelocationItem,
+  type RelocationOutcome,
+} from './relocate-batch.ts';
 import { downloadFile } from './download.ts';
 import { BLOCK_SIZE } from './content-hash.ts';
 import type { RetryPolicy } from './retry.ts';
@@ -400,6 +406,14 @@ class Client implements DropboxClient, DropboxClientExtras {
 
   async move(fromPath: string, toPath: string, opts: CallOptions & { autorename?: boolean } = {}): Promise<Metadata> {
     return this.relocate('files/move_v2', fromPath, toPath, opts);
+  }
+
+  relocateBatch(
+    op: 'copy' | 'move',
+    items: RelocationItem[],
+    opts: RelocationBatchOptions = {},
+  ): Promise<RelocationOutcome[]> {
+    return relocateBatch({ t: this.t, commit: (fn) => this.commit(fn) }, op, items, opts);
   }
 
   private async relocate(
