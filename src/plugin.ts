@@ -8,6 +8,7 @@ import type { DaemonConfig, JobDefinition } from './config/types.ts';
 import type { ProxySettings } from './net/proxy-check.ts';
 import type { VaultChange } from './store/vault.ts';
 import type { CheckpointArea, PluginStore } from './store/store.ts';
+import type { RemoteEvents } from './metrics/remote-events.ts';
 
 // What the core offers a plugin besides Services; a plugin imports nothing else of the
 // core (eslint.config.js enforces it). These are stateless helpers.
@@ -17,7 +18,7 @@ export { parseDuration } from './config/duration.ts';
 export { writeFileAtomic } from './store/atomic.ts';
 export { normaliseProxy, type ProxySettings } from './net/proxy-check.ts';
 export { describeNetworkFailure, proxyAuthMessage, proxyOf } from './net/net-errors.ts';
-export type { Logger, VaultChange, CheckpointArea, PluginStore, JobDefinition };
+export type { Logger, VaultChange, CheckpointArea, PluginStore, JobDefinition, RemoteEvents };
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -64,6 +65,8 @@ export interface Services {
   dispatcherFor(def: ConnectionDefinition): Dispatcher;
   /** Sandboxes started because config.yaml says `sandbox: true`, by plugin name. */
   sandboxes: Map<string, Sandbox>;
+  /** Where the plugin reports its calls, retries and token refreshes (the metrics count them). */
+  events: RemoteEvents;
 }
 
 /**
@@ -189,6 +192,8 @@ export interface TaskResult {
   /** e.g. { uploaded: 3, skipped: 1 } */
   counts: Record<string, number>;
   bytes: number;
+  /** Files the task transferred, copied or moved (the metrics count them); 0 when left out. */
+  files?: number;
   output?: TaskOutput;
   actions: TaskAction[];
   warnings: string[];

@@ -8,6 +8,7 @@ import { connectionSecrets } from './store/vault.ts';
 import { createStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { versionKey } from './scheduler/connections.ts';
+import { RemoteEvents } from './metrics/remote-events.ts';
 
 export interface OwnedServices extends Services {
   close(): Promise<void>;
@@ -31,6 +32,7 @@ export function createServices(
     dispatchers,
     store,
     sandboxes: new Map<string, Sandbox>(),
+    events: new RemoteEvents(),
     dispatcherFor: (def: ConnectionDefinition) =>
       dispatchers.get(versionKey(def), { proxy: def.proxy, timeoutSeconds: def.timeoutSeconds }),
     close: async () => {

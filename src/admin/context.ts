@@ -17,6 +17,8 @@ export interface AdminScheduler {
   history: RunHistory;
   health(): unknown;
   runNow(job: string, opts?: { dryRun?: boolean }): string | Promise<string>;
+  /** Runs in progress and waiting, for the metrics. */
+  load?(): { running: number; queued: number };
 }
 
 /** Events of the admin server itself (a connection changed), streamed to the page. */

@@ -1,8 +1,8 @@
 // The admin server: Fastify with helmet (strict CSP), cookie sessions, CSRF on every
 // state-changing request, failed sign-ins throttled per client, rate limits on OAuth
 // routes, a JSON API under /api with schemas, and the static page. Nothing but sign-in,
-// /health, the OAuth callback (authenticated by its single-use state) and the page's
-// own files answers without a session.
+// /health, the OAuth callback (authenticated by its single-use state), the page's own
+// files and, with `metrics.public`, /metrics answers without a session.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
@@ -26,6 +26,7 @@ import { typeSchemaRoutes } from './routes/type-schemas.ts';
 import { openApiDocument, type RouteInfo } from './openapi.ts';
 import { RunLogs } from './run-logs.ts';
 import { InvalidEditError } from './yaml-edit.ts';
+import { Metrics } from '../metrics/metrics.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -110,6 +111,8 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
     const session = sessions.get(req.cookies[SESSION_COOKIE]);
     if (session) req.session = session;
     if (OPEN_ROUTES.has(`${req.method} ${path}`) || (req.method === 'GET' && openFiles.has(path))) return;
+    // Read at each request: an edit of config.yaml may open or close it.
+    if (req.method === 'GET' && path === '/metrics' && ctx.loaded().config.metrics.public) return;
     if (!session) return reply.code(401).send({ error: 'sign in first' });
     if (!checkCsrf(req, reply, session)) return reply;
   });
@@ -161,6 +164,18 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
       failing: h.jobs.filter((j) => j.lastOutcome === 'failed' || j.lastOutcome === 'timeout').map((j) => j.name),
     });
   });
+
+  // Counted from the admin server's start (the daemon's), like any process's counters.
+  const scheduler = ctx.scheduler;
+  const metrics = new Metrics({
+    scheduler: scheduler?.events,
+    remote: ctx.services.events,
+    ...(scheduler?.load ? { load: () => scheduler.load!() } : {}),
+  });
+  app.addHook('onClose', async () => metrics.close());
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type(metrics.contentType).send(await metrics.text()),
+  );
 
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', wildcard: false });
 

@@ -32,6 +32,8 @@ export interface DaemonConfig {
   maxConcurrentJobs: number;
   shutdownGraceSeconds: number;
   historyLimit: number;
+  /** GET /metrics on the admin server; `public` lets it be read without a session. */
+  metrics: { public: boolean };
   notify?: NotifySettings;
   /** Sections owned by plugins, keyed by plugin name (e.g. `dropbox`). */
   [pluginSection: string]: unknown;

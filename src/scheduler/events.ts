@@ -42,12 +42,33 @@ export interface RunEndEvent {
   run: RunRecord;
 }
 
+/** One task of a run is over (done, or failed after doing part of its work). */
+export interface TaskEndEvent {
+  runId: string;
+  job: string;
+  /** Task type, e.g. `upload`. */
+  task: string;
+  dryRun: boolean;
+  /** What the task moved (TaskResult.bytes and files). */
+  bytes: number;
+  files: number;
+}
+
+/** A job's timer fired; `lateMs` is how long after its slot. */
+export interface ScheduleFireEvent {
+  job: string;
+  scheduledAt: string;
+  lateMs: number;
+}
+
 export interface SchedulerEventMap {
   'run:start': [RunStartEvent];
   'run:progress': [RunProgressEvent];
   'run:log': [RunLogEvent];
   'run:plan': [RunPlanEvent];
   'run:end': [RunEndEvent];
+  'task:end': [TaskEndEvent];
+  'schedule:fire': [ScheduleFireEvent];
 }
 
 export class SchedulerEvents extends EventEmitter<SchedulerEventMap> {

@@ -176,6 +176,14 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
         summary.warnings = result.warnings.slice(0, HISTORY_LINES).map(scrubString);
         for (const w of result.warnings) runLog.warn(`${def.type}: ${w}`);
         for (const a of result.actions) actions.push({ task: def.type, ...a });
+        deps.events?.emit('task:end', {
+          runId: id,
+          job: job.name,
+          task: def.type,
+          dryRun,
+          bytes: result.bytes,
+          files: result.files ?? 0,
+        });
         // The plan, for the admin UI; a real run's actions are its counts and log.
         if (dryRun)
           deps.events?.emit('run:plan', {

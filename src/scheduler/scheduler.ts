@@ -192,6 +192,18 @@ export class Scheduler {
     };
   }
 
+  /** Runs in progress, and runs waiting: behind a running one (overlap: queue) or for a free slot. */
+  load(): { running: number; queued: number } {
+    let running = 0;
+    let queued = 0;
+    for (const s of this.jobs.values()) {
+      if (s.active?.started) running++;
+      else if (s.active) queued++;
+      if (s.queued) queued++;
+    }
+    return { running, queued };
+  }
+
   jobDefinitions(): JobDefinition[] {
     return [...this.jobs.values()].map((s) => s.def);
   }
@@ -312,6 +324,11 @@ export class Scheduler {
         this.tick();
         if (this.jobs.get(name) !== slot || this.stopping) return;
         slot.lastFired = scheduledAt;
+        this.events.emit('schedule:fire', {
+          job: name,
+          scheduledAt: scheduledAt.toISOString(),
+          lateMs: Math.max(0, this.clock.now() - scheduledAt.getTime()),
+        });
         this.saveFireTimes(slot, scheduledAt);
         this.trigger(name, 'schedule', { scheduledAt });
       },

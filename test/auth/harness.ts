@@ -52,6 +52,7 @@ export async function startWorld(opts: { accessTokenTtlSeconds?: number; appKey?
     maxConcurrentJobs: 1,
     shutdownGraceSeconds: 1,
     historyLimit: 10,
+    metrics: { public: false },
     dropbox: { appKey: opts.appKey ?? 'dropcron-sandbox' },
   } as DaemonConfig;
   const services = createServices(config, { log });

@@ -22,7 +22,7 @@ import type {
   UploadManyResult,
   UploadOptions,
 } from './types.ts';
-import { Transport } from './http.ts';
+import { Transport, type TransportObserver } from './http.ts';
 import { encodeArg } from './arg-header.ts';
 import { normalizePath } from './paths.ts';
 import {
@@ -39,6 +39,12 @@ import { listFolderPages, searchPages } from './list.ts';
 import { uploadFile, MAX_REQUEST_BODY, type UploadContext } from './upload.ts';
 import { uploadMany } from './upload-many.ts';
 import { pollJob } from './async-job.ts';
+import {
+  relocateBatch,
+  type RelocationBatchOptions,
+  type RelocationItem,
+  type RelocationOutcome,
+} from './relocate-batch.ts';
 import { downloadFile } from './download.ts';
 import { BLOCK_SIZE } from './content-hash.ts';
 import type { RetryPolicy } from './retry.ts';
@@ -86,6 +92,8 @@ export interface ClientOptions {
   pacer?: Partial<PacerOptions>;
   /** Where large uploads checkpoint their sessions to resume after a crash (the state directory). */
   uploadCheckpoints?: UploadCheckpoints;
+  /** Told of every attempt and retry (the core's metrics). */
+  observer?: TransportObserver;
 }
 
 export function createDropboxClient(opts: ClientOptions): DropboxClient & DropboxClientExtras {
@@ -124,6 +132,7 @@ class Client implements DropboxClient, DropboxClientExtras {
       retry: o.retry,
       // One client per connection (version), so this is the connection's one pacer.
       pacer: new Pacer(o.pacer),
+      observer: o.observer,
       namespaceHeaders: (withPathRoot) => this.headers(withPathRoot),
       onInvalidRoot: async (err: PathRootError) => {
         this.root = err.rootInfo;
@@ -397,6 +406,14 @@ class Client implements DropboxClient, DropboxClientExtras {
 
   async move(fromPath: string, toPath: string, opts: CallOptions & { autorename?: boolean } = {}): Promise<Metadata> {
     return this.relocate('files/move_v2', fromPath, toPath, opts);
+  }
+
+  relocateBatch(
+    op: 'copy' | 'move',
+    items: RelocationItem[],
+    opts: RelocationBatchOptions = {},
+  ): Promise<RelocationOutcome[]> {
+    return relocateBatch({ t: this.t, commit: (fn) => this.commit(fn) }, op, items, opts);
   }
 
   private async relocate(

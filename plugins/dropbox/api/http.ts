@@ -60,6 +60,14 @@ export interface TransportOptions {
   onInvalidRoot?: (err: PathRootError) => Promise<void>;
   /** The connection's pacer, shared by every call; a transport alone gets its own. */
   pacer?: Pacer;
+  /** Told of every attempt and retry (the core's metrics). */
+  observer?: TransportObserver;
+}
+
+export interface TransportObserver {
+  /** One attempt got an answer with `status`, or none (0). */
+  call(route: string, status: number): void;
+  retry(route: string, reason: string): void;
 }
 
 export class Transport {
@@ -121,6 +129,7 @@ export class Transport {
           throw err;
         }
         this.o.log?.debug({ route: call.route, attempt, delayMs: d.delayMs, reason: d.reason }, 'dropbox retry');
+        this.o.observer?.retry(call.route, d.reason);
         if (d.refreshToken) {
           refreshed = true;
           fresh = await this.o.token.refresh(token, call.signal);
@@ -166,6 +175,7 @@ export class Transport {
       closeBody(body);
       if (call.signal?.aborted) throw call.signal.reason;
       const e = this.networkError(call.route, err, host);
+      this.o.observer?.call(call.route, 0);
       this.o.log?.debug(
         { route: call.route, status: 0, error: e.tags.join('/'), ms: Math.round(performance.now() - started), attempt },
         'dropbox request failed',
@@ -173,6 +183,7 @@ export class Transport {
       throw e;
     }
     const requestId = header(res.headers, 'x-dropbox-request-id');
+    this.o.observer?.call(call.route, res.statusCode);
     this.o.log?.debug(
       { route: call.route, status: res.statusCode, requestId, ms: Math.round(performance.now() - started), attempt },
       'dropbox request',

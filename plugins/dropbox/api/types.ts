@@ -157,6 +157,12 @@ export interface DropboxClient {
   download(remotePath: string, localPath: string, opts?: DownloadOptions): Promise<FileMetadata>;
   copy(fromPath: string, toPath: string, opts?: CallOptions & { autorename?: boolean }): Promise<Metadata>;
   move(fromPath: string, toPath: string, opts?: CallOptions & { autorename?: boolean }): Promise<Metadata>;
+  /** Copies or moves many entries server-side (copy_batch_v2 / move_batch_v2); one outcome per item, in order. */
+  relocateBatch(
+    op: 'copy' | 'move',
+    items: Array<{ from: string; to: string }>,
+    opts?: CallOptions & { autorename?: boolean },
+  ): Promise<Array<{ from: string; to: string; metadata?: Metadata; error?: Error }>>;
   search(query: string, opts?: SearchOptions): AsyncIterable<Metadata>;
   /** What the connection's pacer saw so far (429s waited out), for a task's counts. */
   stats(): PacerStats;

@@ -33,6 +33,10 @@ export function openConnection(def: ConnectionDefinition, services: Services): D
     appFolder: d.access === 'app-folder',
     log: services.log.child({ connection: def.name }),
     uploadCheckpoints: uploadCheckpointsIn(services.store.checkpoints(UPLOAD_SESSIONS), def.name),
+    observer: {
+      call: (route, status) => services.events.emit('remote:call', { connection: def.name, route, status }),
+      retry: (route, reason) => services.events.emit('remote:retry', { connection: def.name, route, reason }),
+    },
   });
   return watchAuth(client, {
     // Signed in again elsewhere (e.g. `dropcron auth` while the daemon runs, after

@@ -57,7 +57,21 @@ export class ConnectionToken implements TokenSource {
   }
 
   private fresh(initial?: AccessToken): RefreshingToken {
-    return new RefreshingToken((signal) => refreshFor(this, signal), initial);
+    return new RefreshingToken((signal) => this.counted(refreshFor(this, signal)), initial);
+  }
+
+  /** Tells the core's metrics how each refresh went. */
+  private async counted(refresh: Promise<AccessToken>): Promise<AccessToken> {
+    const report = (ok: boolean) =>
+      this.services.events.emit('remote:token-refresh', { connection: this.def.name, ok });
+    try {
+      const token = await refresh;
+      report(true);
+      return token;
+    } catch (err) {
+      report(false);
+      throw err;
+    }
   }
 }
 

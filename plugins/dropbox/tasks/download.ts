@@ -158,7 +158,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
             onProgress: (done, total) => ctx.progress({ item: c.path, done, total }),
           });
           fr.count('downloaded');
-          fr.bytes += meta.size;
+          fr.moved(meta.size);
           if (o.deleteSource) await deleteVerified(c.path, local, listed, meta, fr, ctx);
         } catch (err) {
           rethrowIfAborted(ctx.signal, err);

@@ -15,6 +15,8 @@ import type { PacerStats } from '../api/pacer.ts';
 export class ResultBuilder {
   readonly counts: Record<string, number> = {};
   bytes = 0;
+  /** Files transferred, copied or moved. */
+  files = 0;
   readonly actions: TaskAction[] = [];
   readonly warnings: string[] = [];
   readonly failures: string[] = [];
@@ -30,6 +32,12 @@ export class ResultBuilder {
 
   count(key: string, n = 1): void {
     this.counts[key] = (this.counts[key] ?? 0) + n;
+  }
+
+  /** One file transferred, copied or moved, with the bytes that crossed the wire (0 for a server-side copy). */
+  moved(bytes: number): void {
+    this.files++;
+    this.bytes += bytes;
   }
 
   act(action: string, target: string, reason: string, bytes?: number): void {
@@ -56,6 +64,7 @@ export class ResultBuilder {
   absorb(part: ResultBuilder): void {
     for (const [key, n] of Object.entries(part.counts)) this.count(key, n);
     this.bytes += part.bytes;
+    this.files += part.files;
     this.actions.push(...part.actions);
     this.warnings.push(...part.warnings);
     this.failures.push(...part.failures);
@@ -70,6 +79,7 @@ export class ResultBuilder {
     const result: TaskResult = {
       counts: this.counts,
       bytes: this.bytes,
+      files: this.files,
       actions: this.actions,
       warnings: this.warnings,
     };

@@ -1,4 +1,4 @@
-// The JSON Schemas of the five tasks, built from shared pieces so every task describes
+// The JSON Schemas of the tasks, built from shared pieces so every task describes
 // a filter the same way. `npm exec tsx plugins/dropbox/tasks/gen-schemas.ts` writes them
 // to tasks/schemas/*.schema.json and the composed editor schema for job files; a test
 // fails when those files are out of date.
@@ -232,10 +232,42 @@ export const deleteSchema = obj(
   ['path'],
 );
 
+const relocateSchema = (op: 'copy' | 'move', what: string): Schema =>
+  obj(
+    `${what}, server-side (no byte passes through dropcron).`,
+    {
+      from: {
+        type: 'string',
+        pattern: '^(/.*|previous)$',
+        errorMessage: `must be a Dropbox folder starting with '/', or 'previous' for the files the previous task listed`,
+        description: `Dropbox folder to ${op} files from, or 'previous' to take the files the previous task (e.g. list) handed on. Placeholders allowed.`,
+      },
+      to: remotePath(`Dropbox folder to ${op} into (created when missing); sub folders below \`from\` are kept.`),
+      dateField: dateField('modified'),
+      ...filterProps('files'),
+      overwrite: {
+        ...overwrite,
+        description: `${overwrite.description as string} Compared by Dropbox's content_hash on both sides. Dropbox cannot ${op} over a file: a replaced target is deleted first (to the trash).`,
+      },
+      autorename: {
+        type: 'boolean',
+        default: false,
+        description:
+          "Where the overwrite policy would replace a target, keep it and let Dropbox give the new file a free name ('a (1).txt') instead.",
+      },
+    },
+    ['from', 'to'],
+  );
+
+export const copySchema = relocateSchema('copy', 'Copies Dropbox files to another Dropbox folder');
+export const moveSchema = relocateSchema('move', 'Moves Dropbox files to another Dropbox folder');
+
 export const taskSchemas: Record<string, Schema> = {
   upload: uploadSchema,
   list: listSchema,
   download: downloadSchema,
   'create-folder': createFolderSchema,
   delete: deleteSchema,
+  copy: copySchema,
+  move: moveSchema,
 };

@@ -220,7 +220,7 @@ async function uploaded(
   ctx: TaskContext<DropboxClient>,
 ): Promise<void> {
   r.count('uploaded');
-  r.bytes += p.file.size;
+  r.moved(p.file.size);
   if (!o.deleteSource) return;
   try {
     const now = await stat(p.file.abs);

@@ -54,7 +54,7 @@ function deleteOne(call: Call, path: string, parentRev?: string): Record<string,
   return m;
 }
 
-function relocate(call: Call, move: boolean): Record<string, unknown> {
+export function relocate(call: Call, move: boolean): Record<string, unknown> {
   const { st, caller, arg } = call;
   let src: Node;
   try {
@@ -103,7 +103,7 @@ function relocate(call: Call, move: boolean): Record<string, unknown> {
   return { metadata: meta(caller, node) };
 }
 
-function failureOf(err: unknown): Tagged {
+export function failureOf(err: unknown): Tagged {
   if (err instanceof ApiError && err.status === 409) return (err.body as { error: Tagged }).error;
   throw err;
 }

@@ -4,10 +4,19 @@ import { downloadRoutes } from './download.ts';
 import { readRoutes } from './files-read.ts';
 import { searchRoutes } from './files-search.ts';
 import { writeRoutes } from './files-write.ts';
+import { relocateBatchRoutes } from './relocate-batch.ts';
 import { uploadRoutes } from './upload.ts';
 import { userRoutes } from './users.ts';
 
 export function allRoutes(): Map<string, RouteDef> {
-  const all = [...userRoutes, ...readRoutes, ...searchRoutes, ...writeRoutes, ...uploadRoutes, ...downloadRoutes];
+  const all = [
+    ...userRoutes,
+    ...readRoutes,
+    ...searchRoutes,
+    ...writeRoutes,
+    ...relocateBatchRoutes,
+    ...uploadRoutes,
+    ...downloadRoutes,
+  ];
   return new Map(all.map((r) => [r.name, r]));
 }
