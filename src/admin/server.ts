@@ -22,6 +22,7 @@ import { connectionRoutes } from './routes/connections.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { eventRoutes } from './routes/events.ts';
+import { aliveDaemons, clusterRoutes } from './routes/cluster.ts';
 import { openApiDocument, type RouteInfo } from './openapi.ts';
 import { RunLogs } from './run-logs.ts';
 
@@ -149,6 +150,8 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
       lastTick: h.lastTick,
       ...(error ? { error } : {}),
       store,
+      // How many daemons the store sees alive (null when it cannot say).
+      daemons: (store.ok ? await aliveDaemons(ctx.store) : undefined) ?? null,
       jobs: h.jobs.length,
       running: h.jobs.filter((j) => j.running).length,
       failing: h.jobs.filter((j) => j.lastOutcome === 'failed' || j.lastOutcome === 'timeout').map((j) => j.name),
@@ -172,6 +175,7 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
     oauthRoutes(api, ctx);
     jobRoutes(api, ctx, logs);
     eventRoutes(api, ctx);
+    clusterRoutes(api, ctx);
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => openApiDocument(routes));
   return app;

@@ -101,6 +101,8 @@ export class Scheduler {
   /** Schedules `jobs`, then runs once each `catchUp` job that missed a slot while the daemon was down. */
   async start(jobs: JobDefinition[], connections: ConnectionDefinition[]): Promise<void> {
     await this.fireTimes.load();
+    // Listed in every daemon's cluster view while it runs (and its heartbeat beats).
+    await this.opts.services.store.registerDaemon();
     const lost = await recordInterrupted(this.opts.services.store, this.log);
     this.connections.setDefinitions(connections);
     this.tick();

@@ -2,12 +2,14 @@
 // vault/<connection>.json, running/<run id>.json, scheduler.json, master.key, and a
 // directory per checkpoint area (upload-sessions/<key>.json).
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
 import { fileCheckpointArea } from './checkpoint-area-files.ts';
 import { FileRunHistory, type RunRecord } from './history.ts';
 import { FileRunMarkers } from './run-markers.ts';
 import { openVault, type Vault } from './vault.ts';
+import { DROPCRON_VERSION, type DaemonStatus } from './daemons.ts';
 import type {
   CheckpointArea,
   ClaimOutcome,
@@ -23,6 +25,9 @@ export class FileStore implements Store {
   readonly history: FileRunHistory;
   readonly markers: FileRunMarkers;
   readonly fireTimes: FireTimesRows;
+  readonly daemonId = `${hostname()}:${process.pid}`;
+  /** When registerDaemon() was called: this process is the daemon of its state directory. */
+  private registeredAt: string | undefined;
 
   constructor(
     private readonly settings: Pick<StoreSettings, 'state' | 'historyLimit'>,
@@ -62,6 +67,28 @@ export class FileStore implements Store {
 
   health(): StoreHealth {
     return { kind: this.kind, ok: true };
+  }
+
+  async registerDaemon(): Promise<void> {
+    this.registeredAt ??= new Date().toISOString();
+  }
+
+  /** One daemon per state directory: this process, alive as long as it answers. */
+  async daemons(): Promise<DaemonStatus[]> {
+    if (!this.registeredAt) return [];
+    return [
+      {
+        id: this.daemonId,
+        host: hostname(),
+        pid: process.pid,
+        version: DROPCRON_VERSION,
+        startedAt: this.registeredAt,
+        heartbeatAt: new Date().toISOString(),
+        alive: true,
+        self: true,
+        running: this.markers.running(),
+      },
+    ];
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
 // `file` (the state directory; the default, needs nothing) and `postgres` (shared by
 // the daemons of a cluster). The scheduler, the CLI and the admin server talk to this
 // interface only, so their code is the same on one machine and in a cluster.
+import type { DaemonStatus } from './daemons.ts';
 import type { RunHistory, RunRecord } from './history.ts';
 import type { RunMarkers } from './run-markers.ts';
 import type { Vault } from './vault.ts';
@@ -95,6 +96,12 @@ export interface Store extends PluginStore {
    */
   finishRun(record: RunRecord, leased: boolean): Promise<boolean>;
   health(): StoreHealth;
+  /** This process's id among the cluster's daemons (DaemonStatus.id). */
+  readonly daemonId: string;
+  /** Lists this process among the cluster's daemons, its heartbeat keeping it there until close(). */
+  registerDaemon(): Promise<void>;
+  /** The cluster's daemons, oldest first (the file store: this one, once registered). */
+  daemons(): Promise<DaemonStatus[]>;
   close(): Promise<void>;
 }
 
