@@ -10,6 +10,9 @@ import { FileRunHistory, type RunRecord } from './history.ts';
 import { FileRunMarkers } from './run-markers.ts';
 import { openVault, type Vault } from './vault.ts';
 import { DROPCRON_VERSION, type DaemonStatus } from './daemons.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
+import { withLockFile } from './lock.ts';
+import { safeName } from './history.ts';
 import type {
   CheckpointArea,
   ClaimOutcome,
@@ -28,6 +31,8 @@ export class FileStore implements Store {
   readonly daemonId = `${hostname()}:${process.pid}`;
   /** When registerDaemon() was called: this process is the daemon of its state directory. */
   private registeredAt: string | undefined;
+  /** withLock's callers in this process, one at a time per key, before the lock file. */
+  private readonly locks = new KeyedQueue();
 
   constructor(
     private readonly settings: Pick<StoreSettings, 'state' | 'historyLimit'>,
@@ -48,6 +53,16 @@ export class FileStore implements Store {
 
   checkpoints(namespace: string): CheckpointArea {
     return fileCheckpointArea(this.settings.state, namespace);
+  }
+
+  /** In this process a queue per key; across processes (a `dropcron run` beside the daemon), a lock file. */
+  async withLock<T>(key: string, _ttlMs: number, fn: () => Promise<T>): Promise<T> {
+    const dir = join(this.settings.state, 'locks');
+    const file = join(dir, safeName(key, 'lock key'));
+    return this.locks.run(key, async () => {
+      await ensureDir(dir);
+      return withLockFile(file, fn);
+    });
   }
 
   recoverInterrupted(now?: Date) {

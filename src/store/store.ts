@@ -62,6 +62,13 @@ export interface CheckpointArea {
 export interface PluginStore {
   /** The area `namespace` (letters, digits, `.`, `_`, `-`); keys are names of the same kind. */
   checkpoints(namespace: string): CheckpointArea;
+  /**
+   * Runs `fn` holding the lock `key` (a name like a namespace's), which no other caller
+   * holds at the same time: not in this process, not in another process on this state
+   * directory, not on another daemon of the cluster. A holder that dies frees it after
+   * `ttlMs` (the file store: after its lock files' 30 s), so `fn` must finish sooner.
+   */
+  withLock<T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface StoreHealth {

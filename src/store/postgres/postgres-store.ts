@@ -25,6 +25,7 @@ import type {
 import { pgCheckpoints } from './checkpoints.ts';
 import { PgClaims } from './claims.ts';
 import { PgDaemons } from './daemons.ts';
+import { pgWithLock } from './locks.ts';
 import { pgFireTimes } from './fire-times.ts';
 import { PgRunHistory } from './history.ts';
 import { PgRunMarkers } from './markers.ts';
@@ -134,6 +135,10 @@ export class PostgresStore implements Store {
 
   checkpoints(namespace: string): CheckpointArea {
     return pgCheckpoints(() => this.connected(), namespace);
+  }
+
+  withLock<T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T> {
+    return pgWithLock(() => this.connected(), key, ttlMs, fn);
   }
 
   recoverInterrupted(now?: Date) {
