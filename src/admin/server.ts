@@ -58,9 +58,8 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
     // Unknown keys are errors, not silently dropped; one error at a time (untrusted input).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }) as unknown as FastifyInstance;
-  const sessions = await Sessions.open(ctx.loaded().config.state, {
-    onSaveError: (err) =>
-      ctx.log.warn(`cannot save the admin sessions (a restart will sign everyone out): ${err.message}`),
+  const sessions = await Sessions.open(ctx.store.adminSessions, {
+    onSaveError: (err) => ctx.log.warn(`cannot save the admin sessions: ${err.message}`),
   });
   const routes: RouteInfo[] = [];
   const openFiles = new Set(['/', ...readdirSync(PUBLIC_DIR).map((f) => `/${f}`)]);
@@ -105,9 +104,18 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
       });
     }
     const path = req.url.split('?')[0]!;
-    const session = sessions.get(req.cookies[SESSION_COOKIE]);
+    // The page's files and /health need no session, and must answer while the store does not.
+    if ((req.method === 'GET' && openFiles.has(path)) || path === '/health') return;
+    const open = OPEN_ROUTES.has(`${req.method} ${path}`);
+    let session: Session | undefined;
+    try {
+      session = await sessions.get(req.cookies[SESSION_COOKIE]);
+    } catch (err) {
+      if (!open)
+        return reply.code(503).send({ error: `cannot check the session: the store failed (${oneLine(err, 200)})` });
+    }
     if (session) req.session = session;
-    if (OPEN_ROUTES.has(`${req.method} ${path}`) || (req.method === 'GET' && openFiles.has(path))) return;
+    if (open) return;
     if (!session) return reply.code(401).send({ error: 'sign in first' });
     if (!checkCsrf(req, reply, session)) return reply;
   });

@@ -13,6 +13,7 @@ import { DROPCRON_VERSION, type DaemonStatus } from './daemons.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { withLockFile } from './lock.ts';
 import { safeName } from './history.ts';
+import { fileAdminSessions, type AdminSessionRows } from './admin-sessions.ts';
 import type {
   CheckpointArea,
   ClaimOutcome,
@@ -28,6 +29,7 @@ export class FileStore implements Store {
   readonly history: FileRunHistory;
   readonly markers: FileRunMarkers;
   readonly fireTimes: FireTimesRows;
+  readonly adminSessions: AdminSessionRows;
   readonly daemonId = `${hostname()}:${process.pid}`;
   /** When registerDaemon() was called: this process is the daemon of its state directory. */
   private registeredAt: string | undefined;
@@ -41,6 +43,7 @@ export class FileStore implements Store {
     this.history = new FileRunHistory(settings.state, settings.historyLimit);
     this.markers = new FileRunMarkers(settings.state);
     this.fireTimes = fireTimesFile(join(settings.state, 'scheduler.json'));
+    this.adminSessions = fileAdminSessions(settings.state);
   }
 
   start(): Promise<void> {

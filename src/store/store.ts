@@ -2,6 +2,7 @@
 // `file` (the state directory; the default, needs nothing) and `postgres` (shared by
 // the daemons of a cluster). The scheduler, the CLI and the admin server talk to this
 // interface only, so their code is the same on one machine and in a cluster.
+import type { AdminSessionRows } from './admin-sessions.ts';
 import type { DaemonStatus } from './daemons.ts';
 import type { RunHistory, RunRecord } from './history.ts';
 import type { RunMarkers } from './run-markers.ts';
@@ -84,6 +85,8 @@ export interface Store extends PluginStore {
   /** A marker per run in progress, so a run whose process died is recorded as interrupted. */
   readonly markers: RunMarkers;
   readonly fireTimes: FireTimesRows;
+  /** The admin server's sessions (by the hash of their id), shared by a cluster's daemons. */
+  readonly adminSessions: AdminSessionRows;
   /** Connects and migrates (postgres) or creates the state directory (file); before any other call. */
   start(): Promise<void>;
   /** The vault, its entries sealed under the master key (which every daemon of a cluster shares). */

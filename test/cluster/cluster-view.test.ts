@@ -96,6 +96,37 @@ describe('the cluster view', () => {
     expect(view.daemons.map((d: any) => d.id)).toEqual(['lost:1', b.services.store.daemonId]);
   });
 
+  it('signs a browser in on every daemon at once, and out of every daemon at once', async () => {
+    const url = await server().database();
+    const { configFile } = await configTree({}, `${ADMIN}store: { postgres: "${url}" }\n`);
+    const env = { DROPCRON_MASTER_KEY: randomBytes(32).toString('base64') };
+    const a = await start(configFile, env);
+    const b = await start(configFile, env);
+    const cookie = await signedIn(a);
+    expect((await getJson(b, '/api/cluster', cookie)).status).toBe(200);
+    const csrf = (await getJson(b, '/api/session', cookie)).body.csrf;
+    expect(csrf).toEqual(expect.any(String));
+
+    // The database holds the hash of the id, never the cookie's value.
+    const db = new pg.Client(url);
+    await db.connect();
+    try {
+      const { rows } = await db.query('SELECT key, csrf FROM dropcron.admin_sessions');
+      expect(rows).toEqual([{ key: expect.any(String), csrf }]);
+      expect(JSON.stringify(rows)).not.toContain(cookie.split('=')[1]);
+    } finally {
+      await db.end();
+    }
+
+    const out = await request(`${b.urls.admin}/api/session`, {
+      method: 'DELETE',
+      headers: { cookie, 'x-csrf-token': csrf },
+    });
+    await out.body.dump();
+    expect(out.statusCode).toBe(204);
+    expect((await getJson(a, '/api/cluster', cookie)).status).toBe(401);
+  });
+
   it('with the file store, the cluster is this daemon', async () => {
     const { configFile } = await configTree(
       { 'jobs/long.yaml': jobYaml('long', '0 0 1 1 *', '  - sleep: { ms: 3000 }\n') },

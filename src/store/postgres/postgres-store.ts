@@ -23,6 +23,8 @@ import type {
   StoreSettings,
 } from '../store.ts';
 import { pgCheckpoints } from './checkpoints.ts';
+import { pgAdminSessions } from './admin-sessions.ts';
+import type { AdminSessionRows } from '../admin-sessions.ts';
 import { PgClaims } from './claims.ts';
 import { PgDaemons } from './daemons.ts';
 import { pgWithLock } from './locks.ts';
@@ -47,6 +49,7 @@ export class PostgresStore implements Store {
   readonly history: PgRunHistory;
   readonly markers: PgRunMarkers;
   readonly fireTimes: FireTimesRows;
+  readonly adminSessions: AdminSessionRows;
   private readonly claims: PgClaims;
   private readonly daemonRows: PgDaemons;
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -80,6 +83,7 @@ export class PostgresStore implements Store {
     this.history = new PgRunHistory(pool, settings.historyLimit);
     this.markers = new PgRunMarkers(pool, this.owner);
     this.fireTimes = pgFireTimes(pool);
+    this.adminSessions = pgAdminSessions(pool);
     this.claims = new PgClaims(pool, this.owner, this.leaseMs);
     this.daemonRows = new PgDaemons(pool, this.owner, this.leaseMs);
   }
