@@ -18,6 +18,7 @@ import { InvalidGrantError } from '../../plugins/dropbox/api/errors.ts';
 import type { DaemonConfig } from '../../src/config/types.ts';
 import { createServices, type OwnedServices } from '../../src/services.ts';
 import { createLogger } from '../../src/log.ts';
+import { fillStoredSecrets } from '../../src/config/stored-secrets.ts';
 import { tempDir } from '../auth/helpers.ts';
 import { startWorld } from '../auth/harness.ts';
 import { postgresForFile } from '../helpers/postgres.ts';
@@ -84,6 +85,10 @@ describe('token refresh across daemons', () => {
     expect(tokenCalls() - before).toBe(1);
     const first = tokens();
     expect(new Set(first).size).toBe(1);
+    // The shared token is not copied into definitions as secrets typed into the UI are.
+    const loaded = { ...def };
+    await fillStoredSecrets(daemons[1]!.config, [loaded], env);
+    expect(JSON.stringify(loaded)).not.toContain(first[0]);
 
     // Every daemon's token expires at once (401s everywhere): one refresh for all.
     emu.expireAccessTokens();

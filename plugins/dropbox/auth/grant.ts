@@ -6,8 +6,13 @@
 import type { Services } from '../../../src/plugin.ts';
 
 export const REFRESH_TOKEN = 'refreshToken';
-/** The secret holding the last access token; its expiry and grant are in the state. */
-export const ACCESS_TOKEN = 'accessToken';
+/**
+ * The secret holding the last access token; its expiry and grant are in the state. Under
+ * a path no connection file can have (`tokens` is no field of the schema), so the loader,
+ * which copies stored secrets into definitions (src/config/stored-secrets.ts), leaves it
+ * out: a definition that changed with every refresh would reopen its client at each reload.
+ */
+export const ACCESS_TOKEN = 'tokens.access';
 
 export interface SharedAccessToken {
   expiresAt: number;
