@@ -23,6 +23,7 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { typeSchemaRoutes } from './routes/type-schemas.ts';
+import { aliveDaemons, clusterRoutes } from './routes/cluster.ts';
 import { openApiDocument, type RouteInfo } from './openapi.ts';
 import { RunLogs } from './run-logs.ts';
 import { InvalidEditError } from './yaml-edit.ts';
@@ -60,9 +61,8 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
     // Unknown keys are errors, not silently dropped; one error at a time (untrusted input).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }) as unknown as FastifyInstance;
-  const sessions = await Sessions.open(ctx.loaded().config.state, {
-    onSaveError: (err) =>
-      ctx.log.warn(`cannot save the admin sessions (a restart will sign everyone out): ${err.message}`),
+  const sessions = await Sessions.open(ctx.store.adminSessions, {
+    onSaveError: (err) => ctx.log.warn(`cannot save the admin sessions: ${err.message}`),
   });
   const routes: RouteInfo[] = [];
   // The page's modules load before sign-in, views/ included.
@@ -108,9 +108,18 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
       });
     }
     const path = req.url.split('?')[0]!;
-    const session = sessions.get(req.cookies[SESSION_COOKIE]);
+    // The page's files and /health need no session, and must answer while the store does not.
+    if ((req.method === 'GET' && openFiles.has(path)) || path === '/health') return;
+    const open = OPEN_ROUTES.has(`${req.method} ${path}`);
+    let session: Session | undefined;
+    try {
+      session = await sessions.get(req.cookies[SESSION_COOKIE]);
+    } catch (err) {
+      if (!open)
+        return reply.code(503).send({ error: `cannot check the session: the store failed (${oneLine(err, 200)})` });
+    }
     if (session) req.session = session;
-    if (OPEN_ROUTES.has(`${req.method} ${path}`) || (req.method === 'GET' && openFiles.has(path))) return;
+    if (open) return;
     // Read at each request: an edit of config.yaml may open or close it.
     if (req.method === 'GET' && path === '/metrics' && ctx.loaded().config.metrics.public) return;
     if (!session) return reply.code(401).send({ error: 'sign in first' });
@@ -159,6 +168,8 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
       lastTick: h.lastTick,
       ...(error ? { error } : {}),
       store,
+      // How many daemons the store sees alive (null when it cannot say).
+      daemons: (store.ok ? await aliveDaemons(ctx.store) : undefined) ?? null,
       jobs: h.jobs.length,
       running: h.jobs.filter((j) => j.running).length,
       failing: h.jobs.filter((j) => j.lastOutcome === 'failed' || j.lastOutcome === 'timeout').map((j) => j.name),
@@ -195,6 +206,7 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
     jobRoutes(api, ctx, logs);
     eventRoutes(api, ctx);
     typeSchemaRoutes(api, ctx);
+    clusterRoutes(api, ctx);
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => openApiDocument(routes));
   return app;

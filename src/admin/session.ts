@@ -1,16 +1,14 @@
-// Sessions: the cookie holds only a random id. They are kept in the state directory
-// (admin-sessions.json, by the SHA-256 of the id, so reading the file gives no
-// usable cookie) and so survive a restart; each expires on its own after IDLE_MS
-// without use. Stored rather than signed cookies, so signing out really ends a
-// session; the state directory rather than the store (src/store), because sessions
-// belong to this one admin server, not to the cluster's shared state.
+// Sessions: the cookie holds only a random id. They are kept in the store (by the
+// SHA-256 of the id, so reading the store gives no usable cookie): with the file store
+// in admin-sessions.json, with PostgreSQL in a table every daemon of the cluster reads,
+// so signing in on one daemon behind a load balancer signs the browser in on all, and
+// signing out on one signs it out on all. Each session expires on its own after IDLE_MS
+// without use. Stored rather than signed cookies, so signing out really ends a session.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeJsonAtomic } from '../store/atomic.ts';
+import { fileAdminSessions, type AdminSessionRows } from '../store/admin-sessions.ts';
 
+export { SESSIONS_FILE } from '../store/admin-sessions.ts';
 export const SESSION_COOKIE = 'dropcron_session';
-export const SESSIONS_FILE = 'admin-sessions.json';
 const IDLE_MS = 12 * 60 * 60 * 1000;
 const MAX_SESSIONS = 100;
 /** A session's renewed expiry is written at most this often (every request renews it). */
@@ -23,104 +21,72 @@ export interface Session {
   expires: number;
 }
 
-interface Stored {
-  v: 1;
-  /** By the hash of their id. */
-  sessions: Array<{ key: string; csrf: string; expires: number }>;
-}
-
 const keyOf = (id: string) => createHash('sha256').update(id).digest('base64url');
 
 export class Sessions {
-  /** By keyOf(id). */
-  private readonly byKey = new Map<string, { csrf: string; expires: number; saved: number }>();
   private saving: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly file: string | undefined,
+    private readonly rows: AdminSessionRows,
     private readonly now: () => number,
     private readonly onSaveError: (err: Error) => void,
   ) {}
 
   /** Only in memory (tests). */
   static inMemory(now: () => number = Date.now): Sessions {
-    return new Sessions(undefined, now, () => {});
+    return new Sessions(fileAdminSessions(undefined), now, () => {});
   }
 
-  /** The sessions kept in `stateDir`; an unreadable file starts empty (everyone signs in again). */
+  /** The sessions kept in the store's rows, or in a state directory's file (tests); expired ones swept. */
   static async open(
-    stateDir: string,
+    where: AdminSessionRows | string,
     opts: { now?: () => number; onSaveError?: (err: Error) => void } = {},
   ): Promise<Sessions> {
-    const s = new Sessions(join(stateDir, SESSIONS_FILE), opts.now ?? Date.now, opts.onSaveError ?? (() => {}));
-    try {
-      const stored = JSON.parse(await readFile(s.file!, 'utf8')) as Stored;
-      if (stored.v === 1 && Array.isArray(stored.sessions))
-        for (const x of stored.sessions)
-          if (typeof x.key === 'string' && typeof x.csrf === 'string' && typeof x.expires === 'number')
-            s.byKey.set(x.key, { csrf: x.csrf, expires: x.expires, saved: x.expires });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
-    }
-    s.sweep();
+    const rows = typeof where === 'string' ? fileAdminSessions(where) : where;
+    const s = new Sessions(rows, opts.now ?? Date.now, opts.onSaveError ?? (() => {}));
+    await rows.sweep(s.now(), MAX_SESSIONS);
     return s;
   }
 
   create(): Session {
-    this.sweep();
-    // Oldest first: a flood of sign-ins pushes out old sessions, not memory.
-    while (this.byKey.size >= MAX_SESSIONS) this.byKey.delete(this.byKey.keys().next().value!);
     const id = randomBytes(32).toString('base64url');
     const s = { id, csrf: randomBytes(32).toString('base64url'), expires: this.now() + IDLE_MS };
-    this.byKey.set(keyOf(id), { csrf: s.csrf, expires: s.expires, saved: s.expires });
-    this.save();
+    // Oldest out first: a flood of sign-ins pushes out old sessions, not memory.
+    this.save(async () => {
+      await this.rows.sweep(this.now(), MAX_SESSIONS - 1);
+      await this.rows.put(keyOf(id), { csrf: s.csrf, expires: s.expires });
+    });
     return s;
   }
 
   /** The live session for a cookie value, its idle timer renewed; undefined otherwise. */
-  get(id: string | undefined): Session | undefined {
+  async get(id: string | undefined): Promise<Session | undefined> {
     if (!id) return undefined;
     const key = keyOf(id);
-    const s = this.byKey.get(key);
+    await this.saving; // a session created or ended just now is seen as such
+    const s = await this.rows.get(key);
     if (!s) return undefined;
     if (s.expires < this.now()) {
-      this.byKey.delete(key);
-      this.save();
+      this.save(() => this.rows.delete(key));
       return undefined;
     }
-    s.expires = this.now() + IDLE_MS;
-    if (s.expires - s.saved >= SAVE_RENEWAL_MS) {
-      s.saved = s.expires;
-      this.save();
-    }
-    return { id, csrf: s.csrf, expires: s.expires };
+    const expires = this.now() + IDLE_MS;
+    if (expires - s.expires >= SAVE_RENEWAL_MS) this.save(() => this.rows.put(key, { csrf: s.csrf, expires }));
+    return { id, csrf: s.csrf, expires };
   }
 
   destroy(id: string | undefined): void {
-    if (id && this.byKey.delete(keyOf(id))) this.save();
+    if (id) this.save(() => this.rows.delete(keyOf(id)));
   }
 
-  /** Resolves once every change so far is on disk. */
+  /** Resolves once every change so far is stored. */
   flush(): Promise<void> {
     return this.saving;
   }
 
-  private save(): void {
-    const file = this.file;
-    if (!file) return;
-    // Chained: writes land in order, and the last one holds the latest state.
-    this.saving = this.saving.then(() => {
-      const stored: Stored = {
-        v: 1,
-        sessions: [...this.byKey].map(([key, s]) => ({ key, csrf: s.csrf, expires: s.expires })),
-      };
-      return writeJsonAtomic(file, stored).catch((err: unknown) => this.onSaveError(err as Error));
-    });
-  }
-
-  private sweep(): void {
-    const t = this.now();
-    for (const [key, s] of this.byKey) if (s.expires < t) this.byKey.delete(key);
+  /** Chained: changes land in order. A failure is reported, and the next change still goes. */
+  private save(change: () => Promise<void>): void {
+    this.saving = this.saving.then(change).catch((err: unknown) => this.onSaveError(err as Error));
   }
 }
 

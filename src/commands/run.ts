@@ -36,15 +36,25 @@ export async function runJobCommand(
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
   const dryRun = flags['dry-run'] === true;
   // Imported here, not at the top: `dropcron --help` imports every command module.
-  const [{ loadConfig }, { createLogger }, { createServices }, { startSandboxes }, { ConnectionCache }, { runJob }] =
-    await Promise.all([
-      import('../config/load.ts'),
-      import('../log.ts'),
-      import('../services.ts'),
-      import('../sandboxes.ts'),
-      import('../scheduler/connections.ts'),
-      import('../scheduler/runner.ts'),
-    ]);
+  const [
+    { loadConfig },
+    { createLogger },
+    { createServices },
+    { startSandboxes },
+    { ConnectionCache },
+    { runJob, newRunId },
+    { claimRun },
+    { systemClock },
+  ] = await Promise.all([
+    import('../config/load.ts'),
+    import('../log.ts'),
+    import('../services.ts'),
+    import('../sandboxes.ts'),
+    import('../scheduler/connections.ts'),
+    import('../scheduler/runner.ts'),
+    import('../scheduler/claim-run.ts'),
+    import('../scheduler/timers.ts'),
+  ]);
   const loaded = await loadConfig(resolveConfigFile(cli.configFile), { registry: opts.registry, env: opts.env });
   const own = loaded.problems.filter((p) => p.file === loaded.config.file);
   if (own.length) throw new ConfigError(own);
@@ -65,7 +75,7 @@ export async function runJobCommand(
     destination: { write: (s: string) => display.line(plainLine(s)) },
   });
   await ensureDir(loaded.config.state);
-  const services = createServices(loaded.config, { log });
+  const services = createServices(loaded.config, { log, env: opts.env });
   const parts: DaemonPart[] = [];
   const connections = new ConnectionCache(loaded.registry, services);
   const abort = new AbortController();
@@ -75,19 +85,35 @@ export async function runJobCommand(
   try {
     await startSandboxes(loaded, services, log, parts);
     connections.setDefinitions(loaded.connections);
-    const { history, markers } = services.store;
-    await recordInterrupted(services.store, log);
+    const { store } = services;
+    // PostgreSQL: its heartbeat keeps this run's marker and lease while it runs.
+    await store.start();
+    await recordInterrupted(store, log);
+    const req = { id: newRunId(), job, trigger: 'manual' as const, dryRun };
+    // No cron slot (a one-off run is nobody's fire), but the job's lease: in a cluster this
+    // run does not overlap a daemon's run of the job, and follows the job's overlap policy.
+    const claim = await claimRun(store, req, abort.signal, systemClock);
+    if (claim.outcome === 'busy') {
+      cli.stderr.write(
+        `dropcron: job ${job.name} is running on another daemon (run ${claim.runningId}); not running it beside that run (overlap: ${job.overlap})\n`,
+      );
+      return 1;
+    }
     const { record, actions } = await runJob(
-      { job, trigger: 'manual', dryRun },
-      { registry: loaded.registry, connections, log, baseDir: dirname(loaded.config.file), markers },
+      req,
+      { registry: loaded.registry, connections, log, baseDir: dirname(loaded.config.file), markers: store.markers },
       {
         signal: abort.signal,
         onProgress: (task, p) => display.update(task, p),
       },
     );
     display.endLine();
-    await history.append(record);
-    await markers.remove(record.id);
+    if (!(await store.finishRun(record, true))) {
+      cli.stderr.write(
+        `dropcron: job ${job.name} ${record.outcome}, but this process lost its lease on the job to a daemon of the cluster while cut off from the store: recorded as interrupted\n`,
+      );
+      return 1;
+    }
 
     const out = (s: string) => cli.stdout.write(s + '\n');
     if (dryRun) {

@@ -6,12 +6,13 @@ import { resolve } from 'node:path';
 
 export const storeCommand: CliCommand = {
   name: 'store',
-  summary: "move a state directory's history, vault and scheduler state into the configured store",
+  summary: "move a state directory's history, vault, scheduler state and checkpoints into the configured store",
   usage: `Usage: dropcron store import <state-dir> [--config FILE]
 
 import   Copies the run history, the vault (secrets are opened with that directory's
-         master key, or DROPCRON_MASTER_KEY, and sealed with this daemon's) and the
-         scheduler state of a file store into config.yaml's store (e.g. PostgreSQL).
+         master key, or DROPCRON_MASTER_KEY, and sealed with this daemon's), the
+         scheduler state and the checkpoints (where each upload session stands) of a
+         file store into config.yaml's store (e.g. PostgreSQL).
          Stop the daemon that uses <state-dir> first. Safe to repeat.`,
   async run(argv, cli) {
     const { positionals } = parseArgs(argv, []);
@@ -36,7 +37,7 @@ import   Copies the run history, the vault (secrets are opened with that directo
       await store.start();
       const n = await importFileStore(from, store);
       cli.stdout.write(
-        `imported ${n.runs} runs of ${n.jobs} jobs, ${n.connections} vault entries and the fire times of ${n.fireTimes} jobs from ${from} into the ${store.kind} store\n`,
+        `imported ${n.runs} runs of ${n.jobs} jobs, ${n.connections} vault entries, the fire times of ${n.fireTimes} jobs and ${n.checkpoints} checkpoints from ${from} into the ${store.kind} store\n`,
       );
     } finally {
       await store.close();

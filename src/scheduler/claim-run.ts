@@ -14,15 +14,22 @@ export async function claimRun(
   req: RunRequest,
   signal: AbortSignal | undefined,
   clock: Clock,
-  opts: { lease?: boolean } = {},
+  opts: { lease?: boolean; onWait?: () => void } = {},
 ): Promise<ClaimOutcome> {
   // A dry run changes nothing, so it holds no lease and needs no slot.
   if (req.dryRun) return { outcome: 'run' };
   const slot = req.trigger === 'schedule' || req.trigger === 'catch-up' ? req.scheduledAt : undefined;
-  if (!slot && opts.lease === false) return { outcome: 'run' };
+  const { lease, onWait } = opts;
+  if (!slot && lease === false) return { outcome: 'run' };
   for (;;) {
-    const got = await store.claim({ job: req.job.name, runId: req.id!, ...(slot ? { slot } : {}), ...opts });
+    const got = await store.claim({
+      job: req.job.name,
+      runId: req.id!,
+      ...(slot ? { slot } : {}),
+      ...(lease === undefined ? {} : { lease }),
+    });
     if (got.outcome !== 'busy' || req.job.overlap !== 'queue') return got;
+    onWait?.();
     await sleep(QUEUE_POLL_MS, { clock, signal });
   }
 }

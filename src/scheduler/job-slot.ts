@@ -8,6 +8,11 @@ export interface Active {
   req: RunRequest;
   controller: AbortController;
   started: boolean;
+  /**
+   * overlap: queue, and another daemon runs the job: this run waits for its lease. It is
+   * this daemon's one queued run of the job, so later fires fold into it.
+   */
+  waiting?: boolean;
 }
 
 export interface JobSlot {

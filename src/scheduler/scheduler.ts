@@ -101,6 +101,8 @@ export class Scheduler {
   /** Schedules `jobs`, then runs once each `catchUp` job that missed a slot while the daemon was down. */
   async start(jobs: JobDefinition[], connections: ConnectionDefinition[]): Promise<void> {
     await this.fireTimes.load();
+    // Listed in every daemon's cluster view while it runs (and its heartbeat beats).
+    await this.opts.services.store.registerDaemon();
     const lost = await recordInterrupted(this.opts.services.store, this.log);
     this.connections.setDefinitions(connections);
     this.tick();
@@ -377,12 +379,14 @@ export class Scheduler {
     };
     if (slot.active) {
       if (slot.def.overlap === 'queue') {
-        if (slot.queued) {
+        // One queued run per job and daemon: the run waiting for another daemon's is one.
+        const waiting = slot.queued ?? (slot.active.waiting ? slot.active.req : undefined);
+        if (waiting) {
           this.log.info(
             { job: name },
             `job ${name} is running and a run is already queued; this ${trigger} run folds into it`,
           );
-          return slot.queued.id!;
+          return waiting.id!;
         }
         this.log.info({ job: name }, `job ${name} is still running; queued a ${trigger} run to follow it`);
         slot.queued = req;
@@ -421,7 +425,17 @@ export class Scheduler {
         };
         let claim: ClaimOutcome | undefined;
         try {
-          claim = await claimRun(store, active.req, active.controller.signal, this.clock);
+          claim = await claimRun(store, active.req, active.controller.signal, this.clock, {
+            onWait: () => {
+              if (active.waiting) return;
+              active.waiting = true;
+              this.log.info(
+                { job: slot.def.name, runId: active.req.id },
+                `job ${slot.def.name} is running on another daemon; this run waits for it to end`,
+              );
+            },
+          });
+          active.waiting = false;
         } catch (err) {
           if (active.controller.signal.aborted) {
             vacate();

@@ -2,6 +2,7 @@
 // directory (<state>/<namespace>/), one file per key (<key>.json), each written
 // atomically, so the layout is what the Dropbox plugin wrote before the store had areas.
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
 import { isSafeName, safeName } from './history.ts';
@@ -41,4 +42,13 @@ export function fileCheckpointArea(state: string, namespace: string): Checkpoint
       return out;
     },
   };
+}
+
+/** Directories of the state directory that are the file store's own, not checkpoint areas. */
+const STORE_DIRS = new Set(['history', 'vault', 'running', 'locks']);
+
+/** The checkpoint areas a state directory holds: every other directory with a valid name. */
+export async function fileCheckpointNamespaces(state: string): Promise<string[]> {
+  const entries = await readdir(state, { withFileTypes: true }).catch(() => [] as Dirent[]);
+  return entries.filter((e) => e.isDirectory() && !STORE_DIRS.has(e.name) && isSafeName(e.name)).map((e) => e.name);
 }

@@ -1,10 +1,13 @@
-// Moves a file store (a state directory) into the configured store: history, vault and
-// fire times. Safe to repeat: a run already there is not added again, vault entries and
-// fire times are overwritten with the same values. Runs in progress are not moved: the
-// daemon that owns the directory must be stopped first.
+// Moves a file store (a state directory) into the configured store: history, vault,
+// fire times and checkpoint areas (where each upload session stands, so an upload cut
+// off before the move resumes after it). Safe to repeat: a run already there is not
+// added again, vault entries, fire times and checkpoints are overwritten with the same
+// values. Runs in progress are not moved: the daemon that owns the directory must be
+// stopped first.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore } from './file-store.ts';
+import { fileCheckpointNamespaces } from './checkpoint-area-files.ts';
 import type { Store } from './store.ts';
 
 export interface ImportCounts {
@@ -12,6 +15,7 @@ export interface ImportCounts {
   jobs: number;
   connections: number;
   fireTimes: number;
+  checkpoints: number;
 }
 
 const jsonNames = async (dir: string) =>
@@ -26,7 +30,7 @@ export async function importFileStore(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ImportCounts> {
   const from = new FileStore({ state: stateDir, historyLimit: Number.MAX_SAFE_INTEGER }, env);
-  const counts: ImportCounts = { runs: 0, jobs: 0, connections: 0, fireTimes: 0 };
+  const counts: ImportCounts = { runs: 0, jobs: 0, connections: 0, fireTimes: 0, checkpoints: 0 };
   for (const job of await jsonNames(join(stateDir, 'history'))) {
     const runs = await from.history.list(job);
     for (const run of runs.reverse()) await into.history.append(run);
@@ -46,5 +50,12 @@ export async function importFileStore(
   const times = await from.fireTimes.load();
   counts.fireTimes = Object.keys(times).length;
   if (counts.fireTimes) await into.fireTimes.save({ ...(await into.fireTimes.load()), ...times });
+  for (const namespace of await fileCheckpointNamespaces(stateDir)) {
+    const area = into.checkpoints(namespace);
+    for (const { key, value } of await from.checkpoints(namespace).list()) {
+      await area.put(key, value);
+      counts.checkpoints++;
+    }
+  }
   return counts;
 }

@@ -10,6 +10,7 @@ import { coreErrors } from '../errors.ts';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
 import type { RunHistory, RunRecord } from './history.ts';
 import type { Store } from './store.ts';
+import type { DaemonRun } from './daemons.ts';
 import { processAlive } from '../process-alive.ts';
 
 /** A run's record so far, while it runs. */
@@ -48,7 +49,7 @@ export function interruptedRecord(record: MarkerRecord, now: Date, why: string):
 export class FileRunMarkers implements RunMarkers {
   private readonly dir: string;
   /** Runs this process is running: never taken for dead, whatever their pid says. */
-  private readonly mine = new Set<string>();
+  private readonly mine = new Map<string, DaemonRun>();
 
   constructor(stateDir: string) {
     this.dir = join(stateDir, 'running');
@@ -56,9 +57,14 @@ export class FileRunMarkers implements RunMarkers {
 
   async write(record: MarkerRecord): Promise<void> {
     if (!SAFE_ID.test(record.id)) return;
-    this.mine.add(record.id);
+    this.mine.set(record.id, { runId: record.id, job: record.job, startedAt: record.startedAt });
     await ensureDir(this.dir);
     await writeJsonAtomic(join(this.dir, `${record.id}.json`), { pid: process.pid, record } satisfies Marker);
+  }
+
+  /** The runs this process has in progress. */
+  running(): DaemonRun[] {
+    return [...this.mine.values()];
   }
 
   async remove(id: string): Promise<void> {

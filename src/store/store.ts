@@ -2,6 +2,8 @@
 // `file` (the state directory; the default, needs nothing) and `postgres` (shared by
 // the daemons of a cluster). The scheduler, the CLI and the admin server talk to this
 // interface only, so their code is the same on one machine and in a cluster.
+import type { AdminSessionRows } from './admin-sessions.ts';
+import type { DaemonStatus } from './daemons.ts';
 import type { RunHistory, RunRecord } from './history.ts';
 import type { RunMarkers } from './run-markers.ts';
 import type { Vault } from './vault.ts';
@@ -61,6 +63,13 @@ export interface CheckpointArea {
 export interface PluginStore {
   /** The area `namespace` (letters, digits, `.`, `_`, `-`); keys are names of the same kind. */
   checkpoints(namespace: string): CheckpointArea;
+  /**
+   * Runs `fn` holding the lock `key` (a name like a namespace's), which no other caller
+   * holds at the same time: not in this process, not in another process on this state
+   * directory, not on another daemon of the cluster. A holder that dies frees it after
+   * `ttlMs` (the file store: after its lock files' 30 s), so `fn` must finish sooner.
+   */
+  withLock<T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface StoreHealth {
@@ -76,6 +85,8 @@ export interface Store extends PluginStore {
   /** A marker per run in progress, so a run whose process died is recorded as interrupted. */
   readonly markers: RunMarkers;
   readonly fireTimes: FireTimesRows;
+  /** The admin server's sessions (by the hash of their id), shared by a cluster's daemons. */
+  readonly adminSessions: AdminSessionRows;
   /** Connects and migrates (postgres) or creates the state directory (file); before any other call. */
   start(): Promise<void>;
   /** The vault, its entries sealed under the master key (which every daemon of a cluster shares). */
@@ -95,6 +106,12 @@ export interface Store extends PluginStore {
    */
   finishRun(record: RunRecord, leased: boolean): Promise<boolean>;
   health(): StoreHealth;
+  /** This process's id among the cluster's daemons (DaemonStatus.id). */
+  readonly daemonId: string;
+  /** Lists this process among the cluster's daemons, its heartbeat keeping it there until close(). */
+  registerDaemon(): Promise<void>;
+  /** The cluster's daemons, oldest first (the file store: this one, once registered). */
+  daemons(): Promise<DaemonStatus[]>;
   close(): Promise<void>;
 }
 

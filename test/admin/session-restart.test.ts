@@ -48,9 +48,9 @@ describe('admin sessions across restarts', () => {
     await before.flush();
     now += 11 * 3600_000;
     const after = await Sessions.open(state, clock);
-    expect(after.get(s.id)?.csrf).toBe(s.csrf);
+    expect((await after.get(s.id))?.csrf).toBe(s.csrf);
     await after.flush();
     now += 12 * 3600_000 + 1;
-    expect((await Sessions.open(state, clock)).get(s.id)).toBeUndefined();
+    expect(await (await Sessions.open(state, clock)).get(s.id)).toBeUndefined();
   });
 });

@@ -140,6 +140,35 @@ describe.each(Object.keys(backends))('the %s store', (name) => {
     expect(() => a.checkpoints('a/b')).toThrow("'a/b' is not a valid checkpoint namespace");
   });
 
+  it('lets one holder at a time have a lock, across both stores; other keys do not wait', async () => {
+    const { a, b } = await backend.open();
+    const held: string[] = [];
+    let inside = 0;
+    let most = 0;
+    const hold = (store: Store, key: string, who: string) =>
+      store.withLock(key, 5_000, async () => {
+        most = Math.max(most, ++inside);
+        held.push(who);
+        await new Promise((r) => setTimeout(r, 30));
+        inside--;
+        return who;
+      });
+    const results = await Promise.all([hold(a, 'k', 'a1'), hold(b, 'k', 'b1'), hold(a, 'k', 'a2'), hold(b, 'k', 'b2')]);
+    expect(results).toEqual(['a1', 'b1', 'a2', 'b2']);
+    expect(most).toBe(1);
+    expect(held.sort()).toEqual(['a1', 'a2', 'b1', 'b2']);
+    // A failing holder releases the lock too.
+    await expect(a.withLock('k', 5_000, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    // Another key is not held up by a holder of k.
+    let release!: () => void;
+    const long = a.withLock('k', 5_000, () => new Promise<void>((r) => (release = r)));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await b.withLock('other', 5_000, async () => 'free')).toBe('free');
+    release();
+    await long;
+    await expect(a.withLock('../k', 5_000, async () => 1)).rejects.toThrow("'../k' is not a valid lock key");
+  });
+
   it('records a run whose runner died as interrupted, once, with its finished tasks', async () => {
     const { a, b } = await backend.open();
     await b.start();
@@ -172,6 +201,28 @@ describe('the file store', () => {
 });
 
 describe('the postgres store in a cluster', () => {
+  it("takes over a lock whose holder died once its time is up, and the dead holder's release frees nothing", async () => {
+    const { a, b } = await backends.postgres!.open();
+    let release!: () => void;
+    const dead = a.withLock('k', 300, () => new Promise<void>((r) => (release = r)));
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    let bInside!: () => void;
+    const taken = b.withLock('k', 5_000, () => new Promise<void>((r) => (bInside = r)));
+    await until(async () => bInside !== undefined, 'b to take the lapsed lock');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    release();
+    await dead; // its release must not free b's lock
+    let cInside = false;
+    const c = a.withLock('k', 5_000, async () => (cInside = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(cInside).toBe(false);
+    bInside();
+    await taken;
+    await c;
+    expect(cInside).toBe(true);
+  });
+
   it('keeps the run of a daemon that beats its heartbeat', async () => {
     const { a, b } = await backends.postgres!.open();
     await Promise.all([a.start(), b.start()]);

@@ -34,13 +34,15 @@ describe('dropcron store import', () => {
     await (await source.vault()).update('work', { state: { account: 'sandy' }, secrets: { refreshToken: 'tok' } });
     const times = { schedule: '0 2 * * *', timezone: 'UTC', nextScheduledAt: '2026-01-02T02:00:00.000Z' };
     await source.fireTimes.save({ nightly: times });
+    const checkpoint = '{"sessionId":"s1","offset":8388608}\n';
+    await source.checkpoints('upload-sessions').put('work-abc', checkpoint);
 
     const url = await server().database();
     const { dir, configFile } = await configTree({}, `store: { postgres: "${url}" }\n`);
     const first = await cli(['--config', configFile, 'store', 'import', old]);
     expect(first).toEqual({
       code: 0,
-      out: `imported 3 runs of 1 jobs, 1 vault entries and the fire times of 1 jobs from ${old} into the postgres store\n`,
+      out: `imported 3 runs of 1 jobs, 1 vault entries, the fire times of 1 jobs and 1 checkpoints from ${old} into the postgres store\n`,
     });
     expect((await cli(['--config', configFile, 'store', 'import', old])).code).toBe(0);
 
@@ -52,6 +54,9 @@ describe('dropcron store import', () => {
       expect(await vault.secret('work', 'refreshToken')).toBe('tok');
       expect(await vault.state('work')).toEqual({ account: 'sandy' });
       expect(await target.fireTimes.load()).toEqual({ nightly: times });
+      // Not the store's own directories (history, vault): only the checkpoint area.
+      expect(await target.checkpoints('upload-sessions').list()).toEqual([{ key: 'work-abc', value: checkpoint }]);
+      expect(await target.checkpoints('history').list()).toEqual([]);
     } finally {
       await target.close();
     }

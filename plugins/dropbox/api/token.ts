@@ -9,6 +9,9 @@ export interface AccessToken {
   expiresAt: number;
 }
 
+/** Refresh when less than this much validity remains (the default margin). */
+export const REFRESH_MARGIN_MS = 300_000;
+
 export interface RefreshingTokenOptions {
   /** Refresh when less than this remains; default 300 s. */
   marginMs?: number;
@@ -29,7 +32,7 @@ export class RefreshingToken implements TokenSource {
     private readonly opts: RefreshingTokenOptions = {},
   ) {
     this.current = initial;
-    this.marginMs = opts.marginMs ?? 300_000;
+    this.marginMs = opts.marginMs ?? REFRESH_MARGIN_MS;
     this.now = opts.now ?? Date.now;
   }
 

@@ -1,9 +1,24 @@
 // A connection's grant as the vault holds it: the refresh token (encrypted) and what
 // may be shown (clear): who signed in, the scopes granted, when, and whether the user
-// must sign in again and why. Access tokens are never stored; they live in memory.
+// must sign in again and why. The last access token is kept too (encrypted, with its
+// expiry and grant in clear), so the daemons of a cluster share one refresh
+// (token-provider.ts).
 import type { Services } from '../../../src/plugin.ts';
 
 export const REFRESH_TOKEN = 'refreshToken';
+/**
+ * The secret holding the last access token; its expiry and grant are in the state. Under
+ * a path no connection file can have (`tokens` is no field of the schema), so the loader,
+ * which copies stored secrets into definitions (src/config/stored-secrets.ts), leaves it
+ * out: a definition that changed with every refresh would reopen its client at each reload.
+ */
+export const ACCESS_TOKEN = 'tokens.access';
+
+export interface SharedAccessToken {
+  expiresAt: number;
+  /** authorisedAt of the grant it came from: a token of an earlier grant is not used. */
+  grantAt?: string;
+}
 
 export interface Reauthorisation {
   kind: 'invalid_grant' | 'missing_scope';
@@ -22,6 +37,7 @@ export interface GrantState extends Record<string, unknown> {
   /** The app key the grant belongs to: a grant of another app cannot be refreshed. */
   appKey?: string;
   reauthorisation?: Reauthorisation;
+  accessToken?: SharedAccessToken;
 }
 
 export async function grantState(services: Services, name: string): Promise<GrantState> {
@@ -57,17 +73,23 @@ export async function markNeedsReauthorisation(
   name: string,
   r: Omit<Reauthorisation, 'at'>,
 ): Promise<void> {
-  await services.secretsOf(name).update({ state: { reauthorisation: { ...r, at: new Date().toISOString() } } });
+  const reauthorisation = { ...r, at: new Date().toISOString() };
+  // A revoked grant's access token is dead too: no daemon of a cluster may pick it up.
+  if (r.kind === 'invalid_grant')
+    await services
+      .secretsOf(name)
+      .update({ state: { reauthorisation, accessToken: undefined }, secrets: { [ACCESS_TOKEN]: undefined } });
+  else await services.secretsOf(name).update({ state: { reauthorisation } });
 }
 
 /** Deletes the grant and its state; a custom app secret entered in the UI stays. */
 export async function forgetGrant(services: Services, name: string): Promise<boolean> {
   const vault = services.secretsOf(name);
   const names = await vault.secretNames();
-  const others = names.filter((n) => n !== REFRESH_TOKEN);
+  const others = names.filter((n) => n !== REFRESH_TOKEN && n !== ACCESS_TOKEN);
   if (!others.length) return vault.forget();
   await vault.update({
-    secrets: { [REFRESH_TOKEN]: undefined },
+    secrets: { [REFRESH_TOKEN]: undefined, [ACCESS_TOKEN]: undefined },
     state: {
       label: undefined,
       accountId: undefined,
@@ -76,6 +98,7 @@ export async function forgetGrant(services: Services, name: string): Promise<boo
       authorisedAt: undefined,
       appKey: undefined,
       reauthorisation: undefined,
+      accessToken: undefined,
     },
   });
   return names.includes(REFRESH_TOKEN);

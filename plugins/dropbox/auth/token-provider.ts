@@ -3,14 +3,18 @@
 // The refresh token is read from the vault on each refresh, never cached in memory
 // longer than the call. invalid_grant marks the connection "needs re-authorisation"
 // and every later refresh fails at once, without a request, until it is authorised again.
+// Across processes (the daemons of a cluster, a `dropcron run` beside the daemon) a
+// refresh holds the store's lock of its connection, and the new access token goes into
+// the vault: whoever waited for the lock finds it there and uses it instead of
+// refreshing again, and finds a revoked grant marked there instead of trying it.
 import type { ConnectionDefinition, Services } from '../../../src/plugin.ts';
 import type { TokenSource } from '../api/types.ts';
-import { RefreshingToken, type AccessToken } from '../api/token.ts';
+import { REFRESH_MARGIN_MS, RefreshingToken, type AccessToken } from '../api/token.ts';
 import { AuthError, InvalidGrantError } from '../api/errors.ts';
 import { resolveApp, resolveEndpoints, asDropbox } from './app.ts';
 import { refreshAccessToken } from './oauth.ts';
 import { OAuthError } from './errors.ts';
-import { grantState, markNeedsReauthorisation, refreshTokenOf } from './grant.ts';
+import { ACCESS_TOKEN, grantState, markNeedsReauthorisation, refreshTokenOf, type GrantState } from './grant.ts';
 
 /**
  * The stable TokenSource a client holds. A new sign-in swaps the RefreshingToken
@@ -136,16 +140,46 @@ async function sandboxSignIn(source: ConnectionToken): Promise<AccessToken> {
   return fresh;
 }
 
-async function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promise<AccessToken> {
+/** Longer than a refresh request may take (its connect and header timeout), so a live holder keeps the lock. */
+const lockTtlMs = (def: ConnectionDefinition) => ((def.timeoutSeconds ?? 60) + 30) * 1000;
+
+/** One refresh per connection at a time, across every process sharing the store. */
+function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promise<AccessToken> {
+  const { def, services } = source;
+  return services.store.withLock(`dropbox-token.${def.name}`, lockTtlMs(def), () => refreshHoldingLock(source, signal));
+}
+
+/**
+ * The access token another process put into the vault for this grant while this one
+ * waited for the lock, if it is not the one this process holds (the one it found
+ * expiring or refused) and is not expiring itself.
+ */
+async function sharedToken(source: ConnectionToken, st: GrantState): Promise<AccessToken | undefined> {
+  const meta = st.accessToken;
+  if (!meta || meta.grantAt !== st.authorisedAt || meta.expiresAt - Date.now() <= REFRESH_MARGIN_MS) return undefined;
+  const accessToken = await source.services.secretsOf(source.def.name).secret(ACCESS_TOKEN);
+  if (!accessToken || accessToken === source.snapshot?.accessToken) return undefined;
+  return { accessToken, expiresAt: meta.expiresAt };
+}
+
+async function refreshHoldingLock(source: ConnectionToken, signal?: AbortSignal): Promise<AccessToken> {
   const { def, services } = source;
   const route = 'oauth2/token';
   const sandbox = signsInBySandbox(def);
   const st = await grantState(services, def.name);
   if (st.reauthorisation?.kind === 'invalid_grant' && !sandbox) {
+    // Also when another daemon found the grant revoked: nobody asks Dropbox again.
+    source.replace();
     throw new InvalidGrantError(
       `connection '${def.name}' needs re-authorisation (${st.reauthorisation.reason}); ${reauthHint(def)}`,
       { route, tags: ['invalid_grant'] },
     );
+  }
+  const shared = await sharedToken(source, st);
+  if (shared) {
+    source.grantAt = st.authorisedAt;
+    services.log.debug({ connection: def.name }, 'access token refreshed by another dropcron process');
+    return shared;
   }
   const refreshToken = await refreshTokenOf(services, def.name);
   if (!refreshToken && sandbox) return sandboxSignIn(source);
@@ -162,6 +196,19 @@ async function refreshFor(source: ConnectionToken, signal?: AbortSignal): Promis
       refreshToken,
     );
     source.grantAt = st.authorisedAt;
+    // Shared with the other processes of the store; if that fails, this one still has the token.
+    await services
+      .secretsOf(def.name)
+      .update({
+        secrets: { [ACCESS_TOKEN]: grant.accessToken },
+        state: { accessToken: { expiresAt: grant.expiresAt, grantAt: st.authorisedAt } },
+      })
+      .catch((err: unknown) =>
+        services.log.warn(
+          { connection: def.name },
+          `cannot share the refreshed access token through the vault: ${(err as Error).message}`,
+        ),
+      );
     services.log.debug(
       { connection: def.name, expiresAt: new Date(grant.expiresAt).toISOString() },
       'access token refreshed',

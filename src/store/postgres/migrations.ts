@@ -47,6 +47,26 @@ export const MIGRATIONS: string[] = [
      saved_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (namespace, key)
    );`,
+  // The cluster: its daemons, locks across daemons (one token refresh per connection),
+  // and admin sessions (signed in on one daemon, signed in on all).
+  `CREATE TABLE dropcron.daemons (
+     id text PRIMARY KEY,
+     host text NOT NULL,
+     pid integer NOT NULL,
+     version text NOT NULL,
+     started_at timestamptz NOT NULL DEFAULT now(),
+     heartbeat_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE TABLE dropcron.locks (
+     key text PRIMARY KEY,
+     holder text NOT NULL,
+     expires_at timestamptz NOT NULL
+   );
+   CREATE TABLE dropcron.admin_sessions (
+     key text PRIMARY KEY,
+     csrf text NOT NULL,
+     expires_at timestamptz NOT NULL
+   );`,
 ];
 
 export async function migrate(pool: pg.Pool): Promise<void> {

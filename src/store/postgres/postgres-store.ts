@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { oneLine } from '../../one-line.ts';
 import { coreError } from '../../errors.ts';
 import type { RunRecord } from '../history.ts';
+import type { DaemonStatus } from '../daemons.ts';
 import { loadMasterKey, MasterKeyError, type MasterKey } from '../master-key.ts';
 import { Vault } from '../vault.ts';
 import type {
@@ -22,7 +23,11 @@ import type {
   StoreSettings,
 } from '../store.ts';
 import { pgCheckpoints } from './checkpoints.ts';
+import { pgAdminSessions } from './admin-sessions.ts';
+import type { AdminSessionRows } from '../admin-sessions.ts';
 import { PgClaims } from './claims.ts';
+import { PgDaemons } from './daemons.ts';
+import { pgWithLock } from './locks.ts';
 import { pgFireTimes } from './fire-times.ts';
 import { PgRunHistory } from './history.ts';
 import { PgRunMarkers } from './markers.ts';
@@ -44,7 +49,9 @@ export class PostgresStore implements Store {
   readonly history: PgRunHistory;
   readonly markers: PgRunMarkers;
   readonly fireTimes: FireTimesRows;
+  readonly adminSessions: AdminSessionRows;
   private readonly claims: PgClaims;
+  private readonly daemonRows: PgDaemons;
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   readonly leaseMs: number;
   private readonly pool: pg.Pool;
@@ -76,7 +83,21 @@ export class PostgresStore implements Store {
     this.history = new PgRunHistory(pool, settings.historyLimit);
     this.markers = new PgRunMarkers(pool, this.owner);
     this.fireTimes = pgFireTimes(pool);
+    this.adminSessions = pgAdminSessions(pool);
     this.claims = new PgClaims(pool, this.owner, this.leaseMs);
+    this.daemonRows = new PgDaemons(pool, this.owner, this.leaseMs);
+  }
+
+  get daemonId(): string {
+    return this.owner;
+  }
+
+  registerDaemon(): Promise<void> {
+    return this.daemonRows.register();
+  }
+
+  daemons(): Promise<DaemonStatus[]> {
+    return this.daemonRows.list();
   }
 
   async start(): Promise<void> {
@@ -120,6 +141,10 @@ export class PostgresStore implements Store {
     return pgCheckpoints(() => this.connected(), namespace);
   }
 
+  withLock<T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T> {
+    return pgWithLock(() => this.connected(), key, ttlMs, fn);
+  }
+
   recoverInterrupted(now?: Date) {
     return this.markers.recover(this.leaseMs, this.settings.historyLimit, now);
   }
@@ -135,6 +160,8 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    // Best effort: a daemon that cannot say it left ages out of the list instead.
+    await this.daemonRows.leave().catch(() => {});
     await this.pool.end();
   }
 
@@ -143,6 +170,7 @@ export class PostgresStore implements Store {
     try {
       await this.markers.heartbeat();
       await this.claims.heartbeat();
+      await this.daemonRows.heartbeat();
       this.lastError = undefined;
       this.lastBeat = Date.now();
     } catch (err) {

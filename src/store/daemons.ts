@@ -1,0 +1,46 @@
+// The daemons of a cluster as the store knows them: each registers itself at start and
+// its heartbeat keeps its row fresh, so every daemon's admin page shows the whole
+// cluster (GET /api/cluster) and what each one is running.
+import { createRequire } from 'node:module';
+
+/** A run in progress on one daemon. */
+export interface DaemonRun {
+  runId: string;
+  job: string;
+  startedAt: string;
+}
+
+export interface DaemonStatus {
+  /** The daemon's owner id in the store (host, pid and a random part). */
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  startedAt: string;
+  heartbeatAt: string;
+  /** Its heartbeat is younger than the lease: it holds its runs. */
+  alive: boolean;
+  /** The daemon answering. */
+  self: boolean;
+  running: DaemonRun[];
+}
+
+/**
+ * A daemon that stopped beating is shown as not alive for this long (so its loss is
+ * seen), then forgotten. A daemon that stops cleanly removes itself at once.
+ */
+export const DAEMON_AGE_OUT_MS = 10 * 60 * 1000;
+
+/** package.json's version: two levels up from src/store/, three from dist/src/store/. */
+export const DROPCRON_VERSION: string = (() => {
+  const require = createRequire(import.meta.url);
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = require(path) as { name?: string; version?: string };
+      if (pkg.name === 'dropcron' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
+})();
