@@ -5,12 +5,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
 import { fileCheckpointArea } from './checkpoint-area-files.ts';
+import { definitionFiles } from './definition-files.ts';
 import { FileRunHistory, type RunRecord } from './history.ts';
 import { FileRunMarkers } from './run-markers.ts';
 import { openVault, type Vault } from './vault.ts';
 import type {
   CheckpointArea,
   ClaimOutcome,
+  DefinitionRows,
   FireTimes,
   FireTimesRows,
   Store,
@@ -23,14 +25,17 @@ export class FileStore implements Store {
   readonly history: FileRunHistory;
   readonly markers: FileRunMarkers;
   readonly fireTimes: FireTimesRows;
+  /** The config's folders themselves: the files are the truth. */
+  readonly definitions: DefinitionRows;
 
   constructor(
-    private readonly settings: Pick<StoreSettings, 'state' | 'historyLimit'>,
+    private readonly settings: Pick<StoreSettings, 'state' | 'historyLimit' | 'connections' | 'jobs'>,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.history = new FileRunHistory(settings.state, settings.historyLimit);
     this.markers = new FileRunMarkers(settings.state);
     this.fireTimes = fireTimesFile(join(settings.state, 'scheduler.json'));
+    this.definitions = definitionFiles(settings);
   }
 
   start(): Promise<void> {

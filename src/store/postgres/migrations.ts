@@ -47,6 +47,18 @@ export const MIGRATIONS: string[] = [
      saved_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (namespace, key)
    );`,
+  // Connection and job files shared by the cluster (definitions.ts); text NULL: deleted.
+  `CREATE SEQUENCE dropcron.definition_versions;
+   CREATE TABLE dropcron.definitions (
+     kind text NOT NULL CHECK (kind IN ('connections', 'jobs')),
+     name text NOT NULL,
+     text text,
+     version bigint NOT NULL,
+     updated_at timestamptz NOT NULL DEFAULT now(),
+     updated_by text NOT NULL,
+     PRIMARY KEY (kind, name)
+   );
+   CREATE INDEX definitions_version ON dropcron.definitions (version);`,
 ];
 
 export async function migrate(pool: pg.Pool): Promise<void> {

@@ -14,6 +14,7 @@ import { Vault } from '../vault.ts';
 import type {
   CheckpointArea,
   ClaimOutcome,
+  DefinitionRows,
   FireTimesRows,
   PostgresSetting,
   RunClaim,
@@ -23,6 +24,7 @@ import type {
 } from '../store.ts';
 import { pgCheckpoints } from './checkpoints.ts';
 import { PgClaims } from './claims.ts';
+import { pgDefinitions } from './definitions.ts';
 import { pgFireTimes } from './fire-times.ts';
 import { PgRunHistory } from './history.ts';
 import { PgRunMarkers } from './markers.ts';
@@ -44,6 +46,7 @@ export class PostgresStore implements Store {
   readonly history: PgRunHistory;
   readonly markers: PgRunMarkers;
   readonly fireTimes: FireTimesRows;
+  readonly definitions: DefinitionRows;
   private readonly claims: PgClaims;
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   readonly leaseMs: number;
@@ -76,6 +79,7 @@ export class PostgresStore implements Store {
     this.history = new PgRunHistory(pool, settings.historyLimit);
     this.markers = new PgRunMarkers(pool, this.owner);
     this.fireTimes = pgFireTimes(pool);
+    this.definitions = pgDefinitions(pool);
     this.claims = new PgClaims(pool, this.owner, this.leaseMs);
   }
 
