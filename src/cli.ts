@@ -11,6 +11,7 @@ import { jobsCommand } from './commands/jobs.ts';
 import { runCommand } from './commands/run.ts';
 import { disconnectCommand } from './commands/disconnect.ts';
 import { storeCommand } from './commands/store.ts';
+import { applyCommand } from './commands/apply.ts';
 import { resolveConfigFile } from './config/config-file.ts';
 import { loadPluginCommands } from './registry.ts';
 import { readYamlFile } from './config/yaml-file.ts';
@@ -24,6 +25,7 @@ const core: CliCommand[] = [
   disconnectCommand,
   runCommand,
   storeCommand,
+  applyCommand,
 ];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {

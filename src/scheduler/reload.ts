@@ -1,13 +1,19 @@
 // Hot reload: watches the jobs and connections directories and, a moment after the
 // last change, re-runs the one config loader. Valid files take effect at once; a
 // file that became invalid is reported (file:line:col) and its last valid version
-// keeps running; a removed file's jobs or connection go away.
+// keeps running; a removed file's jobs or connection go away. With a store that shares
+// definitions (PostgreSQL), each reload first brings the folders into step with the
+// store (store/definitions-mirror.ts), and a poll of the store's revision every second
+// reloads when another daemon or `dropcron apply` changed something.
 import { watch, type FSWatcher } from 'node:fs';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { formatProblem } from '../config/problems.ts';
 import type { Registry } from '../registry.ts';
 import type { DaemonConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
+import { DefinitionsMirror } from '../store/definitions-mirror.ts';
+import type { Store } from '../store/store.ts';
+import { oneLine } from '../one-line.ts';
 import type { Scheduler } from './scheduler.ts';
 
 export interface ReloadOptions {
@@ -19,6 +25,10 @@ export interface ReloadOptions {
   env?: NodeJS.ProcessEnv;
   /** Editors write a file in several steps (temp file, rename, chmod); wait for quiet. */
   debounceMs?: number;
+  /** The daemon's store: when its definitions are shared, the folders mirror them. */
+  store?: Store;
+  /** How often the shared definitions' revision is polled (1 s: a change is everywhere within 5 s). */
+  pollMs?: number;
 }
 
 export interface ConfigWatcher {
@@ -62,6 +72,16 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
   let reported = new Set<string>();
   let applied: LoadedConfig | undefined;
   const dirs = { jobs: opts.config.jobs, connections: opts.config.connections };
+  const definitions = opts.store?.definitions;
+  const mirror = definitions?.shared ? new DefinitionsMirror({ definitions, dirs, log: opts.log }) : undefined;
+  /** The last store error, logged once until it changes or the store answers again. */
+  let storeError: string | undefined;
+  const storeFailed = (err: unknown) => {
+    const msg = oneLine(err, 200);
+    if (msg !== storeError)
+      log.warn(`cannot sync definitions with the store (the local files apply meanwhile): ${msg}`);
+    storeError = msg;
+  };
 
   const reloadOnce = async () => {
     const loaded = await loadConfig(opts.config.file, { registry: opts.registry, env: opts.env });
@@ -76,6 +96,19 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
         'config.yaml or a config directory changed or broke; jobs left as they were (restart dropcron to apply config.yaml changes)',
       );
       return;
+    }
+    if (mirror) {
+      try {
+        const wrote = await mirror.sync(loaded.invalidFiles);
+        storeError = undefined;
+        // The folders changed under this load: load them again before applying anything.
+        if (wrote) {
+          again = true;
+          return;
+        }
+      } catch (err) {
+        storeFailed(err);
+      }
     }
     const now = new Set<string>();
     for (const p of loaded.problems) {
@@ -129,10 +162,21 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
     }
   }
 
+  const poll = mirror
+    ? setInterval(
+        () => void mirror.changed().then((changed) => (changed ? reload() : undefined), storeFailed),
+        opts.pollMs ?? 1_000,
+      ).unref()
+    : undefined;
+  // The daemon started on its local files: bring them into step with the store now.
+  if (mirror) void reload();
+
   return {
     reload,
     current: () => applied,
     close() {
+      clearInterval(poll);
+      mirror?.close();
       clearTimeout(timer);
       for (const w of watchers) w.close();
       watchers.length = 0;
