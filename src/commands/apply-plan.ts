@@ -10,6 +10,7 @@ import { UsageError } from '../args.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { ConfigProblem } from '../config/problems.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
+import { clearTextSecrets } from '../store/clear-secrets.ts';
 import { DEFINITION_KINDS, definitionKey, isDefinitionName } from '../store/definitions.ts';
 import type { DefinitionChange, DefinitionKind, DefinitionRows } from '../store/store.ts';
 
@@ -46,6 +47,10 @@ export async function planApply(
   if (!opts.prune) for (const [key, d] of current) after.set(key, { ...d, shownAs: `store:${key}` });
   for (const [key, t] of incoming) after.set(key, t);
   const problems = await checkTexts(loaded, [...after.values()], folder);
+  // A shared store takes no secret in clear text; the file store's folders are local, as ever.
+  if (definitions.shared)
+    for (const t of incoming.values())
+      if (t.kind === 'connections') problems.push(...clearTextSecrets(t.shownAs, t.text, loaded.registry));
   const changes: PlannedChange[] = [];
   let unchanged = 0;
   for (const [key, t] of incoming) {

@@ -12,6 +12,7 @@ import type { Registry } from '../registry.ts';
 import type { DaemonConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import { DefinitionsMirror } from '../store/definitions-mirror.ts';
+import { clearTextSecrets } from '../store/clear-secrets.ts';
 import type { Store } from '../store/store.ts';
 import { oneLine } from '../one-line.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -73,7 +74,14 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
   let applied: LoadedConfig | undefined;
   const dirs = { jobs: opts.config.jobs, connections: opts.config.connections };
   const definitions = opts.store?.definitions;
-  const mirror = definitions?.shared ? new DefinitionsMirror({ definitions, dirs, log: opts.log }) : undefined;
+  const mirror = definitions?.shared
+    ? new DefinitionsMirror({
+        definitions,
+        dirs,
+        log: opts.log,
+        refuse: (kind, file, text) => (kind === 'connections' ? clearTextSecrets(file, text, opts.registry) : []),
+      })
+    : undefined;
   /** The last store error, logged once until it changes or the store answers again. */
   let storeError: string | undefined;
   const storeFailed = (err: unknown) => {

@@ -14,6 +14,7 @@
 import { readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { formatProblem, type ConfigProblem } from '../config/problems.ts';
 import type { Logger } from '../log.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { DEFINITION_KINDS, definitionKey, isDefinitionName, StaleDefinitionError } from './definitions.ts';
@@ -23,6 +24,17 @@ export interface MirrorOptions {
   definitions: DefinitionRows;
   dirs: Record<DefinitionKind, string>;
   log: Logger;
+  /** Why a file the loader accepts must still not be shared (a secret in clear text); none: it may. */
+  refuse?: (kind: DefinitionKind, file: string, text: string) => ConfigProblem[];
+}
+
+/** An admin edit the loader accepts but the cluster must not share. */
+export class RefusedDefinitionError extends Error {
+  override name = 'RefusedDefinitionError';
+  readonly statusCode = 400;
+  constructor(problems: ConfigProblem[]) {
+    super(problems.map((p) => formatProblem(p)).join('; '));
+  }
 }
 
 /** What a local file held when it was last in step with the store, and that store version. */
@@ -47,6 +59,8 @@ export class DefinitionsMirror {
   private seen: string | undefined;
   /** Syncs and admin publishes, one at a time. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Per file, the text whose refusal was last logged, so each refusal is logged once. */
+  private readonly refusedText = new Map<string, string>();
 
   constructor(private readonly opts: MirrorOptions) {
     this.log = opts.log.child({ part: 'definitions' });
@@ -88,6 +102,8 @@ export class DefinitionsMirror {
   publish(file: string, text: string, write: () => Promise<void>): Promise<void> {
     return this.exclusive(async () => {
       const key = this.keyOf(file);
+      const refused = this.opts.refuse?.(this.split(key).kind, file, text) ?? [];
+      if (refused.length) throw new RefusedDefinitionError(refused);
       const [written] = await this.opts.definitions.apply(
         [{ ...this.split(key), text, base: this.base.get(key)?.version ?? null }],
         this.by,
@@ -120,7 +136,7 @@ export class DefinitionsMirror {
     };
     if (first && revision === '0') {
       for (const [key, text] of local)
-        if (!invalid.has(this.fileOf(key))) changes.push({ ...this.split(key), text, base: null });
+        if (this.publishable(key, text, invalid)) changes.push({ ...this.split(key), text, base: null });
       if (changes.length)
         this.log.info(`seeding the cluster's definitions with ${changes.length} files from this daemon`);
     } else if (first) {
@@ -137,7 +153,7 @@ export class DefinitionsMirror {
         } else if (text !== undefined && text === row?.text) {
           this.base.set(key, { version: row.version, text });
         } else if (row?.version === base?.version) {
-          if (text !== undefined && !invalid.has(this.fileOf(key)))
+          if (text !== undefined && this.publishable(key, text, invalid))
             changes.push({ ...this.split(key), text, base: base?.version ?? null });
         } else await follow(key, row, 'edited here while it changed in the cluster');
       }
@@ -159,6 +175,18 @@ export class DefinitionsMirror {
     }
     this.seen = revision;
     return wrote;
+  }
+
+  /** Accepted by the loader, and nothing in it the cluster must not share (said once per text). */
+  private publishable(key: string, text: string, invalid: ReadonlySet<string>): boolean {
+    const file = this.fileOf(key);
+    if (invalid.has(file)) return false;
+    const refused = this.opts.refuse?.(this.split(key).kind, file, text) ?? [];
+    if (refused.length && this.refusedText.get(key) !== text)
+      for (const p of refused) this.log.warn(`${formatProblem(p)} (not shared with the cluster)`);
+    if (refused.length) this.refusedText.set(key, text);
+    else this.refusedText.delete(key);
+    return !refused.length;
   }
 
   private async readLocal(): Promise<Map<string, string>> {

@@ -106,6 +106,18 @@ describe('definitions shared by three daemons', () => {
         'two.yaml',
       ]);
 
+      // A secret in clear text is refused too: the database would hold it.
+      const secretive = await mkdtemp(join(tmpdir(), 'dropcron-apply-'));
+      await mkdir(join(secretive, 'connections'));
+      const proxied = `${CONNECTION}proxy:\n  type: http\n  host: 127.0.0.1\n  port: 9\n  username: u\n  password: hunter2\n`;
+      await writeFile(join(secretive, 'connections/main.yaml'), proxied);
+      const clear = await apply(first.configFile, secretive);
+      expect(clear.code).toBe(1);
+      expect(clear.stderr).toContain(
+        `${join(secretive, 'connections/main.yaml')}:10:13 proxy.password is a secret in clear text`,
+      );
+      expect(JSON.stringify(await first.d.services.store.definitions.list())).not.toContain('hunter2');
+
       // A hand edit on one daemon's disk reaches the others; a broken one is not published.
       const second = daemons[1]!;
       const edited = (await readFile(join(second.dir, 'jobs/one.yaml'), 'utf8')).replace('0 1 * * *', '0 5 * * *');
@@ -117,7 +129,19 @@ describe('definitions shared by three daemons', () => {
           second.lines.some((l) => /one\.yaml.*the last valid version of this file keeps running/.test(String(l.msg))),
         'the broken edit to be reported',
       );
+      // So is a connection written by hand with a secret in clear text.
+      await writeFile(join(second.dir, 'connections/other.yaml'), proxied.replace('name: main', 'name: other'));
+      await until(
+        () =>
+          second.lines.some((l) =>
+            /other\.yaml:10:13 proxy\.password is a secret in clear text.*\(not shared with the cluster\)/.test(
+              String(l.msg),
+            ),
+          ),
+        'the clear-text secret to be refused',
+      );
       const stored = await first.d.services.store.definitions.list();
+      expect(JSON.stringify(stored)).not.toContain('hunter2');
       expect(stored.find((d) => d.name === 'one.yaml')!.text).toBe(edited);
       expect(all().every((j) => j[0] === 'one 0 5 * * *')).toBe(true);
 
