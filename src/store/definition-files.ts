@@ -8,7 +8,7 @@ import {
   DEFINITION_KINDS,
   definitionKey,
   isDefinitionName,
-  StaleDefinitionError,
+  refuseStale,
   textVersion,
 } from './definitions.ts';
 import type { Definition, DefinitionRows } from './store.ts';
@@ -40,10 +40,7 @@ export function definitionFiles(dirs: { connections?: string; jobs?: string }): 
     async apply(changes) {
       const current = new Map((await list()).map((d) => [definitionKey(d), d]));
       for (const c of changes) checkDefinition(c);
-      const stale = changes.filter(
-        (c) => c.base !== undefined && (current.get(definitionKey(c))?.version ?? null) !== c.base,
-      );
-      if (stale.length) throw new StaleDefinitionError(stale.map(definitionKey));
+      refuseStale(changes, current);
       const written: Definition[] = [];
       for (const c of changes) {
         const dir = dirs[c.kind];

@@ -2,7 +2,7 @@
 // writes them into its folders, so a name is never a path), and the refusal of a stale
 // compare-and-set.
 import { createHash } from 'node:crypto';
-import type { DefinitionKind } from './store.ts';
+import type { DefinitionChange, DefinitionKind } from './store.ts';
 
 export const DEFINITION_KINDS: readonly DefinitionKind[] = ['connections', 'jobs'];
 
@@ -37,4 +37,21 @@ export class StaleDefinitionError extends Error {
       `${keys.join(', ')} changed since this change was based on it (in another daemon's admin UI or files, or by dropcron apply); reload to see the current version, then make your change again`,
     );
   }
+}
+
+/**
+ * Throws StaleDefinitionError when a change's base is not the current version (`current`:
+ * the live definitions by key). A change to what is already there is not stale, whatever
+ * its base: daemons sharing one folder all publish the same hand edit, and the first wins.
+ */
+export function refuseStale(
+  changes: DefinitionChange[],
+  current: ReadonlyMap<string, { version: string; text: string | null }>,
+): void {
+  const stale = changes.filter((c) => {
+    const now = current.get(definitionKey(c));
+    if (c.base === undefined || (now?.version ?? null) === c.base) return false;
+    return c.text === undefined ? now !== undefined : now?.text !== c.text;
+  });
+  if (stale.length) throw new StaleDefinitionError(stale.map(definitionKey));
 }

@@ -5,7 +5,7 @@
 // readers do not wait for: publishes are rare, and one at a time makes every
 // compare-and-set plain, new names included.
 import type pg from 'pg';
-import { checkDefinition, definitionKey, StaleDefinitionError } from '../definitions.ts';
+import { checkDefinition, definitionKey, refuseStale } from '../definitions.ts';
 import type { Definition, DefinitionChange, DefinitionKind, DefinitionRows } from '../store.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -54,10 +54,7 @@ export function pgDefinitions(pool: () => Promise<pg.Pool>): DefinitionRows {
           [changes.map((c) => c.kind), changes.map((c) => c.name)],
         );
         const current = new Map(rows.filter((r) => r.text !== null).map((r) => [definitionKey(r), r]));
-        const stale = changes.filter(
-          (c) => c.base !== undefined && (current.get(definitionKey(c))?.version ?? null) !== c.base,
-        );
-        if (stale.length) throw new StaleDefinitionError(stale.map(definitionKey));
+        refuseStale(changes, current);
         const written: Definition[] = [];
         for (const c of changes) {
           const now = current.get(definitionKey(c));
