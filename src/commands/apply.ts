@@ -15,6 +15,8 @@ store's definitions they join; any problem is printed as file:line:col path mess
 and nothing is applied. Otherwise every file is published in one transaction: with
 store: { postgres } every daemon of the cluster runs them within seconds; with the
 file store they are written into this config's connections and jobs folders.
+\${VAR} references must be set here too, as for \`dropcron validate\`; a shared store
+takes no secret written in clear text (use \${VAR} or the admin UI's vault).
 
 --prune     also delete the definitions that are not in <folder>
 --dry-run   print what would change, change nothing`,
