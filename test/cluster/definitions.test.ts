@@ -3,25 +3,22 @@
 // `dropcron apply`, a hand edit and an admin UI edit on one daemon reach every daemon
 // within 5 s with the YAML text (comments) kept; a broken file is never published.
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { request } from 'undici';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { DefinitionsMirror } from '../../src/store/definitions-mirror.ts';
 import { StaleDefinitionError } from '../../src/store/definitions.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import { CLI } from '../helpers/cli.ts';
+import { applyCli as apply } from '../store/apply-cli.ts';
 import { postgresForFile } from '../helpers/postgres.ts';
 import { configTree, jobYaml } from '../helpers/test-plugin.ts';
 import { until } from '../helpers/wait.ts';
 import { captureLogger } from '../scheduler/harness.ts';
 
 const server = postgresForFile();
-const run = promisify(execFile);
 const PASSWORD = 'a-long-enough-password';
 const CONNECTION = '# the sandbox account\nname: main\ntype: dropbox\nsandbox: true\n';
 const LIST = '  - list: { path: / }\n';
@@ -46,13 +43,6 @@ const jobsOf = (d: Daemon) =>
     .jobDefinitions()
     .map((j) => `${j.name} ${j.schedule}`)
     .sort();
-
-async function apply(configFile: string, folder: string, ...flags: string[]) {
-  return run(process.execPath, [CLI, '--config', configFile, 'apply', folder, ...flags]).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => err,
-  );
-}
 
 describe('definitions shared by three daemons', () => {
   it('reach every daemon within 5 s from apply, a hand edit and the admin UI; broken files stay out', async () => {
