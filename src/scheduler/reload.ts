@@ -170,14 +170,32 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
     }
   }
 
+  /**
+   * A change in the store: written into the folders, then loaded. Nothing is loaded when
+   * no file changed (a daemon's own publish, or the first sync of one already in step),
+   * so a cluster's daemons do not all re-read every file at start.
+   */
+  const pull = async (): Promise<void> => {
+    if (!mirror) return;
+    // Before the first load here, what the scheduler runs is what the loader accepted.
+    const running = new Set([...scheduler.jobDefinitions(), ...scheduler.connectionDefinitions()].map((d) => d.file));
+    const invalid = applied?.invalidFiles ?? { has: (file: string) => !running.has(file) };
+    try {
+      const wrote = await mirror.sync(invalid);
+      storeError = undefined;
+      if (wrote) await reload();
+    } catch (err) {
+      storeFailed(err);
+    }
+  };
   const poll = mirror
     ? setInterval(
-        () => void mirror.changed().then((changed) => (changed ? reload() : undefined), storeFailed),
+        () => void mirror.changed().then((changed) => (changed ? pull() : undefined), storeFailed),
         opts.pollMs ?? 1_000,
       ).unref()
     : undefined;
   // The daemon started on its local files: bring them into step with the store now.
-  if (mirror) void reload();
+  void pull();
 
   return {
     reload,

@@ -43,6 +43,11 @@ interface Base {
   text: string;
 }
 
+/** Files the loader refused (absolute paths): never published. */
+export interface Invalid {
+  has(file: string): boolean;
+}
+
 /** The mirror of each folder in this process, so an admin edit of a file finds its mirror. */
 const mirrors = new Map<string, DefinitionsMirror>();
 
@@ -82,7 +87,7 @@ export class DefinitionsMirror {
    * (absolute paths), never published. True when it changed a local file, so the
    * caller loads the folders again.
    */
-  sync(invalid: ReadonlySet<string>): Promise<boolean> {
+  sync(invalid: Invalid): Promise<boolean> {
     return this.exclusive(async () => {
       try {
         return await this.syncNow(invalid);
@@ -113,7 +118,7 @@ export class DefinitionsMirror {
     });
   }
 
-  private async syncNow(invalid: ReadonlySet<string>): Promise<boolean> {
+  private async syncNow(invalid: Invalid): Promise<boolean> {
     const revision = await this.opts.definitions.revision();
     const rows = new Map((await this.opts.definitions.list()).map((d) => [definitionKey(d), d]));
     const local = await this.readLocal();
@@ -178,7 +183,7 @@ export class DefinitionsMirror {
   }
 
   /** Accepted by the loader, and nothing in it the cluster must not share (said once per text). */
-  private publishable(key: string, text: string, invalid: ReadonlySet<string>): boolean {
+  private publishable(key: string, text: string, invalid: Invalid): boolean {
     const file = this.fileOf(key);
     if (invalid.has(file)) return false;
     const refused = this.opts.refuse?.(this.split(key).kind, file, text) ?? [];
