@@ -14,6 +14,7 @@ import { storeCommand } from './commands/store.ts';
 import { initCommand } from './commands/init.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { findConfigFile } from './config/config-file.ts';
+import { applyCommand } from './commands/apply.ts';
 import { loadPluginCommands } from './registry.ts';
 import { readYamlFile } from './config/yaml-file.ts';
 import { pluginNamesIn } from './config/plugin-names.ts';
@@ -28,6 +29,7 @@ const core: CliCommand[] = [
   storeCommand,
   initCommand,
   doctorCommand,
+  applyCommand,
 ];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {

@@ -98,7 +98,14 @@ async function startDaemonParts(configFile: string, opts: DaemonOptions): Promis
     await startSandboxes(loaded, services, log, parts, urls);
     parts.push({ name: 'scheduler', stop: () => scheduler.stop() });
     await scheduler.start(loaded.jobs, loaded.connections);
-    const watcher = watchConfig({ config: loaded.config, registry: loaded.registry, scheduler, log, env: opts.env });
+    const watcher = watchConfig({
+      config: loaded.config,
+      registry: loaded.registry,
+      scheduler,
+      log,
+      env: opts.env,
+      store: services.store,
+    });
     parts.push({ name: 'config watcher', stop: async () => watcher.close() });
     reload = () => watcher.reload();
     // Started last so it is stopped first: no request lands on a stopping scheduler.

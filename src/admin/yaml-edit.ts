@@ -11,6 +11,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { formatProblem, type ConfigProblem } from '../config/problems.ts';
 import { parseYaml, type Env } from '../config/yaml-file.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
+import { mirrorOf } from '../store/definitions-mirror.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 
 /** The file was not written: every problem, each as `file:line:col path message`. */
@@ -167,13 +168,22 @@ export async function checkCandidate(
  */
 export const fileEditQueue = new KeyedQueue();
 
-/** Validates `text` for `file` and, only when it is valid, replaces the file atomically. */
+/**
+ * Validates `text` for `file` and, only when it is valid, replaces the file atomically.
+ * When the daemon shares definitions with a cluster, the text is published to the store
+ * first, based on the version this daemon last had (StaleDefinitionError, 409, when
+ * another daemon changed it since): nothing is written unless every daemon gets it.
+ */
 export async function writeChecked(loaded: LoadedConfig, env: Env, file: string, text: string): Promise<void> {
   const problems = await checkCandidate(loaded, env, file, text);
   if (problems.length) throw new InvalidEditError(problems);
-  const mode = await stat(file).then(
-    (s) => s.mode & 0o777,
-    () => 0o600,
-  );
-  await writeFileAtomic(file, text, mode);
+  const write = async () => {
+    const mode = await stat(file).then(
+      (s) => s.mode & 0o777,
+      () => 0o600,
+    );
+    await writeFileAtomic(file, text, mode);
+  };
+  const mirror = mirrorOf(file);
+  await (mirror ? mirror.publish(file, text, write) : write());
 }

@@ -1,13 +1,20 @@
 // Hot reload: watches the jobs and connections directories and, a moment after the
 // last change, re-runs the one config loader. Valid files take effect at once; a
 // file that became invalid is reported (file:line:col) and its last valid version
-// keeps running; a removed file's jobs or connection go away.
+// keeps running; a removed file's jobs or connection go away. With a store that shares
+// definitions (PostgreSQL), each reload first brings the folders into step with the
+// store (store/definitions-mirror.ts), and a poll of the store's revision every second
+// reloads when another daemon or `dropcron apply` changed something.
 import { watch, type FSWatcher } from 'node:fs';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { formatProblem } from '../config/problems.ts';
 import type { Registry } from '../registry.ts';
 import type { DaemonConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
+import { DefinitionsMirror } from '../store/definitions-mirror.ts';
+import { clearTextSecrets } from '../store/clear-secrets.ts';
+import type { Store } from '../store/store.ts';
+import { oneLine } from '../one-line.ts';
 import type { Scheduler } from './scheduler.ts';
 
 export interface ReloadOptions {
@@ -19,6 +26,10 @@ export interface ReloadOptions {
   env?: NodeJS.ProcessEnv;
   /** Editors write a file in several steps (temp file, rename, chmod); wait for quiet. */
   debounceMs?: number;
+  /** The daemon's store: when its definitions are shared, the folders mirror them. */
+  store?: Store;
+  /** How often the shared definitions' revision is polled (1 s: a change is everywhere within 5 s). */
+  pollMs?: number;
 }
 
 export interface ConfigWatcher {
@@ -62,6 +73,23 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
   let reported = new Set<string>();
   let applied: LoadedConfig | undefined;
   const dirs = { jobs: opts.config.jobs, connections: opts.config.connections };
+  const definitions = opts.store?.definitions;
+  const mirror = definitions?.shared
+    ? new DefinitionsMirror({
+        definitions,
+        dirs,
+        log: opts.log,
+        refuse: (kind, file, text) => (kind === 'connections' ? clearTextSecrets(file, text, opts.registry) : []),
+      })
+    : undefined;
+  /** The last store error, logged once until it changes or the store answers again. */
+  let storeError: string | undefined;
+  const storeFailed = (err: unknown) => {
+    const msg = oneLine(err, 200);
+    if (msg !== storeError)
+      log.warn(`cannot sync definitions with the store (the local files apply meanwhile): ${msg}`);
+    storeError = msg;
+  };
 
   const reloadOnce = async () => {
     const loaded = await loadConfig(opts.config.file, { registry: opts.registry, env: opts.env });
@@ -76,6 +104,19 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
         'config.yaml or a config directory changed or broke; jobs left as they were (restart dropcron to apply config.yaml changes)',
       );
       return;
+    }
+    if (mirror) {
+      try {
+        const wrote = await mirror.sync(loaded.invalidFiles);
+        storeError = undefined;
+        // The folders changed under this load: load them again before applying anything.
+        if (wrote) {
+          again = true;
+          return;
+        }
+      } catch (err) {
+        storeFailed(err);
+      }
     }
     const now = new Set<string>();
     for (const p of loaded.problems) {
@@ -129,10 +170,39 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
     }
   }
 
+  /**
+   * A change in the store: written into the folders, then loaded. Nothing is loaded when
+   * no file changed (a daemon's own publish, or the first sync of one already in step),
+   * so a cluster's daemons do not all re-read every file at start.
+   */
+  const pull = async (): Promise<void> => {
+    if (!mirror) return;
+    // Before the first load here, what the scheduler runs is what the loader accepted.
+    const running = new Set([...scheduler.jobDefinitions(), ...scheduler.connectionDefinitions()].map((d) => d.file));
+    const invalid = applied?.invalidFiles ?? { has: (file: string) => !running.has(file) };
+    try {
+      const wrote = await mirror.sync(invalid);
+      storeError = undefined;
+      if (wrote) await reload();
+    } catch (err) {
+      storeFailed(err);
+    }
+  };
+  const poll = mirror
+    ? setInterval(
+        () => void mirror.changed().then((changed) => (changed ? pull() : undefined), storeFailed),
+        opts.pollMs ?? 1_000,
+      ).unref()
+    : undefined;
+  // The daemon started on its local files: bring them into step with the store now.
+  void pull();
+
   return {
     reload,
     current: () => applied,
     close() {
+      clearInterval(poll);
+      mirror?.close();
       clearTimeout(timer);
       for (const w of watchers) w.close();
       watchers.length = 0;

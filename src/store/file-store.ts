@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
 import { fileCheckpointArea } from './checkpoint-area-files.ts';
+import { definitionFiles } from './definition-files.ts';
 import { FileRunHistory, type RunRecord } from './history.ts';
 import { FileRunMarkers } from './run-markers.ts';
 import { openVault, type Vault } from './vault.ts';
@@ -17,6 +18,7 @@ import { fileAdminSessions, type AdminSessionRows } from './admin-sessions.ts';
 import type {
   CheckpointArea,
   ClaimOutcome,
+  DefinitionRows,
   FireTimes,
   FireTimesRows,
   Store,
@@ -35,15 +37,18 @@ export class FileStore implements Store {
   private registeredAt: string | undefined;
   /** withLock's callers in this process, one at a time per key, before the lock file. */
   private readonly locks = new KeyedQueue();
+  /** The config's folders themselves: the files are the truth. */
+  readonly definitions: DefinitionRows;
 
   constructor(
-    private readonly settings: Pick<StoreSettings, 'state' | 'historyLimit'>,
+    private readonly settings: Pick<StoreSettings, 'state' | 'historyLimit' | 'connections' | 'jobs'>,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.history = new FileRunHistory(settings.state, settings.historyLimit);
     this.markers = new FileRunMarkers(settings.state);
     this.fireTimes = fireTimesFile(join(settings.state, 'scheduler.json'));
     this.adminSessions = fileAdminSessions(settings.state);
+    this.definitions = definitionFiles(settings);
   }
 
   start(): Promise<void> {

@@ -72,6 +72,53 @@ export interface PluginStore {
   withLock<T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
 }
 
+/** Which folder a definition lives in: the config's `connections:` or `jobs:`. */
+export type DefinitionKind = 'connections' | 'jobs';
+
+/** A connection or job file, its YAML text verbatim (comments and key order kept). */
+export interface Definition {
+  kind: DefinitionKind;
+  /** The file's name in its folder (`nightly.yaml`): what a daemon writes it as. */
+  name: string;
+  text: string;
+  /** Opaque; changes whenever the text does. The base of a compare-and-set. */
+  version: string;
+  updatedAt?: string;
+  /** Who published it: `apply@host`, or a daemon's owner id. */
+  updatedBy?: string;
+}
+
+/** One file to publish (`text`) or delete (no `text`). */
+export interface DefinitionChange {
+  kind: DefinitionKind;
+  name: string;
+  text?: string;
+  /**
+   * Compare-and-set: the version this change was based on, null when it was based on
+   * the file not existing. Left out: unconditional.
+   */
+  base?: string | null;
+}
+
+/**
+ * The connection and job definitions. With PostgreSQL they are shared by every daemon
+ * of the cluster, and each daemon mirrors them into its own folders
+ * (definitions-mirror.ts); with the file store they are those folders.
+ */
+export interface DefinitionRows {
+  /** True when the daemons of a cluster share them (so each daemon mirrors them). */
+  readonly shared: boolean;
+  /** Changes whenever any definition changes, a delete included; cheap enough to poll every second. */
+  revision(): Promise<string>;
+  list(): Promise<Definition[]>;
+  /**
+   * All changes or none, in one transaction. Throws StaleDefinitionError when any
+   * change's base is not the current version. Returns the definitions written
+   * (a change to the text already there writes nothing and returns it as it is).
+   */
+  apply(changes: DefinitionChange[], by: string): Promise<Definition[]>;
+}
+
 export interface StoreHealth {
   kind: Store['kind'];
   ok: boolean;
@@ -87,6 +134,7 @@ export interface Store extends PluginStore {
   readonly fireTimes: FireTimesRows;
   /** The admin server's sessions (by the hash of their id), shared by a cluster's daemons. */
   readonly adminSessions: AdminSessionRows;
+  readonly definitions: DefinitionRows;
   /** Connects and migrates (postgres) or creates the state directory (file); before any other call. */
   start(): Promise<void>;
   /** The vault, its entries sealed under the master key (which every daemon of a cluster shares). */
@@ -124,6 +172,9 @@ export interface PostgresSetting {
 
 export interface StoreSettings {
   state: string;
+  /** The config's folders; the file store's definitions are these files. */
+  connections?: string;
+  jobs?: string;
   store: 'file' | PostgresSetting;
   historyLimit: number;
 }

@@ -67,6 +67,18 @@ export const MIGRATIONS: string[] = [
      csrf text NOT NULL,
      expires_at timestamptz NOT NULL
    );`,
+  // Connection and job files shared by the cluster (definitions.ts); text NULL: deleted.
+  `CREATE SEQUENCE dropcron.definition_versions;
+   CREATE TABLE dropcron.definitions (
+     kind text NOT NULL CHECK (kind IN ('connections', 'jobs')),
+     name text NOT NULL,
+     text text,
+     version bigint NOT NULL,
+     updated_at timestamptz NOT NULL DEFAULT now(),
+     updated_by text NOT NULL,
+     PRIMARY KEY (kind, name)
+   );
+   CREATE INDEX definitions_version ON dropcron.definitions (version);`,
 ];
 
 export async function migrate(pool: pg.Pool): Promise<void> {

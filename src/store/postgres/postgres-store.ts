@@ -15,6 +15,7 @@ import { Vault } from '../vault.ts';
 import type {
   CheckpointArea,
   ClaimOutcome,
+  DefinitionRows,
   FireTimesRows,
   PostgresSetting,
   RunClaim,
@@ -28,6 +29,7 @@ import type { AdminSessionRows } from '../admin-sessions.ts';
 import { PgClaims } from './claims.ts';
 import { PgDaemons } from './daemons.ts';
 import { pgWithLock } from './locks.ts';
+import { pgDefinitions } from './definitions.ts';
 import { pgFireTimes } from './fire-times.ts';
 import { PgRunHistory } from './history.ts';
 import { PgRunMarkers } from './markers.ts';
@@ -50,6 +52,7 @@ export class PostgresStore implements Store {
   readonly markers: PgRunMarkers;
   readonly fireTimes: FireTimesRows;
   readonly adminSessions: AdminSessionRows;
+  readonly definitions: DefinitionRows;
   private readonly claims: PgClaims;
   private readonly daemonRows: PgDaemons;
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -84,6 +87,7 @@ export class PostgresStore implements Store {
     this.markers = new PgRunMarkers(pool, this.owner);
     this.fireTimes = pgFireTimes(pool);
     this.adminSessions = pgAdminSessions(pool);
+    this.definitions = pgDefinitions(pool);
     this.claims = new PgClaims(pool, this.owner, this.leaseMs);
     this.daemonRows = new PgDaemons(pool, this.owner, this.leaseMs);
   }
