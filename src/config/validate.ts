@@ -32,6 +32,7 @@ export function createAjv(opts: { source?: boolean } = {}): Ajv {
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-secret' });
   ajv.addKeyword({ keyword: 'x-unsupported' });
+  ajv.addKeyword({ keyword: 'x-remotePath' });
   ajv.addKeyword({ keyword: 'errorMessage' });
   ajv.addSchema(proxySchema);
   return ajv;
