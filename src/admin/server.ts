@@ -62,7 +62,8 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
       ctx.log.warn(`cannot save the admin sessions (a restart will sign everyone out): ${err.message}`),
   });
   const routes: RouteInfo[] = [];
-  const openFiles = new Set(['/', ...readdirSync(PUBLIC_DIR).map((f) => `/${f}`)]);
+  // The page's modules load before sign-in, views/ included.
+  const openFiles = new Set(['/', ...readdirSync(PUBLIC_DIR, { recursive: true }).map((f) => `/${String(f)}`)]);
 
   app.addHook('onRoute', (r) => {
     if (r.url.startsWith('/api/') && !r.url.includes('*'))

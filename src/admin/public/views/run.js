@@ -1,0 +1,88 @@
+// The latest run of a job: live progress, a dry run's plan, its log.
+import { $, h } from '../dom.js';
+import { state } from '../state.js';
+import { dataTable, outcomeBadge } from '../components.js';
+import { bytes, duration } from '../format.js';
+
+export function renderLive(runId) {
+  const body = $('#live-body');
+  const run = state.live.get(runId);
+  if (!body || !run || state.route[0] !== 'jobs' || state.route[1] !== run.job) return;
+  body.dataset.run = runId;
+  const p = run.progress;
+  body.replaceChildren(
+    ...[
+      h(
+        'p',
+        {},
+        run.ended ? outcomeBadge(run.ended.outcome) : h('span', { class: 'badge running', text: 'running' }),
+        ' ',
+        h('code', { class: 'muted small', text: runId }),
+        run.dryRun ? h('span', { class: 'tag', text: 'dry run' }) : null,
+      ),
+      p ? progressView(p) : null,
+      run.plan ? planTable(run) : null,
+      run.ended?.error ? h('p', { class: 'error', text: run.ended.error }) : null,
+      h(
+        'pre',
+        { class: 'log', 'aria-label': 'Run log', tabindex: 0 },
+        run.lines.map((l) =>
+          h('div', { class: `log-${l.level}` }, h('span', { class: 'lvl', text: l.level }), ' ', l.msg),
+        ),
+      ),
+    ].filter(Boolean),
+  );
+  const pre = $('pre.log', body);
+  pre.scrollTop = pre.scrollHeight;
+}
+
+// A dry run's plan, as `dropcron run --dry-run` prints it: each action, its reason, its size.
+function planTable(run) {
+  const more = run.planned > run.plan.length ? ` (the first ${run.plan.length} shown)` : '';
+  return h(
+    'div',
+    { class: 'scroll' },
+    h('h3', { text: `Plan: ${run.planned} action${run.planned === 1 ? '' : 's'}, nothing changed${more}` }),
+    run.plan.length
+      ? dataTable(
+          'plan',
+          ['Task', 'Action', 'Target', 'Reason', 'Size'],
+          run.plan.map((a) =>
+            h(
+              'tr',
+              {},
+              h('td', { text: a.task }),
+              h('td', { text: a.action }),
+              h('td', {}, h('code', { text: a.target })),
+              h('td', { text: a.reason ?? '' }),
+              h('td', { class: 'right', text: a.bytes === undefined ? '' : bytes(a.bytes) }),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
+// The run as a whole (files and bytes of those seen so far, rate, time left), then the files in flight.
+function progressView(p) {
+  const eta =
+    p.etaSeconds !== null && p.bytes.done < p.bytes.total ? `, about ${duration(p.etaSeconds * 1000)} left` : '';
+  return h(
+    'div',
+    { class: 'progress' },
+    h(
+      'label',
+      { for: 'live-progress', id: 'live-overall' },
+      `${p.files.done} of ${p.files.total} files · ${bytes(p.bytes.done)} of ${bytes(p.bytes.total)}`,
+      p.rate > 0 ? ` · ${bytes(p.rate)}/s${eta}` : '',
+    ),
+    h('progress', { id: 'live-progress', max: p.bytes.total || 1, value: p.bytes.done }),
+    p.current.length
+      ? h(
+          'ul',
+          { class: 'plain small', id: 'live-current', 'aria-label': 'Files in progress' },
+          p.current.map((c) => h('li', {}, `${c.task}: ${c.item} — ${bytes(c.done)} of ${bytes(c.total)}`)),
+        )
+      : null,
+  );
+}

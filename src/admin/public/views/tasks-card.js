@@ -1,0 +1,98 @@
+// A job's tasks, with their Dropbox folders editable in place.
+import { h, toast } from '../dom.js';
+import { api } from '../api.js';
+import { browseFolders } from './folder-browser.js';
+
+export function tasksCard(job) {
+  return h(
+    'div',
+    { class: 'card' },
+    h('h2', { text: 'Tasks' }),
+    h(
+      'ol',
+      { class: 'tasks' },
+      job.taskDetails.map((t) => {
+        const keys = Object.keys(t.folders);
+        return h(
+          'li',
+          {},
+          h('strong', { text: t.type }),
+          keys.length
+            ? h(
+                'div',
+                { class: 'folders' },
+                keys.map((k) => {
+                  const id = `task-${t.index}-${k}`;
+                  const input = h('input', {
+                    id,
+                    value: t.folders[k] ?? '',
+                    placeholder: '/folder',
+                    spellcheck: 'false',
+                    'data-task': t.index,
+                    'data-key': k,
+                  });
+                  return h(
+                    'div',
+                    { class: 'field inline' },
+                    h('label', { for: id, text: `${k} (Dropbox folder)` }),
+                    h(
+                      'div',
+                      { class: 'row' },
+                      input,
+                      h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'btn small',
+                          'data-choose': id,
+                          onclick: async () => {
+                            // Start in the parent of the current folder (before any {placeholder}).
+                            const cur = input.value.trim();
+                            const start = cur.startsWith('/')
+                              ? cur
+                                  .replace(/\{.*$/, '')
+                                  .replace(/\/+$/, '')
+                                  .replace(/\/[^/]*$/, '')
+                              : '';
+                            const path = await browseFolders(job.connection, start);
+                            if (path !== null) {
+                              input.value = path || '/';
+                              input.dispatchEvent(new Event('input'));
+                            }
+                          },
+                        },
+                        'Choose…',
+                      ),
+                      h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'btn small primary',
+                          'data-save': id,
+                          onclick: async () => {
+                            try {
+                              const saved = await api(
+                                'PATCH',
+                                `/api/jobs/${encodeURIComponent(job.name)}/tasks/${t.index}`,
+                                { folders: { [k]: input.value.trim() } },
+                                job.version,
+                              );
+                              job.version = saved.job.version; // the next save is based on this one
+                              toast(`Saved ${k} of task ${t.index + 1}.`);
+                            } catch (ex) {
+                              toast(ex.message, 'error', ex);
+                            }
+                          },
+                        },
+                        'Save',
+                      ),
+                    ),
+                  );
+                }),
+              )
+            : null,
+        );
+      }),
+    ),
+  );
+}
