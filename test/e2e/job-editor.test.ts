@@ -100,11 +100,14 @@ describe('job editor in Chromium', () => {
     await page.getByRole('heading', { name: 'Edit nightly' }).waitFor();
     await page.locator('#job-description').fill('Weekday backup of the outbox');
     await page.locator('#job-enabled').uncheck();
+    await page.locator('#job-editor .card').first().getByText('More options').click();
+    await page.getByLabel('Time limit').fill('2h');
     await page.locator('#save-job').click();
     await eventually(jobFile).toContain('description: Weekday backup of the outbox');
     const text = await jobFile();
     expect(text).toContain('catchUp: true # added by hand');
     expect(text).toContain('enabled: false');
+    expect(text).toContain('timeout: 2h');
     // A refused save: the problem next to its field, the file untouched.
     await page.locator('#job-schedule').fill('0 0 31 2 *');
     await page.locator('#save-job').click();

@@ -7,9 +7,12 @@ import { api } from '../api.js';
 import { page } from '../components.js';
 import { scheduleField } from './schedule-field.js';
 import { taskList } from './task-list.js';
+import { taskOptions } from './task-options.js';
 import { jobActions } from './job-actions.js';
 
 const enc = encodeURIComponent;
+/** Job settings shown folded away, as controls built from the job schema. */
+const MORE = ['timeout', 'catchUp', 'retries'];
 
 /** The problems of a refused save: the API's list, else read from its one-line message. */
 function problemsOf(ex) {
@@ -83,6 +86,10 @@ export async function jobEditor(name) {
   const enabled = h('input', { type: 'checkbox', id: 'job-enabled', checked: def.enabled !== false });
   const schedule = scheduleField(def.schedule ?? '0 2 * * *', def.timezone, zones);
   const tasks = taskList(schemas.taskTypes, def.tasks ?? [], () => f.connection.control.value);
+  const more = taskOptions({ properties: Object.fromEntries(MORE.map((k) => [k, props[k]])) }, def, {
+    idPrefix: 'job-',
+    connection: () => f.connection.control.value,
+  });
   const status = h('p', { class: 'error', role: 'alert', id: 'editor-error', hidden: true });
 
   /** The definition as the form holds it; '' and defaults not written become null (removed). */
@@ -94,6 +101,7 @@ export async function jobEditor(name) {
       connection: f.connection.control.value || null,
       overlap: overlap === props.overlap.default && def.overlap === undefined ? null : overlap,
       ...schedule.value(),
+      ...Object.fromEntries(MORE.map((k) => [k, more.value()[k] ?? null])),
       tasks: tasks.value(),
     };
   }
@@ -106,6 +114,7 @@ export async function jobEditor(name) {
       const x = f[p.path];
       if (t && tasks.showProblem(Number(t[1]), t[2], p.message)) continue;
       if (schedule.showProblem(p.path, p.message)) continue;
+      if (MORE.includes(p.path.split('.')[0]) && more.showProblem(p.path, p.message)) continue;
       if (x) {
         x.error.textContent = p.message;
         x.error.hidden = false;
@@ -152,6 +161,7 @@ export async function jobEditor(name) {
       h('h2', { text: 'Job' }),
       h('div', { class: 'grid two' }, f.name.wrap, f.description.wrap, f.connection.wrap, f.overlap.wrap),
       h('label', { class: 'check' }, enabled, ' Enabled (runs on its schedule)'),
+      more.element,
     ),
     h('div', { class: 'card' }, h('h2', { text: 'Schedule' }), schedule.element),
     tasks.element,
