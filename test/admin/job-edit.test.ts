@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorOf, signedInEach, HOME_CONNECTION, REPORTS_JOB as JOB } from './helpers.ts';
+import { SchedulerEvents } from '../../src/scheduler/events.ts';
+import { errorOf, fixture, signIn, signedInEach, HOME_CONNECTION, REPORTS_JOB as JOB } from './helpers.ts';
 
 const UPLOAD = { upload: { from: './outbox', to: '/Inbox', overwrite: 'if-newer' } };
 
@@ -138,5 +139,34 @@ describe('building jobs through the API', () => {
     const res = await saveOn(etag, { schedule: '0 3 * * *' });
     expect(res.statusCode).toBe(409);
     expect(await file()).toBe(JOB + 'catchUp: true # by hand\n');
+  });
+});
+
+describe('deleting a job next to the scheduler', () => {
+  it('is refused while the job runs, and done once the run has ended', async () => {
+    let running = true;
+    const f = await fixture(
+      { ...HOME_CONNECTION, 'jobs/reports.yaml': JOB },
+      {
+        scheduler: () => ({
+          events: new SchedulerEvents(),
+          history: { list: async () => [], append: async () => {}, flush: async () => {} } as never,
+          health: () => ({ lastTick: new Date().toISOString(), jobs: [{ name: 'reports', running }] }),
+          runNow: () => 'r2',
+        }),
+      },
+    );
+    try {
+      const { headers } = await signIn(f.app);
+      const del = () => f.app.inject({ method: 'DELETE', url: '/api/jobs/reports', headers });
+      const busy = await del();
+      expect(busy.statusCode).toBe(409);
+      expect(errorOf(busy)).toBe("job 'reports' is running; delete it when the run has ended");
+      expect(existsSync(join(f.dir, 'jobs/reports.yaml'))).toBe(true);
+      running = false;
+      expect((await del()).statusCode).toBe(204);
+    } finally {
+      await f.close();
+    }
   });
 });
