@@ -22,8 +22,10 @@ import { connectionRoutes } from './routes/connections.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { eventRoutes } from './routes/events.ts';
+import { typeSchemaRoutes } from './routes/type-schemas.ts';
 import { openApiDocument, type RouteInfo } from './openapi.ts';
 import { RunLogs } from './run-logs.ts';
+import { InvalidEditError } from './yaml-edit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -114,7 +116,10 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.validation)
-      return reply.code(400).send({ error: `${req.method} ${req.routeOptions.url ?? req.url}: ${err.message}` });
+      return reply.code(400).send({
+        error: `${req.method} ${req.routeOptions.url ?? req.url}: ${err.message}`,
+        problems: fieldProblems(err),
+      });
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return reply.code(415).send({
         error: `send JSON (content-type: application/json), not ${req.headers['content-type'] ?? 'no content-type'}`,
@@ -130,6 +135,7 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
       ctx.log.error({ err: { name: err.name, message: err.message } }, `admin ${req.method} ${req.url} failed`);
     return reply.code(status).send({
       error: status === 500 ? `internal error: ${oneLine(err, MAX_ERROR_CHARS)}` : oneLine(err, MAX_ERROR_CHARS),
+      ...(err instanceof InvalidEditError ? { problems: err.problems.map(({ file: _f, ...p }) => p) } : {}),
     });
   });
   app.setNotFoundHandler((req, reply) =>
@@ -173,6 +179,7 @@ export async function buildAdminServer(ctx: AdminContext, opts: AdminServerOptio
     oauthRoutes(api, ctx);
     jobRoutes(api, ctx, logs);
     eventRoutes(api, ctx);
+    typeSchemaRoutes(api, ctx);
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => openApiDocument(routes));
   return app;
@@ -184,4 +191,17 @@ function hostnameOf(host: string | undefined): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * A request refused by its schema, as problems the page can put next to their fields:
+ * `body/settings/account` becomes the path `settings.account` (the body is what a form sends).
+ */
+function fieldProblems(err: FastifyError): Array<{ path: string; message: string }> {
+  return (err.validation ?? []).map((v) => ({
+    path: [...(err.validationContext === 'body' ? [] : [err.validationContext ?? '']), ...v.instancePath.split('/')]
+      .filter(Boolean)
+      .join('.'),
+    message: v.message ?? v.keyword,
+  }));
 }

@@ -32,8 +32,9 @@ export function createAjv(opts: { source?: boolean } = {}): Ajv {
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-secret' });
   ajv.addKeyword({ keyword: 'x-unsupported' });
-  ajv.addKeyword({ keyword: 'x-remotePath' });
   ajv.addKeyword({ keyword: 'errorMessage' });
+  // Annotations for forms built from schemas (src/admin/public/schema-form.js); no effect on validation.
+  for (const keyword of ['x-order', 'x-enumTitles', 'x-showWhen', 'x-ui', 'x-remotePath']) ajv.addKeyword({ keyword });
   ajv.addSchema(proxySchema);
   return ajv;
 }

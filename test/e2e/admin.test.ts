@@ -87,7 +87,7 @@ describe('admin UI in Chromium', () => {
       await page.getByRole('link', { name: '+ New connection' }).click();
       await page.getByLabel('Name').fill('e2e');
       await page.getByLabel('Description').fill('Sandy in the sandbox');
-      await page.getByLabel('Use the bundled Dropbox sandbox (testing)').check();
+      await page.getByLabel("Use the plugin's bundled sandbox (testing)").check();
       await shot(page, '02-new-connection');
       await page.getByRole('button', { name: 'Create connection' }).click();
       await eventually(heading).toMatch(/^e2e/);

@@ -33,6 +33,10 @@ export interface DaemonFixture {
   url: string;
   /** The Dropbox sandbox the daemon's sandbox connections talk to. */
   emulator: Emulator;
+  /** Stops the daemon, files and state kept (the page stays open: the daemon is gone). */
+  stop(): Promise<void>;
+  /** Starts it again on the same admin address, config and state: a restart. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,26 +72,43 @@ export async function daemonIn(
   const sandboxPort = 0;
   await writeFile(join(dir, 'config.yaml'), config(dir, sandboxPort));
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text.replaceAll('$DIR', dir));
-  const plugins = pluginsKeepingTheEmulator();
-  const daemon = await startDaemon(join(dir, 'config.yaml'), {
-    registry: plugins.registry,
-    // info, not silent: the scheduler streams a run's log lines only at enabled levels.
-    log: createLogger({
-      level: process.env.E2E_LOG ? 'debug' : 'info',
-      destination: process.env.E2E_LOG ? undefined : ({ write() {} } as never),
-      pretty: false,
-    }),
-  });
-  return {
+  const boot = async () => {
+    const plugins = pluginsKeepingTheEmulator();
+    const daemon = await startDaemon(join(dir, 'config.yaml'), {
+      registry: plugins.registry,
+      // info, not silent: the scheduler streams a run's log lines only at enabled levels.
+      log: createLogger({
+        level: process.env.E2E_LOG ? 'debug' : 'info',
+        destination: process.env.E2E_LOG ? undefined : ({ write() {} } as never),
+        pretty: false,
+      }),
+    });
+    return { daemon, emulator: plugins.emulator() };
+  };
+  const first = await boot();
+  let running = true;
+  const fixture: DaemonFixture = {
     dir,
-    daemon,
-    url: daemon.urls.admin!,
-    emulator: plugins.emulator(),
+    daemon: first.daemon,
+    url: first.daemon.urls.admin!,
+    emulator: first.emulator,
+    async stop() {
+      running = false;
+      await fixture.daemon.stop();
+    },
+    async start() {
+      // The same admin port as before, so the open page finds the daemon again.
+      const port = new URL(fixture.url).port;
+      await writeFile(join(dir, 'config.yaml'), config(dir, sandboxPort).replace(/^(\s+port:) 0$/m, `$1 ${port}`));
+      Object.assign(fixture, await boot());
+      running = true;
+    },
     async close() {
-      await daemon.stop();
+      if (running) await fixture.daemon.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return fixture;
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

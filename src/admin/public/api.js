@@ -5,10 +5,12 @@ import { state } from './state.js';
 /** What the page does when the daemon cannot be reached, or the session is gone; set by app.js. */
 export const apiEvents = { unreachable: () => {}, signedOut: () => {} };
 
+/** `problems`: what the server could tie to a field ({ path, message, line?, col? }). */
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, problems) {
     super(message);
     this.status = status;
+    this.problems = problems;
   }
 }
 /** `version`: the ETag an edit is based on (sent as If-Match; a stale one gets 409). */
@@ -36,6 +38,6 @@ export async function api(method, path, body, version) {
     apiEvents.signedOut();
     throw new ApiError(401, 'sign in first');
   }
-  if (!res.ok) throw new ApiError(res.status, data.error || `${res.status} ${res.statusText}`);
+  if (!res.ok) throw new ApiError(res.status, data.error || `${res.status} ${res.statusText}`, data.problems);
   return data;
 }

@@ -11,6 +11,7 @@ import { connectionForm } from './views/connection-form.js';
 import { jobsView } from './views/jobs.js';
 import { jobView } from './views/job.js';
 import { jobEditor } from './views/job-editor.js';
+import { clusterView } from './views/cluster.js';
 
 apiEvents.unreachable = () => offline(true);
 apiEvents.signedOut = showSignIn;
@@ -42,7 +43,8 @@ async function route(opts = {}) {
     else if (parts[0] === 'jobs' && parts[2] === 'edit') node = await jobEditor(parts[1]);
     else if (parts[0] === 'jobs' && parts[1]) node = await jobView(parts[1]);
     else if (parts[0] === 'jobs') node = await jobsView();
-    else if (parts[0] === 'connections' && parts[1] === 'new') node = connectionForm(null);
+    else if (parts[0] === 'cluster') node = await clusterView();
+    else if (parts[0] === 'connections' && parts[1] === 'new') node = await connectionForm(null);
     else if (parts[0] === 'connections' && parts[1]) node = await connectionView(parts[1], parts[2]);
     else node = await connectionsView();
     if (seq !== routeSeq) return;

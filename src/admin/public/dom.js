@@ -20,11 +20,11 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** An error shown in `el`; a save refused as stale (409) also offers to reload the page's data. */
-export function showError(el, ex) {
+/** An error shown in `el` (as `text`, else its message); a save refused as stale (409) also offers to reload the page's data. */
+export function showError(el, ex, text = ex.message) {
   const reload =
     ex.status === 409 ? h('button', { type: 'button', class: 'btn small', onclick: () => refresh() }, 'Reload') : null;
-  el.replaceChildren(ex.message, ...(reload ? [' ', reload] : []));
+  el.replaceChildren(text, ...(reload ? [' ', reload] : []));
   el.hidden = false;
 }
 

@@ -1,7 +1,15 @@
 // JSON Schemas shared by the API routes (validated by Fastify's ajv, listed in OpenAPI).
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 
-export const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const;
+/** `problems`: what a form can show next to its fields (`path` dotted, as in the file or body). */
+export const errorReply = {
+  type: 'object',
+  properties: {
+    error: { type: 'string' },
+    problems: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
+  required: ['error'],
+} as const;
 
 export const nameParams = {
   type: 'object',

@@ -2,6 +2,7 @@
 import { h, toast } from '../dom.js';
 import { api } from '../api.js';
 import { refresh } from '../state.js';
+import { uiText } from '../schemas.js';
 
 export function authButtons(c) {
   const authorised = c.status.state === 'authorised';
@@ -45,8 +46,9 @@ async function authorizePopup(c) {
 }
 
 async function authorizeExternal(c) {
-  let begun;
+  let begun, ui;
   try {
+    ui = await uiText(c.type);
     begun = await api('POST', `/api/connections/${encodeURIComponent(c.name)}/authorize`, { mode: 'paste' });
   } catch (ex) {
     toast(ex.message, 'error');
@@ -87,7 +89,7 @@ async function authorizeExternal(c) {
       h('h2', { id: 'ext-title', text: 'Authenticate in another browser' }),
       h('p', {
         class: 'muted',
-        text: 'Open this address in any browser (on any machine), sign in and allow access. Dropbox then shows a code: paste it below. The link works once, for 10 minutes.',
+        text: ui.pasteCodeHint,
       }),
       h(
         'div',
@@ -117,7 +119,7 @@ async function authorizeExternal(c) {
           h('a', { class: 'btn', href: begun.url, target: '_blank', rel: 'noopener noreferrer', text: 'Open' }),
         ),
       ),
-      h('div', { class: 'field' }, h('label', { for: 'auth-code', text: 'Code from Dropbox' }), code),
+      h('div', { class: 'field' }, h('label', { for: 'auth-code', text: ui.pasteCodeLabel }), code),
       err,
       h(
         'div',
@@ -133,15 +135,16 @@ async function authorizeExternal(c) {
 }
 
 async function disconnect(c) {
+  const ui = await uiText(c.type).catch(() => ({ service: 'the service' }));
   if (
     !confirm(
-      `Disconnect '${c.name}'? Dropcron revokes its access at Dropbox and forgets the tokens; jobs using it stop until you authenticate again.`,
+      `Disconnect '${c.name}'? Dropcron revokes its access at ${ui.service} and forgets the tokens; jobs using it stop until you authenticate again.`,
     )
   )
     return;
   try {
     const r = await api('POST', `/api/connections/${encodeURIComponent(c.name)}/disconnect`);
-    toast(r.revoked ? 'Disconnected and revoked at Dropbox.' : `Disconnected${r.detail ? `: ${r.detail}` : '.'}`);
+    toast(r.revoked ? `Disconnected and revoked at ${ui.service}.` : `Disconnected${r.detail ? `: ${r.detail}` : '.'}`);
     void refresh({ quiet: true });
   } catch (ex) {
     toast(ex.message, 'error');

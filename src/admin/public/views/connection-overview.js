@@ -3,8 +3,11 @@ import { h, toast } from '../dom.js';
 import { api } from '../api.js';
 import { timeEl } from '../components.js';
 import { bytes } from '../format.js';
+import { typeSchemas } from '../schemas.js';
+import { fieldApplies } from '../schema-form.js';
 
-export function overview(c) {
+export async function overview(c) {
+  const schema = (await typeSchemas()).connectionTypes[c.type] ?? {};
   const report = h('div', { id: 'test-report' });
   const testBtn = h(
     'button',
@@ -26,12 +29,8 @@ export function overview(c) {
     },
     'Test connection',
   );
-  const applies = (k) =>
-    k === 'appSecret'
-      ? c.settings.app === 'custom'
-      : k.startsWith('proxy.')
-        ? typeof c.settings.proxy === 'object'
-        : true;
+  // A secret is listed when set, or when its field applies to these settings (x-showWhen).
+  const applies = (k) => fieldApplies(schema, k, c.settings);
   const secretList = Object.entries(c.secrets)
     .filter(([k, s]) => s.set || applies(k))
     .map(([k, s]) =>
@@ -63,12 +62,11 @@ export function overview(c) {
       h(
         'dl',
         { class: 'facts' },
-        h('dt', { text: 'Account type' }),
-        h('dd', { text: c.facts.account ?? 'personal' }),
-        h('dt', { text: 'App' }),
-        h('dd', {
-          text: c.settings.app === 'custom' ? `your own app (${c.settings.appKey ?? 'no key'})` : 'built-in app',
-        }),
+        // What the plugin says about the connection (its describe()), in its order.
+        Object.entries(c.facts).flatMap(([k, v]) => [
+          h('dt', { text: k[0].toUpperCase() + k.slice(1) }),
+          h('dd', { text: v }),
+        ]),
         h('dt', { text: 'Proxy' }),
         h('dd', { text: c.proxy }),
         h('dt', { text: 'Last used' }),

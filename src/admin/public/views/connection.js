@@ -17,14 +17,13 @@ export async function connectionView(name, tab = 'overview') {
     ['proxy', 'Proxy'],
     ['browse', 'Folders'],
   ];
-  const body =
-    tab === 'settings'
-      ? connectionForm(c)
-      : tab === 'proxy'
-        ? proxyForm(c)
-        : tab === 'browse'
-          ? browsePanel(c)
-          : overview(c);
+  const body = await (tab === 'settings'
+    ? connectionForm(c)
+    : tab === 'proxy'
+      ? proxyForm(c)
+      : tab === 'browse'
+        ? browsePanel(c)
+        : overview(c));
   return page(
     [
       h('a', { href: '#/connections', class: 'back', text: '← Connections' }),

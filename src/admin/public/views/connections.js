@@ -21,7 +21,8 @@ export async function connectionsView() {
       h(
         'td',
         {},
-        h('span', { text: c.facts.account ?? '—' }),
+        // The plugin's first fact (describe()) is the connection's kind.
+        h('span', { text: Object.values(c.facts)[0] ?? c.type }),
         c.sandbox ? h('span', { class: 'tag', text: 'sandbox' }) : null,
       ),
       h('td', { text: c.proxy }),
@@ -33,7 +34,7 @@ export async function connectionsView() {
       h('h1', { text: 'Connections' }),
       h('p', {
         class: 'muted',
-        text: 'Dropbox accounts your jobs use. Each is a YAML file in the connections folder; secrets entered here are kept encrypted.',
+        text: 'The accounts your jobs use. Each is a YAML file in the connections folder; secrets entered here are kept encrypted.',
       }),
     ],
     h('a', { class: 'btn primary', href: '#/connections/new', text: '+ New connection' }),

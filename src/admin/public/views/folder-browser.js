@@ -62,7 +62,7 @@ export function browseFolders(connection, start) {
       select(path, null);
       const segs = path.split('/').filter(Boolean);
       crumbs.replaceChildren(
-        h('button', { type: 'button', class: 'crumb', onclick: () => load(''), text: 'Dropbox' }),
+        h('button', { type: 'button', class: 'crumb', onclick: () => load(''), text: connection }),
         ...segs
           .map((s, i) => [
             h('span', { class: 'sep', text: '/' }),

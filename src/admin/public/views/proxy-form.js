@@ -106,11 +106,20 @@ export function proxyForm(c) {
     const secrets = {};
     if (typeof proxy === 'object' && $('#proxy-password', form).value)
       secrets['proxy.password'] = $('#proxy-password', form).value;
-    else if ($('#proxy-clear', form)?.checked) secrets['proxy.password'] = null;
+    // No proxy (or the system's): its password no longer applies, so it leaves the vault and the YAML.
+    else if ($('#proxy-clear', form)?.checked || (typeof proxy !== 'object' && c.secrets['proxy.password']?.set))
+      secrets['proxy.password'] = null;
     const err = $('#proxy-error', form);
     err.hidden = true;
     try {
-      await api('PATCH', `/api/connections/${encodeURIComponent(c.name)}`, { settings: { proxy }, secrets }, c.version);
+      const saved = await api(
+        'PATCH',
+        `/api/connections/${encodeURIComponent(c.name)}`,
+        { settings: { proxy }, secrets },
+        c.version,
+      );
+      // The next save is based on this one, also if the page is not repainted (focus in a field).
+      Object.assign(c, saved.connection);
       toast('Proxy saved.');
       void refresh({ quiet: true });
     } catch (ex) {

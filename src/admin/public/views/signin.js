@@ -3,6 +3,7 @@ import { $ } from '../dom.js';
 import { api } from '../api.js';
 import { state, refresh } from '../state.js';
 import { listen } from '../live.js';
+import { hasCluster } from './cluster.js';
 
 export function showSignIn() {
   state.csrf = null;
@@ -20,6 +21,7 @@ export async function signedIn(csrf) {
   $('#nav').hidden = false;
   $('#signout').hidden = false;
   listen();
+  void hasCluster().then((yes) => ($('#nav-cluster').hidden = !yes));
   await refresh();
 }
 
