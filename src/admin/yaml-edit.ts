@@ -55,6 +55,37 @@ export function literal<T>(value: T): T {
   return value;
 }
 
+/**
+ * Makes the node at `segs` hold `next`, where the file's (interpolated) value is `cur`:
+ * null or undefined deletes it, maps are walked key by key (keys missing from `next`
+ * are deleted), and only values that differ are written, so unchanged `${VAR}`
+ * references, comments and key order stay. Paths in `skip` (dotted) are left alone.
+ * Returns whether anything changed.
+ */
+export function setChanged(
+  doc: Document,
+  segs: Array<string | number>,
+  cur: unknown,
+  next: unknown,
+  skip: ReadonlySet<string> = new Set(),
+): boolean {
+  if (skip.has(segs.join('.'))) return false;
+  if (next === undefined || next === null) {
+    if (!doc.hasIn(segs)) return false;
+    doc.deleteIn(segs);
+    return true;
+  }
+  if (isPlain(next) && isPlain(cur) && isMap(doc.getIn(segs, true))) {
+    let changed = false;
+    for (const k of new Set([...Object.keys(cur), ...Object.keys(next)]))
+      if (setChanged(doc, [...segs, k], cur[k], next[k], skip)) changed = true;
+    return changed;
+  }
+  if (isDeepStrictEqual(cur, next)) return false;
+  doc.setIn(segs, literal(next));
+  return true;
+}
+
 /** The new text of an existing connection file after `edit`. */
 export function editedText(file: string, source: string, env: Env, edit: Edit): string {
   const doc = parseDocument(source); // raw: ${VAR} stays as written
@@ -62,26 +93,11 @@ export function editedText(file: string, source: string, env: Env, edit: Edit): 
   const current = (parseYaml(file, source, env).data ?? {}) as Settings;
   const secret = new Set(edit.secretPaths);
   let changed = false;
-  const apply = (segs: string[], cur: unknown, next: unknown): void => {
-    if (secret.has(segs.join('.'))) return;
-    if (next === undefined || next === null) {
-      if (doc.hasIn(segs)) {
-        doc.deleteIn(segs);
-        changed = true;
-      }
-    } else if (isPlain(next) && isPlain(cur) && isMap(doc.getIn(segs, true))) {
-      for (const k of new Set([...Object.keys(cur), ...Object.keys(next)])) apply([...segs, k], cur[k], next[k]);
-    } else if (!isDeepStrictEqual(cur, next)) {
-      // Unchanged values are left alone, so `${VAR}` references keep their form.
-      doc.setIn(segs, literal(next));
-      changed = true;
-    }
-  };
   const keys =
     edit.mode === 'replace'
       ? new Set([...Object.keys(current), ...Object.keys(edit.settings)])
       : new Set(Object.keys(edit.settings));
-  for (const k of keys) if (!FIXED.has(k)) apply([k], current[k], edit.settings[k]);
+  for (const k of keys) if (!FIXED.has(k) && setChanged(doc, [k], current[k], edit.settings[k], secret)) changed = true;
   for (const path of edit.dropSecrets ?? []) {
     const segs = path.split('.');
     if (doc.hasIn(segs)) {
@@ -107,16 +123,26 @@ export function textWithValues(source: string, base: Array<string | number>, val
   return changed ? String(doc) : source;
 }
 
-/** The text of a new connection file, keys in the schema's order. */
-export function newFileText(name: string, type: string, settings: Settings, order: string[]): string {
-  const data: Settings = { name, type };
+/** `fixed` then `settings` (literal, nulls left out), keys in the schema's `order`, as a new file's text. */
+export function orderedFileText(fixed: Settings, settings: Settings, order: string[], comment: string): string {
+  const data: Settings = { ...fixed };
   const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
   for (const k of Object.keys(settings).sort((a, b) => rank(a) - rank(b))) {
     if (!FIXED.has(k) && settings[k] !== undefined && settings[k] !== null) data[k] = literal(settings[k]);
   }
   const doc = new Document(data);
-  doc.commentBefore = ' Created in the dropcron admin UI. Secrets entered there live in the encrypted vault, not here.';
+  doc.commentBefore = comment;
   return String(doc);
+}
+
+/** The text of a new connection file, keys in the schema's order. */
+export function newFileText(name: string, type: string, settings: Settings, order: string[]): string {
+  return orderedFileText(
+    { name, type },
+    settings,
+    order,
+    ' Created in the dropcron admin UI. Secrets entered there live in the encrypted vault, not here.',
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 // A config directory in a temp folder and an admin server on it, driven with inject().
+import { afterEach, beforeEach } from 'vitest';
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,4 +123,33 @@ export function daemonFixture() {
       if (dir) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A job file with comments in every place an edit must keep them. */
+export const REPORTS_JOB = `# Nightly copy of the reports.
+name: reports
+schedule: "0 2 * * 1-5"   # weekdays only
+timezone: Europe/Berlin
+connection: home
+tasks:
+  # first see what is there
+  - list: { path: /Reports }
+  # then fetch them
+  - download:
+      from: /Reports
+      to: ./local # next to config.yaml
+`;
+
+/** A connection file the job tests name: `home`, on the sandbox. */
+export const HOME_CONNECTION = { 'connections/home.yaml': 'name: home\ntype: dropbox\nsandbox: true\n' };
+
+/** A fresh fixture with `files` and a signed-in session for each test of the calling suite. */
+export function signedInEach(files: Record<string, string>): { f: Fixture; headers: Record<string, string> } {
+  const s = {} as { f: Fixture; headers: Record<string, string> };
+  beforeEach(async () => {
+    s.f = await fixture(files);
+    s.headers = (await signIn(s.f.app)).headers;
+  });
+  afterEach(() => s.f.close());
+  return s;
 }

@@ -1,36 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fixture, signIn, errorOf, basedOnCurrent, type Fixture } from './helpers.ts';
-
-const JOB = `# Nightly copy of the reports.
-name: reports
-schedule: "0 2 * * 1-5"   # weekdays only
-timezone: Europe/Berlin
-connection: home
-tasks:
-  - list: { path: /Reports }
-  # then fetch them
-  - download:
-      from: /Reports
-      to: ./local
-`;
+import { errorOf, basedOnCurrent, signedInEach, HOME_CONNECTION, REPORTS_JOB as JOB } from './helpers.ts';
 
 describe('jobs API', () => {
-  let f: Fixture;
-  let headers: Record<string, string>;
-  beforeEach(async () => {
-    f = await fixture({
-      'connections/home.yaml': 'name: home\ntype: dropbox\nsandbox: true\n',
-      'jobs/reports.yaml': JOB,
-    });
-    ({ headers } = await signIn(f.app));
-  });
-  afterEach(() => f.close());
-  const file = () => readFile(join(f.dir, 'jobs/reports.yaml'), 'utf8');
+  const s = signedInEach({ ...HOME_CONNECTION, 'jobs/reports.yaml': JOB });
+  const file = () => readFile(join(s.f.dir, 'jobs/reports.yaml'), 'utf8');
 
   it('lists jobs with the schedule in words and the next run in their zone', async () => {
-    const res = await f.app.inject({ method: 'GET', url: '/api/jobs', headers });
+    const res = await s.f.app.inject({ method: 'GET', url: '/api/jobs', headers: s.headers });
     expect(res.statusCode, res.body).toBe(200);
     const [job] = res.json().jobs;
     expect(job).toMatchObject({
@@ -56,15 +34,15 @@ describe('jobs API', () => {
   });
 
   it("sets a task's Dropbox folder in the job file, comments kept, and refuses bad ones with file:line:col", async () => {
-    const detail = (await f.app.inject({ method: 'GET', url: '/api/jobs/reports', headers })).json().job;
+    const detail = (await s.f.app.inject({ method: 'GET', url: '/api/jobs/reports', headers: s.headers })).json().job;
     expect(detail.taskDetails).toEqual([
       { index: 0, type: 'list', folders: { path: '/Reports' } },
       { index: 1, type: 'download', folders: { from: '/Reports' } },
     ]);
-    const ok = await f.app.inject({
+    const ok = await s.f.app.inject({
       method: 'PATCH',
       url: '/api/jobs/reports/tasks/1',
-      headers: await basedOnCurrent(f.app, '/api/jobs/reports', headers),
+      headers: await basedOnCurrent(s.f.app, '/api/jobs/reports', s.headers),
       payload: { folders: { from: '/Archive/2026' } },
     });
     expect(ok.statusCode, ok.body).toBe(200);
@@ -74,10 +52,10 @@ describe('jobs API', () => {
     expect(text).toContain('schedule: "0 2 * * 1-5" # weekdays only');
     expect(text).toContain('from: /Archive/2026');
     const before = await file();
-    const bad = await f.app.inject({
+    const bad = await s.f.app.inject({
       method: 'PATCH',
       url: '/api/jobs/reports/tasks/0',
-      headers: await basedOnCurrent(f.app, '/api/jobs/reports', headers),
+      headers: await basedOnCurrent(s.f.app, '/api/jobs/reports', s.headers),
       payload: { folders: { path: 'Reports' } },
     });
     expect(bad.statusCode).toBe(400);
@@ -85,18 +63,18 @@ describe('jobs API', () => {
       /reports\.yaml:\d+:\d+ tasks\[0\]\.list\.path must be a Dropbox path starting with '\/'/,
     );
     expect(await file()).toBe(before);
-    const notFolder = await f.app.inject({
+    const notFolder = await s.f.app.inject({
       method: 'PATCH',
       url: '/api/jobs/reports/tasks/1',
-      headers,
+      headers: s.headers,
       payload: { folders: { to: '/x' } },
     });
     expect(notFolder.statusCode).toBe(400);
     expect(errorOf(notFolder)).toMatch(/'to' is not a folder of the download task \(folders: from\)/);
-    const noTask = await f.app.inject({
+    const noTask = await s.f.app.inject({
       method: 'PATCH',
       url: '/api/jobs/reports/tasks/7',
-      headers,
+      headers: s.headers,
       payload: { folders: { path: '/x' } },
     });
     expect(noTask.statusCode).toBe(404);
@@ -104,13 +82,13 @@ describe('jobs API', () => {
   });
 
   it('Run now needs the scheduler; runs and logs of unknown ids are 404s', async () => {
-    const run = await f.app.inject({ method: 'POST', url: '/api/jobs/reports/run', headers, payload: {} });
+    const run = await s.f.app.inject({ method: 'POST', url: '/api/jobs/reports/run', headers: s.headers, payload: {} });
     expect(run.statusCode).toBe(409);
     expect(errorOf(run)).toBe('the scheduler is not running');
-    const log = await f.app.inject({ method: 'GET', url: '/api/runs/nope/log', headers });
+    const log = await s.f.app.inject({ method: 'GET', url: '/api/runs/nope/log', headers: s.headers });
     expect(log.statusCode).toBe(404);
-    expect((await f.app.inject({ method: 'GET', url: '/api/jobs/reports/runs?limit=0', headers })).statusCode).toBe(
-      400,
-    );
+    expect(
+      (await s.f.app.inject({ method: 'GET', url: '/api/jobs/reports/runs?limit=0', headers: s.headers })).statusCode,
+    ).toBe(400);
   });
 });

@@ -6,14 +6,16 @@ import { SIZE_PATTERN } from './filters.ts';
 
 type Schema = Record<string, unknown>;
 
-const masks = (what: string): Schema => ({
+const masks = (title: string, what: string): Schema => ({
+  title,
   type: ['string', 'array'],
   items: { type: 'string', minLength: 1 },
   description: `${what} A list, or one string separated by ';'. Globs: '*' and '?' stay within a folder, '**' crosses folders; a mask without '/' is matched against the name, one with '/' against the path below the task's folder.`,
   examples: [['*.sql.gz', '*.tar'], '*.doc;*.txt'],
 });
 
-const size = (what: string): Schema => ({
+const size = (title: string, what: string): Schema => ({
+  title,
   type: ['string', 'integer'],
   minimum: 0,
   pattern: SIZE_PATTERN,
@@ -23,53 +25,65 @@ const size = (what: string): Schema => ({
   examples: ['10MB', '1GiB', 4096],
 });
 
-const when = (what: string): Schema => ({
+const when = (title: string, what: string): Schema => ({
+  title,
   type: 'string',
   minLength: 1,
   description: `${what} A duration back from the run's start (30d, 12h, 90m, 2w) or an ISO date/date-time (2026-01-31, 2026-01-31T08:00) in the job's time zone.`,
   examples: ['30d', '2026-01-31'],
 });
 
-const remotePath = (what: string): Schema => ({
+/**
+ * `x-remotePath`: the value is a path in the connection's remote store, so the admin UI
+ * offers its folder browser there (the core reads the annotation, never the pattern).
+ */
+const remotePath = (title: string, what: string): Schema => ({
+  title,
   type: 'string',
+  'x-remotePath': true,
   pattern: '^/',
   errorMessage: "must be a Dropbox path starting with '/' ('/' is the root of the connection)",
   description: `${what} Placeholders {date} {time} {datetime} {yyyy} {MM} {dd} {HH} {mm} {ss} {job} are filled in the job's time zone.`,
 });
 
 const filterProps = (files: string): Record<string, Schema> => ({
-  include: masks(`Only ${files} matching one of these masks (default: all).`),
-  exclude: masks(`Leave out ${files} matching one of these masks.`),
+  include: masks('Include', `Only ${files} matching one of these masks (default: all).`),
+  exclude: masks('Exclude', `Leave out ${files} matching one of these masks.`),
   regex: {
+    title: 'Masks are regular expressions',
     type: 'boolean',
     default: false,
     description:
       'The include/exclude masks are regular expressions (JavaScript syntax, matched against the name, or the relative path when the regex contains /).',
   },
   caseSensitive: {
+    title: 'Case-sensitive masks',
     type: 'boolean',
     default: false,
     description: 'Match masks case-sensitively (default no: Dropbox names are case-insensitive).',
   },
-  recursive: { type: 'boolean', default: false, description: 'Include sub folders.' },
+  recursive: { title: 'Include sub folders', type: 'boolean', default: false, description: 'Include sub folders.' },
   excludeFolders: masks(
+    'Skip folders',
     'Sub folders not to enter (with recursive: true); a folder mask also covers everything below it.',
   ),
-  newerThan: when(`Only ${files} modified after this.`),
-  olderThan: when(`Only ${files} modified before this.`),
-  minSize: size(`Only files at least this large.`),
-  maxSize: size(`Only files at most this large.`),
+  newerThan: when('Newer than', `Only ${files} modified after this.`),
+  olderThan: when('Older than', `Only ${files} modified before this.`),
+  minSize: size('Minimum size', `Only files at least this large.`),
+  maxSize: size('Maximum size', `Only files at most this large.`),
   sort: {
+    title: 'Sort',
     type: 'object',
     additionalProperties: false,
     required: ['by'],
     description: 'Order of the matches (before limit).',
     properties: {
-      by: { enum: ['name', 'size', 'modified'], description: 'Sort key.' },
-      order: { enum: ['asc', 'desc'], default: 'asc', description: 'Ascending or descending.' },
+      by: { title: 'By', enum: ['name', 'size', 'modified'], description: 'Sort key.' },
+      order: { title: 'Order', enum: ['asc', 'desc'], default: 'asc', description: 'Ascending or descending.' },
     },
   },
   limit: {
+    title: 'At most',
     type: 'integer',
     minimum: 1,
     description: 'Take at most this many matches after sorting (by name when no sort is given).',
@@ -77,6 +91,7 @@ const filterProps = (files: string): Record<string, Schema> => ({
 });
 
 const overwrite: Schema = {
+  title: 'When the target exists',
   enum: ['always', 'if-newer', 'if-different', 'never'],
   default: 'if-different',
   description:
@@ -84,13 +99,20 @@ const overwrite: Schema = {
 };
 
 const dateField = (dflt: string): Schema => ({
+  title: 'Date the filters use',
   enum: ['modified', 'uploaded'],
   default: dflt,
   description:
     "Which time date filters use: 'modified' is the file's own modification time (client_modified), 'uploaded' when it arrived in Dropbox (server_modified). A folder's time is that of the newest file inside it.",
 });
 
-const obj = (description: string, properties: Record<string, Schema>, required: string[] = []): Schema => ({
+const obj = (
+  title: string,
+  description: string,
+  properties: Record<string, Schema>,
+  required: string[] = [],
+): Schema => ({
+  title,
   type: 'object',
   additionalProperties: false,
   description,
@@ -99,9 +121,11 @@ const obj = (description: string, properties: Record<string, Schema>, required: 
 });
 
 export const uploadSchema = obj(
+  'Upload',
   'Uploads local files to a Dropbox folder.',
   {
     from: {
+      title: 'Local folders',
       type: ['string', 'array'],
       items: { type: 'string', minLength: 1 },
       minItems: 1,
@@ -109,15 +133,17 @@ export const uploadSchema = obj(
       description:
         "Local source folder(s); relative paths are relative to config.yaml's folder. With several folders, each one's files go to a sub folder of `to` named after it.",
     },
-    to: remotePath('Dropbox folder to upload into (created when missing).'),
+    to: remotePath('To Dropbox folder', 'Dropbox folder to upload into (created when missing).'),
     ...filterProps('files'),
     overwrite,
     keepModified: {
+      title: 'Keep modification times',
       type: 'boolean',
       default: true,
       description: "Send each file's modification time as Dropbox's client_modified.",
     },
     deleteSource: {
+      title: 'Delete the source after a verified transfer',
       type: 'boolean',
       default: false,
       description:
@@ -128,21 +154,30 @@ export const uploadSchema = obj(
 );
 
 export const listSchema = obj(
+  'List',
   'Lists a Dropbox folder; the matches go to the next task and, optionally, to a JSON or CSV file.',
   {
-    path: remotePath("Dropbox folder to list ('/' for the root)."),
-    type: { enum: ['files', 'folders', 'all'], default: 'files', description: 'Which entries match.' },
+    path: remotePath('Dropbox folder', "Dropbox folder to list ('/' for the root)."),
+    type: {
+      title: 'Entries',
+      enum: ['files', 'folders', 'all'],
+      default: 'files',
+      description: 'Which entries match.',
+    },
     dateField: dateField('modified'),
     ...filterProps('entries'),
     output: obj(
+      'Also write to a file',
       'Also write the matches to a local file (written atomically).',
       {
         file: {
+          title: 'Local file',
           type: 'string',
           minLength: 1,
           description: "Local file; relative to config.yaml's folder; placeholders allowed.",
         },
         format: {
+          title: 'Format',
           enum: ['json', 'csv'],
           default: 'json',
           description:
@@ -156,16 +191,20 @@ export const listSchema = obj(
 );
 
 export const downloadSchema = obj(
+  'Download',
   'Downloads Dropbox files to a local folder.',
   {
     from: {
+      title: 'From Dropbox folder',
       type: 'string',
+      'x-remotePath': true,
       pattern: '^(/.*|previous)$',
       errorMessage: "must be a Dropbox folder starting with '/', or 'previous' for the files the previous task listed",
       description:
         "Dropbox folder to download from, or 'previous' to take the files the previous task (e.g. list) handed on. Placeholders allowed.",
     },
     to: {
+      title: 'To local folder',
       type: 'string',
       minLength: 1,
       description:
@@ -175,11 +214,13 @@ export const downloadSchema = obj(
     ...filterProps('files'),
     overwrite,
     keepModified: {
+      title: 'Keep modification times',
       type: 'boolean',
       default: true,
       description: "Set each local file's modification time to Dropbox's client_modified.",
     },
     deleteSource: {
+      title: 'Delete the source after a verified transfer',
       type: 'boolean',
       default: false,
       description:
@@ -190,10 +231,12 @@ export const downloadSchema = obj(
 );
 
 export const createFolderSchema = obj(
+  'Create folder',
   'Creates a Dropbox folder (and its parents).',
   {
-    path: remotePath('Folder to create.'),
+    path: remotePath('Dropbox folder', 'Folder to create.'),
     existsOk: {
+      title: 'An existing folder is fine',
       type: 'boolean',
       default: true,
       description: 'An existing folder counts as success (set false to fail instead).',
@@ -203,24 +246,34 @@ export const createFolderSchema = obj(
 );
 
 export const deleteSchema = obj(
+  'Delete',
   'Deletes Dropbox files and folders (to the Dropbox trash), by mask and retention rules.',
   {
     path: {
+      title: 'Dropbox folder',
       type: 'string',
+      'x-remotePath': true,
       pattern: '^(/.*|previous)$',
       errorMessage: "must be a Dropbox folder starting with '/', or 'previous' for what the previous task listed",
       description:
         "Dropbox folder whose contents are candidates, or 'previous' for the entries the previous task handed on. The folder itself is never deleted, and the connection root ('/') is refused. Placeholders allowed.",
     },
-    type: { enum: ['files', 'folders', 'all'], default: 'all', description: 'Which entries are candidates.' },
+    type: {
+      title: 'Entries',
+      enum: ['files', 'folders', 'all'],
+      default: 'all',
+      description: 'Which entries are candidates.',
+    },
     dateField: dateField('uploaded'),
     ...filterProps('entries'),
     keepLast: {
+      title: 'Always keep the newest',
       type: 'integer',
       minimum: 0,
       description: 'Always keep this many of the newest matches, whatever their age.',
     },
     maxDelete: {
+      title: 'Delete at most (guard)',
       type: 'integer',
       minimum: 1,
       default: 100,
@@ -232,17 +285,23 @@ export const deleteSchema = obj(
   ['path'],
 );
 
-const relocateSchema = (op: 'copy' | 'move', what: string): Schema =>
+const relocateSchema = (op: 'copy' | 'move', title: string, what: string): Schema =>
   obj(
+    title,
     `${what}, server-side (no byte passes through dropcron).`,
     {
       from: {
+        title: 'From Dropbox folder',
         type: 'string',
+        'x-remotePath': true,
         pattern: '^(/.*|previous)$',
         errorMessage: `must be a Dropbox folder starting with '/', or 'previous' for the files the previous task listed`,
         description: `Dropbox folder to ${op} files from, or 'previous' to take the files the previous task (e.g. list) handed on. Placeholders allowed.`,
       },
-      to: remotePath(`Dropbox folder to ${op} into (created when missing); sub folders below \`from\` are kept.`),
+      to: remotePath(
+        'To Dropbox folder',
+        `Dropbox folder to ${op} into (created when missing); sub folders below \`from\` are kept.`,
+      ),
       dateField: dateField('modified'),
       ...filterProps('files'),
       overwrite: {
@@ -250,6 +309,7 @@ const relocateSchema = (op: 'copy' | 'move', what: string): Schema =>
         description: `${overwrite.description as string} Compared by Dropbox's content_hash on both sides. Dropbox cannot ${op} over a file: a replaced target is deleted first (to the trash).`,
       },
       autorename: {
+        title: 'Keep both (autorename)',
         type: 'boolean',
         default: false,
         description:
@@ -259,8 +319,8 @@ const relocateSchema = (op: 'copy' | 'move', what: string): Schema =>
     ['from', 'to'],
   );
 
-export const copySchema = relocateSchema('copy', 'Copies Dropbox files to another Dropbox folder');
-export const moveSchema = relocateSchema('move', 'Moves Dropbox files to another Dropbox folder');
+export const copySchema = relocateSchema('copy', 'Copy', 'Copies Dropbox files to another Dropbox folder');
+export const moveSchema = relocateSchema('move', 'Move', 'Moves Dropbox files to another Dropbox folder');
 
 export const taskSchemas: Record<string, Schema> = {
   upload: uploadSchema,

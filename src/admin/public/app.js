@@ -10,6 +10,7 @@ import { connectionView } from './views/connection.js';
 import { connectionForm } from './views/connection-form.js';
 import { jobsView } from './views/jobs.js';
 import { jobView } from './views/job.js';
+import { jobEditor } from './views/job-editor.js';
 import { clusterView } from './views/cluster.js';
 
 apiEvents.unreachable = () => offline(true);
@@ -38,7 +39,9 @@ async function route(opts = {}) {
   const view = $('#view');
   try {
     let node;
-    if (parts[0] === 'jobs' && parts[1]) node = await jobView(parts[1]);
+    if (parts[0] === 'jobs' && parts[1] === 'new') node = await jobEditor(null);
+    else if (parts[0] === 'jobs' && parts[2] === 'edit') node = await jobEditor(parts[1]);
+    else if (parts[0] === 'jobs' && parts[1]) node = await jobView(parts[1]);
     else if (parts[0] === 'jobs') node = await jobsView();
     else if (parts[0] === 'cluster') node = await clusterView();
     else if (parts[0] === 'connections' && parts[1] === 'new') node = await connectionForm(null);

@@ -3,75 +3,24 @@
 // the log of a run.
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
-import type { JobDefinition } from '../../config/types.ts';
-import { nextRuns } from '../../scheduler/next-run.ts';
-import { cronToWords } from '../cron-words.ts';
 import { HttpError, MAX_ERROR_CHARS, type AdminContext } from '../context.ts';
 import { oneLine } from '../../one-line.ts';
 import { folderProblems } from '../folder-problems.ts';
+import { folderKeys, jobDetail, jobOf, summary } from '../job-view.ts';
 import type { RunLogs } from '../run-logs.ts';
 import { fileEditQueue, textWithValues, writeChecked } from '../yaml-edit.ts';
 import { errorReply, nameParams, anyObject } from './schemas.ts';
 import { basedOn, refuseStale, sendFileVersion } from '../versions.ts';
-
-/**
- * Task option keys that hold a Dropbox folder. Task schemas mark those with a pattern
- * that takes '/a' and refuses 'a' (local paths have no pattern).
- */
-function folderKeys(ctx: AdminContext, type: string): string[] {
-  const props = (ctx.loaded().registry.taskTypes.get(type)?.schema.properties ?? {}) as Record<
-    string,
-    { type?: unknown; pattern?: string }
-  >;
-  return Object.entries(props)
-    .filter(([, s]) => {
-      if (s.type !== 'string' || typeof s.pattern !== 'string') return false;
-      const re = new RegExp(s.pattern);
-      return re.test('/a') && !re.test('a');
-    })
-    .map(([k]) => k);
-}
-
-/** The job the scheduler runs under that name; a name not known yet re-reads the files once (added on disk). */
-async function jobOf(ctx: AdminContext, name: string): Promise<JobDefinition> {
-  const find = () => ctx.loaded().jobs.find((j) => j.name === name);
-  let job = find();
-  if (!job) {
-    await ctx.reload();
-    job = find();
-  }
-  if (!job) throw new HttpError(404, `no job named '${name}'`);
-  return job;
-}
-
-function summary(ctx: AdminContext, job: JobDefinition) {
-  const health = (ctx.scheduler?.health() as { jobs?: Array<Record<string, unknown>> } | undefined)?.jobs?.find(
-    (j) => j.name === job.name,
-  );
-  let next: string | null = (health?.nextRun as string | null | undefined) ?? null;
-  if (!health && job.enabled) next = nextRuns(job.schedule, job.timezone, 1)[0]?.toISOString() ?? null;
-  return {
-    name: job.name,
-    file: basename(job.file),
-    description: job.description,
-    enabled: job.enabled,
-    schedule: job.schedule,
-    scheduleWords: cronToWords(job.schedule),
-    timezone: job.timezone,
-    connection: job.connection,
-    tasks: job.tasks.map((t) => t.type),
-    nextRun: next,
-    lastOutcome: (health?.lastOutcome as string | null | undefined) ?? null,
-    lastRunAt: (health?.lastRunAt as string | null | undefined) ?? null,
-    running: health?.running === true,
-    runId: (health?.runId as string | null | undefined) ?? null,
-    // A file broken since: what runs is its last valid version, shown with the file's problems.
-    fileProblems: folderProblems(ctx.loaded(), dirname(job.file)).filter((p) => p.file === basename(job.file)),
-  };
-}
+import { jobEditRoutes } from './job-edit.ts';
+import { scheduleRoutes } from './schedule.ts';
+import { taskTypeRoutes } from './task-types.ts';
 
 export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs): void {
+  // Building and editing jobs, and what the editor's forms need.
+  jobEditRoutes(app, ctx);
+  scheduleRoutes(app, ctx);
+  taskTypeRoutes(app, ctx);
+
   app.get('/api/jobs', { schema: { summary: 'Jobs with schedule, next run and last outcome' } }, async () => {
     await ctx.reload();
     const loaded = ctx.loaded();
@@ -91,24 +40,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AdminContext, logs: RunLogs
     async (req, reply) => {
       // As the list does: a file changed on disk shows (and, in the daemon, runs) at once.
       await ctx.reload();
-      const job = await jobOf(ctx, req.params.name);
-      const version = await sendFileVersion(reply, job.file);
-      return {
-        job: {
-          ...summary(ctx, job),
-          version,
-          overlap: job.overlap,
-          nextRuns: job.enabled ? nextRuns(job.schedule, job.timezone, 3).map((d) => d.toISOString()) : [],
-          taskDetails: job.tasks.map((t, index) => {
-            const keys = folderKeys(ctx, t.type);
-            return {
-              index,
-              type: t.type,
-              folders: Object.fromEntries(keys.map((k) => [k, typeof t.options[k] === 'string' ? t.options[k] : null])),
-            };
-          }),
-        },
-      };
+      return { job: await jobDetail(ctx, await jobOf(ctx, req.params.name), reply) };
     },
   );
 

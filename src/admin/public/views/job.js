@@ -56,7 +56,13 @@ export async function jobView(name) {
         h('code', { text: job.file }),
       ),
     ],
-    h('div', { class: 'actions' }, runButton(job, true), runButton(job)),
+    h(
+      'div',
+      { class: 'actions' },
+      h('a', { class: 'btn small', href: `#/jobs/${encodeURIComponent(job.name)}/edit`, id: 'edit-job', text: 'Edit' }),
+      runButton(job, true),
+      runButton(job),
+    ),
     fileProblemsCard(job),
     h(
       'div',

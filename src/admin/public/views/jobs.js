@@ -37,13 +37,13 @@ export async function jobsView() {
       h('h1', { text: 'Jobs' }),
       h('p', { class: 'muted', text: 'Scheduled transfers. Each is a YAML file in the jobs folder.' }),
     ],
-    null,
+    h('a', { class: 'btn primary', href: '#/jobs/new', id: 'new-job', text: 'New job' }),
     problemsBox(problems),
     listCard(
       'jobs',
       ['Job', 'Schedule', 'Time zone', 'Next run', 'Last run', ''],
       rows,
-      h('p', { text: 'No jobs yet: add a YAML file to the jobs folder (see jobs/*.yaml examples).' }),
+      h('p', { text: 'No jobs yet: press New job, or add a YAML file to the jobs folder.' }),
     ),
   );
 }
