@@ -2,6 +2,7 @@
 // Every failure ends as one clear line on stderr and a non-zero exit, never a stack trace.
 import { UsageError } from './args.ts';
 import { oneLine } from './one-line.ts';
+import { DROPCRON_VERSION } from './version.ts';
 import type { CliCommand, CliContext } from './plugin.ts';
 import { ConfigError } from './config/problems.ts';
 import { startCommand } from './commands/start.ts';
@@ -56,7 +57,7 @@ export async function main(argv: string[], io: Partial<CliContext> = {}): Promis
       return name ? 0 : 1;
     }
     if (name === '--version' || name === 'version') {
-      ctx.stdout.write('dropcron 0.1.0\n');
+      ctx.stdout.write(`dropcron ${DROPCRON_VERSION}\n`);
       return 0;
     }
     const cmd = commands.find((c) => c.name === name);

@@ -1,7 +1,6 @@
 // The daemons of a cluster as the store knows them: each registers itself at start and
 // its heartbeat keeps its row fresh, so every daemon's admin page shows the whole
 // cluster (GET /api/cluster) and what each one is running.
-import { createRequire } from 'node:module';
 
 /** A run in progress on one daemon. */
 export interface DaemonRun {
@@ -30,17 +29,3 @@ export interface DaemonStatus {
  * seen), then forgotten. A daemon that stops cleanly removes itself at once.
  */
 export const DAEMON_AGE_OUT_MS = 10 * 60 * 1000;
-
-/** package.json's version: two levels up from src/store/, three from dist/src/store/. */
-export const DROPCRON_VERSION: string = (() => {
-  const require = createRequire(import.meta.url);
-  for (const path of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = require(path) as { name?: string; version?: string };
-      if (pkg.name === 'dropcron' && pkg.version) return pkg.version;
-    } catch {
-      // not at this level
-    }
-  }
-  return 'unknown';
-})();

@@ -3,6 +3,7 @@
 // a running sandbox, and how a dry run reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { tree } from '../config/fixtures.ts';
@@ -25,6 +26,13 @@ beforeAll(async () => {
 });
 
 describe('with no daemon running', () => {
+  it('--version prints the version package.json names', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const r = dropcron(['--version'], dir);
+    expect(r.out).toBe(`dropcron ${version}\n`);
+    expect(r.code).toBe(0);
+  });
+
   it('connections test starts its own sandbox, as run does', () => {
     const r = dropcron(['connections', 'test', 'sandbox'], dir);
     expect(r.err).toBe('');

@@ -3,7 +3,8 @@
 // What a daemon runs is not copied here: its rows in `running` already say it.
 import type pg from 'pg';
 import { hostname } from 'node:os';
-import { DAEMON_AGE_OUT_MS, DROPCRON_VERSION, type DaemonRun, type DaemonStatus } from '../daemons.ts';
+import { DAEMON_AGE_OUT_MS, type DaemonRun, type DaemonStatus } from '../daemons.ts';
+import { DROPCRON_VERSION } from '../../version.ts';
 
 interface Row {
   id: string;
