@@ -54,3 +54,45 @@ export function describeSecret(raw: unknown, inVault: boolean): SecretInfo {
   const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/.exec(raw.trim());
   return m ? { set: true, source: 'env', variable: m[1] } : { set: true, source: 'yaml' };
 }
+
+type Values = Record<string, unknown>;
+const isObject = (v: unknown): v is Values => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The schema of `key` under `schema`: its properties, a $ref's, or an if/then/else or *Of branch's. */
+function propertySchema(schema: JsonSchema, key: string, depth = 0): JsonSchema | undefined {
+  if (depth > 8) return undefined;
+  const own = (schema.properties as Record<string, JsonSchema> | undefined)?.[key];
+  if (own) return own;
+  const ref = typeof schema.$ref === 'string' ? REFS[schema.$ref] : undefined;
+  const branches = [ref, schema.then, schema.else, schema.allOf, schema.anyOf, schema.oneOf].flat();
+  for (const b of branches) {
+    const found = isObject(b) ? propertySchema(b as JsonSchema, key, depth + 1) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the setting at dotted `path` still means something in `settings`: every object
+ * above it is there, and each `x-showWhen` ({ sibling: value | [values] }) on the way
+ * holds (a missing sibling counts as its default). The browser's form uses the same
+ * rule to hide a field; here it decides that a secret of a removed setting goes.
+ */
+export function settingApplies(schema: JsonSchema, path: string, settings: Values): boolean {
+  let s: JsonSchema | undefined = schema;
+  let parent: unknown = settings;
+  for (const seg of path.split('.')) {
+    if (!s || !isObject(parent)) return false;
+    const sub = propertySchema(s, seg);
+    const when = sub?.['x-showWhen'];
+    if (isObject(when)) {
+      for (const [key, want] of Object.entries(when)) {
+        const value = parent[key] ?? propertySchema(s, key)?.default;
+        if (!(Array.isArray(want) ? want : [want]).includes(value)) return false;
+      }
+    }
+    s = sub;
+    parent = parent[seg];
+  }
+  return true;
+}

@@ -106,6 +106,33 @@ describe('connections API', () => {
     }
   });
 
+  it('a secret of a setting an API edit removes is removed from the vault too', async () => {
+    const patch = async (payload: Record<string, unknown>) => {
+      const res = await f.app.inject({
+        method: 'PATCH',
+        url: '/api/connections/work',
+        headers: await basedOnCurrent(f.app, '/api/connections/work', headers),
+        payload,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().connection.secrets;
+    };
+    await patch({ settings: {}, secrets: { appSecret: TYPED_SECRET, 'proxy.password': TYPED_PROXY_PW } });
+    const vault = async () => openVault(join(f.dir, 'state'), f.env);
+    expect(await (await vault()).secretNames('work')).toEqual(expect.arrayContaining(['appSecret', 'proxy.password']));
+
+    // The proxy switched off by an API client that sends no secrets at all.
+    let secrets = await patch({ settings: { proxy: 'none' } });
+    expect(secrets['proxy.password']).toEqual({ set: false });
+    expect(await (await vault()).secret('work', 'proxy.password')).toBeUndefined();
+    expect(secrets.appSecret).toEqual({ set: true, source: 'vault' });
+
+    // The own app given up: its secret has no meaning for the built-in app.
+    secrets = await patch({ settings: { app: 'builtin', appKey: null } });
+    expect(secrets.appSecret).toEqual({ set: false });
+    expect(await (await vault()).secretNames('work')).toEqual([]);
+  });
+
   it('a secret written in clear in a YAML file is reported as such, never sent', async () => {
     const literal = 'literal-secret-in-yaml-551';
     await writeFile(

@@ -176,12 +176,14 @@ describe('admin UI rows 10, 3 and 7 in Chromium', () => {
     await other.close();
   });
 
-  it('shows a Cluster page only where /api/cluster answers, with what it says', async () => {
-    // This daemon has no such route: no Cluster link.
+  it('shows a Cluster page only where the daemons share a store, with what it says', async () => {
+    // This daemon keeps the file store: alone, so no Cluster link.
     await page.goto(`${f.url}/#/connections`);
     const probed = page.waitForResponse((r) => r.url().endsWith('/api/cluster'));
     await page.reload();
-    expect((await probed).status()).toBe(404);
+    const alone = await probed;
+    expect(alone.status()).toBe(200);
+    expect((await alone.json()).store.kind).toBe('file');
     await page.locator('#connections').waitFor();
     expect(await page.locator('#nav-cluster').isVisible()).toBe(false);
     // One that has it, as the route's shape says (answered here in the page's stead).

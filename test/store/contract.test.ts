@@ -203,21 +203,29 @@ describe('the file store', () => {
 describe('the postgres store in a cluster', () => {
   it("takes over a lock whose holder died once its time is up, and the dead holder's release frees nothing", async () => {
     const { a, b } = await backends.postgres!.open();
-    let release!: () => void;
-    const dead = a.withLock('k', 300, () => new Promise<void>((r) => (release = r)));
-    await new Promise((r) => setTimeout(r, 50));
-    const started = Date.now();
-    let bInside!: () => void;
-    const taken = b.withLock('k', 5_000, () => new Promise<void>((r) => (bInside = r)));
+    let release: (() => void) | undefined;
+    let aTookAt = 0;
+    const dead = a.withLock('k', 300, () => {
+      aTookAt = Date.now();
+      return new Promise<void>((r) => (release = r));
+    });
+    await until(async () => release !== undefined, 'a to take the lock');
+    let bInside: (() => void) | undefined;
+    let bTookAt = 0;
+    const taken = b.withLock('k', 5_000, () => {
+      bTookAt = Date.now();
+      return new Promise<void>((r) => (bInside = r));
+    });
     await until(async () => bInside !== undefined, 'b to take the lapsed lock');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
-    release();
+    // Not before a's 300 ms were up (less the moment between a's insert and its callback).
+    expect(bTookAt - aTookAt).toBeGreaterThanOrEqual(200);
+    release!();
     await dead; // its release must not free b's lock
     let cInside = false;
     const c = a.withLock('k', 5_000, async () => (cInside = true));
     await new Promise((r) => setTimeout(r, 200));
     expect(cInside).toBe(false);
-    bInside();
+    bInside!();
     await taken;
     await c;
     expect(cInside).toBe(true);

@@ -13,7 +13,7 @@ import { connectionOf, HttpError, pluginError, MAX_ERROR_CHARS, type AdminContex
 import { oneLine } from '../../one-line.ts';
 import { proxyText } from '../../net/proxy-text.ts';
 import { folderProblems } from '../folder-problems.ts';
-import { describeSecret, secretPaths, withoutSecrets, type SecretInfo } from '../secrets.ts';
+import { describeSecret, secretPaths, settingApplies, withoutSecrets, type SecretInfo } from '../secrets.ts';
 import { editedText, fileEditQueue, newFileText, writeChecked, type Edit } from '../yaml-edit.ts';
 import { basedOn, refuseStale, sendVersion, versionOf } from '../versions.ts';
 import { anyObject, errorReply, nameParams, NAME_PATTERN, secretsBody, settingsBody } from './schemas.ts';
@@ -259,6 +259,11 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
         dropSecrets: Object.keys(changes),
       });
       if (text !== source) await writeChecked(loaded, ctx.env, def.file, text);
+      // A secret of a setting the edit removed (the proxy switched off, the own app given
+      // up) goes too: kept, it would come back unseen when the setting is turned on again.
+      const after = (parseYaml(def.file, text, REFERENCES).data ?? {}) as Record<string, unknown>;
+      for (const p of await (await vault()).secretNames(def.name))
+        if (paths.includes(p) && !(p in changes) && !settingApplies(ct.schema, p, after)) changes[p] = undefined;
       if (Object.keys(changes).length) await (await vault()).update(def.name, { secrets: changes });
     });
     await ctx.reload();

@@ -1,15 +1,18 @@
 // The cluster: the shared store's health and every daemon with its heartbeat and the runs
-// it holds (GET /api/cluster). A daemon without that route (404) shows no Cluster page at
-// all; an answer missing parts shows what it has.
+// it holds (GET /api/cluster). A daemon on the file store, or without that route, shows no
+// Cluster page at all; an answer missing parts shows what it has.
 import { h } from '../dom.js';
 import { api } from '../api.js';
 import { listCard, page, timeEl } from '../components.js';
 
-/** Whether this daemon answers /api/cluster; the nav shows the page only then. */
+/**
+ * Whether this daemon is part of a cluster: it answers /api/cluster with a shared store.
+ * The nav shows the page only then (on the file store the daemon is alone).
+ */
 export async function hasCluster() {
   try {
-    await api('GET', '/api/cluster');
-    return true;
+    const cluster = await api('GET', '/api/cluster');
+    return cluster?.store?.kind !== 'file';
   } catch {
     return false;
   }
