@@ -39,6 +39,8 @@ export interface EmulatorOptions {
   tls?: boolean | { key: string; cert: string };
   /** Default 14400 (4 hours), as Dropbox. */
   accessTokenTtlSeconds?: number;
+  /** Deleted files whose versions stay restorable (newest first); default 10,000. */
+  deletedFilesKept?: number;
   log?: (line: object) => void;
 }
 
@@ -84,7 +86,7 @@ export interface Emulator {
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const seed = loadSeed(opts.seed);
   const blobs = opts.dataDir ? diskBlobStore(opts.dataDir) : memoryBlobStore();
-  const world = new World(seed, blobs);
+  const world = new World(seed, blobs, opts.deletedFilesKept);
   const tokens = new Tokens(opts.accessTokenTtlSeconds ?? 14_400);
   const faults = new Faults();
   faults.set({ latencyMs: opts.latencyMs, bandwidthBytesPerSec: opts.bandwidthBytesPerSec });

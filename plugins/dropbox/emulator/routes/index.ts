@@ -2,12 +2,21 @@
 import type { RouteDef } from '../state.ts';
 import { downloadRoutes } from './download.ts';
 import { readRoutes } from './files-read.ts';
+import { revisionRoutes } from './files-revisions.ts';
 import { searchRoutes } from './files-search.ts';
 import { writeRoutes } from './files-write.ts';
 import { uploadRoutes } from './upload.ts';
 import { userRoutes } from './users.ts';
 
 export function allRoutes(): Map<string, RouteDef> {
-  const all = [...userRoutes, ...readRoutes, ...searchRoutes, ...writeRoutes, ...uploadRoutes, ...downloadRoutes];
+  const all = [
+    ...userRoutes,
+    ...readRoutes,
+    ...revisionRoutes,
+    ...searchRoutes,
+    ...writeRoutes,
+    ...uploadRoutes,
+    ...downloadRoutes,
+  ];
   return new Map(all.map((r) => [r.name, r]));
 }
