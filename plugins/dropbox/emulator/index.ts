@@ -63,6 +63,8 @@ export interface Emulator {
   revokeAll(): void;
   /** Every list_folder cursor now answers 409 reset. */
   resetCursors(): void;
+  /** Moves the clock that link expiry is judged by (temporary and shared links) forward. */
+  advanceClock(seconds: number): void;
   faults: {
     inject(rule: FaultRule): void;
     clear(): void;
@@ -196,6 +198,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     revokeAll: () => tokens.revokeAll(),
     resetCursors() {
       st.cursorEpoch++;
+    },
+    advanceClock(seconds) {
+      st.clockOffsetMs += seconds * 1000;
     },
     faults: {
       inject: (rule) => faults.inject(rule),
