@@ -4,6 +4,7 @@ import { downloadRoutes } from './download.ts';
 import { readRoutes } from './files-read.ts';
 import { revisionRoutes } from './files-revisions.ts';
 import { searchRoutes } from './files-search.ts';
+import { sharedLinkRoutes } from './shared-links.ts';
 import { temporaryLinkRoutes } from './temporary-link.ts';
 import { writeRoutes } from './files-write.ts';
 import { uploadRoutes } from './upload.ts';
@@ -19,6 +20,7 @@ export function allRoutes(): Map<string, RouteDef> {
     ...uploadRoutes,
     ...downloadRoutes,
     ...temporaryLinkRoutes,
+    ...sharedLinkRoutes,
   ];
   return new Map(all.map((r) => [r.name, r]));
 }
