@@ -1,5 +1,6 @@
 // Metadata JSON exactly as Dropbox writes it. `tagged` adds ".tag": fields typed as the
 // polymorphic Metadata carry it; concrete FileMetadata/FolderMetadata results do not.
+import { PAPER_EXPORT, isExportOnly } from './exports.ts';
 import { relPaths, type PathScope } from './paths.ts';
 import { fold, infoOf, type JournalEntry, type Node, type Revision, type VersionInfo } from './tree.ts';
 
@@ -30,20 +31,28 @@ export function fileMeta(
   const shared = s.tree.sharedFolderOf(node);
   return {
     ...placedFields(s, node, tagged, shared?.nsId),
-    ...versionFields(version, shared ? { read_only: false, parent_shared_folder_id: shared.nsId } : undefined),
+    ...versionFields(
+      node.name,
+      version,
+      shared ? { read_only: false, parent_shared_folder_id: shared.nsId } : undefined,
+    ),
   };
 }
 
-/** A file version's fields, in Dropbox's order (sharing_info, when there is one, sits among them). */
-function versionFields(v: VersionInfo, sharingInfo?: Json): Json {
+/**
+ * A file version's fields, in Dropbox's order (sharing_info, when there is one, sits among
+ * them). Export-only files (Paper docs) say how to export them and have no content_hash.
+ */
+function versionFields(name: string, v: VersionInfo, sharingInfo?: Json): Json {
+  const exportOnly = isExportOnly(name);
   return {
     client_modified: v.clientModified,
     server_modified: v.serverModified,
     rev: v.rev,
     size: v.size,
     ...(sharingInfo ? { sharing_info: sharingInfo } : {}),
-    is_downloadable: true,
-    content_hash: v.contentHash,
+    is_downloadable: !exportOnly,
+    ...(exportOnly ? { export_info: PAPER_EXPORT } : { content_hash: v.contentHash }),
   };
 }
 
@@ -63,7 +72,7 @@ export function revisionMeta(s: PathScope, r: Revision, tagged: boolean): Json {
     name: r.name,
     ...(inside ? pathFields(fold(display), display) : {}),
     id: r.id,
-    ...versionFields(infoOf(r)),
+    ...versionFields(r.name, infoOf(r)),
   };
 }
 

@@ -1,6 +1,7 @@
 // Every route the emulator serves, by name.
 import type { RouteDef } from '../state.ts';
 import { downloadRoutes } from './download.ts';
+import { exportRoutes } from './export.ts';
 import { readRoutes } from './files-read.ts';
 import { revisionRoutes } from './files-revisions.ts';
 import { searchRoutes } from './files-search.ts';
@@ -21,6 +22,7 @@ export function allRoutes(): Map<string, RouteDef> {
     ...downloadRoutes,
     ...temporaryLinkRoutes,
     ...sharedLinkRoutes,
+    ...exportRoutes,
   ];
   return new Map(all.map((r) => [r.name, r]));
 }
