@@ -28,9 +28,10 @@ export interface RouteDef {
   style: 'rpc' | 'upload' | 'download';
   /**
    * user: Bearer token of a user, or of a team acting as a member (Select-User/Admin);
-   * token: any valid token, team tokens without selecting a member (auth/token/revoke).
+   * token: any valid token, team tokens without selecting a member (auth/token/revoke);
+   * team: a team token without selecting a member (team/*).
    */
-  auth: 'user' | 'token' | 'none';
+  auth: 'user' | 'token' | 'team' | 'none';
   scope?: string;
   arg: Ty;
   handle(call: Call): Promise<unknown>;
@@ -96,6 +97,8 @@ export class State {
   readonly temporaryLinks = new Map<string, TemporaryLink>();
   /** Shared links, by the token in their URL. */
   readonly sharedLinks = new Map<string, SharedLink>();
+  /** team/members/list and team/namespaces/list pages still to hand out, by cursor. */
+  readonly teamCursors = new Map<string, { teamId: string; route: string; items: unknown[]; limit: number }>();
   /** How far tests moved the clock that link expiry reads (emulator.advanceClock). */
   clockOffsetMs = 0;
 

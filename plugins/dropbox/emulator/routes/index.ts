@@ -6,6 +6,7 @@ import { readRoutes } from './files-read.ts';
 import { revisionRoutes } from './files-revisions.ts';
 import { searchRoutes } from './files-search.ts';
 import { sharedLinkRoutes } from './shared-links.ts';
+import { teamRoutes } from './team.ts';
 import { temporaryLinkRoutes } from './temporary-link.ts';
 import { writeRoutes } from './files-write.ts';
 import { uploadRoutes } from './upload.ts';
@@ -23,6 +24,7 @@ export function allRoutes(): Map<string, RouteDef> {
     ...temporaryLinkRoutes,
     ...sharedLinkRoutes,
     ...exportRoutes,
+    ...teamRoutes,
   ];
   return new Map(all.map((r) => [r.name, r]));
 }
