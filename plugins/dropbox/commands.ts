@@ -4,6 +4,7 @@
 import type { CliCommand } from '../../src/plugin.ts';
 import { authCommand } from './auth/command.ts';
 import { emulatorCommand } from './emulator/command.ts';
+import { restoreCommand, versionsCommand } from './versions/command.ts';
 
-const commands: CliCommand[] = [authCommand, emulatorCommand];
+const commands: CliCommand[] = [authCommand, emulatorCommand, versionsCommand, restoreCommand];
 export default commands;

@@ -15,9 +15,9 @@ export function formFields(html: string): URLSearchParams {
 export async function consent(
   emu: Emulator,
   params: Record<string, string>,
-  opts: { account?: string; decision?: 'allow' | 'deny' } = {},
+  opts: { account?: string; decision?: 'allow' | 'deny'; path?: string } = {},
 ) {
-  const page = await fetch(`${emu.url}/oauth2/authorize?${new URLSearchParams(params)}`);
+  const page = await fetch(`${emu.url}${opts.path ?? '/oauth2/authorize'}?${new URLSearchParams(params)}`);
   const html = await page.text();
   if (page.status !== 200) return { page, html };
   const form = formFields(html);
@@ -34,8 +34,13 @@ export function pkce(method: 'S256' | 'plain' = 'S256') {
   return { verifier, challenge, method };
 }
 
-export async function token(emu: Emulator, params: Record<string, string>, headers: Record<string, string> = {}) {
-  const res = await fetch(`${emu.url}/oauth2/token`, {
+export async function token(
+  emu: Emulator,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+  path = '/oauth2/token',
+) {
+  const res = await fetch(`${emu.url}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(params),

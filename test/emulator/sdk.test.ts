@@ -1,31 +1,21 @@
-// The official npm `dropbox` SDK, unchanged, against the emulator. It targets
-// https://{api,content}.dropboxapi.com and https://dropbox.com; the injected fetch
-// rewrites those origins to the emulator (the SDK has no base-URL option).
+// The official npm `dropbox` SDK, unchanged, against the emulator (through sdk-client.ts's
+// origin-rewriting fetch).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dropbox, DropboxAuth, DropboxResponseError } from 'dropbox';
 import { contentHash } from '../../plugins/dropbox/api/content-hash.ts';
 import { accountIdOf, memberOf, startEmulator, type Emulator } from './helpers.ts';
 import { REDIRECT, consent } from './oauth-helpers.ts';
+import { rewritingFetch } from './sdk-client.ts';
 
 let emu: Emulator;
 const seen: string[] = [];
-
-function rewritingFetch(target: () => string): typeof fetch {
-  return ((input: string | URL | Request, init?: RequestInit) => {
-    const url = String(input)
-      .replace(/^https:\/\/(api|content|notify)\.dropboxapi\.com/, target())
-      .replace(/^https:\/\/(www\.)?dropbox\.com/, target());
-    seen.push(url.slice(target().length).split('?')[0]!);
-    return fetch(url, init);
-  }) as typeof fetch;
-}
 
 let auth: DropboxAuth;
 let dbx: Dropbox;
 
 beforeAll(async () => {
   emu = await startEmulator();
-  auth = new DropboxAuth({ clientId: 'dropcron-sandbox', fetch: rewritingFetch(() => emu.url) });
+  auth = new DropboxAuth({ clientId: 'dropcron-sandbox', fetch: rewritingFetch(() => emu.url, seen) });
   dbx = new Dropbox({ auth });
 });
 afterAll(() => emu.close());
@@ -137,7 +127,7 @@ describe('official dropbox SDK (npm, 10.47)', () => {
       accessToken: team.accessToken,
       selectUser: memberOf(emu, 'bob').memberId,
       pathRoot: JSON.stringify({ '.tag': 'root', root: '2001' }),
-      fetch: rewritingFetch(() => emu.url),
+      fetch: rewritingFetch(() => emu.url, seen),
     });
     const list = await asBob.filesListFolder({ path: '' });
     expect(list.result.entries.map((e) => e.name).sort()).toEqual(['Bob Builder', 'Team Shared']);

@@ -436,7 +436,8 @@ describe('with a data directory', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = await mkdtemp(join(tmpdir(), 'dropcron-emulator-data-'));
-    const disk = await startEmulator({ dataDir: dir });
+    // No deleted file's versions kept, so a delete releases the bytes at once.
+    const disk = await startEmulator({ dataDir: dir, deletedFilesKept: 0 });
     try {
       const d = client(disk, disk.issueToken().accessToken);
       const blobs = () => readdir(join(dir, 'blobs'));

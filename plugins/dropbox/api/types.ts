@@ -33,6 +33,15 @@ export interface DeletedMetadata {
 
 export type Metadata = FileMetadata | FolderMetadata | DeletedMetadata;
 
+/** files/list_revisions: a file's kept versions, newest first. */
+export interface Revisions {
+  /** Nothing lives at the path now (deleted or moved away). */
+  isDeleted: boolean;
+  /** When it was deleted, if it was. */
+  serverDeleted?: string;
+  entries: FileMetadata[];
+}
+
 export interface RootInfo {
   '.tag': 'user' | 'team';
   root_namespace_id: string;
@@ -164,6 +173,10 @@ export interface DropboxClient {
     opts?: CallOptions & { autorename?: boolean },
   ): Promise<Array<{ from: string; to: string; metadata?: Metadata; error?: Error }>>;
   search(query: string, opts?: SearchOptions): AsyncIterable<Metadata>;
+  /** A file's versions, newest first (path mode: every file that lived at the path). */
+  listRevisions(path: string, opts?: CallOptions & { limit?: number }): Promise<Revisions>;
+  /** Writes version `rev` back to `path` as a new version. */
+  restore(path: string, rev: string, opts?: CallOptions): Promise<FileMetadata>;
   /** What the connection's pacer saw so far (429s waited out), for a task's counts. */
   stats(): PacerStats;
   /** Closes nothing shared; the dispatcher belongs to the core. */

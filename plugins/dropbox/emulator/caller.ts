@@ -31,13 +31,18 @@ export function resolveCaller(st: State, route: RouteDef, headers: IncomingHttpH
   const need = (scope: string) => {
     if (!token.scopes.includes(scope)) throw authError(tag('missing_scope', { required_scope: scope }));
   };
+  if (route.auth === 'team' && !grant.team)
+    throw badRequest(
+      route.name,
+      'This API function operates on a Dropbox Business team, but the OAuth 2 access token you provided is for a single user. Link the app as a team admin.',
+    );
   if (route.scope) need(route.scope);
 
   const selectUser = header(headers, 'dropbox-api-select-user');
   const selectAdmin = header(headers, 'dropbox-api-select-admin');
   let account: Account;
   let asAdmin = false;
-  if (grant.team && route.auth === 'token' && !selectUser && !selectAdmin) {
+  if (grant.team && (route.auth === 'token' || route.auth === 'team') && !selectUser && !selectAdmin) {
     // Nothing member-specific happens on these routes: any admin stands for the team.
     account = grant.team.members.find((m) => m.admin) ?? grant.team.members[0]!;
   } else if (grant.team) {

@@ -39,6 +39,8 @@ export interface EmulatorOptions {
   tls?: boolean | { key: string; cert: string };
   /** Default 14400 (4 hours), as Dropbox. */
   accessTokenTtlSeconds?: number;
+  /** Deleted files whose versions stay restorable (newest first); default 10,000. */
+  deletedFilesKept?: number;
   log?: (line: object) => void;
 }
 
@@ -61,6 +63,8 @@ export interface Emulator {
   revokeAll(): void;
   /** Every list_folder cursor now answers 409 reset. */
   resetCursors(): void;
+  /** Moves the clock that link expiry is judged by (temporary and shared links) forward. */
+  advanceClock(seconds: number): void;
   faults: {
     inject(rule: FaultRule): void;
     clear(): void;
@@ -84,7 +88,7 @@ export interface Emulator {
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const seed = loadSeed(opts.seed);
   const blobs = opts.dataDir ? diskBlobStore(opts.dataDir) : memoryBlobStore();
-  const world = new World(seed, blobs);
+  const world = new World(seed, blobs, opts.deletedFilesKept);
   const tokens = new Tokens(opts.accessTokenTtlSeconds ?? 14_400);
   const faults = new Faults();
   faults.set({ latencyMs: opts.latencyMs, bandwidthBytesPerSec: opts.bandwidthBytesPerSec });
@@ -194,6 +198,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     revokeAll: () => tokens.revokeAll(),
     resetCursors() {
       st.cursorEpoch++;
+    },
+    advanceClock(seconds) {
+      st.clockOffsetMs += seconds * 1000;
     },
     faults: {
       inject: (rule) => faults.inject(rule),

@@ -1,7 +1,8 @@
 // Metadata JSON exactly as Dropbox writes it. `tagged` adds ".tag": fields typed as the
 // polymorphic Metadata carry it; concrete FileMetadata/FolderMetadata results do not.
+import { PAPER_EXPORT, isExportOnly } from './exports.ts';
 import { relPaths, type PathScope } from './paths.ts';
-import { fold, infoOf, type FileVersion, type JournalEntry, type Node, type VersionInfo } from './tree.ts';
+import { fold, infoOf, type JournalEntry, type Node, type Revision, type VersionInfo } from './tree.ts';
 
 type Json = Record<string, unknown>;
 
@@ -30,31 +31,49 @@ export function fileMeta(
   const shared = s.tree.sharedFolderOf(node);
   return {
     ...placedFields(s, node, tagged, shared?.nsId),
-    ...versionFields(version, shared ? { read_only: false, parent_shared_folder_id: shared.nsId } : undefined),
+    ...versionFields(
+      node.name,
+      version,
+      shared ? { read_only: false, parent_shared_folder_id: shared.nsId } : undefined,
+    ),
   };
 }
 
-/** A file version's fields, in Dropbox's order (sharing_info, when there is one, sits among them). */
-function versionFields(v: VersionInfo, sharingInfo?: Json): Json {
+/**
+ * A file version's fields, in Dropbox's order (sharing_info, when there is one, sits among
+ * them). Export-only files (Paper docs) say how to export them and have no content_hash.
+ */
+function versionFields(name: string, v: VersionInfo, sharingInfo?: Json): Json {
+  const exportOnly = isExportOnly(name);
   return {
     client_modified: v.clientModified,
     server_modified: v.serverModified,
     rev: v.rev,
     size: v.size,
     ...(sharingInfo ? { sharing_info: sharingInfo } : {}),
-    is_downloadable: true,
-    content_hash: v.contentHash,
+    is_downloadable: !exportOnly,
+    ...(exportOnly ? { export_info: PAPER_EXPORT } : { content_hash: v.contentHash }),
   };
 }
 
 /**
- * A past version of a file (a `rev:` path): the live file's metadata at that version,
- * or, once the file is gone, the version alone with no path fields.
+ * A past version of a file (a `rev:` path, a list_revisions entry): the live file's metadata
+ * at that version, or, once the file is gone, the version where it was written (no path
+ * fields when that lies outside the caller's root).
  */
-export function revisionMeta(s: PathScope, r: FileVersion & { id: string; name: string }, tagged: boolean): Json {
+export function revisionMeta(s: PathScope, r: Revision, tagged: boolean): Json {
   const live = s.tree.byId.get(r.id);
   if (live?.kind === 'file') return fileMeta(s, live, tagged, infoOf(r));
-  return { ...(tagged ? { '.tag': 'file' } : {}), name: r.name, id: r.id, ...versionFields(infoOf(r)) };
+  const rootDisplay = s.tree.displayPath(s.root);
+  const inside = r.lower.startsWith(fold(rootDisplay) + '/');
+  const display = r.display.slice(rootDisplay.length);
+  return {
+    ...(tagged ? { '.tag': 'file' } : {}),
+    name: r.name,
+    ...(inside ? pathFields(fold(display), display) : {}),
+    id: r.id,
+    ...versionFields(r.name, infoOf(r)),
+  };
 }
 
 export function folderMeta(s: PathScope, node: Node & { kind: 'folder' }, tagged: boolean): Json {

@@ -1,7 +1,7 @@
 // Dropbox paths relative to a caller's root: "" (the root), "/a/b", "id:...", "ns:<id>[/a]"
 // and "rev:<hex>" (read-only). Case-insensitive, case-preserving.
 import { LookupFailure, WriteFailure, tag, nest } from './errors.ts';
-import { fold, type FileVersion, type FolderNode, type Node, type Tree } from './tree.ts';
+import { fold, type FolderNode, type Node, type Revision, type Tree } from './tree.ts';
 
 // The spec's path aliases (files.stone), checked by the argument parser.
 export const PATH_R_OR_ID = '(/(.|[\\r\\n])*)?|id:.*|(ns:[0-9]+(/(.|[\\r\\n])*)?)';
@@ -85,7 +85,7 @@ export function lookup(s: PathScope, path: string): Node {
   return cur;
 }
 
-export function lookupRev(s: PathScope, rev: string): FileVersion & { id: string; name: string } {
+export function lookupRev(s: PathScope, rev: string): Revision {
   const r = s.tree.revisions.get(rev);
   if (!r) throw notFound();
   const live = s.tree.byId.get(r.id);

@@ -8,6 +8,7 @@ import { ArgError, VOID, headerSafeJson } from './args.ts';
 import { resolveCaller } from './caller.ts';
 import { ApiError, ConnectionDropped, authError, badRequest, rateLimited, serverError, tag } from './errors.ts';
 import { Io } from './http-io.ts';
+import { serveLink } from './links.ts';
 import { handleOAuth } from './oauth.ts';
 import { tooManyWrites, type Call, type RouteDef, type State } from './state.ts';
 
@@ -32,6 +33,9 @@ export interface ServerDeps {
 const MAX_RECORDS = 10_000;
 const MAX_RPC_BODY = 16 * 1024 * 1024;
 
+/** www.dropbox.com/1/oauth2/authorize and api.dropboxapi.com/1/oauth2/token. */
+const LEGACY_OAUTH = new Set(['/1/oauth2/authorize', '/1/oauth2/token']);
+
 /** The Server header of every answer. */
 export const SANDBOX_SERVER = 'dropcron-sandbox';
 
@@ -46,6 +50,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   const at = Date.now();
   const url = new URL(req.url ?? '/', 'http://emulator');
   const route = url.pathname.startsWith('/2/') ? url.pathname.slice(3) : url.pathname.slice(1);
+  // Dropbox still serves the pre-v2 OAuth paths as aliases; the log keeps the path called.
+  if (LEGACY_OAUTH.has(url.pathname)) url.pathname = url.pathname.slice(2);
   const io = new Io(req, res, st.faults);
   // A client that resets mid-request must not raise an unhandled 'error'.
   req.on('error', () => undefined);
@@ -105,6 +111,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     }
     if (isApi) return await api(deps, route, url, req, res, io, forceExpired);
     if (url.pathname.startsWith('/oauth2/')) return await handleOAuth(st, url, req, io);
+    if (await serveLink(st, url, req, io)) return;
     if (url.pathname === '/' && req.method === 'GET') {
       return await io.send(
         200,

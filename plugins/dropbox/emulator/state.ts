@@ -5,6 +5,7 @@ import type { Ty } from './args.ts';
 import type { BlobStore, Spool } from './blobs.ts';
 import { rateLimited, routeError, nest, tag, ApiError } from './errors.ts';
 import type { Faults } from './faults.ts';
+import type { SharedLink, TemporaryLink } from './links.ts';
 import type { PathScope } from './paths.ts';
 import type { Seed, SeedApp } from './seed.ts';
 import type { AccessToken, Grant, Tokens } from './tokens.ts';
@@ -27,9 +28,10 @@ export interface RouteDef {
   style: 'rpc' | 'upload' | 'download';
   /**
    * user: Bearer token of a user, or of a team acting as a member (Select-User/Admin);
-   * token: any valid token, team tokens without selecting a member (auth/token/revoke).
+   * token: any valid token, team tokens without selecting a member (auth/token/revoke);
+   * team: a team token without selecting a member (team/*).
    */
-  auth: 'user' | 'token' | 'none';
+  auth: 'user' | 'token' | 'team' | 'none';
   scope?: string;
   arg: Ty;
   handle(call: Call): Promise<unknown>;
@@ -91,6 +93,14 @@ export class State {
   /** Namespaces with a commit in progress. */
   readonly locks = new Map<string, number>();
   cursorEpoch = 0;
+  /** files/get_temporary_link's links, by token. */
+  readonly temporaryLinks = new Map<string, TemporaryLink>();
+  /** Shared links, by the token in their URL. */
+  readonly sharedLinks = new Map<string, SharedLink>();
+  /** team/members/list and team/namespaces/list pages still to hand out, by cursor. */
+  readonly teamCursors = new Map<string, { teamId: string; route: string; items: unknown[]; limit: number }>();
+  /** How far tests moved the clock that link expiry reads (emulator.advanceClock). */
+  clockOffsetMs = 0;
 
   constructor(
     readonly seed: Seed,
@@ -102,6 +112,11 @@ export class State {
 
   get tree() {
     return this.world.tree;
+  }
+
+  /** The time link expiry is judged by: real time, plus what tests advanced it by. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
   }
 
   newId(prefix: string): string {

@@ -43,6 +43,24 @@ export interface VersionInfo {
   serverModified: string;
 }
 
+/** A kept version: which file it belonged to and where that file was when it was written. */
+export interface Revision extends FileVersion {
+  id: string;
+  name: string;
+  space: Space;
+  /** Global paths at the time of writing (list_revisions' path mode). */
+  lower: string;
+  display: string;
+}
+
+/** A removed file whose versions are still kept (list_revisions, restore). */
+export interface DeletedFile {
+  id: string;
+  lower: string;
+  /** When it was removed (ms). */
+  at: number;
+}
+
 export interface FileNode extends FileVersion {
   kind: 'file';
   id: string;
@@ -92,12 +110,17 @@ const NO_BYTES: Blob = { size: 0, contentHash: '', read: () => Readable.from([])
 /** Old versions kept per file for rev: paths; each keeps its bytes alive. */
 const REVISIONS_PER_FILE = 3;
 
+/** Removed files whose versions stay restorable by default; older ones lose theirs (memory stays flat). */
+export const DELETED_FILES_KEPT = 10_000;
+
 export class Tree {
   readonly root: FolderNode;
   readonly namespaces = new Map<string, FolderNode>();
   readonly byId = new Map<string, Node>();
-  readonly revisions = new Map<string, FileVersion & { id: string; name: string; space: Space }>();
+  readonly revisions = new Map<string, Revision>();
   private revsByFile = new Map<string, string[]>();
+  /** Removed files by id, oldest first, each with its versions still in `revisions`. */
+  readonly deletedFiles = new Map<string, DeletedFile>();
   readonly journal: JournalEntry[] = [];
   /** The seq just before journal[0]: older entries were trimmed. */
   journalStart = 0;
@@ -106,7 +129,10 @@ export class Tree {
   readonly watchers = new Set<() => void>();
   private revCounter = 0x1000;
 
-  constructor(private refs: BlobRefs = { retain() {}, release() {} }) {
+  constructor(
+    private refs: BlobRefs = { retain() {}, release() {} },
+    private deletedFilesKept = DELETED_FILES_KEPT,
+  ) {
     const space: Space = { id: '', quota: 0, used: 0 };
     this.root = { kind: 'folder', id: 'id:root', name: '', parent: null, children: new Map(), space };
   }
@@ -216,7 +242,15 @@ export class Tree {
 
   private addRevision(node: FileNode): void {
     this.refs.retain(node.blob);
-    this.revisions.set(node.rev, { ...versionOf(node), id: node.id, name: node.name, space: node.space });
+    const display = this.displayPath(node);
+    this.revisions.set(node.rev, {
+      ...versionOf(node),
+      id: node.id,
+      name: node.name,
+      space: node.space,
+      lower: fold(display),
+      display,
+    });
     const revs = this.revsByFile.get(node.id) ?? [];
     revs.push(node.rev);
     while (revs.length > REVISIONS_PER_FILE) this.dropRevision(revs.shift()!);
@@ -230,10 +264,39 @@ export class Tree {
     this.refs.release(r.blob);
   }
 
-  /** A deleted file's versions go with it (the emulator has no restore). */
   private dropRevisions(id: string): void {
     for (const rev of this.revsByFile.get(id) ?? []) this.dropRevision(rev);
     this.revsByFile.delete(id);
+  }
+
+  /** A removed file keeps its versions (restore), until `deletedFilesKept` newer removals push it out. */
+  private keepDeleted(n: FileNode, lower: string): void {
+    this.deletedFiles.set(n.id, { id: n.id, lower, at: Date.now() });
+    while (this.deletedFiles.size > this.deletedFilesKept) {
+      const oldest = this.deletedFiles.keys().next().value!;
+      this.deletedFiles.delete(oldest);
+      this.dropRevisions(oldest);
+    }
+  }
+
+  /** A file's kept versions, newest first. */
+  revisionsOf(id: string): Revision[] {
+    return (this.revsByFile.get(id) ?? [])
+      .map((r) => this.revisions.get(r)!)
+      .filter(Boolean)
+      .reverse();
+  }
+
+  /** Kept versions written at a global path, by any file that was there, newest first. */
+  revisionsAt(lower: string): Revision[] {
+    return [...this.revisions.values()].filter((r) => r.lower === lower).sort((a, b) => (a.rev < b.rev ? 1 : -1));
+  }
+
+  /** The file most recently removed from a global path, if its versions are still kept. */
+  deletedAt(lower: string): DeletedFile | undefined {
+    let found: DeletedFile | undefined;
+    for (const d of this.deletedFiles.values()) if (d.lower === lower) found = d;
+    return found;
   }
 
   remove(node: Node): void {
@@ -243,7 +306,7 @@ export class Tree {
       this.byId.delete(n.id);
       if (n.kind === 'file') {
         n.space.used -= n.blob.size;
-        this.dropRevisions(n.id);
+        this.keepDeleted(n, fold(this.displayPath(n)));
         n.blob = NO_BYTES;
       }
     });

@@ -37,8 +37,9 @@ export class World {
   constructor(
     readonly seed: Seed,
     refs?: BlobRefs,
+    deletedFilesKept?: number,
   ) {
-    this.tree = new Tree(refs);
+    this.tree = new Tree(refs, deletedFilesKept);
     let nextNs = 9000;
     const ns = (given?: string) => given ?? String(nextNs++);
     for (const a of seed.accounts) {

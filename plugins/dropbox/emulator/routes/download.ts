@@ -1,5 +1,6 @@
 // files/download: bytes in the body, FileMetadata in Dropbox-API-Result; Range -> 206.
 import { ApiError, routeError, nest, tag } from '../errors.ts';
+import { isExportOnly } from '../exports.ts';
 import { fileMeta, revisionMeta } from '../metadata.ts';
 import { READ_PATH, REV, lookup, lookupRev } from '../paths.ts';
 import type { RouteDef } from '../state.ts';
@@ -44,6 +45,8 @@ export const downloadRoutes: RouteDef[] = [
         version = node;
         result = fileMeta(caller, node, false);
       }
+      // Paper docs and the like come only through files/export.
+      if (isExportOnly(String(result.name))) throw routeError(tag('unsupported_file'));
       const size = version.blob.size;
       const etag = `W/"${version.rev}"`;
       if (req.headers['if-none-match'] === etag) {

@@ -3,7 +3,7 @@ import { VOID, t } from '../args.ts';
 import type { RouteDef } from '../state.ts';
 import type { Account } from '../world.ts';
 
-function names(full: string) {
+export function names(full: string) {
   const parts = full.trim().split(/\s+/);
   const given = parts[0] ?? '';
   const surname = parts.slice(1).join(' ');
