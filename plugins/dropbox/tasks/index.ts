@@ -5,5 +5,6 @@ import { listTask } from './list.ts';
 import { downloadTask } from './download.ts';
 import { createFolderTask } from './create-folder.ts';
 import { deleteTask } from './delete.ts';
+import { syncTask } from './sync.ts';
 
-export const dropboxTasks: TaskType[] = [uploadTask, listTask, downloadTask, createFolderTask, deleteTask];
+export const dropboxTasks: TaskType[] = [uploadTask, listTask, downloadTask, createFolderTask, deleteTask, syncTask];

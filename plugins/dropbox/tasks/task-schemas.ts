@@ -90,6 +90,15 @@ const dateField = (dflt: string): Schema => ({
     "Which time date filters use: 'modified' is the file's own modification time (client_modified), 'uploaded' when it arrived in Dropbox (server_modified). A folder's time is that of the newest file inside it.",
 });
 
+const maxDelete: Schema = {
+  type: 'integer',
+  minimum: 1,
+  default: 100,
+  errorMessage: 'must be a whole number of at least 1 (there is no "unlimited": set it as high as you mean)',
+  description:
+    'Safety guard: a run that would delete more than this many entries deletes nothing and fails. There is no unlimited setting; raise it explicitly.',
+};
+
 const obj = (description: string, properties: Record<string, Schema>, required: string[] = []): Schema => ({
   type: 'object',
   additionalProperties: false,
@@ -220,16 +229,52 @@ export const deleteSchema = obj(
       minimum: 0,
       description: 'Always keep this many of the newest matches, whatever their age.',
     },
-    maxDelete: {
-      type: 'integer',
-      minimum: 1,
-      default: 100,
-      errorMessage: 'must be a whole number of at least 1 (there is no "unlimited": set it as high as you mean)',
-      description:
-        'Safety guard: a run that would delete more than this many entries deletes nothing and fails. There is no unlimited setting; raise it explicitly.',
-    },
+    maxDelete,
   },
   ['path'],
+);
+
+// sync mirrors every matching file: sort and limit would make "the mirror" an arbitrary subset.
+const { sort: _sort, limit: _limit, ...syncFilters } = filterProps('files');
+
+export const syncSchema = obj(
+  "Mirrors a folder one way, local to Dropbox ('up') or Dropbox to local ('down'): sends only files whose size or content hash differ (never decided by modification time), and removes or moves aside files the source no longer has only when asked.",
+  {
+    direction: {
+      enum: ['up', 'down'],
+      description: "'up': the local folder is the source, the Dropbox folder the mirror; 'down': the other way.",
+    },
+    local: {
+      type: 'string',
+      minLength: 1,
+      description:
+        "Local folder (created when missing on 'down'); relative to config.yaml's folder; placeholders allowed.",
+    },
+    remote: remotePath("Dropbox folder ('/' for the root)."),
+    ...syncFilters,
+    deleteExtraneous: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Remove files at the target that the source does not have (among the files the filters match; others are never touched), after all transfers succeeded. Off: they are left alone and listed. On a Dropbox target they go to the Dropbox trash.',
+    },
+    backupDir: {
+      type: 'string',
+      minLength: 1,
+      description:
+        "With deleteExtraneous: move extraneous files here instead of deleting them, keeping their path below the target (like rclone's --backup-dir). A Dropbox folder ('/...') for 'up', a local folder for 'down'; not inside the target. Placeholders allowed, e.g. /old/{date}.",
+    },
+    maxDelete,
+    maxDeleteShare: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 50,
+      description:
+        "Safety guard: a run that would remove (delete or move aside) more than this percentage of the target's matching files removes nothing and fails, so an empty or wrong source never wipes the mirror.",
+    },
+  },
+  ['direction', 'local', 'remote'],
 );
 
 export const taskSchemas: Record<string, Schema> = {
@@ -238,4 +283,5 @@ export const taskSchemas: Record<string, Schema> = {
   download: downloadSchema,
   'create-folder': createFolderSchema,
   delete: deleteSchema,
+  sync: syncSchema,
 };
