@@ -180,6 +180,12 @@ describe('sync down', () => {
     expect(await text(join(local, 'deep', 'two.txt'))).toBe('TWO');
     expect(await text(join(backupDir, 'deep', 'stray.txt'))).toBe('stray');
     expect(Object.keys(await localTree(local)).sort()).toEqual(['deep/three.txt', 'deep/two.txt', 'one.txt']);
+
+    // A second stray of the same name is backed up beside the first, never over it.
+    await writeFile(join(local, 'deep', 'stray.txt'), 'stray again');
+    await h.run(syncTask, { direction: 'down', local, remote, recursive: true, deleteExtraneous: true, backupDir });
+    expect(await text(join(backupDir, 'deep', 'stray.txt'))).toBe('stray');
+    expect(await text(join(backupDir, 'deep', 'stray (1).txt'))).toBe('stray again');
   });
 
   it('deletes extraneous local files only under the guard, and never when Dropbox has nothing', async () => {

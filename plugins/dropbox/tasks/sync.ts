@@ -5,8 +5,8 @@
 // does not have removed from the target (deleted, or moved to backupDir), under the
 // delete guard: a run killed half-way has removed nothing it should not have, and the
 // next run picks up where it stopped.
-import { copyFile, mkdir, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join, relative, isAbsolute } from 'node:path';
+import { copyFile, lstat, mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, extname, join, relative, isAbsolute } from 'node:path';
 import { pluginError } from '../error-codes.ts';
 import type { TaskContext, TaskResult, TaskType } from '../../../src/plugin.ts';
 import type { DropboxClient } from '../api/types.ts';
@@ -240,7 +240,7 @@ async function removeLocal(
         r.count('deleted');
         continue;
       }
-      const to = backupPath(o, backup, t);
+      const to = await unusedPath(backupPath(o, backup, t));
       await mkdir(dirname(to), { recursive: true });
       await rename(t.target, to).catch(async (err: NodeJS.ErrnoException) => {
         if (err.code !== 'EXDEV') throw err;
@@ -254,4 +254,13 @@ async function removeLocal(
       r.fail(t.target, err);
     }
   }
+}
+
+/** `path`, else `name (1).ext`, `name (2).ext`...: as Dropbox's autorename, an earlier backup is never replaced. */
+async function unusedPath(path: string): Promise<string> {
+  const ext = extname(path);
+  const stem = path.slice(0, path.length - ext.length);
+  let candidate = path;
+  for (let n = 1; await lstat(candidate).catch(() => undefined); n++) candidate = `${stem} (${n})${ext}`;
+  return candidate;
 }
