@@ -146,6 +146,24 @@ describe('sync up', () => {
     expect(by['extra.txt']).toMatchObject({ action: 'delete', reason: expect.stringMatching(/not in the source/) });
     expect(dry.counts).toMatchObject({ wouldUpload: 2, wouldDelete: 1 });
   });
+  it('interrupted half-way removes nothing, and the next run finishes the mirror', async () => {
+    for (let i = 0; i < 20; i++) await put(`f${String(i).padStart(2, '0')}.bin`, `content ${i} `.repeat(500));
+    await h.emu.files.put('sandy', `${remote}/extra.txt`, 'x');
+    const opts = { direction: 'up', local, remote, deleteExtraneous: true } as const;
+    const stop = new AbortController();
+    // Aborted once the first bytes move: the transfers are under way, the removals not reached.
+    await expect(h.run(syncTask, opts, { signal: stop.signal, progress: () => stop.abort() })).rejects.toThrow();
+    expect(await h.client.getMetadata(`${remote}/extra.txt`)).toBeDefined();
+
+    const next = await h.run(syncTask, opts);
+    expect(next.counts.deleted).toBe(1);
+    const files = await remoteTree(h.client, remote);
+    expect([...files.keys()].filter((p) => p.endsWith('.bin'))).toHaveLength(20);
+    const mark = h.emu.requests.length;
+    const again = await h.run(syncTask, opts);
+    expect(again.counts.uploaded).toBeUndefined();
+    expect(traffic(mark)).toMatchObject({ uploads: 0, deletes: 0 });
+  });
 });
 
 describe('sync down', () => {
