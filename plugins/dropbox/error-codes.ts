@@ -152,8 +152,9 @@ export const dropboxErrors = {
   },
   DBX_DELETE_GUARD: {
     kind: 'fatal',
-    meaning: 'A delete would remove more than maxDelete entries, so nothing was deleted.',
-    fix: 'Check with `dropcron run <job> --dry-run`; raise maxDelete if it is intended.',
+    meaning:
+      'A delete (or a sync removing extraneous files) would remove more than maxDelete entries, or more than maxDeleteShare percent of the target, so nothing was deleted.',
+    fix: 'Check with `dropcron run <job> --dry-run`; raise maxDelete or maxDeleteShare if it is intended.',
   },
   DBX_ITEMS_FAILED: {
     kind: 'transient',

@@ -57,6 +57,7 @@ describe('job editor helpers', () => {
       'download',
       'list',
       'move',
+      'sync',
       'upload',
     ]);
     const remote: string[] = [];
@@ -81,6 +82,7 @@ describe('job editor helpers', () => {
       'list.path',
       'move.from',
       'move.to',
+      'sync.remote',
       'upload.to',
     ]);
     const upload = taskTypes.find((t: { type: string }) => t.type === 'upload').schema.properties;

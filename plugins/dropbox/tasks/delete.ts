@@ -5,7 +5,8 @@
 import { pluginError } from '../error-codes.ts';
 import type { TaskType } from '../../../src/plugin.ts';
 import type { DropboxClient } from '../api/types.ts';
-import { DropboxError } from '../api/errors.ts';
+import { checkDeleteGuard } from './delete-guard.ts';
+import { deleteListed } from './delete-listed.ts';
 import { expand, placeholderProblems, varsOf } from './common.ts';
 import { compileFilter, filterProblems, parseWhen, sortAndLimit, type FilterOptions } from './filters.ts';
 import {
@@ -97,32 +98,14 @@ export const deleteTask: TaskType<DeleteOptions, DropboxClient> = {
         .join(', ') + (c.modified ? ` (${dateField} ${c.modified.toISOString()})` : '');
     for (const c of remove) r.act('delete', c.path, why(c), c.size);
 
-    if (remove.length > maxDelete) {
-      const msg = `would delete ${remove.length} entries, more than maxDelete (${maxDelete}); nothing was deleted. Raise maxDelete if this is intended`;
-      if (!ctx.dryRun) throw pluginError('DBX_DELETE_GUARD', msg);
-      r.warn(`a real run would stop here: ${msg}`);
-    }
+    checkDeleteGuard(remove.length, matches.length, { maxDelete }, ctx.dryRun, r);
     if (ctx.dryRun) {
       r.count('wouldDelete', remove.length);
       r.count('kept', keep.length);
       return r.finish();
     }
-    if (remove.length) {
-      // parent_rev: a file saved again since the listing is a new version the rules
-      // did not judge; Dropbox refuses to delete it and it is kept with a warning.
-      const items = remove.map((c) => ({
-        path: c.path,
-        parentRev: c.meta['.tag'] === 'file' ? c.meta.rev : undefined,
-      }));
-      const results = await ctx.connection.deleteBatch(items, { signal: ctx.signal });
-      for (const res of results) {
-        if (res.error instanceof DropboxError && res.error.mentions('conflict')) {
-          r.warn(`kept ${res.path}: it changed in Dropbox after it was listed`);
-          r.count('changedSinceListing');
-        } else if (res.error) r.fail(res.path, res.error);
-        else r.count('deleted');
-      }
-    }
+    const items = remove.map((c) => ({ path: c.path, parentRev: c.meta['.tag'] === 'file' ? c.meta.rev : undefined }));
+    await deleteListed(ctx.connection, items, r, ctx.signal);
     r.count('kept', keep.length);
     return r.finish();
   },

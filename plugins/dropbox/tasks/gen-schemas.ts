@@ -1,6 +1,6 @@
 // Writes the task schemas (tasks/schemas/<task>.schema.json) from task-schemas.ts, and
 // the editor schemas the `# yaml-language-server: $schema=` lines point at:
-// plugins/dropbox/schemas/job.schema.json (the core's job schema with the five tasks
+// plugins/dropbox/schemas/job.schema.json (the core's job schema with every task
 // filled in) and plugins/dropbox/schemas/connection.schema.json (the plugin's own
 // connection schema plus the fields the core adds to every connection at load time).
 // Run after changing a task schema, either connection schema or the proxy schema:

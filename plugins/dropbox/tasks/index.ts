@@ -6,6 +6,7 @@ import { downloadTask } from './download.ts';
 import { createFolderTask } from './create-folder.ts';
 import { deleteTask } from './delete.ts';
 import { copyTask, moveTask } from './relocate.ts';
+import { syncTask } from './sync.ts';
 
 export const dropboxTasks: TaskType[] = [
   uploadTask,
@@ -15,4 +16,5 @@ export const dropboxTasks: TaskType[] = [
   deleteTask,
   copyTask,
   moveTask,
+  syncTask,
 ];

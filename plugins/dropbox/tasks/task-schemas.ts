@@ -106,6 +106,16 @@ const dateField = (dflt: string): Schema => ({
     "Which time date filters use: 'modified' is the file's own modification time (client_modified), 'uploaded' when it arrived in Dropbox (server_modified). A folder's time is that of the newest file inside it.",
 });
 
+const maxDelete: Schema = {
+  title: 'Delete at most (guard)',
+  type: 'integer',
+  minimum: 1,
+  default: 100,
+  errorMessage: 'must be a whole number of at least 1 (there is no "unlimited": set it as high as you mean)',
+  description:
+    'Safety guard: a run that would delete more than this many entries deletes nothing and fails. There is no unlimited setting; raise it explicitly.',
+};
+
 const obj = (
   title: string,
   description: string,
@@ -272,15 +282,7 @@ export const deleteSchema = obj(
       minimum: 0,
       description: 'Always keep this many of the newest matches, whatever their age.',
     },
-    maxDelete: {
-      title: 'Delete at most (guard)',
-      type: 'integer',
-      minimum: 1,
-      default: 100,
-      errorMessage: 'must be a whole number of at least 1 (there is no "unlimited": set it as high as you mean)',
-      description:
-        'Safety guard: a run that would delete more than this many entries deletes nothing and fails. There is no unlimited setting; raise it explicitly.',
-    },
+    maxDelete,
   },
   ['path'],
 );
@@ -322,6 +324,56 @@ const relocateSchema = (op: 'copy' | 'move', title: string, what: string): Schem
 export const copySchema = relocateSchema('copy', 'Copy', 'Copies Dropbox files to another Dropbox folder');
 export const moveSchema = relocateSchema('move', 'Move', 'Moves Dropbox files to another Dropbox folder');
 
+// sync mirrors every matching file: sort and limit would make "the mirror" an arbitrary subset.
+const { sort: _sort, limit: _limit, ...syncFilters } = filterProps('files');
+
+export const syncSchema = obj(
+  'Sync',
+  "Mirrors a folder one way, local to Dropbox ('up') or Dropbox to local ('down'): sends only files whose size or content hash differ (never decided by modification time), and removes or moves aside files the source no longer has only when asked.",
+  {
+    direction: {
+      title: 'Direction',
+      enum: ['up', 'down'],
+      'x-enumTitles': { up: 'Up: local folder to Dropbox', down: 'Down: Dropbox to local folder' },
+      description: "'up': the local folder is the source, the Dropbox folder the mirror; 'down': the other way.",
+    },
+    local: {
+      title: 'Local folder',
+      type: 'string',
+      minLength: 1,
+      description:
+        "Local folder (created when missing on 'down'); relative to config.yaml's folder; placeholders allowed.",
+    },
+    remote: remotePath('Dropbox folder', "Dropbox folder ('/' for the root)."),
+    ...syncFilters,
+    deleteExtraneous: {
+      title: 'Remove extraneous files',
+      type: 'boolean',
+      default: false,
+      description:
+        'Remove files at the target that the source does not have (among the files the filters match; others are never touched), after all transfers succeeded. Off: they are left alone and listed. On a Dropbox target they go to the Dropbox trash.',
+    },
+    backupDir: {
+      title: 'Move removed files to',
+      type: 'string',
+      minLength: 1,
+      description:
+        "With deleteExtraneous: move extraneous files here instead of deleting them, keeping their path below the target (like rclone's --backup-dir). A Dropbox folder ('/...') for 'up', a local folder for 'down'; not inside the target. Placeholders allowed, e.g. /old/{date}.",
+    },
+    maxDelete,
+    maxDeleteShare: {
+      title: 'Remove at most (% of target)',
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 50,
+      description:
+        "Safety guard: a run that would remove (delete or move aside) more than this percentage of the target's matching files removes nothing and fails, so an empty or wrong source never wipes the mirror.",
+    },
+  },
+  ['direction', 'local', 'remote'],
+);
+
 export const taskSchemas: Record<string, Schema> = {
   upload: uploadSchema,
   list: listSchema,
@@ -330,4 +382,5 @@ export const taskSchemas: Record<string, Schema> = {
   delete: deleteSchema,
   copy: copySchema,
   move: moveSchema,
+  sync: syncSchema,
 };
