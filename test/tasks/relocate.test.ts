@@ -85,7 +85,7 @@ describe('copy', () => {
       {
         action: 'skip',
         target: '/c3/src/same.txt',
-        reason: 'unchanged (same size and content hash) at /c3/dst/same.txt',
+        reason: 'unchanged: same size and content hash, at /c3/dst/same.txt',
       },
     ]);
     expect(await remoteSnapshot(h.client, '/c3')).toEqual(before);

@@ -64,7 +64,7 @@ describe('sync up', () => {
     expect(third.actions.find((a) => a.target === `${remote}/c.txt`)?.action).toBe('upload');
     expect(third.actions.find((a) => a.target === `${remote}/sub/b.txt`)).toMatchObject({
       action: 'skip',
-      reason: 'unchanged (same size and content hash)',
+      reason: 'unchanged: same size and content hash',
     });
     expect(traffic(mark).bytesIn).toBeLessThan(1000); // 4 bytes of content plus request arguments
     expect(await h.emu.files.get('sandy', `${remote}/c.txt`)).toBeDefined();
@@ -140,7 +140,7 @@ describe('sync up', () => {
     expect(traffic(mark)).toMatchObject({ uploads: 0, deletes: 0 });
     expect(await remoteSnapshot(h.client, remote)).toEqual(before);
     const by = Object.fromEntries(dry.actions.map((a) => [a.target.replace(remote + '/', ''), a]));
-    expect(by['same.txt']).toMatchObject({ action: 'skip', reason: 'unchanged (same size and content hash)' });
+    expect(by['same.txt']).toMatchObject({ action: 'skip', reason: 'unchanged: same size and content hash' });
     expect(by['big.txt']).toMatchObject({ action: 'upload', reason: expect.stringMatching(/different size/) });
     expect(by['new.txt']).toMatchObject({ action: 'upload', reason: expect.stringMatching(/^new/) });
     expect(by['extra.txt']).toMatchObject({ action: 'delete', reason: expect.stringMatching(/not in the source/) });

@@ -29,16 +29,16 @@ export async function decide(policy: OverwritePolicy, src: Side, dst: Side | und
       const s = Math.floor(src.modified.getTime() / 1000);
       const d = Math.floor(dst.modified.getTime() / 1000);
       return s > d
-        ? { transfer: true, reason: `newer (${iso(src.modified)} > ${iso(dst.modified)})` }
-        : { transfer: false, reason: `not newer (${iso(src.modified)} <= ${iso(dst.modified)})` };
+        ? { transfer: true, reason: `newer: ${iso(src.modified)} > ${iso(dst.modified)}` }
+        : { transfer: false, reason: `not newer: ${iso(src.modified)} <= ${iso(dst.modified)}` };
     }
     case 'if-different': {
-      if (src.size !== dst.size) return { transfer: true, reason: `different size (${src.size} vs ${dst.size} bytes)` };
+      if (src.size !== dst.size) return { transfer: true, reason: `different size: ${src.size} vs ${dst.size} bytes` };
       const [a, b] = [await src.hash(), await dst.hash()];
       if (a === undefined || b === undefined) return { transfer: true, reason: 'same size, content hash unknown' };
       return a === b
-        ? { transfer: false, reason: 'unchanged (same size and content hash)' }
-        : { transfer: true, reason: 'different content (same size, different content hash)' };
+        ? { transfer: false, reason: 'unchanged: same size and content hash' }
+        : { transfer: true, reason: 'different content: same size, different content hash' };
     }
   }
 }

@@ -105,7 +105,7 @@ function relocateTask(op: Op): TaskType<RelocateOptions, DropboxClient> {
         const d = await decide(o.overwrite, side(src), dst && side(dst));
         if (!d.transfer) {
           r.count('skipped');
-          r.act('skip', c.path, `${d.reason} at ${target}`);
+          r.act('skip', c.path, `${d.reason}, at ${target}`);
           continue;
         }
         const beside = dst && o.autorename;

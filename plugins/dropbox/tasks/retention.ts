@@ -25,7 +25,7 @@ export function selectForDeletion<T extends Candidate>(matches: readonly T[], ru
   let rank = 0;
   for (const item of ranked) {
     if (dated && !item.modified) {
-      keep.push({ item, reason: 'has no date (empty folder?), so age rules cannot apply' });
+      keep.push({ item, reason: 'has no date, perhaps an empty folder, so age rules cannot apply' });
       continue;
     }
     rank++;
