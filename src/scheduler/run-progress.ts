@@ -60,7 +60,8 @@ export class RunProgress {
     }
     t.done = p.done;
     t.total = p.total;
-    const finishes = !t.finished && p.total > 0 && p.done >= p.total;
+    // An empty file's one report (0 of 0) finishes it: else a run with one never reaches its planned file count.
+    const finishes = !t.finished && p.done >= p.total;
     if (finishes) t.finished = true;
     return finishes ? { task, item: t.item, done: t.done, total: t.total, ms: now - t.started } : undefined;
   }

@@ -1,8 +1,10 @@
 // Issue 15 row 6: a run's totals are what its tasks planned (TaskContext.planned), not
 // the files seen so far, so files and bytes left and the time left are right from the
-// start; a task that announced nothing still counts what it has reported.
+// start; a task that announced nothing still counts what it has reported. The CLI bar
+// reads the same model.
 import { describe, it, expect } from 'vitest';
 import { RunProgress } from '../../src/scheduler/run-progress.ts';
+import { ProgressDisplay } from '../../src/scheduler/progress-bar.ts';
 
 describe('run progress with planned totals', () => {
   it('counts a plan as the totals before any file moves, and the time left against it', () => {
@@ -34,5 +36,26 @@ describe('run progress with planned totals', () => {
     m.plan('1', { files: 2, bytes: 50 });
     m.update('download', { item: 'x', done: 10, total: 70 }, '2');
     expect(m.snapshot()).toMatchObject({ files: { done: 1, total: 6 }, bytes: { done: 160, total: 720 } });
+  });
+
+  it('counts an empty file as done at its one report, so a plan with one is reached', () => {
+    const m = new RunProgress({ now: () => 0 });
+    m.plan('0', { files: 2, bytes: 10 });
+    expect(m.update('upload', { item: 'empty', done: 0, total: 0 }, '0')).toMatchObject({ item: 'empty', total: 0 });
+    m.update('upload', { item: 'ten', done: 10, total: 10 }, '0');
+    expect(m.snapshot()).toMatchObject({ files: { done: 2, total: 2 }, bytes: { done: 10, total: 10 }, current: [] });
+    expect(m.allDone()).toBe(true);
+  });
+});
+
+describe('the CLI bar with a plan', () => {
+  it('draws the planned totals at once, before any file reports', () => {
+    let out = '';
+    const d = new ProgressDisplay({ write: (s: string) => (out += s) }, true, { now: () => 0 });
+    d.planned('0', { files: 21, bytes: 440 * 1024 * 1024 });
+    expect(out).toContain('0/21 files 0 B/440 MiB');
+    d.update('upload', { item: 'a', done: 1024, total: 2048 }, '0');
+    d.update('upload', { item: 'a', done: 2048, total: 2048 }, '0');
+    expect(out.split('\r\x1b[2K').at(-1)).toMatch(/ 1\/21 files 2\.0 KiB\/440 MiB/);
   });
 });

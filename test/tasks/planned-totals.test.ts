@@ -57,8 +57,8 @@ describe('planned totals of an upload run', () => {
     expect((await uploadRun(src)).record.tasks[0]!.counts.uploaded).toBe(1);
 
     // Small files go in one batch, the large one streams alone after it: without a plan
-    // the early events would know only the batch's files.
-    const sizes = [1000, 20_000, 300_000, 64, BATCH_FILE_LIMIT + 1024 * 1024];
+    // the early events would know only the batch's files. The empty one still counts as a file done.
+    const sizes = [1000, 20_000, 0, 300_000, 64, BATCH_FILE_LIMIT + 1024 * 1024];
     for (const [i, size] of sizes.entries()) await writeFile(join(src, `f${i}.bin`), Buffer.alloc(size, i + 1));
     const planned = { files: sizes.length, bytes: sizes.reduce((a, b) => a + b, 0) };
 
