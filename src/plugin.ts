@@ -51,6 +51,12 @@ export interface Progress {
   total: number;
 }
 
+/** What a task is about to move, announced once it has decided (skipped files left out). */
+export interface PlannedWork {
+  files: number;
+  bytes: number;
+}
+
 /** What the core offers a plugin. */
 export interface Services {
   config: DaemonConfig;
@@ -170,6 +176,12 @@ export interface TaskContext<Conn = unknown> {
   /** Output of the task before this one in the same run, if any. */
   input?: TaskOutput;
   progress(p: Progress): void;
+  /**
+   * What the task will transfer, once it knows: the run's totals (files and bytes of
+   * the CLI bar and the admin UI) become these instead of growing as files start.
+   * Callable again to correct them.
+   */
+  planned(p: PlannedWork): void;
   /** Values for `{date}`-style placeholders. */
   vars: {
     now: Date;

@@ -104,7 +104,8 @@ export async function runJobCommand(
       { registry: loaded.registry, connections, log, baseDir: dirname(loaded.config.file), markers: store.markers },
       {
         signal: abort.signal,
-        onProgress: (task, p) => display.update(task, p),
+        onProgress: (task, p, part) => display.update(task, p, part),
+        onPlanned: (_task, planned, part) => display.planned(part, planned),
       },
     );
     display.endLine();

@@ -1,8 +1,8 @@
 // What `dropcron run` shows while a job runs: on a terminal, one redrawn bar for the
-// whole run (files and bytes done of those seen, rate, ETA, the files in flight);
+// whole run (files and bytes done of those planned, rate, ETA, the files in flight);
 // elsewhere, one plain line per finished transfer. Transfers run many files at once,
 // so the bar reads the run's progress model, never a single item.
-import type { Progress } from '../plugin.ts';
+import type { PlannedWork, Progress } from '../plugin.ts';
 import { systemClock, type Clock } from './timers.ts';
 import { formatBytes } from '../format-bytes.ts';
 import { RunProgress, type RunProgressSnapshot } from './run-progress.ts';
@@ -27,8 +27,14 @@ export class ProgressDisplay {
     this.model = new RunProgress(clock);
   }
 
-  update(task: string, p: Progress): void {
-    const finished = this.model.update(task, p);
+  /** A task's plan (see RunProgress.plan): the bar's totals from now on. */
+  planned(part: string, planned: PlannedWork): void {
+    this.model.plan(part, planned);
+    if (this.tty) this.draw(this.clock.now());
+  }
+
+  update(task: string, p: Progress, part?: string): void {
+    const finished = this.model.update(task, p, part);
     if (!this.tty) {
       if (finished)
         this.out.write(
@@ -38,6 +44,10 @@ export class ProgressDisplay {
     }
     const now = this.clock.now();
     if (!finished && now - this.lastDraw < REDRAW_MS) return;
+    this.draw(now);
+  }
+
+  private draw(now: number): void {
     this.lastDraw = now;
     this.out.write(`\r\x1b[2K${barLine(this.model.snapshot())}`);
     this.drawn = true;

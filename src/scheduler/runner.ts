@@ -6,7 +6,7 @@ import type { RunMarkers } from '../store/run-markers.ts';
 import { coreError, coreErrors, partialFailureOf, toCoded, type CodedError, type ErrorKind } from '../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type { JobDefinition } from '../config/types.ts';
-import type { Progress, TaskAction, TaskContext, TaskOutput, TaskResult } from '../plugin.ts';
+import type { PlannedWork, Progress, TaskAction, TaskContext, TaskOutput, TaskResult } from '../plugin.ts';
 import type { Registry } from '../registry.ts';
 import { scrubString, type Logger } from '../log.ts';
 import type { RunOutcome, RunRecord, RunTrigger, TaskSummary } from '../store/history.ts';
@@ -51,7 +51,9 @@ export interface RunControl {
   /** Aborts the run from outside (shutdown): the outcome is `aborted`. */
   signal?: AbortSignal;
   /** Every progress report, unthrottled (the CLI draws its bars from these). */
-  onProgress?(task: string, p: Progress): void;
+  onProgress?(task: string, p: Progress, part: string): void;
+  /** A task's announced plan (TaskContext.planned); `part` is as in onProgress (the task's place in the job). */
+  onPlanned?(task: string, planned: PlannedWork, part: string): void;
   onTaskStart?(task: string, index: number): void;
 }
 
@@ -160,7 +162,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
         signal: ctrl.signal,
         dryRun,
         input,
-        progress: progressOf(def.type),
+        ...progressOf(def.type, index),
         vars: {
           now: req.scheduledAt ?? new Date(started),
           timezone: job.timezone,
@@ -301,14 +303,30 @@ async function untilAborted<T>(
 function progressReporter(runId: string, job: string, deps: RunnerDeps, clock: Clock, control: RunControl) {
   const model = new RunProgress(clock);
   let lastEmit = -Infinity;
-  return (task: string) => (p: Progress) => {
-    control.onProgress?.(task, p);
-    if (!deps.events) return;
-    model.update(task, p);
+  const emit = (task: string, force: boolean) => {
     const now = clock.now();
-    if (now - lastEmit < PROGRESS_EVENT_MS && !model.allDone()) return;
+    if (!force && now - lastEmit < PROGRESS_EVENT_MS && !model.allDone()) return;
     lastEmit = now;
-    deps.events.emit('run:progress', { runId, job, task, ...model.snapshot() });
+    deps.events?.emit('run:progress', { runId, job, task, ...model.snapshot() });
+  };
+  return (task: string, index: number): Pick<TaskContext, 'progress' | 'planned'> => {
+    // Items and plans are kept per task of the job, so two tasks of one type do not mix.
+    const part = String(index);
+    return {
+      progress(p) {
+        control.onProgress?.(task, p, part);
+        if (!deps.events) return;
+        model.update(task, p, part);
+        emit(task, false);
+      },
+      // A plan comes once or twice a task: shown at once, so the totals are there before the first file moves.
+      planned(planned) {
+        control.onPlanned?.(task, planned, part);
+        if (!deps.events) return;
+        model.plan(part, planned);
+        emit(task, true);
+      },
+    };
   };
 }
 

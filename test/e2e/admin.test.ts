@@ -152,6 +152,8 @@ describe('admin UI in Chromium', () => {
       await eventually(() => row.textContent()).toMatch(/every day at 02:30/);
       await row.getByRole('link', { name: 'e2e-upload' }).click();
       await page.locator('#task-0-to').waitFor();
+      // Labelled with the task schema's own title for the option (the plugin's words).
+      expect(await page.getByLabel('To Dropbox folder').getAttribute('id')).toBe('task-0-to');
       await page.locator('[data-choose="task-0-to"]').click();
       const dialog = page.locator('#browser');
       await dialog.getByRole('option', { name: /Projects/ }).dblclick();

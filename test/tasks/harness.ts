@@ -8,7 +8,7 @@ import pino from 'pino';
 import { startEmulator } from '../../plugins/dropbox/emulator/index.ts';
 import { createDropboxClient } from '../../plugins/dropbox/api/client.ts';
 import type { DropboxClient, TokenSource } from '../../plugins/dropbox/api/types.ts';
-import type { Progress, TaskContext, TaskOutput, TaskResult, TaskType } from '../../src/plugin.ts';
+import type { PlannedWork, Progress, TaskContext, TaskOutput, TaskResult, TaskType } from '../../src/plugin.ts';
 import { withDefaults } from '../../src/config/defaults.ts';
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -28,6 +28,8 @@ export interface Harness {
   agent: Agent;
   dir: string;
   progress: Progress[];
+  /** Every plan the tasks announced (TaskContext.planned), in order. */
+  planned: PlannedWork[];
   ctx(over?: Partial<TaskContext<DropboxClient>> & { now?: Date }): TaskContext<DropboxClient>;
   run<O>(
     task: TaskType<O, DropboxClient>,
@@ -63,6 +65,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   });
   const dir = await mkdtemp(join(tmpdir(), 'dropcron-tasks-'));
   const progress: Progress[] = [];
+  const planned: PlannedWork[] = [];
   const ctx = (over: Partial<TaskContext<DropboxClient>> & { now?: Date } = {}): TaskContext<DropboxClient> => {
     const { now, ...rest } = over;
     return {
@@ -71,6 +74,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       signal: new AbortController().signal,
       dryRun: false,
       progress: (p) => progress.push(p),
+      planned: (p) => planned.push(p),
       vars: { now: now ?? new Date(), timezone: 'UTC', job: 'test-job', baseDir: dir } as TaskContext['vars'],
       ...rest,
     };
@@ -81,6 +85,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     agent,
     dir,
     progress,
+    planned,
     ctx,
     // The runner gets options from the loader, which fills the schema's defaults: so here.
     run: <O>(

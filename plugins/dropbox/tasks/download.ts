@@ -134,6 +134,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
       r.count('wouldDownload', plan.length);
       return r.finish();
     }
+    ctx.planned({ files: plan.length, bytes: plan.reduce((n, p) => n + (p.c.meta as FileMetadata).size, 0) });
 
     // Parts of planned files that fail now stay, to be resumed by the next run.
     const wanted = new Set(plan.map(({ c, local }) => partKey(local, (c.meta as FileMetadata).rev)));

@@ -162,6 +162,7 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
       r.count('wouldUpload', plan.length);
       return r.finish();
     }
+    ctx.planned({ files: plan.length, bytes: plan.reduce((n, p) => n + p.file.size, 0) });
 
     // 5. Transfer: small files in batches (one commit each), large ones streamed alone.
     const clientModified = (f: LocalFile) => (o.keepModified ? f.modified : vars.now);

@@ -2,6 +2,7 @@
 import { h } from '../dom.js';
 import { api } from '../api.js';
 import { state } from '../state.js';
+import { typeSchemas } from '../schemas.js';
 import { outcomeBadge, page, problemsBox, timeEl } from '../components.js';
 import { runButton } from './jobs.js';
 import { tasksCard } from './tasks-card.js';
@@ -16,9 +17,10 @@ function fileProblemsCard(job) {
 }
 
 export async function jobView(name) {
-  const [{ job }, { runs }] = await Promise.all([
+  const [{ job }, { runs }, { taskTypes }] = await Promise.all([
     api('GET', `/api/jobs/${encodeURIComponent(name)}`),
     api('GET', `/api/jobs/${encodeURIComponent(name)}/runs?limit=20`),
+    typeSchemas(),
   ]);
   // The run to show: the one in progress, else the last one started here, else the newest in history.
   const liveId = job.runId ?? [...state.live.entries()].reverse().find(([, r]) => r.job === name)?.[0] ?? runs[0]?.id;
@@ -104,7 +106,7 @@ export async function jobView(name) {
           h('dd', { text: job.overlap === 'queue' ? 'queue the next run' : 'skip while running' }),
         ),
       ),
-      tasksCard(job),
+      tasksCard(job, taskTypes),
     ),
     h(
       'div',

@@ -63,7 +63,7 @@ function planTable(run) {
   );
 }
 
-// The run as a whole (files and bytes of those seen so far, rate, time left), then the files in flight.
+// The run as a whole (files and bytes done of those its tasks planned, rate, time left), then the files in flight.
 function progressView(p) {
   const eta =
     p.etaSeconds !== null && p.bytes.done < p.bytes.total ? `, about ${duration(p.etaSeconds * 1000)} left` : '';

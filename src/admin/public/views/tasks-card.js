@@ -1,9 +1,11 @@
-// A job's tasks, with their Dropbox folders editable in place.
+// A job's tasks, with their remote folders (options the task schema marks `x-remotePath`)
+// editable in place, each labelled with its schema's title: the plugin's words, not ours.
 import { h, toast } from '../dom.js';
 import { api } from '../api.js';
 import { browseFolders } from './folder-browser.js';
 
-export function tasksCard(job) {
+/** `taskSchemas`: each task type's options schema by name (GET /api/schemas' taskTypes). */
+export function tasksCard(job, taskSchemas) {
   return h(
     'div',
     { class: 'card' },
@@ -13,6 +15,7 @@ export function tasksCard(job) {
       { class: 'tasks' },
       job.taskDetails.map((t) => {
         const keys = Object.keys(t.folders);
+        const props = taskSchemas[t.type]?.properties ?? {};
         return h(
           'li',
           {},
@@ -34,7 +37,7 @@ export function tasksCard(job) {
                   return h(
                     'div',
                     { class: 'field inline' },
-                    h('label', { for: id, text: `${k} (Dropbox folder)` }),
+                    h('label', { for: id, text: props[k]?.title ?? k }),
                     h(
                       'div',
                       { class: 'row' },
