@@ -31,6 +31,11 @@ export interface LoadedConfig {
   problems: ConfigProblem[];
   /** Files that had problems: a hot reload keeps their last valid version. */
   invalidFiles: Set<string>;
+  /**
+   * The text of each connection and job file as this load read it: what was judged is
+   * exactly this text (a file written again since may hold something else).
+   */
+  sources: Map<string, string>;
 }
 
 export interface LoadOptions {
@@ -90,10 +95,12 @@ export async function loadConfig(configFile: string, opts: LoadOptions = {}): Pr
   const exposed = config.admin.enabled ? exposureProblem(config.admin) : undefined;
   if (exposed) problems.push({ file, ...yf.position(['admin', 'host']), path: 'admin.host', message: exposed });
 
-  const connections = await loadConnections(config.connections, registry, validators, env, problems, invalidFiles, yf);
-  const jobs = await loadJobs(config, registry, validators, env, problems, invalidFiles, new Set(connections.all), yf);
+  const sources = new Map<string, string>();
+  const files = { invalid: invalidFiles, sources };
+  const connections = await loadConnections(config.connections, registry, validators, env, problems, files, yf);
+  const jobs = await loadJobs(config, registry, validators, env, problems, files, new Set(connections.all), yf);
   await fillStoredSecrets(config, connections.valid, env);
-  return { config, registry, connections: connections.valid, jobs, problems, invalidFiles };
+  return { config, registry, connections: connections.valid, jobs, problems, invalidFiles, sources };
 }
 
 /**
@@ -155,13 +162,19 @@ async function yamlFilesIn(
   }
 }
 
+/** What the loaders record of the files they read: which had problems, and each one's text. */
+interface FilesRead {
+  invalid: Set<string>;
+  sources: Map<string, string>;
+}
+
 async function loadConnections(
   dir: string,
   registry: Registry,
   validators: Validators,
   env: Env,
   problems: ConfigProblem[],
-  invalidFiles: Set<string>,
+  { invalid: invalidFiles, sources }: FilesRead,
   configFile: YamlFile,
 ): Promise<{ valid: ConnectionDefinition[]; all: string[] }> {
   const files = await yamlFilesIn(dir, 'connections', configFile);
@@ -175,6 +188,7 @@ async function loadConnections(
   const claimName = uniqueNames('connection');
   for (const file of files) {
     const yf = await readYamlFile(file, env);
+    sources.set(file, yf.source);
     const mine: ConfigProblem[] = [...yf.problems];
     if (yf.data !== undefined) {
       if (!isObject(yf.data))
@@ -227,7 +241,7 @@ async function loadJobs(
   validators: Validators,
   env: Env,
   problems: ConfigProblem[],
-  invalidFiles: Set<string>,
+  { invalid: invalidFiles, sources }: FilesRead,
   connectionNames: Set<string>,
   configFile: YamlFile,
 ): Promise<JobDefinition[]> {
@@ -241,6 +255,7 @@ async function loadJobs(
   const claimName = uniqueNames('job');
   for (const file of files) {
     const yf = await readYamlFile(file, env);
+    sources.set(file, yf.source);
     const mine: ConfigProblem[] = [...yf.problems];
     let job: JobDefinition | undefined;
     if (yf.data !== undefined) {

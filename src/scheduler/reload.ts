@@ -11,7 +11,7 @@ import { formatProblem } from '../config/problems.ts';
 import type { Registry } from '../registry.ts';
 import type { DaemonConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
-import { DefinitionsMirror } from '../store/definitions-mirror.ts';
+import { DefinitionsMirror, type Accepted } from '../store/definitions-mirror.ts';
 import { clearTextSecrets } from '../store/clear-secrets.ts';
 import type { Store } from '../store/store.ts';
 import { oneLine } from '../one-line.ts';
@@ -63,6 +63,11 @@ export function withLastValid(fresh: LoadedConfig, previous: Pick<LoadedConfig, 
   };
 }
 
+/** The texts a load accepted: read by it, and without problems. */
+function acceptedBy(loaded: LoadedConfig): Accepted {
+  return { accepts: (file, text) => !loaded.invalidFiles.has(file) && loaded.sources.get(file) === text };
+}
+
 export function watchConfig(opts: ReloadOptions): ConfigWatcher {
   const log = opts.log.child({ part: 'reload' });
   const { scheduler } = opts;
@@ -107,7 +112,7 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
     }
     if (mirror) {
       try {
-        const wrote = await mirror.sync(loaded.invalidFiles);
+        const wrote = await mirror.sync(acceptedBy(loaded));
         storeError = undefined;
         // The folders changed under this load: load them again before applying anything.
         if (wrote) {
@@ -177,11 +182,12 @@ export function watchConfig(opts: ReloadOptions): ConfigWatcher {
    */
   const pull = async (): Promise<void> => {
     if (!mirror) return;
-    // Before the first load here, what the scheduler runs is what the loader accepted.
+    // Before the first load here, what the scheduler runs is what the daemon's start-up
+    // load accepted, moments ago.
     const running = new Set([...scheduler.jobDefinitions(), ...scheduler.connectionDefinitions()].map((d) => d.file));
-    const invalid = applied?.invalidFiles ?? { has: (file: string) => !running.has(file) };
+    const accepted = applied ? acceptedBy(applied) : { accepts: (file: string) => running.has(file) };
     try {
-      const wrote = await mirror.sync(invalid);
+      const wrote = await mirror.sync(accepted);
       storeError = undefined;
       if (wrote) await reload();
     } catch (err) {

@@ -43,9 +43,13 @@ interface Base {
   text: string;
 }
 
-/** Files the loader refused (absolute paths): never published. */
-export interface Invalid {
-  has(file: string): boolean;
+/**
+ * Whether the loader accepted this very text of a file (absolute path). Judged by text,
+ * not by file: a file written again after the load that judged it is not published
+ * until a load has judged the new text.
+ */
+export interface Accepted {
+  accepts(file: string, text: string): boolean;
 }
 
 /** The mirror of each folder in this process, so an admin edit of a file finds its mirror. */
@@ -83,14 +87,13 @@ export class DefinitionsMirror {
   }
 
   /**
-   * Brings the folders and the store into step. `invalid`: files the loader refused
-   * (absolute paths), never published. True when it changed a local file, so the
-   * caller loads the folders again.
+   * Brings the folders and the store into step. Only texts the loader `accepted` are
+   * published. True when it changed a local file, so the caller loads the folders again.
    */
-  sync(invalid: Invalid): Promise<boolean> {
+  sync(accepted: Accepted): Promise<boolean> {
     return this.exclusive(async () => {
       try {
-        return await this.syncNow(invalid);
+        return await this.syncNow(accepted);
       } catch (err) {
         // Sync again at the next poll, whatever the revision then (a local edit may be waiting).
         if (this.seen !== undefined) this.seen = '';
@@ -118,7 +121,7 @@ export class DefinitionsMirror {
     });
   }
 
-  private async syncNow(invalid: Invalid): Promise<boolean> {
+  private async syncNow(accepted: Accepted): Promise<boolean> {
     const revision = await this.opts.definitions.revision();
     const rows = new Map((await this.opts.definitions.list()).map((d) => [definitionKey(d), d]));
     const local = await this.readLocal();
@@ -141,7 +144,7 @@ export class DefinitionsMirror {
     };
     if (first && revision === '0') {
       for (const [key, text] of local)
-        if (this.publishable(key, text, invalid)) changes.push({ ...this.split(key), text, base: null });
+        if (this.publishable(key, text, accepted)) changes.push({ ...this.split(key), text, base: null });
       if (changes.length)
         this.log.info(`seeding the cluster's definitions with ${changes.length} files from this daemon`);
     } else if (first) {
@@ -158,7 +161,7 @@ export class DefinitionsMirror {
         } else if (text !== undefined && text === row?.text) {
           this.base.set(key, { version: row.version, text });
         } else if (row?.version === base?.version) {
-          if (text !== undefined && this.publishable(key, text, invalid))
+          if (text !== undefined && this.publishable(key, text, accepted))
             changes.push({ ...this.split(key), text, base: base?.version ?? null });
         } else await follow(key, row, 'edited here while it changed in the cluster');
       }
@@ -183,9 +186,9 @@ export class DefinitionsMirror {
   }
 
   /** Accepted by the loader, and nothing in it the cluster must not share (said once per text). */
-  private publishable(key: string, text: string, invalid: Invalid): boolean {
+  private publishable(key: string, text: string, accepted: Accepted): boolean {
     const file = this.fileOf(key);
-    if (invalid.has(file)) return false;
+    if (!accepted.accepts(file, text)) return false;
     const refused = this.opts.refuse?.(this.split(key).kind, file, text) ?? [];
     if (refused.length && this.refusedText.get(key) !== text)
       for (const p of refused) this.log.warn(`${formatProblem(p)} (not shared with the cluster)`);

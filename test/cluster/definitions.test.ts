@@ -200,7 +200,7 @@ describe('definitions shared by three daemons', () => {
     try {
       const file = join(dirs.jobs, 'a.yaml');
       await writeFile(file, 'name: a # first\n');
-      expect(await mirror.sync(new Set())).toBe(false); // seeds the store
+      expect(await mirror.sync({ accepts: () => true })).toBe(false); // seeds the store
       const [seeded] = await elsewhere.definitions.list();
       expect(seeded).toMatchObject({ name: 'a.yaml', text: 'name: a # first\n' });
       await elsewhere.definitions.apply(
@@ -220,13 +220,20 @@ describe('definitions shared by three daemons', () => {
       // A hand edit meanwhile: the store wins, the local text is kept aside and logged.
       await writeFile(file, 'name: a # mine\n');
       expect(await mirror.changed()).toBe(true);
-      expect(await mirror.sync(new Set())).toBe(true);
+      expect(await mirror.sync({ accepts: () => true })).toBe(true);
       expect(await readFile(file, 'utf8')).toBe('name: a # theirs\n');
       expect(await readFile(join(dirs.jobs, '.a.yaml.local'), 'utf8')).toBe('name: a # mine\n');
       expect(lines.some((l) => /a\.yaml: edited here while it changed in the cluster/.test(String(l.msg)))).toBe(true);
       expect(await mirror.changed()).toBe(false);
       // Now in step: the same edit publishes.
       await mirror.publish(file, 'name: a # mine\n', () => writeFile(file, 'name: a # mine\n'));
+      expect((await elsewhere.definitions.list())[0]!.text).toBe('name: a # mine\n');
+
+      // A text written after the load that judged the file is not published until a load
+      // judges it: a sync between the write and that load sees the old verdict only.
+      await writeFile(file, 'name: a # broken since\n');
+      const judged = (_file: string, text: string) => text === 'name: a # mine\n';
+      expect(await mirror.sync({ accepts: judged })).toBe(false);
       expect((await elsewhere.definitions.list())[0]!.text).toBe('name: a # mine\n');
     } finally {
       mirror.close();
