@@ -6,9 +6,10 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { tree } from '../config/fixtures.ts';
-import { FileRunHistory, type RunRecord } from '../../src/store/history.ts';
+import { FileRunHistory } from '../../src/store/history.ts';
 import { CLI } from '../helpers/cli.ts';
 import { freePort } from '../helpers/proxies.ts';
+import { runRecord } from '../helpers/run-record.ts';
 import { until } from '../helpers/wait.ts';
 
 /** Asynchronous, unlike helpers/cli.ts's dropcron: the test serves HTTP meanwhile. */
@@ -21,15 +22,13 @@ function doctor(dir: string): Promise<{ code: number; out: string; err: string }
 }
 
 /** A past run of `job` in the state's history, through the file store's own writer. */
-function pastRun(state: string, job: string, tasks: { type: string; bytes: number }[]): Promise<void> {
-  const at = new Date().toISOString();
-  const record: RunRecord = {
-    ...{ id: `${job}-1`, job, trigger: 'manual', attempt: 1, dryRun: false, outcome: 'success' },
-    ...{ startedAt: at, endedAt: at, durationMs: 1, bytes: tasks.reduce((n, t) => n + t.bytes, 0) },
-    tasks: tasks.map((t) => ({ ...t, counts: {}, actions: 1, warnings: [] })),
-  };
-  return new FileRunHistory(state, 10).append(record);
-}
+const pastRun = (state: string, job: string, tasks: { type: string; bytes: number }[]) =>
+  new FileRunHistory(state, 10).append(
+    runRecord(job, undefined, {
+      bytes: tasks.reduce((n, t) => n + t.bytes, 0),
+      tasks: tasks.map((t) => ({ ...t, counts: {}, actions: 1, warnings: [] })),
+    }),
+  );
 
 const base = (port: number) =>
   `plugins: [dropbox]\nsandbox: true\nadmin: { enabled: false }\ndropbox: { sandboxPort: ${port} }\n`;
