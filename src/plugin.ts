@@ -266,6 +266,12 @@ export interface DoctorContext {
    * create the key (a doctor writes nothing).
    */
   vault: boolean;
+  /**
+   * The most bytes each task of `job` moved in one past run, by task position (a task
+   * whose type differs from the recorded one has no figure); [] when the job never ran;
+   * undefined when no history is read (a PostgreSQL store: reading could migrate it).
+   */
+  largestRuns(job: JobDefinition): Promise<(number | undefined)[] | undefined>;
 }
 
 /** A plugin's part of a new config folder (`dropcron init`). */

@@ -1,13 +1,14 @@
 // The core's checks for `dropcron doctor`: the state directory, the master key, and each
-// connection's authorisation and proxy. They read and never write: a doctor beside a
+// connection's authorisation and proxy, and the past runs' sizes. They read and never write: a doctor beside a
 // running daemon must not create the key or the directory the daemon would.
 import { connect } from 'node:net';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ConnectionDefinition, ConnectionType, DoctorCheck, Services } from '../plugin.ts';
+import type { ConnectionDefinition, ConnectionType, DoctorCheck, JobDefinition, Services } from '../plugin.ts';
 import { normaliseProxy } from '../net/proxy-check.ts';
 import { loadMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE } from '../store/master-key.ts';
 import { oneLine } from '../one-line.ts';
+import type { Store } from '../store/store.ts';
 
 const mode = (m: number) => (m & 0o777).toString(8).padStart(3, '0');
 
@@ -119,4 +120,23 @@ export async function proxyCheck(def: ConnectionDefinition, timeoutMs = 5000): P
         fix: `start the proxy, or correct proxy: in ${def.file}`,
       }
     : { subject, ok: true, detail: `${p.type} proxy ${where} accepts connections` };
+}
+
+/**
+ * DoctorContext.largestRuns: the most bytes each task of `job` moved in one run, from
+ * the run history. Only the file store's: PostgreSQL's would migrate its schema first.
+ */
+export async function largestRuns(store: Store, job: JobDefinition): Promise<(number | undefined)[] | undefined> {
+  if (store.kind !== 'file') return undefined;
+  const runs = await store.history.list(job.name);
+  // Matched by position and type: a job edited since has no figure for a changed task.
+  return runs.length
+    ? job.tasks.map((t, i) => {
+        const sizes = runs.flatMap((r) => {
+          const s = r.tasks[i];
+          return s?.type === t.type ? [s.bytes] : [];
+        });
+        return sizes.length ? Math.max(...sizes) : undefined;
+      })
+    : [];
 }

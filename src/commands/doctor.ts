@@ -14,7 +14,7 @@ Checks, one line each ("ok" or "FAIL", with the fix): every config file is valid
 state directory and the master key are private; each connection is authorised, has
 the scopes its jobs' tasks need, reaches its proxy and the service through it, and
 the clock agrees with the service's; every job's local folders exist and are
-writable. Reads only: safe beside a running daemon, whose sandbox it shares. Exits 1
+writable, and each download target's disk has room for the job's largest past run. Reads only: safe beside a running daemon, whose sandbox it shares. Exits 1
 when anything is wrong.`,
   async run(argv, cli) {
     parseArgs(argv, []);
@@ -79,6 +79,7 @@ when anything is wrong.`,
             services,
             baseDir: dirname(config.file),
             vault: key.vault,
+            largestRuns: (job) => checks.largestRuns(services.store, job),
           }))
             say(c);
         }

@@ -6,8 +6,10 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { tree } from '../config/fixtures.ts';
+import { FileRunHistory } from '../../src/store/history.ts';
 import { CLI } from '../helpers/cli.ts';
 import { freePort } from '../helpers/proxies.ts';
+import { runRecord } from '../helpers/run-record.ts';
 import { until } from '../helpers/wait.ts';
 
 /** Asynchronous, unlike helpers/cli.ts's dropcron: the test serves HTTP meanwhile. */
@@ -18,6 +20,15 @@ function doctor(dir: string): Promise<{ code: number; out: string; err: string }
     );
   });
 }
+
+/** A past run of `job` in the state's history, through the file store's own writer. */
+const pastRun = (state: string, job: string, tasks: { type: string; bytes: number }[]) =>
+  new FileRunHistory(state, 10).append(
+    runRecord(job, undefined, {
+      bytes: tasks.reduce((n, t) => n + t.bytes, 0),
+      tasks: tasks.map((t) => ({ ...t, counts: {}, actions: 1, warnings: [] })),
+    }),
+  );
 
 const base = (port: number) =>
   `plugins: [dropbox]\nsandbox: true\nadmin: { enabled: false }\ndropbox: { sandboxPort: ${port} }\n`;
@@ -41,6 +52,9 @@ describe('beside a running daemon, on a healthy config', () => {
       expect(r.out).toMatch(/^ok {4}connection 'sandbox': the sandbox: http:\/\/127\.0\.0\.1:\d+ answers$/m);
       expect(r.out).toMatch(/^ok {4}connection 'sandbox': clock: within \d+ s/m);
       expect(r.out).toMatch(/^ok {4}job 'in': download target .*\/inbox\/\d{4}-\d\d-\d\d: created at the first run$/m);
+      expect(r.out).toMatch(
+        /^ok {4}job 'in': disk space for download target .*\/inbox\/\S+: free \d.*; no past run to size it by$/m,
+      );
       expect(r.out).toMatch(/all checks passed\n$/);
       expect(r.code).toBe(0);
       expect(daemon.exitCode).toBeNull();
@@ -77,12 +91,22 @@ describe('on a config broken on purpose', () => {
         'name: up\nschedule: "0 * * * *"\nconnection: narrow\ntasks:\n  - upload: { from: ./missing, to: /up }\n',
       'jobs/down.yaml':
         'name: down\nschedule: "0 * * * *"\nconnection: skewed\ntasks:\n  - download: { from: /x, to: ./afile/sub }\n',
+      // Their past runs: one larger than any disk, one small.
+      'jobs/huge.yaml':
+        'name: huge\nschedule: "0 * * * *"\nconnection: skewed\ntasks:\n  - list: { path: /x }\n  - download: { from: /x, to: ./big }\n',
+      'jobs/small.yaml':
+        'name: small\nschedule: "0 * * * *"\nconnection: skewed\ntasks:\n  - sync: { direction: down, local: ./mirror, remote: /m }\n',
       'jobs/broken.yaml': 'name: broken\nschedule: "0 * * *"\n',
       afile: 'not a folder\n',
     });
     // A state directory others can read; then, for a second run, the master key too.
     await mkdir(join(dir, 'state'));
     await chmod(join(dir, 'state'), 0o755);
+    await pastRun(join(dir, 'state'), 'huge', [
+      { type: 'list', bytes: 0 },
+      { type: 'download', bytes: 2 ** 60 },
+    ]);
+    await pastRun(join(dir, 'state'), 'small', [{ type: 'sync', bytes: 1000 }]);
     const key = join(dir, 'state', 'master.key');
     await writeFile(key, Buffer.alloc(32, 7).toString('base64') + '\n', { mode: 0o600 });
     r = await doctor(dir);
@@ -144,5 +168,13 @@ describe('on a config broken on purpose', () => {
       /^FAIL {2}job 'up': upload source .*\/missing: does not exist; fix: create .*\/missing or change the job's path$/,
     );
     line(/^FAIL {2}job 'down': download target .*\/afile\/sub: .*\/afile is not a folder; fix: /);
+  });
+  it("flags a download target whose disk cannot hold the job's largest past run", () => {
+    line(
+      /^FAIL {2}job 'huge': disk space for download target .*\/big: free \d[^,]*, but the largest past run moved 1048576 TiB; fix: free \d.* on that disk, or move the target to a larger one$/,
+    );
+    line(/^ok {4}job 'small': sync target .*\/mirror: created at the first run$/);
+    line(/^ok {4}job 'small': disk space for sync target .*\/mirror: free \d[^,]*, the largest past run moved 1000 B$/);
+    expect(r.out).not.toMatch(/^FAIL {2}job '(small|down)': disk space/m);
   });
 });

@@ -1,5 +1,6 @@
 // The local folders of a job's tasks, as its next run would use them (placeholders
 // filled in for now): sources must exist, targets must be creatable and writable.
+// disk.ts sizes the targets downloads land in from the same list.
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -12,6 +13,15 @@ interface Use {
   /** A source must exist; a target is created when missing. */
   role: 'source' | 'target';
   writable: boolean;
+  /** Downloads land here, so its disk must hold them. */
+  receives?: boolean;
+}
+
+/** A local path of one of a job's tasks, resolved as its next run would use it. */
+export interface LocalUse extends Use {
+  /** The task's position in the job. */
+  task: number;
+  type: string;
 }
 
 /** The local paths each task type reads or writes; other types have none. */
@@ -24,7 +34,13 @@ function localUses(type: string, o: Record<string, any>): Use[] {
         writable: o.deleteSource === true,
       }));
     case 'download':
-      return [{ path: o.to, role: 'target', writable: true }];
+      return [{ path: o.to, role: 'target', writable: true, receives: true }];
+    case 'sync':
+      return [
+        o.direction === 'down'
+          ? { path: o.local, role: 'target', writable: true, receives: true }
+          : { path: o.local, role: 'source', writable: false },
+      ];
     case 'list':
       return o.output?.file ? [{ path: dirname(o.output.file), role: 'target', writable: true }] : [];
     default:
@@ -32,22 +48,29 @@ function localUses(type: string, o: Record<string, any>): Use[] {
   }
 }
 
+export function localUsesOf(job: JobDefinition, baseDir: string): LocalUse[] {
+  const now = new Date();
+  return job.tasks.flatMap((t, task) =>
+    localUses(t.type, t.options).map((use) => ({
+      ...use,
+      path: resolveLocal(expandPlaceholders(use.path, { now, timezone: job.timezone, job: job.name }), baseDir),
+      task,
+      type: t.type,
+    })),
+  );
+}
+
 export async function folderChecks(job: JobDefinition, baseDir: string): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
-  for (const t of job.tasks) {
-    for (const use of localUses(t.type, t.options)) {
-      const path = resolveLocal(
-        expandPlaceholders(use.path, { now: new Date(), timezone: job.timezone, job: job.name }),
-        baseDir,
-      );
-      const subject = `job '${job.name}': ${t.type} ${use.role} ${path}`;
-      const problem = await folderProblem(path, use);
-      out.push(
-        problem
-          ? { subject, ok: false, detail: problem.detail, fix: problem.fix }
-          : { subject, ok: true, detail: (await exists(path)) ? 'usable' : 'created at the first run' },
-      );
-    }
+  for (const use of localUsesOf(job, baseDir)) {
+    const { path } = use;
+    const subject = `job '${job.name}': ${use.type} ${use.role} ${path}`;
+    const problem = await folderProblem(path, use);
+    out.push(
+      problem
+        ? { subject, ok: false, detail: problem.detail, fix: problem.fix }
+        : { subject, ok: true, detail: (await exists(path)) ? 'usable' : 'created at the first run' },
+    );
   }
   return out;
 }

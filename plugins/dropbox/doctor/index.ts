@@ -1,11 +1,13 @@
 // `dropcron doctor`, the Dropbox part: per connection, Dropbox (or the sandbox) answers
 // through the connection's proxy, the clock agrees with its Date header, and the grant
-// holds the scopes the connection's tasks need; per job, its local folders are usable.
+// holds the scopes the connection's tasks need; per job, its local folders are usable
+// and the disks its downloads land on have room for them.
 import type { ConnectionDefinition, DoctorCheck, DoctorContext, Services } from '../../../src/plugin.ts';
 import { oneLine } from '../../../src/plugin.ts';
 import { request } from 'undici';
 import { resolveEndpoints, scopesOf } from '../auth/app.ts';
 import { grantState } from '../auth/grant.ts';
+import { diskChecks } from './disk.ts';
 import { folderChecks } from './folders.ts';
 
 /** Beyond this the clock is wrong enough to matter: token expiry, and schedules fire off time. */
@@ -27,7 +29,7 @@ export async function doctor(ctx: DoctorContext): Promise<DoctorCheck[]> {
     const scopes = await scopeCheck(def, ctx);
     if (scopes) out.push(scopes);
   }
-  for (const job of ctx.jobs) out.push(...(await folderChecks(job, ctx.baseDir)));
+  for (const job of ctx.jobs) out.push(...(await folderChecks(job, ctx.baseDir)), ...(await diskChecks(job, ctx)));
   return out;
 }
 
