@@ -3,6 +3,7 @@ import { parseArgs, UsageError } from '../args.ts';
 import { resolveConfigFile } from '../config/config-file.ts';
 import { ConfigError, formatProblem } from '../config/problems.ts';
 import { resolve } from 'node:path';
+import { counted } from '../counted.ts';
 
 export const applyCommand: CliCommand = {
   name: 'apply',
@@ -39,16 +40,14 @@ takes no secret written in clear text (use \${VAR} or the admin UI's vault).
       const plan = await planApply(loaded, store.definitions, resolve(folder), { prune: flags.prune === true });
       if (plan.problems.length) {
         for (const p of plan.problems) cli.stderr.write(formatProblem(p) + '\n');
-        cli.stderr.write(
-          `${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'} found; nothing applied\n`,
-        );
+        cli.stderr.write(`${counted(plan.problems.length, 'problem')} found; nothing applied\n`);
         return 1;
       }
       const verb = flags['dry-run'] ? 'would ' : '';
       for (const c of plan.changes) cli.stdout.write(`${verb}${c.action} ${c.kind}/${c.name}\n`);
       if (!flags['dry-run'] && plan.changes.length) await store.definitions.apply(plan.changes, plan.by);
       cli.stdout.write(
-        `${flags['dry-run'] ? 'dry run: ' : ''}${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'}, ${plan.unchanged} unchanged, in the ${store.kind} store\n`,
+        `${flags['dry-run'] ? 'dry run: ' : ''}${counted(plan.changes.length, 'change')}, ${plan.unchanged} unchanged, in the ${store.kind} store\n`,
       );
       return 0;
     } finally {

@@ -4,6 +4,7 @@ import { resolveConfigFile } from '../config/config-file.ts';
 import { formatProblem } from '../config/problems.ts';
 import { dirname } from 'node:path';
 import type { DestinationStream } from 'pino';
+import { counted } from '../counted.ts';
 
 export const doctorCommand: CliCommand = {
   name: 'doctor',
@@ -40,13 +41,13 @@ when anything is wrong.`,
         ? {
             subject: 'config',
             ok: false,
-            detail: `${problems.length} problem${problems.length === 1 ? '' : 's'}, the first: ${formatProblem(problems[0]!)}`,
+            detail: `${counted(problems.length, 'problem')}, the first: ${formatProblem(problems[0]!)}`,
             fix: `dropcron --config ${config.file} validate lists them all`,
           }
         : {
             subject: 'config',
             ok: true,
-            detail: `${config.file}: ${loaded.connections.length} connections, ${loaded.jobs.length} jobs`,
+            detail: `${config.file}: ${counted(loaded.connections.length, 'connection')}, ${counted(loaded.jobs.length, 'job')}`,
           },
     );
     say(await checks.stateCheck(config.state));
@@ -87,7 +88,7 @@ when anything is wrong.`,
     } finally {
       await services.close();
     }
-    cli.stdout.write(failed ? `${failed} problem${failed === 1 ? '' : 's'} found\n` : 'all checks passed\n');
+    cli.stdout.write(failed ? `${counted(failed, 'problem')} found\n` : 'all checks passed\n');
     return failed ? 1 : 0;
   },
 };

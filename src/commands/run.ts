@@ -10,6 +10,7 @@ import type { Registry } from '../registry.ts';
 import { ProgressDisplay } from '../scheduler/progress-bar.ts';
 import { formatBytes } from '../format-bytes.ts';
 import { formatDuration } from '../config/duration.ts';
+import { counted } from '../counted.ts';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -122,7 +123,7 @@ export async function runJobCommand(
         out(
           `would ${a.action} ${a.target}${a.reason ? ` (${a.reason})` : ''}${a.bytes !== undefined ? `, ${formatBytes(a.bytes)}` : ''}`,
         );
-      out(`dry run: ${actions.length} action${actions.length === 1 ? '' : 's'} planned, nothing changed`);
+      out(`dry run: ${counted(actions.length, 'action')} planned, nothing changed`);
     }
     for (const t of record.tasks) {
       const did = Object.entries(t.counts)

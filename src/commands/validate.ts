@@ -2,6 +2,7 @@ import type { CliCommand } from '../plugin.ts';
 import { parseArgs } from '../args.ts';
 import { resolveConfigFile } from '../config/config-file.ts';
 import { formatProblem } from '../config/problems.ts';
+import { counted } from '../counted.ts';
 
 export const validateCommand: CliCommand = {
   name: 'validate',
@@ -18,10 +19,12 @@ prints every problem as file:line:col path message. Exits 0 and prints
     const loaded = await loadConfig(resolveConfigFile(cli.configFile));
     if (loaded.problems.length) {
       for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
-      cli.stderr.write(`${loaded.problems.length} problem${loaded.problems.length === 1 ? '' : 's'} found\n`);
+      cli.stderr.write(`${counted(loaded.problems.length, 'problem')} found\n`);
       return 1;
     }
-    cli.stdout.write(`ok: ${loaded.connections.length} connections, ${loaded.jobs.length} jobs\n`);
+    cli.stdout.write(
+      `ok: ${counted(loaded.connections.length, 'connection')}, ${counted(loaded.jobs.length, 'job')}\n`,
+    );
     return 0;
   },
 };

@@ -77,7 +77,7 @@ describe('dropcron init', () => {
     const config = await readFile(join(dir, 'config.yaml'), 'utf8');
     expect(config).toMatch(/^# dropcron settings/);
     expect(config).toMatch(/^sandbox: true$/m);
-    expect(dropcron(['validate'], cwd, env).out).toBe('ok: 1 connections, 1 jobs\n');
+    expect(dropcron(['validate'], cwd, env).out).toBe('ok: 1 connection, 1 job\n');
 
     // The sandbox on a port of its own: other tests run beside this one.
     await writeFile(join(dir, 'config.yaml'), config.replace('sandboxPort: 8471', `sandboxPort: ${await freePort()}`));

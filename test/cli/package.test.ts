@@ -94,7 +94,7 @@ describe('npm install -g of the tarball', () => {
     );
     const v = run(['validate'], dir);
     expect(v.err).toBe('');
-    expect(v.out).toBe('ok: 1 connections, 1 jobs\n');
+    expect(v.out).toBe('ok: 1 connection, 1 job\n');
     expect(run(['run', 'backup-config', '--dry-run'], dir).code).toBe(0);
 
     const daemon = spawn(bin, ['start'], { cwd: dir });
