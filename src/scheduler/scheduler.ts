@@ -269,6 +269,8 @@ export class Scheduler {
         }
       }
       await this.idle();
+      // Watchers end at once when stopped; waited for so their last cursor write lands before the store closes.
+      await Promise.all([...this.jobs.values()].map((s) => s.watch?.done));
       await this.history.flush();
       await this.fireTimes.flush();
       await this.connections.close();

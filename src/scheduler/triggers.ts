@@ -18,8 +18,10 @@ export interface TriggerDeps {
 }
 
 export interface TriggerHandle {
-  /** Stops watching; a debounce under way is dropped (its changes are still after the saved position). */
+  /** Stops watching; a debounce under way is dropped. */
   stop(): void;
+  /** Settles once the watcher has stopped (its last position saved). */
+  done: Promise<void>;
 }
 
 /** After a watcher failed: the first wait before watching again, doubled up to the cap. */
@@ -60,7 +62,7 @@ export function startTrigger(
       () => {},
     );
   };
-  void (async () => {
+  const done = (async () => {
     // A watcher that fails (the connection not authorised yet, the service down longer
     // than its retries) is started again after a growing wait, not given up on.
     for (let failures = 0; !stop.signal.aborted;) {
@@ -91,6 +93,7 @@ export function startTrigger(
     }
   })();
   return {
+    done,
     stop: () => {
       stop.abort();
       timer?.abort();

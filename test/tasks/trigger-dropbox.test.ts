@@ -54,8 +54,8 @@ tasks:
 `;
 
 async function start(job = JOB): Promise<Daemon> {
-  await mkdir(join(dir, 'connections'));
-  await mkdir(join(dir, 'jobs'));
+  await mkdir(join(dir, 'connections'), { recursive: true });
+  await mkdir(join(dir, 'jobs'), { recursive: true });
   await writeFile(
     join(dir, 'config.yaml'),
     'plugins: [dropbox]\nsandbox: true\nadmin: { enabled: false }\nstate: ./state\nconnections: ./connections\njobs: ./jobs\n',
@@ -109,13 +109,49 @@ describe('dropbox trigger', () => {
     await start();
     await watching();
     await other.upload(await local('a.txt', 'a'), '/inbox/a.txt');
+    // b comes after the watcher has read a's change: two reports, folded by the debounce.
+    const reads = () => emu.requests.filter((r) => r.route.endsWith('list_folder/continue')).length;
+    await until(() => reads() === 1, "the watcher to read a's change", DEBOUNCE_MS);
     await other.upload(await local('b.txt', 'b'), '/inbox/b.txt');
+    await until(() => reads() === 2, "the watcher to read b's change", DEBOUNCE_MS);
     await until(() => ended.length === 1, 'the triggered run', DEBOUNCE_MS + 20_000);
     // Nothing else is coming: a second run would start within another debounce.
     await new Promise((r) => setTimeout(r, DEBOUNCE_MS + 500));
     expect(ended).toHaveLength(1);
     expect(ended[0]!.tasks[0]!.counts).toMatchObject({ downloaded: 2 });
     expect(await got()).toEqual(['a.txt', 'b.txt']);
+  });
+});
+
+describe('dropbox trigger across a restart and a reset', () => {
+  it('runs for a file that arrived while the daemon was down (the cursor is kept in the store)', async () => {
+    await other.createFolder('/inbox');
+    await start();
+    // Stopped once the cursor is saved: stopped before, the watch has no position to resume from.
+    const saved = () =>
+      readdir(join(dir, 'state', 'dropbox-trigger-cursors')).then(
+        (f) => f.length > 0,
+        () => false,
+      );
+    await until(saved, 'the saved cursor', 20_000);
+    await daemon!.stop('test');
+    daemon = undefined;
+    await other.upload(await local('while-down.txt', 'late'), '/inbox/while-down.txt');
+    await start();
+    await until(() => ended.length === 1, 'the run for the change made while down', DEBOUNCE_MS + 20_000);
+    expect(ended[0]!.trigger).toBe('change');
+    expect(await got()).toEqual(['while-down.txt']);
+  });
+
+  it('lists the folder again after a reset and hands on every file there', async () => {
+    await other.createFolder('/inbox');
+    await emu.files.put('sandy', '/inbox/kept.txt', 'kept');
+    await start();
+    await watching();
+    emu.resetCursors();
+    await other.upload(await local('after-reset.txt', 'new'), '/inbox/after-reset.txt');
+    await until(() => ended.length === 1, 'the run after the reset', DEBOUNCE_MS + 20_000);
+    expect(await got()).toEqual(['after-reset.txt', 'kept.txt']);
   });
 });
 
