@@ -14,6 +14,7 @@ import { Registry } from '../../src/registry.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import type { RunRecord } from '../../src/store/history.ts';
 import { captureLogger } from '../scheduler/harness.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { until } from '../helpers/wait.ts';
 import { tokenSource, type Emulator } from './harness.ts';
 
@@ -152,6 +153,38 @@ describe('dropbox trigger across a restart and a reset', () => {
     await other.upload(await local('after-reset.txt', 'new'), '/inbox/after-reset.txt');
     await until(() => ended.length === 1, 'the run after the reset', DEBOUNCE_MS + 20_000);
     expect(await got()).toEqual(['after-reset.txt', 'kept.txt']);
+  });
+});
+
+describe('trigger in a job file', () => {
+  async function load(job: string) {
+    await mkdir(join(dir, 'connections'), { recursive: true });
+    await mkdir(join(dir, 'jobs'), { recursive: true });
+    await writeFile(join(dir, 'config.yaml'), 'plugins: [dropbox]\nconnections: ./connections\njobs: ./jobs\n');
+    await writeFile(join(dir, 'connections/home.yaml'), 'name: home\ntype: dropbox\nsandbox: true\n');
+    await writeFile(join(dir, 'jobs/j.yaml'), job);
+    return loadConfig(join(dir, 'config.yaml'), { env: {} });
+  }
+  const TASKS = 'connection: home\ntasks:\n  - list: { path: /inbox }\n';
+
+  it('stands in for the schedule, with the default debounce', async () => {
+    const loaded = await load(`name: j\ntrigger: { dropbox: { path: /inbox } }\n${TASKS}`);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.jobs[0]).toMatchObject({
+      trigger: { type: 'dropbox', options: { path: '/inbox', recursive: false }, debounceMs: 5000 },
+    });
+    expect(loaded.jobs[0]!.schedule).toBeUndefined();
+  });
+
+  it('is refused when unknown, and a job needs a schedule or a trigger', async () => {
+    const unknown = await load(`name: j\ntrigger: { ftp: { path: /x } }\n${TASKS}`);
+    expect(unknown.problems.map((p) => p.path)).toContain('trigger.ftp');
+    const neither = await load(`name: j\n${TASKS}`);
+    expect(neither.jobs).toEqual([]);
+    expect(neither.problems.map((p) => p.message)).toEqual([
+      "is missing required key 'schedule'",
+      "is missing required key 'trigger'",
+    ]);
   });
 });
 
