@@ -51,7 +51,13 @@ export function summary(ctx: AdminContext, job: JobDefinition) {
     description: job.description,
     enabled: job.enabled,
     schedule: job.schedule ?? null,
-    scheduleWords: job.schedule !== undefined ? cronToWords(job.schedule) : null,
+    // When it runs, in words: the page shows this line for both ways a job starts.
+    scheduleWords: [
+      job.schedule !== undefined ? cronToWords(job.schedule) : undefined,
+      job.trigger ? `on ${job.trigger.type} change` : undefined,
+    ]
+      .filter(Boolean)
+      .join(', and '),
     /** The trigger type that starts the job besides (or instead of) its schedule. */
     trigger: job.trigger?.type ?? null,
     timezone: job.timezone,
