@@ -107,17 +107,19 @@ describe('dropbox trigger', () => {
 
   it('folds two uploads within the debounce into one run', async () => {
     await other.createFolder('/inbox');
-    await start();
+    // A longer debounce here: both changes must be read within it even on a loaded machine.
+    const debounce = 4 * DEBOUNCE_MS;
+    await start(JOB.replace(`${DEBOUNCE_MS}ms`, `${debounce}ms`));
     await watching();
     await other.upload(await local('a.txt', 'a'), '/inbox/a.txt');
     // b comes after the watcher has read a's change: two reports, folded by the debounce.
     const reads = () => emu.requests.filter((r) => r.route.endsWith('list_folder/continue')).length;
-    await until(() => reads() === 1, "the watcher to read a's change", DEBOUNCE_MS);
+    await until(() => reads() === 1, "the watcher to read a's change", debounce);
     await other.upload(await local('b.txt', 'b'), '/inbox/b.txt');
-    await until(() => reads() === 2, "the watcher to read b's change", DEBOUNCE_MS);
-    await until(() => ended.length === 1, 'the triggered run', DEBOUNCE_MS + 20_000);
+    await until(() => reads() === 2, "the watcher to read b's change", debounce);
+    await until(() => ended.length === 1, 'the triggered run', debounce + 20_000);
     // Nothing else is coming: a second run would start within another debounce.
-    await new Promise((r) => setTimeout(r, DEBOUNCE_MS + 500));
+    await new Promise((r) => setTimeout(r, debounce + 500));
     expect(ended).toHaveLength(1);
     expect(ended[0]!.tasks[0]!.counts).toMatchObject({ downloaded: 2 });
     expect(await got()).toEqual(['a.txt', 'b.txt']);
