@@ -220,6 +220,40 @@ export interface TaskType<Opts = any, Conn = any> {
   run(opts: Opts, ctx: TaskContext<Conn>): Promise<TaskResult>;
 }
 
+/**
+ * A way to start a job besides the clock, e.g. `dropbox` (changes under a folder). The
+ * job's `trigger: { <name>: options }` names it; the core debounces what `watch` reports
+ * and hands the folded items to the run's first task as its input.
+ */
+export interface TriggerType<Opts = any, Conn = any> {
+  name: string;
+  /** JSON Schema of the trigger's options object. */
+  schema: JsonSchema;
+  /**
+   * Names an item, so a later report of the same one replaces the earlier within a
+   * debounce (a file written twice is handed on once). Without it every report is kept.
+   */
+  itemKey?(item: unknown): string;
+  /** Watches until `ctx.signal` aborts; resolves then. Throws only for a fault a retry cannot mend. */
+  watch(opts: Opts, ctx: TriggerContext<Conn>): Promise<void>;
+}
+
+export interface TriggerContext<Conn = unknown> {
+  connection: Conn;
+  log: Logger;
+  /** Aborts on the daemon's stop, a reload that changes the job, or its removal. */
+  signal: AbortSignal;
+  /** Where the watcher keeps its position, so a restart picks up what changed while down. */
+  store: PluginStore;
+  /** A key naming this job's watch (letters, digits, `.`, `_`, `-`) for `store`. */
+  key: string;
+  /**
+   * Reports what changed, in the shape a task hands on (the first task's input): the
+   * reports of one debounce are folded into the first one, their items appended.
+   */
+  onChange(output: TaskOutput): void;
+}
+
 /** A CLI command a plugin adds, e.g. `auth` or `emulator`. */
 export interface CliCommand {
   name: string;
@@ -288,6 +322,8 @@ export interface Plugin {
   configSchema?: JsonSchema;
   connectionTypes: ConnectionType[];
   taskTypes: TaskType[];
+  /** What besides the clock may start a job (`trigger:` in a job file). */
+  triggerTypes?: TriggerType[];
   commands?: CliCommand[];
   /** Starts the plugin's sandbox service for demos and tests. */
   startSandbox?(services: Services): Promise<Sandbox>;

@@ -1,5 +1,5 @@
 // Loads plugins named in config.yaml and indexes their connection and task types.
-import type { ConnectionType, Plugin, TaskType, CliCommand, JsonSchema } from './plugin.ts';
+import type { ConnectionType, Plugin, TaskType, TriggerType, CliCommand, JsonSchema } from './plugin.ts';
 import { existsSync } from 'node:fs';
 import { registerSecretFields } from './secret-keys.ts';
 import coreConnectionSchema from './config/schemas/connection.schema.json' with { type: 'json' };
@@ -36,6 +36,7 @@ export class Registry {
   readonly plugins: Plugin[] = [];
   readonly connectionTypes = new Map<string, ConnectionType>();
   readonly taskTypes = new Map<string, TaskType>();
+  readonly triggerTypes = new Map<string, TriggerType>();
 
   add(plugin: Plugin): void {
     this.plugins.push(plugin);
@@ -43,8 +44,10 @@ export class Registry {
     if (plugin.configSchema) registerSecretFields(plugin.configSchema);
     for (const c of plugin.connectionTypes) registerSecretFields(c.schema);
     for (const t of plugin.taskTypes) registerSecretFields(t.schema);
+    for (const t of plugin.triggerTypes ?? []) registerSecretFields(t.schema);
     for (const c of plugin.connectionTypes) this.connectionTypes.set(c.type, withCoreFields(plugin.name, c));
     for (const t of plugin.taskTypes) this.taskTypes.set(t.name, t);
+    for (const t of plugin.triggerTypes ?? []) this.triggerTypes.set(t.name, t);
   }
 }
 

@@ -6,6 +6,7 @@ import { dropboxConnectionOps } from './auth/index.ts';
 import { dropboxTasks } from './tasks/index.ts';
 import commands from './commands.ts';
 import { starter } from './starter.ts';
+import { dropboxTrigger } from './watch.ts';
 
 const plugin: Plugin = {
   name: 'dropbox',
@@ -38,6 +39,7 @@ const plugin: Plugin = {
     },
   ],
   taskTypes: dropboxTasks,
+  triggerTypes: [dropboxTrigger],
   errors: dropboxErrors,
   commands,
   starter,

@@ -43,14 +43,23 @@ export function summary(ctx: AdminContext, job: JobDefinition) {
     (j) => j.name === job.name,
   );
   let next: string | null = (health?.nextRun as string | null | undefined) ?? null;
-  if (!health && job.enabled) next = nextRuns(job.schedule, job.timezone, 1)[0]?.toISOString() ?? null;
+  if (!health && job.enabled && job.schedule !== undefined)
+    next = nextRuns(job.schedule, job.timezone, 1)[0]?.toISOString() ?? null;
   return {
     name: job.name,
     file: basename(job.file),
     description: job.description,
     enabled: job.enabled,
-    schedule: job.schedule,
-    scheduleWords: cronToWords(job.schedule),
+    schedule: job.schedule ?? null,
+    // When it runs, in words: the page shows this line for both ways a job starts.
+    scheduleWords: [
+      job.schedule !== undefined ? cronToWords(job.schedule) : undefined,
+      job.trigger ? `on ${job.trigger.type} change` : undefined,
+    ]
+      .filter(Boolean)
+      .join(', and '),
+    /** The trigger type that starts the job besides (or instead of) its schedule. */
+    trigger: job.trigger?.type ?? null,
     timezone: job.timezone,
     connection: job.connection,
     tasks: job.tasks.map((t) => t.type),
@@ -79,7 +88,10 @@ export async function jobDetail(ctx: AdminContext, job: JobDefinition, reply: Fa
     version,
     definition,
     overlap: job.overlap,
-    nextRuns: job.enabled ? nextRuns(job.schedule, job.timezone, 3).map((d) => d.toISOString()) : [],
+    nextRuns:
+      job.enabled && job.schedule !== undefined
+        ? nextRuns(job.schedule, job.timezone, 3).map((d) => d.toISOString())
+        : [],
     taskDetails: job.tasks.map((t, index) => {
       const keys = folderKeys(ctx, t.type);
       return {

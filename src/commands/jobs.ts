@@ -35,9 +35,13 @@ history  Shows the job's recorded runs, newest first (default: the last 20): sta
     for (const p of loaded.problems) cli.stderr.write(formatProblem(p) + '\n');
     const rows = loaded.jobs.map((j) => [
       j.name,
-      j.schedule,
+      [j.schedule, j.trigger && `on ${j.trigger.type} change`].filter(Boolean).join(', '),
       j.timezone,
-      j.enabled ? formatInZone(nextRuns(j.schedule, j.timezone)[0]!, j.timezone) : 'disabled',
+      !j.enabled
+        ? 'disabled'
+        : j.schedule !== undefined
+          ? formatInZone(nextRuns(j.schedule, j.timezone)[0]!, j.timezone)
+          : 'on change',
       j.connection,
       j.tasks.map((t) => t.type).join(', '),
     ]);

@@ -19,7 +19,7 @@ import { defaultStateDir } from './config-file.ts';
 import { nextRuns } from '../scheduler/next-run.ts';
 import { cronBoundsProblem } from '../scheduler/cron-bounds.ts';
 import { oneLine } from '../one-line.ts';
-import type { DaemonConfig, JobDefinition, ConnectionDefinition } from './types.ts';
+import type { DaemonConfig, JobDefinition, ConnectionDefinition, TriggerDefinition } from './types.ts';
 import { loadPlugins, type Registry } from '../registry.ts';
 import { exposureProblem } from '../admin/exposure.ts';
 
@@ -397,6 +397,7 @@ function toJob(file: string, d: Record<string, any>, config: DaemonConfig): JobD
     description: d.description,
     enabled: d.enabled,
     schedule: d.schedule,
+    ...(d.trigger ? { trigger: toTrigger(d.trigger) } : {}),
     timezone: d.timezone ?? config.timezone,
     connection: d.connection,
     overlap: d.overlap,
@@ -410,6 +411,15 @@ function toJob(file: string, d: Record<string, any>, config: DaemonConfig): JobD
       return { type, options: t[type]! };
     }),
   };
+}
+
+/** `trigger: { <type>: options }`; every trigger type takes `debounce` (the core folds what it reports). */
+function toTrigger(t: Record<string, Record<string, unknown>>): TriggerDefinition {
+  const type = Object.keys(t)[0]!;
+  const options = t[type]!;
+  const { debounce, ...own } = options;
+  // The schema's default fills it in; its pattern admits only durations parseDuration reads.
+  return { type, options: own, debounceMs: parseDuration(debounce as string)! };
 }
 
 /** `a.b[0].c` -> ['a', 'b', 0, 'c'] */

@@ -45,12 +45,23 @@ export interface TaskDefinition {
   options: Record<string, unknown>;
 }
 
+export interface TriggerDefinition {
+  /** Trigger type, e.g. `dropbox`. */
+  type: string;
+  options: Record<string, unknown>;
+  /** Changes reported within this many milliseconds of the first fold into one run. */
+  debounceMs: number;
+}
+
 export interface JobDefinition {
   name: string;
   file: string;
   description?: string;
   enabled: boolean;
-  schedule: string;
+  /** Cron; absent when only a trigger starts the job. */
+  schedule?: string;
+  /** What besides the clock starts the job (a plugin's trigger type). */
+  trigger?: TriggerDefinition;
   timezone: string;
   connection: string;
   overlap: 'skip' | 'queue';

@@ -49,6 +49,16 @@ export function schemaSet(registry: Registry): SchemaSet {
   task.properties = {};
   task.additionalProperties = false;
   for (const [name, tt] of registry.taskTypes) task.properties[name] = tt.schema;
+  job.properties.trigger.properties = {};
+  job.properties.trigger.additionalProperties = false;
+  // `debounce` is the core's (it folds what a watcher reports), defined once for every trigger type.
+  for (const [name, tt] of registry.triggerTypes) {
+    const own = (tt.schema.properties ?? {}) as Record<string, JsonSchema>;
+    job.properties.trigger.properties[name] = {
+      ...tt.schema,
+      properties: { ...own, debounce: job.definitions.debounce },
+    };
+  }
   const compiled: Record<string, JsonSchema> = { connection: connectionSchema, job };
   for (const [type, ct] of registry.connectionTypes) compiled[`type:${type}`] = ct.schema;
   const key = createHash('sha256')

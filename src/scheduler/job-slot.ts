@@ -3,6 +3,7 @@ import type { JobDefinition } from '../config/types.ts';
 import type { RunOutcome } from '../store/history.ts';
 import type { CronHandle } from './cron.ts';
 import type { RunRequest } from './runner.ts';
+import type { TriggerHandle } from './triggers.ts';
 
 export interface Active {
   req: RunRequest;
@@ -18,6 +19,8 @@ export interface Active {
 export interface JobSlot {
   def: JobDefinition;
   cron?: CronHandle;
+  /** The watcher of the job's trigger, when it has one. */
+  watch?: TriggerHandle;
   active?: Active;
   /** overlap: queue keeps at most one run waiting; later fires fold into it. */
   queued?: RunRequest;

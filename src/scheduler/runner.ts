@@ -24,6 +24,8 @@ export interface RunRequest {
   scheduledAt?: Date;
   /** Chosen by the caller when it must hand the id out before the run starts. */
   id?: string;
+  /** The first task's input: what a trigger saw change. */
+  input?: TaskOutput;
 }
 
 export interface RunnerDeps {
@@ -142,7 +144,7 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
   marker();
   try {
     lease = await untilAborted(deps.connections.acquire(job.connection), ctrl.signal, deps.abortSettleMs, clock);
-    let input: TaskOutput | undefined;
+    let input: TaskOutput | undefined = req.input;
     for (const [index, def] of job.tasks.entries()) {
       if (ctrl.signal.aborted) break;
       const type = deps.registry.taskTypes.get(def.type);

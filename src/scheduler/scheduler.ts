@@ -27,6 +27,8 @@ import { notStartedRecord, skippedRecord } from './run-records.ts';
 import { newRunId, runJob, RunAborted, type RunRequest } from './runner.ts';
 import { sleep, systemClock, type Clock } from './timers.ts';
 import { HEARTBEAT_MS, stuckTimers } from './watchdog.ts';
+import { startTrigger } from './triggers.ts';
+import type { TaskOutput } from '../plugin.ts';
 
 /** History files read side by side for the jobs' last outcomes. */
 const HISTORY_READS_AT_ONCE = 32;
@@ -48,7 +50,8 @@ export interface SchedulerOptions {
 export interface JobHealth {
   name: string;
   enabled: boolean;
-  schedule: string;
+  /** null when only a trigger starts the job. */
+  schedule: string | null;
   timezone: string;
   /** ISO time of the next scheduled run; null when disabled. */
   nextRun: string | null;
@@ -143,6 +146,7 @@ export class Scheduler {
     for (const [name, slot] of this.jobs) {
       if (next.has(name)) continue;
       slot.cron?.stop();
+      slot.watch?.stop();
       slot.retry?.abort();
       clearTimeout(slot.missed?.timer);
       slot.queued = undefined;
@@ -158,8 +162,10 @@ export class Scheduler {
       } else if (JSON.stringify(slot.def) !== JSON.stringify(def)) {
         // A run in progress finishes with the definition it started with.
         slot.cron?.stop();
+        slot.watch?.stop();
         slot.def = def;
         slot.cron = this.startCron(slot);
+        slot.watch = this.startWatch(slot);
         this.saveFireTimes(slot);
         out.changed.push(def.name);
       }
@@ -183,7 +189,7 @@ export class Scheduler {
       jobs: [...this.jobs.values()].map((s) => ({
         name: s.def.name,
         enabled: s.def.enabled,
-        schedule: s.def.schedule,
+        schedule: s.def.schedule ?? null,
         timezone: s.def.timezone,
         nextRun: s.cron?.nextRun()?.toISOString() ?? null,
         lastOutcome: s.lastOutcome,
@@ -229,6 +235,7 @@ export class Scheduler {
       clearInterval(this.recovery);
       for (const slot of this.jobs.values()) {
         slot.cron?.stop();
+        slot.watch?.stop();
         slot.retry?.abort();
         clearTimeout(slot.missed?.timer);
         if (slot.queued)
@@ -262,6 +269,8 @@ export class Scheduler {
         }
       }
       await this.idle();
+      // Watchers end at once when stopped; waited for so their last cursor write lands before the store closes.
+      await Promise.all([...this.jobs.values()].map((s) => s.watch?.done));
       await this.history.flush();
       await this.fireTimes.flush();
       await this.connections.close();
@@ -296,8 +305,25 @@ export class Scheduler {
     const slot: JobSlot = { def, lastOutcome: null, lastRunAt: null };
     this.jobs.set(def.name, slot);
     slot.cron = this.startCron(slot);
+    slot.watch = this.startWatch(slot);
     this.saveFireTimes(slot);
     return slot;
+  }
+
+  /** The job's trigger, if it has one: a change run per debounce, under the same policies as a fire. */
+  private startWatch(slot: JobSlot) {
+    const name = slot.def.name;
+    const deps = {
+      registry: this.opts.registry,
+      connections: this.connections,
+      store: this.opts.services.store,
+      log: this.log,
+      clock: this.clock,
+    };
+    return startTrigger(slot.def, deps, (input) => {
+      if (this.jobs.get(name) !== slot || this.stopping) return;
+      this.trigger(name, 'change', { input });
+    });
   }
 
   /**
@@ -319,7 +345,7 @@ export class Scheduler {
   }
 
   private startCron(slot: JobSlot): CronHandle | undefined {
-    if (!slot.def.enabled) return undefined;
+    if (!slot.def.enabled || slot.def.schedule === undefined) return undefined;
     const name = slot.def.name;
     return startCron(slot.def.schedule, slot.def.timezone, {
       fire: (scheduledAt) => {
@@ -352,6 +378,8 @@ export class Scheduler {
   }
 
   private saveFireTimes(slot: JobSlot, lastScheduledAt?: Date): void {
+    // A job only a trigger starts has no slots to catch up on.
+    if (slot.def.schedule === undefined) return this.fireTimes.delete(slot.def.name);
     const prev = this.fireTimes.get(slot.def.name);
     const last =
       lastScheduledAt?.toISOString() ?? (prev?.schedule === slot.def.schedule ? prev.lastScheduledAt : undefined);
@@ -366,7 +394,7 @@ export class Scheduler {
   private trigger(
     name: string,
     trigger: RunTrigger,
-    opts: { attempt?: number; dryRun?: boolean; scheduledAt?: Date },
+    opts: { attempt?: number; dryRun?: boolean; scheduledAt?: Date; input?: TaskOutput },
   ): string {
     const slot = this.jobs.get(name)!;
     const req: RunRequest = {
@@ -376,12 +404,18 @@ export class Scheduler {
       attempt: opts.attempt ?? 1,
       dryRun: opts.dryRun ?? false,
       scheduledAt: opts.scheduledAt,
+      ...(opts.input ? { input: opts.input } : {}),
     };
     if (slot.active) {
       if (slot.def.overlap === 'queue') {
         // One queued run per job and daemon: the run waiting for another daemon's is one.
         const waiting = slot.queued ?? (slot.active.waiting ? slot.active.req : undefined);
         if (waiting) {
+          // What changed must still reach a run: the waiting one takes these items too.
+          if (opts.input) {
+            waiting.input ??= { kind: opts.input.kind, items: [] };
+            waiting.input.items.push(...opts.input.items);
+          }
           this.log.info(
             { job: name },
             `job ${name} is running and a run is already queued; this ${trigger} run folds into it`,

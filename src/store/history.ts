@@ -9,7 +9,7 @@ import { KeyedQueue } from '../keyed-queue.ts';
 import type { ErrorKind } from '../errors.ts';
 
 export type RunOutcome = 'success' | 'failed' | 'skipped' | 'aborted' | 'timeout' | 'interrupted';
-export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry';
+export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry' | 'change';
 
 export interface TaskSummary {
   type: string;

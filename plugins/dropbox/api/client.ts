@@ -37,6 +37,7 @@ import {
 import { inNamespace } from './namespace-queue.ts';
 import { tightestLimit } from './space.ts';
 import { listFolderPages, searchPages } from './list.ts';
+import { changesSince, latestCursor, longpoll, type Changes, type PollAnswer } from './changes.ts';
 import { uploadFile, MAX_REQUEST_BODY, type UploadContext } from './upload.ts';
 import { uploadMany } from './upload-many.ts';
 import { pollJob } from './async-job.ts';
@@ -53,6 +54,8 @@ import { Pacer, type PacerOptions, type PacerStats } from './pacer.ts';
 import type { UploadCheckpoints } from './upload-checkpoints.ts';
 
 export const DEFAULT_ENDPOINTS = { api: 'https://api.dropboxapi.com', content: 'https://content.dropboxapi.com' };
+/** Where list_folder/longpoll is answered. */
+const DEFAULT_NOTIFY = 'https://notify.dropboxapi.com';
 
 // Chosen with bench/connector.bench.ts (bench/RESULTS.md): on loopback 8-64 MiB chunks
 // all ran at 290-330 MiB/s (4 MiB: 260), so any of them is at the wire's speed there;
@@ -75,7 +78,7 @@ export const DEFAULT_SIMPLE_UPLOAD_MAX = 8 * 1024 * 1024;
 export interface ClientOptions {
   dispatcher: Dispatcher;
   token: TokenSource;
-  endpoints?: { api?: string; content?: string };
+  endpoints?: { api?: string; content?: string; notify?: string };
   business?: { pathRoot?: string; selectUser?: string; selectAdmin?: string };
   appFolder?: boolean;
   log?: Logger;
@@ -129,6 +132,7 @@ class Client implements DropboxClient, DropboxClientExtras {
       token: o.token,
       api: this.api,
       content: o.endpoints?.content ?? DEFAULT_ENDPOINTS.content,
+      notify: o.endpoints?.notify ?? DEFAULT_NOTIFY,
       log: o.log,
       retry: o.retry,
       // One client per connection (version), so this is the connection's one pacer.
@@ -275,6 +279,18 @@ class Client implements DropboxClient, DropboxClientExtras {
   listFolder(path: string, opts: ListOptions = {}): AsyncIterable<Metadata> {
     const p = normalizePath(path, 'root-ok', 'files/list_folder');
     return listFolderPages(this.t, p, opts);
+  }
+
+  latestCursor(path: string, opts: CallOptions & { recursive?: boolean } = {}): Promise<string> {
+    return latestCursor(this.t, normalizePath(path, 'root-ok', 'files/list_folder/get_latest_cursor'), opts);
+  }
+
+  longpoll(cursor: string, opts: CallOptions = {}): Promise<PollAnswer> {
+    return longpoll(this.t, cursor, opts);
+  }
+
+  changesSince(cursor: string, opts: CallOptions = {}): Promise<Changes> {
+    return changesSince(this.t, cursor, opts);
   }
 
   search(query: string, opts: SearchOptions = {}): AsyncIterable<Metadata> {

@@ -24,6 +24,8 @@ export interface Call {
   /** e.g. 'files/upload_session/append_v2'. */
   route: string;
   style: 'rpc' | 'upload' | 'download';
+  /** list_folder/longpoll goes to the notify host, without a token or namespace headers. */
+  host?: 'notify';
   arg?: unknown;
   /** Makes the body for one attempt; called again for each replay (re-opening the file at its offset). */
   body?: () => Body | Promise<Body>;
@@ -52,6 +54,8 @@ export interface TransportOptions {
   token: TokenSource;
   api: string;
   content: string;
+  /** Where list_folder/longpoll goes; the api host when not given. */
+  notify?: string;
   log?: Logger;
   retry?: Partial<RetryPolicy>;
   /** Path-Root / Select-User / Select-Admin headers for a call. */
@@ -141,11 +145,11 @@ export class Transport {
   }
 
   private async once<T>(call: Call, token: string, attempt: number): Promise<Response<T>> {
-    const host = call.style === 'rpc' ? this.o.api : this.o.content;
+    const notify = call.host === 'notify';
+    const host = notify ? (this.o.notify ?? this.o.api) : call.style === 'rpc' ? this.o.api : this.o.content;
     const url = `${host.replace(/\/+$/, '')}/2/${call.route}`;
     const headers: Record<string, string> = {
-      authorization: `Bearer ${token}`,
-      ...(await this.o.namespaceHeaders?.(!call.noPathRoot)),
+      ...(notify ? {} : { authorization: `Bearer ${token}`, ...(await this.o.namespaceHeaders?.(!call.noPathRoot)) }),
       ...call.headers,
     };
     let body: Body['data'] | string | undefined;

@@ -140,6 +140,12 @@ export interface DropboxClient {
   getMetadata(path: string, opts?: CallOptions): Promise<FileMetadata | FolderMetadata | undefined>;
   /** Every entry under `path`, page by page, never holding a whole listing in memory. */
   listFolder(path: string, opts?: ListOptions): AsyncIterable<Metadata>;
+  /** A cursor at the folder's present state, for longpoll and changesSince. */
+  latestCursor(path: string, opts?: CallOptions & { recursive?: boolean }): Promise<string>;
+  /** Waits (about 30 s at most) for a change after `cursor`. */
+  longpoll(cursor: string, opts?: CallOptions): Promise<import('./changes.ts').PollAnswer>;
+  /** The entries changed after `cursor` (deleted ones tagged `deleted`), and the cursor after them. */
+  changesSince(cursor: string, opts?: CallOptions): Promise<import('./changes.ts').Changes>;
   /** Creates a folder; an existing folder is success when `ensure` is true (default). */
   createFolder(path: string, opts?: CallOptions & { ensure?: boolean }): Promise<FolderMetadata>;
   /**

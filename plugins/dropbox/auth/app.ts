@@ -21,6 +21,8 @@ export interface Endpoints {
   content: string;
   /** Where the browser goes for /oauth2/authorize. */
   www: string;
+  /** Where list_folder/longpoll goes (a trigger's watch); the client's default when absent. */
+  notify?: string;
 }
 
 export const DROPBOX_ENDPOINTS: Endpoints = {
@@ -86,6 +88,8 @@ export function resolveEndpoints(def: ConnectionDefinition, services: Services):
       api: trim(base),
       content: trim(d.endpoints.content ?? d.endpoints.api ?? DROPBOX_ENDPOINTS.content),
       www: trim(d.endpoints.www ?? d.endpoints.api ?? DROPBOX_ENDPOINTS.www),
+      // A stand-in for Dropbox (endpoints.api) answers the long poll too.
+      ...(d.endpoints.api ? { notify: trim(d.endpoints.api) } : {}),
     };
   }
   if (d.sandbox) {
@@ -98,7 +102,7 @@ export function resolveEndpoints(def: ConnectionDefinition, services: Services):
       url = `http://127.0.0.1:${port}`;
     }
     const u = trim(url);
-    return { api: u, content: u, www: u };
+    return { api: u, content: u, www: u, notify: u };
   }
   return DROPBOX_ENDPOINTS;
 }

@@ -148,10 +148,14 @@ function changedSince(call: Call, c: ListCursor): boolean {
   return false;
 }
 
+function isOurCursor(cursor: string): boolean {
+  return cursor.startsWith(CURSOR_PREFIX) && cursor.length > 20;
+}
+
 function takeCursor(call: Call, cursor: string): ListCursor {
   const c = call.st.cursors.get(cursor);
   // One of ours that is gone has expired; anything else was never a cursor.
-  if (!c && cursor.startsWith(CURSOR_PREFIX) && cursor.length > 20) throw routeError(tag('reset'));
+  if (!c && isOurCursor(cursor)) throw routeError(tag('reset'));
   if (!c || c.owner !== ownerKey(call)) throw badRequest(call.route.name, `Invalid "cursor" parameter: '${cursor}'`);
   if (c.epoch !== call.st.cursorEpoch) throw routeError(tag('reset'));
   return c;
@@ -203,6 +207,8 @@ export const readRoutes: RouteDef[] = [
     arg: t.struct({ cursor: t.str({ min: 1 }), timeout: { ty: t.uint({ min: 30, max: 480 }), default: 30 } }),
     async handle(call) {
       const c = call.st.cursors.get(call.arg.cursor);
+      // As continue does: one of ours that is gone (the sandbox restarted) has expired.
+      if (!c && isOurCursor(call.arg.cursor)) throw routeError(tag('reset'));
       if (!c) throw badRequest(call.route.name, `Invalid "cursor" parameter: '${call.arg.cursor}'`);
       if (c.epoch !== call.st.cursorEpoch) throw routeError(tag('reset'));
       if (changedSince(call, c)) return { changes: true };
