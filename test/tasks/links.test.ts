@@ -7,6 +7,9 @@ import { request } from 'undici';
 import { uploadTask } from '../../plugins/dropbox/tasks/upload.ts';
 import { listTask } from '../../plugins/dropbox/tasks/list.ts';
 import type { FileLink, Metadata } from '../../plugins/dropbox/api/types.ts';
+import { createDropboxClient } from '../../plugins/dropbox/api/client.ts';
+import { TaskFailedError } from '../../plugins/dropbox/tasks/result.ts';
+import { withDefaults } from '../../src/config/defaults.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -61,5 +64,32 @@ describe('links', () => {
     const res = await h.run(listTask, { path: '/dry', link: 'temporary' }, { dryRun: true });
     expect(res.links).toBeUndefined();
     expect(res.counts.links).toBeUndefined();
+  });
+});
+
+describe('a shared link without the sharing.write scope', () => {
+  it('fails the file with the fix: sign in again with sharing.write', async () => {
+    const scopes = ['account_info.read', 'files.metadata.read', 'files.content.read', 'files.content.write'];
+    const client = createDropboxClient({
+      dispatcher: h.agent,
+      token: {
+        token: async () => h.emu.issueToken({ account: 'sandy', scopes }).accessToken,
+        refresh: async () => h.emu.issueToken({ account: 'sandy', scopes }).accessToken,
+      },
+      endpoints: { api: h.emu.url, content: h.emu.url },
+    });
+    await h.emu.files.put('sandy', '/noscope/a.txt', 'alpha');
+    const err = await listTask
+      .run(withDefaults(listTask.schema, { path: '/noscope', link: { shared: {} } }) as never, {
+        ...h.ctx(),
+        connection: client,
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedError);
+    expect((err as TaskFailedError).failures).toEqual([
+      expect.stringMatching(
+        /^\/noscope\/a\.txt: .*lacks the scope 'sharing\.write'.*sign in again with sharing\.write/,
+      ),
+    ]);
   });
 });
