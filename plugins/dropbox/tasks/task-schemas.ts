@@ -133,7 +133,7 @@ const obj = (
 /** upload's and list's `link`: a link per file, handed on and reported (tasks/links.ts). */
 const link = (files: string): Schema => ({
   title: 'Make links',
-  description: `A link to each of ${files}, handed on to the next task and reported in the run's result and its webhook notification. 'temporary': a 4-hour download link; 'shared': the file's shared link (an existing one is reused).`,
+  description: `A link to each of ${files}, handed on to the next task and reported in the run's result and its webhook notification. 'temporary': a 4-hour download link; { shared: { expires: 7d, visibility: public | team_only } }: the file's shared link (an existing one is reused; needs the scope sharing.write).`,
   oneOf: [
     { title: 'Temporary link (4 hours)', const: 'temporary' },
     obj(
