@@ -166,9 +166,10 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
     }
 
     // 5. Transfer: small files in batches (one commit each), large ones streamed alone.
+    // Kept only for links: a big upload without them holds no metadata per file.
     const done: FileMetadata[] = [];
     const uploaded = async (p: Planned, meta: FileMetadata) => {
-      done.push(meta);
+      if (o.link) done.push(meta);
       await verifyAndDelete(p, meta, o, r, ctx);
     };
     const clientModified = (f: LocalFile) => (o.keepModified ? f.modified : vars.now);
