@@ -200,6 +200,14 @@ export interface TaskAction {
   bytes?: number;
 }
 
+/** A link the task made to something it wrote or found, for the run's record and its notification. */
+export interface TaskLink {
+  target: string;
+  url: string;
+  /** ISO date-time after which the link stops working, when it does. */
+  expires?: string;
+}
+
 export interface TaskResult {
   /** e.g. { uploaded: 3, skipped: 1 } */
   counts: Record<string, number>;
@@ -209,6 +217,7 @@ export interface TaskResult {
   output?: TaskOutput;
   actions: TaskAction[];
   warnings: string[];
+  links?: TaskLink[];
 }
 
 export interface TaskType<Opts = any, Conn = any> {

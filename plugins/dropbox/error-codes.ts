@@ -27,8 +27,8 @@ export const dropboxErrors = {
   },
   DBX_MISSING_SCOPE: {
     kind: 'fatal',
-    meaning: 'The Dropbox app lacks a permission (scope) the call needs.',
-    fix: 'Enable the scope in the App Console, then reconnect: existing tokens keep their old scopes.',
+    meaning: "The connection's token lacks a permission (scope) the call needs, e.g. sharing.write for shared links.",
+    fix: "Add the scope to the connection's scopes (for a custom app also enable it in the App Console), then sign in again: existing tokens keep their old scopes.",
   },
   DBX_GRANT_REVOKED: {
     kind: 'fatal',

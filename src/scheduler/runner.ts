@@ -178,6 +178,8 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
         summary.actions = result.actions.length;
         // Warnings and failures are kept in full in the log; history keeps the first few.
         summary.warnings = result.warnings.slice(0, HISTORY_LINES).map(scrubString);
+        // Links are what the task was asked to hand out, so they are kept as made, not scrubbed.
+        if (result.links?.length) summary.links = result.links.slice(0, LINKS_KEPT);
         for (const w of result.warnings) runLog.warn(`${def.type}: ${w}`);
         for (const a of result.actions) actions.push({ task: def.type, ...a });
         deps.events?.emit('task:end', {
@@ -259,6 +261,8 @@ export async function runJob(req: RunRequest, deps: RunnerDeps, control: RunCont
 
 /** Warnings and failed items a run record keeps per task (the log has them all). */
 const HISTORY_LINES = 20;
+/** Links a run record keeps per task: enough for a notification, bounded like the rest of the record. */
+export const LINKS_KEPT = 1000;
 
 /** A task's error, its message prefixed with which task it was. */
 class TaskFailed extends Error {

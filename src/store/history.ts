@@ -7,6 +7,7 @@ import { ensureDir, writeJsonAtomic } from './atomic.ts';
 import { withLockFile } from './lock.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import type { ErrorKind } from '../errors.ts';
+import type { TaskLink } from '../plugin.ts';
 
 export type RunOutcome = 'success' | 'failed' | 'skipped' | 'aborted' | 'timeout' | 'interrupted';
 export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry' | 'change';
@@ -18,6 +19,8 @@ export interface TaskSummary {
   /** Number of actions the task took (or would take, in a dry run). */
   actions: number;
   warnings: string[];
+  /** Links the task made (the first LINKS_KEPT), so the webhook notification carries them. */
+  links?: TaskLink[];
   /** The first items that failed (a task that failed part-way), one line each. */
   failures?: string[];
   /** How many items failed in all, when more than `failures` holds. */

@@ -357,7 +357,7 @@ describe('tokens', () => {
     const f = await tmp.file('scope', 'x');
     const err = await client.upload(f, '/scope.txt').catch((e) => e);
     expect(err).toBeInstanceOf(MissingScopeError);
-    expect(err.message).toMatch(/'files\.content\.write'.*App Console.*reconnect/);
+    expect(err.message).toMatch(/'files\.content\.write'.*connection's scopes.*App Console.*sign in again/);
     const bad = makeClient(emu);
     const t = new Transport({
       dispatcher: bad.dispatcher,

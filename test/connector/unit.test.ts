@@ -128,7 +128,7 @@ describe('error model', () => {
     expect(e.message).toContain("mode 'overwrite'");
     expect(e.message.includes('\n')).toBe(false);
   });
-  it('missing_scope names the scope, the App Console and reconnecting', () => {
+  it("missing_scope names the scope, the connection's scopes, the App Console and signing in again", () => {
     const e = errorFromResponse({
       route: 'files/upload',
       status: 401,
@@ -139,7 +139,7 @@ describe('error model', () => {
     });
     expect(e).toBeInstanceOf(MissingScopeError);
     expect((e as MissingScopeError).requiredScope).toBe('files.content.write');
-    expect(e.message).toMatch(/'files\.content\.write'.*App Console.*reconnect/);
+    expect(e.message).toMatch(/'files\.content\.write'.*connection's scopes.*App Console.*sign in again/);
   });
   it('insufficient_space says how much is needed', () => {
     const e = errorFromUnion(

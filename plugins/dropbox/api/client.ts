@@ -10,6 +10,7 @@ import type {
   CallOptions,
   DownloadOptions,
   DropboxClient,
+  FileLink,
   FileMetadata,
   FolderMetadata,
   ListOptions,
@@ -17,12 +18,14 @@ import type {
   Revisions,
   RootInfo,
   SearchOptions,
+  SharedLinkSettings,
   SpaceUsage,
   TokenSource,
   UploadManyItem,
   UploadManyResult,
   UploadOptions,
 } from './types.ts';
+import { exportFile, sharedLink, temporaryLink } from './links.ts';
 import { Transport, type TransportObserver } from './http.ts';
 import { encodeArg } from './arg-header.ts';
 import { normalizePath } from './paths.ts';
@@ -550,6 +553,23 @@ class Client implements DropboxClient, DropboxClientExtras {
   async download(remotePath: string, localPath: string, opts: DownloadOptions = {}): Promise<FileMetadata> {
     const p = normalizePath(remotePath, 'read', 'files/download');
     return downloadFile(this.t, p, localPath, opts);
+  }
+
+  async temporaryLink(path: string, opts: CallOptions = {}): Promise<FileLink> {
+    return temporaryLink(this.t, normalizePath(path, 'read', 'files/get_temporary_link'), opts);
+  }
+
+  async sharedLink(path: string, settings: SharedLinkSettings, opts: CallOptions = {}): Promise<FileLink> {
+    return sharedLink(this.t, normalizePath(path, 'read', 'sharing/create_shared_link_with_settings'), settings, opts);
+  }
+
+  async export(
+    path: string,
+    format: string,
+    localPath: string,
+    opts: CallOptions = {},
+  ): Promise<{ name: string; size: number }> {
+    return exportFile(this.t, normalizePath(path, 'read', 'files/export'), format, localPath, opts);
   }
 
   /** insufficient_space: say how much is missing, from the account's usage. */

@@ -86,7 +86,7 @@ export class MissingScopeError extends AuthError {
     f: ErrorFields,
   ) {
     super(
-      `${f.route}: the Dropbox app lacks the scope '${requiredScope}': enable it in the App Console (Permissions tab), then reconnect this connection (existing tokens keep their old scopes)`,
+      `${f.route}: the connection's token lacks the scope '${requiredScope}': add it to the connection's scopes (and, for a custom app, enable it in the App Console's Permissions tab), then sign in again with ${requiredScope} (existing tokens keep their old scopes)`,
       f,
     );
   }

@@ -14,6 +14,8 @@ export interface FileMetadata {
   size: number;
   content_hash?: string;
   is_downloadable?: boolean;
+  /** Set on files only files/export can hand over (is_downloadable false): the formats offered. */
+  export_info?: { export_as?: string; export_options?: string[] };
 }
 
 export interface FolderMetadata {
@@ -183,6 +185,12 @@ export interface DropboxClient {
   listRevisions(path: string, opts?: CallOptions & { limit?: number }): Promise<Revisions>;
   /** Writes version `rev` back to `path` as a new version. */
   restore(path: string, rev: string, opts?: CallOptions): Promise<FileMetadata>;
+  /** A 4-hour link to the file's current version (files/get_temporary_link). */
+  temporaryLink(path: string, opts?: CallOptions): Promise<FileLink>;
+  /** The file's shared link: created with `settings`, or the one it already has. */
+  sharedLink(path: string, settings: SharedLinkSettings, opts?: CallOptions): Promise<FileLink>;
+  /** Exports a non-downloadable file (is_downloadable false) in `format` into `localPath`. */
+  export(path: string, format: string, localPath: string, opts?: CallOptions): Promise<{ name: string; size: number }>;
   /** What the connection's pacer saw so far (429s waited out), for a task's counts. */
   stats(): PacerStats;
   /** Closes nothing shared; the dispatcher belongs to the core. */
@@ -198,4 +206,16 @@ export interface TokenSource {
    * Resolves to the new token; rejects (e.g. invalid_grant) when no token can be had.
    */
   refresh(stale: string, signal?: AbortSignal): Promise<string>;
+}
+
+/** A link to a file: temporary (expires after 4 hours) or shared. */
+export interface FileLink {
+  url: string;
+  /** ISO date-time after which the link stops working; none for a shared link without expiry. */
+  expires?: string;
+}
+
+export interface SharedLinkSettings {
+  visibility?: 'public' | 'team_only';
+  expires?: Date;
 }

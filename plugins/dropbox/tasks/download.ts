@@ -20,6 +20,7 @@ import { listCandidates, previousCandidates, type DateField, type RemoteCandidat
 import { ResultBuilder } from './result.ts';
 import { remoteOrThrow, normalizeRemote } from './remote-paths.ts';
 import { downloadSchema } from './task-schemas.ts';
+import { exported, exportPlan, type ExportChoice } from './export.ts';
 
 /**
  * Files downloaded at once, as uploadMany's files in flight. With the emulator's latency:
@@ -38,6 +39,11 @@ export interface DownloadOptions extends FilterOptions {
   overwrite: OverwritePolicy;
   keepModified: boolean;
   deleteSource: boolean;
+  /**
+   * Left out by callers other than the job file (sync): skip, so no exported copy appears
+   * that a sync would take for a local file. Job files get the schema's default.
+   */
+  export?: ExportChoice;
 }
 
 export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
@@ -90,7 +96,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
       o,
     );
 
-    const plan: Array<{ c: RemoteCandidate; local: string }> = [];
+    const plan: Array<{ c: RemoteCandidate; local: string; exportAs?: string }> = [];
     for (const c of matches) {
       ctx.signal.throwIfAborted();
       const meta = c.meta as FileMetadata;
@@ -99,20 +105,26 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
         unsafe(c.path, where.problem);
         continue;
       }
+      let local = where.path;
+      let exportAs: string | undefined;
       if (meta.is_downloadable === false) {
-        r.warn(`skipped ${c.path}: Dropbox cannot download it (a Paper doc or similar; export it instead)`);
-        r.count('skipped');
-        r.act('skip', c.path, 'not downloadable');
-        continue;
+        const e = exportPlan(meta, o.export ?? 'skip', local);
+        if ('skip' in e) {
+          r.warn(`skipped ${c.path}: ${e.skip}`);
+          r.count('skipped');
+          r.act('skip', c.path, e.skip);
+          continue;
+        }
+        ({ local, format: exportAs } = e);
       }
-      const st = await lstat(where.path).catch(() => undefined);
+      const st = await lstat(local).catch(() => undefined);
       if (st && !st.isFile()) {
         const what = st.isSymbolicLink()
           ? 'a symbolic link (not written through)'
           : st.isDirectory()
             ? 'a folder'
             : 'not a regular file';
-        r.warn(`skipped ${c.path}: ${where.path} is ${what}`);
+        r.warn(`skipped ${c.path}: ${local} is ${what}`);
         r.count('skipped');
         r.act('skip', c.path, `local target is ${what}`);
         continue;
@@ -120,11 +132,11 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
       const d = await decide(
         policy,
         { size: meta.size, modified: new Date(meta.client_modified), hash: async () => meta.content_hash },
-        st && { size: st.size, modified: st.mtime, hash: () => localContentHash(where.path, st.size, ctx.signal) },
+        st && { size: st.size, modified: st.mtime, hash: () => localContentHash(local, st.size, ctx.signal) },
       );
       if (d.transfer) {
-        plan.push({ c, local: where.path });
-        r.act('download', c.path, `${d.reason}, to ${where.path}`, meta.size);
+        plan.push(exportAs ? { c, local, exportAs } : { c, local });
+        r.act(exportAs ? 'export' : 'download', c.path, `${d.reason}, to ${local}`, meta.size);
       } else {
         r.count('skipped');
         r.act('skip', c.path, d.reason);
@@ -147,20 +159,23 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
       plan.length,
       DOWNLOADS_IN_FLIGHT,
       async (i) => {
-        const { c, local } = plan[i]!;
+        const { c, local, exportAs } = plan[i]!;
         const fr = new ResultBuilder();
         const listed = c.meta as FileMetadata;
         try {
           await mkdir(dirname(local), { recursive: true });
-          const meta = await ctx.connection.download(c.path, local, {
-            rev: listed.rev,
-            keepModified: o.keepModified,
-            signal: ctx.signal,
-            onProgress: (done, total) => ctx.progress({ item: c.path, done, total }),
-          });
-          fr.count('downloaded');
-          fr.moved(meta.size);
-          if (o.deleteSource) await deleteVerified(c.path, local, listed, meta, fr, ctx);
+          if (exportAs) await exported(c.path, exportAs, local, fr, ctx);
+          else {
+            const meta = await ctx.connection.download(c.path, local, {
+              rev: listed.rev,
+              keepModified: o.keepModified,
+              signal: ctx.signal,
+              onProgress: (done, total) => ctx.progress({ item: c.path, done, total }),
+            });
+            fr.count('downloaded');
+            fr.moved(meta.size);
+            if (o.deleteSource) await deleteVerified(c.path, local, listed, meta, fr, ctx);
+          }
         } catch (err) {
           rethrowIfAborted(ctx.signal, err);
           fr.fail(c.path, err);

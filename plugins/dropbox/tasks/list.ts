@@ -8,6 +8,7 @@ import { candidateOrder, compileFilter, filterProblems, type FilterOptions } fro
 import { resolveLocal } from './local-paths.ts';
 import { eachCandidate, HAND_ON_MAX, type DateField, type EntryType } from './remote-entries.ts';
 import { ResultBuilder } from './result.ts';
+import { linkProblems, withLinks, type LinkOption } from './links.ts';
 import { remoteOrThrow } from './remote-paths.ts';
 import { SortedRows, type Order } from './sorted-rows.ts';
 import { listSchema } from './task-schemas.ts';
@@ -17,6 +18,7 @@ export interface ListOptions extends FilterOptions {
   type: EntryType;
   dateField: DateField;
   output?: { file: string; format: 'json' | 'csv' };
+  link?: LinkOption;
 }
 
 /** What list hands on: Dropbox metadata, and the folder they were listed from. */
@@ -38,6 +40,7 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
       ...filterProblems(o),
       ...remotePathProblems('path', o.path),
       ...placeholderProblems('output.file', o.output?.file),
+      ...linkProblems(o.link),
     ];
   },
   async run(o, ctx) {
@@ -123,7 +126,12 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
     if (file) r.act('write', file, `${ctx.dryRun ? 'would write ' : ''}${listed} entries as ${format}`);
     const output: DropboxEntriesOutput = { kind: 'dropbox-entries', items: items ?? [], root: folder };
     if (!items) output.matched = listed;
-    return r.finish(output);
+    if (!o.link || ctx.dryRun) return r.finish(output);
+    if (output.matched) r.warn(`no links made: ${listed} matches are more than the ${HAND_ON_MAX} handed on`);
+    return r.finish({
+      ...(await withLinks(o.link, output.items, folder, r, ctx)),
+      ...(output.matched ? { matched: output.matched } : {}),
+    });
   },
 };
 

@@ -6,6 +6,7 @@ import {
   type CodedError,
   type ErrorKind,
   type TaskAction,
+  type TaskLink,
   type TaskOutput,
   type TaskResult,
 } from '../../../src/plugin.ts';
@@ -20,6 +21,7 @@ export class ResultBuilder {
   readonly actions: TaskAction[] = [];
   readonly warnings: string[] = [];
   readonly failures: string[] = [];
+  readonly links: TaskLink[] = [];
   /** Kinds of the failures, so the task's error tells the scheduler whether a retry can help. */
   private readonly failureKinds: ErrorKind[] = [];
   /** The connection's throttle count when the task started (the client outlives a run). */
@@ -42,6 +44,11 @@ export class ResultBuilder {
 
   act(action: string, target: string, reason: string, bytes?: number): void {
     this.actions.push(bytes === undefined ? { action, target, reason } : { action, target, reason, bytes });
+  }
+
+  /** A link made to `target`, for the result (and so the run record and its notification). */
+  link(target: string, url: string, expires?: string): void {
+    this.links.push(expires ? { target, url, expires } : { target, url });
   }
 
   /** Something skipped that the user should know about; the task still succeeds. */
@@ -67,6 +74,7 @@ export class ResultBuilder {
     this.files += part.files;
     this.actions.push(...part.actions);
     this.warnings.push(...part.warnings);
+    this.links.push(...part.links);
     this.failures.push(...part.failures);
     this.failureKinds.push(...part.failureKinds);
   }
@@ -84,6 +92,7 @@ export class ResultBuilder {
       warnings: this.warnings,
     };
     if (output) result.output = output;
+    if (this.links.length) result.links = this.links;
     if (this.failures.length) throw new TaskFailedError(this.failures, result, worstKind(this.failureKinds));
     return result;
   }

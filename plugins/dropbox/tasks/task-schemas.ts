@@ -130,6 +130,36 @@ const obj = (
   properties,
 });
 
+/** upload's and list's `link`: a link per file, handed on and reported (tasks/links.ts). */
+const link = (files: string): Schema => ({
+  title: 'Make links',
+  description: `A link to each of ${files}, handed on to the next task and reported in the run's result and its webhook notification. 'temporary': a 4-hour download link; { shared: { expires: 7d, visibility: public | team_only } }: the file's shared link (an existing one is reused; needs the scope sharing.write).`,
+  oneOf: [
+    { title: 'Temporary link (4 hours)', const: 'temporary' },
+    obj(
+      'Shared link',
+      "The file's shared link; needs the connection's scope sharing.write.",
+      {
+        shared: obj('Shared link settings', 'How the link is made when the file has none yet.', {
+          expires: {
+            title: 'Expires after',
+            type: 'string',
+            pattern: '^[0-9]+(ms|s|m|h|d|w)$',
+            errorMessage: 'must be a duration like 7d, 12h or 2w',
+            description: "The link stops working this long after the run's start (7d, 12h, 2w). Not on basic accounts.",
+          },
+          visibility: {
+            title: 'Visibility',
+            enum: ['public', 'team_only'],
+            description: "Who can open it: anyone with the link, or the team's members only (team accounts).",
+          },
+        }),
+      },
+      ['shared'],
+    ),
+  ],
+});
+
 export const uploadSchema = obj(
   'Upload',
   'Uploads local files to a Dropbox folder.',
@@ -159,6 +189,7 @@ export const uploadSchema = obj(
       description:
         'Delete each local file after its upload was verified (size and content hash). Files that were not transferred stay.',
     },
+    link: link('the files this run uploaded'),
   },
   ['from', 'to'],
 );
@@ -196,6 +227,7 @@ export const listSchema = obj(
       },
       ['file'],
     ),
+    link: link('the matching files'),
   },
   ['path'],
 );
@@ -235,6 +267,13 @@ export const downloadSchema = obj(
       default: false,
       description:
         'Delete each Dropbox file after its download was verified (size and content hash). Goes to the Dropbox trash, so it can be restored.',
+    },
+    export: {
+      title: 'Export non-downloadable files as',
+      enum: ['markdown', 'html', 'skip'],
+      default: 'markdown',
+      description:
+        "Files Dropbox cannot hand over as stored bytes (Paper docs) are exported in this format, the local name taking its extension (.md, .html); 'skip' leaves them out with a warning.",
     },
   },
   ['from', 'to'],

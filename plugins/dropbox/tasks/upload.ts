@@ -18,6 +18,7 @@ import { refusedName } from './ignore.ts';
 import { resolveLocal, walkLocal, type LocalFile } from './local-paths.ts';
 import { decide, type OverwritePolicy } from './overwrite.ts';
 import { ResultBuilder } from './result.ts';
+import { linkProblems, withLinks, type LinkOption } from './links.ts';
 import { caseKey, joinRemote, relativeRemote, remoteOrThrow } from './remote-paths.ts';
 import { uploadSchema } from './task-schemas.ts';
 
@@ -27,6 +28,7 @@ export interface UploadOptions extends FilterOptions {
   overwrite: OverwritePolicy;
   keepModified: boolean;
   deleteSource: boolean;
+  link?: LinkOption;
 }
 
 /** Files up to this size go through uploadMany (one commit for many); larger ones alone. */
@@ -46,7 +48,7 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
   name: 'upload',
   schema: uploadSchema,
   check(o) {
-    const out = [...filterProblems(o), ...remotePathProblems('to', o.to)];
+    const out = [...filterProblems(o), ...remotePathProblems('to', o.to), ...linkProblems(o.link)];
     const froms = typeof o.from === 'string' ? [o.from] : (o.from ?? []);
     froms.forEach((f, i) => out.push(...placeholderProblems(typeof o.from === 'string' ? 'from' : `from[${i}]`, f)));
     const names = froms.map((f) => basename(f).toLowerCase());
@@ -165,6 +167,12 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
     ctx.planned({ files: plan.length, bytes: plan.reduce((n, p) => n + p.file.size, 0) });
 
     // 5. Transfer: small files in batches (one commit each), large ones streamed alone.
+    // Kept only for links: a big upload without them holds no metadata per file.
+    const done: FileMetadata[] = [];
+    const uploaded = async (p: Planned, meta: FileMetadata) => {
+      if (o.link) done.push(meta);
+      await verifyAndDelete(p, meta, o, r, ctx);
+    };
     const clientModified = (f: LocalFile) => (o.keepModified ? f.modified : vars.now);
     const small = plan.filter((p) => p.file.size <= BATCH_FILE_LIMIT);
     const large = plan.filter((p) => p.file.size > BATCH_FILE_LIMIT);
@@ -190,7 +198,7 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
       const byRemote = new Map(results.map((x) => [x.item.remotePath, x]));
       for (const p of chunk) {
         const res = byRemote.get(p.remote);
-        if (res?.metadata) await uploaded(p, res.metadata, o, r, ctx);
+        if (res?.metadata) await uploaded(p, res.metadata);
         else r.fail(p.remote, res?.error ?? new Error('the batch returned no result for it'));
       }
     }
@@ -202,18 +210,20 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress({ item: p.remote, done, total }),
         });
-        await uploaded(p, meta, o, r, ctx);
+        await uploaded(p, meta);
       } catch (err) {
         rethrowIfAborted(ctx.signal, err);
         r.fail(p.remote, err);
       }
     }
-    return r.finish();
+    if (!o.link) return r.finish();
+    // The uploaded files, with their links, go to the next task and into the result.
+    return r.finish(await withLinks(o.link, done, to, r, ctx));
   },
 };
 
 /** Counts a finished upload and, when asked, deletes the local file once the copy is proven identical. */
-async function uploaded(
+async function verifyAndDelete(
   p: Planned,
   meta: FileMetadata,
   o: UploadOptions,
