@@ -88,7 +88,7 @@ describe('on a config broken on purpose', () => {
       'connections/offline.yaml': `name: offline\ntype: dropbox\nendpoints: { api: "http://127.0.0.1:${closedApi}" }\n`,
       'connections/skewed.yaml': `name: skewed\ntype: dropbox\nendpoints: { api: "${skewedApi}" }\n`,
       'jobs/up.yaml':
-        'name: up\nschedule: "0 * * * *"\nconnection: narrow\ntasks:\n  - upload: { from: ./missing, to: /up }\n',
+        'name: up\nschedule: "0 * * * *"\nconnection: narrow\ntasks:\n  - upload: { from: ./missing, to: /up, link: { shared: {} } }\n',
       'jobs/down.yaml':
         'name: down\nschedule: "0 * * * *"\nconnection: skewed\ntasks:\n  - download: { from: /x, to: ./afile/sub }\n',
       // Their past runs: one larger than any disk, one small.
@@ -145,7 +145,7 @@ describe('on a config broken on purpose', () => {
     line(/^FAIL {2}connection 'offline': (needs-authorisation|error).*; fix: sign it in: dropcron auth offline/));
   it('flags scopes too narrow for the tasks of its jobs', () =>
     line(
-      /^FAIL {2}connection 'narrow': scopes: the connection lacks files\.content\.write \(jobs up\); fix: add files\.content\.write to scopes: in .*narrow\.yaml/,
+      /^FAIL {2}connection 'narrow': scopes: the connection lacks files\.content\.write \(jobs up\), sharing\.write \(jobs up\); fix: add files\.content\.write sharing\.write to scopes: in .*narrow\.yaml/,
     ));
   it('flags a proxy that does not answer, and the service behind it', () => {
     line(

@@ -20,7 +20,20 @@ const TASK_SCOPES: Record<string, string[]> = {
   list: ['files.metadata.read'],
   'create-folder': ['files.content.write'],
   delete: ['files.metadata.read', 'files.content.write'],
+  copy: ['files.metadata.read', 'files.content.write'],
+  move: ['files.metadata.read', 'files.content.write'],
 };
+
+/** A task's scopes: its type's, and those its options call for (sync's direction, links). */
+function taskScopes(type: string, options: Record<string, unknown>): string[] {
+  const out = [...(TASK_SCOPES[type] ?? [])];
+  if (type === 'sync')
+    out.push('files.metadata.read', options.direction === 'down' ? 'files.content.read' : 'files.content.write');
+  const link = options.link;
+  if (link === 'temporary') out.push('files.content.read');
+  else if (link !== undefined && link !== null) out.push('sharing.write');
+  return out;
+}
 
 export async function doctor(ctx: DoctorContext): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
@@ -92,7 +105,7 @@ async function scopeCheck(def: ConnectionDefinition, ctx: DoctorContext): Promis
   const needs = new Map<string, string[]>();
   for (const j of users)
     for (const t of j.tasks)
-      for (const s of TASK_SCOPES[t.type] ?? []) needs.set(s, [...new Set([...(needs.get(s) ?? []), j.name])]);
+      for (const s of taskScopes(t.type, t.options)) needs.set(s, [...new Set([...(needs.get(s) ?? []), j.name])]);
   if (!needs.size) return undefined;
   const subject = `connection '${def.name}': scopes`;
   // The grant's scopes once signed in, else those the connection will ask for.
