@@ -153,6 +153,7 @@ export class Scheduler {
       slot.retry?.abort();
       clearTimeout(slot.missed?.timer);
       slot.queued = undefined;
+      slot.changesFollow = false;
       this.jobs.delete(name);
       this.fireTimes.delete(name);
       out.removed.push(name);
@@ -244,6 +245,8 @@ export class Scheduler {
         if (slot.queued)
           this.log.info({ job: slot.def.name }, `dropping the queued run of ${slot.def.name}: shutting down`);
         slot.queued = undefined;
+        // Its changes stay pending in the store, for a run after the next start.
+        slot.changesFollow = false;
       }
       const abortAll = (message: string, onlyWaiting: boolean) => {
         for (const slot of this.jobs.values()) {
@@ -417,10 +420,20 @@ export class Scheduler {
       scheduledAt: opts.scheduledAt,
       ...(opts.input ? { input: opts.input } : {}),
     };
+    if (slot.active && trigger === 'change') {
+      // Every change reaches a run, whatever overlap says (it is about the clock's fires):
+      // one run follows the runs going or queued now and takes all that is pending then.
+      if (!slot.changesFollow)
+        this.log.info({ job: name }, `job ${name} is running; a change run follows it for what changed meanwhile`);
+      slot.changesFollow = true;
+      return req.id!;
+    }
     if (slot.active) {
       if (slot.def.overlap === 'queue') {
-        // One queued run per job and daemon: the run waiting for another daemon's is one.
-        const waiting = slot.queued ?? (slot.active.waiting ? slot.active.req : undefined);
+        // One queued run per job and daemon: the run waiting for another daemon's is one
+        // (unless it is a change run, which a fire must not narrow to the changed files).
+        const waiting =
+          slot.queued ?? (slot.active.waiting && slot.active.req.trigger !== 'change' ? slot.active.req : undefined);
         if (waiting) {
           this.log.info(
             { job: name },
@@ -667,6 +680,9 @@ export class Scheduler {
       const next = slot.queued;
       slot.queued = undefined;
       this.launch(slot, next);
+    } else if (slot.changesFollow) {
+      slot.changesFollow = false;
+      this.track(this.runChanges(slot));
     }
   }
 

@@ -206,6 +206,30 @@ describe('no change is lost', () => {
     expect(ended[1]).toMatchObject({ trigger: 'change', outcome: 'success' });
     expect(await got()).toEqual(['big.bin']);
   });
+
+  it('with overlap: skip, keeps a change met by a running run for a run after it', async () => {
+    await other.createFolder('/inbox');
+    await start(JOB.replace('connection: home', 'connection: home\noverlap: skip'));
+    await watching();
+    emu.faults.set({ bandwidthBytesPerSec: 256 * 1024 });
+    await emu.files.put('sandy', '/inbox/first.bin', Buffer.alloc(4 * 1024 * 1024, 1));
+    await until(() => started.length === 1, 'the first run to start', DEBOUNCE_MS + 20_000);
+    await other.upload(await local('second.txt', 'second'), '/inbox/second.txt');
+    await until(() => reads() === 2, "the watcher to read the second upload's change", 20_000);
+    // The second change's debounce ends while the first run still downloads.
+    await new Promise((r) => setTimeout(r, DEBOUNCE_MS + 500));
+    expect(ended).toEqual([]);
+    emu.faults.set({ bandwidthBytesPerSec: 0 });
+
+    await until(() => ended.length === 2, 'the follow-up run', 60_000);
+    expect(ended.map((r) => [r.trigger, r.outcome])).toEqual([
+      ['change', 'success'],
+      ['change', 'success'],
+    ]);
+    expect(ended[0]!.tasks[0]!.counts).toMatchObject({ downloaded: 1 });
+    expect(ended[1]!.tasks[0]!.counts).toMatchObject({ downloaded: 1 });
+    expect(await got()).toEqual(['first.bin', 'second.txt']);
+  });
 });
 
 describe('trigger in a job file', () => {
