@@ -84,6 +84,9 @@ async function watching(): Promise<void> {
   await until(hasCursor, 'the trigger to take its cursor', 20_000);
 }
 
+/** The changes the daemon keeps for the job until a run that took them has ended. */
+const pending = () => readFile(join(dir, 'state', 'trigger-pending', 'inbox.json'), 'utf8').catch(() => undefined);
+
 const got = async () => (await readdir(join(dir, 'got')).catch(() => [] as string[])).sort();
 
 describe('dropbox trigger', () => {
@@ -107,6 +110,8 @@ describe('dropbox trigger', () => {
     expect(await readFile(join(dir, 'got/new.txt'), 'utf8')).toBe('arrived');
     expect(await other.getMetadata('/inbox/new.txt')).toBeUndefined();
     expect(await other.getMetadata('/inbox/old.txt')).toBeDefined();
+    // Done with: a restart would not hand it to a run again.
+    expect(await pending()).toBeUndefined();
   });
 
   it('folds two uploads within the debounce into one run', async () => {
@@ -199,12 +204,14 @@ describe('no change is lost', () => {
     daemon = undefined;
     expect(ended.map((r) => r.outcome)).toEqual(['aborted']);
     expect(await got()).toEqual([]);
+    expect(await pending()).toContain('big.bin');
 
     emu.faults.set({ bandwidthBytesPerSec: 0 });
     await start();
     await until(() => ended.length === 2, 'the run after the restart', DEBOUNCE_MS + 20_000);
     expect(ended[1]).toMatchObject({ trigger: 'change', outcome: 'success' });
     expect(await got()).toEqual(['big.bin']);
+    expect(await pending()).toBeUndefined();
   });
 
   it('with overlap: skip, keeps a change met by a running run for a run after it', async () => {
