@@ -257,10 +257,17 @@ export interface TriggerContext<Conn = unknown> {
   /** A key naming this job's watch (letters, digits, `.`, `_`, `-`) for `store`. */
   key: string;
   /**
-   * Reports what changed, in the shape a task hands on (the first task's input): the
-   * reports of one debounce are folded into the first one, their items appended.
+   * Reports what changed, in the shape a task hands on (the first task's input). The core
+   * keeps the items in the store until a run that took them has ended; the reports of one
+   * debounce are folded into the first one, their items appended (by itemKey).
    */
   onChange(output: TaskOutput): void;
+  /**
+   * Resolves once everything reported so far is kept in the store (and, past a bound,
+   * once a run has taken some); rejects when it cannot be, or the watch is stopping. A
+   * watcher saves its position only after it, so nothing it moved past is lost.
+   */
+  kept(): Promise<void>;
 }
 
 /** A CLI command a plugin adds, e.g. `auth` or `emulator`. */

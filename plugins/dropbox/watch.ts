@@ -3,7 +3,8 @@
 // (so a restart sees what changed while dropcron was down); list_folder/longpoll says
 // when to read the changes, honouring the `backoff` it asks for; a `reset` re-lists the
 // folder from a fresh cursor. What changed is handed on as a list task hands on its
-// entries, so `download: { from: previous }` takes exactly those files.
+// entries, so `download: { from: previous }` takes exactly those files. A cursor is saved
+// only once the core has kept what was read before it (ctx.kept()).
 import { sleep, type TriggerType } from '../../src/plugin.ts';
 import type { DropboxClient, Metadata } from './api/types.ts';
 import { DropboxError } from './api/errors.ts';
@@ -58,10 +59,11 @@ export const dropboxTrigger: TriggerType<DropboxTriggerOptions, DropboxClient> =
     const recursive = o.recursive ?? false;
     const area = ctx.store.checkpoints(CURSORS);
     const save = (cursor: string) => area.put(ctx.key, JSON.stringify({ path: folder, recursive, cursor }));
-    const report = (entries: Metadata[]) => {
+    const report = async (entries: Metadata[]) => {
       const items = entries.filter((e) => e['.tag'] === 'file');
       const output: DropboxEntriesOutput = { kind: 'dropbox-entries', items, root: folder };
       if (items.length) ctx.onChange(output);
+      await ctx.kept();
     };
     /** A fresh cursor; after a reset, with every file there now reported (what changed is unknown). */
     const restart = async (relist: boolean) => {
@@ -69,7 +71,7 @@ export const dropboxTrigger: TriggerType<DropboxTriggerOptions, DropboxClient> =
       if (relist) {
         const all: Metadata[] = [];
         for await (const e of client.listFolder(folder, { recursive, signal })) all.push(e);
-        report(all);
+        await report(all);
       }
       await save(cursor);
       return cursor;
@@ -80,7 +82,7 @@ export const dropboxTrigger: TriggerType<DropboxTriggerOptions, DropboxClient> =
         const poll = await client.longpoll(cursor, { signal });
         if (poll.changes) {
           const changes = await client.changesSince(cursor, { signal });
-          report(changes.entries);
+          await report(changes.entries);
           cursor = changes.cursor;
           await save(cursor);
         }

@@ -1,7 +1,8 @@
 // Before a run starts, the store says whether this daemon runs it: the file store always
 // grants; in a cluster exactly one daemon gets each cron slot, and a job runs on one
 // daemon at a time. A job running elsewhere is busy: overlap skip skips this run,
-// overlap queue waits for the other run to end.
+// overlap queue waits for the other run to end, and so does a change run whatever the
+// policy (what changed must reach a run; scheduler.ts trigger() says the same here).
 import type { ClaimOutcome, Store } from '../store/store.ts';
 import type { RunRequest } from './runner.ts';
 import { sleep, type Clock } from './timers.ts';
@@ -28,7 +29,7 @@ export async function claimRun(
       ...(slot ? { slot } : {}),
       ...(lease === undefined ? {} : { lease }),
     });
-    if (got.outcome !== 'busy' || req.job.overlap !== 'queue') return got;
+    if (got.outcome !== 'busy' || (req.job.overlap !== 'queue' && req.trigger !== 'change')) return got;
     onWait?.();
     await sleep(QUEUE_POLL_MS, { clock, signal });
   }

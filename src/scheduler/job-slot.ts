@@ -24,6 +24,8 @@ export interface JobSlot {
   active?: Active;
   /** overlap: queue keeps at most one run waiting; later fires fold into it. */
   queued?: RunRequest;
+  /** A trigger's change met a run going or queued: a change run follows them. */
+  changesFollow?: boolean;
   retry?: AbortController;
   /** The latest slot that fired on time, and the earliest missed one waiting for a decision. */
   lastFired?: Date;

@@ -23,11 +23,12 @@ import { FireTimesStore } from './fire-times.ts';
 import type { Active, JobSlot } from './job-slot.ts';
 import { notify } from './notify.ts';
 import { planRetry } from './retry-decision.ts';
-import { notStartedRecord, skippedRecord } from './run-records.ts';
+import { nothingPendingRecord, notStartedRecord, skippedRecord } from './run-records.ts';
 import { newRunId, runJob, RunAborted, type RunRequest } from './runner.ts';
 import { sleep, systemClock, type Clock } from './timers.ts';
 import { HEARTBEAT_MS, stuckTimers } from './watchdog.ts';
 import { startTrigger } from './triggers.ts';
+import { PendingChanges, type Taken } from './pending-changes.ts';
 import type { TaskOutput } from '../plugin.ts';
 
 /** History files read side by side for the jobs' last outcomes. */
@@ -77,6 +78,7 @@ export class Scheduler {
   private readonly jobs = new Map<string, JobSlot>();
   private readonly connections: ConnectionCache;
   private readonly fireTimes: FireTimesStore;
+  private readonly pending: PendingChanges;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -98,6 +100,7 @@ export class Scheduler {
       this.log.error({ err }, 'cannot save scheduler state'),
     );
     this.limit = new ConcurrencyLimit(opts.config.maxConcurrentJobs);
+    this.pending = new PendingChanges(opts.services.store);
     this.lastTick = this.clock.now();
   }
 
@@ -150,6 +153,7 @@ export class Scheduler {
       slot.retry?.abort();
       clearTimeout(slot.missed?.timer);
       slot.queued = undefined;
+      slot.changesFollow = false;
       this.jobs.delete(name);
       this.fireTimes.delete(name);
       out.removed.push(name);
@@ -241,6 +245,8 @@ export class Scheduler {
         if (slot.queued)
           this.log.info({ job: slot.def.name }, `dropping the queued run of ${slot.def.name}: shutting down`);
         slot.queued = undefined;
+        // Its changes stay pending in the store, for a run after the next start.
+        slot.changesFollow = false;
       }
       const abortAll = (message: string, onlyWaiting: boolean) => {
         for (const slot of this.jobs.values()) {
@@ -310,20 +316,28 @@ export class Scheduler {
     return slot;
   }
 
-  /** The job's trigger, if it has one: a change run per debounce, under the same policies as a fire. */
+  /** The job's trigger, if it has one: a change run per debounce (see trigger() for what it meets). */
   private startWatch(slot: JobSlot) {
-    const name = slot.def.name;
     const deps = {
       registry: this.opts.registry,
       connections: this.connections,
       store: this.opts.services.store,
       log: this.log,
       clock: this.clock,
+      pending: this.pending,
     };
-    return startTrigger(slot.def, deps, (input) => {
-      if (this.jobs.get(name) !== slot || this.stopping) return;
-      this.trigger(name, 'change', { input });
-    });
+    return startTrigger(slot.def, deps, () => this.track(this.runChanges(slot)));
+  }
+
+  /**
+   * A change run, when changes are pending: asked first, since a run that ended meanwhile
+   * may have taken them all (a reload restarts the watcher, which fires for what a running
+   * run holds).
+   */
+  private async runChanges(slot: JobSlot): Promise<void> {
+    const name = slot.def.name;
+    if (!(await this.pending.count(name)) || this.stopping || this.jobs.get(name) !== slot) return;
+    this.trigger(name, 'change', {});
   }
 
   /**
@@ -406,16 +420,21 @@ export class Scheduler {
       scheduledAt: opts.scheduledAt,
       ...(opts.input ? { input: opts.input } : {}),
     };
+    if (slot.active && trigger === 'change') {
+      // Every change reaches a run, whatever overlap says (it is about the clock's fires):
+      // one run follows the runs going or queued now and takes all that is pending then.
+      if (!slot.changesFollow)
+        this.log.info({ job: name }, `job ${name} is running; a change run follows it for what changed meanwhile`);
+      slot.changesFollow = true;
+      return req.id!;
+    }
     if (slot.active) {
       if (slot.def.overlap === 'queue') {
-        // One queued run per job and daemon: the run waiting for another daemon's is one.
-        const waiting = slot.queued ?? (slot.active.waiting ? slot.active.req : undefined);
+        // One queued run per job and daemon: the run waiting for another daemon's is one
+        // (unless it is a change run, which a fire must not narrow to the changed files).
+        const waiting =
+          slot.queued ?? (slot.active.waiting && slot.active.req.trigger !== 'change' ? slot.active.req : undefined);
         if (waiting) {
-          // What changed must still reach a run: the waiting one takes these items too.
-          if (opts.input) {
-            waiting.input ??= { kind: opts.input.kind, items: [] };
-            waiting.input.items.push(...opts.input.items);
-          }
           this.log.info(
             { job: name },
             `job ${name} is running and a run is already queued; this ${trigger} run folds into it`,
@@ -488,6 +507,28 @@ export class Scheduler {
           this.startQueued(slot);
           return;
         }
+        // A change run takes what is pending now, holding the job's lease: no other run of the job is going.
+        let taken: Taken | undefined;
+        if (active.req.trigger === 'change') {
+          let why: RunRecord | undefined;
+          try {
+            taken = await this.pending.take(slot.def.name);
+            if (!taken) why = nothingPendingRecord(active.req, this.clock.now());
+          } catch (err) {
+            why = notStartedRecord(
+              active.req,
+              `cannot read the pending changes: ${(err as Error).message}`,
+              this.clock.now(),
+            );
+          }
+          if (why) {
+            vacate();
+            await this.finish(slot, why, true);
+            this.startQueued(slot);
+            return;
+          }
+          active.req.input = taken!.input;
+        }
         try {
           ({ record } = await runJob(
             active.req,
@@ -503,6 +544,8 @@ export class Scheduler {
             },
             { signal: active.controller.signal },
           ));
+          // Before the job is free, so a change run starting next does not take these again.
+          if (taken && record.outcome !== 'aborted') await this.acknowledge(slot, taken);
         } finally {
           this.limit.release();
           if (slot.active === active) slot.active = undefined;
@@ -511,6 +554,22 @@ export class Scheduler {
         this.afterRun(slot, active.req, record);
       })(),
     );
+  }
+
+  /**
+   * A change run ended having had its chance at the changes it took (a failed one's retries
+   * get them from its request): they leave the pending record. An aborted one leaves them
+   * there, as does a killed one, for the next change run or the next start.
+   */
+  private async acknowledge(slot: JobSlot, taken: Taken): Promise<void> {
+    await this.pending
+      .ack(slot.def.name, taken)
+      .catch((err: unknown) =>
+        this.log.error(
+          { job: slot.def.name, err },
+          `cannot clear the changes run by ${slot.def.name}; a later run takes them again: ${(err as Error).message}`,
+        ),
+      );
   }
 
   /** Records the run, tells listeners and the webhook. */
@@ -551,7 +610,11 @@ export class Scheduler {
         () => {
           if (slot.retry === retry) slot.retry = undefined;
           if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;
-          this.trigger(slot.def.name, 'retry', { attempt: attempt + 1, scheduledAt: req.scheduledAt });
+          this.trigger(slot.def.name, 'retry', {
+            attempt: attempt + 1,
+            scheduledAt: req.scheduledAt,
+            ...(req.input ? { input: req.input } : {}),
+          });
         },
         () => {},
       );
@@ -585,7 +648,8 @@ export class Scheduler {
     for (const record of lost) {
       this.events.emit('run:end', { run: record });
       const slot = this.jobs.get(record.job);
-      if (!slot || this.stopping) continue;
+      // A change run that died left its changes pending: the trigger runs them again, not a retry.
+      if (!slot || this.stopping || record.trigger === 'change') continue;
       const req: RunRequest = {
         id: record.id,
         job: slot.def,
@@ -611,10 +675,14 @@ export class Scheduler {
   /** Starts the run that overlap: queue kept waiting, once the job is free here. */
   private startQueued(slot: JobSlot): void {
     if (this.stopping || this.jobs.get(slot.def.name) !== slot) return;
-    if (slot.queued && !slot.active) {
+    if (slot.active) return;
+    if (slot.queued) {
       const next = slot.queued;
       slot.queued = undefined;
       this.launch(slot, next);
+    } else if (slot.changesFollow) {
+      slot.changesFollow = false;
+      this.track(this.runChanges(slot));
     }
   }
 

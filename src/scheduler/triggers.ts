@@ -1,12 +1,14 @@
 // A job's trigger besides the clock: runs the plugin's watcher for as long as the job
-// is scheduled, and folds what it reports within the debounce into one run, whose
-// first task gets the changed items as its input. The scheduler decides what the run
-// then meets (overlap, the limit on jobs at once); this file only says when and with what.
+// is scheduled, keeps what it reports in the store (pending-changes.ts) and fires one
+// change run per debounce, whose first task gets the changed items as its input. The
+// scheduler decides what the run then meets (the limit on jobs at once, a run already
+// going); this file only says when.
 import type { JobDefinition } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { PluginStore, TaskOutput } from '../plugin.ts';
 import type { Registry } from '../registry.ts';
 import type { ConnectionCache } from './connections.ts';
+import { PENDING_MAX, type PendingChanges } from './pending-changes.ts';
 import { backoffDelay, sleep, type Clock } from './timers.ts';
 
 export interface TriggerDeps {
@@ -15,10 +17,11 @@ export interface TriggerDeps {
   store: PluginStore;
   log: Logger;
   clock: Clock;
+  pending: PendingChanges;
 }
 
 export interface TriggerHandle {
-  /** Stops watching; a debounce under way is dropped. */
+  /** Stops watching; a debounce under way is dropped (its changes stay pending in the store). */
   stop(): void;
   /** Settles once the watcher has stopped (its last position saved). */
   done: Promise<void>;
@@ -27,13 +30,11 @@ export interface TriggerHandle {
 /** After a watcher failed: the first wait before watching again, doubled up to the cap. */
 const RESTART_MS = 5_000;
 const RESTART_MAX_MS = 5 * 60_000;
+/** While PENDING_MAX changes wait for a run, kept() asks this often whether a run took them. */
+const ROOM_POLL_MS = 1_000;
 
-/** Starts `def`'s trigger; `fire` gets the items that changed, once per debounce. */
-export function startTrigger(
-  def: JobDefinition,
-  deps: TriggerDeps,
-  fire: (input: TaskOutput) => void,
-): TriggerHandle | undefined {
+/** Starts `def`'s trigger; `fire` is called once per debounce, with the changes pending in the store. */
+export function startTrigger(def: JobDefinition, deps: TriggerDeps, fire: () => void): TriggerHandle | undefined {
   const t = def.trigger;
   if (!t || !def.enabled) return undefined;
   const type = deps.registry.triggerTypes.get(t.type);
@@ -43,24 +44,40 @@ export function startTrigger(
     return undefined;
   }
   const stop = new AbortController();
-  let pending: { first: TaskOutput; items: Map<unknown, unknown> } | undefined;
   let timer: AbortController | undefined;
-  let unnamed = 0;
-  const onChange = (output: TaskOutput) => {
-    if (stop.signal.aborted || !output.items.length) return;
-    pending ??= { first: output, items: new Map() };
-    for (const item of output.items) pending.items.set(type.itemKey?.(item) ?? unnamed++, item);
-    if (timer) return;
+  /** The debounce: one fire for every change kept until it ends (they fold in the store). */
+  const arm = () => {
+    if (timer || stop.signal.aborted) return;
     timer = new AbortController();
     sleep(t.debounceMs, { clock: deps.clock, signal: timer.signal }).then(
       () => {
         timer = undefined;
-        const folded = pending!;
-        pending = undefined;
-        if (!stop.signal.aborted) fire({ ...folded.first, items: [...folded.items.values()] });
+        if (!stop.signal.aborted) fire();
       },
       () => {},
     );
+  };
+  // Changes kept before a stop, a reload or a run that did not finish: a run for them too.
+  deps.pending.count(def.name).then(
+    (n) => n && arm(),
+    (err: unknown) => log.error({ err }, `job ${def.name}: cannot read its pending changes`),
+  );
+  /** The last report's write (to the pending count after it); kept() waits for it. */
+  let writes = Promise.resolve(0);
+  const onChange = (output: TaskOutput) => {
+    if (stop.signal.aborted || !output.items.length) return;
+    writes = writes.catch(() => 0).then(() => deps.pending.record(def.name, output, type.itemKey));
+    writes.then(arm, () => {});
+  };
+  const kept = async () => {
+    stop.signal.throwIfAborted();
+    let n = await writes;
+    while (n >= PENDING_MAX) {
+      await sleep(ROOM_POLL_MS, { clock: deps.clock, signal: stop.signal });
+      n = await deps.pending.count(def.name);
+    }
+    // Stopped meanwhile: a report after the stop was not kept, so the position must stay.
+    stop.signal.throwIfAborted();
   };
   const done = (async () => {
     // A watcher that fails (the connection not authorised yet, the service down longer
@@ -76,6 +93,7 @@ export function startTrigger(
           store: deps.store,
           key: def.name,
           onChange,
+          kept,
         });
         failures = 0;
       } catch (err) {
@@ -91,6 +109,7 @@ export function startTrigger(
         lease?.release();
       }
     }
+    await writes.catch(() => {});
   })();
   return {
     done,

@@ -26,6 +26,7 @@ let other: DropboxClient;
 let dir: string;
 let daemon: Daemon | undefined;
 let ended: RunRecord[];
+let started: string[];
 
 beforeEach(async () => {
   emu = await startEmulator({ port: 0 });
@@ -37,6 +38,7 @@ beforeEach(async () => {
   });
   dir = await mkdtemp(join(tmpdir(), 'dropcron-trigger-'));
   ended = [];
+  started = [];
 });
 afterEach(async () => {
   await daemon?.stop('test');
@@ -54,12 +56,13 @@ tasks:
   - download: { from: previous, to: ./got, deleteSource: true }
 `;
 
-async function start(job = JOB): Promise<Daemon> {
+async function start(job = JOB, config = ''): Promise<Daemon> {
   await mkdir(join(dir, 'connections'), { recursive: true });
   await mkdir(join(dir, 'jobs'), { recursive: true });
   await writeFile(
     join(dir, 'config.yaml'),
-    'plugins: [dropbox]\nsandbox: true\nadmin: { enabled: false }\nstate: ./state\nconnections: ./connections\njobs: ./jobs\n',
+    'plugins: [dropbox]\nsandbox: true\nadmin: { enabled: false }\nstate: ./state\nconnections: ./connections\njobs: ./jobs\n' +
+      config,
   );
   await writeFile(join(dir, 'connections/home.yaml'), 'name: home\ntype: dropbox\nsandbox: true\n');
   await writeFile(join(dir, 'jobs/inbox.yaml'), job);
@@ -69,6 +72,7 @@ async function start(job = JOB): Promise<Daemon> {
   const { log } = captureLogger();
   const d = await startDaemon(join(dir, 'config.yaml'), { registry, log, env: {} });
   d.scheduler.events.on('run:end', (e) => ended.push(e.run));
+  d.scheduler.events.on('run:start', (e) => started.push(e.runId));
   daemon = d;
   return d;
 }
@@ -79,6 +83,9 @@ async function watching(): Promise<void> {
     emu.requests.some((r) => r.route.endsWith('list_folder/get_latest_cursor') && r.status === 200);
   await until(hasCursor, 'the trigger to take its cursor', 20_000);
 }
+
+/** The changes the daemon keeps for the job until a run that took them has ended. */
+const pending = () => readFile(join(dir, 'state', 'trigger-pending', 'inbox.json'), 'utf8').catch(() => undefined);
 
 const got = async () => (await readdir(join(dir, 'got')).catch(() => [] as string[])).sort();
 
@@ -103,6 +110,8 @@ describe('dropbox trigger', () => {
     expect(await readFile(join(dir, 'got/new.txt'), 'utf8')).toBe('arrived');
     expect(await other.getMetadata('/inbox/new.txt')).toBeUndefined();
     expect(await other.getMetadata('/inbox/old.txt')).toBeDefined();
+    // Done with: a restart would not hand it to a run again.
+    expect(await pending()).toBeUndefined();
   });
 
   it('folds two uploads within the debounce into one run', async () => {
@@ -155,6 +164,78 @@ describe('dropbox trigger across a restart and a reset', () => {
     await other.upload(await local('after-reset.txt', 'new'), '/inbox/after-reset.txt');
     await until(() => ended.length === 1, 'the run after the reset', DEBOUNCE_MS + 20_000);
     expect(await got()).toEqual(['after-reset.txt', 'kept.txt']);
+  });
+});
+
+describe('no change is lost', () => {
+  const reads = () => emu.requests.filter((r) => r.route.endsWith('list_folder/continue')).length;
+  const cursorFile = join('state', 'dropbox-trigger-cursors', 'inbox.json');
+  const cursor = () => readFile(join(dir, cursorFile), 'utf8').catch(() => '');
+
+  it('downloads a file whose debounce the daemon stopped in, after the restart', async () => {
+    await other.createFolder('/inbox');
+    const debounce = 4 * DEBOUNCE_MS;
+    await start(JOB.replace(`${DEBOUNCE_MS}ms`, `${debounce}ms`));
+    await watching();
+    await until(async () => (await cursor()) !== '', 'the first cursor', 20_000);
+    const before = await cursor();
+    await other.upload(await local('in-debounce.txt', 'kept'), '/inbox/in-debounce.txt');
+    // Stopped once the watcher read the change and moved its cursor past it, before the run.
+    await until(async () => reads() === 1 && (await cursor()) !== before, 'the cursor past the change', debounce);
+    await daemon!.stop('test');
+    daemon = undefined;
+    expect(ended).toEqual([]);
+
+    await start();
+    await until(() => ended.length === 1, 'the run after the restart', debounce + 20_000);
+    expect(ended[0]).toMatchObject({ trigger: 'change', outcome: 'success' });
+    expect(await got()).toEqual(['in-debounce.txt']);
+  });
+
+  it('downloads again a file whose run was aborted by the shutdown', async () => {
+    await other.createFolder('/inbox');
+    await start(JOB, 'shutdownGraceSeconds: 0\n');
+    await watching();
+    // Slow enough that the run is still downloading when the daemon stops.
+    emu.faults.set({ bandwidthBytesPerSec: 256 * 1024 });
+    await emu.files.put('sandy', '/inbox/big.bin', Buffer.alloc(4 * 1024 * 1024, 7));
+    await until(() => started.length === 1, 'the run to start', DEBOUNCE_MS + 20_000);
+    await daemon!.stop('test');
+    daemon = undefined;
+    expect(ended.map((r) => r.outcome)).toEqual(['aborted']);
+    expect(await got()).toEqual([]);
+    expect(await pending()).toContain('big.bin');
+
+    emu.faults.set({ bandwidthBytesPerSec: 0 });
+    await start();
+    await until(() => ended.length === 2, 'the run after the restart', DEBOUNCE_MS + 20_000);
+    expect(ended[1]).toMatchObject({ trigger: 'change', outcome: 'success' });
+    expect(await got()).toEqual(['big.bin']);
+    expect(await pending()).toBeUndefined();
+  });
+
+  it('with overlap: skip, keeps a change met by a running run for a run after it', async () => {
+    await other.createFolder('/inbox');
+    await start(JOB.replace('connection: home', 'connection: home\noverlap: skip'));
+    await watching();
+    emu.faults.set({ bandwidthBytesPerSec: 256 * 1024 });
+    await emu.files.put('sandy', '/inbox/first.bin', Buffer.alloc(4 * 1024 * 1024, 1));
+    await until(() => started.length === 1, 'the first run to start', DEBOUNCE_MS + 20_000);
+    await other.upload(await local('second.txt', 'second'), '/inbox/second.txt');
+    await until(() => reads() === 2, "the watcher to read the second upload's change", 20_000);
+    // The second change's debounce ends while the first run still downloads.
+    await new Promise((r) => setTimeout(r, DEBOUNCE_MS + 500));
+    expect(ended).toEqual([]);
+    emu.faults.set({ bandwidthBytesPerSec: 0 });
+
+    await until(() => ended.length === 2, 'the follow-up run', 60_000);
+    expect(ended.map((r) => [r.trigger, r.outcome])).toEqual([
+      ['change', 'success'],
+      ['change', 'success'],
+    ]);
+    expect(ended[0]!.tasks[0]!.counts).toMatchObject({ downloaded: 1 });
+    expect(ended[1]!.tasks[0]!.counts).toMatchObject({ downloaded: 1 });
+    expect(await got()).toEqual(['first.bin', 'second.txt']);
   });
 });
 

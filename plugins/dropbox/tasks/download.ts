@@ -5,10 +5,12 @@
 // the next download of the same rev, and removed at the end of a download into its
 // folder once nothing wants it. Several files move at once (DOWNLOADS_IN_FLIGHT), every
 // call through the connection's pacer; the result lists them in listing order all the same.
+// The files downloaded are handed on as list hands on its matches (skipped, failed and
+// exported ones left out), so `delete: { path: previous }` removes exactly those.
 import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TaskType } from '../../../src/plugin.ts';
-import type { DropboxClient, FileMetadata } from '../api/types.ts';
+import type { DropboxClient, FileMetadata, Metadata } from '../api/types.ts';
 import { DropboxError } from '../api/errors.ts';
 import { expand, localContentHash, placeholderProblems, rethrowIfAborted, varsOf } from './common.ts';
 import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from './filters.ts';
@@ -17,6 +19,7 @@ import { removeOrphanParts } from '../api/part-files.ts';
 import { eachLimited } from '../api/each-limited.ts';
 import { decide, type OverwritePolicy } from './overwrite.ts';
 import { listCandidates, previousCandidates, type DateField, type RemoteCandidate } from './remote-entries.ts';
+import type { DropboxEntriesOutput } from './list.ts';
 import { ResultBuilder } from './result.ts';
 import { remoteOrThrow, normalizeRemote } from './remote-paths.ts';
 import { downloadSchema } from './task-schemas.ts';
@@ -70,7 +73,10 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
       r.act('skip', path, `unsafe name: ${why}`);
     };
     let found: RemoteCandidate[];
+    // What the handed-on paths are relative to, as the entries' own root was.
+    let root: string;
     if (o.from === 'previous') {
+      root = (ctx.input as DropboxEntriesOutput | undefined)?.root ?? '';
       found = previousCandidates(ctx.input, {
         option: 'from',
         type: 'files',
@@ -79,8 +85,9 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
         onUnsafe: unsafe,
       });
     } else {
+      root = remoteOrThrow(expand(o.from, ctx));
       found = await listCandidates(ctx.connection, {
-        folder: remoteOrThrow(expand(o.from, ctx)),
+        folder: root,
         type: 'files',
         recursive: o.recursive === true,
         dateField,
@@ -142,9 +149,12 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
         r.act('skip', c.path, d.reason);
       }
     }
+    /** The entries handed on, in listing order. */
+    const handOn = (items: Metadata[]): DropboxEntriesOutput => ({ kind: 'dropbox-entries', items, root });
     if (ctx.dryRun) {
       r.count('wouldDownload', plan.length);
-      return r.finish();
+      // What would be downloaded, so the next task's dry run plans with it.
+      return r.finish(handOn(plan.filter((p) => !p.exportAs).map((p) => p.c.meta)));
     }
     ctx.planned({ files: plan.length, bytes: plan.reduce((n, p) => n + (p.c.meta as FileMetadata).size, 0) });
 
@@ -154,6 +164,8 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
     // every file listed before it has settled: the result reads the same whichever file
     // finished first, and only the files waiting on a slower earlier one are held apart.
     const waiting = new Map<number, ResultBuilder>();
+    // By plan index, as the version downloaded: a later delete takes exactly that one (parent_rev).
+    const downloaded: Array<FileMetadata | undefined> = [];
     let merged = 0;
     await eachLimited(
       plan.length,
@@ -174,6 +186,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
             });
             fr.count('downloaded');
             fr.moved(meta.size);
+            downloaded[i] = meta;
             if (o.deleteSource) await deleteVerified(c.path, local, listed, meta, fr, ctx);
           }
         } catch (err) {
@@ -192,7 +205,7 @@ export const downloadTask: TaskType<DownloadOptions, DropboxClient> = {
     const removed = await removeOrphanParts(folders, (local, rev) => wanted.has(partKey(local, rev)));
     for (const path of removed) r.act('delete-local', path, 'part file of a download no run will resume');
     if (removed.length) r.count('partFilesRemoved', removed.length);
-    return r.finish();
+    return r.finish(handOn(downloaded.filter((m) => m !== undefined)));
   },
 };
 
