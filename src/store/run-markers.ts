@@ -3,15 +3,17 @@
 // file store <state>/running/<run id>.json), rewritten as each task finishes and removed once the
 // run's record is in the history. A marker whose process is gone is a run that never
 // ended: the next start records it as `interrupted`, with the tasks it had finished.
+// The marker holds the process's start identity beside its pid, so a pid reused since by
+// another process (a restarted container) does not keep a dead run "running" forever.
 import type { Logger } from '../log.ts';
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { coreErrors } from '../errors.ts';
 import { ensureDir, writeJsonAtomic } from './atomic.ts';
 import type { RunHistory, RunRecord } from './history.ts';
 import type { Store } from './store.ts';
 import type { DaemonRun } from './daemons.ts';
-import { processAlive } from '../process-alive.ts';
+import { ownerAlive, processIdentity } from '../process-alive.ts';
 
 /** A run's record so far, while it runs. */
 export type MarkerRecord = Omit<RunRecord, 'endedAt' | 'durationMs' | 'outcome'>;
@@ -27,10 +29,19 @@ export interface RunMarkers {
 /** What a marker file holds: the record so far, and who was running it. */
 interface Marker {
   pid: number;
+  /** processIdentity(pid) when written; absent where the system does not say (and in older markers). */
+  since?: string;
   record: MarkerRecord;
 }
 
 const SAFE_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** This process's start identity, written into its markers. */
+const SELF = processIdentity(process.pid);
+/**
+ * A marker's temp file (writeJsonAtomic) that a kill caught mid-write. A marker is a few
+ * hundred bytes written in milliseconds: one this old is no write in progress.
+ */
+const TEMP_STALE_MS = 10 * 60 * 1000;
 
 /** The record of a run that never ended, with the tasks it had finished. */
 export function interruptedRecord(record: MarkerRecord, now: Date, why: string): RunRecord {
@@ -59,7 +70,11 @@ export class FileRunMarkers implements RunMarkers {
     if (!SAFE_ID.test(record.id)) return;
     this.mine.set(record.id, { runId: record.id, job: record.job, startedAt: record.startedAt });
     await ensureDir(this.dir);
-    await writeJsonAtomic(join(this.dir, `${record.id}.json`), { pid: process.pid, record } satisfies Marker);
+    await writeJsonAtomic(join(this.dir, `${record.id}.json`), {
+      pid: process.pid,
+      since: SELF,
+      record,
+    } satisfies Marker);
   }
 
   /** The runs this process has in progress. */
@@ -75,15 +90,22 @@ export class FileRunMarkers implements RunMarkers {
 
   /**
    * Records every run whose process is gone as `interrupted` (once: a run already in its
-   * job's history is only forgotten) and returns those records.
+   * job's history is only forgotten) and returns those records. Temp files a kill left
+   * mid-write go too.
    */
-  async recover(history: RunHistory, now = new Date(), alive = processAlive): Promise<RunRecord[]> {
+  async recover(history: RunHistory, now = new Date(), alive = ownerAlive): Promise<RunRecord[]> {
     let names: string[];
     try {
-      names = (await readdir(this.dir)).filter((n) => n.endsWith('.json'));
+      names = await readdir(this.dir);
     } catch {
       return [];
     }
+    for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.tmp'))) {
+      const file = join(this.dir, name);
+      const st = await stat(file).catch(() => undefined);
+      if (st && now.getTime() - st.mtimeMs > TEMP_STALE_MS) await unlink(file).catch(() => {});
+    }
+    names = names.filter((n) => n.endsWith('.json'));
     const out: RunRecord[] = [];
     for (const name of names) {
       const file = join(this.dir, name);
@@ -95,7 +117,7 @@ export class FileRunMarkers implements RunMarkers {
         continue;
       }
       if (this.mine.has(marker.record.id)) continue;
-      if (marker.pid !== process.pid && alive(marker.pid)) continue; // a `dropcron run` beside us
+      if (marker.pid !== process.pid && alive(marker.pid, marker.since)) continue; // a `dropcron run` beside us
       const { record } = marker;
       const known = await history.list(record.job).catch(() => []);
       if (!known.some((r) => r.id === record.id)) {

@@ -117,3 +117,17 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.evaluate("for (const t of document.querySelectorAll('#toast')) t.hidden = true");
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/** config.yaml of an admin on a free loopback port with `password`, its sandbox on `sandboxPort`. */
+export const adminConfig =
+  (password: string) =>
+  (_dir: string, sandboxPort: number): string =>
+    `admin:\n  host: 127.0.0.1\n  port: 0\n  password: ${password}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: warn\nsandbox: true\ndropbox:\n  appKey: dropcron-sandbox\n  sandboxPort: ${sandboxPort}\n`;
+
+/** Signs in on the admin page at `url`; done once the Connections page shows. */
+export async function signIn(page: Page, url: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Admin password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Connections' }).waitFor();
+}

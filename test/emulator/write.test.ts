@@ -15,7 +15,7 @@ afterEach(() => vi.useRealTimers());
 const MiB = 1024 * 1024;
 
 describe('files/upload modes', () => {
-  it('add: identical content is a no-op, different content a conflict, autorename picks "(2)"', async () => {
+  it('add: identical content is a no-op, different content a conflict, autorename picks "(1)" as Dropbox does', async () => {
     const first = (await c.upload('files/upload', { path: '/modes/a.txt' }, 'one')).json;
     const same = await c.upload('files/upload', { path: '/modes/a.txt' }, 'one');
     expect(same.status).toBe(200);
@@ -29,9 +29,9 @@ describe('files/upload modes', () => {
     expect(diff.status).toBe(409);
     expect(diff.json.error_summary).toBe('path/conflict/file/..');
     const renamed = await c.upload('files/upload', { path: '/modes/a.txt', autorename: true }, 'two');
-    expect(renamed.json.path_display).toBe('/modes/a (2).txt');
+    expect(renamed.json.path_display).toBe('/modes/a (1).txt');
     const again = await c.upload('files/upload', { path: '/modes/a.txt', autorename: true }, 'three');
-    expect(again.json.path_display).toBe('/modes/a (3).txt');
+    expect(again.json.path_display).toBe('/modes/a (2).txt');
   });
 
   it('overwrite replaces and keeps the id; update(rev) replaces only that rev', async () => {
@@ -265,7 +265,7 @@ describe('folders', () => {
       'path/conflict/folder/..',
     );
     expect((await c.rpc('files/create_folder_v2', { path: '/folders/new', autorename: true })).json.metadata.name).toBe(
-      'new (2)',
+      'new (1)',
     );
   });
 
@@ -378,7 +378,7 @@ describe('copy and move', () => {
     expect(
       (await c.rpc('files/copy_v2', { from_path: '/cm2/a.txt', to_path: '/cm2/b.txt', autorename: true })).json.metadata
         .name,
-    ).toBe('b (2).txt');
+    ).toBe('b (1).txt');
     expect((await c.rpc('files/move_v2', { from_path: '/cm2', to_path: '/cm2/inner' })).json.error).toEqual({
       '.tag': 'cant_move_folder_into_itself',
     });

@@ -1,6 +1,6 @@
 // sync (one-way mirror, up and down) against the emulator through the real connector.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncTask } from '../../plugins/dropbox/tasks/sync.ts';
 import { localTree, remoteSnapshot, remoteTree, startHarness, text, type Harness } from './harness.ts';
@@ -35,6 +35,7 @@ function traffic(mark: number) {
     uploads: reqs.filter((q) => q.route.includes('upload')).length,
     downloads: reqs.filter((q) => q.route === 'files/download').length,
     deletes: reqs.filter((q) => q.route.includes('delete') || q.route.includes('move')).length,
+    listings: reqs.filter((q) => q.route === 'files/list_folder').length,
   };
 }
 
@@ -146,6 +147,51 @@ describe('sync up', () => {
     expect(by['extra.txt']).toMatchObject({ action: 'delete', reason: expect.stringMatching(/not in the source/) });
     expect(dry.counts).toMatchObject({ wouldUpload: 2, wouldDelete: 1 });
   });
+  it('lists the Dropbox folder once per run, for the transfers and the extraneous files alike', async () => {
+    await put('a.txt', 'a');
+    await put('sub/b.txt', 'b');
+    await h.emu.files.put('sandy', `${remote}/sub/extra.txt`, 'x');
+    const mark = h.emu.requests.length;
+    const res = await h.run(syncTask, { direction: 'up', local, remote, recursive: true, deleteExtraneous: true });
+    expect(res.counts).toMatchObject({ uploaded: 2, deleted: 1 });
+    expect(traffic(mark).listings).toBe(1);
+  });
+
+  it('removes folders emptied of extraneous files, counted apart from maxDelete', async () => {
+    await put('keep.txt', 'k');
+    await put('kept/k.txt', 'k');
+    await h.run(syncTask, { direction: 'up', local, remote, recursive: true });
+    await h.emu.files.put('sandy', `${remote}/gone/a.txt`, 'a');
+    await h.emu.files.put('sandy', `${remote}/gone/deep/b.txt`, 'b');
+    await h.emu.files.put('sandy', `${remote}/kept/stray.txt`, 's');
+    // 3 files of 5: under a 70% share; with the 2 folders it would be 5 of 7, above maxDelete 3.
+    const opts = {
+      direction: 'up',
+      local,
+      remote,
+      recursive: true,
+      deleteExtraneous: true,
+      maxDelete: 3,
+      maxDeleteShare: 70,
+    } as const;
+    const before = await remoteSnapshot(h.client, remote);
+    const dry = await h.run(syncTask, opts, { dryRun: true });
+    expect(await remoteSnapshot(h.client, remote)).toEqual(before);
+    expect(dry.counts).toMatchObject({ wouldDelete: 3, wouldDeleteFolders: 2 });
+    expect(dry.actions.filter((a) => a.action === 'delete' && a.reason?.startsWith('emptied'))).toEqual([
+      expect.objectContaining({ target: `${remote}/gone/deep` }),
+      expect.objectContaining({ target: `${remote}/gone` }),
+    ]);
+
+    const res = await h.run(syncTask, opts);
+    expect(res.counts).toMatchObject({ deleted: 3, deletedFolders: 2 });
+    expect([...(await remoteTree(h.client, remote)).keys()].sort()).toEqual([
+      `${remote}/keep.txt`,
+      `${remote}/kept`,
+      `${remote}/kept/k.txt`,
+    ]);
+  });
+
   it('interrupted half-way removes nothing, and the next run finishes the mirror', async () => {
     for (let i = 0; i < 20; i++) await put(`f${String(i).padStart(2, '0')}.bin`, `content ${i} `.repeat(500));
     await h.emu.files.put('sandy', `${remote}/extra.txt`, 'x');
@@ -220,5 +266,42 @@ describe('sync down', () => {
       h.run(syncTask, { direction: 'down', local, remote: `${remote}-missing`, deleteExtraneous: true }),
     ).rejects.toThrow(/would delete 3 of the 3 entries/);
     expect(Object.keys(await localTree(local)).sort()).toEqual(['a.txt', 'b.txt', 'c.txt']);
+  });
+
+  it('lists the Dropbox folder once per run', async () => {
+    await h.emu.files.put('sandy', `${remote}/one.txt`, 'one');
+    await h.emu.files.put('sandy', `${remote}/deep/two.txt`, 'two');
+    await put('stray.txt', 'stray');
+    const mark = h.emu.requests.length;
+    const res = await h.run(syncTask, { direction: 'down', local, remote, recursive: true, deleteExtraneous: true });
+    expect(res.counts).toMatchObject({ downloaded: 2, deleted: 1 });
+    expect(traffic(mark).listings).toBe(1);
+  });
+
+  it('removes local folders emptied of extraneous files, keeps those with anything else', async () => {
+    await h.emu.files.put('sandy', `${remote}/keep.txt`, 'k');
+    await h.emu.files.put('sandy', `${remote}/kept/k.txt`, 'k');
+    await put('gone/a.txt', 'a');
+    await put('gone/deep/b.txt', 'b');
+    await put('kept/stray.txt', 's');
+    await put('other/note.md', 'not matched by the include mask');
+    await put('other/old.txt', 'o');
+    const opts = {
+      direction: 'down',
+      local,
+      remote,
+      recursive: true,
+      include: '*.txt',
+      deleteExtraneous: true,
+    } as const;
+    // Before the downloads the 4 strays are all of the target: a share guard of 100%.
+    const dry = await h.run(syncTask, { ...opts, maxDelete: 4, maxDeleteShare: 100 }, { dryRun: true });
+    expect(dry.counts).toMatchObject({ wouldDelete: 4, wouldDeleteFolders: 2 });
+    expect((await readdir(local)).sort()).toEqual(['gone', 'kept', 'other']);
+
+    const res = await h.run(syncTask, { ...opts, maxDelete: 4, maxDeleteShare: 100 });
+    expect(res.counts).toMatchObject({ downloaded: 2, deleted: 4, deletedFolders: 2 });
+    expect((await readdir(local)).sort()).toEqual(['keep.txt', 'kept', 'other']);
+    expect(Object.keys(await localTree(local)).sort()).toEqual(['keep.txt', 'kept/k.txt', 'other/note.md']);
   });
 });

@@ -6,6 +6,11 @@
 // `kill -9` must be resumable by the very next run, seconds later, and a slow download
 // that has not written for minutes must not be taken from a live process. Within this
 // process (the daemon runs several jobs) the set of downloads in flight decides.
+// A pid can be reused: after a kill -9 and a restart (a container starts with the same
+// few pids) the part's pid may belong to another live process, and the part would be
+// neither resumed nor removed, ever. The name has no room for the owner's start time, so
+// a bound on age decides there: a live download writes its part as bytes come, and one
+// untouched for PART_STALE_MS is no download in progress, whoever has that pid now.
 // A download in several ranges (download-ranges.ts) writes `.<name>.<rev>.<owner>.ranged.dropcron-part`:
 // its bytes are not a prefix, and a record at its end says which are there (range-record.ts).
 import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -21,6 +26,8 @@ const PART = /^\.(.+)\.([0-9A-Za-z]+)\.(\d+)-(\d+)(\.ranged)?\.dropcron-part$/;
 const UNKNOWN_REV = 'unknown';
 /** Part files of earlier versions carry no owner: only an old one is known to be abandoned. */
 const LEGACY_ABANDONED_MS = 60 * 60 * 1000;
+/** A part no one has written for this long is abandoned even if its pid runs (reused). */
+export const PART_STALE_MS = 6 * 60 * 60 * 1000;
 
 /** Owners whose download runs in this process now. */
 const held = new Set<string>();
@@ -45,9 +52,15 @@ function parsePart(name: string): ParsedPart | undefined {
   return { base: m[1]!, rev: m[2]!, pid: Number(m[3]), owner: `${m[3]}-${m[4]}`, ranged: m[5] !== undefined };
 }
 
-/** No live download writes it: its process is gone, or it is this process's and not in flight. */
-function ownerless(p: ParsedPart): boolean {
-  return p.pid === process.pid ? !held.has(p.owner) : !processAlive(p.pid);
+/**
+ * No live download writes it: its process is gone, or it is this process's and not in
+ * flight, or its pid runs but the part has not been written for PART_STALE_MS (reused).
+ */
+async function ownerless(p: ParsedPart, path: string, now = Date.now()): Promise<boolean> {
+  if (p.pid === process.pid) return !held.has(p.owner);
+  if (!processAlive(p.pid)) return true;
+  const st = await stat(path).catch(() => undefined);
+  return st !== undefined && now - st.mtimeMs > PART_STALE_MS;
 }
 
 /** A part file this download owns: opened, and positioned after any bytes it resumes from. */
@@ -87,7 +100,7 @@ export async function openPart(localPath: string, rev: string | undefined): Prom
     if (rev !== undefined) {
       for (const name of await readdir(dir).catch(() => [] as string[])) {
         const p = parsePart(name);
-        if (!p || p.base !== base || !ownerless(p)) continue;
+        if (!p || p.base !== base || !(await ownerless(p, join(dir, name)))) continue;
         if (p.rev !== rev || fh) {
           await unlink(join(dir, name)).catch(() => {});
           continue;
@@ -149,7 +162,7 @@ export async function removeOrphanParts(
       const path = join(dir, name);
       const p = parsePart(name);
       if (p) {
-        if (!ownerless(p) || keep(join(dir, p.base), p.rev)) continue;
+        if (!(await ownerless(p, path, now)) || keep(join(dir, p.base), p.rev)) continue;
       } else {
         const st = await stat(path).catch(() => undefined);
         if (!st?.isFile() || now - st.mtimeMs < LEGACY_ABANDONED_MS) continue;

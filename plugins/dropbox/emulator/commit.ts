@@ -1,7 +1,7 @@
 // Writing a file by CommitInfo rules (files.stone WriteMode): an empty target is
 // written; a folder there is a conflict; identical contents are a no-op success unless
 // strict_conflict; add and update conflict on different contents (autorename picks
-// "a (2).txt" or "a (conflicted copy).txt"); overwrite replaces. Planned first (no
+// "a (1).txt" or "a (conflicted copy).txt"); overwrite replaces. Planned first (no
 // bytes needed: size and hash suffice), applied once the blob is sealed.
 import type { UnionValue } from './args.ts';
 import type { Blob } from './blobs.ts';
@@ -31,9 +31,10 @@ export function checkWritable(st: State, parent: FolderNode): void {
   if (st.world.teams.some((t) => t.root === parent)) throw new WriteFailure(tag('no_write_permission'));
 }
 
+/** The first free autorename candidate: "a (1).txt", "a (2).txt"... as Dropbox numbers them (from 1). */
 export function freeName(parent: FolderNode, name: string, suffix?: string): string {
-  for (let i = 2; ; i++) {
-    const candidate = suffix ? renamed(name, 0, i === 2 ? suffix : `${suffix} ${i - 1}`) : renamed(name, i);
+  for (let i = 1; ; i++) {
+    const candidate = suffix ? renamed(name, 0, i === 1 ? suffix : `${suffix} ${i}`) : renamed(name, i);
     if (!parent.children.has(fold(candidate))) return candidate;
   }
 }

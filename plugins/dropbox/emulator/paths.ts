@@ -148,7 +148,7 @@ export function relPaths(s: PathScope, node: Node): { lower: string; display: st
   return undefined;
 }
 
-/** Dropbox's autorename candidates: "a (2).txt", "a (3).txt", ... */
+/** Dropbox's autorename candidates: "a (1).txt", "a (2).txt", ... */
 export function renamed(name: string, i: number, suffix?: string): string {
   const dot = name.lastIndexOf('.');
   const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];

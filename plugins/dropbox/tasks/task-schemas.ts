@@ -390,7 +390,7 @@ export const syncSchema = obj(
       type: 'boolean',
       default: false,
       description:
-        'Remove files at the target that the source does not have (among the files the filters match; others are never touched), after all transfers succeeded. Off: they are left alone and listed. On a Dropbox target they go to the Dropbox trash.',
+        "Remove files at the target that the source does not have (among the files the filters match; others are never touched), after all transfers succeeded. Folders this leaves empty (every entry in them was extraneous) are removed too, as rclone's sync does; maxDelete and maxDeleteShare count the files only. Off: they are left alone and listed. On a Dropbox target they go to the Dropbox trash.",
     },
     backupDir: {
       title: 'Move removed files to',

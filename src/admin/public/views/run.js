@@ -1,7 +1,7 @@
-// The latest run of a job: live progress, a dry run's plan, its log.
-import { $, h } from '../dom.js';
+// The latest run of a job: live progress, a dry run's plan, the links it made, its log.
+import { $, h, toast } from '../dom.js';
 import { state } from '../state.js';
-import { dataTable, outcomeBadge } from '../components.js';
+import { dataTable, outcomeBadge, timeEl } from '../components.js';
 import { bytes, duration } from '../format.js';
 
 export function renderLive(runId) {
@@ -22,6 +22,7 @@ export function renderLive(runId) {
       ),
       p ? progressView(p) : null,
       run.plan ? planTable(run) : null,
+      linksTable(run.ended),
       run.ended?.error ? h('p', { class: 'error', text: run.ended.error }) : null,
       h(
         'pre',
@@ -60,6 +61,53 @@ function planTable(run) {
           ),
         )
       : null,
+  );
+}
+
+// Links the run's tasks made (upload or list with `link:`): each file, its link to open
+// or copy, and until when it works. The run record keeps them, so they outlive the page.
+function linksTable(record) {
+  const links = (record?.tasks ?? []).flatMap((t, i) =>
+    (t.links ?? []).map((l) => ({ ...l, task: `${i + 1}. ${t.type}` })),
+  );
+  if (!links.length) return null;
+  return h(
+    'div',
+    { class: 'scroll' },
+    h('h3', { text: `Links: ${links.length}` }),
+    dataTable(
+      'links',
+      ['Task', 'File', 'Link', 'Expires'],
+      links.map((l) =>
+        h(
+          'tr',
+          {},
+          h('td', { text: l.task }),
+          h('td', {}, h('code', { text: l.target })),
+          h(
+            'td',
+            {},
+            h('a', { href: l.url, target: '_blank', rel: 'noopener noreferrer', text: l.url }),
+            ' ',
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn small',
+                'aria-label': `Copy the link to ${l.target}`,
+                onclick: () =>
+                  navigator.clipboard.writeText(l.url).then(
+                    () => toast('Link copied.'),
+                    () => toast('The browser refused the clipboard: copy the link from the table.', 'error'),
+                  ),
+              },
+              'Copy',
+            ),
+          ),
+          h('td', {}, l.expires ? timeEl(l.expires) : 'does not expire'),
+        ),
+      ),
+    ),
   );
 }
 
