@@ -100,6 +100,8 @@ export class State {
   readonly uploadLinks = new Map<string, UploadLink>();
   /** Shared links, by the token in their URL. */
   readonly sharedLinks = new Map<string, SharedLink>();
+  /** sharing/list_shared_links pages still to hand out (link tokens), by cursor. */
+  readonly sharedLinkCursors = new Map<string, { owner: string; tokens: string[] }>();
   /** team/members/list and team/namespaces/list pages still to hand out, by cursor. */
   readonly teamCursors = new Map<string, { teamId: string; route: string; items: unknown[]; limit: number }>();
   /** How far tests moved the clock that link expiry reads (emulator.advanceClock). */
