@@ -106,6 +106,7 @@ describe('official dropbox SDK (Python, python3-dropbox 11.34)', () => {
       delete_v2: 'path_lookup/not_found',
       create_folder_v2: 'path/conflict/folder',
     });
+    expect(summary.upload_link).toEqual({ status: 200, reused: 410, size: 22 });
     expect(summary.expired_retry).toBe(true);
 
     // The emulator saw what the SDK says it did, and kept it.
@@ -139,10 +140,14 @@ describe('official dropbox SDK (Python, python3-dropbox 11.34)', () => {
         'files/upload 409',
       ]),
     );
+    // The upload link is used by plain HTTP (requests), as files.stone's curl example does.
+    expect(log.filter((x) => x.route.startsWith('apitul/')).map((x) => x.status)).toEqual([200, 410]);
     expect(
       log.every(
         (x) =>
-          (x.headers['user-agent'] ?? '').startsWith('OfficialDropboxPythonSDKv2') || x.route.startsWith('oauth2/'),
+          (x.headers['user-agent'] ?? '').startsWith('OfficialDropboxPythonSDKv2') ||
+          x.route.startsWith('oauth2/') ||
+          x.route.startsWith('apitul/'),
       ),
     ).toBe(true);
   });

@@ -219,6 +219,17 @@ except ApiError as e:
     errors['create_folder_v2'] = 'path/conflict/folder'
 summary['errors'] = errors
 
+# ---- files/get_temporary_upload_link: the link takes one POST of the bytes without a token.
+linked = b'through an upload link'
+link = dbx.files_get_temporary_upload_link(files.CommitInfo(path=base + '/linked.txt'), duration=300).link
+octet = {'Content-Type': 'application/octet-stream'}
+posted = requests.post(link, data=linked, headers=octet, verify=CA, timeout=60)
+check(posted.status_code == 200 and posted.json() == {'content-hash': dropbox_content_hash(linked)},
+      'upload link %s %s' % (posted.status_code, posted.text))
+reused = requests.post(link, data=b'again', headers=octet, verify=CA, timeout=60)
+summary['upload_link'] = {'status': posted.status_code, 'reused': reused.status_code,
+                          'size': dbx.files_get_metadata(base + '/linked.txt').size}
+
 # ---- An access token that expires under the client: 401 expired_access_token, the SDK
 # refreshes and retries the call by itself.
 wait = int(os.environ['EMU_SHORT_EXPIRES_MS']) / 1000.0 - time.time() + 0.05

@@ -58,6 +58,15 @@ export const t = {
       return v;
     });
   },
+  /** Float64 bounds, as get_temporary_upload_link's duration has them. */
+  float(o: { min?: number; max?: number } = {}): Ty<number> {
+    return prim((v, at) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) fail(at, `expected float, got ${typeName(v)}`);
+      if (o.min !== undefined && v < o.min) fail(at, `${v} is not greater than or equal to ${o.min}`);
+      if (o.max !== undefined && v > o.max) fail(at, `${v} is not less than or equal to ${o.max}`);
+      return v;
+    });
+  },
   /** common.DropboxTimestamp: %Y-%m-%dT%H:%M:%SZ */
   timestamp: prim((v, at) => {
     if (typeof v !== 'string') fail(at, `expected timestamp, got ${typeName(v)}`);

@@ -27,6 +27,8 @@ export interface Realism {
   quotaBytes?: number;
   /** A commit while another commit on the same namespace runs gets too_many_write_operations. */
   concurrentWriteLimit?: boolean;
+  /** Links per sharing/list_shared_links page (no path given); tests lower it to see paging. */
+  sharedLinksPageSize?: number;
 }
 
 export class Faults {

@@ -11,6 +11,7 @@ import { Io } from './http-io.ts';
 import { serveLink } from './links.ts';
 import { handleOAuth } from './oauth.ts';
 import { tooManyWrites, type Call, type RouteDef, type State } from './state.ts';
+import { serveUploadLink } from './upload-links.ts';
 
 export interface RequestRecord {
   at: number;
@@ -112,6 +113,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     if (isApi) return await api(deps, route, url, req, res, io, forceExpired);
     if (url.pathname.startsWith('/oauth2/')) return await handleOAuth(st, url, req, io);
     if (await serveLink(st, url, req, io)) return;
+    if (await serveUploadLink(st, url, req, io)) return;
     if (url.pathname === '/' && req.method === 'GET') {
       return await io.send(
         200,

@@ -10,6 +10,7 @@ import type { PathScope } from './paths.ts';
 import type { Seed, SeedApp } from './seed.ts';
 import type { AccessToken, Grant, Tokens } from './tokens.ts';
 import type { FolderNode, Node } from './tree.ts';
+import type { UploadLink } from './upload-links.ts';
 import type { Account, World } from './world.ts';
 
 /** The authenticated side of a call, with the root its paths are relative to. */
@@ -95,8 +96,12 @@ export class State {
   cursorEpoch = 0;
   /** files/get_temporary_link's links, by token. */
   readonly temporaryLinks = new Map<string, TemporaryLink>();
+  /** files/get_temporary_upload_link's links, by token (consumed ones too, to answer 410). */
+  readonly uploadLinks = new Map<string, UploadLink>();
   /** Shared links, by the token in their URL. */
   readonly sharedLinks = new Map<string, SharedLink>();
+  /** sharing/list_shared_links pages still to hand out (link tokens), by cursor. */
+  readonly sharedLinkCursors = new Map<string, { owner: string; tokens: string[] }>();
   /** team/members/list and team/namespaces/list pages still to hand out, by cursor. */
   readonly teamCursors = new Map<string, { teamId: string; route: string; items: unknown[]; limit: number }>();
   /** How far tests moved the clock that link expiry reads (emulator.advanceClock). */

@@ -7,17 +7,19 @@
 // (only the version that was judged, parent_rev) and then copies, and a failed copy
 // leaves the old target restorable from the trash. With `autorename`, the target is
 // kept and the copy lands beside it under Dropbox's free name ("a (1).txt").
+// `from` and `to` may name a folder by namespace (ns:<id>[/path]): across Business
+// namespaces (team folders, member folders) files copy and move like anywhere else.
 import type { TaskType } from '../../../src/plugin.ts';
 import type { DropboxClient, FileMetadata, Metadata } from '../api/types.ts';
 import { DropboxError } from '../api/errors.ts';
 import { pluginError } from '../error-codes.ts';
-import { expand, remotePathProblems, varsOf } from './common.ts';
+import { expand, placeholderProblems, varsOf } from './common.ts';
 import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from './filters.ts';
 import type { DropboxEntriesOutput } from './list.ts';
 import { decide, type OverwritePolicy, type Side } from './overwrite.ts';
 import { listCandidates, previousCandidates, type DateField, type RemoteCandidate } from './remote-entries.ts';
 import { ResultBuilder } from './result.ts';
-import { caseKey, joinRemote, relativeRemote, remoteOrThrow } from './remote-paths.ts';
+import { caseKey, joinRemote, namespaceOf, normalizeNamespaced, relativeRemote } from './remote-paths.ts';
 import { copySchema, moveSchema } from './task-schemas.ts';
 
 export interface RelocateOptions extends FilterOptions {
@@ -43,13 +45,13 @@ function relocateTask(op: Op): TaskType<RelocateOptions, DropboxClient> {
     name: op,
     schema: op === 'copy' ? copySchema : moveSchema,
     check(o) {
-      const from = o.from === 'previous' ? [] : remotePathProblems('from', o.from);
-      return [...filterProblems(o), ...from, ...remotePathProblems('to', o.to)];
+      const from = o.from === 'previous' ? [] : folderProblems('from', o.from);
+      return [...filterProblems(o), ...from, ...folderProblems('to', o.to)];
     },
     async run(o, ctx) {
       const r = new ResultBuilder(ctx.connection);
       const vars = varsOf(ctx);
-      const to = remoteOrThrow(expand(o.to, ctx));
+      const to = await resolveFolder(ctx.connection, expand(o.to, ctx), ctx.signal);
       const unsafe = (path: string, why: string) => {
         r.warn(`skipped ${JSON.stringify(path)}: unsafe name, ${why}`);
         r.count('unsafe');
@@ -66,7 +68,7 @@ function relocateTask(op: Op): TaskType<RelocateOptions, DropboxClient> {
           onUnsafe: unsafe,
         });
       } else {
-        from = remoteOrThrow(expand(o.from, ctx));
+        from = await resolveFolder(ctx.connection, expand(o.from, ctx), ctx.signal);
         if (relativeRemote(from, to) !== undefined)
           throw pluginError('DBX_TASK_INPUT', `${op}: to (${to || '/'}) is inside from (${from || '/'})`);
         found = await listCandidates(ctx.connection, {
@@ -146,6 +148,31 @@ function relocateTask(op: Op): TaskType<RelocateOptions, DropboxClient> {
 
 export const copyTask = relocateTask('copy');
 export const moveTask = relocateTask('move');
+
+function folderProblems(key: string, text: string): Array<[string, string]> {
+  const r = normalizeNamespaced(text);
+  return 'problem' in r ? [[key, r.problem]] : placeholderProblems(key, text);
+}
+
+/**
+ * The folder as this connection's listings show it: an ns:<id>[/path] becomes the path its
+ * namespace is at (listed entries carry paths, not namespace ids). A namespace outside the
+ * connection's root has no path there: Dropbox answers not_found or leaves the path out.
+ */
+async function resolveFolder(client: DropboxClient, text: string, signal: AbortSignal): Promise<string> {
+  const r = normalizeNamespaced(text);
+  if ('problem' in r) throw pluginError('DBX_TASK_INPUT', r.problem);
+  const ns = namespaceOf(r.path);
+  if (!ns) return r.path;
+  const top = await client.getMetadata(ns.ns, { signal });
+  const at = top?.['.tag'] === 'folder' ? top.path_display : undefined;
+  if (!at)
+    throw pluginError(
+      'DBX_TASK_INPUT',
+      `${ns.ns} is not a folder under this connection's root; for team folders set business.pathRoot: team (they are then top-level folders) and check the namespace id`,
+    );
+  return at + ns.rest;
+}
 
 function side(m: FileMetadata): Side {
   return { size: m.size, modified: new Date(m.client_modified), hash: async () => m.content_hash };

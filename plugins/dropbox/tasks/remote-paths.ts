@@ -17,6 +17,27 @@ export function normalizeRemote(p: string): { path: string } | { problem: string
   return { path: s };
 }
 
+/**
+ * Like normalizeRemote, and also `ns:<namespace id>[/path]`: a folder named by its namespace
+ * (a team folder, a member folder), as files.stone's path patterns allow (the id is digits
+ * there). Only copy and move take it: they resolve it to a path before listing.
+ */
+export function normalizeNamespaced(p: string): { path: string } | { problem: string } {
+  const ns = namespaceOf(p);
+  if (!ns) {
+    if (p.startsWith('ns:')) return { problem: `'${p}' must be ns:<namespace id> (digits), then optionally /path` };
+    return normalizeRemote(p);
+  }
+  const rest = normalizeRemote(ns.rest);
+  return 'problem' in rest ? rest : { path: ns.ns + rest.path };
+}
+
+/** `ns:<id>` and the path after it, when `p` starts with a namespace. */
+export function namespaceOf(p: string): { ns: string; rest: string } | undefined {
+  const m = /^(ns:[0-9]+)(\/.*)?$/s.exec(p);
+  return m ? { ns: m[1]!, rest: m[2] ?? '' } : undefined;
+}
+
 export function remoteOrThrow(p: string): string {
   const r = normalizeRemote(p);
   if ('problem' in r) throw pluginError('DBX_TASK_INPUT', r.problem);

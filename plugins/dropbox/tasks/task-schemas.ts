@@ -326,6 +326,10 @@ export const deleteSchema = obj(
   ['path'],
 );
 
+/** Copy and move cross Business namespaces: a folder may be named by its namespace id. */
+const NAMESPACED =
+  "A folder in another Business namespace (a team folder, a member folder) may be given as 'ns:<namespace id>' or 'ns:<namespace id>/path'; it must lie under the connection's root (for team folders: business.pathRoot: team, where they are also plain top-level folders).";
+
 const relocateSchema = (op: 'copy' | 'move', title: string, what: string): Schema =>
   obj(
     title,
@@ -335,14 +339,19 @@ const relocateSchema = (op: 'copy' | 'move', title: string, what: string): Schem
         title: 'From Dropbox folder',
         type: 'string',
         'x-remotePath': true,
-        pattern: '^(/.*|previous)$',
-        errorMessage: `must be a Dropbox folder starting with '/', or 'previous' for the files the previous task listed`,
-        description: `Dropbox folder to ${op} files from, or 'previous' to take the files the previous task (e.g. list) handed on. Placeholders allowed.`,
+        pattern: '^(/.*|ns:[0-9]+(/.*)?|previous)$',
+        errorMessage: `must be a Dropbox folder starting with '/' or 'ns:<namespace id>', or 'previous' for the files the previous task listed`,
+        description: `Dropbox folder to ${op} files from, or 'previous' to take the files the previous task (e.g. list) handed on. ${NAMESPACED} Placeholders allowed.`,
       },
-      to: remotePath(
-        'To Dropbox folder',
-        `Dropbox folder to ${op} into (created when missing); sub folders below \`from\` are kept.`,
-      ),
+      to: {
+        ...remotePath(
+          'To Dropbox folder',
+          `Dropbox folder to ${op} into (created when missing); sub folders below \`from\` are kept. ${NAMESPACED}`,
+        ),
+        pattern: '^(/|ns:[0-9]+(/|$))',
+        errorMessage:
+          "must be a Dropbox path starting with '/' ('/' is the root of the connection) or 'ns:<namespace id>'",
+      },
       dateField: dateField('modified'),
       ...filterProps('files'),
       overwrite: {

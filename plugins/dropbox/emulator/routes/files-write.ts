@@ -54,6 +54,16 @@ function deleteOne(call: Call, path: string, parentRev?: string): Record<string,
   return m;
 }
 
+/** Whether `path` would land inside a shared (team) folder: moving one there would nest it. */
+function intoShared(call: Call, path: string): boolean {
+  try {
+    const parent = target(call.caller, path).parent;
+    return !!parent.shared || !!call.st.tree.sharedFolderOf(parent);
+  } catch {
+    return false;
+  }
+}
+
 export function relocate(call: Call, move: boolean): Record<string, unknown> {
   const { st, caller, arg } = call;
   let src: Node;
@@ -63,12 +73,17 @@ export function relocate(call: Call, move: boolean): Record<string, unknown> {
     if (err instanceof LookupFailure) throw routeError(nest('from_lookup', err.error));
     throw err;
   }
+  const isShared = src.kind === 'folder' && !!src.shared;
+  // Files and plain folders cross namespaces (team folders, member folders) freely; a shared
+  // folder itself is refused with files.stone's RelocationError tags.
+  if (!move && isShared) throw routeError(tag('cant_copy_shared_folder'));
   if (move) {
     try {
       checkRemovable(call, src);
     } catch (err) {
       if (err instanceof WriteFailure) {
-        if (src.kind === 'folder' && src.shared) throw routeError(tag('cant_move_shared_folder'));
+        if (isShared)
+          throw routeError(tag(intoShared(call, arg.to_path) ? 'cant_nest_shared_folder' : 'cant_move_shared_folder'));
         throw routeError(nest('from_write', err.error));
       }
       throw err;

@@ -149,6 +149,30 @@ function ownedLink(call: Call, malformed: Tagged = tag('shared_link_not_found'))
   return hit;
 }
 
+/** Dropbox does not document its page size; a test lowers this one through faults.set. */
+const SHARED_LINKS_PAGE = 200;
+
+/**
+ * One page of the caller's links among `tokens` (links revoked or expired since the listing
+ * began are skipped), and a cursor for the rest while any remain.
+ */
+function linkPage(call: Call, tokens: string[]): Record<string, unknown> {
+  const size = call.st.faults.settings.sharedLinksPageSize ?? SHARED_LINKS_PAGE;
+  const live = new Map(ownLinks(call).map((l) => [l.link.token, l]));
+  const out: Array<{ link: SharedLink; node: Node }> = [];
+  let i = 0;
+  for (; i < tokens.length && out.length < size; i++) {
+    const l = live.get(tokens[i]!);
+    if (l) out.push(l);
+  }
+  const rest = tokens.slice(i);
+  const links = out.map((l) => linkMeta(call, l.link, l.node));
+  if (!rest.length) return { links, has_more: false };
+  const cursor = randomBytes(18).toString('base64url');
+  remember(call.st.sharedLinkCursors, cursor, { owner: call.caller.account.id, tokens: rest });
+  return { links, has_more: true, cursor };
+}
+
 export const sharedLinkRoutes: RouteDef[] = [
   {
     name: 'sharing/create_shared_link_with_settings',
@@ -194,6 +218,12 @@ export const sharedLinkRoutes: RouteDef[] = [
     arg: t.struct({ path: opt(t.str({ pattern: READ_PATH })), cursor: opt(t.str()), direct_only: opt(t.bool) }),
     async handle(call) {
       const { caller, arg, st } = call;
+      if (arg.cursor !== undefined) {
+        const c = st.sharedLinkCursors.get(arg.cursor);
+        if (!c || c.owner !== caller.account.id) throw routeError(tag('reset'));
+        st.sharedLinkCursors.delete(arg.cursor);
+        return linkPage(call, c.tokens);
+      }
       let links = ownLinks(call);
       if (arg.path !== undefined) {
         const node = asRouteError('path', () => lookup(caller, arg.path));
@@ -205,8 +235,11 @@ export const sharedLinkRoutes: RouteDef[] = [
               ? st.tree.isUnder(node, l.node)
               : l.node === node,
         );
+        // All at once: "Cursor is returned only if no path is given" (sharing.stone).
+        return { links: links.map((l) => linkMeta(call, l.link, l.node)), has_more: false };
       }
-      return { links: links.map((l) => linkMeta(call, l.link, l.node)), has_more: false };
+      const tokens = links.map((l) => l.link.token);
+      return linkPage(call, tokens);
     },
   },
   {

@@ -1,4 +1,5 @@
-// files/get_temporary_link: a 4-hour URL that serves one version of a file without a token.
+// files/get_temporary_link: a 4-hour URL that serves one version of a file without a token;
+// files/get_temporary_upload_link: a URL that takes one upload without a token (upload-links.ts).
 import { randomBytes } from 'node:crypto';
 import { nest, routeError, tag } from '../errors.ts';
 import { isExportOnly } from '../exports.ts';
@@ -6,7 +7,8 @@ import { TEMPORARY_LINK_TTL_MS, baseUrl, remember } from '../links.ts';
 import { fileMeta, revisionMeta } from '../metadata.ts';
 import { READ_PATH, lookup, lookupRev } from '../paths.ts';
 import type { RouteDef } from '../state.ts';
-import { asRouteError, t } from './common.ts';
+import { asRouteError, dflt, t } from './common.ts';
+import { COMMIT_INFO } from './upload.ts';
 
 export const temporaryLinkRoutes: RouteDef[] = [
   {
@@ -29,6 +31,23 @@ export const temporaryLinkRoutes: RouteDef[] = [
       const token = randomBytes(24).toString('base64url');
       remember(st.temporaryLinks, token, { rev, name, expiresAt: st.now() + TEMPORARY_LINK_TTL_MS });
       return { metadata, link: `${baseUrl(req)}/cd/0/get/${token}/file` };
+    },
+  },
+  {
+    name: 'files/get_temporary_upload_link',
+    style: 'rpc',
+    auth: 'user',
+    scope: 'files.content.write',
+    // The commit is judged when the link is used, not now: only the argument's shape is checked.
+    arg: t.struct({
+      commit_info: COMMIT_INFO,
+      duration: dflt(t.float({ min: 60, max: TEMPORARY_LINK_TTL_MS / 1000 }), TEMPORARY_LINK_TTL_MS / 1000),
+    }),
+    async handle({ st, caller, arg, req }) {
+      const token = randomBytes(24).toString('base64url');
+      const expiresAt = st.now() + arg.duration * 1000;
+      remember(st.uploadLinks, token, { caller, commit: arg.commit_info, expiresAt, consumed: false });
+      return { link: `${baseUrl(req)}/apitul/1/${token}` };
     },
   },
 ];

@@ -24,21 +24,21 @@ const COMMIT_FIELDS = {
   ),
   strict_conflict: bool(false),
 };
-const COMMIT_INFO = t.struct(COMMIT_FIELDS);
+export const COMMIT_INFO = t.struct(COMMIT_FIELDS);
 const CURSOR = t.struct({ session_id: t.str(), offset: t.uint() });
 const FINISH_ARG = t.struct({ cursor: CURSOR, commit: COMMIT_INFO, content_hash: opt(SHA256_HEX) });
 
 /** The largest file a session may build (files.stone: 2^41 - 2^22 bytes). */
 const MAX_SESSION = 2 ** 41 - 2 ** 22;
 
-class TooLarge extends Error {}
+export class TooLarge extends Error {}
 
 /**
  * Streams the request body into `spool` (pending until the caller commits), hashing the
  * chunk. Over 150 MiB the rest is read and thrown away, then TooLarge is thrown.
  */
 async function receive(
-  call: Call,
+  call: Pick<Call, 'body'>,
   spool: Spool | undefined,
   wantHash = false,
 ): Promise<{ bytes: number; hash?: string }> {
@@ -92,10 +92,50 @@ function newSession(call: Call, type: Session['type'], spool?: Spool): Session {
 }
 
 /** Commits a planned write while holding its namespace's lock. */
-async function commitBlob(call: Call, info: CommitInfo, size: number, contentHash: string, seal: () => Promise<Blob>) {
+async function commitBlob(
+  call: Pick<Call, 'st' | 'caller'>,
+  info: CommitInfo,
+  size: number,
+  contentHash: string,
+  seal: () => Promise<Blob>,
+) {
   const plan = planCommit(call.st, call.caller, info, { size, contentHash });
   const blob = await seal();
   return fileMeta(call.caller, plan.apply(blob), false);
+}
+
+/**
+ * Streams one body into a spool and commits it by `info` while holding its namespace's lock
+ * (files/upload, temporary upload links). Over 150 MiB throws TooLarge; `check` may refuse the
+ * bytes before the commit; `onRefused` takes over the spool of a refused commit and returns
+ * what to throw instead of the WriteFailure.
+ */
+export async function storeBody(
+  src: Pick<Call, 'st' | 'caller' | 'body'>,
+  info: CommitInfo,
+  lockedBy: string,
+  opts: { check?: (spool: Spool) => void; onRefused?: (spool: Spool, err: WriteFailure) => unknown } = {},
+): Promise<Record<string, unknown>> {
+  const { st, caller } = src;
+  const release = st.lock(lockNamespace(st, caller, info.path), lockedBy);
+  const spool = st.blobs.spool();
+  let kept = false;
+  try {
+    await receive(src, spool);
+    spool.commit();
+    opts.check?.(spool);
+    try {
+      return await commitBlob(src, info, spool.size, spool.hash(), () => spool.seal());
+    } catch (err) {
+      if (!(err instanceof WriteFailure) || !opts.onRefused) throw err;
+      kept = true;
+      throw opts.onRefused(spool, err);
+    }
+  } finally {
+    release();
+    // After a successful seal this is a no-op; otherwise it frees the bytes.
+    if (!kept) void spool.discard();
+  }
 }
 
 function lookupError(s: Session | undefined, offset: number, closing = false): Tagged | undefined {
@@ -268,34 +308,23 @@ export const uploadRoutes: RouteDef[] = [
     scope: 'files.content.write',
     arg: t.struct({ ...COMMIT_FIELDS, content_hash: opt(SHA256_HEX) }),
     async handle(call) {
-      const { st, arg, caller } = call;
+      const { arg } = call;
       if (declaredTooLarge(call)) throw routeError(tag('payload_too_large'));
-      const release = st.lock(lockNamespace(st, caller, arg.path), call.route.name);
-      const spool = st.blobs.spool();
-      let kept = false;
       try {
-        try {
-          await receive(call, spool);
-        } catch (err) {
-          if (err instanceof TooLarge) throw routeError(tag('payload_too_large'));
-          throw err;
-        }
-        spool.commit();
-        if (arg.content_hash && arg.content_hash !== spool.hash()) throw routeError(tag('content_hash_mismatch'));
-        try {
-          return await commitBlob(call, arg, spool.size, spool.hash(), () => spool.seal());
-        } catch (err) {
-          if (!(err instanceof WriteFailure)) throw err;
-          // The bytes stay in a closed session: finish it to retry the commit.
-          const s = newSession(call, 'sequential', spool);
-          s.closed = true;
-          kept = true;
-          throw routeError({ '.tag': 'path', reason: err.error, upload_session_id: s.id });
-        }
-      } finally {
-        release();
-        // After a successful seal this is a no-op; otherwise it frees the bytes.
-        if (!kept) void spool.discard();
+        return await storeBody(call, arg, call.route.name, {
+          check(spool) {
+            if (arg.content_hash && arg.content_hash !== spool.hash()) throw routeError(tag('content_hash_mismatch'));
+          },
+          onRefused(spool, err) {
+            // The bytes stay in a closed session: finish it to retry the commit.
+            const s = newSession(call, 'sequential', spool);
+            s.closed = true;
+            return routeError({ '.tag': 'path', reason: err.error, upload_session_id: s.id });
+          },
+        });
+      } catch (err) {
+        if (err instanceof TooLarge) throw routeError(tag('payload_too_large'));
+        throw err;
       }
     },
   },
