@@ -37,7 +37,7 @@ export interface Bounded<T> {
 }
 
 export interface TeamListOptions extends CallOptions {
-  /** Kept when it occurs, case-insensitively, in the id, name or email (or type). */
+  /** Kept when it occurs, case-insensitively, in the id or name (or a member's email). */
   query?: string;
   /** Most items returned (default 20); the rest are only counted. */
   max?: number;
@@ -114,7 +114,7 @@ export function createTeamLists(o: TeamListsOptions): TeamLists {
           type: n.namespace_type['.tag'],
           ...(n.team_member_id ? { memberId: n.team_member_id } : {}),
         }),
-        (n) => matches(opts.query, [n.id, n.name, n.type]),
+        (n) => matches(opts.query, [n.id, n.name]),
         opts,
       ),
   };
