@@ -118,6 +118,26 @@ export interface ConnectionType<Conn = unknown> {
   disconnect?(def: ConnectionDefinition, services: Services): Promise<{ revoked: boolean; detail?: string }>;
   /** Lists one folder for the admin UI's folder browser ('' is the root). */
   browse?(def: ConnectionDefinition, services: Services, path: string): Promise<BrowseEntry[]>;
+  /**
+   * Values to choose from for the fields whose schema says `"x-choices": "<name>"`, read
+   * from the service with the connection's grant (e.g. the people of an organisation),
+   * so the admin form offers a list where the file wants an id. `query` filters; the
+   * list is cut to a few dozen, `total` saying how many matched.
+   */
+  choices?(def: ConnectionDefinition, name: string, services: Services, opts: { query?: string }): Promise<ChoiceList>;
+}
+
+/** One value a field may take: `value` is what the file gets, `title` and `detail` are for people. */
+export interface Choice {
+  value: string;
+  title: string;
+  detail?: string;
+}
+
+/** The first choices that matched and how many did in all (more than `items` when cut). */
+export interface ChoiceList {
+  items: Choice[];
+  total: number;
 }
 
 export interface Authorizer {

@@ -35,6 +35,9 @@ const plugin: Plugin = {
       schema: connectionSchema,
       check: checkConnection,
       describe: describeConnection,
+      // Loaded when the admin form first asks for a list: nothing at start needs it.
+      choices: async (def, name, services, opts) =>
+        (await import('./connection-choices.ts')).connectionChoices(def, name, services, opts),
       ...dropboxConnectionOps,
     },
   ],

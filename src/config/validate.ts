@@ -34,7 +34,8 @@ export function createAjv(opts: { source?: boolean } = {}): Ajv {
   ajv.addKeyword({ keyword: 'x-unsupported' });
   ajv.addKeyword({ keyword: 'errorMessage' });
   // Annotations for forms built from schemas (src/admin/public/schema-form.js); no effect on validation.
-  for (const keyword of ['x-order', 'x-enumTitles', 'x-showWhen', 'x-ui', 'x-remotePath']) ajv.addKeyword({ keyword });
+  for (const keyword of ['x-order', 'x-enumTitles', 'x-showWhen', 'x-ui', 'x-remotePath', 'x-choices'])
+    ajv.addKeyword({ keyword });
   ajv.addSchema(proxySchema);
   return ajv;
 }

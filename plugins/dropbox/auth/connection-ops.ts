@@ -15,12 +15,14 @@ import { createDropboxClient } from '../api/client.ts';
 import { UPLOAD_SESSIONS, uploadCheckpointsIn } from '../api/upload-checkpoints.ts';
 import { InvalidTokenError, MissingScopeError } from '../api/errors.ts';
 import type { DropboxClient } from '../api/types.ts';
+import { callObserver } from './call-observer.ts';
 import { asDropbox, resolveApp, resolveEndpoints, scopesOf } from './app.ts';
 import { forgetGrant, grantState, markNeedsReauthorisation, refreshTokenOf } from './grant.ts';
 import { forgetAccessToken, reauthHint, tokenSourceFor } from './token-provider.ts';
 import { refreshAccessToken, revokeToken, type OAuthContext } from './oauth.ts';
 import { OAuthError } from './errors.ts';
 import { accountLabel } from './account.ts';
+import { TEAM_LINK_HINT, teamListsFor, teamReport } from '../connection-choices.ts';
 
 export function openConnection(def: ConnectionDefinition, services: Services): DropboxClient {
   const d = asDropbox(def);
@@ -33,10 +35,7 @@ export function openConnection(def: ConnectionDefinition, services: Services): D
     appFolder: d.access === 'app-folder',
     log: services.log.child({ connection: def.name }),
     uploadCheckpoints: uploadCheckpointsIn(services.store.checkpoints(UPLOAD_SESSIONS), def.name),
-    observer: {
-      call: (route, status) => services.events.emit('remote:call', { connection: def.name, route, status }),
-      retry: (route, reason) => services.events.emit('remote:retry', { connection: def.name, route, reason }),
-    },
+    observer: callObserver(def, services),
   });
   return watchAuth(client, {
     // Signed in again elsewhere (e.g. `dropcron auth` while the daemon runs, after
@@ -174,11 +173,19 @@ export async function testConnection(def: ConnectionDefinition, services: Servic
     const client = openConnection(def, services);
     const token = tokenSourceFor(def, services);
     await token.token(); // sign-in or refresh first, so the round trip below is one API call
+    const st = await grantState(services, def.name);
+    // A team-admin link acts as nobody until a member is chosen: its report is the team's
+    // lists to choose from, as files calls without Select-User would all fail.
+    if (st.teamId && !d.business?.selectUser && !d.business?.selectAdmin) {
+      const team = await teamReport(await teamListsFor(def, services));
+      lines.push(['account', `team-admin link${st.label ? ` by ${st.label}` : ''}`], ...team.lines);
+      lines.push(['next', 'a team link acts as one member: set business.selectUser or selectAdmin to an id above']);
+      return { ok: false, lines, details: { team: team.details, teamLink: true } };
+    }
     const t0 = performance.now();
     const account = await client.getCurrentAccount();
     const rtt = Math.round(performance.now() - t0);
     const usage = await client.getSpaceUsage();
-    const st = await grantState(services, def.name);
 
     lines.push(['account', accountLabel(account)]);
     lines.push(['account type', account.account_type['.tag'] + (account.team ? `, team ${account.team.name}` : '')]);
@@ -214,6 +221,16 @@ export async function testConnection(def: ConnectionDefinition, services: Servic
       lines.push([
         'root',
         `the whole Dropbox (ns:${ri.root_namespace_id})${account.team ? "; team folders appear inside the member's home" : ''}`,
+      ]);
+    }
+    if (st.teamId) {
+      const team = await teamReport(await teamListsFor(def, services));
+      lines.push(...team.lines);
+      details.team = team.details;
+    } else if (d.account === 'business') {
+      lines.push([
+        'team lists',
+        `this link is one user's: to list the team's members and namespaces, ${TEAM_LINK_HINT}`,
       ]);
     }
     Object.assign(details, {

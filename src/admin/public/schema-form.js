@@ -1,6 +1,6 @@
 // A form built from a JSON Schema, so the admin code holds no plugin's fields.
 //
-//   const form = schemaForm(schema, { values, secrets, idPrefix, readonly });
+//   const form = schemaForm(schema, { values, secrets, idPrefix, readonly, choices });
 //   container.append(form.element);
 //   form.check()            -> true, or false with each error shown next to its field
 //   form.changes()          -> { key: value | null } for what the user changed (null: remove the key,
@@ -22,10 +22,13 @@
 // `secrets` says per dotted path whether a secret is set ({ set, source, variable });
 // `readonly` lists dotted paths shown but never sent; `idPrefix` keeps ids apart when one
 // page holds several forms (ids are the dotted path with '-': `business-pathRoot`).
+// `choices(name, query)` -> Promise<{ items: [{ value, title, detail }], total }> fills a list
+// to pick from under each field marked `x-choices: name` (choice-picker.js).
 // Also exported: fieldApplies(schema, path, values), the x-showWhen test for one path.
 import { h } from './dom.js';
 import { fieldError, inWords } from './schema-words.js';
 import { at, choices, control, holds, isObject, ordered, same, secretHint } from './schema-controls.js';
+import { choicePicker } from './choice-picker.js';
 
 export { fieldApplies } from './schema-controls.js';
 
@@ -64,7 +67,9 @@ export function schemaForm(schema, opts = {}) {
       Object.assign(f, { control: el, read, prefilled });
       f.error = h('p', { class: 'field-error', id: `${id}-error`, role: 'alert', hidden: true });
       const hint = s['x-secret'] ? secretHint(secretInfo[path]) : s.description;
-      el.setAttribute('aria-describedby', `${id}-hint ${id}-error`);
+      const name = s['x-choices'];
+      const picker = name && opts.choices ? choicePicker(el, (query) => opts.choices(name, query)) : null;
+      el.setAttribute('aria-describedby', `${id}-hint ${id}-error${picker ? ` ${picker.statusId}` : ''}`);
       // A field's error goes once the field is changed; a new check then says if it is fixed.
       el.addEventListener('input', () => showOn(f, null));
       el.addEventListener('change', () => showOn(f, null));
@@ -76,6 +81,7 @@ export function schemaForm(schema, opts = {}) {
               { class: 'field' },
               h('label', { for: id, text: s.title }),
               el,
+              picker?.element,
               hint ? h('p', { class: 'hint', id: `${id}-hint`, text: hint }) : null,
               f.error,
             );

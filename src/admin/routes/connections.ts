@@ -17,6 +17,7 @@ import { describeSecret, secretPaths, settingApplies, withoutSecrets, type Secre
 import { editedText, fileEditQueue, newFileText, writeChecked, type Edit } from '../yaml-edit.ts';
 import { basedOn, refuseStale, sendVersion, versionOf } from '../versions.ts';
 import { anyObject, errorReply, nameParams, NAME_PATTERN, secretsBody, settingsBody } from './schemas.ts';
+import { connectionChoiceRoutes } from './connection-choices.ts';
 
 export type StatusState = ConnectionStatus['state'] | 'unknown';
 
@@ -408,4 +409,6 @@ export function connectionRoutes(app: FastifyInstance, ctx: AdminContext): void 
       return { ...result, status: await statusOf(ctx, def, ct) };
     },
   );
+
+  connectionChoiceRoutes(app, ctx);
 }

@@ -17,6 +17,14 @@ export async function connectionForm(c) {
       values: c ? { ...c.settings, name: c.name } : {},
       secrets: c?.secrets,
       readonly: c ? ['name'] : [],
+      // Lists to choose ids from come from the service, so only a saved connection has them.
+      choices: (name, query) =>
+        c
+          ? api(
+              'GET',
+              `/api/connections/${encodeURIComponent(c.name)}/choices/${encodeURIComponent(name)}?q=${encodeURIComponent(query)}`,
+            )
+          : Promise.reject(new Error('create the connection and authorise it first')),
     });
     holder.replaceChildren(form.element);
   };
