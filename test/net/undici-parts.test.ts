@@ -1,5 +1,5 @@
 // src/net/undici.ts requires undici's files one by one instead of its index, so that a
-// command loads no undici before its first request and only the 36 files it needs then.
+// command loads no undici before its first request and only the 37 files it needs then.
 // These tests pin that down: the parts are undici's own, `request` behaves as undici's,
 // and the shipped command loads what it says it loads (checked in child processes,
 // where nothing else has loaded undici first).
