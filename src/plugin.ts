@@ -18,6 +18,7 @@ export { parseDuration } from './config/duration.ts';
 export { writeFileAtomic } from './store/atomic.ts';
 export { normaliseProxy, type ProxySettings } from './net/proxy-check.ts';
 export { describeNetworkFailure, proxyAuthMessage, proxyOf } from './net/net-errors.ts';
+export { request } from './net/undici.ts';
 export type { Logger, VaultChange, CheckpointArea, PluginStore, JobDefinition, RemoteEvents };
 
 export type JsonSchema = Record<string, unknown>;

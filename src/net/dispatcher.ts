@@ -1,10 +1,10 @@
 // The core owns networking: one undici dispatcher per connection definition, built
 // from its proxy settings, pooled with keep-alive, closed once the definition has
 // changed or gone and no run uses it. Plugins never build their own agents.
-import { Agent, ProxyAgent, Socks5ProxyAgent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { readFileSync } from 'node:fs';
 import { normaliseProxy, proxyProblems, type ProxySettings } from './proxy-check.ts';
 import { labelDispatcher } from './net-errors.ts';
+import { dispatcherClasses, type Dispatcher } from './undici.ts';
 
 export interface TransportSettings {
   proxy?: unknown;
@@ -19,6 +19,7 @@ export function createDispatcher(settings: TransportSettings, env: NodeJS.Proces
   const problems = proxyProblems(proxy);
   if (problems.length) throw new Error(`proxy ${problems.map(([k, m]) => `${k}: ${m}`).join('; ')}`);
   const timeoutMs = (settings.timeoutSeconds ?? 60) * 1000;
+  const { Agent, ProxyAgent, Socks5ProxyAgent, EnvHttpProxyAgent } = dispatcherClasses();
   // headersTimeout bounds a stalled server; bodyTimeout counts between chunks, so a
   // slow but moving multi-GiB transfer is never cut off by a whole-request limit.
   const base = {

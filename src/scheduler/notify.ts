@@ -1,7 +1,7 @@
 // Webhook notifications: the run summary as JSON, POSTed to the job's `notify`
 // (or config.yaml's). A webhook that is down or slow is logged and forgotten; it
 // never fails or delays the run's own outcome beyond its 10 s timeout.
-import { request } from 'undici';
+import { request } from '../net/undici.ts';
 import type { NotifySettings } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { RunRecord } from '../store/history.ts';

@@ -1,10 +1,10 @@
 // The transport: one POST per attempt over the core's dispatcher, Dropbox's three
 // request styles, error decoding, and the retry loop driven by retry.ts. It logs
 // route, status, request id and duration per attempt, never headers or tokens.
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../src/plugin.ts';
-import { describeNetworkFailure, oneLine } from '../../../src/plugin.ts';
+import { describeNetworkFailure, oneLine, request } from '../../../src/plugin.ts';
 import type { TokenSource } from './types.ts';
 import { encodeArg, parseResultHeader } from './arg-header.ts';
 import { proxyRefusal } from './proxy-refusal.ts';

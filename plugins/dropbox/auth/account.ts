@@ -1,6 +1,6 @@
 // Who signed in: one users/get_current_account call right after the code exchange,
 // so `status` can say whose Dropbox a connection reaches without another round trip.
-import { request } from 'undici';
+import { request } from '../../../src/plugin.ts';
 import type { OAuthContext } from './oauth.ts';
 import type { Account } from '../api/types.ts';
 

@@ -1,10 +1,10 @@
 // Dropbox's OAuth 2 endpoints: the authorize URL, the code exchange, refresh and
 // revoke. Every request goes through the connection's dispatcher, so token calls use
 // the same proxy as file calls. Errors are one line: Dropbox's words and the fix.
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { AppCredentials, Endpoints } from './app.ts';
 import { OAuthError } from './errors.ts';
-import { describeNetworkFailure, oneLine } from '../../../src/plugin.ts';
+import { describeNetworkFailure, oneLine, request } from '../../../src/plugin.ts';
 import { proxyRefusal } from '../api/proxy-refusal.ts';
 
 export interface OAuthContext {

@@ -3,8 +3,8 @@
 // sandbox's consent page (GET authorize, submit Allow, take the code from the
 // redirect, exchange it), never a shortcut, and never for a connection that talks to
 // Dropbox itself.
-import { request, type Dispatcher } from 'undici';
-import { oneLine, type ConnectionDefinition, type Services } from '../../../src/plugin.ts';
+import type { Dispatcher } from 'undici';
+import { oneLine, request, type ConnectionDefinition, type Services } from '../../../src/plugin.ts';
 import { asDropbox } from './app.ts';
 import { authorizer } from './authorizer.ts';
 import { AuthFlowError } from './errors.ts';

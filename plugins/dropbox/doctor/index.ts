@@ -3,8 +3,7 @@
 // holds the scopes the connection's tasks need; per job, its local folders are usable
 // and the disks its downloads land on have room for them.
 import type { ConnectionDefinition, DoctorCheck, DoctorContext, Services } from '../../../src/plugin.ts';
-import { oneLine } from '../../../src/plugin.ts';
-import { request } from 'undici';
+import { oneLine, request } from '../../../src/plugin.ts';
 import { resolveEndpoints, scopesOf } from '../auth/app.ts';
 import { grantState } from '../auth/grant.ts';
 import { diskChecks } from './disk.ts';
