@@ -319,6 +319,7 @@ export class Scheduler {
       store: this.opts.services.store,
       log: this.log,
       clock: this.clock,
+      baseDir: dirname(this.opts.config.file),
     };
     return startTrigger(slot.def, deps, (input) => {
       if (this.jobs.get(name) !== slot || this.stopping) return;

@@ -15,6 +15,8 @@ export interface TriggerDeps {
   store: PluginStore;
   log: Logger;
   clock: Clock;
+  /** Directory of config.yaml, for a trigger's relative local paths. */
+  baseDir: string;
 }
 
 export interface TriggerHandle {
@@ -68,13 +70,14 @@ export function startTrigger(
     for (let failures = 0; !stop.signal.aborted;) {
       let lease: Awaited<ReturnType<ConnectionCache['acquire']>> | undefined;
       try {
-        lease = await deps.connections.acquire(def.connection);
+        if (type.usesConnection !== false) lease = await deps.connections.acquire(def.connection);
         await type.watch(t.options, {
-          connection: lease.connection,
+          connection: lease?.connection,
           log,
           signal: stop.signal,
           store: deps.store,
           key: def.name,
+          baseDir: deps.baseDir,
           onChange,
         });
         failures = 0;
