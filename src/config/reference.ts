@@ -1,6 +1,6 @@
-// The README's reference tables (config.yaml keys, connection keys, job keys and each
-// task's options), generated from the schemas so that the documentation cannot drift
-// from what the loader accepts. Written by src/config/gen-readme.ts; a test fails when
+// The README's reference tables (config.yaml keys, connection keys, job keys, each
+// task's and each trigger's options), generated from the schemas so that the
+// documentation cannot drift from what the loader accepts. Written by src/config/gen-readme.ts; a test fails when
 // README.md is out of date.
 import configSchema from './schemas/config.schema.json' with { type: 'json' };
 import connectionSchema from './schemas/connection.schema.json' with { type: 'json' };
@@ -38,13 +38,21 @@ export function referenceSections(registry: Registry): Map<string, string> {
       .join('\n\n'),
   );
   out.set('jobs', table(jobSchema as Schema));
+  out.set('tasks', [...registry.taskTypes.values()].map((t) => typeSection(t.name, t.schema as Schema)).join('\n\n'));
+  // Each trigger type with the core's `debounce`, which every one takes.
+  const debounce = jobSchema.definitions.debounce as Schema;
   out.set(
-    'tasks',
-    [...registry.taskTypes.values()]
-      .map((t) => `#### \`${t.name}\`\n\n${cell(String(t.schema.description ?? ''))}\n\n${table(t.schema as Schema)}`)
+    'triggers',
+    [...registry.triggerTypes.values()]
+      .map((t) => typeSection(t.name, { ...t.schema, properties: { ...t.schema.properties!, debounce } } as Schema))
       .join('\n\n'),
   );
   return out;
+}
+
+/** A task or trigger type: its name, what it does, its options. */
+function typeSection(name: string, schema: Schema): string {
+  return `#### \`${name}\`\n\n${cell(String(schema.description ?? ''))}\n\n${table(schema)}`;
 }
 
 /** `text` with the content between each `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` replaced. */
