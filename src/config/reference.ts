@@ -8,6 +8,7 @@ import jobSchema from './schemas/job.schema.json' with { type: 'json' };
 import proxySchema from '../net/proxy.schema.json' with { type: 'json' };
 import type { JsonSchema } from '../plugin.ts';
 import type { Registry } from '../registry.ts';
+import { triggerOptionsSchema } from '../triggers/options-schema.ts';
 
 type Schema = JsonSchema & { properties?: Record<string, Schema> };
 
@@ -39,13 +40,9 @@ export function referenceSections(registry: Registry): Map<string, string> {
   );
   out.set('jobs', table(jobSchema as Schema));
   out.set('tasks', [...registry.taskTypes.values()].map((t) => typeSection(t.name, t.schema as Schema)).join('\n\n'));
-  // Each trigger type with the core's `debounce`, which every one takes.
-  const debounce = jobSchema.definitions.debounce as Schema;
   out.set(
     'triggers',
-    [...registry.triggerTypes.values()]
-      .map((t) => typeSection(t.name, { ...t.schema, properties: { ...t.schema.properties!, debounce } } as Schema))
-      .join('\n\n'),
+    [...registry.triggerTypes.values()].map((t) => typeSection(t.name, triggerOptionsSchema(t) as Schema)).join('\n\n'),
   );
   return out;
 }
