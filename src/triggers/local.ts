@@ -118,7 +118,8 @@ async function watchFolder(root: string, recursive: boolean, stableForMs: number
     const st = await lstat(abs).catch(() => undefined);
     if (!st) return tracker.gone(rel);
     if (st.isDirectory()) {
-      // A new folder: its files are found by looking at everything.
+      // No file (any more) by that name. A new folder's files are found by looking at everything.
+      tracker.gone(rel);
       if (recursive) rescan = true;
       return;
     }
