@@ -16,6 +16,7 @@ export { withConnection, type OneConnection } from './commands/one-connection.ts
 export { parseArgs, UsageError } from './args.ts';
 export { parseDuration } from './config/duration.ts';
 export { writeFileAtomic } from './store/atomic.ts';
+export { LOCAL_FILES, localFilesOf, type LocalFileItem, type LocalFilesOutput } from './triggers/local-files.ts';
 export { normaliseProxy, type ProxySettings } from './net/proxy-check.ts';
 export { describeNetworkFailure, proxyAuthMessage, proxyOf } from './net/net-errors.ts';
 export { request } from './net/undici.ts';
@@ -264,6 +265,11 @@ export interface TriggerType<Opts = any, Conn = any> {
    * debounce (a file written twice is handed on once). Without it every report is kept.
    */
   itemKey?(item: unknown): string;
+  /**
+   * False for a trigger that watches nothing of the job's connection (a local folder):
+   * none is opened for it, and its watch gets `connection: undefined`. Default true.
+   */
+  usesConnection?: boolean;
   /** Watches until `ctx.signal` aborts; resolves then. Throws only for a fault a retry cannot mend. */
   watch(opts: Opts, ctx: TriggerContext<Conn>): Promise<void>;
 }
@@ -277,6 +283,8 @@ export interface TriggerContext<Conn = unknown> {
   store: PluginStore;
   /** A key naming this job's watch (letters, digits, `.`, `_`, `-`) for `store`. */
   key: string;
+  /** Directory of config.yaml: relative local paths in the trigger's options are read from here. */
+  baseDir: string;
   /**
    * Reports what changed, in the shape a task hands on (the first task's input). The core
    * keeps the items in the store until a run that took them has ended; the reports of one

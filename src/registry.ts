@@ -2,6 +2,7 @@
 import type { ConnectionType, Plugin, TaskType, TriggerType, CliCommand, JsonSchema } from './plugin.ts';
 import { existsSync } from 'node:fs';
 import { registerSecretFields } from './secret-keys.ts';
+import { localTrigger } from './triggers/local.ts';
 import coreConnectionSchema from './config/schemas/connection.schema.json' with { type: 'json' };
 
 const core = coreConnectionSchema;
@@ -36,7 +37,8 @@ export class Registry {
   readonly plugins: Plugin[] = [];
   readonly connectionTypes = new Map<string, ConnectionType>();
   readonly taskTypes = new Map<string, TaskType>();
-  readonly triggerTypes = new Map<string, TriggerType>();
+  /** The core's own trigger type (a local folder is no plugin's) comes first; a plugin may not reuse its name. */
+  readonly triggerTypes = new Map<string, TriggerType>([[localTrigger.name, localTrigger]]);
 
   add(plugin: Plugin): void {
     this.plugins.push(plugin);
@@ -47,7 +49,11 @@ export class Registry {
     for (const t of plugin.triggerTypes ?? []) registerSecretFields(t.schema);
     for (const c of plugin.connectionTypes) this.connectionTypes.set(c.type, withCoreFields(plugin.name, c));
     for (const t of plugin.taskTypes) this.taskTypes.set(t.name, t);
-    for (const t of plugin.triggerTypes ?? []) this.triggerTypes.set(t.name, t);
+    for (const t of plugin.triggerTypes ?? []) {
+      if (t.name === localTrigger.name)
+        throw new Error(`plugin '${plugin.name}': the trigger type '${t.name}' is the core's`);
+      this.triggerTypes.set(t.name, t);
+    }
   }
 }
 

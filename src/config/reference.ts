@@ -1,6 +1,6 @@
-// The README's reference tables (config.yaml keys, connection keys, job keys and each
-// task's options), generated from the schemas so that the documentation cannot drift
-// from what the loader accepts. Written by src/config/gen-readme.ts; a test fails when
+// The README's reference tables (config.yaml keys, connection keys, job keys, each
+// task's and each trigger's options), generated from the schemas so that the
+// documentation cannot drift from what the loader accepts. Written by src/config/gen-readme.ts; a test fails when
 // README.md is out of date.
 import configSchema from './schemas/config.schema.json' with { type: 'json' };
 import connectionSchema from './schemas/connection.schema.json' with { type: 'json' };
@@ -8,6 +8,7 @@ import jobSchema from './schemas/job.schema.json' with { type: 'json' };
 import proxySchema from '../net/proxy.schema.json' with { type: 'json' };
 import type { JsonSchema } from '../plugin.ts';
 import type { Registry } from '../registry.ts';
+import { triggerOptionsSchema } from '../triggers/options-schema.ts';
 
 type Schema = JsonSchema & { properties?: Record<string, Schema> };
 
@@ -38,13 +39,17 @@ export function referenceSections(registry: Registry): Map<string, string> {
       .join('\n\n'),
   );
   out.set('jobs', table(jobSchema as Schema));
+  out.set('tasks', [...registry.taskTypes.values()].map((t) => typeSection(t.name, t.schema as Schema)).join('\n\n'));
   out.set(
-    'tasks',
-    [...registry.taskTypes.values()]
-      .map((t) => `#### \`${t.name}\`\n\n${cell(String(t.schema.description ?? ''))}\n\n${table(t.schema as Schema)}`)
-      .join('\n\n'),
+    'triggers',
+    [...registry.triggerTypes.values()].map((t) => typeSection(t.name, triggerOptionsSchema(t) as Schema)).join('\n\n'),
   );
   return out;
+}
+
+/** A task or trigger type: its name, what it does, its options. */
+function typeSection(name: string, schema: Schema): string {
+  return `#### \`${name}\`\n\n${cell(String(schema.description ?? ''))}\n\n${table(schema)}`;
 }
 
 /** `text` with the content between each `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` replaced. */

@@ -12,6 +12,7 @@ import configSchema from './schemas/config.schema.json' with { type: 'json' };
 import jobSchema from './schemas/job.schema.json' with { type: 'json' };
 import connectionSchema from './schemas/connection.schema.json' with { type: 'json' };
 import { createAjv } from './validate.ts';
+import { triggerOptionsSchema } from '../triggers/options-schema.ts';
 import type { JsonSchema } from '../plugin.ts';
 import type { Registry } from '../registry.ts';
 
@@ -51,14 +52,7 @@ export function schemaSet(registry: Registry): SchemaSet {
   for (const [name, tt] of registry.taskTypes) task.properties[name] = tt.schema;
   job.properties.trigger.properties = {};
   job.properties.trigger.additionalProperties = false;
-  // `debounce` is the core's (it folds what a watcher reports), defined once for every trigger type.
-  for (const [name, tt] of registry.triggerTypes) {
-    const own = (tt.schema.properties ?? {}) as Record<string, JsonSchema>;
-    job.properties.trigger.properties[name] = {
-      ...tt.schema,
-      properties: { ...own, debounce: job.definitions.debounce },
-    };
-  }
+  for (const [name, tt] of registry.triggerTypes) job.properties.trigger.properties[name] = triggerOptionsSchema(tt);
   const compiled: Record<string, JsonSchema> = { connection: connectionSchema, job };
   for (const [type, ct] of registry.connectionTypes) compiled[`type:${type}`] = ct.schema;
   const key = createHash('sha256')

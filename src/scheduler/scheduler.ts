@@ -325,6 +325,7 @@ export class Scheduler {
       log: this.log,
       clock: this.clock,
       pending: this.pending,
+      baseDir: dirname(this.opts.config.file),
     };
     return startTrigger(slot.def, deps, () => this.track(this.runChanges(slot)));
   }

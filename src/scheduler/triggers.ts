@@ -18,6 +18,8 @@ export interface TriggerDeps {
   log: Logger;
   clock: Clock;
   pending: PendingChanges;
+  /** Directory of config.yaml, for a trigger's relative local paths. */
+  baseDir: string;
 }
 
 export interface TriggerHandle {
@@ -85,13 +87,14 @@ export function startTrigger(def: JobDefinition, deps: TriggerDeps, fire: () => 
     for (let failures = 0; !stop.signal.aborted;) {
       let lease: Awaited<ReturnType<ConnectionCache['acquire']>> | undefined;
       try {
-        lease = await deps.connections.acquire(def.connection);
+        if (type.usesConnection !== false) lease = await deps.connections.acquire(def.connection);
         await type.watch(t.options, {
-          connection: lease.connection,
+          connection: lease?.connection,
           log,
           signal: stop.signal,
           store: deps.store,
           key: def.name,
+          baseDir: deps.baseDir,
           onChange,
           kept,
         });

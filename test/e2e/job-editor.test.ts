@@ -113,4 +113,37 @@ describe('job editor in Chromium', () => {
     await eventually(() => page.locator('#job-schedule-error').textContent()).toMatch(/never fires|not a valid/);
     expect(await jobFile()).toBe(text);
   });
+
+  it('builds a job a local trigger starts, without a schedule', async () => {
+    await page.goto(`${f.url}/#/jobs/new`);
+    await page.getByRole('heading', { name: 'New job' }).waitFor();
+    await page.locator('#job-name').fill('scans');
+    await page.locator('#job-connection').selectOption('box');
+    await page.locator('#job-schedule').fill('');
+    await page.locator('#job-trigger').selectOption('local');
+    await page.locator('#trigger-path').fill('./scans');
+    const options = page.locator('#job-trigger-options');
+    await options.getByText('More options').click();
+    await options.getByLabel('Stable for').fill('-1s');
+    await page.locator('#add-task-type').selectOption('upload');
+    await page.locator('#add-task').click();
+    const task = page.locator('#task-list [data-task="0"]');
+    await task.getByLabel('Local folders').fill('./scans');
+    await task.getByLabel('To Dropbox folder').fill('/Scans');
+    // A refused save: the problem next to the trigger's field.
+    await page.locator('#save-job').click();
+    await eventually(() => page.locator('#trigger-stableFor-error').textContent()).toMatch(/must be a duration/);
+    await options.getByLabel('Stable for').fill('2s');
+    await page.locator('#save-job').click();
+    await page.getByRole('heading', { name: 'Edit scans' }).waitFor();
+    expect(parse(await readFile(join(f.dir, 'jobs/scans.yaml'), 'utf8'))).toEqual({
+      name: 'scans',
+      trigger: { local: { path: './scans', stableFor: '2s' } },
+      connection: 'box',
+      tasks: [{ upload: { from: './scans', to: '/Scans' } }],
+    });
+    // Opened again, it stays trigger-only: no default schedule comes back.
+    await eventually(() => page.locator('#job-trigger').inputValue()).toBe('local');
+    expect(await page.locator('#job-schedule').inputValue()).toBe('');
+  });
 });

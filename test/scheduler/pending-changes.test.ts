@@ -77,7 +77,15 @@ describe('pending changes', () => {
       trigger: { type: 'burst', options: {}, debounceMs: 10 },
     } as unknown as JobDefinition;
     let fired = 0;
-    const deps = { registry, connections, store, log: pino({ level: 'silent' }), clock: { now: Date.now }, pending };
+    const deps = {
+      registry,
+      connections,
+      store,
+      log: pino({ level: 'silent' }),
+      clock: { now: Date.now },
+      pending,
+      baseDir: '.',
+    };
     const handle = startTrigger(def, deps, () => fired++)!;
     try {
       await until(() => fired === 1, 'the debounce to fire', 10_000);

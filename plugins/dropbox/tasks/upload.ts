@@ -3,7 +3,7 @@
 import { pluginError } from '../error-codes.ts';
 import { stat, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { TaskContext, TaskType } from '../../../src/plugin.ts';
+import { localFilesOf, type TaskContext, type TaskType } from '../../../src/plugin.ts';
 import type { DropboxClient, FileMetadata, FolderMetadata, UploadManyItem } from '../api/types.ts';
 import {
   expand,
@@ -16,6 +16,7 @@ import {
 import { compileFilter, filterProblems, sortAndLimit, type FilterOptions } from './filters.ts';
 import { refusedName } from './ignore.ts';
 import { resolveLocal, walkLocal, type LocalFile } from './local-paths.ts';
+import { arrivedUnder, outsideAll } from './arrived-files.ts';
 import { decide, type OverwritePolicy } from './overwrite.ts';
 import { ResultBuilder } from './result.ts';
 import { linkProblems, withLinks, type LinkOption } from './links.ts';
@@ -68,15 +69,20 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
     const filter = compileFilter(o, vars.now, vars.timezone);
     const froms = typeof o.from === 'string' ? [o.from] : o.from;
 
-    // 1. Local files that pass the filters and that Dropbox would accept.
+    // 1. Local files that pass the filters and that Dropbox would accept. After a `local`
+    // trigger, only the files it saw arrive.
+    const arrived = localFilesOf(ctx.input);
+    const roots: string[] = [];
     let files: Array<LocalFile & { remoteRel: string }> = [];
     for (const from of froms) {
       const root = resolveLocal(expand(from, ctx), vars.baseDir);
+      roots.push(root);
       const st = await stat(root).catch(() => undefined);
       if (!st?.isDirectory())
         throw pluginError('DBX_TASK_INPUT', `source folder ${root} ${st ? 'is not a folder' : 'does not exist'}`);
       const prefix = froms.length > 1 ? basename(root) + '/' : '';
-      for await (const f of walkLocal(root, { descend: filter.descend, warn: (m) => r.warn(m), signal: ctx.signal })) {
+      const walk = { descend: filter.descend, warn: (m: string) => r.warn(m), signal: ctx.signal };
+      for await (const f of arrived ? arrivedUnder(root, arrived, walk) : walkLocal(root, walk)) {
         if (!filter.accepts(f)) continue;
         const refused = f.relPath
           .split('/')
@@ -91,6 +97,11 @@ export const uploadTask: TaskType<UploadOptions, DropboxClient> = {
         files.push({ ...f, remoteRel: prefix + f.relPath });
       }
     }
+    const elsewhere = arrived ? outsideAll(roots, arrived) : [];
+    if (elsewhere.length)
+      r.warn(
+        `${elsewhere.length} arrived file(s) not under \`from\` left alone, e.g. ${elsewhere[0]!.path}: upload sends files from its own folders only`,
+      );
     files = sortAndLimit(files, o);
 
     // 2. Case-only clashes: Dropbox would make A.txt and a.txt one file, so neither goes.

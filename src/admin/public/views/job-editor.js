@@ -1,5 +1,6 @@
 // The job editor (#/jobs/new, #/jobs/<name>/edit): name, description, on/off, the
-// connection, the schedule with its next runs, the ordered tasks with their options.
+// connection, the schedule with its next runs, the trigger, the ordered tasks with
+// their options.
 // Saving sends only what changed, based on the version opened (a stale save gets 409
 // with a reload offer); the daemon's problems show next to their fields.
 import { h, showError, toast } from '../dom.js';
@@ -8,6 +9,7 @@ import { page } from '../components.js';
 import { scheduleField } from './schedule-field.js';
 import { taskList } from './task-list.js';
 import { taskOptions } from './task-options.js';
+import { triggerField } from './trigger-field.js';
 import { jobActions } from './job-actions.js';
 
 const enc = encodeURIComponent;
@@ -84,7 +86,9 @@ export async function jobEditor(name) {
   };
   for (const [k, x] of Object.entries(f)) x.control.id = `job-${k}`;
   const enabled = h('input', { type: 'checkbox', id: 'job-enabled', checked: def.enabled !== false });
-  const schedule = scheduleField(def.schedule ?? '0 2 * * *', def.timezone, zones);
+  // A job only a trigger starts keeps having no schedule unless one is typed.
+  const schedule = scheduleField(def.schedule ?? (def.trigger ? '' : '0 2 * * *'), def.timezone, zones);
+  const trigger = triggerField(schemas.triggerTypes, def.trigger, () => f.connection.control.value);
   const tasks = taskList(schemas.taskTypes, def.tasks ?? [], () => f.connection.control.value);
   const more = taskOptions({ properties: Object.fromEntries(MORE.map((k) => [k, props[k]])) }, def, {
     idPrefix: 'job-',
@@ -101,6 +105,7 @@ export async function jobEditor(name) {
       connection: f.connection.control.value || null,
       overlap: overlap === props.overlap.default && def.overlap === undefined ? null : overlap,
       ...schedule.value(),
+      trigger: trigger.value(),
       ...Object.fromEntries(MORE.map((k) => [k, more.value()[k] ?? null])),
       tasks: tasks.value(),
     };
@@ -114,6 +119,7 @@ export async function jobEditor(name) {
       const x = f[p.path];
       if (t && tasks.showProblem(Number(t[1]), t[2], p.message)) continue;
       if (schedule.showProblem(p.path, p.message)) continue;
+      if (trigger.showProblem(p.path, p.message)) continue;
       if (MORE.includes(p.path.split('.')[0]) && more.showProblem(p.path, p.message)) continue;
       if (x) {
         x.error.textContent = p.message;
@@ -164,6 +170,7 @@ export async function jobEditor(name) {
       more.element,
     ),
     h('div', { class: 'card' }, h('h2', { text: 'Schedule' }), schedule.element),
+    h('div', { class: 'card' }, h('h2', { text: 'Trigger' }), trigger.element),
     tasks.element,
     status,
     h(

@@ -93,7 +93,8 @@ export function scheduleField(schedule, timezone, zones) {
       ),
       h('div', { class: 'field' }, h('span', { class: 'label', text: 'Next runs' }), preview),
     ),
-    value: () => ({ schedule: cron.value.trim(), timezone: tz.value.trim() || null }),
+    // An empty schedule is none (a job a trigger starts): removed, not written as ''.
+    value: () => ({ schedule: cron.value.trim() || null, timezone: tz.value.trim() || null }),
     showProblem(key, message) {
       const el = key === 'schedule' ? cronError : key === 'timezone' ? tzError : null;
       if (!el) return false;
