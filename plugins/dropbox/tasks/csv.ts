@@ -13,16 +13,25 @@ export const CSV_COLUMNS = [
   'rev',
 ] as const;
 
+// Module constants, not literals in csvField: a regex literal is a new RegExp object
+// each time it is evaluated, and a 100,000-entry report formats 900,000 fields (issue 13).
+const FORMULA = /^[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+const QUOTE = /"/g;
+
 export function csvField(v: unknown): string {
-  let s = v === undefined || v === null ? '' : String(v);
+  if (v === undefined || v === null) return '';
+  let s = String(v);
   // A Dropbox name like `=HYPERLINK(...)` would run as a formula when the report is
   // opened in a spreadsheet; a leading quote keeps text as text (OWASP CSV injection).
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v === 'string' && FORMULA.test(s)) s = `'${s}`;
+  return NEEDS_QUOTES.test(s) ? `"${s.replace(QUOTE, '""')}"` : s;
 }
 
 export function csvRow(values: readonly unknown[]): string {
-  return values.map(csvField).join(',') + '\r\n';
+  let out = '';
+  for (let i = 0; i < values.length; i++) out += (i ? ',' : '') + csvField(values[i]);
+  return out + '\r\n';
 }
 
 export function entriesToCsv(entries: readonly Metadata[]): string {
