@@ -125,8 +125,37 @@ describe('SortedRows', () => {
     const rows = new SortedRows<{ p: string }>({ order: reportOrder(o), limit: o.limit, chunkRows: 7 });
     for (const c of cands) await rows.add(c, { p: c.relPath });
     const got: string[] = [];
-    for await (const v of rows.sorted()) got.push(v.p);
+    for await (const batch of rows.batches()) got.push(...batch.map((v) => v.p));
     const want = sortAndLimit([...cands].sort(byPath), o).map((c) => c.relPath);
+    expect(got).toEqual(want);
+  });
+
+  it('reads back every field as written, whatever it holds, across the blocks a run is read in', async () => {
+    // Text a line- or tab-based run would have to escape, digits and ':' that look like a
+    // record's lengths, characters of 2-4 UTF-8 bytes (a block may end inside one), and
+    // enough of it that each run spans several 64 KiB read blocks.
+    const odd = ['', 'a\tb', 'line\nend\r\n', '12:34:', 'é', '𝄞 clef', '\\', ':', '0'];
+    const n = 3000;
+    const cs: Candidate[] = Array.from({ length: n }, (_, i) => ({
+      relPath: `${odd[i % odd.length]}/${String(i).padStart(5, '0')}`,
+      folder: i % 4 === 0,
+      size: i % 4 === 0 ? undefined : i,
+      modified: i % 3 === 0 ? undefined : new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+    }));
+    const valueOf = (i: number) => ({ i, text: `${odd[(i * 7) % odd.length]}${'ü€𝄞'.repeat(i % 40)}` });
+    const rows = new SortedRows<{ i: number; text: string }>({
+      order: reportOrder({}),
+      chunkRows: 700,
+      toFields: (v) => [String(v.i), v.text],
+      fromFields: ([i, text]) => ({ i: Number(i), text: text! }),
+    });
+    for (const [i, c] of cs.entries()) await rows.add(c, valueOf(i));
+    const got: Array<{ i: number; text: string }> = [];
+    for await (const batch of rows.batches()) got.push(...batch);
+    const want = cs
+      .map((c, i) => ({ c, i }))
+      .sort((a, b) => (a.c.relPath < b.c.relPath ? -1 : 1))
+      .map(({ i }) => valueOf(i));
     expect(got).toEqual(want);
   });
 });

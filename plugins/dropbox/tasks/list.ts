@@ -66,7 +66,8 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
       order: reportOrder(o),
       limit: o.limit,
       chunkRows: HAND_ON_MAX,
-      forSpill: compact,
+      toFields: (v) => listedFields(compact(v)),
+      fromFields: fieldsListed,
     });
     let matched = 0;
     try {
@@ -99,21 +100,32 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
     let items: Metadata[] | undefined = [];
     let listed = 0;
     let listedBytes = 0;
-    const matches = async function* (): AsyncGenerator<string> {
-      for await (const v of sorted.sorted()) {
-        listed++;
-        if (listed <= HAND_ON_MAX) {
-          if (v.meta) items?.push(v.meta);
-          r.act('list', v.path, v.size === undefined ? 'folder matches' : 'file matches', v.size);
-        } else {
-          items = undefined;
-          listedBytes += v.size ?? 0;
+    const frame = reportFrame(format);
+    // The report's text comes a batch of matches at a time (see SortedRows.batches), in
+    // pieces of at least REPORT_PIECE characters: one await per piece, not per entry.
+    const report = async function* (): AsyncGenerator<string> {
+      let text = frame.start;
+      for await (const batch of sorted.batches()) {
+        for (const v of batch) {
+          listed++;
+          if (listed <= HAND_ON_MAX) {
+            if (v.meta) items?.push(v.meta);
+            r.act('list', v.path, v.size === undefined ? 'folder matches' : 'file matches', v.size);
+          } else {
+            items = undefined;
+            listedBytes += v.size ?? 0;
+          }
+          if (writing) text += frame.before(listed === 1) + (v.row ?? reportRow(format, v.meta!));
         }
-        if (writing) yield v.row ?? reportRow(format, v.meta!);
+        if (text.length >= REPORT_PIECE) {
+          yield text;
+          text = '';
+        }
       }
+      yield text + frame.end(listed === 0);
     };
-    if (file && writing) await writeFileAtomic(file, reportPieces(format, matches()), 0o644);
-    else for await (const _ of matches());
+    if (file && writing) await writeFileAtomic(file, report(), 0o644);
+    else for await (const _ of report());
     r.count('listed', listed);
     if (listed > HAND_ON_MAX) {
       r.act(
@@ -158,22 +170,35 @@ interface Listed {
   row?: string;
 }
 
+/** A spilled match as text fields: its metadata as JSON only while it may still be handed on. */
+function listedFields(v: Listed): string[] {
+  return [v.path, v.size === undefined ? '' : String(v.size), v.row ?? '', v.meta ? JSON.stringify(v.meta) : ''];
+}
+
+/** listedFields read back ('' is never a row or metadata: a row ends with a line end). */
+function fieldsListed([path, size, row, meta]: string[]): Listed {
+  return {
+    path: path!,
+    size: size ? Number(size) : undefined,
+    row: row || undefined,
+    meta: meta ? (JSON.parse(meta) as Metadata) : undefined,
+  };
+}
+
+/** Report text is written in pieces of about this many characters (under V8's large-object size). */
+const REPORT_PIECE = 32 * 1024;
+
 /** One entry's text in the report: a CSV row, or an element of the JSON array as JSON.stringify(all, null, 2) indents it. */
 function reportRow(format: 'json' | 'csv', e: Metadata): string {
   return format === 'csv' ? entryCsvRow(e) : `  ${JSON.stringify(e, null, 2).replace(/\n/g, '\n  ')}`;
 }
 
 /** The report file's text around its rows: the CSV header, or the JSON array's brackets and commas. */
-async function* reportPieces(format: 'json' | 'csv', rows: AsyncIterable<string>): AsyncGenerator<string> {
-  if (format === 'csv') {
-    yield csvRow(CSV_COLUMNS);
-    yield* rows;
-    return;
-  }
-  let first = true;
-  for await (const row of rows) {
-    yield `${first ? '[\n' : ',\n'}${row}`;
-    first = false;
-  }
-  yield first ? '[]\n' : '\n]\n';
+function reportFrame(format: 'json' | 'csv'): {
+  start: string;
+  before(first: boolean): string;
+  end(empty: boolean): string;
+} {
+  if (format === 'csv') return { start: csvRow(CSV_COLUMNS), before: () => '', end: () => '' };
+  return { start: '', before: (first) => (first ? '[\n' : ',\n'), end: (empty) => (empty ? '[]\n' : '\n]\n') };
 }
