@@ -28,10 +28,15 @@ export function csvField(v: unknown): string {
   return NEEDS_QUOTES.test(s) ? `"${s.replace(QUOTE, '""')}"` : s;
 }
 
+/**
+ * One line, as one flat string: join() lays the fields out once, where `+` leaves a tree
+ * of pieces (~600 bytes a row rather than ~200) in the rows a listing holds to sort them.
+ */
 export function csvRow(values: readonly unknown[]): string {
-  let out = '';
-  for (let i = 0; i < values.length; i++) out += (i ? ',' : '') + csvField(values[i]);
-  return out + '\r\n';
+  const fields = values.map(csvField);
+  if (!fields.length) return '\r\n';
+  fields[fields.length - 1] += '\r\n'; // inside the join, so the line end is laid out with the rest
+  return fields.join(',');
 }
 
 export function entriesToCsv(entries: readonly Metadata[]): string {
