@@ -55,21 +55,21 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
     // Past HAND_ON_MAX matches nothing is handed on unless the limit keeps no more than
     // that: from then on an entry keeps only its report row, and its metadata dies young.
     const limitHandsOn = o.limit !== undefined && o.limit <= HAND_ON_MAX;
-    const compact = (v: Listed): Listed => ({
+    let matched = 0;
+    const compact = (v: Listed, meta?: Metadata): Listed => ({
       path: v.path,
       size: v.size,
-      meta: limitHandsOn ? v.meta : undefined,
+      meta,
       row: v.row ?? (writing ? reportRow(format, v.meta!) : undefined),
     });
-    // HAND_ON_MAX held: more than that spills, and only then can nothing be handed on.
+    // A spilled entry keeps its metadata (as JSON) while it may still be handed on, and
+    // it is read back only if it is: when all matches are within HAND_ON_MAX, or the limit is.
     const sorted = new SortedRows<Listed>({
       order: reportOrder(o),
       limit: o.limit,
-      chunkRows: HAND_ON_MAX,
-      toFields: (v) => listedFields(compact(v)),
-      fromFields: fieldsListed,
+      toFields: (v) => listedFields(compact(v, v.meta)),
+      fromFields: (f) => fieldsListed(f, limitHandsOn || matched <= HAND_ON_MAX),
     });
-    let matched = 0;
     try {
       await eachCandidate(
         ctx.connection,
@@ -89,7 +89,7 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
         },
         (c) => {
           const v: Listed = { path: c.path, size: c.folder ? undefined : c.size, meta: c.meta };
-          return sorted.add(c, ++matched > HAND_ON_MAX ? compact(v) : v);
+          return sorted.add(c, ++matched > HAND_ON_MAX && !limitHandsOn ? compact(v) : v);
         },
       );
     } catch (err) {
@@ -175,13 +175,13 @@ function listedFields(v: Listed): string[] {
   return [v.path, v.size === undefined ? '' : String(v.size), v.row ?? '', v.meta ? JSON.stringify(v.meta) : ''];
 }
 
-/** listedFields read back ('' is never a row or metadata: a row ends with a line end). */
-function fieldsListed([path, size, row, meta]: string[]): Listed {
+/** listedFields read back, the metadata only when asked for ('' is never a row: a row ends with a line end). */
+function fieldsListed([path, size, row, meta]: string[], withMeta: boolean): Listed {
   return {
     path: path!,
     size: size ? Number(size) : undefined,
     row: row || undefined,
-    meta: meta ? (JSON.parse(meta) as Metadata) : undefined,
+    meta: withMeta && meta ? (JSON.parse(meta) as Metadata) : undefined,
   };
 }
 
