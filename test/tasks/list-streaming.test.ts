@@ -95,6 +95,16 @@ describe('list streams a big listing', () => {
     expect(res.counts.listed).toBe(25);
   });
 
+  it('hands on matches that were spilled to disk, when they are within the cap', async () => {
+    const include = ['f1*', 'f2*']; // 222 names a folder: more than a chunk, fewer than the cap
+    const res = await h.run(listTask, { path: '/big', recursive: true, include });
+    const expected = await oracle('/big', (m) => m['.tag'] === 'file' && /^f[12]/.test(m.name));
+    expect(expected.length).toBeGreaterThan(CHUNK_ROWS);
+    expect(expected.length).toBeLessThan(HAND_ON_MAX);
+    expect((res.output as DropboxEntriesOutput).items).toEqual(expected);
+    expect(res.actions).toHaveLength(expected.length);
+  });
+
   it('hands on every match up to the cap, in order, and writes an empty JSON array for none', async () => {
     const res = await h.run(listTask, { path: '/big/B1', include: 'f1*' });
     const expected = await oracle('/big/B1', (m) => m.name.startsWith('f1'));
@@ -120,13 +130,46 @@ describe('SortedRows', () => {
     { sort: { by: 'modified' as const }, limit: 40 },
     { sort: { by: 'name' as const, order: 'desc' as const } },
   ];
-  it.each(cases)('merges spilled runs in the order sortAndLimit gives: %j', async (o) => {
-    const byPath = (a: Candidate, b: Candidate) => (a.relPath < b.relPath ? -1 : 1);
-    const rows = new SortedRows<{ p: string }>({ order: reportOrder(o), limit: o.limit, chunkRows: 7 });
-    for (const c of cands) await rows.add(c, { p: c.relPath });
-    const got: string[] = [];
-    for await (const v of rows.sorted()) got.push(v.p);
-    const want = sortAndLimit([...cands].sort(byPath), o).map((c) => c.relPath);
+  // Runs of 7, merged 64 at a time (one generation) or 3 at a time (runs of runs of runs).
+  it.each(cases.flatMap((o) => [64, 3].map((fanIn) => ({ ...o, fanIn }))))(
+    'merges spilled runs in the order sortAndLimit gives: %j',
+    async ({ fanIn, ...o }) => {
+      const byPath = (a: Candidate, b: Candidate) => (a.relPath < b.relPath ? -1 : 1);
+      const rows = new SortedRows<{ p: string }>({ order: reportOrder(o), limit: o.limit, chunkRows: 7, fanIn });
+      for (const c of cands) await rows.add(c, { p: c.relPath });
+      const got: string[] = [];
+      for await (const batch of rows.batches()) got.push(...batch.map((v) => v.p));
+      const want = sortAndLimit([...cands].sort(byPath), o).map((c) => c.relPath);
+      expect(got).toEqual(want);
+    },
+  );
+
+  it('reads back every field as written, whatever it holds, across the blocks a run is read in', async () => {
+    // Text a line- or tab-based run would have to escape, digits and ':' that look like a
+    // record's lengths, characters of 2-4 UTF-8 bytes (a block may end inside one), and
+    // enough of it that each run spans several 64 KiB read blocks.
+    const odd = ['', 'a\tb', 'line\nend\r\n', '12:34:', 'é', '𝄞 clef', '\\', ':', '0'];
+    const n = 3000;
+    const cs: Candidate[] = Array.from({ length: n }, (_, i) => ({
+      relPath: `${odd[i % odd.length]}/${String(i).padStart(5, '0')}`,
+      folder: i % 4 === 0,
+      size: i % 4 === 0 ? undefined : i,
+      modified: i % 3 === 0 ? undefined : new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+    }));
+    const valueOf = (i: number) => ({ i, text: `${odd[(i * 7) % odd.length]}${'ü€𝄞'.repeat(i % 40)}` });
+    const rows = new SortedRows<{ i: number; text: string }>({
+      order: reportOrder({}),
+      chunkRows: 700,
+      toFields: (v) => [String(v.i), v.text],
+      fromFields: ([i, text]) => ({ i: Number(i), text: text! }),
+    });
+    for (const [i, c] of cs.entries()) await rows.add(c, valueOf(i));
+    const got: Array<{ i: number; text: string }> = [];
+    for await (const batch of rows.batches()) got.push(...batch);
+    const want = cs
+      .map((c, i) => ({ c, i }))
+      .sort((a, b) => (a.c.relPath < b.c.relPath ? -1 : 1))
+      .map(({ i }) => valueOf(i));
     expect(got).toEqual(want);
   });
 });

@@ -338,16 +338,26 @@ describe('remote paths', () => {
 
 describe('listed paths that Dropbox cannot produce', () => {
   it.each([
-    ['../x', '../x'],
-    ['a/../x', 'x'],
-    ['/abs', 'abs'],
-    ['a//b', 'b'],
-    ['a/b', 'a/b'],
-  ])('%j (name %j) is impossible', (rel, name) => {
-    expect(impossibleRemote(rel, name)).toBeDefined();
-  });
-  it('an ordinary path is fine', () => {
-    expect(impossibleRemote('a b/ü.txt', 'ü.txt')).toBeUndefined();
+    ['../x', '../x', false],
+    ['a/../x', 'x', false],
+    ['/abs', 'abs', false],
+    ['a//b', 'b', false],
+    ['a/b', 'a/b', false],
+    ['', '', false],
+    ['.', '.', false],
+    ['..', '..', false],
+    ['a/.', '.', false],
+    ['a/./b', 'b', false],
+    ['./a', 'a', false],
+    ['a/', '', false],
+    ['a/bb', 'b', false],
+    ['a/b', 'ab', false],
+    ['a b/ü.txt', 'ü.txt', true],
+    ['x', 'x', true],
+    ['..a/.b/c..', 'c..', true],
+    ['a/...', '...', true],
+  ])('%j (name %j) is possible: %j', (rel, name, possible) => {
+    expect(impossibleRemote(rel, name) === undefined).toBe(possible);
   });
 });
 

@@ -55,20 +55,21 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
     // Past HAND_ON_MAX matches nothing is handed on unless the limit keeps no more than
     // that: from then on an entry keeps only its report row, and its metadata dies young.
     const limitHandsOn = o.limit !== undefined && o.limit <= HAND_ON_MAX;
-    const compact = (v: Listed): Listed => ({
+    let matched = 0;
+    const compact = (v: Listed, meta?: Metadata): Listed => ({
       path: v.path,
       size: v.size,
-      meta: limitHandsOn ? v.meta : undefined,
+      meta,
       row: v.row ?? (writing ? reportRow(format, v.meta!) : undefined),
     });
-    // HAND_ON_MAX held: more than that spills, and only then can nothing be handed on.
+    // A spilled entry keeps its metadata (as JSON) while it may still be handed on, and
+    // it is read back only if it is: when all matches are within HAND_ON_MAX, or the limit is.
     const sorted = new SortedRows<Listed>({
       order: reportOrder(o),
       limit: o.limit,
-      chunkRows: HAND_ON_MAX,
-      forSpill: compact,
+      toFields: (v) => listedFields(compact(v, v.meta)),
+      fromFields: (f) => fieldsListed(f, limitHandsOn || matched <= HAND_ON_MAX),
     });
-    let matched = 0;
     try {
       await eachCandidate(
         ctx.connection,
@@ -88,7 +89,7 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
         },
         (c) => {
           const v: Listed = { path: c.path, size: c.folder ? undefined : c.size, meta: c.meta };
-          return sorted.add(c, ++matched > HAND_ON_MAX ? compact(v) : v);
+          return sorted.add(c, ++matched > HAND_ON_MAX && !limitHandsOn ? compact(v) : v);
         },
       );
     } catch (err) {
@@ -99,21 +100,32 @@ export const listTask: TaskType<ListOptions, DropboxClient> = {
     let items: Metadata[] | undefined = [];
     let listed = 0;
     let listedBytes = 0;
-    const matches = async function* (): AsyncGenerator<string> {
-      for await (const v of sorted.sorted()) {
-        listed++;
-        if (listed <= HAND_ON_MAX) {
-          if (v.meta) items?.push(v.meta);
-          r.act('list', v.path, v.size === undefined ? 'folder matches' : 'file matches', v.size);
-        } else {
-          items = undefined;
-          listedBytes += v.size ?? 0;
+    const frame = reportFrame(format);
+    // The report's text comes a batch of matches at a time (see SortedRows.batches), in
+    // pieces of at least REPORT_PIECE characters: one await per piece, not per entry.
+    const report = async function* (): AsyncGenerator<string> {
+      let text = frame.start;
+      for await (const batch of sorted.batches()) {
+        for (const v of batch) {
+          listed++;
+          if (listed <= HAND_ON_MAX) {
+            if (v.meta) items?.push(v.meta);
+            r.act('list', v.path, v.size === undefined ? 'folder matches' : 'file matches', v.size);
+          } else {
+            items = undefined;
+            listedBytes += v.size ?? 0;
+          }
+          if (writing) text += frame.before(listed === 1) + (v.row ?? reportRow(format, v.meta!));
         }
-        if (writing) yield v.row ?? reportRow(format, v.meta!);
+        if (text.length >= REPORT_PIECE) {
+          yield text;
+          text = '';
+        }
       }
+      yield text + frame.end(listed === 0);
     };
-    if (file && writing) await writeFileAtomic(file, reportPieces(format, matches()), 0o644);
-    else for await (const _ of matches());
+    if (file && writing) await writeFileAtomic(file, report(), 0o644);
+    else for await (const _ of report());
     r.count('listed', listed);
     if (listed > HAND_ON_MAX) {
       r.act(
@@ -158,22 +170,35 @@ interface Listed {
   row?: string;
 }
 
+/** A spilled match as text fields: its metadata as JSON only while it may still be handed on. */
+function listedFields(v: Listed): string[] {
+  return [v.path, v.size === undefined ? '' : String(v.size), v.row ?? '', v.meta ? JSON.stringify(v.meta) : ''];
+}
+
+/** listedFields read back, the metadata only when asked for ('' is never a row: a row ends with a line end). */
+function fieldsListed([path, size, row, meta]: string[], withMeta: boolean): Listed {
+  return {
+    path: path!,
+    size: size ? Number(size) : undefined,
+    row: row || undefined,
+    meta: withMeta && meta ? (JSON.parse(meta) as Metadata) : undefined,
+  };
+}
+
+/** Report text is written in pieces of about this many characters (under V8's large-object size). */
+const REPORT_PIECE = 32 * 1024;
+
 /** One entry's text in the report: a CSV row, or an element of the JSON array as JSON.stringify(all, null, 2) indents it. */
 function reportRow(format: 'json' | 'csv', e: Metadata): string {
   return format === 'csv' ? entryCsvRow(e) : `  ${JSON.stringify(e, null, 2).replace(/\n/g, '\n  ')}`;
 }
 
 /** The report file's text around its rows: the CSV header, or the JSON array's brackets and commas. */
-async function* reportPieces(format: 'json' | 'csv', rows: AsyncIterable<string>): AsyncGenerator<string> {
-  if (format === 'csv') {
-    yield csvRow(CSV_COLUMNS);
-    yield* rows;
-    return;
-  }
-  let first = true;
-  for await (const row of rows) {
-    yield `${first ? '[\n' : ',\n'}${row}`;
-    first = false;
-  }
-  yield first ? '[]\n' : '\n]\n';
+function reportFrame(format: 'json' | 'csv'): {
+  start: string;
+  before(first: boolean): string;
+  end(empty: boolean): string;
+} {
+  if (format === 'csv') return { start: csvRow(CSV_COLUMNS), before: () => '', end: () => '' };
+  return { start: '', before: (first) => (first ? '[\n' : ',\n'), end: (empty) => (empty ? '[]\n' : '\n]\n') };
 }

@@ -49,11 +49,18 @@ export interface ListRequest {
   onUnsafe(path: string, reason: string): void;
 }
 
-/** Why a listed path is impossible for Dropbox (so hostile or broken), or undefined. */
+/** A '.' or '..' part of a '/'-separated path. */
+const DOT_PART = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/**
+ * Why a listed path is impossible for Dropbox (so hostile or broken), or undefined.
+ * Checked on the string as it is, with no split: it runs for every entry of a listing.
+ */
 export function impossibleRemote(rel: string, name: string): string | undefined {
-  const parts = rel.split('/');
-  if (parts.some((p) => p === '' || p === '.' || p === '..')) return `its path has an empty, '.' or '..' part`;
-  if (parts[parts.length - 1] !== name) return `its name ${JSON.stringify(name)} is not the last part of its path`;
+  if (rel === '' || rel.startsWith('/') || rel.endsWith('/') || rel.includes('//') || DOT_PART.test(rel))
+    return `its path has an empty, '.' or '..' part`;
+  if (rel.length - rel.lastIndexOf('/') - 1 !== name.length || !rel.endsWith(name))
+    return `its name ${JSON.stringify(name)} is not the last part of its path`;
   return undefined;
 }
 
