@@ -100,6 +100,8 @@ export function compileFilter(o: FilterOptions, now: Date, timezone: string): Co
 
   const folderExcluded = (relFolder: string) => exFolders.length > 0 && matchesAny(exFolders, relFolder);
   const insideExcluded = (relPath: string) => {
+    // Without folder masks nothing is inside an excluded folder: skip the split per entry.
+    if (exFolders.length === 0) return false;
     const parts = relPath.split('/');
     for (let i = 1; i < parts.length; i++) if (folderExcluded(parts.slice(0, i).join('/'))) return true;
     return false;
