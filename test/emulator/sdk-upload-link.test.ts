@@ -58,7 +58,7 @@ describe('files/get_temporary_upload_link (official npm SDK)', () => {
     expect((await post(add, 'other')).status).toBe(410);
 
     expect((await post(renaming, 'other')).status).toBe(200);
-    expect(await download('/inbox/late (2).txt')).toBe('other');
+    expect(await download('/inbox/late (1).txt')).toBe('other');
   });
 
   it('expires after its duration (60..14400 s, default 14400) on the sandbox clock', async () => {
