@@ -23,7 +23,7 @@ import { FireTimesStore } from './fire-times.ts';
 import type { Active, JobSlot } from './job-slot.ts';
 import { notify } from './notify.ts';
 import { planRetry } from './retry-decision.ts';
-import { nothingPendingRecord, notStartedRecord, skippedRecord } from './run-records.ts';
+import { notStartedRecord, skippedRecord } from './run-records.ts';
 import { newRunId, runJob, RunAborted, type RunRequest } from './runner.ts';
 import { sleep, systemClock, type Clock } from './timers.ts';
 import { HEARTBEAT_MS, stuckTimers } from './watchdog.ts';
@@ -514,7 +514,6 @@ export class Scheduler {
           let why: RunRecord | undefined;
           try {
             taken = await this.pending.take(slot.def.name);
-            if (!taken) why = nothingPendingRecord(active.req, this.clock.now());
           } catch (err) {
             why = notStartedRecord(
               active.req,
@@ -522,13 +521,16 @@ export class Scheduler {
               this.clock.now(),
             );
           }
-          if (why) {
+          if (!taken) {
             vacate();
-            await this.finish(slot, why, true);
+            // Nothing left: another run took them (in a cluster every daemon watches and
+            // fires for each change, and one run takes it). Not a run, so no record of one.
+            if (why) await this.finish(slot, why, true);
+            else await this.releaseUnneeded(active.req);
             this.startQueued(slot);
             return;
           }
-          active.req.input = taken!.input;
+          active.req.input = taken.input;
         }
         try {
           ({ record } = await runJob(
@@ -569,6 +571,18 @@ export class Scheduler {
         this.log.error(
           { job: slot.def.name, err },
           `cannot clear the changes run by ${slot.def.name}; a later run takes them again: ${(err as Error).message}`,
+        ),
+      );
+  }
+
+  /** Gives back the lease of a run that had nothing to do; a failure leaves it until this daemon's end. */
+  private async releaseUnneeded(req: RunRequest): Promise<void> {
+    await this.opts.services.store
+      .release(req.job.name, req.id!)
+      .catch((err: unknown) =>
+        this.log.error(
+          { job: req.job.name, runId: req.id, err },
+          `cannot give back the lease of ${req.job.name}; its runs wait until this daemon stops: ${(err as Error).message}`,
         ),
       );
   }
