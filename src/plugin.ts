@@ -396,4 +396,5 @@ export { oneLine } from './one-line.ts';
 export { formatBytes } from './format-bytes.ts';
 export { processAlive } from './process-alive.ts';
 export { KeyedQueue } from './keyed-queue.ts';
+export { jobTriggerSchemas } from './triggers/options-schema.ts';
 export { zonedParts, wallTimeToDate } from './zoned-time.ts';

@@ -1,5 +1,5 @@
-// History records of runs that never ran: skipped by the overlap policy, aborted while
-// waiting for a free slot, or a change run that found its changes taken.
+// History records of runs that never ran: skipped by the overlap policy, or aborted
+// while waiting for a free slot.
 import type { RunRecord } from '../store/history.ts';
 import type { RunRequest } from './runner.ts';
 
@@ -24,9 +24,4 @@ export function skippedRecord(req: RunRequest, runningId: string, now: number): 
 
 export function notStartedRecord(req: RunRequest, message: string, now: number): RunRecord {
   return { ...skippedRecord(req, '', now), outcome: 'aborted', error: message };
-}
-
-/** A change run that, once it held the job, found no change left: another run (a cluster's other daemon's) took them. */
-export function nothingPendingRecord(req: RunRequest, now: number): RunRecord {
-  return { ...skippedRecord(req, '', now), error: 'skipped: no change left to run; another run took them' };
 }

@@ -23,7 +23,7 @@ import { FireTimesStore } from './fire-times.ts';
 import type { Active, JobSlot } from './job-slot.ts';
 import { notify } from './notify.ts';
 import { planRetry } from './retry-decision.ts';
-import { nothingPendingRecord, notStartedRecord, skippedRecord } from './run-records.ts';
+import { notStartedRecord, skippedRecord } from './run-records.ts';
 import { newRunId, runJob, RunAborted, type RunRequest } from './runner.ts';
 import { sleep, systemClock, type Clock } from './timers.ts';
 import { HEARTBEAT_MS, stuckTimers } from './watchdog.ts';
@@ -111,6 +111,8 @@ export class Scheduler {
     await this.opts.services.store.registerDaemon();
     const lost = await recordInterrupted(this.opts.services.store, this.log);
     this.connections.setDefinitions(connections);
+    // Not awaited: each record is checked against its job's trigger whenever it is read.
+    this.track(this.forgetChanges(() => this.pending.keepOnly(jobs)));
     this.tick();
     this.heartbeat = setInterval(() => this.watchdog(), HEARTBEAT_MS);
     this.recovery = setInterval(() => this.track(this.recover()), RECOVER_MS);
@@ -156,6 +158,8 @@ export class Scheduler {
       slot.changesFollow = false;
       this.jobs.delete(name);
       this.fireTimes.delete(name);
+      // Disabled is not removed: a disabled job keeps its changes for when it is enabled again.
+      this.track(this.forgetChanges(() => this.pending.forget(name)));
       out.removed.push(name);
     }
     for (const def of jobs) {
@@ -337,7 +341,7 @@ export class Scheduler {
    */
   private async runChanges(slot: JobSlot): Promise<void> {
     const name = slot.def.name;
-    if (!(await this.pending.count(name)) || this.stopping || this.jobs.get(name) !== slot) return;
+    if (!(await this.pending.count(slot.def)) || this.stopping || this.jobs.get(name) !== slot) return;
     this.trigger(name, 'change', {});
   }
 
@@ -513,8 +517,7 @@ export class Scheduler {
         if (active.req.trigger === 'change') {
           let why: RunRecord | undefined;
           try {
-            taken = await this.pending.take(slot.def.name);
-            if (!taken) why = nothingPendingRecord(active.req, this.clock.now());
+            taken = await this.pending.take(active.req.job);
           } catch (err) {
             why = notStartedRecord(
               active.req,
@@ -522,13 +525,16 @@ export class Scheduler {
               this.clock.now(),
             );
           }
-          if (why) {
+          if (!taken) {
             vacate();
-            await this.finish(slot, why, true);
+            // Nothing left: another run took them (in a cluster every daemon watches and
+            // fires for each change, and one run takes it). Not a run, so no record of one.
+            if (why) await this.finish(slot, why, true);
+            else await this.releaseUnneeded(active.req);
             this.startQueued(slot);
             return;
           }
-          active.req.input = taken!.input;
+          active.req.input = taken.input;
         }
         try {
           ({ record } = await runJob(
@@ -546,7 +552,7 @@ export class Scheduler {
             { signal: active.controller.signal },
           ));
           // Before the job is free, so a change run starting next does not take these again.
-          if (taken && record.outcome !== 'aborted') await this.acknowledge(slot, taken);
+          if (taken && record.outcome !== 'aborted') await this.acknowledge(active.req.job, taken);
         } finally {
           this.limit.release();
           if (slot.active === active) slot.active = undefined;
@@ -562,15 +568,34 @@ export class Scheduler {
    * get them from its request): they leave the pending record. An aborted one leaves them
    * there, as does a killed one, for the next change run or the next start.
    */
-  private async acknowledge(slot: JobSlot, taken: Taken): Promise<void> {
+  private async acknowledge(job: JobDefinition, taken: Taken): Promise<void> {
     await this.pending
-      .ack(slot.def.name, taken)
+      .ack(job, taken)
       .catch((err: unknown) =>
         this.log.error(
-          { job: slot.def.name, err },
-          `cannot clear the changes run by ${slot.def.name}; a later run takes them again: ${(err as Error).message}`,
+          { job: job.name, err },
+          `cannot clear the changes run by ${job.name}; a later run takes them again: ${(err as Error).message}`,
         ),
       );
+  }
+
+  /** Gives back the lease of a run that had nothing to do; a failure leaves it until this daemon's end. */
+  private async releaseUnneeded(req: RunRequest): Promise<void> {
+    await this.opts.services.store
+      .release(req.job.name, req.id!)
+      .catch((err: unknown) =>
+        this.log.error(
+          { job: req.job.name, runId: req.id, err },
+          `cannot give back the lease of ${req.job.name}; its runs wait until this daemon stops: ${(err as Error).message}`,
+        ),
+      );
+  }
+
+  /** Clears pending changes no job will run; a failure leaves them for the next start to clear. */
+  private async forgetChanges(clear: () => Promise<void>): Promise<void> {
+    await clear().catch((err: unknown) =>
+      this.log.warn(`cannot clear the pending changes of removed jobs: ${(err as Error).message}`),
+    );
   }
 
   /** Records the run, tells listeners and the webhook. */

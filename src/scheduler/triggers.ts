@@ -60,7 +60,7 @@ export function startTrigger(def: JobDefinition, deps: TriggerDeps, fire: () => 
     );
   };
   // Changes kept before a stop, a reload or a run that did not finish: a run for them too.
-  deps.pending.count(def.name).then(
+  deps.pending.count(def).then(
     (n) => n && arm(),
     (err: unknown) => log.error({ err }, `job ${def.name}: cannot read its pending changes`),
   );
@@ -68,7 +68,7 @@ export function startTrigger(def: JobDefinition, deps: TriggerDeps, fire: () => 
   let writes = Promise.resolve(0);
   const onChange = (output: TaskOutput) => {
     if (stop.signal.aborted || !output.items.length) return;
-    writes = writes.catch(() => 0).then(() => deps.pending.record(def.name, output, type.itemKey));
+    writes = writes.catch(() => 0).then(() => deps.pending.record(def, output, type.itemKey));
     writes.then(arm, () => {});
   };
   const kept = async () => {
@@ -76,7 +76,7 @@ export function startTrigger(def: JobDefinition, deps: TriggerDeps, fire: () => 
     let n = await writes;
     while (n >= PENDING_MAX) {
       await sleep(ROOM_POLL_MS, { clock: deps.clock, signal: stop.signal });
-      n = await deps.pending.count(def.name);
+      n = await deps.pending.count(def);
     }
     // Stopped meanwhile: a report after the stop was not kept, so the position must stay.
     stop.signal.throwIfAborted();

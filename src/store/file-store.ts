@@ -89,6 +89,9 @@ export class FileStore implements Store {
     return true;
   }
 
+  /** claim() holds nothing here. */
+  async release(): Promise<void> {}
+
   health(): StoreHealth {
     return { kind: this.kind, ok: true };
   }

@@ -153,6 +153,12 @@ export interface Store extends PluginStore {
    * the result is not recorded (the run is recorded as interrupted instead).
    */
   finishRun(record: RunRecord, leased: boolean): Promise<boolean>;
+  /**
+   * Gives back the job's lease claim() granted `runId`, for a run that turned out to have
+   * nothing to do (a change run whose changes another daemon's run took): no history
+   * record, no marker. A lease no longer held by `runId` is left alone.
+   */
+  release(job: string, runId: string): Promise<void>;
   health(): StoreHealth;
   /** This process's id among the cluster's daemons (DaemonStatus.id). */
   readonly daemonId: string;

@@ -15,7 +15,8 @@ import pg from 'pg';
 import { startEmulator, type Emulator } from '../../plugins/dropbox/emulator/index.ts';
 import { startDaemon } from '../../src/daemon.ts';
 import type { RunRecord } from '../../src/store/history.ts';
-import { bigFile, fileSha256, MiB, remoteNames, sha256, signInBox } from '../faults/process-world.ts';
+import { bigFile, fileSha256, MiB, remoteNames, sha256 } from '../faults/process-world.ts';
+import { dropboxClusterConfig } from './fixtures/dropbox-cluster.ts';
 import { postgresForFile } from '../helpers/postgres.ts';
 import { spawnDaemon } from './fixtures/spawn.ts';
 import { until } from '../helpers/wait.ts';
@@ -37,33 +38,13 @@ afterAll(async () => {
 });
 
 /** config.yaml on `url`, the connection `box` on the emulator signed in, and the job `up` with one retry. */
-async function clusterConfig(url: string, env: NodeJS.ProcessEnv, src: string): Promise<string> {
-  const configFile = join(dir, 'config.yaml');
-  await mkdir(join(dir, 'connections'), { recursive: true });
-  await mkdir(join(dir, 'jobs'), { recursive: true });
-  await writeFile(
-    configFile,
-    [
-      'admin: { enabled: false }',
-      'state: ./state',
-      'plugins: [dropbox]',
-      'sandbox: false',
-      'dropbox: { appKey: dropcron-sandbox }',
-      `store: { postgres: "${url}", leaseSeconds: 3 }`,
-    ].join('\n') + '\n',
-  );
-  const endpoints = JSON.stringify({ api: emu.url, content: emu.url, www: emu.url });
-  await writeFile(
-    join(dir, 'connections', 'box.yaml'),
-    `name: box\ntype: dropbox\naccount: personal\napp: builtin\nendpoints: ${endpoints}\n`,
-  );
-  await writeFile(
-    join(dir, 'jobs', 'up.yaml'),
-    `name: up\nschedule: '0 0 1 1 *'\nconnection: box\nretries: { count: 1, backoff: 1s }\ntasks:\n` +
+function clusterConfig(url: string, env: NodeJS.ProcessEnv, src: string): Promise<string> {
+  return dropboxClusterConfig(dir, emu, url, env, {
+    name: 'up',
+    yaml:
+      `name: up\nschedule: '0 0 1 1 *'\nconnection: box\nretries: { count: 1, backoff: 1s }\ntasks:\n` +
       `  - upload: { from: ${JSON.stringify(src)}, to: /cluster-up }\n`,
-  );
-  await signInBox(emu, configFile, env);
-  return configFile;
+  });
 }
 
 describe('a daemon killed mid-upload', () => {

@@ -191,6 +191,22 @@ describe.each(Object.keys(backends))('the %s store', (name) => {
   });
 });
 
+describe.each(Object.keys(backends))('the %s store releasing a lease', (name) => {
+  it('gives the job back without a history record, and frees only the run it names', async () => {
+    const { a, b } = await backends[name]!.open();
+    await Promise.all([a.start(), b.start()]);
+    expect(await a.claim({ job: 'inbox', runId: 'first' })).toEqual({ outcome: 'run' });
+    // Another run's id frees nothing (a claim that came late must not free the holder's).
+    await b.release('inbox', 'someone-else');
+    if (name === 'postgres')
+      expect(await b.claim({ job: 'inbox', runId: 'second' })).toEqual({ outcome: 'busy', runningId: 'first' });
+    await a.release('inbox', 'first');
+    expect(await b.claim({ job: 'inbox', runId: 'second' })).toEqual({ outcome: 'run' });
+    expect(await a.history.list('inbox')).toEqual([]);
+    expect(await b.history.list('inbox')).toEqual([]);
+  });
+});
+
 describe('the file store', () => {
   it('grants every claim: one daemon per state directory', async () => {
     const { a } = await backends.file!.open();

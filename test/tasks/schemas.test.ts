@@ -47,6 +47,26 @@ describe('generated schemas', () => {
       ),
     ).toBe(false);
   });
+  it("the editor job schema checks each trigger type's options, the core's debounce included", async () => {
+    const { parse } = await import('yaml');
+    const check = createAjv().compile(
+      JSON.parse(readFileSync(join(repo, 'plugins/dropbox/schemas/job.schema.json'), 'utf8')),
+    );
+    const job = (trigger: string) =>
+      parse(`name: x\nconnection: c\ntrigger: ${trigger}\ntasks: [{ download: { from: previous, to: ./got } }]`);
+    for (const ok of [
+      '{ dropbox: { path: /inbox, recursive: true, debounce: 2s } }',
+      '{ local: { path: ./outbox, stableFor: 10s, debounce: 500ms } }',
+    ])
+      expect(check(job(ok)), `${ok}: ${JSON.stringify(check.errors)}`).toBe(true);
+    for (const bad of [
+      '{ dropbox: { path: inbox } }', // not a Dropbox path
+      '{ dropbox: { path: /inbox, recursiv: true } }',
+      '{ local: { path: ./outbox, debounce: soon } }',
+      '{ ftp: { path: /x } }',
+    ])
+      expect(check(job(bad)), bad).toBe(false);
+  });
   it('the editor connection schema accepts the example connections, core fields included', async () => {
     const { parse } = await import('yaml');
     const check = createAjv().compile(

@@ -1,7 +1,7 @@
 // Writes the task schemas (tasks/schemas/<task>.schema.json) from task-schemas.ts, and
 // the editor schemas the `# yaml-language-server: $schema=` lines point at:
 // plugins/dropbox/schemas/job.schema.json (the core's job schema with every task
-// filled in) and plugins/dropbox/schemas/connection.schema.json (the plugin's own
+// and trigger filled in) and plugins/dropbox/schemas/connection.schema.json (the plugin's own
 // connection schema plus the fields the core adds to every connection at load time).
 // Run after changing a task schema, either connection schema or the proxy schema:
 //   npx tsx plugins/dropbox/tasks/gen-schemas.ts
@@ -10,6 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { taskSchemas } from './task-schemas.ts';
 import { connectionSchema } from '../connection.ts';
+import dropbox from '../index.ts';
+import { jobTriggerSchemas } from '../../../src/plugin.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -38,6 +40,13 @@ export function generatedSchemas(): Map<string, string> {
     ...job.definitions.task,
     additionalProperties: false,
     properties: Object.fromEntries(Object.entries(taskSchemas)),
+  };
+  // The trigger types the loader accepts with this plugin (the core's `local`, `dropbox`),
+  // each with the core's `debounce`, so an editor completes and checks their options.
+  job.properties.trigger = {
+    ...job.properties.trigger,
+    additionalProperties: false,
+    properties: jobTriggerSchemas([dropbox]),
   };
   out.set(here('../schemas/job.schema.json'), json(job));
   out.set(here('../schemas/connection.schema.json'), json(editorConnectionSchema()));

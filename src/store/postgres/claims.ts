@@ -76,6 +76,12 @@ export class PgClaims {
     });
   }
 
+  /** The lease back without a record: the run it was granted for did not happen. */
+  async release(job: string, runId: string): Promise<void> {
+    const pool = await this.pool();
+    await pool.query('DELETE FROM dropcron.job_leases WHERE job = $1 AND run_id = $2', [job, runId]);
+  }
+
   /** Keeps this daemon's leases alive. */
   async heartbeat(): Promise<void> {
     const pool = await this.pool();

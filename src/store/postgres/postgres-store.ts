@@ -125,6 +125,10 @@ export class PostgresStore implements Store {
     return reconnecting(() => this.claims.finish(record, leased, this.settings.historyLimit));
   }
 
+  release(job: string, runId: string): Promise<void> {
+    return reconnecting(() => this.claims.release(job, runId));
+  }
+
   /** A key or database problem is not cached: fixing it and asking again works without a restart. */
   vault(): Promise<Vault> {
     if (!this.vaultP) {
