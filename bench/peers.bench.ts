@@ -185,7 +185,7 @@ export async function runPeerBench(o: {
             // A stopped run did not finish its work: nothing to verify.
             if (!outcome.capped) await sc.verify(run);
           } catch (err) {
-            outcome = { error: (err as Error).message.split('\n')[0]!.slice(0, 300) };
+            outcome = { error: failureLine((err as Error).message) };
           }
           results.set(key(sc.id, peer), [...prev, outcome]);
           o.log(
@@ -291,4 +291,14 @@ function report(
     ...(errors.length ? ['Failures:', '', ...errors, ''] : []),
   ].join('\n');
   return markdown;
+}
+
+/** A failed run in one line: what exited, and the error it printed (a stack's first line names only a file). */
+function failureLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const cause = lines.find((l, i) => i > 0 && /^[A-Za-z]*Error\b/.test(l));
+  return [lines[0], cause].filter(Boolean).join(' ... ').slice(0, 300);
 }
