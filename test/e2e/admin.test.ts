@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launch, daemonIn, shot, type DaemonFixture } from './browser.ts';
+import { adminConfig, launch, daemonIn, shot, type DaemonFixture } from './browser.ts';
 
 const PASSWORD = 'e2e-admin-password-123';
 const PROXY_PASSWORD = 'e2e-proxy-secret-8812';
@@ -42,11 +42,7 @@ describe('admin UI in Chromium', () => {
   let SANDY: string;
 
   beforeAll(async () => {
-    f = await daemonIn(
-      { 'jobs/e2e-upload.yaml': JOB },
-      (_dir, sandboxPort) =>
-        `admin:\n  host: 127.0.0.1\n  port: 0\n  password: ${PASSWORD}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: warn\nsandbox: true\ndropbox:\n  appKey: dropcron-sandbox\n  sandboxPort: ${sandboxPort}\n`,
-    );
+    f = await daemonIn({ 'jobs/e2e-upload.yaml': JOB }, adminConfig(PASSWORD));
     f.emulator.registerRedirectUri('dropcron-sandbox', `${f.url}/oauth2/callback`);
     // Sandy, the seed's personal account, whatever id the seed gives her
     SANDY = f.emulator.seed.accounts.find((a) => a.email === 'sandy@example.com')!.id;

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Browser, Page } from 'playwright-core';
-import { launch, daemonIn, shot, type DaemonFixture } from './browser.ts';
+import { signIn, adminConfig, launch, daemonIn, shot, type DaemonFixture } from './browser.ts';
 
 const PASSWORD = 'e2e-admin-password-789';
 const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 100 });
@@ -28,8 +28,7 @@ describe('values to choose from in the connection form', () => {
         // with the team scopes that is a team-admin link.
         'connections/acme.yaml': `name: acme\ntype: dropbox\nsandbox: true\naccount: business\nscopes: ${TEAM_SCOPES}\n`,
       },
-      (_dir, port) =>
-        `admin:\n  host: 127.0.0.1\n  port: 0\n  password: ${PASSWORD}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: warn\nsandbox: true\ndropbox:\n  appKey: dropcron-sandbox\n  sandboxPort: ${port}\n`,
+      adminConfig(PASSWORD),
     );
     BOB = f.emulator.seed.teams![0]!.members.find((m) => m.email === 'bob@acme.example')!.id;
     // Dropbox itself (here the sandbox's address, so no automatic sign-in): never authorised.
@@ -48,10 +47,7 @@ describe('values to choose from in the connection form', () => {
   const yamlOf = async (name: string) => parse(await readFile(join(f.dir, `connections/${name}.yaml`), 'utf8'));
 
   it('picks a member and a namespace from the lists and saves their ids', async () => {
-    await page.goto(f.url);
-    await page.getByLabel('Admin password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Connections' }).waitFor();
+    await signIn(page, f.url, PASSWORD);
 
     // The test report of a team link lists the team, with the ids (and signs the sandbox connection in).
     await page.goto(`${f.url}/#/connections/acme`);

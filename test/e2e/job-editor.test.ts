@@ -7,7 +7,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Browser, Page } from 'playwright-core';
-import { launch, daemonIn, shot, type DaemonFixture } from './browser.ts';
+import { signIn, adminConfig, launch, daemonIn, shot, type DaemonFixture } from './browser.ts';
 
 const PASSWORD = 'e2e-admin-password-456';
 const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 100 });
@@ -19,11 +19,7 @@ describe('job editor in Chromium', () => {
   let SANDY: string;
 
   beforeAll(async () => {
-    f = await daemonIn(
-      { 'connections/box.yaml': 'name: box\ntype: dropbox\nsandbox: true\n' },
-      (_dir, port) =>
-        `admin:\n  host: 127.0.0.1\n  port: 0\n  password: ${PASSWORD}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: warn\nsandbox: true\ndropbox:\n  appKey: dropcron-sandbox\n  sandboxPort: ${port}\n`,
-    );
+    f = await daemonIn({ 'connections/box.yaml': 'name: box\ntype: dropbox\nsandbox: true\n' }, adminConfig(PASSWORD));
     SANDY = f.emulator.seed.accounts.find((a) => a.email === 'sandy@example.com')!.id;
     await f.emulator.files.put(SANDY, '/Backups/keep.txt', 'already there');
     await mkdir(join(f.dir, 'outbox'));
@@ -39,10 +35,7 @@ describe('job editor in Chromium', () => {
   const jobFile = () => readFile(join(f.dir, 'jobs/nightly.yaml'), 'utf8');
 
   it('builds, saves, runs and edits a job without touching a file', async () => {
-    await page.goto(f.url);
-    await page.getByLabel('Admin password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Connections' }).waitFor();
+    await signIn(page, f.url, PASSWORD);
 
     await page.goto(`${f.url}/#/jobs`);
     await page.getByRole('link', { name: 'New job' }).click();

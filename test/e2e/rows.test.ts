@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launch, daemonIn, type DaemonFixture } from './browser.ts';
+import { signIn, adminConfig, launch, daemonIn, type DaemonFixture } from './browser.ts';
 
 const PASSWORD = 'e2e-rows-password-123';
 const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 100 });
@@ -30,17 +30,13 @@ describe('admin UI rows 10, 3 and 7 in Chromium', () => {
   beforeAll(async () => {
     f = await daemonIn(
       { 'connections/home.yaml': 'name: home\ntype: dropbox\nsandbox: true\n', 'jobs/reports.yaml': job('0 2 * * *') },
-      (_dir, sandboxPort) =>
-        `admin:\n  host: 127.0.0.1\n  port: 0\n  password: ${PASSWORD}\nstate: ./state\nconnections: ./connections\njobs: ./jobs\nlogLevel: warn\nsandbox: true\ndropbox:\n  appKey: dropcron-sandbox\n  sandboxPort: ${sandboxPort}\n`,
+      adminConfig(PASSWORD),
     );
     browser = await launch();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     page.setDefaultTimeout(ACTION_MS);
-    await page.goto(f.url);
-    await page.getByLabel('Admin password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Connections' }).waitFor();
+    await signIn(page, f.url, PASSWORD);
   });
   afterAll(async () => {
     await browser?.close();
