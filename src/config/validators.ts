@@ -12,7 +12,7 @@ import configSchema from './schemas/config.schema.json' with { type: 'json' };
 import jobSchema from './schemas/job.schema.json' with { type: 'json' };
 import connectionSchema from './schemas/connection.schema.json' with { type: 'json' };
 import { createAjv } from './validate.ts';
-import { triggerOptionsSchema } from '../triggers/options-schema.ts';
+import { triggerSchemasOf } from '../triggers/options-schema.ts';
 import type { JsonSchema } from '../plugin.ts';
 import type { Registry } from '../registry.ts';
 
@@ -50,9 +50,8 @@ export function schemaSet(registry: Registry): SchemaSet {
   task.properties = {};
   task.additionalProperties = false;
   for (const [name, tt] of registry.taskTypes) task.properties[name] = tt.schema;
-  job.properties.trigger.properties = {};
+  job.properties.trigger.properties = triggerSchemasOf(registry);
   job.properties.trigger.additionalProperties = false;
-  for (const [name, tt] of registry.triggerTypes) job.properties.trigger.properties[name] = triggerOptionsSchema(tt);
   const compiled: Record<string, JsonSchema> = { connection: connectionSchema, job };
   for (const [type, ct] of registry.connectionTypes) compiled[`type:${type}`] = ct.schema;
   const key = createHash('sha256')

@@ -17,5 +17,10 @@ export function triggerOptionsSchema(tt: TriggerType): JsonSchema {
 export function jobTriggerSchemas(plugins: Plugin[]): Record<string, JsonSchema> {
   const registry = new Registry();
   for (const p of plugins) registry.add(p);
+  return triggerSchemasOf(registry);
+}
+
+/** The `trigger` keys of a job file with `registry`'s trigger types: the loader's and the editor schema's. */
+export function triggerSchemasOf(registry: Registry): Record<string, JsonSchema> {
   return Object.fromEntries([...registry.triggerTypes].map(([name, tt]) => [name, triggerOptionsSchema(tt)]));
 }
